@@ -1,0 +1,45 @@
+# iocage Pool Party — entry points. POSIX make: GNU make and FreeBSD make both read it.
+# The compile rules live in build.mk, which includes the config.mk that ./configure writes.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+all: config.mk
+	$(MAKE) -f build.mk all
+
+config.mk: configure
+	./configure PREFIX=$(PREFIX)
+
+# Install the packages that building and testing need (Debian: apt-get; FreeBSD: pkg).
+deps:
+	sh scripts/deps.sh
+
+reconfigure:
+	./configure PREFIX=$(PREFIX)
+
+check: deps
+	./configure PREFIX=$(PREFIX)
+	$(MAKE) -f build.mk all asan unit
+	sh tests/run.sh
+
+demo: deps
+	./configure PREFIX=$(PREFIX)
+	$(MAKE) -f build.mk all
+	sh scripts/demo.sh
+
+bench: deps
+	./configure PREFIX=$(PREFIX)
+	$(MAKE) -f build.mk all
+	sh bench/run.sh
+
+fuzz: deps
+	./configure PREFIX=$(PREFIX)
+	$(MAKE) -f build.mk fuzz
+
+install: all
+	$(MAKE) -f build.mk install DESTDIR=$(DESTDIR)
+
+clean:
+	rm -rf build src/*.o iocage config.mk
+
+.PHONY: all deps reconfigure check demo bench fuzz install clean

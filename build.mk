@@ -1,0 +1,50 @@
+# Compile rules; included config.mk comes from ./configure.
+include config.mk
+
+WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
+CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) $(PCFLAGS) -Isrc
+SANFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined $(WARN) $(PCFLAGS) -Isrc
+LIBSRCS = $(LIBOBJS:.o=.c)
+
+all: iocage
+
+iocage: src/main.o $(LIBOBJS)
+	$(CC) $(CFLAGS) -o iocage src/main.o $(LIBOBJS) $(PLIBS)
+
+$(LIBOBJS) src/main.o: src/*.h config.mk
+
+.c.o:
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# AddressSanitizer + UndefinedBehaviorSanitizer build of the same program.
+asan: build/iocage-asan
+
+build/iocage-asan: src/main.c $(LIBSRCS) src/*.h
+	mkdir -p build
+	$(CC) $(SANFLAGS) -o build/iocage-asan src/main.c $(LIBSRCS) $(PLIBS)
+
+# C unit tests: each tests/unit/t_*.c is a program linked with the library sources.
+unit: src/main.o $(LIBOBJS)
+	mkdir -p build/unit
+	for t in tests/unit/t_*.c; do \
+		n=$$(basename $$t .c); \
+		$(CC) $(SANFLAGS) -o build/unit/$$n $$t $(LIBSRCS) $(PLIBS) || exit 1; \
+	done
+
+# libFuzzer targets: tests/fuzz/f_*.c.
+fuzz:
+	mkdir -p build/fuzz
+	for t in tests/fuzz/f_*.c; do \
+		n=$$(basename $$t .c); \
+		clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+			$(PCFLAGS) -Isrc -DIOC_FUZZ -o build/fuzz/$$n $$t $(LIBSRCS) $(PLIBS) || exit 1; \
+	done
+
+install: iocage
+	mkdir -p $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
+	cp iocage $(DESTDIR)$(PREFIX)/sbin/iocage
+	chmod 755 $(DESTDIR)$(PREFIX)/sbin/iocage
+	if [ -f man/iocage.8 ]; then cp man/iocage.8 $(DESTDIR)$(PREFIX)/share/man/man8/; fi
+
+.PHONY: all asan unit fuzz install

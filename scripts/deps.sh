@@ -1,0 +1,26 @@
+#!/bin/sh
+# Install what building, the demo and the tests need; only what is missing.
+set -eu
+case "$(uname -s)" in
+FreeBSD)
+	pkg install -y libarchive curl pkgconf python3 py311-pytest mandoc
+	exit 0 ;;
+esac
+PKGS="build-essential pkg-config libarchive-dev libcurl4-openssl-dev lxc lxc-dev \
+zfs-fuse busybox-static debootstrap python3 python3-pytest uidmap iproute2 \
+valgrind clang libclang-rt-14-dev mandoc hyperfine"
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "deps: installing$missing"
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: need root to install:$missing" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq $missing
+fi

@@ -1,0 +1,961 @@
+/* cmd_core.c — activate, list, get, set, defaults, create, clone, destroy, df, clean. */
+#include "commands.h"
+#include "spawn.h"
+
+#include <ctype.h>
+#include <string.h>
+
+/* Human-readable size: 1.50G, 512M, 0 ("-" stays "-"). */
+static char *
+ioc_human(const char *bytes, int parsable)
+{
+	static const char units[] = "BKMGTP";
+	unsigned long long v;
+	double d;
+	int u = 0;
+	if (parsable || ioc_parse_size(bytes, &v) != 0)
+		return ioc_xstrdup(bytes);
+	if (v < 1024)
+		return ioc_xasprintf("%llu", v);
+	d = (double)v;
+	while (d >= 1024 && u < 5) {
+		d /= 1024;
+		u++;
+	}
+	return ioc_xasprintf(d < 10 ? "%.2f%c" : d < 100 ? "%.1f%c" : "%.0f%c", d, units[u]);
+}
+
+int
+ioc_cmd_activate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	int i = ioc_opts_parse(ctx, "activate", "", argc - 1, argv + 1, &o, err);
+	const char *ds;
+	if (i < 0)
+		return -1;
+	argc -= i + 1;
+	argv += i + 1;
+	if (argc > 1)
+		return ioc_usage(err, "activate");
+	ds = argc == 1 ? argv[0] : NULL;
+	if (ds == NULL && ctx->root_arg && *ctx->root_arg)
+		ds = ctx->root_arg;
+	if (ds == NULL) {
+		_cleanup_strv_ struct ioc_strv act = IOC_STRV_INIT;
+		size_t k;
+		if (ioc_root_list_active(&act, err) != 0)
+			return -1;
+		if (act.n == 0)
+			return ioc_err(err, "no active iocage root: run 'iocage activate POOL/DATASET'");
+		for (k = 0; k < act.n; k++)
+			printf("%s\n", act.v[k]);
+		return 0;
+	}
+	if (ioc_root_activate(ds, err) != 0)
+		return -1;
+	printf("iocage root activated on %s\n", ds);
+	return 0;
+}
+
+/* Fills states for the loaded jails (down when the engine says nothing). */
+static struct ioc_jstate *
+ioc_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_error **err)
+{
+	struct ioc_jstate *st = ioc_xcalloc(js->n ? js->n : 1, sizeof(*st));
+	size_t i;
+	for (i = 0; i < js->n; i++)
+		snprintf(st[i].jid, sizeof(st[i].jid), "-");
+	if (js->n && ioc_run_states(ctx, js, st, err) != 0) {
+		free(st);
+		return NULL;
+	}
+	return st;
+}
+
+static int
+ioc_cmp_jail_tag(const void *a, const void *b)
+{
+	const struct ioc_jail *x = *(struct ioc_jail *const *)a, *y = *(struct ioc_jail *const *)b;
+	int r = strcmp(ioc_jail_get(x, "tag"), ioc_jail_get(y, "tag"));
+	return r ? r : strcmp(x->uuid, y->uuid);
+}
+
+/* Complete jails sorted by tag (pointers into js). */
+static struct ioc_jail **
+ioc_sorted(struct ioc_jails *js, size_t *n)
+{
+	struct ioc_jail **v = ioc_xcalloc(js->n + 1, sizeof(*v));
+	size_t i;
+	*n = 0;
+	for (i = 0; i < js->n; i++)
+		if (js->v[i].complete)
+			v[(*n)++] = &js->v[i];
+	qsort(v, *n, sizeof(*v), ioc_cmp_jail_tag);
+	return v;
+}
+
+int
+ioc_cmd_list(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	static const char *const props[] = { "tag", "boot", "type", "release", "ip4_addr",
+		"template", NULL };
+	static const char *const cols[] = { "JID", "UUID", "BOOT", "STATE", "TAG", "TYPE",
+		"RELEASE", "IP4", NULL };
+	struct ioc_opts o;
+	struct ioc_jails js;
+	struct ioc_table t;
+	struct ioc_jstate *st;
+	struct ioc_jail **v;
+	size_t i, n;
+	int k = ioc_opts_parse(ctx, "list", "trpl", argc - 1, argv + 1, &o, err);
+
+	if (k < 0)
+		return -1;
+	if (k + 1 != argc)
+		return ioc_usage(err, "list");
+	ctx->parsable = o.seen['p'];
+	if (o.seen['r']) {
+		_cleanup_strv_ struct ioc_strv rels = IOC_STRV_INIT;
+		static const char *const rcols[] = { "RELEASE", NULL };
+		if (ioc_release_list(&ctx->root, &rels, err) != 0)
+			return -1;
+		ioc_table_init(&t, rcols);
+		for (i = 0; i < rels.n; i++) {
+			const char *c[] = { rels.v[i] };
+			ioc_table_add(&t, c);
+		}
+		ioc_table_print(&t, ctx->fmt, stdout);
+		ioc_table_release(&t);
+		return 0;
+	}
+	if (ioc_jails_load(&ctx->root, props, &js, err) != 0)
+		return -1;
+	st = ioc_states(ctx, &js, err);
+	if (st == NULL) {
+		ioc_jails_release(&js);
+		return -1;
+	}
+	v = ioc_sorted(&js, &n);
+	ioc_table_init(&t, cols);
+	for (i = 0; i < n; i++) {
+		struct ioc_jail *j = v[i];
+		const char *c[8];
+		int tmpl = strcmp(ioc_jail_get(j, "template"), "yes") == 0;
+		struct ioc_jstate *s = &st[j - js.v];
+		if (tmpl != (o.seen['t'] != 0))
+			continue;
+		c[0] = s->jid;
+		c[1] = j->uuid;
+		c[2] = ioc_jail_get(j, "boot");
+		c[3] = s->running ? "up" : "down";
+		c[4] = ioc_jail_get(j, "tag");
+		c[5] = ioc_jail_get(j, "type");
+		c[6] = ioc_jail_get(j, "release");
+		c[7] = ioc_jail_get(j, "ip4_addr");
+		ioc_table_add(&t, c);
+	}
+	ioc_table_print(&t, ctx->fmt, stdout);
+	ioc_table_release(&t);
+	free(v);
+	free(st);
+	ioc_jails_release(&js);
+	return 0;
+}
+
+/* Value and source of a property on the root R ("default" target). */
+static int
+ioc_root_values(struct ioc_ctx *ctx, struct ioc_zrows *rows, struct ioc_error **err)
+{
+	struct ioc_sb pl = IOC_SB_INIT;
+	char *names[] = { ctx->root.name, NULL };
+	size_t i;
+	int rc;
+	ioc_sb_init(&pl);
+	for (i = 0; i < ioc_nprops; i++) {
+		const struct ioc_prop *p = &ioc_props[i];
+		if (p->flags & (IOC_PF_RUNTIME | IOC_PF_NODEFAULT))
+			continue;
+		ioc_sb_addf(&pl, "%s%s%s", pl.len ? "," : "",
+		    (p->flags & IOC_PF_NATIVE) ? "" : IOC_PROP_PREFIX, p->name);
+	}
+	ioc_zrows_init(rows);
+	rc = ioc_zfs_get(names, pl.buf, 0, -1, NULL, 0, rows, err);
+	ioc_sb_release(&pl);
+	return rc;
+}
+
+/* Fills value/source for property p on R from rows. */
+static void
+ioc_root_value(struct ioc_ctx *ctx, const struct ioc_zrows *rows, const struct ioc_prop *p,
+    char **value, const char **source)
+{
+	_cleanup_free_ char *zn = ioc_prop_zfs_name(p);
+	size_t i;
+	for (i = 0; i < rows->n; i++) {
+		if (strcmp(rows->v[i].prop, zn) != 0)
+			continue;
+		if (p->flags & IOC_PF_NATIVE) {
+			*value = ioc_xstrdup(rows->v[i].value);
+			*source = strcmp(rows->v[i].source, "local") == 0 ? "root" : "zfs";
+			return;
+		}
+		if (strcmp(rows->v[i].source, "local") == 0) {
+			*value = ioc_xstrdup(rows->v[i].value);
+			*source = "root";
+			return;
+		}
+	}
+	*value = ioc_prop_builtin(p, "UUID", ctx->root.name);
+	*source = "built-in";
+}
+
+int
+ioc_cmd_defaults(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	static const char *const cols[] = { "PROPERTY", "DEFAULT", "SOURCE", NULL };
+	struct ioc_opts o;
+	struct ioc_zrows rows;
+	struct ioc_table t;
+	size_t i;
+	int k = ioc_opts_parse(ctx, "defaults", "", argc - 1, argv + 1, &o, err);
+	if (k < 0)
+		return -1;
+	if (k + 1 != argc)
+		return ioc_usage(err, "defaults");
+	if (ioc_root_values(ctx, &rows, err) != 0)
+		return -1;
+	ioc_table_init(&t, cols);
+	for (i = 0; i < ioc_nprops; i++) {
+		const struct ioc_prop *p = &ioc_props[i];
+		_cleanup_free_ char *v = NULL;
+		const char *src;
+		const char *c[3];
+		if (p->flags & (IOC_PF_RUNTIME | IOC_PF_NODEFAULT | IOC_PF_RO | IOC_PF_HIDDEN))
+			continue;
+		ioc_root_value(ctx, &rows, p, &v, &src);
+		c[0] = p->name;
+		c[1] = v;
+		c[2] = src;
+		ioc_table_add(&t, c);
+	}
+	ioc_table_print(&t, ctx->fmt, stdout);
+	ioc_table_release(&t);
+	ioc_zrows_release(&rows);
+	return 0;
+}
+
+int
+ioc_cmd_get(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	struct ioc_jails js;
+	struct ioc_jail *j;
+	struct ioc_jstate *st = NULL;
+	const struct ioc_prop *p = NULL;
+	const char *pname, *target;
+	int k = ioc_opts_parse(ctx, "get", "p", argc - 1, argv + 1, &o, err);
+	int all;
+
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (argc != 2)
+		return ioc_usage(err, "get");
+	pname = argv[0];
+	target = argv[1];
+	all = strcmp(pname, "all") == 0;
+	if (!all && (p = ioc_prop_find(pname)) == NULL)
+		return ioc_prop_unknown(pname, err);
+	if (strcmp(target, "default") == 0) {
+		struct ioc_zrows rows;
+		_cleanup_free_ char *v = NULL;
+		const char *src;
+		if (all)
+			return ioc_cmd_defaults(ctx, 1, argv - k - 1, err);
+		if (p->flags & (IOC_PF_NODEFAULT | IOC_PF_RUNTIME))
+			return ioc_err(err, "property '%s' has no root default (it is per jail)", p->name);
+		if (ioc_root_values(ctx, &rows, err) != 0)
+			return -1;
+		ioc_root_value(ctx, &rows, p, &v, &src);
+		ioc_zrows_release(&rows);
+		printf("%s\n", v);
+		return 0;
+	}
+	if (ioc_ctx_jail(ctx, target, NULL, &js, &j, err) != 0)
+		return -1;
+	st = ioc_states(ctx, &js, err);
+	if (st == NULL) {
+		ioc_jails_release(&js);
+		return -1;
+	}
+	if (!all) {
+		const char *v = j->values[p - ioc_props];
+		struct ioc_jstate *s = &st[j - js.v];
+		if (strcmp(p->name, "state") == 0)
+			v = s->running ? "up" : "down";
+		else if (strcmp(p->name, "jid") == 0)
+			v = s->jid;
+		if (ctx->fmt == IOC_FMT_JSON) {
+			struct ioc_sb sb = IOC_SB_INIT;
+			ioc_sb_adds(&sb, "{");
+			ioc_sb_add_json(&sb, p->name);
+			ioc_sb_adds(&sb, ": ");
+			ioc_sb_add_json(&sb, v);
+			ioc_sb_adds(&sb, "}\n");
+			fputs(sb.buf, stdout);
+			ioc_sb_release(&sb);
+		} else
+			printf("%s\n", v);
+	} else {
+		static const char *const cols[] = { "PROPERTY", "VALUE", "SOURCE", NULL };
+		struct ioc_table t;
+		size_t i;
+		ioc_table_init(&t, cols);
+		for (i = 0; i < ioc_nprops; i++) {
+			const struct ioc_prop *q = &ioc_props[i];
+			const char *c[3];
+			struct ioc_jstate *s = &st[j - js.v];
+			if (q->flags & IOC_PF_HIDDEN)
+				continue;
+			c[0] = q->name;
+			c[1] = j->values[i];
+			c[2] = ioc_jail_source(j, q);
+			if (strcmp(q->name, "state") == 0)
+				c[1] = s->running ? "up" : "down";
+			else if (strcmp(q->name, "jid") == 0)
+				c[1] = s->jid;
+			ioc_table_add(&t, c);
+		}
+		ioc_table_print(&t, ctx->fmt, stdout);
+		ioc_table_release(&t);
+	}
+	free(st);
+	ioc_jails_release(&js);
+	return 0;
+}
+
+/* A validated assignment. */
+struct ioc_assign {
+	const struct ioc_prop *p;
+	char *value;
+};
+
+static void
+ioc_assigns_free(struct ioc_assign *a, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		free(a[i].value);
+	free(a);
+}
+
+/* Tag uniqueness among complete jails (except `self`). */
+static int
+ioc_tag_taken(const struct ioc_jails *js, const char *tag, const char *self)
+{
+	size_t i;
+	for (i = 0; i < js->n; i++) {
+		const char *t = ioc_jail_get(&js->v[i], "tag");
+		if (js->v[i].complete && t && strcmp(t, tag) == 0 &&
+		    (self == NULL || strcmp(js->v[i].uuid, self) != 0))
+			return 1;
+	}
+	return 0;
+}
+
+int
+ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	struct ioc_assign *as;
+	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jail *j = NULL;
+	const char *target;
+	int k = ioc_opts_parse(ctx, "set", "", argc - 1, argv + 1, &o, err);
+	int i, n, rc = -1, lockfd = -1, rootlock = -1, is_default, has_tag = 0;
+	_cleanup_free_ char *dataset = NULL;
+
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (argc < 2)
+		return ioc_usage(err, "set");
+	target = argv[argc - 1];
+	n = argc - 1;
+	is_default = strcmp(target, "default") == 0;
+	as = ioc_xcalloc((size_t)n, sizeof(*as));
+	/* validate the whole request first */
+	for (i = 0; i < n; i++) {
+		if (strchr(argv[i], '=') == NULL && i == n - 1 && ioc_prop_find(argv[i]) == NULL &&
+		    strchr(target, '=')) {
+			ioc_usage(err, "set");
+			goto out;
+		}
+		if (ioc_prop_parse_assign(argv[i], 0, &as[i].p, &as[i].value, err) != 0)
+			goto out;
+		if (is_default && (as[i].p->flags & IOC_PF_NODEFAULT)) {
+			ioc_err(err, "property '%s' cannot be a root default: it is per jail", as[i].p->name);
+			goto out;
+		}
+		if (ioc_run_check_prop(as[i].p, as[i].value, err) != 0)
+			goto out;
+		if (strcmp(as[i].p->name, "tag") == 0)
+			has_tag = 1;
+	}
+	if (strchr(target, '=') != NULL) {
+		ioc_fail(err, IOC_EXIT_USAGE, "set: the last word must name a jail or 'default', got '%s'",
+		    target);
+		goto out;
+	}
+	if (is_default) {
+		dataset = ioc_xstrdup(ctx->root.name);
+	} else {
+		if (has_tag && (rootlock = ioc_lock_root(&ctx->root, err)) < 0)
+			goto out;
+		if (ioc_ctx_jail(ctx, target, NULL, &js, &j, err) != 0)
+			goto out;
+		for (i = 0; i < n; i++)
+			if (strcmp(as[i].p->name, "tag") == 0 && ioc_tag_taken(&js, as[i].value, j->uuid)) {
+				ioc_err(err, "tag '%s' is already used by another jail", as[i].value);
+				goto out;
+			}
+		dataset = ioc_xstrdup(j->dataset);
+		lockfd = ioc_lock_jail(&ctx->root, j->uuid, err);
+		if (lockfd < 0)
+			goto out;
+		/* the jail may have been destroyed while we waited for its lock */
+		if (!ioc_zfs_exists(dataset)) {
+			ioc_err(err, "jail '%s' was destroyed meanwhile", target);
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		_cleanup_free_ char *zn = ioc_prop_zfs_name(as[i].p);
+		if (ioc_zfs_set(dataset, zn, as[i].value, err) != 0) {
+			ioc_error_wrap(err, "cannot set %s", as[i].p->name);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (lockfd >= 0)
+		close(lockfd);
+	if (rootlock >= 0)
+		close(rootlock);
+	ioc_jails_release(&js);
+	ioc_assigns_free(as, (size_t)n);
+	return rc;
+}
+
+/* One jail to make: its dataset properties and how its root is made. */
+struct ioc_newjail {
+	char *uuid;
+	char *tag;
+	struct ioc_strv props; /* -o name=value for R/jails/UUID */
+};
+
+/*
+ * Builds the `zfs create -o` list for a new jail from validated assignments.
+ * Native properties keep their names; iocage ones get the prefix.
+ */
+static void
+ioc_newjail_props(struct ioc_newjail *nj, const struct ioc_assign *as, size_t n,
+    const char *type, const char *release, const char *extra)
+{
+	size_t i;
+	_cleanup_free_ char *now = ioc_now_fmt("%Y-%m-%d %H:%M:%S");
+	ioc_strv_init(&nj->props);
+	ioc_strv_push(&nj->props, "canmount=off");
+	ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "tag=%s", nj->tag);
+	ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "type=%s", type);
+	ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "release=%s", release);
+	ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "created=%s", now);
+	if (extra)
+		ioc_strv_push(&nj->props, extra);
+	for (i = 0; i < n; i++) {
+		const char *name = as[i].p->name;
+		if (strcmp(name, "tag") == 0 || strcmp(name, "release") == 0)
+			continue;
+		if (as[i].p->flags & IOC_PF_NATIVE)
+			ioc_strv_pushf(&nj->props, "%s=%s", name, as[i].value);
+		else
+			ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "%s=%s", name, as[i].value);
+	}
+}
+
+/* A short default tag from the UUID (never all digits). */
+static char *
+ioc_default_tag(const char *uuid)
+{
+	char *t = ioc_xstrndup(uuid, 8);
+	const char *p;
+	for (p = t; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return t;
+	free(t);
+	return ioc_xasprintf("j%.8s", uuid);
+}
+
+enum ioc_mk { IOC_MK_THICK, IOC_MK_THIN, IOC_MK_EMPTY };
+
+/* Creates one jail: the properties dataset, then its root (clone, copy or empty). */
+static int
+ioc_make_jail(struct ioc_ctx *ctx, struct ioc_newjail *nj, enum ioc_mk how, const char *snap,
+    struct ioc_error **err)
+{
+	_cleanup_free_ char *ds = ioc_xasprintf("%s/jails/%s", ctx->root.name, nj->uuid);
+	_cleanup_free_ char *rootds = ioc_xasprintf("%s/root", ds);
+	if (ioc_zfs_create(ds, &nj->props, 0, err) != 0)
+		return -1;
+	switch (how) {
+	case IOC_MK_THIN:
+		if (ioc_zfs_clone(snap, rootds, NULL, err) != 0)
+			goto undo;
+		break;
+	case IOC_MK_THICK: {
+		const char *at = strchr(snap, '@');
+		_cleanup_free_ char *copy = ioc_xasprintf("%s%s", rootds, at);
+		if (ioc_zfs_send_recv(snap, rootds, NULL, err) != 0)
+			goto undo;
+		/* the received snapshot is not the user's: drop it (harmless if this is interrupted) */
+		if (ioc_zfs_destroy(copy, 0, err) != 0)
+			return -1;
+		break;
+	}
+	case IOC_MK_EMPTY:
+		if (ioc_zfs_create(rootds, NULL, 0, err) != 0)
+			goto undo;
+		break;
+	}
+	return 0;
+undo:
+	{
+		struct ioc_error *e2 = NULL;
+		/* best effort: what is left is debris the next create or clean removes */
+		ioc_zfs_destroy(ds, 1, &e2);
+		ioc_error_free(e2);
+	}
+	return -1;
+}
+
+/* Debris left by interrupted commands is removed by create and clean (root lock held). */
+static int
+ioc_sweep_debris(struct ioc_ctx *ctx, const struct ioc_jails *js, int verbose,
+    struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv removed = IOC_STRV_INIT;
+	size_t i;
+	if (ioc_clean_debris(&ctx->root, js, &removed, err) != 0)
+		return -1;
+	for (i = 0; i < removed.n; i++)
+		if (verbose)
+			printf("removed debris %s\n", removed.v[i]);
+	return 0;
+}
+
+int
+ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	struct ioc_assign *as;
+	struct ioc_jails js = { NULL, 0 };
+	struct ioc_newjail *nj = NULL;
+	_cleanup_free_ char *snap = NULL;
+	_cleanup_free_ char *release = NULL;
+	_cleanup_free_ char *tag = NULL;
+	_cleanup_free_ char *extra = NULL;
+	const char *type;
+	long long count = 1, c;
+	enum ioc_mk how;
+	int k = ioc_opts_parse(ctx, "create", "cet:n:f", argc - 1, argv + 1, &o, err);
+	int i, n = 0, rc = -1;
+
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (o.seen['c'] && o.seen['e'])
+		return ioc_fail(err, IOC_EXIT_USAGE, "create: -c (thin) and -e (empty) exclude each other");
+	how = o.seen['e'] ? IOC_MK_EMPTY : o.seen['c'] ? IOC_MK_THIN : IOC_MK_THICK;
+	if (o.seen['n']) {
+		tag = ioc_xstrdup(o.val['n']);
+		if (ioc_valid_tag(tag, err) != 0)
+			return -1;
+	}
+	as = ioc_xcalloc((size_t)argc + 1, sizeof(*as));
+	for (i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "count=", 6) == 0) {
+			if (ioc_parse_ll(argv[i] + 6, 1, 1000, &count) != 0) {
+				ioc_err(err, "invalid value '%s' for count: expected an integer from 1 to 1000",
+				    argv[i] + 6);
+				goto out;
+			}
+			continue;
+		}
+		if (ioc_prop_parse_assign(argv[i], 1, &as[n].p, &as[n].value, err) != 0)
+			goto out;
+		if (ioc_run_check_prop(as[n].p, as[n].value, err) != 0) {
+			n++;
+			goto out;
+		}
+		if (strcmp(as[n].p->name, "tag") == 0) {
+			free(tag);
+			tag = ioc_xstrdup(as[n].value);
+		} else if (strcmp(as[n].p->name, "release") == 0) {
+			free(release);
+			release = ioc_xstrdup(as[n].value);
+		} else if (strcmp(as[n].p->name, "template") == 0 && strcmp(as[n].value, "yes") == 0) {
+			n++;
+			ioc_err(err, "create: template=yes is set on an existing, stopped jail "
+			    "('iocage set template=yes TAG')");
+			goto out;
+		}
+		n++;
+	}
+	if (o.seen['t']) {
+		/* from a template: thin (-c) clone or thick copy of its newest snapshot */
+		struct ioc_jail *t;
+		struct ioc_jails tjs;
+		if (o.seen['e']) {
+			ioc_fail(err, IOC_EXIT_USAGE, "create: -t and -e exclude each other");
+			goto out;
+		}
+		if (ioc_ctx_jail(ctx, o.val['t'], NULL, &tjs, &t, err) != 0)
+			goto out;
+		if (strcmp(ioc_jail_get(t, "template"), "yes") != 0) {
+			ioc_err(err, "'%s' is not a template (set template=yes on a stopped jail first)",
+			    o.val['t']);
+			ioc_jails_release(&tjs);
+			goto out;
+		}
+		snap = ioc_xasprintf("%s/root@ioc-template", t->dataset);
+		free(release);
+		release = ioc_xstrdup(ioc_jail_get(t, "release"));
+		extra = ioc_xasprintf(IOC_PROP_PREFIX "source_template=%s", ioc_jail_get(t, "tag"));
+		ioc_jails_release(&tjs);
+		if (!ioc_zfs_exists(snap)) {
+			ioc_err(err, "template '%s' has no template snapshot; set template=no, then template=yes again",
+			    o.val['t']);
+			goto out;
+		}
+	} else if (how != IOC_MK_EMPTY) {
+		if (release == NULL) {
+			ioc_fail(err, IOC_EXIT_USAGE, "create: release=REL is required (or -e for an empty jail); "
+			    "'iocage list -r' shows fetched releases");
+			goto out;
+		}
+		if (ioc_release_snapshot(&ctx->root, release, &snap, err) != 0)
+			goto out;
+	}
+	if (release == NULL)
+		release = ioc_xstrdup("none");
+	type = how == IOC_MK_EMPTY ? "emptyjail" : how == IOC_MK_THIN ? "clonejail" : "jail";
+	/* tags: unique among complete jails (root lock held by the command table) */
+	if (ioc_jails_load(&ctx->root, (const char *const[]){ "tag", NULL }, &js, err) != 0)
+		goto out;
+	nj = ioc_xcalloc((size_t)count, sizeof(*nj));
+	for (c = 0; c < count; c++) {
+		nj[c].uuid = ioc_uuid_new();
+		if (tag && count > 1)
+			nj[c].tag = ioc_xasprintf("%s_%lld", tag, c + 1);
+		else if (tag)
+			nj[c].tag = ioc_xstrdup(tag);
+		else
+			nj[c].tag = ioc_default_tag(nj[c].uuid);
+		if (ioc_valid_tag(nj[c].tag, err) != 0)
+			goto out;
+		if (ioc_tag_taken(&js, nj[c].tag, NULL)) {
+			ioc_err(err, "tag '%s' is already used by another jail (tags are unique)", nj[c].tag);
+			goto out;
+		}
+		ioc_newjail_props(&nj[c], as, (size_t)n, type, release, extra);
+	}
+	if (ioc_sweep_debris(ctx, &js, 0, err) != 0)
+		goto out;
+	for (c = 0; c < count; c++) {
+		if (ioc_make_jail(ctx, &nj[c], how, snap, err) != 0) {
+			ioc_error_wrap(err, "cannot create jail '%s'", nj[c].tag);
+			goto out;
+		}
+		printf("%s %s\n", nj[c].uuid, nj[c].tag);
+		fflush(stdout);
+	}
+	rc = 0;
+out:
+	for (c = 0; nj && c < count; c++) {
+		free(nj[c].uuid);
+		free(nj[c].tag);
+		ioc_strv_release(&nj[c].props);
+	}
+	free(nj);
+	ioc_jails_release(&js);
+	ioc_assigns_free(as, (size_t)n);
+	return rc;
+}
+
+/* Properties a clone does not inherit from its source jail. */
+static int
+ioc_clone_skips(const char *name)
+{
+	static const char *const skip[] = { "tag", "uuid", "host_hostuuid", "host_hostname",
+		"vnet0_mac", "vnet1_mac", "vnet2_mac", "vnet3_mac", "created", "last_started",
+		"jail_zfs_dataset", "template", "source_template", "type", "release", NULL };
+	size_t i;
+	for (i = 0; skip[i]; i++)
+		if (strcmp(skip[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+int
+ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jail *src;
+	struct ioc_assign *as;
+	struct ioc_newjail nj;
+	_cleanup_free_ char *srcname = NULL;
+	_cleanup_free_ char *snap = NULL;
+	_cleanup_free_ char *extra = NULL;
+	const char *at, *tag = NULL;
+	int k = ioc_opts_parse(ctx, "clone", "", argc - 1, argv + 1, &o, err);
+	int i, n = 0, rc = -1;
+	size_t p;
+
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (argc < 1)
+		return ioc_usage(err, "clone");
+	at = strchr(argv[0], '@');
+	srcname = at ? ioc_xstrndup(argv[0], (size_t)(at - argv[0])) : ioc_xstrdup(argv[0]);
+	as = ioc_xcalloc((size_t)argc, sizeof(*as));
+	for (i = 1; i < argc; i++) {
+		if (ioc_prop_parse_assign(argv[i], 1, &as[n].p, &as[n].value, err) != 0 ||
+		    ioc_run_check_prop(as[n].p, as[n].value, err) != 0) {
+			n++;
+			goto out;
+		}
+		if (strcmp(as[n].p->name, "release") == 0) {
+			n++;
+			ioc_err(err, "clone: release comes from the source jail and cannot be given");
+			goto out;
+		}
+		if (strcmp(as[n].p->name, "tag") == 0)
+			tag = as[n].value;
+		n++;
+	}
+	if (ioc_ctx_jail(ctx, srcname, NULL, &js, &src, err) != 0)
+		goto out;
+	if (at) {
+		if (!ioc_zfs_valid_name(at + 1) || strchr(at + 1, '@') || strchr(at + 1, '/')) {
+			ioc_err(err, "invalid snapshot name '%s'", at + 1);
+			goto out;
+		}
+		snap = ioc_xasprintf("%s/root@%s", src->dataset, at + 1);
+		if (!ioc_zfs_exists(snap)) {
+			ioc_err(err, "jail '%s' has no snapshot '%s' ('iocage snaplist %s' lists them)",
+			    srcname, at + 1, srcname);
+			goto out;
+		}
+	} else if (strcmp(ioc_jail_get(src, "template"), "yes") == 0) {
+		snap = ioc_xasprintf("%s/root@ioc-template", src->dataset);
+		extra = ioc_xasprintf(IOC_PROP_PREFIX "source_template=%s", ioc_jail_get(src, "tag"));
+	} else {
+		ioc_fail(err, IOC_EXIT_USAGE, "clone: name a snapshot (UUID|TAG@SNAPSHOT) or a template");
+		goto out;
+	}
+	memset(&nj, 0, sizeof(nj));
+	nj.uuid = ioc_uuid_new();
+	nj.tag = tag ? ioc_xstrdup(tag) : ioc_default_tag(nj.uuid);
+	if (ioc_tag_taken(&js, nj.tag, NULL)) {
+		ioc_err(err, "tag '%s' is already used by another jail (tags are unique)", nj.tag);
+		free(nj.uuid);
+		free(nj.tag);
+		goto out;
+	}
+	ioc_newjail_props(&nj, as, (size_t)n, "clonejail", ioc_jail_get(src, "release"), extra);
+	/* carry over the source's own settings that the user did not override */
+	for (p = 0; p < ioc_nprops; p++) {
+		const struct ioc_prop *q = &ioc_props[p];
+		int given = 0;
+		for (i = 0; i < n; i++)
+			if (as[i].p == q)
+				given = 1;
+		if (given || src->srcs[p] != IOC_SRC_LOCAL || (q->flags & (IOC_PF_NATIVE | IOC_PF_RO)) ||
+		    ioc_clone_skips(q->name))
+			continue;
+		ioc_strv_pushf(&nj.props, IOC_PROP_PREFIX "%s=%s", q->name, src->values[p]);
+	}
+	rc = ioc_make_jail(ctx, &nj, IOC_MK_THIN, snap, err);
+	if (rc == 0)
+		printf("%s %s\n", nj.uuid, nj.tag);
+	free(nj.uuid);
+	free(nj.tag);
+	ioc_strv_release(&nj.props);
+out:
+	ioc_jails_release(&js);
+	ioc_assigns_free(as, (size_t)n);
+	return rc;
+}
+
+/* Jails whose datasets are clones of this jail's snapshots: "tag (uuid)" list. */
+static int
+ioc_dependants(struct ioc_ctx *ctx, const struct ioc_jail *j, struct ioc_strv *out,
+    struct ioc_error **err)
+{
+	_cleanup_free_ char *base = ioc_xasprintf("%s/jails", ctx->root.name);
+	char *names[] = { base, NULL };
+	struct ioc_zrows rows;
+	size_t i, dl = strlen(j->dataset);
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get(names, "origin", 0, 2, NULL, 0, &rows, err) != 0) {
+		ioc_zrows_release(&rows);
+		return -1;
+	}
+	for (i = 0; i < rows.n; i++) {
+		const char *org = rows.v[i].value;
+		if (strncmp(org, j->dataset, dl) == 0 && (org[dl] == '/' || org[dl] == '@') &&
+		    strncmp(rows.v[i].name, j->dataset, dl) != 0)
+			ioc_strv_push(out, rows.v[i].name);
+	}
+	ioc_zrows_release(&rows);
+	return 0;
+}
+
+int
+ioc_cmd_destroy(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	struct ioc_jails js;
+	struct ioc_jail *j;
+	_cleanup_strv_ struct ioc_strv deps = IOC_STRV_INIT;
+	struct ioc_jstate *st;
+	int k = ioc_opts_parse(ctx, "destroy", "fr", argc - 1, argv + 1, &o, err);
+	int rc = -1, lockfd = -1, running;
+	size_t i;
+
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (argc != 1)
+		return ioc_usage(err, "destroy");
+	if (ioc_ctx_jail(ctx, argv[0], (const char *const[]){ "tag", "template", NULL }, &js, &j,
+	    err) != 0)
+		return -1;
+	if (ioc_dependants(ctx, j, &deps, err) != 0)
+		goto out;
+	if (deps.n) {
+		struct ioc_sb sb = IOC_SB_INIT;
+		ioc_sb_init(&sb);
+		for (i = 0; i < deps.n; i++) {
+			const char *u = deps.v[i] + strlen(ctx->root.name) + strlen("/jails/");
+			size_t q;
+			for (q = 0; q < js.n; q++)
+				if (strncmp(u, js.v[q].uuid, strlen(js.v[q].uuid)) == 0 && js.v[q].complete)
+					break;
+			ioc_sb_addf(&sb, "%s%s", i ? ", " : "",
+			    q < js.n ? ioc_jail_get(&js.v[q], "tag") : deps.v[i]);
+		}
+		ioc_err(err, "cannot destroy '%s': jails depend on it: %s (destroy them or 'iocage promote' them first)",
+		    argv[0], sb.buf);
+		ioc_sb_release(&sb);
+		goto out;
+	}
+	st = ioc_states(ctx, &js, err);
+	if (st == NULL)
+		goto out;
+	running = st[j - js.v].running;
+	free(st);
+	if (running && !o.seen['f']) {
+		ioc_err(err, "jail '%s' is running: stop it first, or use destroy -f", argv[0]);
+		goto out;
+	}
+	if (!o.seen['f'] && isatty(0)) {
+		char line[16];
+		fprintf(stderr, "destroy jail %s (%s) and all its data? [y/N] ", ioc_jail_get(j, "tag"),
+		    j->uuid);
+		if (fgets(line, sizeof(line), stdin) == NULL || (line[0] != 'y' && line[0] != 'Y')) {
+			ioc_err(err, "not destroyed");
+			goto out;
+		}
+	}
+	lockfd = ioc_lock_jail(&ctx->root, j->uuid, err);
+	if (lockfd < 0)
+		goto out;
+	if (running && ioc_run_stop_for_destroy(ctx, j, err) != 0)
+		goto out;
+	if (ioc_zfs_destroy(j->dataset, 1, err) != 0) {
+		ioc_error_wrap(err, "cannot destroy '%s'", argv[0]);
+		goto out;
+	}
+	printf("%s (%s) destroyed\n", ioc_jail_get(j, "tag"), j->uuid);
+	rc = 0;
+out:
+	if (lockfd >= 0)
+		close(lockfd);
+	ioc_jails_release(&js);
+	return rc;
+}
+
+int
+ioc_cmd_df(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	static const char *const props[] = { "tag", "compressratio", "reservation", "quota", "used",
+		"available", NULL };
+	static const char *const cols[] = { "UUID", "CRT", "RES", "QTA", "USE", "AVA", "TAG", NULL };
+	struct ioc_opts o;
+	struct ioc_jails js;
+	struct ioc_table t;
+	struct ioc_jail **v;
+	size_t i, n;
+	int k = ioc_opts_parse(ctx, "df", "p", argc - 1, argv + 1, &o, err);
+	if (k < 0)
+		return -1;
+	if (k + 1 != argc)
+		return ioc_usage(err, "df");
+	if (ioc_jails_load(&ctx->root, props, &js, err) != 0)
+		return -1;
+	v = ioc_sorted(&js, &n);
+	ioc_table_init(&t, cols);
+	for (i = 0; i < n; i++) {
+		struct ioc_jail *j = v[i];
+		const char *q = ioc_jail_get(j, "quota"), *r = ioc_jail_get(j, "reservation");
+		char *res = strcmp(r, "0") == 0 ? ioc_xstrdup("none") : ioc_human(r, o.seen['p']);
+		char *qta = strcmp(q, "0") == 0 ? ioc_xstrdup("none") : ioc_human(q, o.seen['p']);
+		char *use = ioc_human(ioc_jail_get(j, "used"), o.seen['p']);
+		char *ava = ioc_human(ioc_jail_get(j, "available"), o.seen['p']);
+		const char *c[] = { j->uuid, ioc_jail_get(j, "compressratio"), res, qta, use, ava,
+			ioc_jail_get(j, "tag") };
+		ioc_table_add(&t, c);
+		free(res);
+		free(qta);
+		free(use);
+		free(ava);
+	}
+	ioc_table_print(&t, ctx->fmt, stdout);
+	ioc_table_release(&t);
+	free(v);
+	ioc_jails_release(&js);
+	return 0;
+}
+
+int
+ioc_cmd_clean(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_jails js;
+	int rc;
+	(void)argv;
+	if (argc != 1)
+		return ioc_usage(err, "clean");
+	if (ioc_jails_load(&ctx->root, (const char *const[]){ "tag", NULL }, &js, err) != 0)
+		return -1;
+	rc = ioc_sweep_debris(ctx, &js, 1, err);
+	ioc_jails_release(&js);
+	return rc;
+}

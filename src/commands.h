@@ -1,0 +1,111 @@
+/*
+ * commands.h — the command table's handlers and their shared context.
+ *
+ * main() parses global options, finds the command in the table, does the
+ * shared setup its flags ask for (root discovery, locks), and calls the
+ * handler.  Handlers parse their arguments, validate the whole request, then
+ * act; they return 0 or -1 with *err and never print errors themselves.
+ */
+#ifndef IOC_COMMANDS_H
+#define IOC_COMMANDS_H
+
+#include "core.h"
+#include "output.h"
+
+enum ioc_cmd_flags {
+	IOC_CF_ROOT = 1 << 0,	  /* needs the active root (ctx->root) */
+	IOC_CF_LOCK_ROOT = 1 << 1, /* takes the root lock before the handler */
+	IOC_CF_NEED_UID0 = 1 << 2, /* must run as root */
+};
+
+struct ioc_ctx {
+	struct ioc_root root;
+	const char *root_arg; /* -r DATASET or IOCAGE_ROOT */
+	enum ioc_fmt fmt;     /* --json, -H */
+	int parsable;	      /* -p: raw numbers */
+	int root_lock_fd;
+	int force;	      /* generic -f seen by a handler */
+};
+
+typedef int (*ioc_cmd_fn)(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err);
+
+struct ioc_cmd {
+	const char *name;
+	ioc_cmd_fn fn;
+	unsigned flags;
+	const char *synopsis;
+	const char *help;
+};
+
+extern const struct ioc_cmd ioc_cmds[];
+const struct ioc_cmd *ioc_cmd_find(const char *name);
+
+/*
+ * Option parsing for handlers: flags are single letters given in `spec`
+ * (a letter followed by ':' takes a value); long options --json and -H are
+ * understood everywhere a command prints data.  Stops at the first word
+ * that is not an option; returns its index or -1 with a usage error.
+ */
+struct ioc_opts {
+	char seen[128];
+	const char *val[128];
+};
+int ioc_opts_parse(struct ioc_ctx *ctx, const char *cmd, const char *spec, int argc, char **argv,
+    struct ioc_opts *o, struct ioc_error **err);
+int ioc_usage(struct ioc_error **err, const char *cmd);
+
+/* Loads jails and resolves one (complete) jail by name. */
+int ioc_ctx_jail(struct ioc_ctx *ctx, const char *name, const char *const *props,
+    struct ioc_jails *js, struct ioc_jail **j, struct ioc_error **err);
+
+/* cmd_core.c */
+int ioc_cmd_activate(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_list(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_get(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_set(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_defaults(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_create(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_clone(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_destroy(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_df(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_clean(struct ioc_ctx *, int, char **, struct ioc_error **);
+/* cmd_snap.c */
+int ioc_cmd_snapshot(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_snaplist(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_snapremove(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_rollback(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_promote(struct ioc_ctx *, int, char **, struct ioc_error **);
+/* cmd_fetch.c */
+int ioc_cmd_fetch(struct ioc_ctx *, int, char **, struct ioc_error **);
+/* cmd_run.c (engine commands) */
+int ioc_cmd_start(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_stop(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_restart(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_exec(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_console(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_chroot(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_rcboot(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_rcshutdown(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_runtime(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_cap(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_limits(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_uncap(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_inuse(struct ioc_ctx *, int, char **, struct ioc_error **);
+
+/*
+ * Runtime hooks the core commands call (implemented in cmd_run.c on top of
+ * the engine): the state of each jail for list/get (one engine query per
+ * listing, no process per jail), stopping a running jail for destroy -f,
+ * and the engine's own refusal of a property value (e.g. a limit with no
+ * Linux analogue).  All may be called with jails that are not running.
+ */
+struct ioc_jstate {
+	int running;
+	char jid[32]; /* "-" when down */
+};
+int ioc_run_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_jstate *st,
+    struct ioc_error **err);
+int ioc_run_stop_for_destroy(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err);
+int ioc_run_check_prop(const struct ioc_prop *p, const char *value, struct ioc_error **err);
+
+#endif

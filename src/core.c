@@ -1,0 +1,557 @@
+/* core.c — root discovery and activation, locks, the jail model. */
+#include "core.h"
+
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void
+ioc_root_release(struct ioc_root *root)
+{
+	free(root->name);
+	free(root->mountpoint);
+	root->name = root->mountpoint = NULL;
+}
+
+int
+ioc_root_list_active(struct ioc_strv *out, struct ioc_error **err)
+{
+	struct ioc_zrows rows;
+	size_t i;
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get(NULL, IOC_PROP_PREFIX "active", 0, -1, "local", 0, &rows, err) != 0) {
+		ioc_zrows_release(&rows);
+		return -1;
+	}
+	for (i = 0; i < rows.n; i++)
+		if (ioc_parse_bool(rows.v[i].value) == 1)
+			ioc_strv_push(out, rows.v[i].name);
+	ioc_zrows_release(&rows);
+	return 0;
+}
+
+static int
+ioc_root_fill(const char *name, struct ioc_root *root, struct ioc_error **err)
+{
+	struct ioc_zrows rows;
+	char *names[] = { (char *)name, NULL };
+	const char *active = NULL, *mp = NULL;
+	size_t i;
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get(names, IOC_PROP_PREFIX "active,mountpoint", 0, -1, NULL, 0, &rows, err) != 0) {
+		ioc_zrows_release(&rows);
+		return ioc_error_wrap(err, "cannot read iocage root '%s'", name);
+	}
+	for (i = 0; i < rows.n; i++) {
+		if (strcmp(rows.v[i].prop, "mountpoint") == 0)
+			mp = rows.v[i].value;
+		else if (strcmp(rows.v[i].source, "local") == 0)
+			active = rows.v[i].value;
+	}
+	if (active == NULL || ioc_parse_bool(active) != 1) {
+		ioc_zrows_release(&rows);
+		return ioc_err(err, "'%s' is not an active iocage root: run 'iocage activate %s'",
+		    name, name);
+	}
+	root->name = ioc_xstrdup(name);
+	root->mountpoint = ioc_xstrdup(mp ? mp : "-");
+	ioc_zrows_release(&rows);
+	return 0;
+}
+
+int
+ioc_root_find(const char *explicit_root, struct ioc_root *root, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv act = IOC_STRV_INIT;
+	struct ioc_sb sb = IOC_SB_INIT;
+	size_t i;
+
+	root->name = root->mountpoint = NULL;
+	if (explicit_root && *explicit_root) {
+		if (!ioc_zfs_valid_name(explicit_root) || strchr(explicit_root, '@'))
+			return ioc_fail(err, IOC_EXIT_USAGE, "invalid root dataset name '%s'",
+			    explicit_root);
+		return ioc_root_fill(explicit_root, root, err);
+	}
+	if (ioc_root_list_active(&act, err) != 0)
+		return -1;
+	if (act.n == 0)
+		return ioc_err(err, "no active iocage root: run 'iocage activate POOL/DATASET'");
+	if (act.n > 1) {
+		ioc_sb_init(&sb);
+		for (i = 0; i < act.n; i++)
+			ioc_sb_addf(&sb, "%s%s", i ? ", " : "", act.v[i]);
+		ioc_err(err, "several active iocage roots (%s): choose one with -r DATASET or IOCAGE_ROOT",
+		    sb.buf);
+		ioc_sb_release(&sb);
+		return -1;
+	}
+	return ioc_root_fill(act.v[0], root, err);
+}
+
+static const char *const ioc_root_children[] = { "download", "releases", "jails", "images",
+	"packages", NULL };
+
+int
+ioc_root_activate(const char *dataset, struct ioc_error **err)
+{
+	_cleanup_free_ char *parent = NULL;
+	_cleanup_free_ char *t = NULL;
+	const char *slash;
+	size_t i;
+
+	if (!ioc_zfs_valid_name(dataset) || strchr(dataset, '@'))
+		return ioc_fail(err, IOC_EXIT_USAGE,
+		    "invalid dataset name '%s': expected POOL/DATASET (letters, digits, '_', '-', '.', ':')",
+		    dataset);
+	slash = strchr(dataset, '/');
+	if (slash == NULL)
+		return ioc_err(err, "refusing to activate the pool's top dataset '%s': the pool is shared; "
+		    "name a dataset such as %s/iocage", dataset, dataset);
+	parent = ioc_xstrndup(dataset, (size_t)(strrchr(dataset, '/') - dataset));
+	if (ioc_zfs_get1(dataset, "type", &t, err) != 0)
+		return -1;
+	if (t == NULL && !ioc_zfs_exists(parent))
+		return ioc_err(err, "cannot activate '%s': parent dataset '%s' does not exist "
+		    "(iocage creates nothing outside its root; create it with 'zfs create %s')",
+		    dataset, parent, parent);
+	if (t != NULL && strcmp(t, "filesystem") != 0)
+		return ioc_err(err, "cannot activate '%s': it is a %s, not a filesystem", dataset, t);
+	ioc_zfs_set_guard_root(dataset);
+	if (t == NULL && ioc_zfs_create(dataset, NULL, 0, err) != 0)
+		return -1;
+	for (i = 0; ioc_root_children[i]; i++) {
+		_cleanup_free_ char *c = ioc_xasprintf("%s/%s", dataset, ioc_root_children[i]);
+		if (!ioc_zfs_exists(c) && ioc_zfs_create(c, NULL, 0, err) != 0)
+			return -1;
+	}
+	return ioc_zfs_set(dataset, IOC_PROP_PREFIX "active", "yes", err);
+}
+
+const char *
+ioc_rundir(void)
+{
+	const char *d = getenv("IOCAGE_RUNDIR");
+	return d && *d == '/' ? d : "/var/run/iocage";
+}
+
+/* Opens (creating) and locks a file in the lock directory. */
+static int
+ioc_lock_file(const char *key, struct ioc_error **err)
+{
+	_cleanup_free_ char *dir = ioc_xasprintf("%s/locks", ioc_rundir());
+	_cleanup_free_ char *path = NULL;
+	struct ioc_sb sb = IOC_SB_INIT;
+	struct stat st;
+	const char *p;
+	int fd;
+
+	if (ioc_mkdir_p(dir, 0700, err) != 0)
+		return -1;
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0)
+		return ioc_err(err, "lock directory '%s' must be a directory owned by us with mode 0700",
+		    dir);
+	ioc_sb_init(&sb);
+	for (p = key; *p; p++)
+		if (*p == '/')
+			ioc_sb_adds(&sb, "%2F");
+		else if (*p == '%')
+			ioc_sb_adds(&sb, "%25");
+		else
+			ioc_sb_addc(&sb, *p);
+	path = ioc_xasprintf("%s/%s.lock", dir, sb.buf);
+	ioc_sb_release(&sb);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return ioc_err(err, "cannot open lock file '%s': %s", path, strerror(errno));
+	while (flock(fd, LOCK_EX) != 0) {
+		if (errno == EINTR)
+			continue;
+		close(fd);
+		return ioc_err(err, "cannot lock '%s': %s", path, strerror(errno));
+	}
+	return fd;
+}
+
+int
+ioc_lock_root(const struct ioc_root *root, struct ioc_error **err)
+{
+	return ioc_lock_file(root->name, err);
+}
+
+int
+ioc_lock_jail(const struct ioc_root *root, const char *uuid, struct ioc_error **err)
+{
+	_cleanup_free_ char *k = ioc_xasprintf("%s@%s", root->name, uuid);
+	return ioc_lock_file(k, err);
+}
+
+static void
+ioc_jail_free(struct ioc_jail *j)
+{
+	size_t i;
+	for (i = 0; i < ioc_nprops; i++) {
+		free(j->values[i]);
+		free(j->natsrc[i]);
+		free(j->ignored_from[i]);
+	}
+	free(j->values);
+	free(j->srcs);
+	free(j->natsrc);
+	free(j->ignored_from);
+	free(j->uuid);
+	free(j->dataset);
+	free(j->rootfs);
+}
+
+void
+ioc_jails_release(struct ioc_jails *js)
+{
+	size_t i;
+	for (i = 0; i < js->n; i++)
+		ioc_jail_free(&js->v[i]);
+	free(js->v);
+	js->v = NULL;
+	js->n = 0;
+}
+
+static struct ioc_jail *
+ioc_jails_get_or_add(struct ioc_jails *js, const char *uuid, const char *dataset)
+{
+	size_t i;
+	struct ioc_jail *j;
+	/* rows come grouped by dataset: the last one is the usual hit */
+	for (i = js->n; i > 0; i--)
+		if (strcmp(js->v[i - 1].uuid, uuid) == 0)
+			return &js->v[i - 1];
+	js->v = ioc_xrealloc(js->v, (js->n + 1) * sizeof(*js->v));
+	j = &js->v[js->n++];
+	memset(j, 0, sizeof(*j));
+	j->uuid = ioc_xstrdup(uuid);
+	j->dataset = ioc_xstrdup(dataset);
+	j->values = ioc_xcalloc(ioc_nprops, sizeof(char *));
+	j->srcs = ioc_xcalloc(ioc_nprops, sizeof(enum ioc_src));
+	j->natsrc = ioc_xcalloc(ioc_nprops, sizeof(char *));
+	j->ignored_from = ioc_xcalloc(ioc_nprops, sizeof(char *));
+	return j;
+}
+
+int
+ioc_jails_load(const struct ioc_root *root, const char *const *props,
+    struct ioc_jails *out, struct ioc_error **err)
+{
+	_cleanup_free_ char *base = ioc_xasprintf("%s/jails", root->name);
+	_cleanup_free_ char *inh_root = ioc_xasprintf("inherited from %s", root->name);
+	struct ioc_sb plist = IOC_SB_INIT;
+	struct ioc_zrows rows;
+	char *names[] = { base, NULL };
+	size_t i, k, bl = strlen(base);
+	unsigned char *want = ioc_xcalloc(ioc_nprops, 1);
+	int rc = 0;
+
+	out->v = NULL;
+	out->n = 0;
+	ioc_sb_init(&plist);
+	ioc_sb_adds(&plist, "mountpoint," IOC_PROP_PREFIX "tag");
+	for (i = 0; i < ioc_nprops; i++) {
+		const struct ioc_prop *p = &ioc_props[i];
+		int w = props == NULL;
+		for (k = 0; props && props[k]; k++)
+			if (strcmp(props[k], p->name) == 0)
+				w = 1;
+		if (!w || (p->flags & IOC_PF_RUNTIME) || strcmp(p->name, "uuid") == 0)
+			continue;
+		want[i] = 1;
+		if (strcmp(p->name, "mountpoint") == 0 || strcmp(p->name, "tag") == 0)
+			continue;
+		ioc_sb_addc(&plist, ',');
+		if (!(p->flags & IOC_PF_NATIVE))
+			ioc_sb_adds(&plist, IOC_PROP_PREFIX);
+		ioc_sb_adds(&plist, p->name);
+	}
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get(names, plist.buf, 0, 2, NULL, 0, &rows, err) != 0) {
+		rc = -1;
+		goto out;
+	}
+	for (i = 0; i < rows.n; i++) {
+		struct ioc_zrow *r = &rows.v[i];
+		const char *rest, *slash;
+		_cleanup_free_ char *uuid = NULL;
+		_cleanup_free_ char *ds = NULL;
+		struct ioc_jail *j;
+		const struct ioc_prop *p;
+		size_t idx;
+
+		if (strncmp(r->name, base, bl) != 0 || r->name[bl] != '/')
+			continue;
+		rest = r->name + bl + 1;
+		slash = strchr(rest, '/');
+		uuid = slash ? ioc_xstrndup(rest, (size_t)(slash - rest)) : ioc_xstrdup(rest);
+		ds = ioc_xasprintf("%s/%s", base, uuid);
+		j = ioc_jails_get_or_add(out, uuid, ds);
+		if (slash) {
+			if (strcmp(slash + 1, "root") == 0) {
+				j->complete |= 2;
+				if (strcmp(r->prop, "mountpoint") == 0) {
+					free(j->rootfs);
+					j->rootfs = ioc_xstrdup(r->value);
+				}
+			} else if (strcmp(slash + 1, "data") == 0)
+				j->has_data = 1;
+			continue;
+		}
+		if (strncmp(r->prop, IOC_PROP_PREFIX, strlen(IOC_PROP_PREFIX)) == 0)
+			p = ioc_prop_find(r->prop + strlen(IOC_PROP_PREFIX));
+		else
+			p = ioc_prop_find(r->prop);
+		if (p == NULL)
+			continue;
+		idx = (size_t)(p - ioc_props);
+		if (p->flags & IOC_PF_NATIVE) {
+			if (!(p->flags & IOC_PF_NATIVE))
+				continue;
+			free(j->values[idx]);
+			free(j->natsrc[idx]);
+			j->values[idx] = ioc_xstrdup(r->value);
+			j->natsrc[idx] = ioc_xstrdup(r->source);
+			j->srcs[idx] = IOC_SRC_NATIVE;
+			continue;
+		}
+		if (strcmp(p->name, "tag") == 0 && strcmp(r->source, "local") == 0)
+			j->complete |= 1;
+		free(j->values[idx]);
+		j->values[idx] = NULL;
+		if (strcmp(r->source, "local") == 0) {
+			j->values[idx] = ioc_xstrdup(r->value);
+			j->srcs[idx] = IOC_SRC_LOCAL;
+		} else if (strcmp(r->source, inh_root) == 0 && !(p->flags & IOC_PF_NODEFAULT)) {
+			j->values[idx] = ioc_xstrdup(r->value);
+			j->srcs[idx] = IOC_SRC_DEFAULT;
+		} else if (strncmp(r->source, "inherited from ", 15) == 0) {
+			j->srcs[idx] = IOC_SRC_IGNORED;
+			free(j->ignored_from[idx]);
+			j->ignored_from[idx] = ioc_xstrdup(r->source + 15);
+		} else
+			j->srcs[idx] = IOC_SRC_BUILTIN;
+	}
+	/* fill built-ins; legacy on/off spellings read canonically */
+	for (k = 0; k < out->n; k++) {
+		struct ioc_jail *j = &out->v[k];
+		j->complete = j->complete == 3;
+		for (i = 0; i < ioc_nprops; i++) {
+			const struct ioc_prop *p = &ioc_props[i];
+			if (!want[i] && !(p->flags & IOC_PF_RUNTIME) && strcmp(p->name, "uuid") != 0)
+				continue;
+			if (strcmp(p->name, "uuid") == 0) {
+				free(j->values[i]);
+				j->values[i] = ioc_xstrdup(j->uuid);
+				j->srcs[i] = IOC_SRC_LOCAL;
+				continue;
+			}
+			if (j->values[i] == NULL) {
+				j->values[i] = ioc_prop_builtin(p, j->uuid, root->name);
+				if (j->srcs[i] != IOC_SRC_IGNORED)
+					j->srcs[i] = IOC_SRC_BUILTIN;
+			} else if (p->type == IOC_PT_ONOFF || p->type == IOC_PT_YESNO ||
+			    p->type == IOC_PT_BOOL01) {
+				char *c = NULL;
+				if (ioc_prop_validate(p, j->values[i], &c, NULL) == 0) {
+					free(j->values[i]);
+					j->values[i] = c;
+				}
+			}
+		}
+	}
+out:
+	free(want);
+	ioc_sb_release(&plist);
+	ioc_zrows_release(&rows);
+	if (rc != 0)
+		ioc_jails_release(out);
+	return rc;
+}
+
+const char *
+ioc_jail_get(const struct ioc_jail *j, const char *prop)
+{
+	const struct ioc_prop *p = ioc_prop_find(prop);
+	if (p == NULL)
+		return NULL;
+	return j->values[p - ioc_props];
+}
+
+const char *
+ioc_jail_source(const struct ioc_jail *j, const struct ioc_prop *p)
+{
+	size_t i = (size_t)(p - ioc_props);
+	switch (j->srcs[i]) {
+	case IOC_SRC_LOCAL: return "local";
+	case IOC_SRC_DEFAULT: return "default";
+	case IOC_SRC_IGNORED: return "built-in (ignored a value inherited from outside the root)";
+	case IOC_SRC_NATIVE: return j->natsrc[i] ? j->natsrc[i] : "-";
+	case IOC_SRC_BUILTIN: break;
+	}
+	if (p->flags & IOC_PF_RUNTIME)
+		return "-";
+	return "built-in";
+}
+
+int
+ioc_jail_resolve(const struct ioc_jails *js, const char *name, struct ioc_jail **out,
+    struct ioc_error **err)
+{
+	struct ioc_sb sb = IOC_SB_INIT;
+	size_t i, n = 0, nl = strlen(name);
+	struct ioc_jail *hit = NULL;
+
+	*out = NULL;
+	if (*name == '\0')
+		return ioc_fail(err, IOC_EXIT_USAGE, "a jail name (tag, UUID or UUID prefix) is required");
+	for (i = 0; i < js->n; i++) {
+		const char *tag = ioc_jail_get(&js->v[i], "tag");
+		if (!js->v[i].complete)
+			continue;
+		if ((tag && strcmp(tag, name) == 0) || strcmp(js->v[i].uuid, name) == 0) {
+			*out = &js->v[i];
+			return 0;
+		}
+	}
+	ioc_sb_init(&sb);
+	for (i = 0; i < js->n; i++) {
+		if (!js->v[i].complete || strncmp(js->v[i].uuid, name, nl) != 0)
+			continue;
+		hit = &js->v[i];
+		ioc_sb_addf(&sb, "%s%s (%s)", n ? ", " : "", hit->uuid, ioc_jail_get(hit, "tag"));
+		n++;
+	}
+	if (n == 1 && nl >= 1) {
+		ioc_sb_release(&sb);
+		*out = hit;
+		return 0;
+	}
+	if (n > 1)
+		ioc_err(err, "'%s' is ambiguous: it matches %s", name, sb.buf);
+	else if (ioc_has_ctrl(name) || nl > 128)
+		ioc_err(err, "no jail with that name (the name is not printable or too long)");
+	else
+		ioc_err(err, "no jail named '%s' (name a jail by tag, UUID or unique UUID prefix; 'iocage list' shows them)",
+		    name);
+	ioc_sb_release(&sb);
+	return -1;
+}
+
+char *
+ioc_uuid_new(void)
+{
+	unsigned char b[16];
+	if (getentropy(b, sizeof(b)) != 0) {
+		/* getentropy of 16 bytes cannot fail on supported systems */
+		abort();
+	}
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	return ioc_xasprintf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+	    b[14], b[15]);
+}
+
+/* Rows of R/releases, recursive, with snapshots. */
+static int
+ioc_release_rows(const struct ioc_root *root, struct ioc_zrows *rows, struct ioc_error **err)
+{
+	_cleanup_free_ char *base = ioc_xasprintf("%s/releases", root->name);
+	char *names[] = { base, NULL };
+	return ioc_zfs_get(names, "creation", 1, -1, NULL, 1, rows, err);
+}
+
+int
+ioc_release_snapshot(const struct ioc_root *root, const char *rel, char **snap,
+    struct ioc_error **err)
+{
+	struct ioc_zrows rows;
+	_cleanup_free_ char *prefix = ioc_xasprintf("%s/releases/%s/root@" IOC_RELEASE_SNAP,
+	    root->name, rel);
+	size_t i;
+	long long best = -1;
+	*snap = NULL;
+	ioc_zrows_init(&rows);
+	if (ioc_release_rows(root, &rows, err) != 0) {
+		ioc_zrows_release(&rows);
+		return -1;
+	}
+	for (i = 0; i < rows.n; i++) {
+		long long c = 0;
+		if (strncmp(rows.v[i].name, prefix, strlen(prefix)) != 0)
+			continue;
+		ioc_parse_ll(rows.v[i].value, 0, 1LL << 62, &c);
+		if (c >= best) {
+			best = c;
+			free(*snap);
+			*snap = ioc_xstrdup(rows.v[i].name);
+		}
+	}
+	ioc_zrows_release(&rows);
+	if (*snap == NULL)
+		return ioc_err(err, "release '%s' is not fetched (or its fetch did not finish): run 'iocage fetch release=%s'",
+		    rel, rel);
+	return 0;
+}
+
+static int
+ioc_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+ioc_release_list(const struct ioc_root *root, struct ioc_strv *out, struct ioc_error **err)
+{
+	struct ioc_zrows rows;
+	_cleanup_free_ char *base = ioc_xasprintf("%s/releases/", root->name);
+	size_t i, bl = strlen(base);
+	ioc_zrows_init(&rows);
+	if (ioc_release_rows(root, &rows, err) != 0) {
+		ioc_zrows_release(&rows);
+		return -1;
+	}
+	for (i = 0; i < rows.n; i++) {
+		const char *n = rows.v[i].name, *s;
+		_cleanup_free_ char *rel = NULL;
+		if (strncmp(n, base, bl) != 0)
+			continue;
+		s = strstr(n + bl, "/root@" IOC_RELEASE_SNAP);
+		if (s == NULL || strchr(n + bl, '/') != s)
+			continue;
+		rel = ioc_xstrndup(n + bl, (size_t)(s - (n + bl)));
+		if (!ioc_strv_contains(out, rel))
+			ioc_strv_push(out, rel);
+	}
+	ioc_zrows_release(&rows);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(char *), ioc_cmp_str);
+	return 0;
+}
+
+int
+ioc_clean_debris(const struct ioc_root *root, const struct ioc_jails *js,
+    struct ioc_strv *removed, struct ioc_error **err)
+{
+	size_t i;
+	(void)root;
+	for (i = 0; i < js->n; i++) {
+		if (js->v[i].complete)
+			continue;
+		if (ioc_zfs_destroy(js->v[i].dataset, 1, err) != 0)
+			return ioc_error_wrap(err, "cannot remove debris '%s'", js->v[i].dataset);
+		if (removed)
+			ioc_strv_push(removed, js->v[i].dataset);
+	}
+	return 0;
+}

@@ -1,0 +1,103 @@
+/*
+ * core.h — the root dataset, jails, releases and their properties.
+ *
+ * Layout under the root R (see DESIGN.md):
+ *   R/download/REL, R/releases/REL/root (@ioc-release*), R/jails/UUID
+ *   (properties; canmount=off), R/jails/UUID/root (the filesystem),
+ *   R/jails/UUID/data (jail_zfs), R/images, R/packages.
+ *
+ * A jail is complete when R/jails/UUID carries the tag property and has its
+ * root child; anything else under R/jails is debris of an interrupted
+ * command, never listed, removed by the next create/destroy or by `clean`.
+ */
+#ifndef IOC_CORE_H
+#define IOC_CORE_H
+
+#include "props.h"
+#include "util.h"
+#include "zfs.h"
+
+#define IOC_RELEASE_SNAP "ioc-release"
+
+enum ioc_src {
+	IOC_SRC_BUILTIN = 0, /* set nowhere: the table's default */
+	IOC_SRC_LOCAL,	     /* set on the jail */
+	IOC_SRC_DEFAULT,     /* set on the root R, inherited */
+	IOC_SRC_IGNORED,     /* inherited from outside R: ignored, built-in used */
+	IOC_SRC_NATIVE,	     /* a native ZFS property (source as zfs says) */
+};
+
+struct ioc_root {
+	char *name;	  /* the root dataset, e.g. tank/virt/iocage */
+	char *mountpoint; /* its mountpoint */
+};
+
+struct ioc_jail {
+	char *uuid;
+	char *dataset;	/* R/jails/UUID */
+	char *rootfs;	/* mountpoint of R/jails/UUID/root (may be NULL) */
+	int complete;	/* has tag and root child */
+	int has_data;	/* R/jails/UUID/data exists */
+	char **values;	/* per ioc_props index; NULL where not loaded */
+	enum ioc_src *srcs;
+	char **natsrc;	/* native ZFS source strings */
+	char **ignored_from; /* for IOC_SRC_IGNORED: where the value came from */
+};
+
+struct ioc_jails {
+	struct ioc_jail *v;
+	size_t n;
+};
+
+/* Root discovery: explicit (-r / IOCAGE_ROOT) or the one active dataset.  */
+int ioc_root_find(const char *explicit_root, struct ioc_root *root, struct ioc_error **err);
+/* Lists every dataset with org.freebsd.iocage:active=yes set locally. */
+int ioc_root_list_active(struct ioc_strv *out, struct ioc_error **err);
+/* Marks DATASET as a root (creating it and its iocage children). */
+int ioc_root_activate(const char *dataset, struct ioc_error **err);
+void ioc_root_release(struct ioc_root *root);
+
+/*
+ * Locks: flock(2) on files in /var/run/iocage/locks (0700, root-only),
+ * opened O_NOFOLLOW.  A lock dies with its holder, so a killed command never
+ * blocks the next one.  Returns an fd to close (or -1 with *err).
+ */
+int ioc_lock_root(const struct ioc_root *root, struct ioc_error **err);
+int ioc_lock_jail(const struct ioc_root *root, const char *uuid, struct ioc_error **err);
+/* The run-time directory (/var/run/iocage, or IOCAGE_RUNDIR in tests). */
+const char *ioc_rundir(void);
+
+/*
+ * Loads jails with one `zfs get` of R/jails (depth 2).  props: NULL for
+ * every table property, else a NULL-terminated list of names to load.
+ * Debris entries are included with complete = 0.
+ */
+int ioc_jails_load(const struct ioc_root *root, const char *const *props,
+    struct ioc_jails *out, struct ioc_error **err);
+void ioc_jails_release(struct ioc_jails *js);
+/* The loaded value of a property (built-in when not set); never NULL if loaded. */
+const char *ioc_jail_get(const struct ioc_jail *j, const char *prop);
+/* Source label for `get all`: local, default, built-in, ... (static string or j-owned). */
+const char *ioc_jail_source(const struct ioc_jail *j, const struct ioc_prop *p);
+
+/*
+ * Finds one complete jail by tag, full UUID or unique UUID prefix.  Errors:
+ * "no jail named 'x'", "'ab' is ambiguous: matches UUID (tag), ...".
+ */
+int ioc_jail_resolve(const struct ioc_jails *js, const char *name, struct ioc_jail **out,
+    struct ioc_error **err);
+
+/* A new random UUID (v4). */
+char *ioc_uuid_new(void);
+
+/* Releases: R/releases/REL/root@ioc-release* newest complete snapshot. */
+int ioc_release_snapshot(const struct ioc_root *root, const char *rel, char **snap,
+    struct ioc_error **err);
+/* Names of complete releases (sorted). */
+int ioc_release_list(const struct ioc_root *root, struct ioc_strv *out, struct ioc_error **err);
+
+/* Removes debris under R/jails (caller holds the root lock); reports names. */
+int ioc_clean_debris(const struct ioc_root *root, const struct ioc_jails *js,
+    struct ioc_strv *removed, struct ioc_error **err);
+
+#endif

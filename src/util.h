@@ -1,0 +1,119 @@
+/*
+ * util.h — errors, string builder, string vector, small helpers.
+ *
+ * Errors: functions below the CLI return 0 on success and -1 on failure,
+ * filling *err (when err is not NULL) with a newly allocated ioc_error that
+ * the caller owns and frees with ioc_error_free().  Only main() prints.
+ *
+ * ioc_sb (string builder) and ioc_strv (NULL-terminated vector of owned
+ * strings) follow git's init/release convention: _init makes an empty,
+ * usable object; _release frees what it owns and leaves it re-initialised.
+ * Allocation failure aborts (there is nothing sensible to do on a jail host).
+ */
+#ifndef IOC_UTIL_H
+#define IOC_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define IOC_EXIT_FAIL 1
+#define IOC_EXIT_USAGE 2
+
+struct ioc_error {
+	int code; /* exit status main() uses: 1 failure, 2 usage */
+	char *msg;
+};
+
+#define IOC_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* Sets *err (if err != NULL and *err == NULL) with exit code `code`; returns -1. */
+int ioc_fail(struct ioc_error **err, int code, const char *fmt, ...) IOC_PRINTF(3, 4);
+/* Shorthand: code 1. */
+int ioc_err(struct ioc_error **err, const char *fmt, ...) IOC_PRINTF(2, 3);
+/* Prefixes an existing error message with "context: "; returns -1. */
+int ioc_error_wrap(struct ioc_error **err, const char *fmt, ...) IOC_PRINTF(2, 3);
+void ioc_error_free(struct ioc_error *e);
+
+void *ioc_xmalloc(size_t n);
+void *ioc_xcalloc(size_t n, size_t m);
+void *ioc_xrealloc(void *p, size_t n);
+char *ioc_xstrdup(const char *s);
+char *ioc_xstrndup(const char *s, size_t n);
+char *ioc_xasprintf(const char *fmt, ...) IOC_PRINTF(1, 2);
+
+struct ioc_sb {
+	char *buf; /* always NUL-terminated, never NULL after init */
+	size_t len;
+	size_t cap;
+};
+#define IOC_SB_INIT { NULL, 0, 0 }
+void ioc_sb_init(struct ioc_sb *sb);
+void ioc_sb_release(struct ioc_sb *sb);
+void ioc_sb_add(struct ioc_sb *sb, const char *s, size_t n);
+void ioc_sb_adds(struct ioc_sb *sb, const char *s);
+void ioc_sb_addc(struct ioc_sb *sb, char c);
+void ioc_sb_addf(struct ioc_sb *sb, const char *fmt, ...) IOC_PRINTF(2, 3);
+void ioc_sb_vaddf(struct ioc_sb *sb, const char *fmt, va_list ap);
+/* Appends s as a JSON string literal, quotes included. */
+void ioc_sb_add_json(struct ioc_sb *sb, const char *s);
+/* Returns the buffer (caller frees) and re-initialises sb. */
+char *ioc_sb_detach(struct ioc_sb *sb);
+const char *ioc_sb_str(struct ioc_sb *sb);
+
+struct ioc_strv {
+	char **v; /* NULL-terminated once anything was pushed; see ioc_strv_argv */
+	size_t n;
+	size_t cap;
+};
+#define IOC_STRV_INIT { NULL, 0, 0 }
+void ioc_strv_init(struct ioc_strv *sv);
+void ioc_strv_release(struct ioc_strv *sv);
+void ioc_strv_push(struct ioc_strv *sv, const char *s);
+void ioc_strv_pushf(struct ioc_strv *sv, const char *fmt, ...) IOC_PRINTF(2, 3);
+void ioc_strv_push_owned(struct ioc_strv *sv, char *s);
+/* A NULL-terminated view (valid until the vector changes). */
+char *const *ioc_strv_argv(struct ioc_strv *sv);
+int ioc_strv_contains(const struct ioc_strv *sv, const char *s);
+/* Splits s at every `sep` into sv (empty fields kept). */
+void ioc_strv_split(struct ioc_strv *sv, const char *s, char sep);
+
+/* Cleanup attributes: functions read as early returns. */
+static inline void ioc_freep(void *p) { void **pp = p; free(*pp); }
+static inline void ioc_sb_releasep(struct ioc_sb *sb) { ioc_sb_release(sb); }
+static inline void ioc_strv_releasep(struct ioc_strv *sv) { ioc_strv_release(sv); }
+static inline void ioc_closep(int *fd);
+#define _cleanup_free_ __attribute__((cleanup(ioc_freep)))
+#define _cleanup_sb_ __attribute__((cleanup(ioc_sb_releasep)))
+#define _cleanup_strv_ __attribute__((cleanup(ioc_strv_releasep)))
+#define _cleanup_close_ __attribute__((cleanup(ioc_closep)))
+
+/* Hands a pointer over: returns *pp and sets *pp to NULL. */
+static inline void *ioc_steal(void *pp) { void **p = pp; void *r = *p; *p = NULL; return r; }
+
+int ioc_streq(const char *a, const char *b);
+int ioc_startswith(const char *s, const char *prefix);
+/* Parses a whole decimal integer in [min, max]; 0 on success. */
+int ioc_parse_ll(const char *s, long long min, long long max, long long *out);
+/* Levenshtein distance, capped (for "did you mean"). */
+size_t ioc_edit_distance(const char *a, const char *b);
+/* Writes data to path atomically (temporary name in the same directory, rename). */
+int ioc_write_file_atomic(const char *path, const char *data, size_t len, int mode,
+    struct ioc_error **err);
+/* Reads a whole file (up to max bytes). */
+int ioc_read_file(const char *path, size_t max, char **out, size_t *outlen,
+    struct ioc_error **err);
+/* Makes every directory of path (mode for new ones). */
+int ioc_mkdir_p(const char *path, int mode, struct ioc_error **err);
+/* True when s contains a byte < 0x20 or 0x7f. */
+int ioc_has_ctrl(const char *s);
+/* Current time formatted with strftime in UTC. */
+char *ioc_now_fmt(const char *fmt);
+
+#include <stdlib.h>
+#include <unistd.h>
+static inline void ioc_closep(int *fd) { if (*fd >= 0) close(*fd); }
+
+#endif
