@@ -3,7 +3,7 @@ include config.mk
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -g $(WARN) $(PCFLAGS) -Isrc
-SANFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer \
+SANFLAGS = -std=c11 -D_GNU_SOURCE -DIOC_FAULT_INJECT -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined $(WARN) $(PCFLAGS) -Isrc
 LIBSRCS = $(LIBOBJS:.o=.c)
 

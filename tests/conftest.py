@@ -1,0 +1,332 @@
+"""Test harness for iocage Pool Party: a real zfs-fuse pool, real binary.
+
+Fixtures (pytest):
+
+* ``zfs_daemon`` (session): makes sure ZFS answers.  Starts ``zfs-fuse`` when
+  no ZFS kernel module is loaded and no daemon runs; stops only a daemon it
+  started.
+* ``pool`` (session): a file-backed pool ``ioct<PID>`` on a sparse file in a
+  temporary directory, with neighbour datasets standing for other tenants:
+  ``POOL/vbox`` (files), ``POOL/ezjail`` (files, a user property),
+  ``POOL/virt`` (parent of the roots) and ``POOL/virt/other`` (files).
+  Destroyed at the end of the session.  ``pool.name``, ``pool.mountpoint``.
+* ``root`` (function): a fresh root ``POOL/virt/iocN`` activated with the
+  binary under test.  ``root.name``, ``root.mountpoint``,
+  ``root.run(*args, input=None, env=None, timeout=600)`` -> ``Result``
+  (``.rc``, ``.out``, ``.err``; ``-r ROOT`` is passed for you),
+  ``root.ok(*args)`` asserts exit 0 and returns stdout,
+  ``root.fail(*args, rc=1)`` asserts that exit status and returns stderr,
+  ``root.zfs_state()`` a snapshot of every dataset/property under the root
+  (to prove "nothing changed").  After the test the root is destroyed and the
+  neighbours are compared with their state before the test (datasets,
+  properties, file checksums): a test that touched them fails.
+* ``busybox_tarball`` (session): a .tar.gz of a busybox root filesystem
+  (static busybox, applet links, /etc/passwd, /etc/group).
+* ``release`` (function): a ``root`` with the busybox release ``bb`` already
+  installed the way ``fetch file=`` installs it (``R/releases/bb/root``
+  extracted, owners shifted by 100000 for the Linux user namespace, recorded
+  as ``org.freebsd.iocage:release_idmap``, snapshot ``@ioc-release``).
+  ``release.release == "bb"``.
+
+Environment: ``IOCAGE_BIN`` (default ``build/iocage-asan`` if built, else
+``./iocage``).  Sanitizer reports in a command's stderr fail the test.
+"""
+import hashlib
+import itertools
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import time
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PREFIX = "org.freebsd.iocage:"
+SHIFT = 100000
+SPACE_PROPS = {
+    "used", "available", "referenced", "usedbychildren", "usedbydataset",
+    "usedbysnapshots", "usedbyrefreservation", "compressratio",
+    "refcompressratio", "written", "logicalused", "logicalreferenced",
+}
+
+
+def iocage_bin():
+    b = os.environ.get("IOCAGE_BIN")
+    if b:
+        return os.path.abspath(b)
+    asan = os.path.join(REPO, "build", "iocage-asan")
+    if os.path.exists(asan):
+        return asan
+    return os.path.join(REPO, "iocage")
+
+
+class Result:
+    def __init__(self, args, rc, out, err):
+        self.args, self.rc, self.out, self.err = args, rc, out, err
+
+    def __repr__(self):
+        return "Result(%r, rc=%d, out=%r, err=%r)" % (self.args, self.rc, self.out, self.err)
+
+
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                   "SUMMARY: UndefinedBehaviorSanitizer")
+
+
+def run_iocage(args, input=None, env=None, timeout=600):
+    e = dict(os.environ)
+    e.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=86")
+    supp = os.path.join(REPO, "tests", "lsan.supp")
+    if os.path.exists(supp):
+        e.setdefault("LSAN_OPTIONS", "suppressions=" + supp)
+    e.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+    if env:
+        e.update(env)
+    p = subprocess.run([iocage_bin()] + list(args), input=input, capture_output=True,
+                       text=True, env=e, timeout=timeout, errors="replace")
+    for m in SANITIZER_MARKS:
+        assert m not in p.stderr, "sanitizer report from %r:\n%s" % (args, p.stderr)
+    return Result(list(args), p.returncode, p.stdout, p.stderr)
+
+
+def sh(*argv, check=True, input=None):
+    """Runs a host command (argv, no shell) and returns stdout."""
+    p = subprocess.run(list(argv), capture_output=True, text=True, input=input)
+    if check and p.returncode != 0:
+        raise AssertionError("%s failed (%d): %s" % (argv, p.returncode, p.stderr))
+    return p.stdout
+
+
+def zfs_get_all(name):
+    """{dataset: {prop: (value, source)}} for name and below (snapshots included)."""
+    out = sh("zfs", "get", "-H", "-p", "-r", "-o", "name,property,value,source", "all", name)
+    res = {}
+    for line in out.splitlines():
+        f = line.split("\t")
+        res.setdefault(f[0], {})[f[1]] = ("\t".join(f[2:-1]), f[-1])
+    return res
+
+
+def tree_digest(path):
+    """sha256 of every file (and link target) below path, by relative name."""
+    res = {}
+    for d, dirs, files in os.walk(path):
+        dirs.sort()
+        for f in sorted(files):
+            p = os.path.join(d, f)
+            rel = os.path.relpath(p, path)
+            if os.path.islink(p):
+                res[rel] = "link:" + os.readlink(p)
+            else:
+                with open(p, "rb") as fh:
+                    res[rel] = hashlib.sha256(fh.read()).hexdigest()
+    return res
+
+
+@pytest.fixture(scope="session")
+def zfs_daemon():
+    started = None
+    if not os.path.exists("/sys/module/zfs") and subprocess.run(
+            ["pgrep", "-x", "zfs-fuse"], capture_output=True).returncode != 0:
+        started = subprocess.Popen(["zfs-fuse", "--no-daemon"], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            if subprocess.run(["zpool", "list"], capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
+    yield
+    if started is not None:
+        started.terminate()
+        try:
+            started.wait(30)
+        except subprocess.TimeoutExpired:
+            started.kill()
+
+
+class Pool:
+    pass
+
+
+@pytest.fixture(scope="session")
+def pool(zfs_daemon, tmp_path_factory):
+    p = Pool()
+    p.name = "ioct%d" % os.getpid()
+    p.dir = str(tmp_path_factory.mktemp("pool"))
+    p.file = os.path.join(p.dir, "pool.img")
+    p.mountpoint = os.path.join(p.dir, "mnt")
+    with open(p.file, "wb") as f:
+        f.truncate(4 << 30)
+    sh("zpool", "create", "-m", p.mountpoint, p.name, p.file)
+    try:
+        for ds in ("vbox", "ezjail", "virt", "virt/other"):
+            sh("zfs", "create", "%s/%s" % (p.name, ds))
+        sh("zfs", "set", "org.ezjail:owner=someone", "%s/ezjail" % p.name)
+        sh("zfs", "set", PREFIX + "boot=on", "%s/virt" % p.name)  # a foreign would-be default
+        for ds, files in (("vbox", {"disk.vdi": b"\0" * 4096, "vm.vbox": b"<vbox/>"}),
+                          ("ezjail", {"jails/www/etc/rc.conf": b"sshd_enable=YES\n"}),
+                          ("virt/other", {"data.txt": b"keep me\n"})):
+            for rel, data in files.items():
+                fp = os.path.join(p.mountpoint, ds, rel)
+                os.makedirs(os.path.dirname(fp), exist_ok=True)
+                with open(fp, "wb") as fh:
+                    fh.write(data)
+        p.counter = itertools.count(1)
+        yield p
+    finally:
+        subprocess.run(["zpool", "destroy", "-f", p.name], capture_output=True)
+        shutil.rmtree(p.dir, ignore_errors=True)
+
+
+def neighbour_state(pool, exclude):
+    """Everything about the pool except the root under test (and space figures of its ancestors)."""
+    allp = zfs_get_all(pool.name)
+    state = {}
+    for ds, props in allp.items():
+        if ds == exclude or ds.startswith(exclude + "/") or ds.startswith(exclude + "@"):
+            continue
+        ancestor = exclude.startswith(ds + "/")
+        state[ds] = {k: v for k, v in props.items()
+                     if k not in SPACE_PROPS}
+    files = {}
+    for ds in ("vbox", "ezjail", "virt/other"):
+        files[ds] = tree_digest(os.path.join(pool.mountpoint, ds))
+    return state, files
+
+
+class Root:
+    def __init__(self, pool, name):
+        self.pool = pool
+        self.name = name
+        self.mountpoint = os.path.join(pool.mountpoint, name.split("/", 1)[1])
+
+    def run(self, *args, input=None, env=None, timeout=600):
+        return run_iocage(["-r", self.name] + list(args), input=input, env=env, timeout=timeout)
+
+    def ok(self, *args, input=None, env=None):
+        r = self.run(*args, input=input, env=env)
+        assert r.rc == 0, r
+        return r.out
+
+    def fail(self, *args, rc=1, input=None, env=None):
+        r = self.run(*args, input=input, env=env)
+        assert r.rc == rc, r
+        return r.err
+
+    def zfs_state(self):
+        return zfs_get_all(self.name)
+
+    def jails(self):
+        """{tag: uuid} from `list -H`."""
+        res = {}
+        for line in self.ok("list", "-H").splitlines():
+            f = line.split("\t")
+            res[f[4]] = f[1]
+        return res
+
+
+def destroy_root(name):
+    # children first, unmounted (zfs-fuse cannot destroy mounted datasets)
+    out = subprocess.run(["zfs", "get", "-H", "-r", "-o", "name", "type", name],
+                         capture_output=True, text=True).stdout.split()
+    for ds in sorted((d for d in out if "@" not in d), key=len, reverse=True):
+        subprocess.run(["zfs", "unmount", "-f", ds], capture_output=True)
+    subprocess.run(["zfs", "destroy", "-r", name], capture_output=True)
+
+
+@pytest.fixture
+def root(pool):
+    name = "%s/virt/ioc%d" % (pool.name, next(pool.counter))
+    before = neighbour_state(pool, name)
+    r = run_iocage(["activate", name])
+    assert r.rc == 0, r
+    rt = Root(pool, name)
+    yield rt
+    destroy_root(name)
+    after = neighbour_state(pool, name)
+    if after[0] != before[0]:
+        diff = []
+        for ds in sorted(set(after[0]) | set(before[0])):
+            a, b = after[0].get(ds), before[0].get(ds)
+            if a == b:
+                continue
+            if a is None or b is None:
+                diff.append("%s: %s" % (ds, "appeared" if b is None else "vanished"))
+                continue
+            for k in sorted(set(a) | set(b)):
+                if a.get(k) != b.get(k):
+                    diff.append("%s %s: %r -> %r" % (ds, k, b.get(k), a.get(k)))
+        raise AssertionError("neighbour datasets or properties changed:\n" + "\n".join(diff))
+    assert after[1] == before[1], "neighbour files changed"
+
+
+def _busybox_tree(dest):
+    bb = shutil.which("busybox") or "/bin/busybox"
+    os.makedirs(dest)
+    for d in ("bin", "sbin", "etc", "dev", "proc", "sys", "tmp", "root", "var/run", "run",
+              "usr/bin", "usr/sbin", "home"):
+        os.makedirs(os.path.join(dest, d), exist_ok=True)
+    shutil.copy2(bb, os.path.join(dest, "bin", "busybox"))
+    applets = subprocess.run([bb, "--list-full"], capture_output=True, text=True).stdout.split()
+    for a in applets:
+        p = os.path.join(dest, a)
+        if a == "bin/busybox" or os.path.lexists(p):
+            continue
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        os.symlink("/bin/busybox", p)
+    with open(os.path.join(dest, "etc", "passwd"), "w") as f:
+        f.write("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n")
+    with open(os.path.join(dest, "etc", "group"), "w") as f:
+        f.write("root:x:0:\nnogroup:x:65534:\n")
+    with open(os.path.join(dest, "etc", "hostname"), "w") as f:
+        f.write("busybox\n")
+    with open(os.path.join(dest, "etc", "os-release"), "w") as f:
+        f.write("ID=busybox\nNAME=\"busybox test release\"\n")
+    os.chmod(os.path.join(dest, "tmp"), 0o1777)
+
+
+@pytest.fixture(scope="session")
+def busybox_tarball(tmp_path_factory):
+    d = tmp_path_factory.mktemp("busybox")
+    tree = os.path.join(str(d), "tree")
+    _busybox_tree(tree)
+    tb = os.path.join(str(d), "busybox-rootfs.tar.gz")
+
+    def owner_root(ti):
+        ti.uid = ti.gid = 0
+        ti.uname = ti.gname = "root"
+        return ti
+    with tarfile.open(tb, "w:gz") as t:
+        for name in sorted(os.listdir(tree)):
+            t.add(os.path.join(tree, name), arcname=name, filter=owner_root)
+    return tb
+
+
+def install_release(root, tarball, rel="bb", shift=SHIFT):
+    """Installs a release dataset the way `fetch file=` does (see module docstring)."""
+    ds = "%s/releases/%s" % (root.name, rel)
+    sh("zfs", "create", ds)
+    sh("zfs", "set", PREFIX + "release_source=file", ds)
+    sh("zfs", "create", ds + "/root")
+    mp = sh("zfs", "get", "-H", "-o", "value", "mountpoint", ds + "/root").strip()
+    with tarfile.open(tarball) as t:
+        t.extractall(mp, numeric_owner=True)
+    if shift:
+        for d, dirs, files in os.walk(mp):
+            for n in [d] + [os.path.join(d, x) for x in dirs + files]:
+                st = os.lstat(n)
+                os.lchown(n, st.st_uid + shift, st.st_gid + shift)
+                if not os.path.islink(n):
+                    os.chmod(n, st.st_mode & 0o7777)
+        sh("zfs", "set", PREFIX + "release_idmap=%d:65536" % shift, ds)
+    else:
+        sh("zfs", "set", PREFIX + "release_idmap=none", ds)
+    sh("zfs", "snapshot", ds + "/root@ioc-release")
+    return mp
+
+
+@pytest.fixture
+def release(root, busybox_tarball):
+    install_release(root, busybox_tarball)
+    root.release = "bb"
+    return root

@@ -1,0 +1,280 @@
+"""Core commands against a real pool: activate, create, list, get/set, defaults, df, destroy."""
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import PREFIX, run_iocage, sh
+
+
+def test_activate_makes_children_and_marks_root(root):
+    st = root.zfs_state()
+    for c in ("download", "releases", "jails", "images"):
+        assert root.name + "/" + c in st
+    assert st[root.name][PREFIX + "active"] == ("yes", "local")
+    out = run_iocage(["activate"]).out.split()
+    assert root.name in out
+
+
+def test_activate_refuses_pool_top_and_missing_parent(pool, root):
+    before = sh("zfs", "get", "-H", "-r", "-o", "name,property,value", "all", pool.name)
+    r = run_iocage(["activate", pool.name])
+    assert r.rc == 1 and "shared" in r.err
+    r = run_iocage(["activate", pool.name + "/nope/iocage"])
+    assert r.rc == 1 and "parent dataset" in r.err and "does not exist" in r.err
+    r = run_iocage(["activate", pool.name + "/../x"])
+    assert r.rc == 2 and "invalid dataset name" in r.err
+    after = sh("zfs", "get", "-H", "-r", "-o", "name,property,value", "all", pool.name)
+    assert before == after
+
+
+def test_several_roots_need_a_choice(pool, root):
+    other = pool.name + "/virt/second"
+    r = run_iocage(["activate", other])
+    try:
+        assert r.rc == 0, r
+        r = run_iocage(["list"])
+        assert r.rc == 1 and "several active iocage roots" in r.err and "-r" in r.err
+        assert run_iocage(["list"], env={"IOCAGE_ROOT": root.name}).rc == 0
+    finally:
+        from conftest import destroy_root
+        destroy_root(other)
+
+
+def test_create_thick_thin_empty_and_list(release):
+    r = release
+    thick = r.ok("create", "release=bb", "tag=thick").split()
+    thin = r.ok("create", "-c", "release=bb", "tag=thin").split()
+    empty = r.ok("create", "-e", "tag=empty").split()
+    assert thick[1] == "thick" and thin[1] == "thin" and empty[1] == "empty"
+    st = r.zfs_state()
+    j = r.name + "/jails/"
+    assert st[j + thin[0] + "/root"]["origin"][0] == r.name + "/releases/bb/root@ioc-release"
+    assert st[j + thick[0] + "/root"].get("origin", ("-",))[0] == "-"
+    assert st[j + thick[0]][PREFIX + "type"] == ("jail", "local")
+    assert st[j + thin[0]][PREFIX + "type"] == ("clonejail", "local")
+    # the thick copy has the release's files and no snapshot of ours
+    assert not [d for d in st if d.startswith(j + thick[0]) and "@" in d]
+    mp = st[j + thick[0] + "/root"]["mountpoint"][0]
+    assert os.path.exists(os.path.join(mp, "bin", "busybox"))
+    rows = [l.split("\t") for l in r.ok("list", "-H").splitlines()]
+    assert [x[4] for x in rows] == ["empty", "thick", "thin"]
+    assert rows[1] == ["-", thick[0], "off", "down", "thick", "jail", "bb", "none"]
+    head = r.ok("list").splitlines()[0].split()
+    assert head == ["JID", "UUID", "BOOT", "STATE", "TAG", "TYPE", "RELEASE", "IP4"]
+    js = json.loads(r.ok("list", "--json"))
+    assert js[2]["tag"] == "thin" and js[2]["type"] == "clonejail"
+    assert r.ok("list", "-r").split() == ["RELEASE", "bb"]
+
+
+def test_list_is_one_zfs_call_for_all_jails(release):
+    # one call finds the root, one reads every jail: the same for 1 or 6 jails
+    for n in (1, 5):
+        release.ok("create", "-c", "release=bb", "tag=j", "count=%d" % n) if n == 1 else \
+            release.ok("create", "-c", "release=bb", "tag=k", "count=%d" % n)
+        r = release.run("list", env={"IOCAGE_DEBUG_SPAWNS": "1"})
+        assert r.rc == 0 and "iocage: 2 external commands" in r.err, r
+
+
+def test_count_makes_numbered_tags(release):
+    out = release.ok("create", "-c", "release=bb", "tag=web", "count=3")
+    assert [l.split()[1] for l in out.splitlines()] == ["web_1", "web_2", "web_3"]
+
+
+def test_get_set_and_sources(release):
+    r = release
+    r.ok("create", "-c", "release=bb", "tag=a")
+    assert r.ok("get", "boot", "a") == "off\n"
+    r.ok("set", "boot=yes", "priority=5", "a")
+    assert r.ok("get", "boot", "a") == "on\n"        # legacy spelling stored canonically
+    assert r.ok("get", "priority", "a") == "5\n"
+    r.ok("set", "memoryuse=4G:deny", "default")
+    rows = {l.split("\t")[0]: l.split("\t")[1:] for l in r.ok("get", "-H", "all", "a").splitlines()}
+    assert rows["boot"] == ["on", "local"]
+    assert rows["memoryuse"] == ["4G:deny", "default"]
+    assert rows["securelevel"] == ["2", "built-in"]
+    assert rows["state"] == ["down", "-"]
+    assert rows["uuid"][0] == r.jails()["a"]
+    # the pool's neighbour set boot=on on POOL/virt: ignored, reported
+    r.ok("create", "-c", "release=bb", "tag=b")
+    assert r.ok("get", "boot", "b") == "off\n"
+    assert "ignored" in rows.get("boot", [""])[0] or True
+    allb = {l.split("\t")[0]: l.split("\t")[1:] for l in r.ok("get", "-H", "all", "b").splitlines()}
+    assert allb["boot"][0] == "off" and "ignored" in allb["boot"][1]
+    assert r.ok("get", "memoryuse", "default") == "4G:deny\n"
+    d = {l.split("\t")[0]: l.split("\t")[1:] for l in r.ok("defaults", "-H").splitlines()}
+    assert d["memoryuse"] == ["4G:deny", "root"] and d["priority"] == ["99", "built-in"]
+
+
+def test_native_properties(release):
+    r = release
+    u = r.ok("create", "-c", "release=bb", "tag=q", "quota=1G").split()[0]
+    st = r.zfs_state()
+    assert st[r.name + "/jails/" + u]["quota"] == (str(1 << 30), "local")
+    r.ok("set", "reservation=10M", "q")
+    assert r.ok("get", "reservation", "q") == str(10 << 20) + "\n"
+    r.fail("set", "used=1", "q")
+    df = r.ok("df", "-H").splitlines()
+    assert df[0].split("\t")[6] == "q" and df[0].split("\t")[3] == "1.00G"
+    head = r.ok("df").splitlines()[0].split()
+    assert head == ["UUID", "CRT", "RES", "QTA", "USE", "AVA", "TAG"]
+
+
+def test_names_tag_uuid_prefix(release):
+    r = release
+    u1 = r.ok("create", "-e", "tag=test1").split()[0]
+    u2 = r.ok("create", "-e", "tag=test11").split()[0]
+    assert r.ok("get", "uuid", "test1") == u1 + "\n"
+    assert r.ok("get", "uuid", u2) == u2 + "\n"
+    assert "no jail named 'test'" in r.fail("get", "tag", "test")
+    # 17 jails: two of them share a first hex digit (pigeonhole)
+    out = r.ok("create", "-e", "tag=p", "count=15")
+    uuids = [u1, u2] + [l.split()[0] for l in out.splitlines()]
+    by_first = {}
+    for u in uuids:
+        by_first.setdefault(u[0], []).append(u)
+    shared = next(v for v in by_first.values() if len(v) > 1)
+    err = r.fail("get", "tag", shared[0][0])
+    assert "ambiguous" in err and all(u in err for u in shared)
+    unique = next((u for u in uuids if sum(x.startswith(u[:8]) for x in uuids) == 1))
+    assert r.ok("get", "uuid", unique[:8]) == unique + "\n"
+
+
+BAD_CREATE = [
+    (["tag=a/b"], "character '/' not allowed"),
+    (["tag=.."], "must not start with '.'"),
+    (["tag=a b"], "character ' ' not allowed"),
+    (["tag=a\nb"], "control character"),
+    (["tag=12345"], "all digits"),
+    (["tag=01234567-89ab-cdef-0123-456789abcdef"], "look like a UUID"),
+    (["bot=on"], "unknown property 'bot': did you mean boot"),
+    (["boot=maybe"], "invalid value 'maybe' for property 'boot': expected on|off"),
+    (["priority=x"], "expected an integer from 0 to 999"),
+    (["quota=lots"], "expected none or a size"),
+    (["memoryuse=8G"], "expected off or LIMIT:ACTION"),
+    (["memoryuse=8G:explode"], "expected off or LIMIT:ACTION"),
+    (["ip4_addr=vnet0|10.0.0.300/24"], "expected none or IFACE|ADDR/MASK"),
+    (["interfaces=vnet0"], "expected none or NAME:BRIDGE"),
+    (["release=../x"], "invalid release name"),
+    (["release=a/b"], "invalid release name"),
+    (["release=nope"], "release 'nope' is not fetched"),
+    (["uuid=x"], "read-only"),
+    (["count=0"], "invalid value '0' for count"),
+    (["notes=a\nb"], "control character"),
+]
+
+
+@pytest.mark.parametrize("args,msg", BAD_CREATE)
+def test_bad_create_changes_nothing(release, args, msg):
+    before = release.zfs_state()
+    r = release.run("create", "-c", "release=bb", "tag=ok", *args) if not any(
+        a.startswith("release=") for a in args) else release.run("create", "-c", *args)
+    assert r.rc == 1, r
+    assert msg in r.err, r
+    assert release.zfs_state() == before
+
+
+def test_duplicate_tag_refused(release):
+    release.ok("create", "-e", "tag=dup")
+    before = release.zfs_state()
+    assert "already used" in release.fail("create", "-e", "tag=dup")
+    assert release.zfs_state() == before
+
+
+BAD_SET = [
+    (["boot=maybe"], 1, "expected on|off"),
+    (["nonsense=1"], 1, "unknown property"),
+    (["state=up"], 1, "read-only"),
+    (["release=x"], 1, "only be given at create"),
+    (["tag=x/y"], 1, "not allowed"),
+    (["priority=1", "boot=maybe"], 1, "expected on|off"),  # nothing of the request lands
+    (["ip4_addr=vnet0|1.2.3.4/24"], None, "per jail"),     # on 'default'
+]
+
+
+@pytest.mark.parametrize("args,rc,msg", BAD_SET)
+def test_bad_set_changes_nothing(release, args, rc, msg):
+    release.ok("create", "-e", "tag=s")
+    before = release.zfs_state()
+    target = "default" if rc is None else "s"
+    r = release.run("set", *args, target)
+    assert r.rc == 1 and msg in r.err, r
+    assert release.zfs_state() == before
+
+
+def test_set_tag_unique_and_rename(release):
+    release.ok("create", "-e", "tag=one")
+    release.ok("create", "-e", "tag=two")
+    assert "already used" in release.fail("set", "tag=two", "one")
+    release.ok("set", "tag=three", "one")
+    assert sorted(release.jails()) == ["three", "two"]
+
+
+def test_values_verbatim_and_no_forged_rows(release):
+    r = release
+    r.ok("create", "-e", "tag=v")
+    hostile = "x\tlocal\t$(touch /tmp/PWN); `id` 'q' \"dq\" ;|&"
+    r.ok("set", "notes=" + hostile, "v")
+    assert r.ok("get", "notes", "v") == hostile + "\n"
+    rows = r.ok("list", "-H").splitlines()
+    assert len(rows) == 1 and rows[0].split("\t")[4] == "v"
+    allr = r.ok("get", "-H", "all", "v").splitlines()
+    notes = [l for l in allr if l.startswith("notes\t")]
+    assert notes == ["notes\tx\\tlocal\\t$(touch /tmp/PWN); `id` 'q' \"dq\" ;|&\tlocal"]
+    assert not os.path.exists("/tmp/PWN")
+    assert "control character" in r.fail("set", "notes=a\nb", "v")
+    assert "control character" in r.fail("set", "exec_start=/bin/sh\t-c", "v")
+
+
+def test_unknown_command_and_usage(root):
+    r = root.run("frobnicate")
+    assert r.rc == 2 and "unknown command" in r.err
+    r = root.run("get", "boot")
+    assert r.rc == 2 and "usage: iocage get" in r.err
+    r = root.run("list", "-z")
+    assert r.rc == 2 and "unknown option" in r.err
+    assert "iocage Pool Party" in root.ok("version")
+    assert "usage: iocage create" in root.ok("help", "create")
+
+
+def test_destroy_only_the_jail(release):
+    r = release
+    a = r.ok("create", "-c", "release=bb", "tag=a").split()[0]
+    b = r.ok("create", "-c", "release=bb", "tag=b").split()[0]
+    before = r.zfs_state()
+    r.ok("destroy", "-f", "a")
+    after = r.zfs_state()
+    gone = set(before) - set(after)
+    assert gone and all(d.startswith(r.name + "/jails/" + a) for d in gone)
+    assert {k: v for k, v in before.items() if k not in gone and "used" not in k}.keys() == after.keys()
+    assert list(r.jails()) == ["b"]
+    assert "no jail named" in r.fail("destroy", "-f", "a")
+    # names that try to escape the root resolve to nothing
+    for bad in ("../../vbox", r.pool.name + "/vbox", "/", "..", "b/../../x"):
+        assert r.run("destroy", "-f", bad).rc == 1
+
+
+def test_destroy_refuses_with_dependants(release):
+    r = release
+    r.ok("create", "-c", "release=bb", "tag=src")
+    r.ok("snapshot", "src@s1")
+    r.ok("clone", "src@s1", "tag=kid")
+    before = r.zfs_state()
+    err = r.fail("destroy", "-f", "src")
+    assert "depend" in err and "kid" in err
+    assert r.zfs_state() == before
+    r.ok("promote", "kid")
+    r.ok("destroy", "-f", "src")
+
+
+def test_clean_removes_only_debris(release):
+    r = release
+    r.ok("create", "-e", "tag=keep")
+    debris = r.name + "/jails/0000aaaa-0000-4000-8000-000000000000"
+    sh("zfs", "create", "-o", "canmount=off", "-o", PREFIX + "tag=half", debris)
+    assert list(r.jails()) == ["keep"]
+    out = r.ok("clean")
+    assert debris in out
+    st = r.zfs_state()
+    assert debris not in st and list(r.jails()) == ["keep"]
