@@ -5,26 +5,6 @@
 #include <ctype.h>
 #include <string.h>
 
-/* Human-readable size: 1.50G, 512M, 0 ("-" stays "-"). */
-static char *
-ioc_human(const char *bytes, int parsable)
-{
-	static const char units[] = "BKMGTP";
-	unsigned long long v;
-	double d;
-	int u = 0;
-	if (parsable || ioc_parse_size(bytes, &v) != 0)
-		return ioc_xstrdup(bytes);
-	if (v < 1024)
-		return ioc_xasprintf("%llu", v);
-	d = (double)v;
-	while (d >= 1024 && u < 5) {
-		d /= 1024;
-		u++;
-	}
-	return ioc_xasprintf(d < 10 ? "%.2f%c" : d < 100 ? "%.1f%c" : "%.0f%c", d, units[u]);
-}
-
 int
 ioc_cmd_activate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
@@ -926,10 +906,10 @@ ioc_cmd_df(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	for (i = 0; i < n; i++) {
 		struct ioc_jail *j = v[i];
 		const char *q = ioc_jail_get(j, "quota"), *r = ioc_jail_get(j, "reservation");
-		char *res = strcmp(r, "0") == 0 ? ioc_xstrdup("none") : ioc_human(r, o.seen['p']);
-		char *qta = strcmp(q, "0") == 0 ? ioc_xstrdup("none") : ioc_human(q, o.seen['p']);
-		char *use = ioc_human(ioc_jail_get(j, "used"), o.seen['p']);
-		char *ava = ioc_human(ioc_jail_get(j, "available"), o.seen['p']);
+		char *res = strcmp(r, "0") == 0 ? ioc_xstrdup("none") : ioc_fmt_size(r, o.seen['p']);
+		char *qta = strcmp(q, "0") == 0 ? ioc_xstrdup("none") : ioc_fmt_size(q, o.seen['p']);
+		char *use = ioc_fmt_size(ioc_jail_get(j, "used"), o.seen['p']);
+		char *ava = ioc_fmt_size(ioc_jail_get(j, "available"), o.seen['p']);
 		const char *c[] = { j->uuid, ioc_jail_get(j, "compressratio"), res, qta, use, ava,
 			ioc_jail_get(j, "tag") };
 		ioc_table_add(&t, c);

@@ -150,8 +150,12 @@ ioc_cmd_snaplist(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **
 				snprintf(when, sizeof(when), "%s", created);
 		}
 		{
-			const char *c[] = { at + 1, when, rsize, used };
+			char *rs = ioc_fmt_size(rsize, o.seen['p']);
+			char *us = ioc_fmt_size(used, o.seen['p']);
+			const char *c[] = { at + 1, when, rs, us };
 			ioc_table_add(&t, c);
+			free(rs);
+			free(us);
 		}
 	}
 	ioc_table_print(&t, ctx->fmt, stdout);

@@ -1,5 +1,6 @@
 /* output.c — render collected rows as a table, -H or JSON. */
 #include "output.h"
+#include "props.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -127,3 +128,24 @@ ioc_table_print(const struct ioc_table *t, enum ioc_fmt fmt, FILE *f)
 	fwrite(sb.buf, 1, sb.len, f);
 	ioc_sb_release(&sb);
 }
+
+/* Human-readable size: 1.50G, 512M, 0 ("-" stays "-"). */
+char *
+ioc_fmt_size(const char *bytes, int parsable)
+{
+	static const char units[] = "BKMGTP";
+	unsigned long long v;
+	double d;
+	int u = 0;
+	if (parsable || ioc_parse_size(bytes, &v) != 0)
+		return ioc_xstrdup(bytes);
+	if (v < 1024)
+		return ioc_xasprintf("%llu", v);
+	d = (double)v;
+	while (d >= 1024 && u < 5) {
+		d /= 1024;
+		u++;
+	}
+	return ioc_xasprintf(d < 10 ? "%.2f%c" : d < 100 ? "%.1f%c" : "%.0f%c", d, units[u]);
+}
+

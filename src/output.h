@@ -24,4 +24,7 @@ void ioc_table_add(struct ioc_table *t, const char *const *cells);
 /* Renders to f. */
 void ioc_table_print(const struct ioc_table *t, enum ioc_fmt fmt, FILE *f);
 
+/* Human-readable size of a byte count ("1.50G"); raw when parsable or not a number. */
+char *ioc_fmt_size(const char *bytes, int parsable);
+
 #endif
