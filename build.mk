@@ -28,6 +28,7 @@ build/iocage-asan: src/main.c $(LIBSRCS) src/*.h
 unit: src/main.o $(LIBOBJS)
 	mkdir -p build/unit
 	for t in tests/unit/t_*.c; do \
+		[ -e "$$t" ] || continue; \
 		n=$$(basename $$t .c); \
 		$(CC) $(SANFLAGS) -o build/unit/$$n $$t $(LIBSRCS) $(PLIBS) || exit 1; \
 	done
@@ -36,6 +37,7 @@ unit: src/main.o $(LIBOBJS)
 fuzz:
 	mkdir -p build/fuzz
 	for t in tests/fuzz/f_*.c; do \
+		[ -e "$$t" ] || continue; \
 		n=$$(basename $$t .c); \
 		clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 			$(PCFLAGS) -Isrc -DIOC_FUZZ -o build/fuzz/$$n $$t $(LIBSRCS) $(PLIBS) || exit 1; \
