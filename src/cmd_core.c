@@ -97,7 +97,7 @@ ioc_cmd_list(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	if (o.seen['r']) {
 		_cleanup_strv_ struct ioc_strv rels = IOC_STRV_INIT;
 		static const char *const rcols[] = { "RELEASE", NULL };
-		if (ioc_release_list(&ctx->root, &rels, err) != 0)
+		if (ioc_root_verify(ctx, err) != 0 || ioc_release_list(&ctx->root, &rels, err) != 0)
 			return -1;
 		ioc_table_init(&t, rcols);
 		for (i = 0; i < rels.n; i++) {
@@ -252,10 +252,10 @@ ioc_cmd_get(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		_cleanup_free_ char *v = NULL;
 		const char *src;
 		if (all)
-			return ioc_cmd_defaults(ctx, 1, argv - k - 1, err);
+			return ioc_root_verify(ctx, err) != 0 ? -1 : ioc_cmd_defaults(ctx, 1, argv - k - 1, err);
 		if (p->flags & (IOC_PF_NODEFAULT | IOC_PF_RUNTIME))
 			return ioc_err(err, "property '%s' has no root default (it is per jail)", p->name);
-		if (ioc_root_values(ctx, &rows, err) != 0)
+		if (ioc_root_verify(ctx, err) != 0 || ioc_root_values(ctx, &rows, err) != 0)
 			return -1;
 		ioc_root_value(ctx, &rows, p, &v, &src);
 		ioc_zrows_release(&rows);
@@ -626,15 +626,20 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 			    "'iocage list -r' shows fetched releases");
 			goto out;
 		}
-		if (ioc_release_snapshot(&ctx->root, release, &snap, err) != 0)
-			goto out;
 	}
 	if (release == NULL)
 		release = ioc_xstrdup("none");
 	type = how == IOC_MK_EMPTY ? "emptyjail" : how == IOC_MK_THIN ? "clonejail" : "jail";
 	/* tags: unique among complete jails (root lock held by the command table) */
-	if (ioc_jails_load(&ctx->root, (const char *const[]){ "tag", NULL }, &js, err) != 0)
+	if (ioc_jails_load_rel(&ctx->root, (const char *const[]){ "tag", NULL },
+	    snap == NULL && how != IOC_MK_EMPTY ? release : NULL, &js,
+	    snap == NULL && how != IOC_MK_EMPTY ? &snap : NULL, err) != 0)
 		goto out;
+	if (snap == NULL && how != IOC_MK_EMPTY) {
+		ioc_err(err, "release '%s' is not fetched (or its fetch did not finish): run 'iocage fetch release=%s'",
+		    release, release);
+		goto out;
+	}
 	nj = ioc_xcalloc((size_t)count, sizeof(*nj));
 	for (c = 0; c < count; c++) {
 		nj[c].uuid = ioc_uuid_new();

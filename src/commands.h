@@ -16,6 +16,8 @@ enum ioc_cmd_flags {
 	IOC_CF_ROOT = 1 << 0,	  /* needs the active root (ctx->root) */
 	IOC_CF_LOCK_ROOT = 1 << 1, /* takes the root lock before the handler */
 	IOC_CF_NEED_UID0 = 1 << 2, /* must run as root */
+	IOC_CF_LAZY_ROOT = 1 << 3, /* hot path: an explicit root is verified by the first
+				    * ioc_jails_load (see ioc_root_lazy); loads before writing */
 };
 
 struct ioc_ctx {
@@ -53,6 +55,9 @@ struct ioc_opts {
 int ioc_opts_parse(struct ioc_ctx *ctx, const char *cmd, const char *spec, int argc, char **argv,
     struct ioc_opts *o, struct ioc_error **err);
 int ioc_usage(struct ioc_error **err, const char *cmd);
+
+/* Verifies a lazily named root (IOC_CF_LAZY_ROOT) before a path that loads no jails. */
+int ioc_root_verify(struct ioc_ctx *ctx, struct ioc_error **err);
 
 /* Loads jails and resolves one (complete) jail by name. */
 int ioc_ctx_jail(struct ioc_ctx *ctx, const char *name, const char *const *props,

@@ -60,7 +60,21 @@ ioc_root_fill(const char *name, struct ioc_root *root, struct ioc_error **err)
 	}
 	root->name = ioc_xstrdup(name);
 	root->mountpoint = ioc_xstrdup(mp ? mp : "-");
+	root->verified = 1;
 	ioc_zrows_release(&rows);
+	return 0;
+}
+
+int
+ioc_root_lazy(const char *explicit_root, struct ioc_root *root, struct ioc_error **err)
+{
+	root->name = root->mountpoint = NULL;
+	root->verified = 0;
+	if (explicit_root == NULL || *explicit_root == '\0')
+		return ioc_root_find(explicit_root, root, err);
+	if (!ioc_zfs_valid_name(explicit_root) || strchr(explicit_root, '@'))
+		return ioc_fail(err, IOC_EXIT_USAGE, "invalid root dataset name '%s'", explicit_root);
+	root->name = ioc_xstrdup(explicit_root);
 	return 0;
 }
 
@@ -246,14 +260,25 @@ int
 ioc_jails_load(const struct ioc_root *root, const char *const *props,
     struct ioc_jails *out, struct ioc_error **err)
 {
+	return ioc_jails_load_rel(root, props, NULL, out, NULL, err);
+}
+
+int
+ioc_jails_load_rel(const struct ioc_root *root, const char *const *props, const char *release,
+    struct ioc_jails *out, char **snap, struct ioc_error **err)
+{
 	_cleanup_free_ char *base = ioc_xasprintf("%s/jails", root->name);
 	_cleanup_free_ char *inh_root = ioc_xasprintf("inherited from %s", root->name);
+	_cleanup_free_ char *relroot = release ?
+	    ioc_xasprintf("%s/releases/%s/root", root->name, release) : NULL;
+	_cleanup_free_ char *relsnap = release ? ioc_xasprintf("%s@" IOC_RELEASE_SNAP, relroot) : NULL;
 	struct ioc_sb plist = IOC_SB_INIT;
 	struct ioc_zrows rows;
-	char *names[] = { base, NULL };
-	size_t i, k, bl = strlen(base);
+	char *names[4] = { base, NULL, NULL, NULL };
+	size_t i, k, bl = strlen(base), nn = 1;
 	unsigned char *want = ioc_xcalloc(ioc_nprops, 1);
-	int rc = 0;
+	int rc = 0, root_ok = root->verified;
+	long long best = -1;
 
 	out->v = NULL;
 	out->n = 0;
@@ -275,14 +300,45 @@ ioc_jails_load(const struct ioc_root *root, const char *const *props,
 			ioc_sb_adds(&plist, IOC_PROP_PREFIX);
 		ioc_sb_adds(&plist, p->name);
 	}
+	if (!root->verified) {
+		/* the root's own row answers whether it is active: no extra call */
+		ioc_sb_adds(&plist, "," IOC_PROP_PREFIX "active");
+		names[nn++] = root->name;
+	}
+	if (release) {
+		/* the release's snapshots are at depth 1 below its root dataset */
+		ioc_sb_adds(&plist, ",creation");
+		names[nn++] = relroot;
+	}
+	if (snap)
+		*snap = NULL;
 	ioc_zrows_init(&rows);
-	if (ioc_zfs_get(names, plist.buf, 0, 2, NULL, 0, &rows, err) != 0) {
+	if (ioc_zfs_get_existing(names, plist.buf, 2, release != NULL, &rows, err) != 0) {
+		if (!root->verified)
+			ioc_error_wrap(err, "cannot read iocage root '%s'", root->name);
 		rc = -1;
 		goto out;
 	}
 	for (i = 0; i < rows.n; i++) {
 		struct ioc_zrow *r = &rows.v[i];
 		const char *rest, *slash;
+
+		if (!root_ok && strcmp(r->name, root->name) == 0 &&
+		    strcmp(r->prop, IOC_PROP_PREFIX "active") == 0 &&
+		    strcmp(r->source, "local") == 0 && ioc_parse_bool(r->value) == 1)
+			root_ok = 1;
+		if (relsnap && strchr(r->name, '@') && strcmp(r->prop, "creation") == 0 &&
+		    strncmp(r->name, relsnap, strlen(relsnap)) == 0) {
+			long long cr = 0;
+			ioc_parse_ll(r->value, 0, 1LL << 62, &cr);
+			if (cr >= best && snap) {
+				best = cr;
+				free(*snap);
+				*snap = ioc_xstrdup(r->name);
+			}
+		}
+		if (strchr(r->name, '@'))
+			continue;
 		_cleanup_free_ char *uuid = NULL;
 		_cleanup_free_ char *ds = NULL;
 		struct ioc_jail *j;
@@ -341,6 +397,11 @@ ioc_jails_load(const struct ioc_root *root, const char *const *props,
 		} else
 			j->srcs[idx] = IOC_SRC_BUILTIN;
 	}
+	if (!root_ok) {
+		rc = ioc_err(err, "'%s' is not an active iocage root: run 'iocage activate %s'",
+		    root->name, root->name);
+		goto out;
+	}
 	/* fill built-ins; legacy on/off spellings read canonically */
 	for (k = 0; k < out->n; k++) {
 		struct ioc_jail *j = &out->v[k];
@@ -373,8 +434,13 @@ out:
 	free(want);
 	ioc_sb_release(&plist);
 	ioc_zrows_release(&rows);
-	if (rc != 0)
+	if (rc != 0) {
 		ioc_jails_release(out);
+		if (snap) {
+			free(*snap);
+			*snap = NULL;
+		}
+	}
 	return rc;
 }
 

@@ -29,7 +29,8 @@ enum ioc_src {
 
 struct ioc_root {
 	char *name;	  /* the root dataset, e.g. tank/virt/iocage */
-	char *mountpoint; /* its mountpoint */
+	char *mountpoint; /* its mountpoint; NULL while not verified */
+	int verified;	  /* 0: named by -r/IOCAGE_ROOT and not checked yet (see below) */
 };
 
 struct ioc_jail {
@@ -51,6 +52,14 @@ struct ioc_jails {
 
 /* Root discovery: explicit (-r / IOCAGE_ROOT) or the one active dataset.  */
 int ioc_root_find(const char *explicit_root, struct ioc_root *root, struct ioc_error **err);
+/*
+ * Hot paths (list, get, df, create, clone) skip the separate check of an
+ * explicitly named root: ioc_root_lazy() only checks the name's syntax and
+ * leaves root->verified = 0; the first ioc_jails_load() then reads the root's
+ * `active` property in the same `zfs get` as the jails and fails if it is not
+ * an active root.  Such commands must load jails before any write.
+ */
+int ioc_root_lazy(const char *explicit_root, struct ioc_root *root, struct ioc_error **err);
 /* Lists every dataset with org.freebsd.iocage:active=yes set locally. */
 int ioc_root_list_active(struct ioc_strv *out, struct ioc_error **err);
 /* Marks DATASET as a root (creating it and its iocage children). */
@@ -74,6 +83,12 @@ const char *ioc_rundir(void);
  */
 int ioc_jails_load(const struct ioc_root *root, const char *const *props,
     struct ioc_jails *out, struct ioc_error **err);
+/*
+ * The same, and in the same `zfs get`: when release is not NULL, *snap gets
+ * the newest complete snapshot of that release (NULL if none).
+ */
+int ioc_jails_load_rel(const struct ioc_root *root, const char *const *props, const char *release,
+    struct ioc_jails *out, char **snap, struct ioc_error **err);
 void ioc_jails_release(struct ioc_jails *js);
 /* The loaded value of a property (built-in when not set); never NULL if loaded. */
 const char *ioc_jail_get(const struct ioc_jail *j, const char *prop);

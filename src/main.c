@@ -15,22 +15,22 @@ const struct ioc_cmd ioc_cmds[] = {
 	{ "fetch", ioc_cmd_fetch, IOC_CF_ROOT | IOC_CF_NEED_UID0,
 	  "fetch [release=REL] [ftphost=HOST] [ftpdir=DIR] [ftpfiles=\"base.txz ...\"] [file=PATH] [mirror=URL]",
 	  "fetch a release: FreeBSD distribution files (SHA-256 checked), a local root-filesystem tarball, or a Debian suite via debootstrap" },
-	{ "create", ioc_cmd_create, IOC_CF_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0,
+	{ "create", ioc_cmd_create, IOC_CF_ROOT | IOC_CF_LAZY_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0,
 	  "create [-c|-e] [-t TEMPLATE] [release=REL] [count=N] [pkglist=FILE] [PROPERTY=VALUE ...]",
 	  "create a jail: thick copy (default), thin clone (-c) or empty (-e)" },
-	{ "clone", ioc_cmd_clone, IOC_CF_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0,
+	{ "clone", ioc_cmd_clone, IOC_CF_ROOT | IOC_CF_LAZY_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0,
 	  "clone UUID|TAG@SNAPSHOT [PROPERTY=VALUE ...]", "create a thin jail from a jail's snapshot" },
 	{ "destroy", ioc_cmd_destroy, IOC_CF_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0,
 	  "destroy [-f] UUID|TAG", "destroy a jail's datasets (-f: no questions, stops a running jail)" },
-	{ "list", ioc_cmd_list, IOC_CF_ROOT, "list [-t] [-r] [-H] [-p] [--json]",
+	{ "list", ioc_cmd_list, IOC_CF_ROOT | IOC_CF_LAZY_ROOT, "list [-t] [-r] [-H] [-p] [--json]",
 	  "list jails (-t templates, -r fetched releases)" },
-	{ "get", ioc_cmd_get, IOC_CF_ROOT, "get [-H] [--json] PROPERTY|all UUID|TAG",
+	{ "get", ioc_cmd_get, IOC_CF_ROOT | IOC_CF_LAZY_ROOT, "get [-H] [--json] PROPERTY|all UUID|TAG",
 	  "print a property (bare value) or all with their sources" },
 	{ "set", ioc_cmd_set, IOC_CF_ROOT | IOC_CF_NEED_UID0, "set PROPERTY=VALUE ... UUID|TAG|default",
 	  "set properties of a jail, or root defaults with 'default'" },
 	{ "defaults", ioc_cmd_defaults, IOC_CF_ROOT, "defaults [-H] [--json]",
 	  "list every property's default and where it comes from" },
-	{ "df", ioc_cmd_df, IOC_CF_ROOT, "df [-H] [-p] [--json]", "disk usage of each jail" },
+	{ "df", ioc_cmd_df, IOC_CF_ROOT | IOC_CF_LAZY_ROOT, "df [-H] [-p] [--json]", "disk usage of each jail" },
 	{ "snapshot", ioc_cmd_snapshot, IOC_CF_ROOT | IOC_CF_NEED_UID0, "snapshot UUID|TAG[@NAME]",
 	  "snapshot a jail's datasets (default name ioc-YYYY-MM-DD_HH:MM:SS)" },
 	{ "snaplist", ioc_cmd_snaplist, IOC_CF_ROOT, "snaplist [-H] [--json] UUID|TAG",
@@ -122,6 +122,17 @@ ioc_opts_parse(struct ioc_ctx *ctx, const char *cmd, const char *spec, int argc,
 		}
 	}
 	return i;
+}
+
+int
+ioc_root_verify(struct ioc_ctx *ctx, struct ioc_error **err)
+{
+	_cleanup_free_ char *name = NULL;
+	if (ctx->root.verified)
+		return 0;
+	name = ioc_steal(&ctx->root.name);
+	ioc_root_release(&ctx->root);
+	return ioc_root_find(name, &ctx->root, err);
 }
 
 int
@@ -248,7 +259,8 @@ main(int argc, char **argv)
 	}
 	rc = 0;
 	if (c->flags & IOC_CF_ROOT) {
-		if (ioc_root_find(ctx.root_arg, &ctx.root, &err) != 0)
+		if (((c->flags & IOC_CF_LAZY_ROOT) ? ioc_root_lazy(ctx.root_arg, &ctx.root, &err) :
+		    ioc_root_find(ctx.root_arg, &ctx.root, &err)) != 0)
 			rc = -1;
 		else
 			ioc_zfs_set_guard_root(ctx.root.name);

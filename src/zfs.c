@@ -167,6 +167,53 @@ ioc_zfs_get(char *const *names, const char *props, int recursive, int depth,
 }
 
 int
+ioc_zfs_get_existing(char *const *names, const char *props, int depth, int want_snaps,
+    struct ioc_zrows *rows, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
+	struct ioc_run_result r;
+	const char *line;
+	size_t i;
+	int rc = 0;
+
+	ioc_strv_push(&a, "zfs");
+	ioc_strv_push(&a, "get");
+	ioc_strv_push(&a, "-H");
+	ioc_strv_push(&a, "-p");
+	if (depth >= 0) {
+		ioc_strv_push(&a, "-d");
+		ioc_strv_pushf(&a, "%d", depth);
+	}
+	ioc_strv_push(&a, "-o");
+	ioc_strv_push(&a, "name,property,value,source");
+	ioc_strv_push(&a, props);
+	for (i = 0; names[i]; i++)
+		ioc_strv_push(&a, names[i]);
+	ioc_run_result_init(&r);
+	if (ioc_run(ioc_strv_argv(&a), NULL, &r, err) != 0) {
+		ioc_run_result_release(&r);
+		return -1;
+	}
+	if (r.status != 0) {
+		/* every complaint must be about a missing dataset */
+		for (line = r.err.buf; *line;) {
+			const char *e = strchr(line, '\n');
+			size_t n = e ? (size_t)(e - line) : strlen(line);
+			_cleanup_free_ char *l = ioc_xstrndup(line, n);
+			if (n && strstr(l, "dataset does not exist") == NULL) {
+				rc = ioc_err(err, "zfs get: %s", l);
+				break;
+			}
+			line += n + (e != NULL);
+		}
+	}
+	if (rc == 0)
+		rc = ioc_zfs_parse_get(r.out.buf, want_snaps, rows, err);
+	ioc_run_result_release(&r);
+	return rc;
+}
+
+int
 ioc_zfs_get1(const char *name, const char *prop, char **value, struct ioc_error **err)
 {
 	struct ioc_zrows rows;

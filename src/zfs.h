@@ -54,6 +54,12 @@ int ioc_zfs_valid_name(const char *name);
  */
 int ioc_zfs_get(char *const *names, const char *props, int recursive, int depth,
     const char *sources, int want_snaps, struct ioc_zrows *rows, struct ioc_error **err);
+/*
+ * Like ioc_zfs_get, but a name that does not exist is not an error: its rows
+ * are simply missing (zfs still prints the others').  Any other failure is.
+ */
+int ioc_zfs_get_existing(char *const *names, const char *props, int depth, int want_snaps,
+    struct ioc_zrows *rows, struct ioc_error **err);
 /* One property of one dataset; *value NULL when the dataset does not exist. */
 int ioc_zfs_get1(const char *name, const char *prop, char **value, struct ioc_error **err);
 int ioc_zfs_exists(const char *name);

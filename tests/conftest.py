@@ -136,7 +136,11 @@ def zfs_daemon():
                 break
             time.sleep(0.1)
     yield
-    if started is not None:
+    # stop only a daemon we started, and only when no other pool is left on it
+    # (several test sessions may share one daemon on a developer's machine)
+    others = subprocess.run(["zpool", "list", "-H", "-o", "name"], capture_output=True,
+                            text=True).stdout.split()
+    if started is not None and not others:
         started.terminate()
         try:
             started.wait(30)
@@ -174,7 +178,13 @@ def pool(zfs_daemon, tmp_path_factory):
         p.counter = itertools.count(1)
         yield p
     finally:
-        subprocess.run(["zpool", "destroy", "-f", p.name], capture_output=True)
+        for _ in range(5):
+            d = subprocess.run(["zpool", "destroy", "-f", p.name], capture_output=True, text=True)
+            if d.returncode == 0:
+                break
+            time.sleep(1)
+        else:
+            print("could not destroy pool %s: %s" % (p.name, d.stderr))
         shutil.rmtree(p.dir, ignore_errors=True)
 
 

@@ -69,12 +69,12 @@ def test_create_thick_thin_empty_and_list(release):
 
 
 def test_list_is_one_zfs_call_for_all_jails(release):
-    # one call finds the root, one reads every jail: the same for 1 or 6 jails
+    # one `zfs get` checks the named root and reads every jail: 1 or 6 jails alike
     for n in (1, 5):
         release.ok("create", "-c", "release=bb", "tag=j", "count=%d" % n) if n == 1 else \
             release.ok("create", "-c", "release=bb", "tag=k", "count=%d" % n)
         r = release.run("list", env={"IOCAGE_DEBUG_SPAWNS": "1"})
-        assert r.rc == 0 and "iocage: 2 external commands" in r.err, r
+        assert r.rc == 0 and "iocage: 1 external commands" in r.err, r
 
 
 def test_count_makes_numbered_tags(release):
@@ -278,3 +278,20 @@ def test_clean_removes_only_debris(release):
     assert debris in out
     st = r.zfs_state()
     assert debris not in st and list(r.jails()) == ["keep"]
+
+
+def test_thin_create_is_three_zfs_calls(release):
+    # one read (root, tags, release snapshot), one zfs create, one zfs clone
+    r = release.run("create", "-c", "release=bb", "tag=t", env={"IOCAGE_DEBUG_SPAWNS": "1"})
+    assert r.rc == 0 and "iocage: 3 external commands" in r.err, r
+
+
+def test_named_root_must_be_active(pool, root):
+    other = pool.name + "/virt/other"          # a neighbour, not a root
+    before = sh("zfs", "get", "-H", "-r", "-o", "name,property,value", "all", pool.name)
+    for args in (["list"], ["df"], ["get", "boot", "x"], ["create", "-e", "tag=x"],
+                 ["create", "-c", "release=bb", "tag=x"], ["list", "-r"], ["set", "boot=on", "default"]):
+        r = run_iocage(["-r", other] + args)
+        assert r.rc == 1 and "is not an active iocage root" in r.err, (args, r)
+    after = sh("zfs", "get", "-H", "-r", "-o", "name,property,value", "all", pool.name)
+    assert before == after
