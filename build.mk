@@ -7,7 +7,7 @@ SANFLAGS = -std=c11 -D_GNU_SOURCE -DIOC_FAULT_INJECT -O1 -g -fno-omit-frame-poin
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined $(WARN) $(PCFLAGS) -Isrc
 LIBSRCS = $(LIBOBJS:.o=.c)
 
-all: iocage
+all: iocage ioc-init
 
 iocage: src/main.o $(LIBOBJS)
 	$(CC) $(CFLAGS) -o iocage src/main.o $(LIBOBJS) $(PLIBS)
@@ -17,8 +17,13 @@ $(LIBOBJS) src/main.o: src/*.h config.mk
 .c.o:
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# ioc-init: the static PID 1 of Linux jails (src/init/ioc_init.c), found next to
+# the binary, one directory up, or in PREFIX/libexec/iocage.
+ioc-init: src/init/ioc_init.c
+	$(CC) -std=c11 -D_GNU_SOURCE -O2 -static $(WARN) -o ioc-init src/init/ioc_init.c
+
 # AddressSanitizer + UndefinedBehaviorSanitizer build of the same program.
-asan: build/iocage-asan
+asan: build/iocage-asan ioc-init
 
 build/iocage-asan: src/main.c $(LIBSRCS) src/*.h
 	mkdir -p build
@@ -47,6 +52,9 @@ install: iocage
 	mkdir -p $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
 	cp iocage $(DESTDIR)$(PREFIX)/sbin/iocage
 	chmod 755 $(DESTDIR)$(PREFIX)/sbin/iocage
+	mkdir -p $(DESTDIR)$(PREFIX)/libexec/iocage
+	cp ioc-init $(DESTDIR)$(PREFIX)/libexec/iocage/ioc-init
+	chmod 755 $(DESTDIR)$(PREFIX)/libexec/iocage/ioc-init
 	if [ -f man/iocage.8 ]; then cp man/iocage.8 $(DESTDIR)$(PREFIX)/share/man/man8/; fi
 
 .PHONY: all asan unit fuzz install

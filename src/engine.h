@@ -45,6 +45,12 @@ struct ioc_engine_ops {
 	    struct ioc_error **err);
 	/* Refuses values this engine cannot honour (e.g. a limit with no analogue). */
 	int (*check_prop)(const struct ioc_prop *p, const char *value, struct ioc_error **err);
+	/*
+	 * Optional: called before the first op that runs code inside a jail,
+	 * before the command changes anything.  May re-execute the program
+	 * (the Linux engine re-executes from a sealed memory copy, CVE-2019-5736).
+	 */
+	int (*prepare)(struct ioc_error **err);
 };
 
 /* The engine of this host. */

@@ -279,7 +279,7 @@ main(int argc, char **argv)
 	ioc_zfs_set_guard_root(NULL);
 	if (rc != 0) {
 		int code = err ? err->code : IOC_EXIT_FAIL;
-		if (err)
+		if (err && err->msg && *err->msg) /* an empty message: exit status only (exec) */
 			ioc_print_error(&ctx, err);
 		ioc_error_free(err);
 		return code ? code : IOC_EXIT_FAIL;

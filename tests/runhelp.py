@@ -1,0 +1,122 @@
+"""Helpers shared by the runtime tests (test_runtime.py, test_run_*.py).
+
+* ``subids`` (session, autouse where imported): makes sure /etc/subuid and
+  /etc/subgid grant root the ids of the built-in userns_idmap (100000:65536),
+  which the host's newuidmap requires; adds the line only when missing and
+  removes exactly that line afterwards.
+* ``host_state()``: what a leak would change on the host — network
+  interfaces, host mounts, cgroup directories and LXC run-time directories
+  of iocage containers, LXC monitor processes.
+* ``jail(root, tag, *props)``: creates a thin jail from release bb, returns
+  its UUID.
+"""
+import os
+import re
+import subprocess
+
+import pytest
+
+SUBID_LINE = "root:100000:65536\n"
+
+
+def _covered(path):
+    try:
+        with open(path) as f:
+            for line in f:
+                p = line.strip().split(":")
+                if len(p) == 3 and p[0] in ("root", "0") and int(p[1]) <= 100000 and \
+                        int(p[1]) + int(p[2]) >= 165536:
+                    return True
+    except FileNotFoundError:
+        pass
+    return False
+
+
+def _remove_line(path, line):
+    with open(path) as f:
+        lines = f.readlines()
+    if line in lines:
+        lines.remove(line)
+        with open(path, "w") as f:
+            f.writelines(lines)
+
+
+@pytest.fixture(scope="session")
+def subids():
+    added = []
+    for path in ("/etc/subuid", "/etc/subgid"):
+        if not _covered(path):
+            with open(path, "a") as f:
+                f.write(SUBID_LINE)
+            added.append(path)
+    yield
+    for path in added:
+        _remove_line(path, SUBID_LINE)
+
+
+def cgroup_dirs():
+    res = []
+    base = "/sys/fs/cgroup"
+    for ctrl in sorted(os.listdir(base)):
+        d = os.path.join(base, ctrl)
+        if not os.path.isdir(d):
+            continue
+        for n in os.listdir(d):
+            if "ioc-" in n:
+                res.append(os.path.join(ctrl, n))
+    return sorted(res)
+
+
+def host_state(root=None):
+    # only what iocage's containers and these tests make: other helpers share the host
+    links = sorted(n for n in (l.split(":")[1].strip().split("@")[0] for l in
+                   subprocess.run(["ip", "-o", "link"], capture_output=True, text=True)
+                   .stdout.splitlines()) if n.startswith("ioc"))
+    with open("/proc/self/mountinfo") as f:
+        mounts = sorted(l.split(" ", 4)[4] for l in f if "lxc" in l or "/run/iocage" in l or
+                        (root is not None and root.mountpoint in l))
+    lxcdir = "/var/run/iocage/lxc"
+    rundirs = sorted(os.listdir(lxcdir)) if os.path.isdir(lxcdir) else []
+    monitors = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read()
+            if b"[lxc monitor]" in cmd and b"ioc-" in cmd:
+                monitors += 1
+        except OSError:
+            pass
+    return {"links": links, "mounts": mounts, "cgroups": cgroup_dirs(), "rundirs": rundirs,
+            "monitors": monitors}
+
+
+def jail(root, tag, *props, thin=True):
+    args = ["create"] + (["-c"] if thin else []) + ["release=bb", "tag=" + tag] + list(props)
+    out = root.ok(*args).split()
+    assert out[1] == tag
+    return out[0]
+
+
+def state(root, name):
+    return root.ok("get", "state", name).strip()
+
+
+def jid(root, name):
+    return root.ok("get", "jid", name).strip()
+
+
+def rootfs(root, uuid):
+    return os.path.join(root.mountpoint, "jails", uuid, "root")
+
+
+def open_path(path):
+    """chmod o+x every directory above path (pytest's temporary directories are
+    0700; an unprivileged jail's root user must pass through them)."""
+    d = os.path.dirname(os.path.abspath(path))
+    while d != "/":
+        st = os.stat(d)
+        if not st.st_mode & 0o001:
+            os.chmod(d, (st.st_mode & 0o7777) | 0o001)
+        d = os.path.dirname(d)

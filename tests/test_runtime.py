@@ -1,0 +1,286 @@
+"""Linux engine: real LXC containers from the busybox release.
+
+Lifecycle (start/stop/restart, states, JID), exec/console/chroot/runtime,
+hooks, rcboot/rcshutdown, destroy -f, user namespaces.  Every test cleans up
+what it starts (the root fixture destroys the datasets; containers are
+stopped here first).
+"""
+import os
+import pty
+import select
+import subprocess
+import time
+
+import pytest
+
+from conftest import PREFIX, iocage_bin, sh
+from runhelp import open_path, host_state, jail, jid, rootfs, state, subids  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("subids")
+
+
+@pytest.fixture
+def rel(release):
+    open_path(release.mountpoint)
+    # no network unless a test asks for one (bridge0 does not exist here)
+    release.ok("set", "interfaces=none", "default")
+    yield release
+    # never leave a container behind, whatever the test did
+    release.run("stop", "-f", "ALL")
+
+
+def test_start_exec_stop(rel):
+    u = jail(rel, "web")
+    before = host_state(rel)
+    assert state(rel, "web") == "down" and jid(rel, "web") == "-"
+    out = rel.ok("start", "web")
+    assert "web (%s) started, JID" % u in out
+    assert state(rel, "web") == "up"
+    pid = jid(rel, "web")
+    assert pid.isdigit() and os.path.exists("/proc/" + pid)
+    lst = [l.split("\t") for l in rel.ok("list", "-H").splitlines()]
+    assert [l[0] for l in lst if l[4] == "web"] == [pid]
+    assert [l[3] for l in lst if l[4] == "web"] == ["up"]
+    # the jail's init is ioc-init, the jail's root is its dataset
+    r = rel.run("exec", "web", "cat", "/proc/1/cmdline")
+    assert r.rc == 0 and r.out.startswith("/dev/.ioc-init"), r
+    assert rel.ok("exec", "web", "cat", "/etc/hostname") == "busybox\n"
+    assert rel.ok("exec", "web", "hostname").strip() == u
+    # exit status propagated, no message of ours
+    r = rel.run("exec", "web", "sh", "-c", "echo out; echo err >&2; exit 7")
+    assert (r.rc, r.out, r.err) == (7, "out\n", "err\n")
+    r = rel.run("exec", "web", "nosuchprog")
+    assert r.rc == 127 and "nosuchprog: no such program in jail 'web'" in r.err
+    # only 0, 1, 2 reach a command inside (every fd of ours is close-on-exec)
+    fds = rel.ok("exec", "web", "ls", "/proc/self/fd").split()
+    assert sorted(fds) == ["0", "1", "2", "3"], fds  # 3: ls's own directory fd
+    init_fds = os.listdir("/proc/%s/fd" % pid)
+    assert len(init_fds) <= 3, init_fds
+    assert "web (%s) stopped" % u in rel.ok("stop", "web")
+    assert state(rel, "web") == "down" and jid(rel, "web") == "-"
+    assert not os.path.exists("/proc/" + pid) or "ioc-init" not in open(
+        "/proc/%s/cmdline" % pid).read()
+    assert host_state(rel) == before
+
+
+def test_start_running_and_stop_stopped_are_messages(rel):
+    jail(rel, "a")
+    jail(rel, "b")
+    rel.ok("start", "a")
+    r = rel.run("start", "a", "b")
+    assert r.rc == 0, r
+    assert "a (" in r.out and "is already running" in r.out
+    assert "b (" in r.out and "started" in r.out
+    assert state(rel, "b") == "up"
+    rel.ok("stop", "a")
+    r = rel.run("stop", "a", "b")
+    assert r.rc == 0 and "is not running" in r.out and "stopped" in r.out, r
+    assert state(rel, "a") == "down" and state(rel, "b") == "down"
+
+
+def test_unknown_name_changes_nothing(rel):
+    jail(rel, "a")
+    r = rel.run("start", "a", "nosuch")
+    assert r.rc == 1 and "no jail named 'nosuch'" in r.err
+    assert state(rel, "a") == "down"
+
+
+def test_template_is_never_started(rel):
+    jail(rel, "t", thin=False)
+    rel.ok("set", "template=yes", "t")
+    r = rel.run("start", "t")
+    assert r.rc == 1 and "is a template" in r.err, r
+    r = rel.run("start", "ALL")
+    assert r.rc == 0 and "no jails" in r.out, r
+
+
+def test_exec_start_runs_and_jail_persists(rel):
+    u = jail(rel, "p", "exec_start=/bin/touch /tmp/started")
+    rel.ok("start", "p")
+    assert os.path.exists(os.path.join(rootfs(rel, u), "tmp", "started"))
+    assert state(rel, "p") == "up"
+    last = rel.ok("get", "last_started", "p").strip()
+    assert last != "none" and last.startswith("20")
+
+
+def test_exec_start_missing_program_is_clear(rel):
+    jail(rel, "m", "exec_start=/usr/sbin/nosuchd -f")
+    before = host_state(rel)
+    r = rel.run("start", "m")
+    assert r.rc == 1
+    assert "exec_start: program '/usr/sbin/nosuchd' does not exist in the jail" in r.err, r
+    assert state(rel, "m") == "down"
+    assert host_state(rel) == before
+
+
+def test_exec_start_failure_undoes_start(rel):
+    jail(rel, "f", "exec_start=/bin/false")
+    before = host_state(rel)
+    r = rel.run("start", "f")
+    assert r.rc == 1 and "exec_start '/bin/false' failed with status 1" in r.err, r
+    assert state(rel, "f") == "down"
+    assert host_state(rel) == before
+
+
+def test_exec_users(rel):
+    jail(rel, "u")
+    rel.ok("start", "u")
+    assert rel.ok("exec", "-U", "nobody", "u", "id", "-u").strip() == "65534"
+    assert rel.ok("exec", "u", "id", "-u").strip() == "0"
+    assert rel.ok("exec", "-u", "root", "u", "id", "-u").strip() == "0"
+    r = rel.run("exec", "-U", "nosuchuser", "u", "id")
+    assert r.rc == 1 and "no user 'nosuchuser' in the jail's /etc/passwd" in r.err
+    r = rel.run("exec", "-u", "root", "-U", "root", "u", "id")
+    assert r.rc == 2 and "exclude each other" in r.err
+
+
+def test_exec_needs_running_jail(rel):
+    jail(rel, "s")
+    r = rel.run("exec", "s", "true")
+    assert r.rc == 1 and "jail 's' is not running" in r.err
+
+
+def test_hooks_run_on_host_with_name_and_path(rel, tmp_path):
+    log = tmp_path / "hooks.log"
+    hook = tmp_path / "hook"
+    hook.write_text("#!/usr/bin/python3\nimport sys\nopen(%r, 'a').write(' '.join(sys.argv[1:]) + '\\n')\n"
+                    % str(log))
+    hook.chmod(0o755)
+    props = ["exec_%s=%s %s" % (h, hook, h) for h in ("prestart", "poststart", "prestop",
+                                                     "poststop")]
+    u = jail(rel, "h", *props)
+    rel.ok("start", "h")
+    rel.ok("stop", "h")
+    lines = log.read_text().splitlines()
+    rp = rootfs(rel, u)
+    assert lines == ["%s ioc-%s %s" % (h, u, rp) for h in ("prestart", "poststart", "prestop",
+                                                           "poststop")]
+
+
+def test_failing_prestart_starts_nothing(rel):
+    jail(rel, "pf", "exec_prestart=/bin/false")
+    before = host_state(rel)
+    r = rel.run("start", "pf")
+    assert r.rc == 1 and "exec_prestart '/bin/false' failed with status 1" in r.err, r
+    assert state(rel, "pf") == "down"
+    assert host_state(rel) == before
+
+
+def test_restart_changes_jid(rel):
+    jail(rel, "r")
+    rel.ok("start", "r")
+    j1 = jid(rel, "r")
+    out = rel.ok("restart", "r")
+    assert "stopped" in out and "started" in out
+    j2 = jid(rel, "r")
+    assert j2.isdigit() and j2 != j1
+
+
+def test_destroy_running(rel):
+    u = jail(rel, "d")
+    rel.ok("start", "d")
+    r = rel.run("destroy", "d")
+    assert r.rc == 1 and "is running" in r.err
+    out = rel.ok("destroy", "-f", "d")
+    assert "stopped" in out and "destroyed" in out
+    assert not os.path.exists("/var/run/iocage/lxc/ioc-" + u)
+
+
+def test_rcboot_rcshutdown_order_and_failures(rel, tmp_path):
+    log = tmp_path / "order.log"
+    hook = tmp_path / "hook"
+    hook.write_text("#!/usr/bin/python3\nimport sys\nopen(%r, 'a').write(sys.argv[1] + '\\n')\n"
+                    % str(log))
+    hook.chmod(0o755)
+    for tag, prio in (("late", "50"), ("early", "10"), ("mid", "20")):
+        jail(rel, tag, "boot=on", "priority=" + prio, "exec_poststart=%s start-%s" % (hook, tag),
+             "exec_poststop=%s stop-%s" % (hook, tag))
+    jail(rel, "broken", "boot=on", "priority=15", "exec_start=/nonexistent")
+    jail(rel, "manual")
+    r = rel.run("rcboot")
+    assert r.rc == 1, r
+    assert "rcboot: broken: exec_start: program '/nonexistent' does not exist" in r.err
+    assert "rcboot: 4 jails, 1 failed" in r.out
+    assert log.read_text().split() == ["start-early", "start-mid", "start-late"]
+    assert state(rel, "manual") == "down" and state(rel, "broken") == "down"
+    log.write_text("")
+    r = rel.run("rcshutdown")
+    assert r.rc == 0, r
+    assert log.read_text().split() == ["stop-late", "stop-mid", "stop-early"]
+    for t in ("early", "mid", "late"):
+        assert state(rel, t) == "down"
+
+
+def test_chroot_runs_without_starting(rel):
+    jail(rel, "c")
+    r = rel.run("chroot", "c", "cat", "/etc/hostname")
+    assert r.rc == 0 and r.out == "busybox\n", r
+    r = rel.run("chroot", "c", "sh", "-c", "exit 3")
+    assert r.rc == 3
+    assert state(rel, "c") == "down"
+    assert "host privileges" in rel.ok("help", "chroot") if False else True
+    out = subprocess.run([iocage_bin(), "help", "chroot"], capture_output=True, text=True).stdout
+    assert "host privileges" in out
+
+
+def test_runtime_shows_live_parameters(rel):
+    u = jail(rel, "rt")
+    r = rel.run("runtime", "rt")
+    assert r.rc == 1 and "not running" in r.err
+    rel.ok("start", "rt")
+    out = rel.ok("runtime", "-H", "rt")
+    rows = [l.split("\t") for l in out.splitlines()]
+    d = {}
+    for k, v in rows:
+        d.setdefault(k, []).append(v)
+    assert d["name"] == ["ioc-" + u]
+    assert d["init_pid"] == [jid(rel, "rt")]
+    assert d["lxc.rootfs.path"][0].endswith(rootfs(rel, u))
+    assert "u 0 100000 65536" in d["lxc.idmap"]
+
+
+def _pty_session(argv, script, timeout=60):
+    """Runs argv on a new PTY; answers the shell's cursor query, types the
+    script once a prompt shows, returns (output, exit status)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(argv[0], argv)
+    out = b""
+    sent = False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r, _, _ = select.select([fd], [], [], 1)
+        if not r:
+            continue
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+        if b"\x1b[6n" in data:
+            os.write(fd, b"\x1b[24;1R")
+        if not sent and b"# " in out:
+            os.write(fd, script)
+            sent = True
+    else:
+        os.kill(pid, 9)
+    _, st = os.waitpid(pid, 0)
+    return out.decode(errors="replace"), os.waitstatus_to_exitcode(st)
+
+
+def test_console_login_shell_on_a_pty(rel):
+    jail(rel, "con")
+    rel.ok("start", "con")
+    text, rc = _pty_session([iocage_bin(), "-r", rel.name, "console", "con"],
+                            b"echo tty=$(tty) sum=$((40+2)) user=$(id -un); exit\n")
+    assert "sum=42" in text and "user=root" in text, text
+    assert "tty=/dev/pts/" in text, text
+    assert rc == 0
+
+
+def test_console_needs_a_terminal(rel):
+    jail(rel, "nc")
+    r = rel.run("console", "nc")
+    assert r.rc == 1 and "console needs a terminal" in r.err
