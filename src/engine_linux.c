@@ -29,6 +29,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -224,8 +225,90 @@ static void
 ioc_lx_cg_cleanup(const char *name)
 {
 	int i;
-	for (i = 0; i < 250 && ioc_lx_cg_cleanup1(name); i++)
+	for (i = 0; i < 250 && ioc_lx_cg_cleanup1(name); i++) {
+		/* as a subreaper we inherit liblxc's orphans: reap them, they pin cgroups */
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
 		usleep(20000);
+	}
+}
+
+/* The mount point of the hierarchy of one /proc/self/cgroup line's controllers. */
+static char *
+ioc_lx_cg_mount(const char *mountinfo, const char *ctrls)
+{
+	_cleanup_strv_ struct ioc_strv lines = IOC_STRV_INIT;
+	_cleanup_strv_ struct ioc_strv want = IOC_STRV_INIT;
+	size_t i;
+	ioc_strv_split(&lines, mountinfo, '\n');
+	if (*ctrls)
+		ioc_strv_split(&want, ctrls, ',');
+	for (i = 0; i < lines.n; i++) {
+		_cleanup_strv_ struct ioc_strv f = IOC_STRV_INIT;
+		const char *sep = strstr(lines.v[i], " - ");
+		_cleanup_strv_ struct ioc_strv tail = IOC_STRV_INIT;
+		_cleanup_strv_ struct ioc_strv opts = IOC_STRV_INIT;
+		if (sep == NULL)
+			continue;
+		ioc_strv_split(&f, lines.v[i], ' ');
+		ioc_strv_split(&tail, sep + 3, ' ');
+		if (f.n < 5 || tail.n < 3)
+			continue;
+		if (*ctrls == '\0') {
+			if (strcmp(tail.v[0], "cgroup2") == 0)
+				return ioc_xstrdup(f.v[4]);
+			continue;
+		}
+		if (strcmp(tail.v[0], "cgroup") != 0)
+			continue;
+		ioc_strv_split(&opts, tail.v[2], ',');
+		if (want.n && ioc_strv_contains(&opts, want.v[0]))
+			return ioc_xstrdup(f.v[4]);
+	}
+	return NULL;
+}
+
+/*
+ * liblxc's daemonized start moves the calling process into the new
+ * container's monitor cgroups; this puts it back where it was (saved is
+ * the /proc/self/cgroup text read before), so those cgroups can be removed.
+ */
+static void
+ioc_lx_cg_restore(const char *saved)
+{
+	_cleanup_strv_ struct ioc_strv lines = IOC_STRV_INIT;
+	char *mi = NULL;
+	size_t len, i;
+	struct ioc_error *e = NULL;
+	if (saved == NULL || ioc_read_file("/proc/self/mountinfo", 1 << 20, &mi, &len, &e) != 0) {
+		ioc_error_free(e);
+		return;
+	}
+	ioc_strv_split(&lines, saved, '\n');
+	for (i = 0; i < lines.n; i++) {
+		char *c1 = strchr(lines.v[i], ':'), *c2;
+		_cleanup_free_ char *mnt = NULL;
+		_cleanup_free_ char *ctrls = NULL;
+		_cleanup_free_ char *path = NULL;
+		char pid[32];
+		int fd;
+		if (c1 == NULL || (c2 = strchr(c1 + 1, ':')) == NULL)
+			continue;
+		ctrls = ioc_xstrndup(c1 + 1, (size_t)(c2 - c1 - 1));
+		mnt = ioc_lx_cg_mount(mi, ctrls);
+		if (mnt == NULL)
+			continue;
+		path = ioc_xasprintf("%s%s/cgroup.procs", mnt, strcmp(c2 + 1, "/") == 0 ? "" : c2 + 1);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+		if (write(fd, pid, strlen(pid)) < 0) {
+			/* best effort: a failure leaves a cgroup that the next start removes */
+		}
+		close(fd);
+	}
+	free(mi);
 }
 
 /* Resource limits with a Linux analogue. */
@@ -946,6 +1029,8 @@ ioc_lx_container(struct ioc_lx_start *s, struct ioc_error **err)
 	_cleanup_free_ char *log = ioc_xasprintf("%s/lxc.log", s->dir);
 	_cleanup_free_ char *cfgtmp = ioc_xasprintf("%s/config.tmp", s->dir);
 	_cleanup_free_ char *cfg = ioc_xasprintf("%s/config", s->dir);
+	_cleanup_free_ char *cgsaved = NULL;
+	bool ok;
 	static const char *const drop = "sys_module sys_rawio sys_time sys_boot mac_admin "
 	    "mac_override audit_control sys_pacct";
 
@@ -1008,9 +1093,22 @@ ioc_lx_container(struct ioc_lx_start *s, struct ioc_error **err)
 		rename(cfgtmp, cfg);
 	c->want_daemonize(c, true);
 	c->want_close_all_fds(c, true);
+	/*
+	 * The monitor is orphaned by liblxc's double fork; as a subreaper we
+	 * can reap it if this start is undone, so its cgroups can go at once.
+	 */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	fflush(stdout);
 	fflush(stderr);
-	if (!c->start(c, 0, NULL)) {
+	{
+		size_t l;
+		struct ioc_error *e2 = NULL;
+		if (ioc_read_file("/proc/self/cgroup", 65536, &cgsaved, &l, &e2) != 0)
+			ioc_error_free(e2);
+	}
+	ok = c->start(c, 0, NULL);
+	ioc_lx_cg_restore(cgsaved);
+	if (!ok) {
 		_cleanup_free_ char *why = ioc_lx_log_error(s->dir);
 		ioc_err(err, "the container did not start%s%s", why ? ": " : " (see the log of liblxc)",
 		    why ? why : "");
@@ -1079,6 +1177,8 @@ ioc_lx_destroy_container(struct lxc_container *c, const char *name, const char *
 		c->stop(c);
 	c->wait(c, "STOPPED", 10);
 	ioc_lx_wait_gone(mon, 10);
+	if (mon > 0)
+		waitpid(mon, NULL, WNOHANG); /* ours when this process started it */
 	ioc_lx_cg_cleanup(name);
 }
 
