@@ -1039,7 +1039,13 @@ ioc_lx_container(struct ioc_lx_start *s, struct ioc_error **err)
 	ioc_lx_cfg(s, "lxc.rootfs.path", "dir:%s", s->j->rootfs);
 	ioc_lx_cfg(s, "lxc.uts.name", "%s", ioc_lx_get(s->j, "host_hostname"));
 	ioc_lx_cfg(s, "lxc.autodev", "1");
-	ioc_lx_cfg(s, "lxc.mount.auto", "proc:mixed sys:mixed");
+	if (s->net.mode == IOC_NET_INHERIT && s->userns) {
+		/* sysfs cannot be mounted in a user namespace that does not own the
+		 * network namespace: show the host's (its files stay root's) */
+		ioc_lx_cfg(s, "lxc.mount.auto", "proc:mixed");
+		ioc_lx_cfg(s, "lxc.mount.entry", "/sys sys none rbind 0 0");
+	} else
+		ioc_lx_cfg(s, "lxc.mount.auto", "proc:mixed sys:mixed");
 	ioc_lx_cfg(s, "lxc.mount.entry", "%s %s none bind,ro,create=file 0 0", s->init,
 	    IOC_LX_INIT_IN_JAIL + 1);
 	ioc_lx_cfg(s, "lxc.init.cmd", IOC_LX_INIT_IN_JAIL);

@@ -1,0 +1,111 @@
+"""Linux engine: user namespaces (userns, userns_idmap), /etc/subuid checks,
+CVE-2019-5736 re-execution, and a start/stop loop that must leak nothing."""
+import os
+import subprocess
+import time
+
+import pytest
+
+from conftest import iocage_bin
+from runhelp import SUBID_LINE, _remove_line, host_state, jail, open_path, rootfs, state, subids  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("subids")
+
+
+@pytest.fixture
+def rel(release):
+    open_path(release.mountpoint)
+    release.ok("set", "interfaces=none", "default")
+    yield release
+    release.run("stop", "-f", "ALL")
+
+
+def test_root_is_mapped_to_the_idmap(rel):
+    jail(rel, "u")
+    rel.ok("start", "u")
+    m = rel.ok("exec", "u", "cat", "/proc/self/uid_map").split()
+    assert m == ["0", "100000", "65536"]
+    # files of the shifted release belong to root inside
+    assert rel.ok("exec", "u", "stat", "-c", "%u", "/bin/busybox").strip() == "0"
+    # the host sees the jail's processes as uid 100000
+    pid = rel.ok("get", "jid", "u").strip()
+    with open("/proc/%s/status" % pid) as f:
+        uid = [l.split()[1] for l in f if l.startswith("Uid:")][0]
+    assert uid == "100000"
+
+
+def test_missing_subuid_line_is_named(rel):
+    jail(rel, "s")
+    covered = [p for p in ("/etc/subuid",) if SUBID_LINE in open(p).read()]
+    if not covered:
+        pytest.skip("the host's /etc/subuid line is not ours to remove")
+    _remove_line("/etc/subuid", SUBID_LINE)
+    try:
+        r = rel.run("start", "s")
+    finally:
+        with open("/etc/subuid", "a") as f:
+            f.write(SUBID_LINE)
+    assert r.rc == 1
+    assert "add the line 'root:100000:65536' to /etc/subuid" in r.err, r
+    assert state(rel, "s") == "down"
+
+
+def test_idmap_mismatch_is_clear(rel):
+    jail(rel, "mm", "userns_idmap=200000:65536")
+    r = rel.run("start", "mm")
+    assert r.rc == 1
+    assert "is owned by host uid 100000, but userns_idmap=200000:65536" in r.err, r
+
+
+def test_empty_jail_is_clear(rel):
+    rel.ok("create", "-e", "tag=e")
+    r = rel.run("start", "e")
+    assert r.rc == 1 and "is empty (an empty jail, create -e)" in r.err, r
+
+
+def test_userns_off_is_privileged(rel):
+    jail(rel, "p", "userns=off")
+    rel.ok("start", "p")
+    m = rel.ok("exec", "p", "cat", "/proc/self/uid_map").split()
+    assert m == ["0", "0", "4294967295"]
+    # capabilities dropped even so: no raw sockets, no module loading
+    caps = rel.ok("exec", "p", "grep", "CapBnd", "/proc/self/status").split()[1]
+    bnd = int(caps, 16)
+    assert not bnd & (1 << 13)  # CAP_NET_RAW
+    assert not bnd & (1 << 16)  # CAP_SYS_MODULE
+
+
+def test_commands_run_from_a_sealed_copy(rel):
+    """CVE-2019-5736: no process of ours that enters a jail runs the host binary."""
+    jail(rel, "x")
+    rel.ok("start", "x")
+    p = subprocess.Popen([iocage_bin(), "-r", rel.name, "exec", "x", "sleep", "5"])
+    try:
+        exe = ""
+        for _ in range(50):
+            try:
+                exe = os.readlink("/proc/%d/exe" % p.pid)
+            except OSError:
+                pass
+            if "memfd" in exe:
+                break
+            time.sleep(0.1)
+        assert "memfd:" in exe, exe
+    finally:
+        p.wait()
+
+
+def test_start_stop_loop_leaks_nothing(rel):
+    tags = ["l1", "l2", "l3"]
+    for t in tags:
+        jail(rel, t)
+    before = host_state(rel)
+    for _ in range(20):
+        out = rel.ok("start", *tags)
+        assert out.count("started") == 3
+        assert rel.ok("exec", "l2", "true") == ""
+        rel.ok("stop", *tags)
+    after = host_state(rel)
+    assert after == before
+    for t in tags:
+        assert state(rel, t) == "down"
