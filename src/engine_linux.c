@@ -643,7 +643,7 @@ struct ioc_lx_start {
 	gid_t jroot_gid;
 	struct ioc_net_plan net;
 	struct ioc_fstab fstab;
-	char *zfs_src, *zfs_dst; /* jail_zfs bind mount */
+	char *zfs_ds, *zfs_src, *zfs_dst; /* jail_zfs: dataset, its mountpoint, target */
 	struct ioc_strv start_argv, stop_check;
 	struct ioc_lx_runas runas;
 	struct ioc_lx_cgset cg[8];
@@ -855,16 +855,9 @@ ioc_lx_check(struct ioc_lx_start *s, struct ioc_error **err)
 	if (ioc_parse_bool(ioc_lx_get(j, "jail_zfs")) == 1) {
 		const char *ds = ioc_lx_get(j, "jail_zfs_dataset");
 		const char *mp = ioc_lx_get(j, "jail_zfs_mountpoint");
-		_cleanup_free_ char *full = ds[0] == '/' ? NULL : ioc_xasprintf("%s/%s", s->root->name, ds);
-		char *m = NULL;
-		if (full == NULL || ioc_zfs_get1(full, "mountpoint", &m, err) != 0)
-			return ioc_error_wrap(err, "jail_zfs");
-		if (m == NULL || m[0] != '/') {
-			free(m);
-			return ioc_err(err, "jail_zfs: dataset %s does not exist or is not mounted "
-			    "(create it with 'zfs create %s')", full, full);
-		}
-		s->zfs_src = m;
+		s->zfs_ds = ioc_xasprintf("%s/%s", s->root->name, ds);
+		if (ioc_zfs_guard(s->zfs_ds, err) != 0)
+			return ioc_error_wrap(err, "jail_zfs_dataset");
 		s->zfs_dst = ioc_xstrdup(strcmp(mp, "none") == 0 ? "/mnt/data" : mp);
 	}
 	v = ioc_lx_get(j, "exec_jail_user");
@@ -967,6 +960,30 @@ ioc_lx_files(struct ioc_lx_start *s, struct ioc_error **err)
 		if (ioc_lx_mount_target(s->rootfd, s->fstab.v[i].dst, 1, s->jroot_uid, s->jroot_gid,
 		    what, err) != 0)
 			return -1;
+	}
+	if (s->zfs_ds) {
+		/* the jail's data dataset: made on first use, owned by the jail's root */
+		char *m = NULL;
+		if (!ioc_zfs_exists(s->zfs_ds)) {
+			if (ioc_zfs_create(s->zfs_ds, NULL, 0, err) != 0)
+				return ioc_error_wrap(err, "jail_zfs");
+			if (ioc_zfs_get1(s->zfs_ds, "mountpoint", &m, err) == 0 && m && m[0] == '/' &&
+			    lchown(m, s->jroot_uid, s->jroot_gid) != 0) {
+				/* the jail's root can still read it */
+			}
+			free(m);
+			m = NULL;
+		}
+		if (ioc_zfs_get1(s->zfs_ds, "mountpoint", &m, err) != 0)
+			return ioc_error_wrap(err, "jail_zfs");
+		if (m == NULL || m[0] != '/') {
+			free(m);
+			return ioc_err(err, "jail_zfs: dataset %s is not mounted", s->zfs_ds);
+		}
+		s->zfs_src = m;
+		fprintf(stderr, "iocage: note: jail_zfs: %s is mounted at %s in the jail; managing it "
+		    "with zfs(8) from inside needs OpenZFS delegation, which this engine does not "
+		    "offer\n", s->zfs_ds, s->zfs_dst);
 	}
 	if (s->zfs_dst && ioc_lx_mount_target(s->rootfd, s->zfs_dst, 1, s->jroot_uid, s->jroot_gid,
 	    "jail_zfs_mountpoint", err) != 0)
@@ -1289,6 +1306,7 @@ ioc_lx_start_release(struct ioc_lx_start *s)
 	free(s->dir);
 	free(s->init);
 	free(s->zfs_src);
+	free(s->zfs_ds);
 	free(s->zfs_dst);
 	free(s->runas.home);
 	ioc_net_plan_release(&s->net);
