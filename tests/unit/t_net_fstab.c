@@ -1,0 +1,122 @@
+/* t_net_fstab.c — the network plan, stable MACs and the fstab parser. */
+#include "fstab.h"
+#include "net.h"
+
+#include <string.h>
+
+static int fails;
+#define CHECK(c) do { if (!(c)) { fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #c); fails++; } } while (0)
+
+struct kv { const char *k, *v; };
+
+static const char *
+get(void *arg, const char *k)
+{
+	const struct kv *p;
+	for (p = arg; p->k; p++)
+		if (strcmp(p->k, k) == 0)
+			return p->v;
+	return "none";
+}
+
+static void
+t_plan(void)
+{
+	struct kv vnet[] = { { "vnet", "on" }, { "ip4", "new" }, { "ip6", "new" },
+		{ "interfaces", "vnet0:br0,vnet1:br1" }, { "mac_prefix", "02ff60" },
+		{ "ip4_addr", "vnet0|10.0.0.5/24,vnet1|10.1.0.5" }, { "ip6_addr", "vnet0|fd00::5/64" },
+		{ "defaultrouter", "10.0.0.1" }, { "vnet1_mac", "02ff60000010 02ff60000011" },
+		{ NULL, NULL } };
+	struct kv shared[] = { { "vnet", "off" }, { "ip4", "new" }, { "ip6", "new" },
+		{ "interfaces", "vnet0:br0" }, { "mac_prefix", "02ff60" },
+		{ "ip4_addr", "eth0|192.0.2.5/24,eth0|192.0.2.6/24" }, { NULL, NULL } };
+	struct kv bad[] = { { "vnet", "on" }, { "ip4", "new" }, { "ip6", "new" },
+		{ "interfaces", "vnet0:br0" }, { "mac_prefix", "02ff60" },
+		{ "ip4_addr", "vnet3|10.0.0.5/24" }, { NULL, NULL } };
+	struct kv nohost[] = { { "vnet", "off" }, { "ip4", "new" }, { "ip6", "new" },
+		{ "interfaces", "none" }, { "mac_prefix", "02ff60" },
+		{ "ip4_addr", "10.0.0.5/24" }, { NULL, NULL } };
+	struct kv inh[] = { { "vnet", "on" }, { "ip4", "inherit" }, { NULL, NULL } };
+	struct ioc_net_plan p;
+	struct ioc_error *e = NULL;
+
+	CHECK(ioc_net_plan_make("u-1", get, vnet, &p, &e) == 0);
+	CHECK(p.mode == IOC_NET_VNET && p.nifs == 2);
+	CHECK(strcmp(p.ifs[0].name, "vnet0") == 0 && strcmp(p.ifs[0].bridge, "br0") == 0);
+	CHECK(p.ifs[0].naddrs == 2 && p.ifs[0].addrs[0].prefix == 24 && p.ifs[0].addrs[1].v6);
+	CHECK(p.ifs[1].naddrs == 1 && p.ifs[1].addrs[0].prefix == -1);
+	CHECK(p.ifs[0].mac_new && !p.ifs[1].mac_new);
+	CHECK(strcmp(p.ifs[1].mac_host, "02ff60000010") == 0);
+	CHECK(strncmp(p.ifs[0].mac_host, "02ff60", 6) == 0);
+	CHECK(strcmp(p.router4, "10.0.0.1") == 0 && p.router6 == NULL);
+	ioc_net_plan_release(&p);
+
+	CHECK(ioc_net_plan_make("u-1", get, shared, &p, &e) == 0);
+	CHECK(p.mode == IOC_NET_SHARED && p.nifs == 1 && p.ifs[0].naddrs == 2);
+	ioc_net_plan_release(&p);
+
+	CHECK(ioc_net_plan_make("u-1", get, bad, &p, &e) == -1);
+	CHECK(e && strstr(e->msg, "interfaces= does not list it"));
+	ioc_error_free(e);
+	e = NULL;
+	CHECK(ioc_net_plan_make("u-1", get, nohost, &p, &e) == -1);
+	CHECK(e && strstr(e->msg, "needs a host interface when vnet=off"));
+	ioc_error_free(e);
+	e = NULL;
+	CHECK(ioc_net_plan_make("u-1", get, inh, &p, &e) == 0 && p.mode == IOC_NET_INHERIT);
+	ioc_net_plan_release(&p);
+}
+
+static void
+t_mac(void)
+{
+	char h[13], j[13], h2[13], j2[13];
+	char *c;
+	ioc_net_mac("02FF60", "abc", 0, h, j);
+	ioc_net_mac("02ff60", "abc", 0, h2, j2);
+	CHECK(strcmp(h, h2) == 0 && strcmp(j, j2) == 0); /* stable, lower case */
+	CHECK(strncmp(h, "02ff60", 6) == 0 && strcmp(h, j) != 0);
+	CHECK(((strtoul(h + 10, NULL, 16) & 1) == 0) && strtoul(j + 10, NULL, 16) == strtoul(h + 10, NULL, 16) + 1);
+	ioc_net_mac("02ff60", "abc", 1, h2, j2);
+	CHECK(strcmp(h, h2) != 0);
+	c = ioc_net_mac_colon("02ff60aabbcc");
+	CHECK(strcmp(c, "02:ff:60:aa:bb:cc") == 0);
+	free(c);
+	CHECK(ioc_net_valid_mac_prefix("02ff60") && !ioc_net_valid_mac_prefix("03ff60") &&
+	    !ioc_net_valid_mac_prefix("02ff6") && !ioc_net_valid_mac_prefix("zzff60"));
+	c = ioc_net_host_ifname("6f36d338-1a8d-4731-a406-a1a79190dcfc", 3);
+	CHECK(strlen(c) <= 15 && strncmp(c, "ioc", 3) == 0);
+	free(c);
+}
+
+static void
+t_fstab(void)
+{
+	struct ioc_fstab fs;
+	struct ioc_error *e = NULL;
+	static const char *const bad[] = { "/a", "a /b", "/a b", "/a /b x", "/a /b ro extra",
+		"/a/../b /c", "/a /", "/a //", "/a\\b /c", "/a /b/..", NULL };
+	size_t i;
+	CHECK(ioc_fstab_parse("none", &fs, &e) == 0 && fs.n == 0);
+	CHECK(ioc_fstab_parse("/src /dst ro; /s2\t/d2 ;", &fs, &e) == 0 && fs.n == 2);
+	CHECK(fs.n == 2 && fs.v[0].ro && !fs.v[1].ro && strcmp(fs.v[1].dst, "/d2") == 0);
+	ioc_fstab_release(&fs);
+	for (i = 0; bad[i]; i++) {
+		e = NULL;
+		CHECK(ioc_fstab_parse(bad[i], &fs, &e) == -1 && e != NULL);
+		ioc_error_free(e);
+	}
+	CHECK(ioc_fstab_parse("/a..b /c..d", &fs, NULL) == 0 && fs.n == 1);
+	ioc_fstab_release(&fs);
+}
+
+int
+main(void)
+{
+	t_plan();
+	t_mac();
+	t_fstab();
+	if (fails)
+		fprintf(stderr, "t_net_fstab: %d failed\n", fails);
+	return fails != 0;
+}
