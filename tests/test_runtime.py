@@ -284,3 +284,30 @@ def test_console_needs_a_terminal(rel):
     jail(rel, "nc")
     r = rel.run("console", "nc")
     assert r.rc == 1 and "console needs a terminal" in r.err
+
+
+def test_killed_start_is_recovered_by_stop_and_start(rel, tmp_path):
+    """kill -9 of `iocage start` while exec_poststart runs (the container is up):
+    the next stop recovers the jail and leaves nothing behind."""
+    hook = tmp_path / "slow"
+    hook.write_text("#!/usr/bin/python3\nimport time\ntime.sleep(30)\n")
+    hook.chmod(0o755)
+    jail(rel, "k", "exec_poststart=%s" % hook)
+    before = host_state(rel)
+    p = subprocess.Popen([iocage_bin(), "-r", rel.name, "start", "k"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(300):
+            if state(rel, "k") == "up":
+                break
+            time.sleep(0.1)
+        assert state(rel, "k") == "up"
+    finally:
+        p.kill()
+        p.wait()
+    assert p.returncode == -9
+    assert "already running" in rel.ok("start", "k")
+    assert rel.ok("get", "last_started", "k").strip() == "none"
+    rel.ok("stop", "k")
+    assert state(rel, "k") == "down"
+    assert host_state(rel) == before
