@@ -489,6 +489,13 @@ ioc_jail_resolve(const struct ioc_jails *js, const char *name, struct ioc_jail *
 			return 0;
 		}
 	}
+	if (nl < IOC_UUID_PREFIX_MIN || strspn(name, "0123456789abcdef-") != nl) {
+		/* short or non-hex words are names, never prefixes: 'a' must not pick a jail */
+		if (ioc_has_ctrl(name) || nl > 128)
+			return ioc_err(err, "no jail with that name (the name is not printable or too long)");
+		return ioc_err(err, "no jail named '%s' (name a jail by tag, UUID or a UUID prefix of at least %d characters; 'iocage list' shows them)",
+		    name, IOC_UUID_PREFIX_MIN);
+	}
 	ioc_sb_init(&sb);
 	for (i = 0; i < js->n; i++) {
 		if (!js->v[i].complete || strncmp(js->v[i].uuid, name, nl) != 0)
@@ -497,7 +504,7 @@ ioc_jail_resolve(const struct ioc_jails *js, const char *name, struct ioc_jail *
 		ioc_sb_addf(&sb, "%s%s (%s)", n ? ", " : "", hit->uuid, ioc_jail_get(hit, "tag"));
 		n++;
 	}
-	if (n == 1 && nl >= 1) {
+	if (n == 1) {
 		ioc_sb_release(&sb);
 		*out = hit;
 		return 0;

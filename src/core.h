@@ -18,6 +18,7 @@
 #include "zfs.h"
 
 #define IOC_RELEASE_SNAP "ioc-release"
+#define IOC_UUID_PREFIX_MIN 4 /* shortest UUID prefix that names a jail */
 
 enum ioc_src {
 	IOC_SRC_BUILTIN = 0, /* set nowhere: the table's default */
@@ -96,7 +97,8 @@ const char *ioc_jail_get(const struct ioc_jail *j, const char *prop);
 const char *ioc_jail_source(const struct ioc_jail *j, const struct ioc_prop *p);
 
 /*
- * Finds one complete jail by tag, full UUID or unique UUID prefix.  Errors:
+ * Finds one complete jail by tag, full UUID or unique UUID prefix (at least
+ * IOC_UUID_PREFIX_MIN lower-case hex characters).  Errors:
  * "no jail named 'x'", "'ab' is ambiguous: matches UUID (tag), ...".
  */
 int ioc_jail_resolve(const struct ioc_jails *js, const char *name, struct ioc_jail **out,

@@ -128,17 +128,31 @@ def test_names_tag_uuid_prefix(release):
     assert r.ok("get", "uuid", "test1") == u1 + "\n"
     assert r.ok("get", "uuid", u2) == u2 + "\n"
     assert "no jail named 'test'" in r.fail("get", "tag", "test")
-    # 17 jails: two of them share a first hex digit (pigeonhole)
+    # a prefix names a jail only from 4 characters on: one letter is a name, never a prefix
+    assert "at least 4 characters" in r.fail("get", "tag", u1[0])
+    assert r.ok("get", "tag", u1[:8]) == "test1\n" or u1[:8] == u2[:8]
+    # 17 jails: pigeonhole gives a shared first digit; a shared 4-char prefix is what we need
     out = r.ok("create", "-e", "tag=p", "count=15")
     uuids = [u1, u2] + [l.split()[0] for l in out.splitlines()]
-    by_first = {}
     for u in uuids:
-        by_first.setdefault(u[0], []).append(u)
-    shared = next(v for v in by_first.values() if len(v) > 1)
-    err = r.fail("get", "tag", shared[0][0])
-    assert "ambiguous" in err and all(u in err for u in shared)
+        p = u[:4]
+        same = [x for x in uuids if x.startswith(p)]
+        if len(same) > 1:
+            err = r.fail("get", "tag", p)
+            assert "ambiguous" in err and all(x in err for x in same)
     unique = next((u for u in uuids if sum(x.startswith(u[:8]) for x in uuids) == 1))
     assert r.ok("get", "uuid", unique[:8]) == unique + "\n"
+
+
+def test_destroy_of_gone_tag_never_picks_another_jail(release):
+    r = release
+    a = r.ok("create", "-e", "tag=a").split()[0]
+    b = r.ok("create", "-e", "tag=b").split()[0]
+    r.ok("destroy", "-f", "a")
+    before = r.zfs_state()
+    for name in ("a", b[0], b[:3], "A" + b[1:6]):
+        assert "no jail named" in r.fail("destroy", "-f", name)
+    assert r.zfs_state() == before and list(r.jails()) == ["b"]
 
 
 BAD_CREATE = [
