@@ -223,8 +223,14 @@ class Root:
         assert r.rc == rc, r
         return r.err
 
-    def zfs_state(self):
-        return zfs_get_all(self.name)
+    def zfs_state(self, space=False):
+        """Every dataset, snapshot and property under the root; space figures
+        (used, available, ...) only with space=True, as they move with any write."""
+        st = zfs_get_all(self.name)
+        if not space:
+            st = {ds: {k: v for k, v in props.items() if k not in SPACE_PROPS}
+                  for ds, props in st.items()}
+        return st
 
     def jails(self):
         """{tag: uuid} from `list -H`."""

@@ -1,0 +1,22 @@
+/* sha256.h — SHA-256 (FIPS 180-4), for release and image checksums. */
+#ifndef IOC_SHA256_H
+#define IOC_SHA256_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ioc_sha256 {
+	uint32_t h[8];
+	uint64_t len;
+	unsigned char buf[64];
+	size_t n;
+};
+
+void ioc_sha256_init(struct ioc_sha256 *s);
+void ioc_sha256_update(struct ioc_sha256 *s, const void *data, size_t len);
+/* Writes 64 lower-case hex digits and a NUL into hex. */
+void ioc_sha256_final_hex(struct ioc_sha256 *s, char hex[65]);
+/* SHA-256 of a whole file as hex; 0 or -1 (errno set). */
+int ioc_sha256_file(const char *path, char hex[65]);
+
+#endif
