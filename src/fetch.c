@@ -136,12 +136,32 @@ out:
 
 static unsigned long ioc_shift_base, ioc_shift_count;
 static struct ioc_error **ioc_shift_err;
+/* inodes with several names, shifted once only */
+static struct { dev_t dev; ino_t ino; } *ioc_shift_seen;
+static size_t ioc_shift_nseen;
+
+static int
+ioc_shift_once(const struct stat *st)
+{
+	size_t i;
+	if (S_ISDIR(st->st_mode) || st->st_nlink < 2)
+		return 1;
+	for (i = 0; i < ioc_shift_nseen; i++)
+		if (ioc_shift_seen[i].dev == st->st_dev && ioc_shift_seen[i].ino == st->st_ino)
+			return 0;
+	ioc_shift_seen = ioc_xrealloc(ioc_shift_seen, (ioc_shift_nseen + 1) * sizeof(*ioc_shift_seen));
+	ioc_shift_seen[ioc_shift_nseen].dev = st->st_dev;
+	ioc_shift_seen[ioc_shift_nseen++].ino = st->st_ino;
+	return 1;
+}
 
 static int
 ioc_shift_one(const char *path, const struct stat *st, int type, struct FTW *f)
 {
 	(void)type;
 	(void)f;
+	if (!ioc_shift_once(st))
+		return 0;
 	if (st->st_uid >= ioc_shift_count || st->st_gid >= ioc_shift_count) {
 		ioc_err(ioc_shift_err, "cannot shift '%s': owner %u:%u is outside the id range 0-%lu",
 		    path, (unsigned)st->st_uid, (unsigned)st->st_gid, ioc_shift_count - 1);
@@ -164,10 +184,16 @@ int
 ioc_fetch_shift_tree(const char *path, unsigned long base, unsigned long count,
     struct ioc_error **err)
 {
+	int r;
 	ioc_shift_base = base;
 	ioc_shift_count = count;
 	ioc_shift_err = err;
-	if (nftw(path, ioc_shift_one, 64, FTW_PHYS | FTW_MOUNT) != 0)
+	ioc_shift_nseen = 0;
+	r = nftw(path, ioc_shift_one, 64, FTW_PHYS | FTW_MOUNT);
+	free(ioc_shift_seen);
+	ioc_shift_seen = NULL;
+	ioc_shift_nseen = 0;
+	if (r != 0)
 		return err && *err ? -1 : ioc_err(err, "cannot walk '%s': %s", path, strerror(errno));
 	return 0;
 }

@@ -298,6 +298,7 @@ def _busybox_tree(dest):
         f.write("busybox\n")
     with open(os.path.join(dest, "etc", "os-release"), "w") as f:
         f.write("ID=busybox\nNAME=\"busybox test release\"\n")
+    os.link(os.path.join(dest, "etc", "hostname"), os.path.join(dest, "etc", "hard2"))
     os.chmod(os.path.join(dest, "tmp"), 0o1777)
 
 

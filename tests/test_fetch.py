@@ -33,6 +33,8 @@ def test_fetch_file_imports_a_release(root, busybox_tarball):
     assert (s.st_uid, s.st_gid) == (100000, 100000)
     assert st[ds][PREFIX + "release_idmap"] == ("100000:65536", "local")
     assert os.readlink(os.path.join(mp, "bin", "sh")) == "/bin/busybox"
+    # a file with two names is shifted once
+    assert os.lstat(os.path.join(mp, "etc", "hard2")).st_uid == 100000
     # a second fetch of the same release is a no-op
     assert "already fetched" in root.ok("fetch", "file=" + busybox_tarball, "release=bb")
     uuid = root.ok("create", "-c", "release=bb", "tag=t").split()[0]
