@@ -353,7 +353,7 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	struct ioc_jail *j = NULL;
 	const char *target;
 	int k = ioc_opts_parse(ctx, "set", "", argc - 1, argv + 1, &o, err);
-	int i, n, rc = -1, lockfd = -1, rootlock = -1, is_default, has_tag = 0;
+	int i, n, rc = -1, lockfd = -1, rootlock = -1, is_default, has_tag = 0, tmpl = -1;
 	_cleanup_free_ char *dataset = NULL;
 
 	if (k < 0)
@@ -383,6 +383,8 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 			goto out;
 		if (strcmp(as[i].p->name, "tag") == 0)
 			has_tag = 1;
+		if (strcmp(as[i].p->name, "template") == 0)
+			tmpl = strcmp(as[i].value, "yes") == 0;
 	}
 	if (strchr(target, '=') != NULL) {
 		ioc_fail(err, IOC_EXIT_USAGE, "set: the last word must name a jail or 'default', got '%s'",
@@ -392,7 +394,7 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	if (is_default) {
 		dataset = ioc_xstrdup(ctx->root.name);
 	} else {
-		if (has_tag && (rootlock = ioc_lock_root(&ctx->root, err)) < 0)
+		if ((has_tag || tmpl >= 0) && (rootlock = ioc_lock_root(&ctx->root, err)) < 0)
 			goto out;
 		if (ioc_ctx_jail(ctx, target, NULL, &js, &j, err) != 0)
 			goto out;
@@ -410,14 +412,23 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 			ioc_err(err, "jail '%s' was destroyed meanwhile", target);
 			goto out;
 		}
+		/* template=yes|no converts the jail (cmd_template.c); same value: nothing to do */
+		if (tmpl >= 0 && tmpl == (strcmp(ioc_jail_get(j, "template"), "yes") == 0))
+			tmpl = -1;
+		if (tmpl >= 0 && ioc_template_check(ctx, &js, j, tmpl, err) != 0)
+			goto out;
 	}
 	for (i = 0; i < n; i++) {
 		_cleanup_free_ char *zn = ioc_prop_zfs_name(as[i].p);
+		if (strcmp(as[i].p->name, "template") == 0 && !is_default)
+			continue;
 		if (ioc_zfs_set(dataset, zn, as[i].value, err) != 0) {
 			ioc_error_wrap(err, "cannot set %s", as[i].p->name);
 			goto out;
 		}
 	}
+	if (tmpl >= 0 && ioc_template_apply(ctx, j, tmpl, err) != 0)
+		goto out;
 	rc = 0;
 out:
 	if (lockfd >= 0)
@@ -479,6 +490,27 @@ ioc_default_tag(const char *uuid)
 }
 
 enum ioc_mk { IOC_MK_THICK, IOC_MK_THIN, IOC_MK_EMPTY };
+
+static int ioc_clone_skips(const char *name);
+
+/* The source jail's own settings that the user did not override (clone, create -t). */
+static void
+ioc_carry_props(const struct ioc_jail *src, const struct ioc_assign *as, size_t n,
+    struct ioc_strv *out)
+{
+	size_t p, i;
+	for (p = 0; p < ioc_nprops; p++) {
+		const struct ioc_prop *q = &ioc_props[p];
+		int given = 0;
+		for (i = 0; i < n; i++)
+			if (as[i].p == q)
+				given = 1;
+		if (given || src->srcs[p] != IOC_SRC_LOCAL || (q->flags & (IOC_PF_NATIVE | IOC_PF_RO)) ||
+		    ioc_clone_skips(q->name))
+			continue;
+		ioc_strv_pushf(out, IOC_PROP_PREFIX "%s=%s", q->name, src->values[p]);
+	}
+}
 
 /* Creates one jail: the properties dataset, then its root (clone, copy or empty). */
 static int
@@ -546,6 +578,7 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	_cleanup_free_ char *release = NULL;
 	_cleanup_free_ char *tag = NULL;
 	_cleanup_free_ char *extra = NULL;
+	_cleanup_strv_ struct ioc_strv carry = IOC_STRV_INIT;
 	const char *type;
 	long long count = 1, c;
 	enum ioc_mk how;
@@ -614,6 +647,7 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 		free(release);
 		release = ioc_xstrdup(ioc_jail_get(t, "release"));
 		extra = ioc_xasprintf(IOC_PROP_PREFIX "source_template=%s", ioc_jail_get(t, "tag"));
+		ioc_carry_props(t, as, (size_t)n, &carry);
 		ioc_jails_release(&tjs);
 		if (!ioc_zfs_exists(snap)) {
 			ioc_err(err, "template '%s' has no template snapshot; set template=no, then template=yes again",
@@ -656,6 +690,8 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 			goto out;
 		}
 		ioc_newjail_props(&nj[c], as, (size_t)n, type, release, extra);
+		for (i = 0; i < (int)carry.n; i++)
+			ioc_strv_push(&nj[c].props, carry.v[i]);
 	}
 	if (ioc_sweep_debris(ctx, &js, 0, err) != 0)
 		goto out;
@@ -708,7 +744,6 @@ ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 	const char *at, *tag = NULL;
 	int k = ioc_opts_parse(ctx, "clone", "", argc - 1, argv + 1, &o, err);
 	int i, n = 0, rc = -1;
-	size_t p;
 
 	if (k < 0)
 		return -1;
@@ -765,17 +800,7 @@ ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 	}
 	ioc_newjail_props(&nj, as, (size_t)n, "clonejail", ioc_jail_get(src, "release"), extra);
 	/* carry over the source's own settings that the user did not override */
-	for (p = 0; p < ioc_nprops; p++) {
-		const struct ioc_prop *q = &ioc_props[p];
-		int given = 0;
-		for (i = 0; i < n; i++)
-			if (as[i].p == q)
-				given = 1;
-		if (given || src->srcs[p] != IOC_SRC_LOCAL || (q->flags & (IOC_PF_NATIVE | IOC_PF_RO)) ||
-		    ioc_clone_skips(q->name))
-			continue;
-		ioc_strv_pushf(&nj.props, IOC_PROP_PREFIX "%s=%s", q->name, src->values[p]);
-	}
+	ioc_carry_props(src, as, (size_t)n, &nj.props);
 	rc = ioc_make_jail(ctx, &nj, IOC_MK_THIN, snap, err);
 	if (rc == 0)
 		printf("%s %s\n", nj.uuid, nj.tag);
