@@ -1,5 +1,6 @@
 /* cmd_core.c — activate, list, get, set, defaults, create, clone, destroy, df, clean. */
 #include "commands.h"
+#include "pkglist.h"
 #include "spawn.h"
 
 #include <ctype.h>
@@ -578,6 +579,7 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	_cleanup_free_ char *release = NULL;
 	_cleanup_free_ char *tag = NULL;
 	_cleanup_free_ char *extra = NULL;
+	_cleanup_strv_ struct ioc_strv pkgs = IOC_STRV_INIT;
 	_cleanup_strv_ struct ioc_strv carry = IOC_STRV_INIT;
 	const char *type;
 	long long count = 1, c;
@@ -663,6 +665,18 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	}
 	if (release == NULL)
 		release = ioc_xstrdup("none");
+	for (i = 0; i < n; i++)
+		if (strcmp(as[i].p->name, "pkglist") == 0 && strcmp(as[i].value, "none") != 0) {
+			if (how == IOC_MK_EMPTY) {
+				ioc_err(err, "create: pkglist needs a release (an empty jail has no package manager)");
+				goto out;
+			}
+			if (ioc_pkglist_read(as[i].value, &pkgs, err) != 0)
+				goto out;
+		}
+	/* running code in the jail may make the engine re-execute us: before any change */
+	if (pkgs.n && ioc_run_prepare_early(err) != 0)
+		goto out;
 	type = how == IOC_MK_EMPTY ? "emptyjail" : how == IOC_MK_THIN ? "clonejail" : "jail";
 	/* tags: unique among complete jails (root lock held by the command table) */
 	if (ioc_jails_load_rel(&ctx->root, (const char *const[]){ "tag", NULL },
@@ -698,6 +712,15 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	for (c = 0; c < count; c++) {
 		if (ioc_make_jail(ctx, &nj[c], how, snap, err) != 0) {
 			ioc_error_wrap(err, "cannot create jail '%s'", nj[c].tag);
+			goto out;
+		}
+		if (pkgs.n && ioc_run_install_pkgs(ctx, nj[c].uuid, &pkgs, err) != 0) {
+			/* no half-made jails: one whose packages did not install goes */
+			struct ioc_error *e2 = NULL;
+			_cleanup_free_ char *ds = ioc_xasprintf("%s/jails/%s", ctx->root.name, nj[c].uuid);
+			ioc_zfs_destroy(ds, 1, &e2);
+			ioc_error_free(e2);
+			ioc_error_wrap(err, "cannot create jail '%s' (removed again)", nj[c].tag);
 			goto out;
 		}
 		printf("%s %s\n", nj[c].uuid, nj[c].tag);

@@ -123,5 +123,15 @@ int ioc_run_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_j
     struct ioc_error **err);
 int ioc_run_stop_for_destroy(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err);
 int ioc_run_check_prop(const struct ioc_prop *p, const char *value, struct ioc_error **err);
+/* Lets the engine re-execute before a command that will run code in a jail changes anything. */
+int ioc_run_prepare_early(struct ioc_error **err);
+/*
+ * create pkglist=: starts the new jail, installs the packages with the
+ * release's own package manager inside (apt-get on Debian-like releases, pkg
+ * on FreeBSD), stops it.  -1 with *err when there is no package manager or
+ * the installation fails.
+ */
+int ioc_run_install_pkgs(struct ioc_ctx *ctx, const char *uuid, const struct ioc_strv *pkgs,
+    struct ioc_error **err);
 
 #endif

@@ -12,6 +12,7 @@ import threading
 import pytest
 
 from conftest import PREFIX, sh
+from runhelp import open_path, subids  # noqa: F401
 
 
 def release_state(root, rel):
@@ -227,8 +228,11 @@ def test_fetch_over_http_truncated_and_missing(root, mirror):
 
 
 @pytest.mark.skipif(shutil.which("debootstrap") is None, reason="debootstrap missing")
+@pytest.mark.usefixtures("subids")
 def test_fetch_debootstrap_bookworm(root, tmp_path):
-    """One real minimal Debian, from the host's configured mirror (slow)."""
+    """One real minimal Debian, from the host's configured mirror (slow); then
+    create pkglist= installs a package with the release's own apt, inside an
+    unprivileged jail that shares the host's network stack to reach the mirror."""
     r = root.run("fetch", "release=bookworm")
     if r.rc != 0 and ("Failed getting release file" in r.err or "Couldn't download" in r.err
                       or "Temporary failure" in r.err):
@@ -240,4 +244,13 @@ def test_fetch_debootstrap_bookworm(root, tmp_path):
     mp = st[ds + "/root"]["mountpoint"][0]
     assert os.stat(os.path.join(mp, "etc", "passwd")).st_uid == 100000
     assert os.path.exists(os.path.join(mp, "usr", "bin", "apt-get"))
-    root.ok("create", "-c", "release=bookworm", "tag=deb")
+    open_path(root.mountpoint)
+    pk = tmp_path / "pkgs"
+    pk.write_text("# a tiny package\nhello\n")
+    root.ok("create", "-c", "release=bookworm", "tag=deb", "vnet=off", "ip4=inherit",
+            "interfaces=none", "pkglist=" + str(pk))
+    try:
+        root.ok("start", "deb")
+        assert "Hello, world!" in root.ok("exec", "deb", "/usr/bin/hello")
+    finally:
+        root.run("stop", "-f", "deb")
