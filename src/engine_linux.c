@@ -27,6 +27,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <arpa/inet.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -734,8 +735,17 @@ ioc_lx_net_cfg(struct ioc_lx_start *s, struct ioc_error **err)
 		for (k = 0; k < f->naddrs; k++) {
 			struct ioc_net_addr *a = &f->addrs[k];
 			int pf = a->prefix >= 0 ? a->prefix : a->v6 ? 64 : 24;
-			ioc_lx_cfg(s, a->v6 ? NK("ipv6.address") : NK("ipv4.address"), "%s/%d", a->addr,
-			    pf);
+			struct in_addr in4;
+			if (!a->v6 && inet_pton(AF_INET, a->addr, &in4) == 1) {
+				/* give the broadcast address: liblxc's own guess drops the network part */
+				char bc[INET_ADDRSTRLEN];
+				uint32_t mask = pf == 0 ? 0 : htonl(~0U << (32 - pf));
+				in4.s_addr = (in4.s_addr & mask) | ~mask;
+				inet_ntop(AF_INET, &in4, bc, sizeof(bc));
+				ioc_lx_cfg(s, NK("ipv4.address"), "%s/%d %s", a->addr, pf, bc);
+			} else
+				ioc_lx_cfg(s, a->v6 ? NK("ipv6.address") : NK("ipv4.address"), "%s/%d",
+				    a->addr, pf);
 		}
 		if (i == 0 && p->router4)
 			ioc_lx_cfg(s, NK("ipv4.gateway"), "%s", p->router4);

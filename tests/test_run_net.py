@@ -41,6 +41,9 @@ def test_two_jails_on_a_bridge_reach_each_other(rel, bridge):
     rel.ok("start", "a", "b")
     out = rel.ok("exec", "a", "ping", "-c", "2", "-W", "5", "10.213.7.2")
     assert "2 packets received" in out, out
+    # the address carries its network's broadcast address
+    addr = rel.ok("exec", "a", "ip", "-4", "addr", "show", "vnet0")
+    assert "brd 10.213.7.255" in addr, addr
     # the jail side is vnet0 with the stored MAC; the host side is on the bridge
     mac = rel.ok("get", "vnet0_mac", "a").split()
     assert len(mac) == 2 and mac[0].startswith("02ff60") and mac[1].startswith("02ff60")
