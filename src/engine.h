@@ -51,6 +51,10 @@ struct ioc_engine_ops {
 	 * (the Linux engine re-executes from a sealed memory copy, CVE-2019-5736).
 	 */
 	int (*prepare)(struct ioc_error **err);
+	/* Optional: appends to out the commands `what` ("start", "stop") would
+	 * run, one per line with their undo commands, for --dry-run. */
+	int (*dry_run)(const struct ioc_root *root, struct ioc_jail *j, const char *what,
+	    struct ioc_sb *out, struct ioc_error **err);
 };
 
 /* The engine of this host. */
