@@ -27,6 +27,8 @@
  */
 #include "engine_freebsd.h"
 
+#include "fstab.h"
+#include "net.h"
 #include "spawn.h"
 
 #include <ctype.h>
@@ -106,7 +108,6 @@ struct ioc_fb {
 	const struct ioc_jail *j;
 	char *name;   /* ioc-UUID */
 	char *path;   /* the jail root's mountpoint */
-	char *short_id; /* first 8 characters of the UUID (host interface names) */
 	char **val;   /* per ioc_props index, canonical; NULL if not used */
 };
 
@@ -120,7 +121,6 @@ ioc_fb_release(struct ioc_fb *f)
 	free(f->val);
 	free(f->name);
 	free(f->path);
-	free(f->short_id);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -220,7 +220,6 @@ ioc_fb_load(struct ioc_fb *f, const struct ioc_root *root, const struct ioc_jail
 	}
 	f->name = ioc_freebsd_jail_name(j);
 	f->path = ioc_xstrdup(j->rootfs);
-	f->short_id = ioc_xstrndup(j->uuid, 8);
 	return 0;
 }
 
@@ -383,7 +382,7 @@ ioc_fb_ips(const char *value, struct ioc_fb_ip **out)
 
 /* "IFACE|ADDR" pairs of interfaces=: NIC:BRIDGE. */
 struct ioc_fb_nic {
-	char *nic, *bridge, *host; /* host: NIC.SHORTID, the host-side name */
+	char *nic, *bridge, *host; /* host: the host-side name (ioc_net_host_ifname) */
 };
 
 static void
@@ -411,24 +410,25 @@ ioc_fb_nics(const struct ioc_fb *f, struct ioc_fb_nic **out, size_t *nout, struc
 		return 0;
 	ioc_strv_init(&parts);
 	ioc_strv_split(&parts, value, ',');
+	if (parts.n > IOC_NET_MAXIF) {
+		ioc_err(err, "invalid value for property 'interfaces': at most %d interfaces "
+		    "(vnet0_mac .. vnet3_mac), got %zu", IOC_NET_MAXIF, parts.n);
+		ioc_strv_release(&parts);
+		return -1;
+	}
 	v = ioc_xcalloc(parts.n, sizeof(*v));
 	for (i = 0; i < parts.n; i++) {
 		const char *c = strchr(parts.v[i], ':');
 		v[i].nic = ioc_xstrndup(parts.v[i], (size_t)(c - parts.v[i]));
 		v[i].bridge = ioc_xstrdup(c + 1);
-		v[i].host = ioc_xasprintf("%s.%s", v[i].nic, f->short_id);
+		/* net.h's name, the same as the Linux engine's host side */
+		v[i].host = ioc_net_host_ifname(f->j->uuid, (unsigned)i);
 		for (k = 0; k < i; k++)
 			if (strcmp(v[k].nic, v[i].nic) == 0) {
 				ioc_err(err, "invalid value for property 'interfaces': '%s' is named twice",
 				    v[i].nic);
 				goto fail;
 			}
-		if (strlen(v[i].host) > 15) {
-			ioc_err(err, "invalid value for property 'interfaces': interface name '%s' is too long "
-			    "(at most 6 characters, so that the host side '%s.%s' fits FreeBSD's 15)",
-			    v[i].nic, v[i].nic, f->short_id);
-			goto fail;
-		}
 		if (strcmp(v[i].nic, "lo0") == 0) {
 			ioc_err(err, "invalid value for property 'interfaces': 'lo0' is the jail's loopback");
 			goto fail;
@@ -444,78 +444,50 @@ fail:
 	return -1;
 }
 
-/* 32-bit FNV-1a, for generated MAC addresses (stable across hosts). */
-static unsigned long
-ioc_fb_fnv(const char *a, const char *b)
-{
-	unsigned long h = 2166136261UL;
-	const char *s;
-	for (s = a; *s; s++)
-		h = ((h ^ (unsigned char)*s) * 16777619UL) & 0xffffffffUL;
-	h = ((h ^ ':') * 16777619UL) & 0xffffffffUL;
-	for (s = b; *s; s++)
-		h = ((h ^ (unsigned char)*s) * 16777619UL) & 0xffffffffUL;
-	return h;
-}
-
 int
-ioc_freebsd_mac_pair(const struct ioc_jail *j, const char *nic, char host[13], char jail[13],
+ioc_freebsd_mac_pair(const struct ioc_jail *j, unsigned idx, char host[13], char jail[13],
     int *generated, struct ioc_error **err)
 {
 	const struct ioc_prop *pp = ioc_prop_find("mac_prefix");
 	const char *prefix = j->values && pp ? j->values[pp - ioc_props] : NULL;
-	_cleanup_free_ char *prop = ioc_xasprintf("%s_mac", nic);
-	const struct ioc_prop *mp = ioc_prop_find(prop);
-	const char *set = j->values && mp ? j->values[mp - ioc_props] : NULL;
-	unsigned long h, a, b;
-	size_t i;
+	char prop[16];
+	const struct ioc_prop *mp;
+	const char *set;
+	size_t i, n;
 
-	*generated = 0;
-	if (mp && set && strcmp(set, "none") != 0) {
-		const char *sp = strchr(set, ' ');
-		if (sp == NULL || sp - set != 12 || strlen(sp + 1) != 12)
-			return ioc_err(err, "invalid value for property '%s': expected 'HOSTMAC JAILMAC', "
-			    "12 hex digits each", prop);
-		for (i = 0; i < 12; i++) {
-			host[i] = (char)tolower((unsigned char)set[i]);
-			jail[i] = (char)tolower((unsigned char)sp[1 + i]);
-			if (!isxdigit((unsigned char)host[i]) || !isxdigit((unsigned char)jail[i]))
-				return ioc_err(err, "invalid value for property '%s': expected 'HOSTMAC JAILMAC', "
-				    "12 hex digits each", prop);
-		}
-		host[12] = jail[12] = '\0';
-		return 0;
-	}
+	snprintf(prop, sizeof(prop), "vnet%u_mac", idx);
+	mp = ioc_prop_find(prop);
+	set = j->values && mp ? j->values[mp - ioc_props] : NULL;
 	if (prefix == NULL)
 		prefix = pp ? pp->builtin : "02ff60";
-	if (strlen(prefix) != 6)
-		goto badprefix;
-	for (i = 0; i < 6; i++)
-		if (!isxdigit((unsigned char)prefix[i]))
-			goto badprefix;
-	if (strtoul((char[]){ prefix[0], prefix[1], '\0' }, NULL, 16) & 1)
-		return ioc_err(err, "invalid value '%s' for property 'mac_prefix': the first byte must be "
-		    "even (a unicast address), e.g. 02ff60", prefix);
-	h = ioc_fb_fnv(j->uuid, nic);
-	a = h & 0xfffffeUL; /* even, so that +1 stays within the prefix */
-	b = a + 1;
-	snprintf(host, 13, "%c%c%c%c%c%c%06lx", tolower((unsigned char)prefix[0]),
-	    tolower((unsigned char)prefix[1]), tolower((unsigned char)prefix[2]),
-	    tolower((unsigned char)prefix[3]), tolower((unsigned char)prefix[4]),
-	    tolower((unsigned char)prefix[5]), a);
-	memcpy(jail, host, 6);
-	snprintf(jail + 6, 7, "%06lx", b);
+	if (!ioc_net_valid_mac_prefix(prefix))
+		return ioc_err(err, "invalid value for property 'mac_prefix': expected 6 hex digits of a "
+		    "unicast prefix (first byte even), e.g. 02ff60");
+	/* net.h's generator: the same MACs as the Linux engine */
+	ioc_net_mac(prefix, j->uuid, idx, host, jail);
 	*generated = 1;
+	if (mp == NULL || set == NULL || strcmp(set, "none") == 0)
+		return 0;
+	/* vnetN_mac: "HOST JAIL" or one address (the jail side) */
+	n = strlen(set);
+	if (n != 12 && !(n == 25 && set[12] == ' '))
+		goto bad;
+	for (i = 0; i < n; i++)
+		if (i != 12 && !isxdigit((unsigned char)set[i]))
+			goto bad;
+	*generated = 0;
+	for (i = 0; i < 12; i++) {
+		if (n == 25) {
+			host[i] = (char)tolower((unsigned char)set[i]);
+			jail[i] = (char)tolower((unsigned char)set[13 + i]);
+		} else {
+			jail[i] = (char)tolower((unsigned char)set[i]);
+		}
+	}
 	return 0;
-badprefix:
-	return ioc_err(err, "invalid value for property 'mac_prefix': expected 6 hex digits, e.g. 02ff60");
-}
-
-/* "02ff60aabbcc" -> "02:ff:60:aa:bb:cc" */
-static char *
-ioc_fb_mac_colons(const char *m)
-{
-	return ioc_xasprintf("%.2s:%.2s:%.2s:%.2s:%.2s:%.2s", m, m + 2, m + 4, m + 6, m + 8, m + 10);
+bad:
+	return ioc_err(err, "invalid value for property '%s': expected 'HOSTMAC JAILMAC' or one "
+	    "JAILMAC, 12 hex digits each", prop);
 }
 
 /* ADDR/LEN in the form ifconfig(8) takes; jail(8)'s defaults for no mask. */
@@ -559,74 +531,29 @@ ioc_fb_mnts_free(struct ioc_fb_mnt *v, size_t n)
 	free(v);
 }
 
-/* An absolute path without "." or ".." components and without odd bytes. */
-static int
-ioc_fb_clean_abs(const char *s)
-{
-	struct ioc_strv c = IOC_STRV_INIT;
-	size_t i;
-	int ok = s[0] == '/' && !ioc_has_ctrl(s);
-	if (!ok)
-		return 0;
-	ioc_strv_init(&c);
-	ioc_strv_split(&c, s + 1, '/');
-	for (i = 0; i < c.n; i++)
-		if (strcmp(c.v[i], ".") == 0 || strcmp(c.v[i], "..") == 0)
-			ok = 0;
-	ioc_strv_release(&c);
-	return ok;
-}
-
-/* Parses fstab = "SRC DST [ro|rw];..." (blanks separate words). */
+/* The fstab property, parsed by fstab.h (the format both engines read). */
 static int
 ioc_fb_mnts(const struct ioc_fb *f, struct ioc_fb_mnt **out, size_t *nout, struct ioc_error **err)
 {
-	struct ioc_strv ents = IOC_STRV_INIT;
-	struct ioc_fb_mnt *v = NULL;
-	const char *value = ioc_fb_get(f, "fstab");
-	size_t i, n = 0;
+	struct ioc_fstab fs;
+	struct ioc_fb_mnt *v;
+	size_t i;
 	*out = NULL;
 	*nout = 0;
-	if (ioc_fb_isnone(value))
+	if (ioc_fstab_parse(ioc_fb_get(f, "fstab"), &fs, err) != 0)
+		return ioc_error_wrap(err, "property 'fstab'");
+	if (fs.n == 0)
 		return 0;
-	ioc_strv_init(&ents);
-	ioc_strv_split(&ents, value, ';');
-	v = ioc_xcalloc(ents.n, sizeof(*v));
-	for (i = 0; i < ents.n; i++) {
-		struct ioc_strv w = IOC_STRV_INIT;
-		const char *e = ents.v[i];
-		ioc_strv_init(&w);
-		while (*e) {
-			size_t k = strcspn(e, " \t");
-			if (k)
-				ioc_strv_push_owned(&w, ioc_xstrndup(e, k));
-			e += k;
-			e += strspn(e, " \t");
-		}
-		if (w.n == 0) {
-			ioc_strv_release(&w);
-			continue;
-		}
-		if (w.n < 2 || w.n > 3 || (w.n == 3 && strcmp(w.v[2], "ro") != 0 &&
-		    strcmp(w.v[2], "rw") != 0) || !ioc_fb_clean_abs(w.v[0]) ||
-		    !ioc_fb_clean_abs(w.v[1]) || strcmp(w.v[1], "/") == 0) {
-			ioc_strv_release(&w);
-			ioc_fb_mnts_free(v, n);
-			ioc_strv_release(&ents);
-			return ioc_err(err, "invalid value for property 'fstab': entry %zu: expected "
-			    "'SOURCE TARGET [ro|rw]' with absolute paths without '.' or '..' (TARGET inside the "
-			    "jail, not /), entries separated by ';'", i + 1);
-		}
-		v[n].src = ioc_xstrdup(w.v[0]);
-		v[n].dst = ioc_xstrdup(w.v[1]);
-		v[n].host = ioc_xasprintf("%s%s", f->path, w.v[1]);
-		v[n].ro = w.n == 3 && strcmp(w.v[2], "ro") == 0;
-		n++;
-		ioc_strv_release(&w);
+	v = ioc_xcalloc(fs.n, sizeof(*v));
+	for (i = 0; i < fs.n; i++) {
+		v[i].src = ioc_xstrdup(fs.v[i].src);
+		v[i].dst = ioc_xstrdup(fs.v[i].dst);
+		v[i].host = ioc_xasprintf("%s%s", f->path, fs.v[i].dst);
+		v[i].ro = fs.v[i].ro;
 	}
-	ioc_strv_release(&ents);
 	*out = v;
-	*nout = n;
+	*nout = fs.n;
+	ioc_fstab_release(&fs);
 	return 0;
 }
 
@@ -966,10 +893,10 @@ ioc_freebsd_plan_start(const struct ioc_root *root, const struct ioc_jail *j, st
 		char hm[13], jm[13];
 		int gen;
 		struct ioc_pargv *u;
-		if (ioc_freebsd_mac_pair(j, n->nic, hm, jm, &gen, err) != 0)
+		if (ioc_freebsd_mac_pair(j, (unsigned)i, hm, jm, &gen, err) != 0)
 			goto out;
-		ma = ioc_fb_mac_colons(hm);
-		mb = ioc_fb_mac_colons(jm);
+		ma = ioc_net_mac_colon(hm);
+		mb = ioc_net_mac_colon(jm);
 		s = ioc_plan_add(p, (const char *const[]){ "ifconfig", "epair", "create", NULL });
 		ioc_step_set_reply(s, IOC_REPLY_EPAIR, n->nic);
 		u = ioc_step_undo(s, (const char *const[]){ "ifconfig", NULL });
@@ -1407,9 +1334,7 @@ ioc_freebsd_parse_states(const char *out, const struct ioc_jails *js, struct ioc
 int
 ioc_freebsd_parse_runtime(const char *out, struct ioc_table *t, struct ioc_error **err)
 {
-	static const char *const cols[] = { "PARAMETER", "VALUE", NULL };
 	const char *p = out ? out : "";
-	ioc_table_init(t, cols);
 	while (*p) {
 		struct ioc_sb w = IOC_SB_INIT;
 		const char *eq, *cells[3];
@@ -1458,10 +1383,8 @@ ioc_freebsd_parse_runtime(const char *out, struct ioc_table *t, struct ioc_error
 int
 ioc_freebsd_parse_inuse(const char *out, struct ioc_table *t, struct ioc_error **err)
 {
-	static const char *const cols[] = { "RESOURCE", "USED", NULL };
 	struct ioc_strv lines = IOC_STRV_INIT;
 	size_t i;
-	ioc_table_init(t, cols);
 	ioc_strv_init(&lines);
 	ioc_strv_split(&lines, out ? out : "", '\n');
 	for (i = 0; i < lines.n; i++) {
@@ -1541,11 +1464,11 @@ ioc_fb_store_macs(const struct ioc_root *root, const struct ioc_jail *j, struct 
 	if (ioc_fb_on(&f, "vnet") && ioc_fb_nics(&f, &nics, &nn, err) != 0)
 		rv = -1;
 	for (i = 0; i < nn && rv == 0; i++) {
-		_cleanup_free_ char *prop = ioc_xasprintf(IOC_PROP_PREFIX "%s_mac", nics[i].nic);
+		_cleanup_free_ char *prop = ioc_xasprintf(IOC_PROP_PREFIX "vnet%zu_mac", i);
 		_cleanup_free_ char *pair = NULL;
 		char hm[13], jm[13];
 		int gen;
-		if (ioc_freebsd_mac_pair(j, nics[i].nic, hm, jm, &gen, err) != 0) {
+		if (ioc_freebsd_mac_pair(j, (unsigned)i, hm, jm, &gen, err) != 0) {
 			rv = -1;
 			break;
 		}
@@ -1652,18 +1575,12 @@ ioc_fb_op_uncap(const struct ioc_root *root, struct ioc_jail *j, struct ioc_erro
 static int
 ioc_fb_op_check_prop(const struct ioc_prop *p, const char *value, struct ioc_error **err)
 {
-	size_t i;
 	if (strcmp(p->name, "exec_system_user") == 0 && strcmp(value, "root") != 0)
 		return ioc_err(err, "exec_system_user '%s' is not supported by the FreeBSD engine: host "
 		    "hooks run as root", ioc_has_ctrl(value) ? "?" : value);
-	if (strcmp(p->name, "mac_prefix") == 0) {
-		int ok = strlen(value) == 6;
-		for (i = 0; ok && i < 6; i++)
-			ok = isxdigit((unsigned char)value[i]) != 0;
-		if (!ok || (strtoul((char[]){ value[0], value[1], '\0' }, NULL, 16) & 1))
-			return ioc_err(err, "invalid value for property 'mac_prefix': expected 6 hex digits "
-			    "with an even first byte (unicast), e.g. 02ff60");
-	}
+	if (strcmp(p->name, "mac_prefix") == 0 && !ioc_net_valid_mac_prefix(value))
+		return ioc_err(err, "invalid value for property 'mac_prefix': expected 6 hex digits "
+		    "with an even first byte (unicast), e.g. 02ff60");
 	if (p->type == IOC_PT_COMMAND) {
 		struct ioc_strv w = IOC_STRV_INIT;
 		int rv;

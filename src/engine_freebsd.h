@@ -72,11 +72,12 @@ void ioc_freebsd_argv_inuse(const struct ioc_jail *j, struct ioc_strv *argv);
 /* Parses `jls name jid` output: st[i] for js->v[i] (ioc-UUID names only). */
 int ioc_freebsd_parse_states(const char *out, const struct ioc_jails *js, struct ioc_jstate *st,
     struct ioc_error **err);
-/* The parsers initialise t (ioc_table_init) with their own columns. */
+/* The parsers add two-cell rows to t, which the caller initialised (the
+ * runtime/inuse commands choose the column names). */
 /* Parses `jls -n -q -j NAME` (name=value words, "quoted" values) into
- * PARAMETER/VALUE rows. */
+ * (parameter, value) rows. */
 int ioc_freebsd_parse_runtime(const char *out, struct ioc_table *t, struct ioc_error **err);
-/* Parses `rctl -u` output (resource=amount lines) into RESOURCE/USED rows. */
+/* Parses `rctl -u` output (resource=amount lines) into (resource, amount) rows. */
 int ioc_freebsd_parse_inuse(const char *out, struct ioc_table *t, struct ioc_error **err);
 
 /*
@@ -89,12 +90,12 @@ int ioc_freebsd_split_command(const char *prop, const char *value, struct ioc_st
     struct ioc_error **err);
 
 /*
- * MAC pair of interface nic: vnetN_mac when set ("HOST JAIL", 12 hex digits
- * each), else generated from mac_prefix (6 hex digits) and a hash of the
- * UUID and nic: host = prefix + 3 bytes, jail = host + 1.  *generated is
- * set when the value was made here (the start op then stores it).
+ * MAC pair of the idx-th entry of interfaces=: vnetIDX_mac when set ("HOST
+ * JAIL", or one address for the jail side), else net.h's stable generator
+ * (mac_prefix + hash of the UUID and idx, the same as the Linux engine's).
+ * *generated is set when vnetIDX_mac was not set (the start op stores it).
  */
-int ioc_freebsd_mac_pair(const struct ioc_jail *j, const char *nic, char host[13], char jail[13],
+int ioc_freebsd_mac_pair(const struct ioc_jail *j, unsigned idx, char host[13], char jail[13],
     int *generated, struct ioc_error **err);
 
 #endif

@@ -17,6 +17,7 @@
  * this engine or listed as not its business.
  */
 #include "engine_freebsd.h"
+#include "net.h"
 #include "plan.h"
 #include "spawn.h"
 
@@ -27,34 +28,6 @@
 #include <unistd.h>
 
 static int failures;
-
-/*
- * cmd_core.c (linked into every unit test) calls these three from main.c,
- * which unit tests do not link; weak stand-ins that are never called here
- * (the real ones win if they ever move into a library source).
- */
-__attribute__((weak)) int
-ioc_opts_parse(struct ioc_ctx *ctx, const char *cmd, const char *spec, int argc, char **argv,
-    struct ioc_opts *o, struct ioc_error **err)
-{
-	(void)ctx, (void)cmd, (void)spec, (void)argc, (void)argv, (void)o;
-	return ioc_err(err, "not linked in unit tests");
-}
-
-__attribute__((weak)) int
-ioc_usage(struct ioc_error **err, const char *cmd)
-{
-	(void)cmd;
-	return ioc_err(err, "not linked in unit tests");
-}
-
-__attribute__((weak)) int
-ioc_ctx_jail(struct ioc_ctx *ctx, const char *name, const char *const *props, struct ioc_jails *js,
-    struct ioc_jail **j, struct ioc_error **err)
-{
-	(void)ctx, (void)name, (void)props, (void)js, (void)j;
-	return ioc_err(err, "not linked in unit tests");
-}
 
 #define CHECK(cond, ...)                                                                   \
 	do {                                                                               \
@@ -68,7 +41,7 @@ ioc_ctx_jail(struct ioc_ctx *ctx, const char *name, const char *const *props, st
 
 static const char *const UUID = "7f0c9a2e-5b3d-4c1e-9a8f-0123456789ab";
 static const char *const ROOTFS = "/iocage/jails/7f0c9a2e-5b3d-4c1e-9a8f-0123456789ab/root";
-static struct ioc_root troot = { "tank/iocage", "/iocage" };
+static struct ioc_root troot = { "tank/iocage", "/iocage", 1 };
 
 /* A jail as ioc_jails_load would give it: built-ins, then overrides
  * ("name=value", applied raw: the planner must validate them). */
@@ -560,7 +533,11 @@ check_refusals(void)
 	expect_refused("dhcp shared", ROOTFS, L("vnet=off", "ip4_addr=em0|dhcp"), "needs vnet=on");
 	expect_refused("addresses with ip4=inherit", ROOTFS,
 	    L("vnet=off", "ip4=inherit", "ip4_addr=em0|192.0.2.1"), "ip4=new");
-	expect_refused("long nic name", ROOTFS, L("interfaces=vnetwork0:bridge0"), "too long");
+	expect_refused("five interfaces", ROOTFS,
+	    L("interfaces=vnet0:bridge0,vnet1:bridge0,vnet2:bridge0,vnet3:bridge0,vnet4:bridge0"),
+	    "at most 4");
+	expect_refused("interface twice", ROOTFS, L("interfaces=vnet0:bridge0,vnet0:bridge1"),
+	    "twice");
 	expect_refused("bad mac prefix", ROOTFS, L("mac_prefix=03ff60"), "mac_prefix");
 	expect_refused("bad limit", ROOTFS, L("rlimits=on", "maxproc=lots:deny"), "maxproc");
 	expect_refused("bad cpuset", ROOTFS, L("cpuset=0;1"), "cpuset");
@@ -835,6 +812,7 @@ check_parsers(void)
 	struct ioc_jstate st[2];
 	struct ioc_table t;
 	struct ioc_error *e = NULL;
+	static const char *const cols[] = { "A", "B", NULL };
 
 	memset(v, 0, sizeof(v));
 	v[0].uuid = (char *)UUID;
@@ -849,20 +827,24 @@ check_parsers(void)
 	ioc_error_free(e);
 	e = NULL;
 
+	ioc_table_init(&t, cols);
 	CHECK(ioc_freebsd_parse_runtime("jid=12 name=ioc-x host.hostname=\"a b\\\"c\" persist "
 					"noallow.raw_sockets\n", &t, &e) == 0, "runtime parse");
 	CHECK(t.nrows == 5 && strcmp(t.cells.v[5], "a b\"c") == 0 &&
 	    strcmp(t.cells.v[8], "allow.raw_sockets") == 0 && strcmp(t.cells.v[9], "false") == 0 &&
 	    strcmp(t.cells.v[7], "true") == 0, "runtime rows");
 	ioc_table_release(&t);
+	ioc_table_init(&t, cols);
 	CHECK(ioc_freebsd_parse_runtime("a=\"open", &t, &e) != 0, "unterminated quote accepted");
 	ioc_table_release(&t);
 	ioc_error_free(e);
 	e = NULL;
 
+	ioc_table_init(&t, cols);
 	CHECK(ioc_freebsd_parse_inuse("cputime=3\nmemoryuse=1048576\nmaxproc=4\n", &t, &e) == 0 &&
 	    t.nrows == 3 && strcmp(t.cells.v[2], "memoryuse") == 0, "inuse parse");
 	ioc_table_release(&t);
+	ioc_table_init(&t, cols);
 	CHECK(ioc_freebsd_parse_inuse("garbage\n", &t, &e) != 0, "bad rctl output accepted");
 	ioc_table_release(&t);
 	ioc_error_free(e);
@@ -878,17 +860,23 @@ check_macs(void)
 	char h[13], jm[13], h2[13], j2[13];
 	int gen;
 	tjail_make(&j, ROOTFS, NULL);
-	CHECK(ioc_freebsd_mac_pair(&j, "vnet0", h, jm, &gen, &e) == 0 && gen, "generated mac");
+	CHECK(ioc_freebsd_mac_pair(&j, 0, h, jm, &gen, &e) == 0 && gen, "generated mac");
 	CHECK(strncmp(h, "02ff60", 6) == 0 && strncmp(jm, "02ff60", 6) == 0 && strcmp(h, jm) != 0,
 	    "mac prefix: %s %s", h, jm);
-	CHECK(ioc_freebsd_mac_pair(&j, "vnet0", h2, j2, &gen, &e) == 0 && strcmp(h, h2) == 0 &&
-	    strcmp(jm, j2) == 0, "mac not stable");
-	CHECK(ioc_freebsd_mac_pair(&j, "vnet1", h2, j2, &gen, &e) == 0 && strcmp(h, h2) != 0,
+	/* the same generator as the Linux engine (net.h) */
+	ioc_net_mac("02ff60", UUID, 0, h2, j2);
+	CHECK(strcmp(h, h2) == 0 && strcmp(jm, j2) == 0, "mac differs from net.h's");
+	CHECK(ioc_freebsd_mac_pair(&j, 1, h2, j2, &gen, &e) == 0 && strcmp(h, h2) != 0,
 	    "two interfaces, one mac");
 	tjail_free(&j);
 	tjail_make(&j, ROOTFS, L("vnet0_mac=02AABBCCDDEE 02AABBCCDDEF"));
-	CHECK(ioc_freebsd_mac_pair(&j, "vnet0", h, jm, &gen, &e) == 0 && !gen &&
+	CHECK(ioc_freebsd_mac_pair(&j, 0, h, jm, &gen, &e) == 0 && !gen &&
 	    strcmp(h, "02aabbccddee") == 0 && strcmp(jm, "02aabbccddef") == 0, "stored mac");
+	tjail_free(&j);
+	tjail_make(&j, ROOTFS, L("vnet0_mac=02AABBCCDDEF"));
+	ioc_net_mac("02ff60", UUID, 0, h2, j2);
+	CHECK(ioc_freebsd_mac_pair(&j, 0, h, jm, &gen, &e) == 0 && !gen &&
+	    strcmp(h, h2) == 0 && strcmp(jm, "02aabbccddef") == 0, "one stored mac (jail side)");
 	tjail_free(&j);
 }
 
