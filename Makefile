@@ -20,6 +20,7 @@ reconfigure:
 check: deps
 	./configure PREFIX=$(PREFIX)
 	$(MAKE) -f build.mk all asan unit
+	$(MAKE) -f build.mk fuzz-run FUZZTIME=10
 	sh tests/run.sh
 
 demo: deps
@@ -34,7 +35,7 @@ bench: deps
 
 fuzz: deps
 	./configure PREFIX=$(PREFIX)
-	$(MAKE) -f build.mk fuzz
+	$(MAKE) -f build.mk fuzz-run FUZZTIME=$${FUZZTIME:-60}
 
 install: all
 	$(MAKE) -f build.mk install DESTDIR=$(DESTDIR)

@@ -40,14 +40,25 @@ unit: src/main.o $(LIBOBJS)
 		$(CC) $(SANFLAGS) -o build/unit/$$n $$t $$srcs $(PLIBS) || exit 1; \
 	done
 
-# libFuzzer targets: tests/fuzz/f_*.c.
+# libFuzzer targets: tests/fuzz/f_*.c (linked like the unit tests: no command handlers).
 fuzz:
 	mkdir -p build/fuzz
+	srcs=$$(for f in $(LIBSRCS); do case $$f in src/cmd_*) ;; *) echo $$f ;; esac; done); \
 	for t in tests/fuzz/f_*.c; do \
 		[ -e "$$t" ] || continue; \
 		n=$$(basename $$t .c); \
 		clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-			$(PCFLAGS) -Isrc -DIOC_FUZZ -o build/fuzz/$$n $$t $(LIBSRCS) $(PLIBS) || exit 1; \
+			$(PCFLAGS) -Isrc -DIOC_FUZZ -o build/fuzz/$$n $$t $$srcs $(PLIBS) || exit 1; \
+	done
+
+# Runs every fuzz target for FUZZTIME seconds on a copy of its checked-in corpus.
+FUZZTIME = 60
+fuzz-run: fuzz
+	for f in build/fuzz/f_*; do \
+		n=$$(basename $$f | sed 's/^f_//'); \
+		mkdir -p build/fuzz/corpus-$$n; \
+		[ -d tests/fuzz/corpus/$$n ] && cp tests/fuzz/corpus/$$n/* build/fuzz/corpus-$$n/ 2>/dev/null; \
+		$$f -max_total_time=$(FUZZTIME) -max_len=4096 build/fuzz/corpus-$$n || exit 1; \
 	done
 
 install: iocage
@@ -59,4 +70,4 @@ install: iocage
 	chmod 755 $(DESTDIR)$(PREFIX)/libexec/iocage/ioc-init
 	if [ -f man/iocage.8 ]; then cp man/iocage.8 $(DESTDIR)$(PREFIX)/share/man/man8/; fi
 
-.PHONY: all asan unit fuzz install
+.PHONY: all asan unit fuzz fuzz-run install

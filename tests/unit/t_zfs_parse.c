@@ -1,0 +1,82 @@
+/* t_zfs_parse.c — `zfs get -H -p` parsing, the guard, name checks, output escaping. */
+#include "check.h"
+#include "output.h"
+#include "zfs.h"
+
+int
+main(void)
+{
+	struct ioc_zrows r;
+	struct ioc_error *e = NULL;
+
+	ioc_zrows_init(&r);
+	CHECK(ioc_zfs_parse_get("t/a\torg.freebsd.iocage:notes\tx\ty\tlocal\n"
+	    "t/a@s\tused\t0\t-\n" "t/b\tquota\t0\tdefault\n", 0, &r, &e) == 0);
+	CHECK(r.n == 2);
+	CHECK_STR(r.v[0].value, "x\ty");	/* a tab inside a value stays in it */
+	CHECK_STR(r.v[0].source, "local");
+	CHECK_STR(r.v[1].name, "t/b");
+	ioc_zrows_release(&r);
+	/* snapshots kept on request */
+	CHECK(ioc_zfs_parse_get("t/a@s\tused\t0\t-\n", 1, &r, &e) == 0 && r.n == 1);
+	ioc_zrows_release(&r);
+	/* short lines and forged names fail the whole parse */
+	CHECK(ioc_zfs_parse_get("t/a\ttag\tx\n", 0, &r, &e) != 0);
+	ioc_error_free(e);
+	e = NULL;
+	ioc_zrows_release(&r);
+	CHECK(ioc_zfs_parse_get("t/a\ttag\tx\tlocal\n../x\ttag\ty\tlocal\n", 0, &r, &e) != 0);
+	ioc_error_free(e);
+	e = NULL;
+	ioc_zrows_release(&r);
+	CHECK(ioc_zfs_parse_get("", 0, &r, &e) == 0 && r.n == 0);
+	ioc_zrows_release(&r);
+
+	/* names */
+	CHECK(ioc_zfs_valid_name("tank/iocage/jails/x@ioc-2024-01-01_10:00:00"));
+	CHECK(!ioc_zfs_valid_name("tank//x") && !ioc_zfs_valid_name("tank/../x"));
+	CHECK(!ioc_zfs_valid_name("tank/x@a@b") && !ioc_zfs_valid_name("tank/x@a/b"));
+	CHECK(!ioc_zfs_valid_name("") && !ioc_zfs_valid_name("tank/a b") && !ioc_zfs_valid_name("/tank"));
+
+	/* the guard */
+	CHECK(ioc_zfs_guard("tank/iocage", NULL) != 0);	/* no root yet: nothing allowed */
+	ioc_zfs_set_guard_root("tank/iocage");
+	CHECK(ioc_zfs_guard("tank/iocage", NULL) == 0);
+	CHECK(ioc_zfs_guard("tank/iocage/jails/x", NULL) == 0);
+	CHECK(ioc_zfs_guard("tank/iocage@s", NULL) == 0);
+	CHECK(ioc_zfs_guard("tank/iocage2", &e) != 0 && strstr(e->msg, "outside the iocage root"));
+	ioc_error_free(e);
+	e = NULL;
+	CHECK(ioc_zfs_guard("tank", NULL) != 0 && ioc_zfs_guard("tank/vbox", NULL) != 0);
+	CHECK(ioc_zfs_guard("tank/iocage/../vbox", NULL) != 0);
+	/* the root itself is never destroyed (refused before any zfs call) */
+	CHECK(ioc_zfs_destroy("tank/iocage", 1, &e) != 0 && strstr(e->msg, "root"));
+	ioc_error_free(e);
+	e = NULL;
+	ioc_zfs_set_guard_root(NULL);
+
+	/* output: -H escapes tabs and newlines; JSON escapes quotes and controls */
+	{
+		static const char *const cols[] = { "A", "B", NULL };
+		const char *row[] = { "x\ty", "q\"\n" };
+		struct ioc_table t;
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		ioc_table_init(&t, cols);
+		ioc_table_add(&t, row);
+		ioc_table_print(&t, IOC_FMT_TABS, f);
+		ioc_table_print(&t, IOC_FMT_JSON, f);
+		fclose(f);
+		CHECK(strstr(buf, "x\\ty\tq\"\\n\n") != NULL);
+		CHECK(strstr(buf, "{\"a\": \"x\\ty\", \"b\": \"q\\\"\\n\"}") != NULL);
+		free(buf);
+		ioc_table_release(&t);
+	}
+	{
+		char *s = ioc_fmt_size("1610612736", 0);
+		CHECK_STR(s, "1.50G");
+		free(s);
+	}
+	return CHECK_DONE();
+}
