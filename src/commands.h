@@ -97,6 +97,9 @@ int ioc_cmd_limits(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_uncap(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_inuse(struct ioc_ctx *, int, char **, struct ioc_error **);
 
+/* cmd_image.c */
+int ioc_cmd_export(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_import(struct ioc_ctx *, int, char **, struct ioc_error **);
 /* cmd_template.c: `set template=yes|no` (see there for the kill -9 order). */
 #define IOC_TEMPLATE_SNAP "ioc-template" /* R/jails/UUID/root@ioc-template */
 /* Jails cloned from j's snapshots, named by tag, appended to names ("a, b"). */
