@@ -58,7 +58,10 @@ fuzz-run: fuzz
 		n=$$(basename $$f | sed 's/^f_//'); \
 		mkdir -p build/fuzz/corpus-$$n; \
 		[ -d tests/fuzz/corpus/$$n ] && cp tests/fuzz/corpus/$$n/* build/fuzz/corpus-$$n/ 2>/dev/null; \
-		$$f -max_total_time=$(FUZZTIME) -max_len=4096 build/fuzz/corpus-$$n || exit 1; \
+		if $$f -max_total_time=$(FUZZTIME) -max_len=4096 build/fuzz/corpus-$$n \
+		    > build/fuzz/$$n.log 2>&1; then \
+			echo "fuzz $$n: $$(grep -E '^Done' build/fuzz/$$n.log)"; \
+		else tail -60 build/fuzz/$$n.log; echo "fuzz $$n: FAILED"; exit 1; fi; \
 	done
 
 install: iocage
