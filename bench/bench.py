@@ -122,8 +122,12 @@ def main():
                      "-o", PREFIX + "created=now", ds])
                 run(["zfs", "clone", snap, ds + "/root"])
                 t_raw.append(time.perf_counter() - t)
-                run(["zfs", "unmount", ds + "/root"])
-                run(["zfs", "destroy", "-r", ds])
+                for _ in range(50):   # zfs-fuse may still hold a just-made mount busy
+                    subprocess.run(["zfs", "unmount", ds + "/root"], capture_output=True)
+                    if subprocess.run(["zfs", "destroy", "-r", ds],
+                                      capture_output=True).returncode == 0:
+                        break
+                    time.sleep(0.1)
             run(io + ["create", "-c", "release=bb", "tag=last%d" % n])
             have += 1
             create_ioc, create_raw = statistics.median(t_ioc), statistics.median(t_raw)

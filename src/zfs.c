@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <string.h>
+#include <unistd.h>
 
 static char *ioc_guard_root;
 
@@ -385,6 +386,7 @@ int
 ioc_zfs_destroy(const char *name, int recursive, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
+	int tries;
 	if (ioc_zfs_guard(name, err) != 0)
 		return -1;
 	if (strcmp(name, ioc_guard_root) == 0)
@@ -406,7 +408,24 @@ ioc_zfs_destroy(const char *name, int recursive, struct ioc_error **err)
 	if (recursive)
 		ioc_strv_push(&a, "-r");
 	ioc_strv_push(&a, name);
-	return ioc_zfs_run(&a, NULL, err);
+	/*
+	 * zfs-fuse may report a just-unmounted dataset busy for a moment:
+	 * retry that one answer briefly (never any other failure).
+	 */
+	for (tries = 0;; tries++) {
+		struct ioc_error *e = NULL;
+		if (ioc_zfs_run(&a, NULL, &e) == 0)
+			return 0;
+		if (tries >= 20 || strstr(e->msg, "busy") == NULL) {
+			if (err && *err == NULL)
+				*err = e;
+			else
+				ioc_error_free(e);
+			return -1;
+		}
+		ioc_error_free(e);
+		usleep(100000);
+	}
 }
 
 int
