@@ -587,6 +587,7 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	_cleanup_free_ char *tag = NULL;
 	_cleanup_free_ char *extra = NULL;
 	_cleanup_strv_ struct ioc_strv pkgs = IOC_STRV_INIT;
+	int full = 0;
 	_cleanup_strv_ struct ioc_strv carry = IOC_STRV_INIT;
 	const char *type;
 	long long count = 1, c;
@@ -686,10 +687,22 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 		goto out;
 	type = how == IOC_MK_EMPTY ? "emptyjail" : how == IOC_MK_THIN ? "clonejail" : "jail";
 	/* tags: unique among complete jails (root lock held by the command table) */
-	if (ioc_jails_load_rel(&ctx->root, (const char *const[]){ "tag", NULL },
-	    snap == NULL && how != IOC_MK_EMPTY ? release : NULL, &js,
-	    snap == NULL && how != IOC_MK_EMPTY ? &snap : NULL, err) != 0)
+	if (ioc_jails_load_tags(&ctx->root, snap == NULL && how != IOC_MK_EMPTY ? release : NULL,
+	    &js, snap == NULL && how != IOC_MK_EMPTY ? &snap : NULL, err) != 0)
 		goto out;
+	for (c = 0; c < count && !full; c++) {
+		_cleanup_free_ char *t = tag && count > 1 ? ioc_xasprintf("%s_%lld", tag, c + 1) :
+		    tag ? ioc_xstrdup(tag) : NULL;
+		if (t && ioc_tag_taken(&js, t, NULL))
+			full = 1;
+	}
+	if (full) {
+		/* a tag is in use, maybe only by debris: look closer, and sweep debris */
+		ioc_jails_release(&js);
+		if (ioc_jails_load(&ctx->root, (const char *const[]){ "tag", NULL }, &js, err) != 0 ||
+		    ioc_sweep_debris(ctx, &js, 0, err) != 0)
+			goto out;
+	}
 	if (snap == NULL && how != IOC_MK_EMPTY) {
 		ioc_err(err, "release '%s' is not fetched (or its fetch did not finish): run 'iocage fetch release=%s'",
 		    release, release);
@@ -714,8 +727,6 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 		for (i = 0; i < (int)carry.n; i++)
 			ioc_strv_push(&nj[c].props, carry.v[i]);
 	}
-	if (ioc_sweep_debris(ctx, &js, 0, err) != 0)
-		goto out;
 	for (c = 0; c < count; c++) {
 		if (ioc_make_jail(ctx, &nj[c], how, snap, err) != 0) {
 			ioc_error_wrap(err, "cannot create jail '%s'", nj[c].tag);

@@ -263,9 +263,28 @@ ioc_jails_load(const struct ioc_root *root, const char *const *props,
 	return ioc_jails_load_rel(root, props, NULL, out, NULL, err);
 }
 
+static int ioc_jails_load_depth(const struct ioc_root *root, const char *const *props,
+    const char *release, int depth, struct ioc_jails *out, char **snap, struct ioc_error **err);
+
 int
 ioc_jails_load_rel(const struct ioc_root *root, const char *const *props, const char *release,
     struct ioc_jails *out, char **snap, struct ioc_error **err)
+{
+	return ioc_jails_load_depth(root, props, release, 2, out, snap, err);
+}
+
+int
+ioc_jails_load_tags(const struct ioc_root *root, const char *release, struct ioc_jails *out,
+    char **snap, struct ioc_error **err)
+{
+	static const char *const props[] = { "tag", NULL };
+	return ioc_jails_load_depth(root, props, release, 1, out, snap, err);
+}
+
+/* depth 2 sees each jail's root child (completeness); depth 1 only the jails' own rows. */
+static int
+ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, const char *release,
+    int depth, struct ioc_jails *out, char **snap, struct ioc_error **err)
 {
 	_cleanup_free_ char *base = ioc_xasprintf("%s/jails", root->name);
 	_cleanup_free_ char *inh_root = ioc_xasprintf("inherited from %s", root->name);
@@ -283,7 +302,7 @@ ioc_jails_load_rel(const struct ioc_root *root, const char *const *props, const 
 	out->v = NULL;
 	out->n = 0;
 	ioc_sb_init(&plist);
-	ioc_sb_adds(&plist, "mountpoint," IOC_PROP_PREFIX "tag");
+	ioc_sb_adds(&plist, depth >= 2 ? "mountpoint," IOC_PROP_PREFIX "tag" : IOC_PROP_PREFIX "tag");
 	for (i = 0; i < ioc_nprops; i++) {
 		const struct ioc_prop *p = &ioc_props[i];
 		int w = props == NULL;
@@ -313,7 +332,7 @@ ioc_jails_load_rel(const struct ioc_root *root, const char *const *props, const 
 	if (snap)
 		*snap = NULL;
 	ioc_zrows_init(&rows);
-	if (ioc_zfs_get_existing(names, plist.buf, 2, release != NULL, &rows, err) != 0) {
+	if (ioc_zfs_get_existing(names, plist.buf, depth, release != NULL, &rows, err) != 0) {
 		if (!root->verified)
 			ioc_error_wrap(err, "cannot read iocage root '%s'", root->name);
 		rc = -1;
@@ -405,7 +424,8 @@ ioc_jails_load_rel(const struct ioc_root *root, const char *const *props, const 
 	/* fill built-ins; legacy on/off spellings read canonically */
 	for (k = 0; k < out->n; k++) {
 		struct ioc_jail *j = &out->v[k];
-		j->complete = j->complete == 3;
+		/* shallow: every tagged jail counts (its root child is not looked at) */
+		j->complete = depth >= 2 ? j->complete == 3 : (j->complete & 1);
 		for (i = 0; i < ioc_nprops; i++) {
 			const struct ioc_prop *p = &ioc_props[i];
 			if (!want[i] && !(p->flags & IOC_PF_RUNTIME) && strcmp(p->name, "uuid") != 0)

@@ -90,6 +90,13 @@ int ioc_jails_load(const struct ioc_root *root, const char *const *props,
  */
 int ioc_jails_load_rel(const struct ioc_root *root, const char *const *props, const char *release,
     struct ioc_jails *out, char **snap, struct ioc_error **err);
+/*
+ * The cheap read for create: only the tags of the jails (half the datasets:
+ * no root children), the root check and the release snapshot.  Completeness
+ * is not known: every tagged entry, debris included, counts as a jail.
+ */
+int ioc_jails_load_tags(const struct ioc_root *root, const char *release, struct ioc_jails *out,
+    char **snap, struct ioc_error **err);
 void ioc_jails_release(struct ioc_jails *js);
 /* The loaded value of a property (built-in when not set); never NULL if loaded. */
 const char *ioc_jail_get(const struct ioc_jail *j, const char *prop);
