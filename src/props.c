@@ -104,7 +104,7 @@ const struct ioc_prop ioc_props[] = {
 	{ "available", IOC_PT_STRING, "-", IOC_PF_NATIVE | IOC_PF_RO, 0, 0, NULL, "ZFS available" },
 	{ "used", IOC_PT_STRING, "-", IOC_PF_NATIVE | IOC_PF_RO, 0, 0, NULL, "ZFS used" },
 	/* fetching */
-	{ "ftphost", IOC_PT_HOSTNAME, "download.freebsd.org", 0, 0, 0, NULL, "host releases are fetched from" },
+	{ "ftphost", IOC_PT_STRING, "download.freebsd.org", 0, 0, 0, NULL, "host (or http(s):// URL) releases are fetched from; checked by fetch" },
 	{ "ftpdir", IOC_PT_STRING, "none", 0, 0, 0, NULL, "directory on ftphost" },
 	{ "ftpfiles", IOC_PT_STRING, "base.txz lib32.txz", 0, 0, 0, NULL, "distribution files" },
 };

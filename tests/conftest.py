@@ -347,3 +347,7 @@ def release(root, busybox_tarball):
     install_release(root, busybox_tarball)
     root.release = "bb"
     return root
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes minutes (a real debootstrap); runs by default")
