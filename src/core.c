@@ -320,9 +320,11 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 		ioc_sb_adds(&plist, p->name);
 	}
 	if (!root->verified) {
-		/* the root's own row answers whether it is active: no extra call */
+		/*
+		 * R/jails inherits `active` from R: its row says whether R is an
+		 * active root ("inherited from R"), with no extra dataset to read.
+		 */
 		ioc_sb_adds(&plist, "," IOC_PROP_PREFIX "active");
-		names[nn++] = root->name;
 	}
 	if (release) {
 		/* the release's snapshots are at depth 1 below its root dataset */
@@ -342,9 +344,9 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 		struct ioc_zrow *r = &rows.v[i];
 		const char *rest, *slash;
 
-		if (!root_ok && strcmp(r->name, root->name) == 0 &&
+		if (!root_ok && strcmp(r->name, base) == 0 &&
 		    strcmp(r->prop, IOC_PROP_PREFIX "active") == 0 &&
-		    strcmp(r->source, "local") == 0 && ioc_parse_bool(r->value) == 1)
+		    strcmp(r->source, inh_root) == 0 && ioc_parse_bool(r->value) == 1)
 			root_ok = 1;
 		if (relsnap && strchr(r->name, '@') && strcmp(r->prop, "creation") == 0 &&
 		    strncmp(r->name, relsnap, strlen(relsnap)) == 0) {
