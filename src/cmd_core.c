@@ -1,5 +1,6 @@
 /* cmd_core.c — activate, list, get, set, defaults, create, clone, destroy, df, clean. */
 #include "commands.h"
+#include "legacy.h"
 #include "pkglist.h"
 #include "spawn.h"
 
@@ -34,7 +35,19 @@ ioc_cmd_activate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **
 	}
 	if (ioc_root_activate(ds, err) != 0)
 		return -1;
-	printf("iocage root activated on %s\n", ds);
+	{
+		/* a shell iocage root is managed in place (legacy.h) */
+		struct ioc_sb sum = IOC_SB_INIT;
+		int rc;
+		ioc_sb_init(&sum);
+		rc = ioc_legacy_adopt(ds, &sum, err);
+		printf("iocage root activated on %s\n", ds);
+		if (sum.len)
+			printf("%s\n", sum.buf);
+		ioc_sb_release(&sum);
+		if (rc != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -148,7 +161,8 @@ static int
 ioc_root_values(struct ioc_ctx *ctx, struct ioc_zrows *rows, struct ioc_error **err)
 {
 	struct ioc_sb pl = IOC_SB_INIT;
-	char *names[] = { ctx->root.name, NULL };
+	_cleanup_free_ char *legacy = ioc_xasprintf("%s/" IOC_LEGACY_DEFAULTS, ctx->root.name);
+	char *names[] = { ctx->root.name, legacy, NULL };
 	size_t i;
 	int rc;
 	ioc_sb_init(&pl);
@@ -160,7 +174,7 @@ ioc_root_values(struct ioc_ctx *ctx, struct ioc_zrows *rows, struct ioc_error **
 		    (p->flags & IOC_PF_NATIVE) ? "" : IOC_PROP_PREFIX, p->name);
 	}
 	ioc_zrows_init(rows);
-	rc = ioc_zfs_get(names, pl.buf, 0, -1, NULL, 0, rows, err);
+	rc = ioc_zfs_get_existing(names, pl.buf, 0, 0, rows, err);
 	ioc_sb_release(&pl);
 	return rc;
 }
@@ -175,6 +189,20 @@ ioc_root_value(struct ioc_ctx *ctx, const struct ioc_zrows *rows, const struct i
 	for (i = 0; i < rows->n; i++) {
 		if (strcmp(rows->v[i].prop, zn) != 0)
 			continue;
+		if (strcmp(rows->v[i].name, ctx->root.name) != 0) {
+			/* the shell iocage's R/.defaults: below R's own (legacy.h) */
+			size_t k;
+			int on_root = 0;
+			for (k = 0; k < rows->n; k++)
+				on_root |= strcmp(rows->v[k].name, ctx->root.name) == 0 &&
+				    strcmp(rows->v[k].prop, zn) == 0 && strcmp(rows->v[k].source, "local") == 0;
+			if (on_root || (p->flags & IOC_PF_NATIVE) || strcmp(rows->v[i].source, "local") != 0)
+				continue;
+			if (ioc_prop_validate(p, rows->v[i].value, value, NULL) != 0)
+				*value = ioc_xstrdup(rows->v[i].value);
+			*source = "root (" IOC_LEGACY_DEFAULTS ")";
+			return;
+		}
 		if (p->flags & IOC_PF_NATIVE) {
 			*value = ioc_xstrdup(rows->v[i].value);
 			*source = strcmp(rows->v[i].source, "local") == 0 ? "root" : "zfs";

@@ -1,6 +1,7 @@
 /* core.c — root discovery and activation, locks, the jail model. */
 #include "core.h"
 
+#include "legacy.h"
 #include "spawn.h"
 
 #include <errno.h>
@@ -291,9 +292,11 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 	_cleanup_free_ char *relroot = release ?
 	    ioc_xasprintf("%s/releases/%s/root", root->name, release) : NULL;
 	_cleanup_free_ char *relsnap = release ? ioc_xasprintf("%s@" IOC_RELEASE_SNAP, relroot) : NULL;
+	_cleanup_free_ char *legacy = ioc_xasprintf("%s/" IOC_LEGACY_DEFAULTS, root->name);
 	struct ioc_sb plist = IOC_SB_INIT;
 	struct ioc_zrows rows;
-	char *names[4] = { base, NULL, NULL, NULL };
+	char *names[5] = { base, NULL, NULL, NULL, NULL };
+	char **legacy_def = ioc_xcalloc(ioc_nprops, sizeof(char *));
 	size_t i, k, bl = strlen(base), nn = 1;
 	unsigned char *want = ioc_xcalloc(ioc_nprops, 1);
 	int rc = 0, root_ok = root->verified;
@@ -331,6 +334,8 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 		ioc_sb_adds(&plist, ",creation");
 		names[nn++] = relroot;
 	}
+	/* the shell iocage's R/.defaults (legacy.h), in the same read */
+	names[nn++] = legacy;
 	if (snap)
 		*snap = NULL;
 	ioc_zrows_init(&rows);
@@ -360,6 +365,16 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 		}
 		if (strchr(r->name, '@'))
 			continue;
+		if (strcmp(r->name, legacy) == 0) {
+			const struct ioc_prop *lp = strncmp(r->prop, IOC_PROP_PREFIX, strlen(IOC_PROP_PREFIX)) == 0 ?
+			    ioc_prop_find(r->prop + strlen(IOC_PROP_PREFIX)) : NULL;
+			if (lp && strcmp(r->source, "local") == 0 &&
+			    !(lp->flags & (IOC_PF_NODEFAULT | IOC_PF_NATIVE | IOC_PF_RUNTIME))) {
+				free(legacy_def[lp - ioc_props]);
+				legacy_def[lp - ioc_props] = ioc_xstrdup(r->value);
+			}
+			continue;
+		}
 		_cleanup_free_ char *uuid = NULL;
 		_cleanup_free_ char *ds = NULL;
 		struct ioc_jail *j;
@@ -438,6 +453,11 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 				j->srcs[i] = IOC_SRC_LOCAL;
 				continue;
 			}
+			if (j->values[i] == NULL && legacy_def[i] != NULL) {
+				/* a default of the shell iocage's R/.defaults (below R's own) */
+				j->values[i] = ioc_xstrdup(legacy_def[i]);
+				j->srcs[i] = IOC_SRC_DEFAULT;
+			}
 			if (j->values[i] == NULL) {
 				j->values[i] = ioc_prop_builtin(p, j->uuid, root->name);
 				if (j->srcs[i] != IOC_SRC_IGNORED)
@@ -453,6 +473,9 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 		}
 	}
 out:
+	for (i = 0; i < ioc_nprops; i++)
+		free(legacy_def[i]);
+	free(legacy_def);
 	free(want);
 	ioc_sb_release(&plist);
 	ioc_zrows_release(&rows);

@@ -1,0 +1,169 @@
+"""A root laid out by the shell iocage, built here with plain zfs commands the
+way it did (R/.defaults, R/jails/UUID mounted with every property local and
+1/0 yes/no spellings, R/releases/REL/root snapshotted per thin jail), is
+recognised by `activate` and managed in place."""
+import os
+import subprocess
+import tarfile
+
+import pytest
+
+from conftest import (PREFIX, SHIFT, SPACE_PROPS, Root, destroy_root, neighbour_state, run_iocage,
+                      sh, zfs_get_all)
+from runhelp import open_path, subids  # noqa: F401
+
+A = "1f0c3a52-6b1d-11e6-8f5c-0cc47a6c8a01"
+B = "2a9e0f14-6b1d-11e6-8f5c-0cc47a6c8a02"
+
+
+def zset(ds, **props):
+    for k, v in props.items():
+        sh("zfs", "set", "%s%s=%s" % (PREFIX, k, v), ds)
+
+
+def legacy_jail_props(uuid, tag, **extra):
+    # the shell iocage wrote its whole property set onto each jail at create
+    p = dict(tag=tag, host_hostuuid=uuid, host_hostname=uuid, release="bb", type="basejail",
+             boot="off", vnet="off", mount_devfs="1", mount_procfs="0", allow_raw_sockets="0",
+             template="no", jail_zfs="off", interfaces="vnet0:bridge0", ip4_addr="none",
+             exec_start="/bin/sh /etc/rc", securelevel="2", hack88="0", bpf="off")
+    p.update(extra)
+    return p
+
+
+@pytest.fixture
+def legacy(pool, busybox_tarball):
+    name = "%s/virt/leg%d" % (pool.name, next(pool.counter))
+    before = neighbour_state(pool, name)
+    sh("zfs", "create", name)
+    r = Root(pool, name)
+    sh("zfs", "create", name + "/.defaults")
+    zset(name + "/.defaults", priority="42", notes="from .defaults", allow_sysvipc="1",
+         interfaces="none")
+    for d in ("releases", "releases/bb", "releases/bb/root", "jails"):
+        sh("zfs", "create", "%s/%s" % (name, d))
+    rel = "%s/releases/bb/root" % name
+    mp = sh("zfs", "get", "-H", "-o", "value", "mountpoint", rel).strip()
+    with tarfile.open(busybox_tarball) as t:
+        t.extractfile  # noqa: B018
+        t.extractall(mp, numeric_owner=True)
+    for d, dirs, files in os.walk(mp):
+        for n in [d] + [os.path.join(d, x) for x in dirs + files]:
+            st = os.lstat(n)
+            os.lchown(n, st.st_uid + SHIFT, st.st_gid + SHIFT)
+            if not os.path.islink(n):
+                os.chmod(n, st.st_mode & 0o7777)
+    # alpha: thin, cloned from a per-jail release snapshot (the shell's way)
+    sh("zfs", "snapshot", "%s@%s" % (rel, A))
+    sh("zfs", "create", "%s/jails/%s" % (name, A))      # mounted: canmount=on
+    zset("%s/jails/%s" % (name, A), **legacy_jail_props(A, "alpha", boot="1"))
+    sh("zfs", "clone", "%s@%s" % (rel, A), "%s/jails/%s/root" % (name, A))
+    # beta: its own root, yes/no spellings, notes not set (comes from .defaults)
+    sh("zfs", "create", "%s/jails/%s" % (name, B))
+    zset("%s/jails/%s" % (name, B), **legacy_jail_props(B, "beta", boot="no", vnet="yes",
+                                                          allow_raw_sockets="yes"))
+    sh("zfs", "create", "%s/jails/%s/root" % (name, B))
+    bmp = sh("zfs", "get", "-H", "-o", "value", "mountpoint", "%s/jails/%s/root" % (name, B)).strip()
+    os.makedirs(os.path.join(bmp, "etc"))
+    with open(os.path.join(bmp, "etc", "rc.conf"), "w") as f:
+        f.write("legacy\n")
+    # the shell iocage kept a jail's fstab as a file in its mounted dataset
+    jmp = sh("zfs", "get", "-H", "-o", "value", "mountpoint", "%s/jails/%s" % (name, B)).strip()
+    with open(os.path.join(jmp, "fstab"), "w") as f:
+        f.write("")
+    yield r
+    destroy_root(name)
+    after = neighbour_state(pool, name)
+    assert after == before, "neighbours changed"
+
+
+def no_space(st):
+    return {d: {k: v for k, v in p.items() if k not in SPACE_PROPS and k != "written"}
+            for d, p in st.items()}
+
+
+def test_activate_recognises_and_manages_in_place(legacy):
+    r = legacy
+    before = no_space(zfs_get_all(r.name))
+    res = run_iocage(["activate", r.name])
+    assert res.rc == 0, res
+    assert "recognised a shell iocage layout: 2 jails in place, defaults from .defaults" in res.out
+    assert "release bb" in res.out
+    after = no_space(zfs_get_all(r.name))
+    # no conversion: the jails' datasets are exactly as they were
+    for ds in before:
+        if "/jails/" in ds:
+            now = {k: v for k, v in after[ds].items() if k != PREFIX + "active"}
+            assert now == before[ds], ds
+    # what activate added: the active mark, missing children, the release snapshot
+    added = set(after) - set(before)
+    assert added <= {r.name + "/" + c for c in ("download", "images", "packages")} | \
+        {r.name + "/releases/bb/root@ioc-release"}, added
+    assert r.name + "/releases/bb/root@ioc-release" in added
+    rows = [l.split("\t") for l in r.ok("list", "-H").splitlines()]
+    assert [(x[1], x[2], x[4], x[5]) for x in rows] == [(A, "on", "alpha", "basejail"),
+                                                        (B, "off", "beta", "basejail")]
+    assert r.ok("list", "-r").split() == ["RELEASE", "bb"]
+    # legacy spellings read canonically
+    assert r.ok("get", "boot", "alpha") == "on\n"
+    assert r.ok("get", "vnet", "beta") == "on\n"
+    assert r.ok("get", "allow_raw_sockets", "beta") == "1\n"
+    # R/.defaults values are the root's defaults
+    a = {l.split("\t")[0]: l.split("\t")[1:] for l in r.ok("get", "-H", "all", "beta").splitlines()}
+    assert a["priority"] == ["42", "default"] and a["notes"] == ["from .defaults", "default"]
+    assert a["securelevel"] == ["2", "local"]
+    d = {l.split("\t")[0]: l.split("\t")[1:] for l in r.ok("defaults", "-H").splitlines()}
+    assert d["priority"] == ["42", "root (.defaults)"] and d["allow_sysvipc"][0] == "1"
+    assert r.ok("get", "priority", "default") == "42\n"
+    # a default set with our command wins over .defaults
+    r.ok("set", "priority=7", "default")
+    assert r.ok("get", "priority", "beta") == "7\n"
+    d = {l.split("\t")[0]: l.split("\t")[1:] for l in r.ok("defaults", "-H").splitlines()}
+    assert d["priority"] == ["7", "root"]
+    # managed in place: set, snapshot, new jails beside them, destroy
+    r.ok("set", "notes=changed", "alpha")
+    assert sh("zfs", "get", "-H", "-o", "value", PREFIX + "notes", "%s/jails/%s" % (r.name, A)) == "changed\n"
+    r.ok("snapshot", "beta@s1")
+    new = r.ok("create", "-c", "release=bb", "tag=new").split()[0]
+    assert r.ok("get", "notes", "new") == "from .defaults\n"
+    assert sorted(r.jails()) == ["alpha", "beta", "new"]
+    r.ok("destroy", "-f", "beta")
+    assert sorted(r.jails()) == ["alpha", "new"]
+    st = zfs_get_all(r.name)
+    assert not [x for x in st if "/jails/" + B in x]
+    # the thin legacy jail depends on its release snapshot, which stays
+    assert st["%s/jails/%s/root" % (r.name, A)]["origin"][0] == "%s/releases/bb/root@%s" % (r.name, A)
+    assert new in r.jails().values()
+    # activating again changes nothing more
+    before2 = no_space(zfs_get_all(r.name))
+    res = run_iocage(["activate", r.name])
+    assert res.rc == 0 and "snapshotted" not in res.out, res
+    assert no_space(zfs_get_all(r.name)) == before2
+
+
+def test_interrupted_fetch_is_not_adopted(pool):
+    # our own release without its snapshot is an interrupted fetch, not a legacy release
+    name = "%s/virt/leg%d" % (pool.name, next(pool.counter))
+    try:
+        assert run_iocage(["activate", name]).rc == 0
+        sh("zfs", "create", "-o", PREFIX + "release_source=file", name + "/releases/half")
+        sh("zfs", "create", name + "/releases/half/root")
+        res = run_iocage(["activate", name])
+        assert res.rc == 0 and "half" not in res.out, res
+        assert name + "/releases/half/root@ioc-release" not in zfs_get_all(name)
+    finally:
+        destroy_root(name)
+
+
+def test_legacy_jail_starts(legacy, subids):  # noqa: F811
+    r = legacy
+    assert run_iocage(["activate", r.name]).rc == 0
+    open_path(r.mountpoint)
+    try:
+        out = r.ok("start", "alpha")
+        assert "started" in out
+        assert r.ok("get", "state", "alpha") == "up\n"
+        assert r.ok("exec", "alpha", "cat", "/etc/hostname") == "busybox\n"
+    finally:
+        r.run("stop", "-f", "alpha")
+    assert r.ok("get", "state", "alpha") == "down\n"
