@@ -396,3 +396,30 @@ def test_legacy_tarball_import(root, tmp_path):
     r.ok("import", img2, "tag=older")
     with open(os.path.join(rootfs(r, u2), "etc", "hosts")) as f:
         assert f.read() == "127.0.0.1 localhost\n"
+
+
+def test_progress_only_on_a_terminal(web):
+    import pty
+    r = web
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.run([iocage_bin(), "-r", r.name, "export", "web"], stdout=subprocess.PIPE,
+                           stderr=slave, timeout=600)
+        os.close(slave)
+        slave = -1
+        data = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        if slave >= 0:
+            os.close(slave)
+        os.close(master)
+    assert p.returncode == 0
+    text = data.decode(errors="replace")
+    assert "export:" in text and "MiB" in text and "MiB/s" in text, text
