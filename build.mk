@@ -71,6 +71,13 @@ install: iocage
 	mkdir -p $(DESTDIR)$(PREFIX)/libexec/iocage
 	cp ioc-init $(DESTDIR)$(PREFIX)/libexec/iocage/ioc-init
 	chmod 755 $(DESTDIR)$(PREFIX)/libexec/iocage/ioc-init
-	if [ -f man/iocage.8 ]; then cp man/iocage.8 $(DESTDIR)$(PREFIX)/share/man/man8/; fi
+	cp man/iocage.8 $(DESTDIR)$(PREFIX)/share/man/man8/iocage.8
+	chmod 644 $(DESTDIR)$(PREFIX)/share/man/man8/iocage.8
+	mkdir -p $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	cp contrib/completion/iocage.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/iocage
+	cp contrib/completion/_iocage $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_iocage
+	chmod 644 $(DESTDIR)$(PREFIX)/share/bash-completion/completions/iocage \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_iocage
 
 .PHONY: all asan unit fuzz fuzz-run install
