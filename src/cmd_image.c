@@ -21,6 +21,7 @@
  * properties, and names every target itself (never -d, never -F).
  */
 #include "commands.h"
+#include "record.h"
 #include "fetch.h"
 #include "image.h"
 #include "sha256.h"
@@ -1079,6 +1080,8 @@ ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	if (argc < 1)
 		return ioc_usage(err, "import");
 	file = argv[0];
+	if (ioc_record_is_package(file)) /* a differential package (cmd_record.c) */
+		return ioc_package_import(ctx, file, argc - 1, argv + 1, err);
 	memset(&im, 0, sizeof(im));
 	im.pipefd = -1;
 	ov.p = ioc_xcalloc((size_t)argc, sizeof(*ov.p));

@@ -100,6 +100,15 @@ int ioc_cmd_inuse(struct ioc_ctx *, int, char **, struct ioc_error **);
 /* cmd_image.c */
 int ioc_cmd_export(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_import(struct ioc_ctx *, int, char **, struct ioc_error **);
+/* cmd_record.c: differential packages (record.h) */
+int ioc_cmd_record(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_package(struct ioc_ctx *, int, char **, struct ioc_error **);
+/* import of a package file (import dispatches here: record.h ioc_record_is_package);
+ * props: the command line's PROPERTY=VALUE words. */
+int ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **props,
+    struct ioc_error **err);
+/* cmd_update.c */
+int ioc_cmd_update(struct ioc_ctx *, int, char **, struct ioc_error **);
 /* cmd_template.c: `set template=yes|no` (see there for the kill -9 order). */
 #define IOC_TEMPLATE_SNAP "ioc-template" /* R/jails/UUID/root@ioc-template */
 /* Jails cloned from j's snapshots, named by tag, appended to names ("a, b"). */

@@ -394,6 +394,14 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 				if (strcmp(r->prop, "mountpoint") == 0) {
 					free(j->rootfs);
 					j->rootfs = ioc_xstrdup(r->value);
+				} else if (strcmp(r->prop, "origin") == 0 && strcmp(r->value, "-") != 0) {
+					/* a thin jail's origin is its root's: the release or template snapshot */
+					size_t oi = (size_t)(ioc_prop_find("origin") - ioc_props);
+					free(j->values[oi]);
+					free(j->natsrc[oi]);
+					j->values[oi] = ioc_xstrdup(r->value);
+					j->natsrc[oi] = ioc_xstrdup("-");
+					j->srcs[oi] = IOC_SRC_NATIVE;
 				}
 			} else if (strcmp(slash + 1, "data") == 0)
 				j->has_data = 1;
@@ -407,8 +415,8 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 			continue;
 		idx = (size_t)(p - ioc_props);
 		if (p->flags & IOC_PF_NATIVE) {
-			if (!(p->flags & IOC_PF_NATIVE))
-				continue;
+			if (strcmp(p->name, "origin") == 0 && j->values[idx] && strcmp(j->values[idx], "-") != 0)
+				continue; /* already the root's origin */
 			free(j->values[idx]);
 			free(j->natsrc[idx]);
 			j->values[idx] = ioc_xstrdup(r->value);

@@ -402,7 +402,7 @@ ioc_image_check_begin(const unsigned char *rec, size_t len, const struct ioc_ima
 static int
 ioc_image_skipped(const struct ioc_manifest *m, const char *name, const char *value)
 {
-	static const char *const skip[] = { "uuid", "type", "created", "last_started",
+	static const char *const skip[] = { "uuid", "type", "created", "last_started", "record",
 		"source_template", "template", "hostid", "vnet0_mac", "vnet1_mac", "vnet2_mac",
 		"vnet3_mac", NULL };
 	size_t i;

@@ -88,7 +88,7 @@ int ioc_image_check_begin(const unsigned char *rec, size_t len, const struct ioc
  * overrides (op[i] = ov[i], already validated) into "org.freebsd.iocage:N=V"
  * entries for `zfs create -o` (tag and release excluded: the caller sets
  * them).  Skipped, as they describe the old jail or host: uuid, type, created,
- * last_started, source_template, template, hostid, vnetN_mac, and
+ * last_started, record, source_template, template, hostid, vnetN_mac, and
  * host_hostuuid / jail_zfs_dataset when they are the old jail's defaults.
  * Refused unless an override replaces them (they reach the host): fstab,
  * exec_prestart/poststart/prestop/poststop, pkglist, userns=off,

@@ -83,6 +83,11 @@ int ioc_zfs_unmount(const char *name, struct ioc_error **err);
 int ioc_zfs_send_recv(const char *snap, const char *target, const struct ioc_strv *recv_props,
     struct ioc_error **err);
 
+/* `zfs send -i FROM SNAP | zfs receive -F TARGET` (all guarded): adds SNAP's changes
+ * since FROM to TARGET, whose newest snapshot must be FROM (-F: back to it first). */
+int ioc_zfs_send_recv_incr(const char *from, const char *snap, const char *target,
+    struct ioc_error **err);
+
 /* Children names of a dataset (recursive, filesystems only), parents first. */
 int ioc_zfs_list_children(const char *name, struct ioc_strv *out, struct ioc_error **err);
 

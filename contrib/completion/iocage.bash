@@ -102,7 +102,7 @@ _iocage_kind() # ALTERNATIVE
 _iocage()
 {
 	local line i w
-	local -a words syn opts optval slots assigns
+	local -a words=() syn=() opts=() optval=() slots=() assigns=()
 	local _ioc_cur _ioc_bin _ioc_root=()
 	COMPREPLY=()
 	# our own word split of the line up to the cursor (bash's splits at '=' and '@')

@@ -888,7 +888,7 @@ check_coverage(void)
 	/* core, ZFS, fetch and Linux-only properties */
 	static const char *const notmine[] = { "uuid", "tag", "release", "type", "template",
 		"source_template", "boot", "priority", "notes", "owner", "last_started", "created",
-		"hostid", "pkglist", "userns", "userns_idmap", "state", "jid", "compression",
+		"hostid", "pkglist", "userns", "userns_idmap", "record", "state", "jid", "compression",
 		"dedup", "quota", "reservation", "origin", "mountpoint", "compressratio",
 		"available", "used", "ftphost", "ftpdir", "ftpfiles", NULL };
 	size_t i, k;

@@ -1,0 +1,62 @@
+/*
+ * t_update.c — the commands `update` runs, compared with
+ * tests/golden/freebsd/update.golden (freebsd-update against a jail's root;
+ * apt-get inside a Linux jail).  UPDATE_GOLDEN=1 rewrites the file on purpose.
+ */
+#include "spawn.h"
+#include "update.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int
+main(void)
+{
+	const char *dir = getenv("IOC_GOLDEN_DIR") ? getenv("IOC_GOLDEN_DIR") : "tests/golden/freebsd";
+	char *path = ioc_xasprintf("%s/update.golden", dir);
+	struct ioc_sb out = IOC_SB_INIT;
+	char *want = NULL;
+	size_t len;
+	int n, rc = 0;
+
+	ioc_sb_init(&out);
+	{
+		struct ioc_strv a = IOC_STRV_INIT;
+		char *s;
+		ioc_update_freebsd_argv("/tank/iocage/jails/0b6c2f1e-1111-4222-8333-444455556666/root",
+		    "13.2-RELEASE", &a);
+		s = ioc_argv_str(ioc_strv_argv(&a));
+		ioc_sb_addf(&out, "freebsd: %s\n", s);
+		free(s);
+		ioc_strv_release(&a);
+		/* a root path with a space stays one word */
+		ioc_update_freebsd_argv("/mnt/my pool/jails/x/root", "14.0-RELEASE", &a);
+		s = ioc_argv_str(ioc_strv_argv(&a));
+		ioc_sb_addf(&out, "freebsd: %s\n", s);
+		free(s);
+		ioc_strv_release(&a);
+	}
+	for (n = 0; n < IOC_UPDATE_APT_STEPS; n++) {
+		struct ioc_strv a = IOC_STRV_INIT;
+		char *s;
+		ioc_update_apt_argv(n, &a);
+		s = ioc_argv_str(ioc_strv_argv(&a));
+		ioc_sb_addf(&out, "linux: %s\n", s);
+		free(s);
+		ioc_strv_release(&a);
+	}
+	if (getenv("UPDATE_GOLDEN")) {
+		if (ioc_write_file_atomic(path, out.buf, out.len, 0644, NULL) != 0)
+			rc = 1;
+	} else if (ioc_read_file(path, 1 << 20, &want, &len, NULL) != 0 || len != out.len ||
+	    memcmp(want, out.buf, len) != 0) {
+		fprintf(stderr, "t_update: %s differs; got:\n%s", path, out.buf);
+		rc = 1;
+	}
+	if (rc == 0)
+		printf("t_update: ok\n");
+	free(want);
+	free(path);
+	ioc_sb_release(&out);
+	return rc;
+}
