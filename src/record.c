@@ -1117,9 +1117,10 @@ ioc_record_is_package(const char *path)
 	int fd, yes = 0;
 	if (n > sl && strcmp(path + n - sl, IOC_PKG_SUFFIX) == 0)
 		return 1;
-	if (strcmp(path, "-") == 0)
+	/* only a regular file is opened: a FIFO's writer must not lose its reader */
+	if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
 		return 0;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
