@@ -25,19 +25,17 @@ ioc-init: src/init/ioc_init.c
 # AddressSanitizer + UndefinedBehaviorSanitizer build of the same program.
 asan: build/iocage-asan ioc-init
 
-build/iocage-asan: src/main.c $(LIBSRCS) src/*.h
-	mkdir -p build
-	$(CC) $(SANFLAGS) -o build/iocage-asan src/main.c $(LIBSRCS) $(PLIBS)
+build/iocage-asan: build/asan/main.o $(ASANOBJS)
+	$(CC) $(SANFLAGS) -o build/iocage-asan build/asan/main.o $(ASANOBJS) $(PLIBS)
 
-# C unit tests: each tests/unit/t_*.c is a program linked with the library sources.
-unit: src/main.o $(LIBOBJS)
+# C unit tests: each tests/unit/t_*.c is a program linked with the sanitizer
+# objects of the library (configure leaves the command handlers out).
+unit: $(ASANLIBOBJS)
 	mkdir -p build/unit
-	# the command handlers (src/cmd_*.c) need main.c's table: not linked into unit tests
-	srcs=$$(for f in $(LIBSRCS); do case $$f in src/cmd_*) ;; *) echo $$f ;; esac; done); \
 	for t in tests/unit/t_*.c; do \
 		[ -e "$$t" ] || continue; \
 		n=$$(basename $$t .c); \
-		$(CC) $(SANFLAGS) -o build/unit/$$n $$t $$srcs $(PLIBS) || exit 1; \
+		$(CC) $(SANFLAGS) -o build/unit/$$n $$t $(ASANLIBOBJS) $(PLIBS) || exit 1; \
 	done
 
 # libFuzzer targets: tests/fuzz/f_*.c (linked like the unit tests: no command handlers).

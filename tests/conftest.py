@@ -42,6 +42,8 @@ import time
 
 import pytest
 
+import inventory
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PREFIX = "org.freebsd.iocage:"
 SHIFT = 100000
@@ -156,7 +158,10 @@ class Pool:
 def pool(zfs_daemon, tmp_path_factory):
     p = Pool()
     p.name = "ioct%d" % os.getpid()
-    p.dir = str(tmp_path_factory.mktemp("pool"))
+    # not below pytest's basetemp: pytest prunes old basetemps, which on a
+    # machine running several sessions can delete another session's pool file
+    p.dir = tempfile.mkdtemp(prefix="ioct%d." % os.getpid(), dir="/var/tmp")
+    os.chmod(p.dir, 0o755)
     p.file = os.path.join(p.dir, "pool.img")
     p.mountpoint = os.path.join(p.dir, "mnt")
     with open(p.file, "wb") as f:
@@ -247,7 +252,12 @@ def destroy_root(name):
                          capture_output=True, text=True).stdout.split()
     for ds in sorted((d for d in out if "@" not in d), key=len, reverse=True):
         subprocess.run(["zfs", "unmount", "-f", ds], capture_output=True)
-    subprocess.run(["zfs", "destroy", "-r", name], capture_output=True)
+    # zfs-fuse may answer "busy" right after an unmount: retry briefly
+    for _ in range(20):
+        d = subprocess.run(["zfs", "destroy", "-r", name], capture_output=True, text=True)
+        if d.returncode == 0 or "busy" not in d.stderr:
+            break
+        time.sleep(0.25)
 
 
 @pytest.fixture
@@ -258,7 +268,11 @@ def root(pool):
     assert r.rc == 0, r
     rt = Root(pool, name)
     yield rt
+    listed = run_iocage(["-r", name, "list", "-H"])
+    problems = inventory.invariants(rt, listed.out) if listed.rc == 0 else \
+        ["list failed after the test: %r" % listed]
     destroy_root(name)
+    assert not problems, "invariants broken:\n" + "\n".join(problems)
     after = neighbour_state(pool, name)
     if after[0] != before[0]:
         diff = []
@@ -347,6 +361,51 @@ def release(root, busybox_tarball):
     install_release(root, busybox_tarball)
     root.release = "bb"
     return root
+
+
+NEIGHBOURS = ("vbox", "ezjail", "virt", "virt/other")
+
+
+@pytest.fixture(scope="session")
+def sentinels():
+    """A directory outside the pool holding sentinel files (inventory.py):
+    tests point planted symlinks at it; no command may ever change it."""
+    d = tempfile.mkdtemp(prefix="ioc-sentinel.", dir="/var/tmp")
+    inventory.make_sentinels(d)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_inventory(sentinels):
+    """The whole session leaves the host as it found it."""
+    before = inventory.inventory(None, sentinel_dir=sentinels)
+    yield
+    after = inventory.inventory(None, sentinel_dir=sentinels)
+    d = inventory.diff(before, after)
+    assert not d, "the test session changed the host:\n" + "\n".join(d)
+
+
+@pytest.fixture(autouse=True)
+def _test_inventory(request, sentinels):
+    """Every test leaves the host, the pool and the sentinels as it found them
+    (roots owned by wider fixtures excepted: they are compared when their
+    fixture ends)."""
+    pool = request.getfixturevalue("pool") if "pool" in request.fixturenames else None
+    owned = []
+    if pool is not None:
+        keep = {pool.name} | {"%s/%s" % (pool.name, n) for n in NEIGHBOURS}
+        names = subprocess.run(["zfs", "get", "-H", "-r", "-o", "name", "type", pool.name],
+                               capture_output=True, text=True).stdout.split()
+        owned = [n for n in names if "@" not in n and n not in keep and
+                 not any(n.startswith(k + "/") for k in keep - {pool.name + "/virt"}) and
+                 not any(n.startswith(o + "/") for o in names if o not in keep and o != n
+                         and "@" not in o)]
+    before = inventory.inventory(pool, owned, sentinels)
+    yield
+    after = inventory.inventory(pool, owned, sentinels)
+    d = inventory.diff(before, after)
+    assert not d, "the test changed the host or the pool:\n" + "\n".join(d)
 
 
 def pytest_configure(config):
