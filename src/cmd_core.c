@@ -253,6 +253,44 @@ ioc_cmd_defaults(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **
 	return 0;
 }
 
+/* `get PROPERTY ALL`: one property of every jail (templates too), from one zfs get. */
+static int
+ioc_get_every(struct ioc_ctx *ctx, const struct ioc_prop *p, struct ioc_error **err)
+{
+	static const char *const cols[] = { "UUID", "TAG", "VALUE", NULL };
+	const char *props[] = { "tag", p->name, NULL };
+	struct ioc_jails js;
+	struct ioc_jstate *st = NULL;
+	struct ioc_jail **v;
+	struct ioc_table t;
+	size_t i, n;
+	int live = strcmp(p->name, "state") == 0 || strcmp(p->name, "jid") == 0;
+	if (ioc_jails_load(&ctx->root, props, &js, err) != 0)
+		return -1;
+	if (live && (st = ioc_states(ctx, &js, err)) == NULL) {
+		ioc_jails_release(&js);
+		return -1;
+	}
+	v = ioc_sorted(&js, &n);
+	ioc_table_init(&t, cols);
+	for (i = 0; i < n; i++) {
+		const char *c[3];
+		c[0] = v[i]->uuid;
+		c[1] = ioc_jail_get(v[i], "tag");
+		c[2] = ioc_jail_get(v[i], p->name);
+		if (live)
+			c[2] = strcmp(p->name, "jid") == 0 ? st[v[i] - js.v].jid :
+			    st[v[i] - js.v].running ? "up" : "down";
+		ioc_table_add(&t, c);
+	}
+	ioc_table_print(&t, ctx->fmt, stdout);
+	ioc_table_release(&t);
+	free(v);
+	free(st);
+	ioc_jails_release(&js);
+	return 0;
+}
+
 int
 ioc_cmd_get(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
@@ -290,6 +328,12 @@ ioc_cmd_get(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		ioc_zrows_release(&rows);
 		printf("%s\n", v);
 		return 0;
+	}
+	if (strcmp(target, "ALL") == 0) {
+		if (all)
+			return ioc_err(err, "'get all ALL' is not supported: name one property for every jail, "
+			    "or one jail for every property");
+		return ioc_get_every(ctx, p, err);
 	}
 	if (ioc_ctx_jail(ctx, target, NULL, &js, &j, err) != 0)
 		return -1;
@@ -1024,6 +1068,33 @@ ioc_cmd_df(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	return 0;
 }
 
+/* Snapshots of R/jails itself (no jail owns them): left by a killed `snapshot ALL`. */
+static int
+ioc_sweep_top_snaps(struct ioc_ctx *ctx, struct ioc_error **err)
+{
+	_cleanup_free_ char *top = ioc_xasprintf("%s/jails", ctx->root.name);
+	char *names[] = { top, NULL };
+	struct ioc_zrows rows;
+	size_t i;
+	int rc = 0;
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get(names, "type", 0, 1, NULL, 1, &rows, err) != 0) {
+		ioc_zrows_release(&rows);
+		return -1;
+	}
+	for (i = 0; i < rows.n && rc == 0; i++) {
+		const char *at = strchr(rows.v[i].name, '@');
+		if (at == NULL || (size_t)(at - rows.v[i].name) != strlen(top) ||
+		    strncmp(rows.v[i].name, top, strlen(top)) != 0)
+			continue;
+		rc = ioc_zfs_destroy(rows.v[i].name, 0, err);
+		if (rc == 0)
+			printf("removed debris %s\n", rows.v[i].name);
+	}
+	ioc_zrows_release(&rows);
+	return rc;
+}
+
 int
 ioc_cmd_clean(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
@@ -1036,5 +1107,7 @@ ioc_cmd_clean(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 		return -1;
 	rc = ioc_sweep_debris(ctx, &js, 1, err);
 	ioc_jails_release(&js);
+	if (rc == 0)
+		rc = ioc_sweep_top_snaps(ctx, err);
 	return rc;
 }

@@ -3,6 +3,7 @@
 
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Splits "NAME@SNAP"; *snap NULL when there is no '@'.  Validates SNAP. */
 static int
@@ -59,6 +60,32 @@ ioc_snap_names(const struct ioc_jail *j, struct ioc_strv *out, struct ioc_error 
 	return 0;
 }
 
+/*
+ * `snapshot ALL[@NAME]`: every jail at the same instant — one recursive
+ * snapshot of R/jails (atomic in ZFS), then R/jails' own snapshot, which no
+ * jail owns, is dropped.  A run killed in between leaves only that one
+ * snapshot of R/jails, which `clean` removes.
+ */
+static int
+ioc_snapshot_every(struct ioc_ctx *ctx, const char *snap, struct ioc_error **err)
+{
+	_cleanup_free_ char *top = ioc_xasprintf("%s/jails@%s", ctx->root.name, snap);
+	int lk, rc = -1;
+	if (ioc_root_verify(ctx, err) != 0 || (lk = ioc_lock_root(&ctx->root, err)) < 0)
+		return -1;
+	if (ioc_zfs_snapshot(top, 1, err) != 0)
+		ioc_error_wrap(err, "cannot snapshot every jail");
+	else if (ioc_zfs_destroy(top, 0, err) != 0)
+		ioc_error_wrap(err, "every jail has snapshot '%s', but '%s' stays ('clean' removes it)",
+		    snap, top);
+	else {
+		printf("snapshot ALL@%s created\n", snap);
+		rc = 0;
+	}
+	close(lk);
+	return rc;
+}
+
 int
 ioc_cmd_snapshot(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
@@ -86,6 +113,8 @@ ioc_cmd_snapshot(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **
 	}
 	if (snap == NULL)
 		snap = ioc_now_fmt("ioc-%Y-%m-%d_%H:%M:%S");
+	if (strcmp(name, "ALL") == 0)
+		return ioc_snapshot_every(ctx, snap, err);
 	if (ioc_ctx_jail(ctx, name, (const char *const[]){ "tag", NULL }, &js, &j, err) != 0)
 		return -1;
 	full = ioc_xasprintf("%s@%s", j->dataset, snap);

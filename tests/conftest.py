@@ -269,8 +269,10 @@ def root(pool):
     rt = Root(pool, name)
     yield rt
     listed = run_iocage(["-r", name, "list", "-H"])
-    problems = inventory.invariants(rt, listed.out) if listed.rc == 0 else \
-        ["list failed after the test: %r" % listed]
+    templates = run_iocage(["-r", name, "list", "-t", "-H"])
+    problems = inventory.invariants(rt, listed.out + templates.out) \
+        if listed.rc == 0 and templates.rc == 0 else \
+        ["list failed after the test: %r %r" % (listed, templates)]
     destroy_root(name)
     assert not problems, "invariants broken:\n" + "\n".join(problems)
     after = neighbour_state(pool, name)

@@ -309,3 +309,54 @@ def test_named_root_must_be_active(pool, root):
         assert r.rc == 1 and "is not an active iocage root" in r.err, (args, r)
     after = sh("zfs", "get", "-H", "-r", "-o", "name,property,value", "all", pool.name)
     assert before == after
+
+
+def test_get_one_property_of_every_jail(release):
+    release.ok("create", "-c", "release=bb", "tag=w", "count=3", "boot=on")
+    release.ok("set", "boot=off", "w_2")
+    release.ok("create", "-c", "release=bb", "tag=t")
+    release.ok("set", "template=yes", "t")
+    r = release.run("get", "-H", "boot", "ALL", env={"IOCAGE_DEBUG_SPAWNS": "1"})
+    assert r.rc == 0, r
+    rows = [l.split("\t") for l in r.out.splitlines()]
+    assert [(t, v) for _, t, v in rows] == [("t", "off"), ("w_1", "on"), ("w_2", "off"),
+                                           ("w_3", "on")]
+    assert "iocage: 1 external commands" in r.err  # one zfs get, whatever the count
+    js = json.loads(release.ok("--json", "get", "state", "ALL"))
+    assert sorted((x["tag"], x["value"]) for x in js) == [("t", "down"), ("w_1", "down"),
+                                                         ("w_2", "down"), ("w_3", "down")]
+    st = release.zfs_state()
+    assert "name one property" in release.fail("get", "all", "ALL")
+    assert "unknown property" in release.fail("get", "nosuch", "ALL")
+    assert release.zfs_state() == st
+
+
+def test_snapshot_of_every_jail_at_once(release):  # noqa: C901
+    release.ok("create", "-c", "release=bb", "tag=s", "count=3")
+    out = release.ok("snapshot", "ALL@both")
+    assert out.strip() == "snapshot ALL@both created"
+    snaps = [l for l in sh("zfs", "list", "-H", "-o", "name", "-t", "snapshot", "-r",
+                           release.name + "/jails").split() if l.endswith("@both")]
+    assert len(snaps) == 6  # jails/UUID and jails/UUID/root of each, nothing else
+    assert release.name + "/jails@both" not in snaps
+    for t in ("s_1", "s_2", "s_3"):
+        assert "both" in release.ok("snaplist", "-H", t)
+    # a run killed between the recursive snapshot and dropping R/jails' own:
+    # that snapshot is all that is left, and clean removes it
+    tf = os.path.join(release.mountpoint, "trace")
+    release.ok("snapshot", "ALL@k", env={"IOC_FAULT_TRACE": tf})
+    with open(tf) as f:
+        steps = f.read().splitlines()
+    os.unlink(tf)
+    assert steps[-1].split()[1:3] == ["zfs", "destroy"], steps
+    snaps_before = sorted(sh("zfs", "list", "-H", "-o", "name", "-t", "snapshot", "-r",
+                             release.name).split())
+    r = release.run("snapshot", "ALL@k2", env={"IOC_FAULT_KILL": str(len(steps))})
+    assert r.rc != 0
+    left = set(sh("zfs", "list", "-H", "-o", "name", "-t", "snapshot", "-r",
+                  release.name).split()) - set(snaps_before)
+    assert release.name + "/jails@k2" in left
+    out = release.ok("clean")
+    assert "removed debris %s/jails@k2" % release.name in out
+    assert release.name + "/jails@k2" not in sh("zfs", "list", "-H", "-o", "name", "-t",
+                                                 "snapshot", "-r", release.name)
