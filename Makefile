@@ -23,6 +23,14 @@ check: deps
 	$(MAKE) -f build.mk fuzz-run FUZZTIME=10
 	sh tests/run.sh
 
+# The long load run (tests/stress): 500 jails on one root, 20 start/stop
+# cycles of 20 running jails; figures in build/stress-figures.txt.
+stress: deps
+	./configure PREFIX=$(PREFIX)
+	$(MAKE) -j2 -f build.mk all asan
+	rm -f build/stress-figures.txt
+	/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/stress
+
 demo: deps
 	./configure PREFIX=$(PREFIX)
 	$(MAKE) -f build.mk all
@@ -43,4 +51,4 @@ install: all
 clean:
 	rm -rf build src/*.o iocage config.mk
 
-.PHONY: all deps reconfigure check demo bench fuzz install clean
+.PHONY: all deps reconfigure check stress demo bench fuzz install clean

@@ -11,5 +11,5 @@ for t in build/unit/t_*; do
 	if "$t"; then echo "unit ok: $t"; else echo "unit FAILED: $t"; fail=1; fi
 done
 echo "unit tests: $units run"
-IOCAGE_BIN=${IOCAGE_BIN:-build/iocage-asan} /usr/bin/python3 -m pytest -q -p no:cacheprovider tests "$@" || fail=1
+IOCAGE_BIN=${IOCAGE_BIN:-build/iocage-asan} /usr/bin/python3 -m pytest -q -p no:cacheprovider --ignore=tests/stress tests "$@" || fail=1
 exit $fail

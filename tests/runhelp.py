@@ -67,8 +67,34 @@ def cgroup_dirs():
     return sorted(res)
 
 
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def host_state(root=None):
-    # only what iocage's containers and these tests make: other helpers share the host
+    """What iocage's containers leave on the host.  When another test session
+    shares the host (inventory.other_test_pools), containers of jails that are
+    not in this session's pool and interfaces of other sessions are left out;
+    alone (CI), everything is compared."""
+    st = _host_state(root)
+    if root is None:
+        return st
+    import inventory
+    if not inventory.other_test_pools(root.pool.name):
+        return st
+    names = subprocess.run(["zfs", "get", "-H", "-r", "-o", "name", "type", root.pool.name],
+                           capture_output=True, text=True).stdout
+    ours = set(UUID_RE.findall(names))
+
+    def mine(item):
+        u = UUID_RE.findall(item)
+        return all(x in ours for x in u)
+    st = {k: ([x for x in v if mine(x)] if isinstance(v, list) else v) for k, v in st.items()}
+    st["links"] = None
+    st["monitors"] = None
+    return st
+
+
+def _host_state(root=None):
     links = sorted(n for n in (l.split(":")[1].strip().split("@")[0] for l in
                    subprocess.run(["ip", "-o", "link"], capture_output=True, text=True)
                    .stdout.splitlines()) if n.startswith("ioc"))
