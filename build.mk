@@ -23,10 +23,17 @@ ioc-init: src/init/ioc_init.c
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -static $(WARN) -o ioc-init src/init/ioc_init.c
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build of the same program.
-asan: build/iocage-asan ioc-init
+asan: build/iocage-asan build/iocage-vg ioc-init
 
 build/iocage-asan: build/asan/main.o $(ASANOBJS)
 	$(CC) $(SANFLAGS) -o build/iocage-asan build/asan/main.o $(ASANOBJS) $(PLIBS)
+
+# The same program for valgrind (tests/valgrind-iocage): no sanitizers, fault
+# injection compiled in.
+build/iocage-vg: src/main.c $(LIBSRCS) src/*.h
+	mkdir -p build
+	$(CC) -std=c11 -D_GNU_SOURCE -DIOC_FAULT_INJECT -O1 -g $(WARN) $(PCFLAGS) -Isrc \
+		-o build/iocage-vg src/main.c $(LIBSRCS) $(PLIBS)
 
 # C unit tests: each tests/unit/t_*.c is a program linked with the sanitizer
 # objects of the library (configure leaves the command handlers out).

@@ -73,7 +73,11 @@ class Result:
 
 
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
-                   "SUMMARY: UndefinedBehaviorSanitizer")
+                   "SUMMARY: UndefinedBehaviorSanitizer",
+                   # valgrind memcheck (tests/valgrind-iocage)
+                   "Invalid read of", "Invalid write of", "Invalid free", "Mismatched free",
+                   "definitely lost in", "indirectly lost in", "uninitialised value",
+                   "Syscall param", "Source and destination overlap")
 
 
 def run_iocage(args, input=None, env=None, timeout=600):

@@ -16,8 +16,8 @@
 "Unchanged" means identical.  When another test session shares this host
 (another ``ioct*`` pool exists: developers run suites side by side), the
 host-global parts that session changes (interfaces, cgroups, LXC run-time
-directories, mounts outside this pool) are left out and that is said in the
-inventory (``shared``); CI runs alone and compares everything.
+directories, mounts outside this pool, the subid files) are left out of the
+comparison (``diff``); CI runs alone and compares everything.
 
 ``invariants(root)`` checks a root while its test's jails still exist:
 every entry under R/jails is either a complete jail that ``list`` shows or
@@ -95,20 +95,20 @@ def _datasets(pool, exclude_roots):
     return res
 
 
-def _mounts(pool, shared):
+def _mounts():
     res = []
     with open("/proc/self/mountinfo") as f:
         for line in f:
             pre, post = line.rstrip("\n").split(" - ", 1)
             mp = pre.split(" ")[4]
             fstype, source = post.split(" ")[:2]
-            if shared and not (mp.startswith(pool.mountpoint) or source.startswith(pool.name)
-                               or "iocage" in mp):
-                continue
-            if shared and "iocage" in mp and "/lxc/" in mp:
-                continue   # another session's containers
             res.append("%s %s %s" % (mp, fstype, source))
     return sorted(res)
+
+
+def _own_mount(line, pool):
+    mp, fstype, source = line.split(" ")
+    return pool is not None and (mp.startswith(pool[1]) or source.split("/")[0] == pool[0])
 
 
 def processes_inside(path):
@@ -149,29 +149,42 @@ def _cgroups():
 
 
 def inventory(pool, exclude_roots=(), sentinel_dir=None):
-    shared = other_test_pools(pool.name if pool is not None else "")
-    inv = {"shared": shared}
+    """Everything, raw; diff() leaves out what another session may change."""
+    inv = {"shared": other_test_pools(pool.name if pool is not None else ""),
+           "pool": (pool.name, pool.mountpoint) if pool is not None else None}
     if pool is not None:
         inv["datasets"] = _datasets(pool, exclude_roots)
         inv["processes_in_pool"] = processes_inside(pool.mountpoint)
-        inv["mounts"] = _mounts(pool, bool(shared))
-    elif not shared:
-        inv["mounts"] = _mounts(None, False)
-    if not shared:
-        inv["links"] = _links()
-        inv["cgroups"] = _cgroups()
-        lxc = "/var/run/iocage/lxc"
-        inv["lxc_rundirs"] = sorted(os.listdir(lxc)) if os.path.isdir(lxc) else []
-    inv["sentinels"] = {p: _digest(p) for p in sentinel_paths(sentinel_dir)} \
-        if sentinel_dir else {p: _digest(p) for p in HOST_FILES}
+    inv["mounts"] = _mounts()
+    inv["links"] = _links()
+    inv["cgroups"] = _cgroups()
+    lxc = "/var/run/iocage/lxc"
+    inv["lxc_rundirs"] = sorted(os.listdir(lxc)) if os.path.isdir(lxc) else []
+    paths = sentinel_paths(sentinel_dir) if sentinel_dir else list(HOST_FILES)
+    inv["sentinels"] = {p: _digest(p) for p in paths}
+    return inv
+
+
+def _unshared(inv, pool):
+    """inv without what other test sessions on this host change: their mounts,
+    interfaces, cgroups, LXC directories, and their subids lines."""
+    inv = dict(inv)
+    inv["mounts"] = [m for m in inv["mounts"] if _own_mount(m, pool)] if pool else None
+    for k in ("links", "cgroups", "lxc_rundirs"):
+        inv.pop(k, None)
+    inv["sentinels"] = {p: v for p, v in inv["sentinels"].items()
+                        if p not in ("/etc/subuid", "/etc/subgid")}
     return inv
 
 
 def diff(before, after):
     """Human-readable differences between two inventories (empty when identical)."""
     out = []
+    if before["shared"] or after["shared"]:
+        pool = before["pool"] or after["pool"]
+        before, after = _unshared(before, pool), _unshared(after, pool)
     for key in sorted(set(before) | set(after)):
-        if key == "shared":
+        if key in ("shared", "pool"):
             continue
         a, b = after.get(key), before.get(key)
         if key not in before or key not in after or a == b:

@@ -146,13 +146,14 @@ def test_names_tag_uuid_prefix(release):
 
 def test_destroy_of_gone_tag_never_picks_another_jail(release):
     r = release
-    a = r.ok("create", "-e", "tag=a").split()[0]
-    b = r.ok("create", "-e", "tag=b").split()[0]
-    r.ok("destroy", "-f", "a")
+    # tags that are no hex digits, so that no UUID prefix ever equals them
+    a = r.ok("create", "-e", "tag=p").split()[0]
+    b = r.ok("create", "-e", "tag=q").split()[0]
+    r.ok("destroy", "-f", "p")
     before = r.zfs_state()
-    for name in ("a", b[0], b[:3], "A" + b[1:6]):
+    for name in ("p", a, a[:4], b[0], b[:3], "A" + b[1:6]):
         assert "no jail named" in r.fail("destroy", "-f", name)
-    assert r.zfs_state() == before and list(r.jails()) == ["b"]
+    assert r.zfs_state() == before and list(r.jails()) == ["q"]
 
 
 BAD_CREATE = [
@@ -360,3 +361,37 @@ def test_snapshot_of_every_jail_at_once(release):  # noqa: C901
     assert "removed debris %s/jails@k2" % release.name in out
     assert release.name + "/jails@k2" not in sh("zfs", "list", "-H", "-o", "name", "-t",
                                                  "snapshot", "-r", release.name)
+
+
+def test_snapshot_snaplist_rollback_snapremove(release):
+    u = release.ok("create", "-c", "release=bb", "tag=s").split()[0]
+    f = os.path.join(release.mountpoint, "jails", u, "root", "etc", "motd")
+    with open(f, "w") as fh:
+        fh.write("one\n")
+    out = release.ok("snapshot", "s@one")
+    assert out.strip() == "snapshot s@one created"
+    auto = release.ok("snapshot", "s").split()[1]
+    assert auto.startswith("s@ioc-20")
+    with open(f, "w") as fh:
+        fh.write("two\n")
+    rows = [l.split("\t") for l in release.ok("snaplist", "-H", "s").splitlines()]
+    assert [r[0] for r in rows] == ["one", auto.split("@")[1]]
+    js = json.loads(release.ok("--json", "snaplist", "s"))
+    assert [x["name"] for x in js] == ["one", auto.split("@")[1]]
+    assert set(js[0]) == {"name", "created", "rsize", "used"}
+    # rolling back past a newer snapshot needs -f and names what it destroys
+    st = release.zfs_state()
+    err = release.fail("rollback", "s@one")
+    assert auto.split("@")[1] in err and "-f" in err
+    assert release.zfs_state() == st
+    release.ok("rollback", "-f", "s@one")
+    with open(f) as fh:
+        assert fh.read() == "one\n"
+    assert [l.split("\t")[0] for l in release.ok("snaplist", "-H", "s").splitlines()] == ["one"]
+    st = release.zfs_state()
+    for bad in ("s@", "s@a/b", "s@a b", "s@$(x)", "s@" + "a" * 300, "s@nosuch", "nosuch@one"):
+        release.fail("snapshot" if bad != "s@nosuch" else "snapremove", bad)
+    release.fail("rollback", "s@nosuch")
+    assert release.zfs_state() == st
+    release.ok("snapremove", "s@one")
+    assert release.ok("snaplist", "-H", "s") == ""
