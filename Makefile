@@ -20,6 +20,7 @@ reconfigure:
 check: deps
 	./configure PREFIX=$(PREFIX)
 	$(MAKE) -j2 -f build.mk all asan unit
+	$(MAKE) -f build.mk lint
 	$(MAKE) -f build.mk fuzz-run FUZZTIME=10
 	sh tests/run.sh
 
@@ -45,10 +46,14 @@ fuzz: deps
 	./configure PREFIX=$(PREFIX)
 	$(MAKE) -f build.mk fuzz-run FUZZTIME=$${FUZZTIME:-60}
 
+lint: deps
+	./configure PREFIX=$(PREFIX)
+	$(MAKE) -f build.mk lint
+
 install: all
 	$(MAKE) -f build.mk install DESTDIR=$(DESTDIR)
 
 clean:
 	rm -rf build src/*.o iocage config.mk
 
-.PHONY: all deps reconfigure check stress demo bench fuzz install clean
+.PHONY: all deps reconfigure check stress lint demo bench fuzz install clean

@@ -69,6 +69,16 @@ fuzz-run: fuzz
 		else tail -60 build/fuzz/$$n.log; echo "fuzz $$n: FAILED"; exit 1; fi; \
 	done
 
+# Static analysis: cppcheck and clang-tidy (.clang-tidy), both strict: any
+# finding fails.  make check runs it.
+lint:
+	cppcheck -q --std=c11 --enable=warning,style,performance,portability \
+		--suppress=variableScope --inline-suppr --error-exitcode=1 \
+		-D_GNU_SOURCE -Isrc src/*.c src/init/*.c
+	ls src/*.c src/init/*.c | xargs -P2 -I{} clang-tidy -quiet {} -- \
+		-std=c11 -D_GNU_SOURCE -Isrc $(PCFLAGS)
+	@echo "lint: cppcheck and clang-tidy clean"
+
 install: iocage
 	mkdir -p $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
 	cp iocage $(DESTDIR)$(PREFIX)/sbin/iocage
@@ -85,4 +95,4 @@ install: iocage
 	chmod 644 $(DESTDIR)$(PREFIX)/share/bash-completion/completions/iocage \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_iocage
 
-.PHONY: all asan unit fuzz fuzz-run install
+.PHONY: all asan unit fuzz fuzz-run lint install

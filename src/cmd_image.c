@@ -597,11 +597,6 @@ out:
 
 /* ---- import ---- */
 
-struct ioc_isum {
-	char name[300];
-	char hex[65];
-};
-
 /* What a pass over an image found; pass 2 feeds the streams to receivers. */
 struct ioc_walk {
 	struct ioc_manifest m;
@@ -959,7 +954,7 @@ ioc_import_postcheck(struct ioc_import *im, const char *relsnap, struct ioc_erro
 		if (strcmp(r->prop, "origin") == 0) {
 			int root = strcmp(rel, "/root") == 0;
 			int inc = root && im->w.m.ds[0].incremental;
-			if (inc ? strcmp(r->value, relsnap) != 0 : strcmp(r->value, "-") != 0)
+			if (inc ? relsnap == NULL || strcmp(r->value, relsnap) != 0 : strcmp(r->value, "-") != 0)
 				rc = ioc_err(err, "received dataset '%s' has the unexpected origin '%s'", r->name,
 				    r->value);
 			origin_seen |= inc;
@@ -1140,8 +1135,10 @@ ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 		goto out;
 	mtext = ioc_steal(&im.w.mtext);
 	tag = ioc_override(&ov, "tag");
-	if (tag == NULL)
-		tag = tagbuf = ioc_xstrdup(im.w.m.tag);
+	if (tag == NULL) {
+		tagbuf = ioc_xstrdup(im.w.m.tag);
+		tag = tagbuf;
+	}
 	if (ioc_tag_used(&js, tag)) {
 		ioc_err(err, "tag '%s' is already used by another jail: import with tag=NEWTAG", tag);
 		goto out;
@@ -1312,10 +1309,16 @@ ioc_legacy_shift(struct ioc_ctx *ctx, const char *jailds, unsigned long *count)
 				map = rows.v[i].value;
 		}
 	}
-	if (ioc_parse_bool(userns) == 1 && sscanf(map, "%lu:%lu", &base, count) != 2)
-		base = 0;
-	if (ioc_parse_bool(userns) != 1)
-		base = 0;
+	if (ioc_parse_bool(userns) == 1) {
+		const char *colon = strchr(map, ':');
+		_cleanup_free_ char *b = colon ? ioc_xstrndup(map, (size_t)(colon - map)) : NULL;
+		long long lb, lc;
+		if (b && ioc_parse_ll(b, 0, 1LL << 32, &lb) == 0 &&
+		    ioc_parse_ll(colon + 1, 1, 1LL << 32, &lc) == 0) {
+			base = (unsigned long)lb;
+			*count = (unsigned long)lc;
+		}
+	}
 	ioc_zrows_release(&rows);
 	return base;
 #else

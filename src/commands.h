@@ -49,12 +49,15 @@ const struct ioc_cmd *ioc_cmd_find(const char *name);
  * that is not an option; returns its index or -1 with a usage error.
  */
 struct ioc_opts {
-	char seen[128];
+	unsigned char seen[128];
 	const char *val[128];
 };
 int ioc_opts_parse(struct ioc_ctx *ctx, const char *cmd, const char *spec, int argc, char **argv,
     struct ioc_opts *o, struct ioc_error **err);
 int ioc_usage(struct ioc_error **err, const char *cmd);
+#ifdef __clang_analyzer__
+#define ioc_usage(...) (ioc_usage(__VA_ARGS__), -1)	/* see util.h */
+#endif
 
 /* Verifies a lazily named root (IOC_CF_LAZY_ROOT) before a path that loads no jails. */
 int ioc_root_verify(struct ioc_ctx *ctx, struct ioc_error **err);

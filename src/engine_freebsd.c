@@ -32,6 +32,7 @@
 #include "spawn.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <string.h>
 
 /* jail(8) parameters that are a property's value as is ("a_b_c" -> "a.b.c"
@@ -133,6 +134,14 @@ ioc_fb_get(const struct ioc_fb *f, const char *prop)
 	return v ? v : "";
 }
 
+/* A validated integer property (0 if it does not parse). */
+static int
+ioc_fb_int(const struct ioc_fb *f, const char *name)
+{
+	long long v;
+	return ioc_parse_ll(ioc_fb_get(f, name), 0, INT_MAX, &v) == 0 ? (int)v : 0;
+}
+
 static int
 ioc_fb_on(const struct ioc_fb *f, const char *prop)
 {
@@ -209,8 +218,10 @@ ioc_fb_load(struct ioc_fb *f, const struct ioc_root *root, const struct ioc_jail
 		}
 		idx = (size_t)(p - ioc_props);
 		v = j->values ? j->values[idx] : NULL;
-		if (v == NULL)
-			v = builtin = ioc_prop_builtin(p, j->uuid, root ? root->name : NULL);
+		if (v == NULL) {
+			builtin = ioc_prop_builtin(p, j->uuid, root ? root->name : NULL);
+			v = builtin;
+		}
 		if (ioc_prop_validate(p, v, &canon, err) != 0) {
 			ioc_error_wrap(err, "jail %s", j->uuid);
 			ioc_fb_release(f);
@@ -290,7 +301,7 @@ ioc_fb_add_hook(struct ioc_fb *f, struct ioc_plan *p, const char *prop, unsigned
 	ioc_pargv_push(&s->cmd, f->name);
 	ioc_pargv_push(&s->cmd, f->path);
 	s->flags = flags;
-	s->timeout_s = atoi(ioc_fb_get(f, "exec_timeout"));
+	s->timeout_s = ioc_fb_int(f, "exec_timeout");
 	ioc_strv_release(&w);
 	return 0;
 }
@@ -327,7 +338,7 @@ ioc_fb_add_inside(struct ioc_fb *f, struct ioc_plan *p, const char *prop, unsign
 	ioc_pargv_push(&s->cmd, f->name);
 	ioc_pargv_pushv(&s->cmd, &w);
 	s->flags = flags;
-	s->timeout_s = atoi(ioc_fb_get(f, "exec_timeout"));
+	s->timeout_s = ioc_fb_int(f, "exec_timeout");
 	ioc_strv_release(&w);
 	return 0;
 }
@@ -770,7 +781,6 @@ ioc_freebsd_plan_start(const struct ioc_root *root, const struct ioc_jail *j, st
 	struct ioc_fb_ip *ip4 = NULL, *ip6 = NULL;
 	size_t nn = 0, nm = 0, n4 = 0, n6 = 0, i, k;
 	_cleanup_free_ char *ds = NULL;
-	_cleanup_free_ char *title = NULL;
 	int vnet, rv = -1;
 	struct ioc_step *s;
 

@@ -28,6 +28,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <arpa/inet.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -199,9 +200,7 @@ ioc_lx_cg_cleanup1(const char *name)
 			continue;
 		while ((f = readdir(h)) != NULL) {
 			const char *n = f->d_name, *rest = NULL;
-			if (strncmp(n, "lxc.monitor.", 12) == 0)
-				rest = n + 12;
-			else if (strncmp(n, "lxc.payload.", 12) == 0)
+			if (strncmp(n, "lxc.monitor.", 12) == 0 || strncmp(n, "lxc.payload.", 12) == 0)
 				rest = n + 12;
 			if (rest && strncmp(rest, name, nl) == 0 &&
 			    (rest[nl] == '\0' || (rest[nl] == '-' && strspn(rest + nl + 1,
@@ -1658,8 +1657,11 @@ ioc_lx_setlimits(struct ioc_jail *j, int remove, struct ioc_error **err)
 		rl.rlim_cur = rl.rlim_max = remove ? 1048576 : nof;
 		if (len > 0) {
 			procs[len] = '\0';
-			for (p = strtok_r(procs, "\n", &save); p; p = strtok_r(NULL, "\n", &save))
-				prlimit((pid_t)atol(p), RLIMIT_NOFILE, &rl, NULL);
+			for (p = strtok_r(procs, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
+				long long pid;
+				if (ioc_parse_ll(p, 1, INT_MAX, &pid) == 0)
+					prlimit((pid_t)pid, RLIMIT_NOFILE, &rl, NULL);
+			}
 		}
 	}
 	lxc_container_put(c);

@@ -84,6 +84,10 @@ ioc_cmd_find(const char *name)
 	return NULL;
 }
 
+#ifdef __clang_analyzer__
+#undef ioc_usage
+#endif
+
 int
 ioc_usage(struct ioc_error **err, const char *cmd)
 {

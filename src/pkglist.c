@@ -78,9 +78,10 @@ int
 ioc_pkglist_read(const char *path, struct ioc_strv *out, struct ioc_error **err)
 {
 	_cleanup_free_ char *text = NULL;
-	if (ioc_read_file(path, 1 << 20, &text, NULL, err) != 0)
+	size_t len = 0;
+	if (ioc_read_file(path, 1 << 20, &text, &len, err) != 0)
 		return ioc_error_wrap(err, "pkglist");
-	if (memchr(text, '\0', strlen(text)) != NULL)
+	if (memchr(text, '\0', len) != NULL)
 		return ioc_err(err, "pkglist: not a text file");
 	if (ioc_pkglist_parse(text, out, err) != 0)
 		return -1;

@@ -273,10 +273,11 @@ ioc_pargv_resolve(const struct ioc_pargv *a, const struct ioc_strv *vars, struct
 char *
 ioc_plan_reply_line(const char *out)
 {
-	size_t n = strcspn(out ? out : "", "\n");
-	while (n > 0 && (out[n - 1] == ' ' || out[n - 1] == '\t' || out[n - 1] == '\r'))
+	const char *s = out ? out : "";
+	size_t n = strcspn(s, "\n");
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
 		n--;
-	return ioc_xstrndup(out ? out : "", n);
+	return ioc_xstrndup(s, n);
 }
 
 /* Parses a reply of the step's form into vars; -1 when it has another form. */

@@ -23,7 +23,7 @@ static void
 ioc_sha256_block(struct ioc_sha256 *s, const unsigned char *p)
 {
 	uint32_t w[64], a, b, c, d, e, f, g, h, t1, t2;
-	int i;
+	size_t i;
 	for (i = 0; i < 16; i++)
 		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
 		    (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
@@ -83,7 +83,7 @@ ioc_sha256_final_hex(struct ioc_sha256 *s, char hex[65])
 		len8[i] = (unsigned char)(bits >> (56 - 8 * i));
 	ioc_sha256_update(s, len8, 8);
 	for (i = 0; i < 8; i++)
-		snprintf(hex + 8 * i, 9, "%08x", s->h[i]);
+		snprintf(hex + 8 * (size_t)i, 9, "%08x", s->h[i]);
 }
 
 int

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -196,7 +197,8 @@ ioc_child_exec(const char *path, char *const *argv, const struct ioc_run_opts *o
 			struct dirent *de;
 			int dfd = dirfd(d);
 			while ((de = readdir(d)) != NULL) {
-				int fd = atoi(de->d_name);
+				long long lfd;
+				int fd = ioc_parse_ll(de->d_name, 0, INT_MAX, &lfd) == 0 ? (int)lfd : -1;
 				if (fd >= 3 && fd != dfd && fd != keep)
 					close(fd);
 			}
@@ -224,6 +226,16 @@ fail:
 	_exit(127);
 }
 
+/* Closes *fdp if open and marks it closed. */
+static void
+ioc_close_fdp(int *fdp)
+{
+	if (*fdp >= 0) {
+		close(*fdp);
+		*fdp = -1;
+	}
+}
+
 static int
 ioc_fd_for(int want, int stdno, int *pipe_read, int *to_close, struct ioc_error **err)
 {
@@ -233,7 +245,7 @@ ioc_fd_for(int want, int stdno, int *pipe_read, int *to_close, struct ioc_error 
 	if (want == IOC_FD_INHERIT)
 		return stdno;
 	if (want == IOC_FD_NULL) {
-		int fd = open("/dev/null", stdno == 0 ? O_RDONLY : O_WRONLY | O_CLOEXEC);
+		int fd = open("/dev/null", (stdno == 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC);
 		if (fd < 0)
 			return ioc_err(err, "cannot open /dev/null: %s", strerror(errno));
 		*to_close = fd;
@@ -275,12 +287,22 @@ ioc_child_start(char *const *argv, const struct ioc_run_opts *o, struct ioc_chil
 		return 0;
 	}
 	in = ioc_fd_for(o->in_data ? IOC_FD_CAPTURE : o->in_fd, 0, &c->in_pipe, &in_close, err);
-	if (in < 0 && in != 0)
+	if (in < 0)
 		return -1;
 	out = ioc_fd_for(o->out_fd, 1, &c->out_pipe, &out_close, err);
-	errfd = ioc_fd_for(o->err_fd, 2, &c->err_pipe, &err_close, err);
-	if (pipe2(rep, O_CLOEXEC) != 0)
-		return ioc_err(err, "cannot create a pipe: %s", strerror(errno));
+	errfd = out < 0 ? -1 : ioc_fd_for(o->err_fd, 2, &c->err_pipe, &err_close, err);
+	if (errfd >= 0 && pipe2(rep, O_CLOEXEC) != 0) {
+		ioc_err(err, "cannot create a pipe: %s", strerror(errno));
+		errfd = -1;
+	}
+	if (errfd < 0) {
+		int *fds[] = { &in_close, &out_close, &err_close, &c->in_pipe, &c->out_pipe,
+			&c->err_pipe };
+		size_t f;
+		for (f = 0; f < sizeof(fds) / sizeof(fds[0]); f++)
+			ioc_close_fdp(fds[f]);
+		return -1;
+	}
 	c->in_data = o->in_data;
 	c->in_len = o->in_len;
 	c->pid = fork();
@@ -395,10 +417,8 @@ ioc_children_wait(struct ioc_child *cs, struct ioc_run_result **rs, size_t n, in
 					else if (w < 0 && errno != EAGAIN && errno != EINTR)
 						cs[k].in_off = cs[k].in_len;
 				}
-				if (cs[k].in_off >= cs[k].in_len || (pf[i].revents & (POLLERR | POLLHUP))) {
-					close(*fdp[i]);
-					*fdp[i] = -1;
-				}
+				if (cs[k].in_off >= cs[k].in_len || (pf[i].revents & (POLLERR | POLLHUP)))
+					ioc_close_fdp(fdp[i]);
 				continue;
 			}
 			{
@@ -406,10 +426,8 @@ ioc_children_wait(struct ioc_child *cs, struct ioc_run_result **rs, size_t n, in
 				if (r > 0) {
 					if (dst[i])
 						ioc_sb_add(dst[i], buf, (size_t)r);
-				} else if (r == 0 || (errno != EINTR && errno != EAGAIN)) {
-					close(*fdp[i]);
-					*fdp[i] = -1;
-				}
+				} else if (r == 0 || (errno != EINTR && errno != EAGAIN))
+					ioc_close_fdp(fdp[i]);
 			}
 		}
 	}
