@@ -15,6 +15,7 @@ pytestmark = pytest.mark.usefixtures("subids")
     ("--allow-unauthenticated\n", "invalid package name"),
     ('{"pkgs": ["ok", "no way"]}', "invalid package name 'no way'"),
     ("# only a comment\n\n", "names no package"),
+    ("vim\n\0curl\n", "not a text file"),  # a NUL would hide what follows it
 ])
 def test_bad_pkglist_changes_nothing(release, tmp_path, text, msg):
     f = tmp_path / "pkgs"
