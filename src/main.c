@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "spawn.h"
 
+#include <limits.h>
 #include <string.h>
 
 #define IOC_VERSION "0.1.0"
@@ -214,6 +215,42 @@ ioc_cmd_help(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	return 0;
 }
 
+/*
+ * A failed write often fails for want of space, and zfs then says something
+ * else ("failed to create mountpoint", "cannot receive").  When the root has
+ * (almost) nothing left, say so, with its quota: one zfs get, failures only.
+ */
+static void
+ioc_space_hint(struct ioc_ctx *ctx, struct ioc_error **err)
+{
+	char *names[] = { ctx->root.name, NULL };
+	struct ioc_zrows rows;
+	const char *avail = NULL, *quota = NULL;
+	long long a;
+	size_t k;
+	if (err == NULL || *err == NULL || (*err)->msg == NULL || (*err)->msg[0] == '\0')
+		return;
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get(names, "available,quota", 0, -1, NULL, 0, &rows, NULL) == 0) {
+		for (k = 0; k < rows.n; k++) {
+			if (strcmp(rows.v[k].prop, "available") == 0)
+				avail = rows.v[k].value;
+			else if (strcmp(rows.v[k].prop, "quota") == 0)
+				quota = rows.v[k].value;
+		}
+	}
+	if (avail && ioc_parse_ll(avail, 0, LLONG_MAX, &a) == 0 && a < (4LL << 20)) {
+		_cleanup_free_ char *av = ioc_fmt_size(avail, 0);
+		_cleanup_free_ char *qt = quota && strcmp(quota, "0") != 0 ? ioc_fmt_size(quota, 0) : NULL;
+		char *m = ioc_xasprintf("%s (no space left: '%s' has %s available%s%s%s)", (*err)->msg,
+		    ctx->root.name, av, qt ? ", quota " : "", qt ? qt : "",
+		    qt ? "; raise the quota or free space" : "; free space in the pool");
+		free((*err)->msg);
+		(*err)->msg = m;
+	}
+	ioc_zrows_release(&rows);
+}
+
 static void
 ioc_print_error(struct ioc_ctx *ctx, const struct ioc_error *e)
 {
@@ -285,8 +322,11 @@ main(int argc, char **argv)
 		if (ctx.root_lock_fd < 0)
 			rc = -1;
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		rc = c->fn(&ctx, argc - i, argv + i, &err);
+		if (rc != 0 && ctx.root.name && (c->flags & IOC_CF_NEED_UID0))
+			ioc_space_hint(&ctx, &err);
+	}
 	fflush(stdout);
 	if (ctx.root_lock_fd >= 0)
 		close(ctx.root_lock_fd);
