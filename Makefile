@@ -25,12 +25,12 @@ check: deps
 	sh tests/run.sh
 
 # The long load run (tests/stress): 500 jails on one root, 20 start/stop
-# cycles of 20 running jails; figures in build/stress-figures.txt.
+# cycles of 20 running jails; figures in build/stress-load.txt.
 stress: deps
 	./configure PREFIX=$(PREFIX)
 	$(MAKE) -j2 -f build.mk all asan
-	rm -f build/stress-figures.txt
-	/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/stress
+	rm -f build/stress-load.txt
+	IOC_FIGURES=stress-figures.json /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/stress
 
 demo: deps
 	./configure PREFIX=$(PREFIX)

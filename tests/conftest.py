@@ -80,7 +80,23 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime e
                    "Syscall param", "Source and destination overlap")
 
 
+# Figures for tests/RELIABILITY.md (scripts/reliability-report.py), written to
+# build/reliability-figures.json at the end of a session.
+FIGURES = {"commands": 0, "faults_killed": 0, "faults_failed": 0, "hostile_commands": 0,
+           "sanitizer_reports": 0, "tests": {}}
+HOSTILE_WORDS = ("hostile", "attack", "bad", "corrupt", "symlink", "traversal", "injection",
+                 "truncated", "garbage", "wrong", "refused", "unknown", "disk")
+_current_test = [""]
+
+
 def run_iocage(args, input=None, env=None, timeout=600):
+    FIGURES["commands"] += 1
+    if env and env.get("IOC_FAULT_KILL"):
+        FIGURES["faults_killed"] += 1
+    if env and env.get("IOC_FAULT_FAIL"):
+        FIGURES["faults_failed"] += 1
+    if any(w in _current_test[0] for w in HOSTILE_WORDS):
+        FIGURES["hostile_commands"] += 1
     e = dict(os.environ)
     e.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=86")
     supp = os.path.join(REPO, "tests", "lsan.supp")
@@ -91,6 +107,8 @@ def run_iocage(args, input=None, env=None, timeout=600):
         e.update(env)
     p = subprocess.run([iocage_bin()] + list(args), input=input, capture_output=True,
                        text=True, env=e, timeout=timeout, errors="replace")
+    if any(m in p.stderr for m in SANITIZER_MARKS):
+        FIGURES["sanitizer_reports"] += 1
     for m in SANITIZER_MARKS:
         assert m not in p.stderr, "sanitizer report from %r:\n%s" % (args, p.stderr)
     return Result(list(args), p.returncode, p.stdout, p.stderr)
@@ -412,6 +430,28 @@ def _test_inventory(request, sentinels):
     after = inventory.inventory(pool, owned, sentinels)
     d = inventory.diff(before, after)
     assert not d, "the test changed the host or the pool:\n" + "\n".join(d)
+
+
+def pytest_runtest_setup(item):
+    _current_test[0] = item.nodeid.lower()
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        mod = report.nodeid.split("::")[0]
+        t = FIGURES["tests"].setdefault(mod, {"passed": 0, "failed": 0, "skipped": 0})
+        t[report.outcome] += 1
+    elif report.when == "teardown" and report.outcome == "failed":
+        mod = report.nodeid.split("::")[0]
+        FIGURES["tests"].setdefault(mod, {"passed": 0, "failed": 0, "skipped": 0})["failed"] += 1
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import json
+    os.makedirs(os.path.join(REPO, "build"), exist_ok=True)
+    name = os.environ.get("IOC_FIGURES", "reliability-figures.json")
+    with open(os.path.join(REPO, "build", name), "w") as f:
+        json.dump(FIGURES, f, indent=1, sort_keys=True)
 
 
 def pytest_configure(config):

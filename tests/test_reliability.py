@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 
-from conftest import iocage_bin, run_iocage
+from conftest import iocage_bin, run_iocage, sh
+from runhelp import subids  # noqa: F401
 
 
 def steps_of(root, tmp_path, *args):
@@ -119,15 +120,16 @@ def _create(root, tag):
     return run_iocage(["-r", root.name, "create", "-e", "tag=" + tag])
 
 
-def test_eight_concurrent_creates(release):
-    with concurrent.futures.ThreadPoolExecutor(8) as ex:
-        res = list(ex.map(lambda i: _create(release, "c%d" % i), range(8)))
+def test_32_concurrent_creates(release):
+    with concurrent.futures.ThreadPoolExecutor(32) as ex:
+        res = list(ex.map(lambda i: _create(release, "c%d" % i), range(32)))
     assert all(x.rc == 0 for x in res), res
-    assert sorted(release.jails()) == ["c%d" % i for i in range(8)]
+    assert sorted(release.jails()) == sorted("c%d" % i for i in range(32))
+    assert len(set(release.jails().values())) == 32
 
 
 def test_same_tag_twice_gives_one_jail_and_one_error(release):
-    for trial in range(20):
+    for trial in range(100):
         with concurrent.futures.ThreadPoolExecutor(2) as ex:
             res = list(ex.map(lambda i: _create(release, "same"), range(2)))
         rcs = sorted(x.rc for x in res)
@@ -177,3 +179,76 @@ def test_lock_file_symlink_is_not_followed(release, tmp_path):
     os.chmod(rundir / "locks", 0o777)
     r = release.run("create", "-e", "tag=z", env={"IOCAGE_RUNDIR": str(rundir)})
     assert r.rc == 1 and "mode 0700" in r.err, r
+
+
+def test_set_racing_set_loses_no_update(release):
+    release.ok("create", "-e", "tag=s")
+    for trial in range(10):
+        with concurrent.futures.ThreadPoolExecutor(2) as ex:
+            res = list(ex.map(lambda a: release.run("set", a, "s"),
+                              ["notes=n%d" % trial, "priority=%d" % (trial + 1)]))
+        assert all(x.rc == 0 for x in res), res
+        assert release.ok("get", "notes", "s").strip() == "n%d" % trial
+        assert release.ok("get", "priority", "s").strip() == str(trial + 1)
+        # the same property from both sides: one of the two values, whole
+        with concurrent.futures.ThreadPoolExecutor(2) as ex:
+            res = list(ex.map(lambda v: release.run("set", "notes=" + v, "s"),
+                              ["a" * 500, "b" * 500]))
+        assert all(x.rc == 0 for x in res), res
+        assert release.ok("get", "notes", "s").strip() in ("a" * 500, "b" * 500)
+
+
+def test_fetch_racing_create_never_uses_a_partial_release(root, busybox_tarball):
+    """create -c release=R while R is being fetched: refused ('not fetched'),
+    or a complete jail — never one cloned from a half-extracted tree."""
+    p = subprocess.Popen([iocage_bin(), "-r", root.name, "fetch", "file=" + busybox_tarball,
+                          "release=race"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    made, refused, n = [], 0, 0
+    while True:
+        done = p.poll() is not None
+        r = root.run("create", "-c", "release=race", "tag=f%d" % n)
+        n += 1
+        if r.rc == 0:
+            made.append(r.out.split()[0])
+        else:
+            assert "not fetched" in r.err or "is being fetched" in r.err, r
+            refused += 1
+        if done:
+            break
+    out, err = p.communicate()
+    assert p.returncode == 0, err
+    assert made, "create never succeeded, even after the fetch"
+    relroot = sh("zfs", "get", "-H", "-o", "value", "mountpoint",
+                 root.name + "/releases/race/root").strip()
+    want = sorted(os.listdir(relroot))
+    for u in made:
+        jr = sh("zfs", "get", "-H", "-o", "value", "mountpoint",
+                "%s/jails/%s/root" % (root.name, u)).strip()
+        assert sorted(os.listdir(jr)) == want
+        assert os.path.exists(os.path.join(jr, "bin", "busybox"))
+
+
+@pytest.mark.usefixtures("subids")
+def test_start_racing_destroy_leaves_no_container(release):
+    from runhelp import host_state, open_path
+    open_path(release.mountpoint)
+    release.ok("set", "interfaces=none", "default")
+    before = host_state(release)
+    outcomes = set()
+    for trial in range(6):
+        release.ok("create", "-c", "release=bb", "tag=sd")
+        order = ["start", "destroy"] if trial % 2 == 0 else ["destroy", "start"]
+        args = {"start": ["start", "sd"], "destroy": ["destroy", "-f", "sd"]}
+        with concurrent.futures.ThreadPoolExecutor(2) as ex:
+            res = dict(zip(order, ex.map(lambda c: release.run(*args[c]), order)))
+        d, s = res["destroy"], res["start"]
+        assert d.rc == 0 or "running" in d.err or "busy" in d.err, d
+        assert s.rc == 0 or "no jail named" in s.err or "destroyed" in s.err, s
+        outcomes.add((s.rc, d.rc))
+        if "sd" in release.jails():
+            release.ok("destroy", "-f", "sd")
+        assert release.jails() == {}
+        release.ok("clean")
+        assert jail_datasets(release) == []
+    assert host_state(release) == before, outcomes

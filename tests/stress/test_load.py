@@ -2,7 +2,7 @@
 running jails that leak nothing.  Too long for make check; CI runs it too.
 
 Figures (jail counts, wall-clock of each whole-root command, cycles) are
-appended to build/stress-figures.txt for tests/RELIABILITY.md.
+appended to build/stress-load.txt for tests/RELIABILITY.md.
 """
 import json
 import os
@@ -23,7 +23,7 @@ RUNNING = int(os.environ.get("STRESS_RUNNING", "20"))
 
 def figure(line):
     os.makedirs(os.path.join(REPO, "build"), exist_ok=True)
-    with open(os.path.join(REPO, "build", "stress-figures.txt"), "a") as f:
+    with open(os.path.join(REPO, "build", "stress-load.txt"), "a") as f:
         f.write(line + "\n")
     print(line)
 
