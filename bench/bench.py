@@ -15,43 +15,16 @@ assertion, and the pool is destroyed at the end, even when interrupted.
 """
 import os
 import platform
-import shutil
-import signal
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(REPO, "tests"))
-from conftest import _busybox_tree  # noqa: E402  (the test suite's busybox rootfs)
+from common import (KERNEL_ZFS, PREFIX, REPS, BenchRoot, destroy, run, timed,
+                    write_section)
 
-IOCAGE = os.environ.get("IOCAGE", os.path.join(REPO, "iocage"))
-KERNEL_ZFS = os.path.exists("/sys/module/zfs")
 SIZES = [10, 100, 400] + ([1000] if KERNEL_ZFS else [])
-REPS = int(os.environ.get("BENCH_REPS", "7"))
-PREFIX = "org.freebsd.iocage:"
 LIST_PROPS = ",".join(["mountpoint"] + [PREFIX + p for p in
                        ("tag", "boot", "type", "release", "ip4_addr", "template")])
-
-
-def run(argv, env=None):
-    p = subprocess.run(argv, capture_output=True, text=True, env=env)
-    if p.returncode != 0:
-        raise RuntimeError("%s: %s" % (argv, p.stderr))
-    return p
-
-
-def timed(argv, reps=REPS):
-    ts = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        run(argv)
-        ts.append(time.perf_counter() - t)
-    return statistics.median(ts)
 
 
 def spawns(argv):
@@ -64,39 +37,8 @@ def spawns(argv):
 
 
 def main():
-    work = tempfile.mkdtemp(prefix="iocbench.")
-    os.chmod(work, 0o755)
-    pool = "iocbench%d" % os.getpid()
-    started = None
-    if not KERNEL_ZFS and subprocess.run(["pgrep", "-x", "zfs-fuse"],
-                                         capture_output=True).returncode != 0:
-        started = subprocess.Popen(["zfs-fuse", "--no-daemon"])
-        for _ in range(100):
-            if subprocess.run(["zpool", "list"], capture_output=True).returncode == 0:
-                break
-            time.sleep(0.1)
-
-    def cleanup(*_):
-        subprocess.run(["zpool", "destroy", "-f", pool], capture_output=True)
-        shutil.rmtree(work, ignore_errors=True)
-        if started:
-            started.terminate()
-    signal.signal(signal.SIGTERM, lambda *a: (cleanup(), sys.exit(1)))
-    try:
-        img = os.path.join(work, "pool.img")
-        with open(img, "wb") as f:
-            f.truncate(8 << 30)
-        run(["zpool", "create", "-m", os.path.join(work, "mnt"), pool, img])
-        run(["zfs", "create", pool + "/virt"])
-        root = pool + "/virt/iocage"
-        run([IOCAGE, "activate", root])
-        io = [IOCAGE, "-r", root]
-        tree = os.path.join(work, "tree")
-        _busybox_tree(tree)
-        tb = os.path.join(work, "bb.tar.gz")
-        run(["tar", "-C", tree, "--owner=0", "--group=0", "-czf", tb, "."])
-        run(io + ["fetch", "file=" + tb, "release=bb"])
-        snap = root + "/releases/bb/root@ioc-release"
+    with BenchRoot("iocbench", size_gb=8) as b:
+        root, io, snap = b.root, b.io, b.snap
         rows = []
         have = 0
         for n in SIZES:
@@ -122,12 +64,7 @@ def main():
                      "-o", PREFIX + "created=now", ds])
                 run(["zfs", "clone", snap, ds + "/root"])
                 t_raw.append(time.perf_counter() - t)
-                for _ in range(50):   # zfs-fuse may still hold a just-made mount busy
-                    subprocess.run(["zfs", "unmount", ds + "/root"], capture_output=True)
-                    if subprocess.run(["zfs", "destroy", "-r", ds],
-                                      capture_output=True).returncode == 0:
-                        break
-                    time.sleep(0.1)
+                destroy(ds)
             run(io + ["create", "-c", "release=bb", "tag=last%d" % n])
             have += 1
             create_ioc, create_raw = statistics.median(t_ioc), statistics.median(t_raw)
@@ -143,21 +80,17 @@ def main():
             print("N=%d list %.1f/%.1f ms create %.1f/%.1f ms get all %.1f ms df %.1f ms" % (
                 n, list_ioc * 1e3, list_raw * 1e3, create_ioc * 1e3, create_raw * 1e3,
                 getall * 1e3, df * 1e3), flush=True)
-        write_results(rows)
-    finally:
-        cleanup()
+    write_results(rows)
 
 
 def write_results(rows):
     ms = lambda s: "%.1f" % (s * 1e3)
     out = []
-    out.append("# Benchmark results\n")
     out.append("Made by `make bench` (bench/bench.py) on %s: %s, %d cores, %s, the optimised "
                "binary `./iocage`; medians of %d runs.  Thin jails on a file-backed pool; "
                "zfs-fuse mounts at most ~1000 datasets, so N stops at 400 here.\n" % (
                    time.strftime("%Y-%m-%d"), platform.platform(), os.cpu_count(),
                    "kernel OpenZFS" if KERNEL_ZFS else "zfs-fuse (no ZFS kernel module)", REPS))
-    out.append("## list and create vs the raw zfs commands\n")
     out.append("| jails | `iocage list` ms | raw `zfs get` ms | ratio (target ≤ 1.5) | "
                "`iocage create -c` ms | raw create+clone ms | ratio (target ≤ 1.3) | "
                "`get all` ms | `df` ms | zfs calls per list |")
@@ -185,11 +118,7 @@ def write_results(rows):
         out.append("All targets met.\n")
     out.append("For scale: the shell iocage took about 20 s per `list` at 1000 jails and "
                "1–4 s per create; the Python iocage took 13 s to list.\n")
-    path = os.path.join(HERE, "RESULTS.md")
-    old = open(path).read() if os.path.exists(path) else ""
-    keep = old[old.index("\n## Runtime"):] if "\n## Runtime" in old else ""
-    with open(path, "w") as f:
-        f.write("\n".join(out) + keep)
+    write_section("list and create vs the raw zfs commands", out)
 
 
 if __name__ == "__main__":

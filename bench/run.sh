@@ -4,4 +4,5 @@
 set -eu
 cd "$(dirname "$0")/.."
 /usr/bin/python3 bench/bench.py
+/usr/bin/python3 bench/image.py
 if [ -f bench/runtime.py ]; then /usr/bin/python3 bench/runtime.py; fi
