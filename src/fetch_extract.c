@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -149,7 +150,7 @@ static int
 ioc_ar_extract_here(struct archive *a, struct archive *w, const char *label, struct ioc_error **err)
 {
 	struct archive_entry *e;
-	unsigned long n = 0;
+	unsigned long n = 0, devs = 0;
 	int r;
 	for (;;) {
 		const char *path, *link;
@@ -167,6 +168,12 @@ ioc_ar_extract_here(struct archive *a, struct archive *w, const char *label, str
 		if (link && (ioc_rel_name_ok(link) != 0 || ioc_no_symlink_dirs(link) != 0))
 			return ioc_err(err, "refusing %s: hard link '%s' points outside the release ('%s')",
 			    label, path, link);
+		/* a device node on disk would reach a host device from inside; a jail's
+		 * devices come from the engine (devfs rules, LXC's autodev) */
+		if (archive_entry_filetype(e) == AE_IFCHR || archive_entry_filetype(e) == AE_IFBLK) {
+			devs++;
+			continue;
+		}
 		r = archive_write_header(w, e);
 		if (r < ARCHIVE_WARN)
 			return ioc_err(err, "refusing %s: cannot extract '%s': %s", label, path,
@@ -181,6 +188,9 @@ ioc_ar_extract_here(struct archive *a, struct archive *w, const char *label, str
 		return ioc_err(err, "cannot finish extracting %s: %s", label, ioc_ar_msg(w));
 	if (n == 0)
 		return ioc_err(err, "%s is an empty archive", label);
+	if (devs)
+		fprintf(stderr, "iocage: %s: left out %lu device node%s (a jail's devices come from "
+		    "the engine, never from its files)\n", label, devs, devs == 1 ? "" : "s");
 	return 0;
 }
 

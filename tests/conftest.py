@@ -83,7 +83,8 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime e
 # Figures for tests/RELIABILITY.md (scripts/reliability-report.py), written to
 # build/reliability-figures.json at the end of a session.
 FIGURES = {"commands": 0, "faults_killed": 0, "faults_failed": 0, "hostile_commands": 0,
-           "sanitizer_reports": 0, "tests": {}}
+           "sanitizer_reports": 0, "inventory_checks": 0, "inventory_diffs": 0,
+           "invariant_checks": 0, "invariant_problems": 0, "tests": {}}
 HOSTILE_WORDS = ("hostile", "attack", "bad", "corrupt", "symlink", "traversal", "injection",
                  "truncated", "garbage", "wrong", "refused", "unknown", "disk")
 _current_test = [""]
@@ -296,6 +297,8 @@ def root(pool):
         if listed.rc == 0 and templates.rc == 0 else \
         ["list failed after the test: %r %r" % (listed, templates)]
     destroy_root(name)
+    FIGURES["invariant_checks"] += 1
+    FIGURES["invariant_problems"] += len(problems)
     assert not problems, "invariants broken:\n" + "\n".join(problems)
     after = neighbour_state(pool, name)
     if after[0] != before[0]:
@@ -407,6 +410,9 @@ def _session_inventory(sentinels):
     yield
     after = inventory.inventory(None, sentinel_dir=sentinels)
     d = inventory.diff(before, after)
+    FIGURES["inventory_checks"] += 1
+    FIGURES["inventory_diffs"] += len(d)
+    write_figures()
     assert not d, "the test session changed the host:\n" + "\n".join(d)
 
 
@@ -429,6 +435,8 @@ def _test_inventory(request, sentinels):
     yield
     after = inventory.inventory(pool, owned, sentinels)
     d = inventory.diff(before, after)
+    FIGURES["inventory_checks"] += 1
+    FIGURES["inventory_diffs"] += len(d)
     assert not d, "the test changed the host or the pool:\n" + "\n".join(d)
 
 
@@ -447,6 +455,10 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_sessionfinish(session, exitstatus):
+    write_figures()
+
+
+def write_figures():
     import json
     os.makedirs(os.path.join(REPO, "build"), exist_ok=True)
     name = os.environ.get("IOC_FIGURES", "reliability-figures.json")

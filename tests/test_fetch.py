@@ -338,6 +338,31 @@ def test_file_import_other_idmap(root, busybox_tarball):
     assert zget("%s/releases/bb" % root.name, PREFIX + "release_idmap") == "200000:65536"
 
 
+def test_device_nodes_left_out_and_setuid_root_shifted(root, tmp_path):
+    """A release archive with a block and a character device (a host disk, the
+    host's memory) and a setuid-root program: the devices are left out and
+    said so; the program stays setuid but belongs to the jail's root (host
+    uid 100000), never to the host's."""
+    p = tmp_path / "dev.tar"
+    with tarfile.open(p, "w") as t:
+        add(t, "etc", type=tarfile.DIRTYPE, mode=0o755)
+        add(t, "dev", type=tarfile.DIRTYPE, mode=0o755)
+        for name, typ, major, minor in (("dev/sda", tarfile.BLKTYPE, 8, 0),
+                                        ("dev/mem", tarfile.CHRTYPE, 1, 1)):
+            ti = tarfile.TarInfo(name)
+            ti.type, ti.mode, ti.devmajor, ti.devminor = typ, 0o666, major, minor
+            t.addfile(ti)
+        add(t, "bin", type=tarfile.DIRTYPE, mode=0o755)
+        add(t, "bin/suid", b"#!/bin/sh\n", mode=0o4755)
+    r = root.run("fetch", "file=" + str(p), "release=dev")
+    assert r.rc == 0, r
+    assert "left out 2 device nodes" in r.err
+    rr = rel_root(root, "dev")
+    assert sorted(os.listdir(os.path.join(rr, "dev"))) == []
+    st = os.lstat(os.path.join(rr, "bin", "suid"))
+    assert st.st_mode & 0o4000 and (st.st_uid, st.st_gid) == (SHIFT, SHIFT)
+
+
 def test_ids_beyond_the_map_are_refused(root, tmp_path):
     p = tmp_path / "big.tar"
     with tarfile.open(p, "w") as t:
