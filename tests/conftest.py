@@ -223,7 +223,6 @@ def neighbour_state(pool, exclude):
     for ds, props in allp.items():
         if ds == exclude or ds.startswith(exclude + "/") or ds.startswith(exclude + "@"):
             continue
-        ancestor = exclude.startswith(ds + "/")
         state[ds] = {k: v for k, v in props.items()
                      if k not in SPACE_PROPS}
     files = {}

@@ -102,6 +102,8 @@ def _mounts():
             pre, post = line.rstrip("\n").split(" - ", 1)
             mp = pre.split(" ")[4]
             fstype, source = post.split(" ")[:2]
+            if mp == "/zfs-kstat":
+                continue  # the zfs-fuse daemon's, there while it runs
             res.append("%s %s %s" % (mp, fstype, source))
     return sorted(res)
 

@@ -7,6 +7,7 @@
 * ``host_state()``: what a leak would change on the host — network
   interfaces, host mounts, cgroup directories and LXC run-time directories
   of iocage containers, LXC monitor processes.
+* ``rel`` (function): the ``release`` fixture made ready for containers.
 * ``jail(root, tag, *props)``: creates a thin jail from release bb, returns
   its UUID.
 """
@@ -41,17 +42,65 @@ def _remove_line(path, line):
             f.writelines(lines)
 
 
+SUBIDS_DIR = "/var/tmp/ioc-test-subids"
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
 @pytest.fixture(scope="session")
 def subids():
-    added = []
-    for path in ("/etc/subuid", "/etc/subgid"):
-        if not _covered(path):
-            with open(path, "a") as f:
-                f.write(SUBID_LINE)
-            added.append(path)
+    """Several test sessions may run on one host: each registers itself; the
+    line is added by whoever finds it missing (marked 'added') and removed
+    only when the last live session leaves."""
+    import fcntl
+    os.makedirs(SUBIDS_DIR, exist_ok=True)
+    lock = open(os.path.join(SUBIDS_DIR, "lock"), "w")
+    me = os.path.join(SUBIDS_DIR, "session.%d" % os.getpid())
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        open(me, "w").close()
+        for path in ("/etc/subuid", "/etc/subgid"):
+            if not _covered(path):
+                with open(path, "a") as f:
+                    f.write(SUBID_LINE)
+                open(os.path.join(SUBIDS_DIR, "added" + path.replace("/", "_")), "w").close()
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
     yield
-    for path in added:
-        _remove_line(path, SUBID_LINE)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        if os.path.exists(me):
+            os.unlink(me)
+        live = [n for n in os.listdir(SUBIDS_DIR) if n.startswith("session.") and
+                _alive(int(n.split(".")[1]))]
+        if not live:
+            for path in ("/etc/subuid", "/etc/subgid"):
+                mark = os.path.join(SUBIDS_DIR, "added" + path.replace("/", "_"))
+                if os.path.exists(mark):
+                    _remove_line(path, SUBID_LINE)
+                    os.unlink(mark)
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+        lock.close()
+
+
+@pytest.fixture
+def rel(release):
+    """A root with the busybox release, reachable by an unprivileged jail's root,
+    no network unless a test asks for one; no container is left behind, whatever
+    the test did."""
+    open_path(release.mountpoint)
+    release.ok("set", "interfaces=none", "default")
+    yield release
+    release.run("stop", "-f", "ALL")
 
 
 def cgroup_dirs():

@@ -263,7 +263,7 @@ def test_destroy_only_the_jail(release):
     gone = set(before) - set(after)
     assert gone and all(d.startswith(r.name + "/jails/" + a) for d in gone)
     assert {k: v for k, v in before.items() if k not in gone and "used" not in k}.keys() == after.keys()
-    assert list(r.jails()) == ["b"]
+    assert r.jails() == {"b": b}
     assert "no jail named" in r.fail("destroy", "-f", "a")
     # names that try to escape the root resolve to nothing
     for bad in ("../../vbox", r.pool.name + "/vbox", "/", "..", "b/../../x"):

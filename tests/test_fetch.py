@@ -157,6 +157,7 @@ def test_fetch_over_http_defaults(root, base, lib32):
     before = root.zfs_state()
     assert root.ok("fetch", "release=" + REL, "ftphost=http://127.0.0.1:1") == \
         "release %s already fetched\n" % REL
+    assert root.zfs_state() == before
 
 
 def test_fetch_explicit_dir_and_files(root, base):

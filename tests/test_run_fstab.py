@@ -7,17 +7,11 @@ import os
 import pytest
 
 from conftest import sh
-from runhelp import host_state, jail, open_path, rootfs, state, subids  # noqa: F401
+from runhelp import host_state, jail, open_path, rootfs, state, subids, rel  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("subids")
 
 
-@pytest.fixture
-def rel(release):
-    open_path(release.mountpoint)
-    release.ok("set", "interfaces=none", "default")
-    yield release
-    release.run("stop", "-f", "ALL")
 
 
 @pytest.fixture
@@ -30,14 +24,21 @@ def hostdir(tmp_path):
     return str(d)
 
 
-def host_mounts(rel=None):
-    """Host mount points; other test sessions' pools (a shared developer
-    machine) left out."""
+def host_mounts(rel):
+    """Host mount points, but other test sessions' pools (a shared developer
+    machine) and the zfs-fuse daemon's own /zfs-kstat."""
+    res = []
     with open("/proc/self/mountinfo") as f:
-        mps = [l.split()[4] for l in f]
-    if rel is None:
-        return sorted(mps)
-    return sorted(m for m in mps if "/ioct" not in m or m.startswith(rel.pool.mountpoint))
+        for line in f:
+            pre, post = line.split(" - ", 1)
+            mp = pre.split()[4]
+            fstype, source = post.split()[:2]
+            if fstype == "fuse.zfs" and source.split("/")[0] != rel.pool.name:
+                continue
+            if mp == "/zfs-kstat":
+                continue
+            res.append(mp)
+    return sorted(res)
 
 
 def test_bind_mount_ro_and_rw(rel, hostdir, tmp_path):

@@ -3,17 +3,11 @@ them; memoryuse, maxproc, pcpu, openfiles, cpuset; refusal of limits with no
 Linux analogue at set time; cap/uncap/inuse/limits."""
 import pytest
 
-from runhelp import cgroup_dirs, jail, open_path, subids  # noqa: F401
+from runhelp import cgroup_dirs, jail, open_path, subids, rel  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("subids")
 
 
-@pytest.fixture
-def rel(release):
-    open_path(release.mountpoint)
-    release.ok("set", "interfaces=none", "default")
-    yield release
-    release.run("stop", "-f", "ALL")
 
 
 def test_limit_without_linux_analogue_is_refused_at_set(rel):

@@ -7,17 +7,11 @@ import time
 import pytest
 
 from conftest import iocage_bin
-from runhelp import SUBID_LINE, _remove_line, host_state, jail, open_path, rootfs, state, subids  # noqa: F401
+from runhelp import SUBID_LINE, _remove_line, host_state, jail, open_path, rootfs, state, subids, rel  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("subids")
 
 
-@pytest.fixture
-def rel(release):
-    open_path(release.mountpoint)
-    release.ok("set", "interfaces=none", "default")
-    yield release
-    release.run("stop", "-f", "ALL")
 
 
 def test_root_is_mapped_to_the_idmap(rel):

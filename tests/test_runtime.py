@@ -14,19 +14,11 @@ import time
 import pytest
 
 from conftest import PREFIX, iocage_bin, sh
-from runhelp import open_path, host_state, jail, jid, rootfs, state, subids  # noqa: F401
+from runhelp import open_path, host_state, jail, jid, rootfs, state, subids, rel  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("subids")
 
 
-@pytest.fixture
-def rel(release):
-    open_path(release.mountpoint)
-    # no network unless a test asks for one (bridge0 does not exist here)
-    release.ok("set", "interfaces=none", "default")
-    yield release
-    # never leave a container behind, whatever the test did
-    release.run("stop", "-f", "ALL")
 
 
 def test_start_exec_stop(rel):

@@ -14,7 +14,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import inventory  # noqa: E402
 from conftest import REPO, sh  # noqa: E402
-from runhelp import host_state, open_path, subids  # noqa: E402,F401
+from runhelp import host_state, rel, subids  # noqa: E402,F401
 
 N = int(os.environ.get("STRESS_JAILS", "500"))
 CYCLES = int(os.environ.get("STRESS_CYCLES", "20"))
@@ -70,12 +70,6 @@ def test_500_jails_on_one_root(release):
     assert len(release.ok("list", "-H").splitlines()) == N - 1
 
 
-@pytest.fixture
-def rel(release):
-    open_path(release.mountpoint)
-    release.ok("set", "interfaces=none", "default")
-    yield release
-    release.run("stop", "-f", "ALL")
 
 
 @pytest.mark.usefixtures("subids")
