@@ -39,6 +39,9 @@ def test_500_jails_on_one_root(release):
     out, dt = timed(release, "create", "-c", "release=bb", "tag=j", "count=%d" % N)
     assert len(out.splitlines()) == N
     figure("load: created %d thin jails in one command: %.1f s" % (N, dt))
+    out, dt0 = timed(release, "list", "-H")
+    assert len(out.splitlines()) == N
+    figure("load: first list after the creates (zfs-fuse still settling): %.2f s" % dt0)
     out, dt = timed(release, "list", "-H")
     rows = out.splitlines()
     assert len(rows) == N
