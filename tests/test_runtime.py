@@ -303,3 +303,33 @@ def test_killed_start_is_recovered_by_stop_and_start(rel, tmp_path):
     rel.ok("stop", "k")
     assert state(rel, "k") == "down"
     assert host_state(rel) == before
+
+
+@pytest.mark.parametrize("cmd", ["start", "stop"])
+def test_killed_at_every_step_of_start_and_stop(rel, tmp_path, cmd):
+    """SIGKILL before each external command of start (or stop) in turn: the
+    next stop and start recover, and nothing is left on the host."""
+    hook = tmp_path / "hook"
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    hook.chmod(0o755)
+    jail(rel, "ks", "exec_prestart=%s" % hook, "exec_poststop=%s" % hook)
+    before = host_state(rel)
+    if cmd == "stop":
+        rel.ok("start", "ks")
+    tf = tmp_path / "trace"
+    rel.ok(cmd, "ks", env={"IOC_FAULT_TRACE": str(tf)})
+    # numbered per process: the command re-executes itself from a sealed copy
+    # (and counts from 1 again) before it enters the jail
+    steps = max(int(l.split()[0]) for l in tf.read_text().splitlines())
+    assert steps >= 3
+    for n in range(1, steps + 1):
+        if cmd == "stop":
+            rel.ok("start", "ks")
+        r = rel.run(cmd, "ks", env={"IOC_FAULT_KILL": str(n)})
+        assert r.rc in (-9, 137), r
+        rel.run("stop", "-f", "ks")
+        assert state(rel, "ks") == "down"
+        rel.ok("start", "ks")
+        assert state(rel, "ks") == "up"
+        rel.ok("stop", "ks")
+        assert host_state(rel) == before, "after a kill at step %d of %s" % (n, cmd)
