@@ -243,6 +243,21 @@ ioc_aw_member(struct archive *a, const char *name, const void *buf, size_t n,
 }
 
 /* Streams `zfs send` of one dataset into chunk members; hex gets its SHA-256. */
+/*
+ * A pipe to or from zfs as large as the system allows (Linux: 1 MiB by
+ * default instead of 64 KiB), so that zfs send/receive keeps streaming while
+ * this side hashes and writes a chunk.  Best effort.
+ */
+static void
+ioc_big_pipe(int fd)
+{
+#ifdef F_SETPIPE_SZ
+	(void)fcntl(fd, F_SETPIPE_SZ, 1 << 20);
+#else
+	(void)fd;
+#endif
+}
+
 static int
 ioc_export_stream(struct archive *a, const char *name, const char *snap, const char *from,
     unsigned char *buf, char hex[65], struct ioc_error **err)
@@ -263,6 +278,7 @@ ioc_export_stream(struct archive *a, const char *name, const char *snap, const c
 	ioc_strv_push(&av, snap);
 	if (pipe2(p, O_CLOEXEC) != 0)
 		return ioc_err(err, "cannot create a pipe: %s", strerror(errno));
+	ioc_big_pipe(p[0]);
 	if (ioc_bgrun_start(&b, &av, IOC_FD_NULL, p[1], p[1], err) != 0) {
 		close(p[0]);
 		close(p[1]);
@@ -860,6 +876,7 @@ ioc_imp_start(void *cb, size_t ds, struct ioc_error **err)
 	ioc_strv_push(&av, target);
 	if (pipe2(p, O_CLOEXEC) != 0)
 		return ioc_err(err, "cannot create a pipe: %s", strerror(errno));
+	ioc_big_pipe(p[1]);
 	if (ioc_bgrun_start(&im->b, &av, p[0], IOC_FD_NULL, p[0], err) != 0) {
 		close(p[0]);
 		close(p[1]);
