@@ -6,7 +6,7 @@ FreeBSD)
 	pkg install -y libarchive curl pkgconf python3 py311-pytest mandoc
 	exit 0 ;;
 esac
-PKGS="build-essential pkg-config libarchive-dev libcurl4-openssl-dev lxc lxc-dev \
+PKGS="build-essential pkg-config libarchive-dev libcurl4-openssl-dev libssl-dev lxc lxc-dev \
 zfs-fuse busybox-static debootstrap python3 python3-pytest uidmap iproute2 \
 valgrind clang clang-tidy cppcheck libclang-rt-14-dev mandoc hyperfine zsh"
 missing=

