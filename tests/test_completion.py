@@ -141,6 +141,10 @@ zpty -r z out '*Z3READY*' || exit 4
 zpty -r -t z out
 # the line, a Tab; then ^U clears it and a command marks the end (zle handles input in order)
 zpty -w -n z "$2"$'\t'
+# wait until the completion has produced its matches: zle may cut a completion
+# short when typeahead is pending, so ^U goes only after that (10 s at most)
+for i in {1..100}; do [[ -s $IOC_OUT ]] && break; sleep 0.1; done
+sleep 0.2
 zpty -w z $'\025echo Z$((1+1))DONE'
 zpty -r z out '*Z2DONE*' || exit 4
 zpty -d z
