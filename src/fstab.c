@@ -71,3 +71,21 @@ ioc_fstab_parse(const char *value, struct ioc_fstab *fs, struct ioc_error **err)
 	}
 	return 0;
 }
+
+char *
+ioc_fstab_escape(const char *path)
+{
+	struct ioc_sb sb = IOC_SB_INIT;
+	const char *p;
+	ioc_sb_init(&sb);
+	for (p = path; *p; p++) {
+		switch (*p) {
+		case ' ': ioc_sb_adds(&sb, "\\040"); break;
+		case '\t': ioc_sb_adds(&sb, "\\011"); break;
+		case '\n': ioc_sb_adds(&sb, "\\012"); break;
+		case '\\': ioc_sb_adds(&sb, "\\134"); break;
+		default: ioc_sb_addc(&sb, *p); break;
+		}
+	}
+	return ioc_sb_detach(&sb);
+}

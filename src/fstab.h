@@ -28,4 +28,13 @@ struct ioc_fstab {
 int ioc_fstab_parse(const char *value, struct ioc_fstab *fs, struct ioc_error **err);
 void ioc_fstab_release(struct ioc_fstab *fs);
 
+/*
+ * A path as one field of an fstab(5)-style mount entry (liblxc's
+ * lxc.mount.entry is read with getmntent(3)): blank, tab, newline and
+ * backslash become the octal escapes \040 \011 \012 \134 that getmntent
+ * decodes, so no path can split into more fields or lines.  Other control
+ * characters are the caller's to refuse.  Caller frees.
+ */
+char *ioc_fstab_escape(const char *path);
+
 #endif

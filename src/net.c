@@ -138,6 +138,32 @@ ioc_net_add_addrs(struct ioc_net_plan *plan, const char *prop, const char *value
 	return 0;
 }
 
+/*
+ * Every value the plan reads, validated again: a value may have been
+ * written with `zfs set` behind iocage's back, and the parsing below relies
+ * on the validated form (a ':' in every interfaces entry, hex MACs ...).
+ */
+static const char *const ioc_net_props[] = { "vnet", "ip4", "ip6", "interfaces", "ip4_addr",
+	"ip6_addr", "defaultrouter", "defaultrouter6", "vnet0_mac", "vnet1_mac", "vnet2_mac",
+	"vnet3_mac", NULL };
+
+static int
+ioc_net_validate(const char *(*get)(void *, const char *), void *arg, struct ioc_error **err)
+{
+	size_t i;
+	for (i = 0; ioc_net_props[i]; i++) {
+		const struct ioc_prop *p = ioc_prop_find(ioc_net_props[i]);
+		const char *v = get(arg, ioc_net_props[i]);
+		char *canon = NULL;
+		if (v == NULL || p == NULL)
+			continue;
+		if (ioc_prop_validate(p, v, &canon, err) != 0)
+			return -1;
+		free(canon);
+	}
+	return 0;
+}
+
 int
 ioc_net_plan_make(const char *uuid, const char *(*get)(void *, const char *), void *arg,
     struct ioc_net_plan *plan, struct ioc_error **err)
@@ -149,6 +175,8 @@ ioc_net_plan_make(const char *uuid, const char *(*get)(void *, const char *), vo
 	size_t i;
 
 	memset(plan, 0, sizeof(*plan));
+	if (ioc_net_validate(get, arg, err) != 0)
+		return -1;
 	if (strcmp(ip4, "inherit") == 0) {
 		plan->mode = IOC_NET_INHERIT;
 		return 0;
@@ -158,7 +186,8 @@ ioc_net_plan_make(const char *uuid, const char *(*get)(void *, const char *), vo
 		_cleanup_strv_ struct ioc_strv parts = IOC_STRV_INIT;
 		if (!ioc_net_valid_mac_prefix(prefix))
 			return ioc_err(err, "invalid mac_prefix '%s': expected 6 hex digits of a unicast "
-			    "prefix (first byte even), e.g. 02ff60", prefix);
+			    "prefix (first byte even), e.g. 02ff60",
+			    ioc_has_ctrl(prefix) || strlen(prefix) > 64 ? "?" : prefix);
 		ioc_strv_split(&parts, ifaces, ',');
 		if (parts.n > IOC_NET_MAXIF)
 			return ioc_err(err, "interfaces: at most %d interfaces (vnet0 .. vnet3), got %zu",

@@ -36,7 +36,7 @@ t_plan(void)
 	struct kv nohost[] = { { "vnet", "off" }, { "ip4", "new" }, { "ip6", "new" },
 		{ "interfaces", "none" }, { "mac_prefix", "02ff60" },
 		{ "ip4_addr", "10.0.0.5/24" }, { NULL, NULL } };
-	struct kv inh[] = { { "vnet", "on" }, { "ip4", "inherit" }, { NULL, NULL } };
+	struct kv inh[] = { { "vnet", "on" }, { "ip4", "inherit" }, { "ip6", "new" }, { NULL, NULL } };
 	struct ioc_net_plan p;
 	struct ioc_error *e = NULL;
 
@@ -65,6 +65,33 @@ t_plan(void)
 	e = NULL;
 	CHECK(ioc_net_plan_make("u-1", get, inh, &p, &e) == 0 && p.mode == IOC_NET_INHERIT);
 	ioc_net_plan_release(&p);
+}
+
+/* Values written behind iocage's back (found by tests/fuzz/f_net.c: an
+ * interfaces entry without ':' made the plan dereference NULL). */
+static void
+t_plan_raw(void)
+{
+	struct kv nocolon[] = { { "vnet", "on" }, { "ip4", "new" }, { "ip6", "new" },
+		{ "interfaces", "vnet0" }, { "mac_prefix", "02ff60" }, { NULL, NULL } };
+	struct kv badmac[] = { { "vnet", "on" }, { "ip4", "new" }, { "ip6", "new" },
+		{ "interfaces", "vnet0:br0" }, { "mac_prefix", "02ff60" },
+		{ "vnet0_mac", "02ff60aabbcc\nlxc.x=1234567" }, { NULL, NULL } };
+	struct kv badaddr[] = { { "vnet", "on" }, { "ip4", "new" }, { "ip6", "new" },
+		{ "interfaces", "vnet0:br0" }, { "mac_prefix", "02ff60" },
+		{ "ip4_addr", "vnet0|10.0.0.1/24 lxc.net.0.link=eth0" }, { NULL, NULL } };
+	struct kv badvnet[] = { { "vnet", "maybe" }, { "ip4", "new" }, { "ip6", "new" }, { NULL, NULL } };
+	struct kv *cases[] = { nocolon, badmac, badaddr, badvnet };
+	const char *names[] = { "'interfaces'", "'vnet0_mac'", "'ip4_addr'", "'vnet'" };
+	struct ioc_net_plan p;
+	size_t i;
+	for (i = 0; i < 4; i++) {
+		struct ioc_error *e = NULL;
+		CHECK(ioc_net_plan_make("u-1", get, cases[i], &p, &e) == -1);
+		CHECK(e && strstr(e->msg, names[i]) && !strchr(e->msg, '\n'));
+		CHECK(p.nifs == 0);
+		ioc_error_free(e);
+	}
 }
 
 static void
@@ -110,12 +137,27 @@ t_fstab(void)
 	ioc_fstab_release(&fs);
 }
 
+/* Paths as fields of a mount entry (lxc.mount.entry, read with getmntent). */
+static void
+t_escape(void)
+{
+	char *e = ioc_fstab_escape("/mnt/a b\tc\nd\\e,ro 0 0");
+	CHECK(strcmp(e, "/mnt/a\\040b\\011c\\012d\\134e,ro\\0400\\0400") == 0);
+	CHECK(strpbrk(e, " \t\n") == NULL);
+	free(e);
+	e = ioc_fstab_escape("/plain/$(x)`y`'q'\"#");
+	CHECK(strcmp(e, "/plain/$(x)`y`'q'\"#") == 0);
+	free(e);
+}
+
 int
 main(void)
 {
 	t_plan();
+	t_plan_raw();
 	t_mac();
 	t_fstab();
+	t_escape();
 	if (fails)
 		fprintf(stderr, "t_net_fstab: %d failed\n", fails);
 	return fails != 0;
