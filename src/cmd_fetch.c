@@ -161,7 +161,7 @@ ioc_fetch_plan(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_fetch_req 
 		}
 		r->file_fd = open(r->file, O_RDONLY | O_CLOEXEC);
 		if (r->file_fd < 0) {
-			ioc_err(err, "cannot open '%s': %s", r->file, strerror(errno));
+			ioc_err(err, "file=: cannot open '%s': %s", r->file, strerror(errno));
 			goto out;
 		}
 		if (fstat(r->file_fd, &st) != 0 || !S_ISREG(st.st_mode)) {

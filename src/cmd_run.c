@@ -272,8 +272,8 @@ ioc_run_many(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, enum ioc_act ac
 				*err = e1;
 				return -1;
 			}
-			fprintf(stderr, "iocage: cannot %s %s: %s\n", verb, ioc_jail_get(v[i], "tag"),
-			    e1 ? e1->msg : "failed");
+			_cleanup_free_ char *m = ioc_msg_printable(e1 ? e1->msg : "failed");
+			fprintf(stderr, "iocage: cannot %s %s: %s\n", verb, ioc_jail_get(v[i], "tag"), m);
 			fflush(stderr);
 			ioc_error_free(e1);
 		} else if (r > 0)
@@ -385,8 +385,8 @@ ioc_run_rc(struct ioc_ctx *ctx, int argc, char **argv, int boot, struct ioc_erro
 			struct ioc_error *e1 = NULL;
 			if (ioc_run_one(ctx, v[i], boot ? IOC_ACT_START : IOC_ACT_STOP, 0, &e1) < 0) {
 				failed++;
-				fprintf(stderr, "iocage: %s: %s: %s\n", cmd, ioc_jail_get(v[i], "tag"),
-				    e1 ? e1->msg : "failed");
+				_cleanup_free_ char *m = ioc_msg_printable(e1 ? e1->msg : "failed");
+				fprintf(stderr, "iocage: %s: %s: %s\n", cmd, ioc_jail_get(v[i], "tag"), m);
 				fflush(stderr);
 			}
 			ioc_error_free(e1);

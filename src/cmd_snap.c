@@ -16,7 +16,8 @@ ioc_split_at(const char *arg, char **name, char **snap, struct ioc_error **err)
 	if (at == NULL)
 		return 0;
 	*snap = ioc_xstrdup(at + 1);
-	if (**snap == '\0' || strlen(*snap) > 200)
+	/* no option-like or dot names ("-rf", ".."): they confuse every tool after us */
+	if (**snap == '\0' || strlen(*snap) > 200 || **snap == '-' || **snap == '.')
 		goto bad;
 	for (p = *snap; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
@@ -27,8 +28,8 @@ bad:
 	free(*name);
 	free(*snap);
 	*name = *snap = NULL;
-	return ioc_err(err, "invalid snapshot name in '%s': allowed letters, digits, '_', '-', '.', ':'",
-	    ioc_has_ctrl(arg) ? "(unprintable)" : arg);
+	return ioc_err(err, "invalid snapshot name in '%s': allowed letters, digits, '_', '-', '.', ':' "
+	    "(not first: '-', '.')", ioc_has_ctrl(arg) ? "(unprintable)" : arg);
 }
 
 /* Snapshot rows (name@snap, creation, referenced, used) of a jail's root dataset. */

@@ -36,6 +36,19 @@ ioc_root_list_active(struct ioc_strv *out, struct ioc_error **err)
 	return 0;
 }
 
+/* A root's name: a dataset name, no snapshot, no option-like component ("pool/-rf"). */
+static int
+ioc_root_name_ok(const char *name)
+{
+	const char *c;
+	if (!ioc_zfs_valid_name(name) || strchr(name, '@') || name[0] == '-')
+		return 0;
+	for (c = name; (c = strchr(c, '/')) != NULL; c++)
+		if (c[1] == '-')
+			return 0;
+	return 1;
+}
+
 static int
 ioc_root_fill(const char *name, struct ioc_root *root, struct ioc_error **err)
 {
@@ -73,8 +86,10 @@ ioc_root_lazy(const char *explicit_root, struct ioc_root *root, struct ioc_error
 	root->verified = 0;
 	if (explicit_root == NULL || *explicit_root == '\0')
 		return ioc_root_find(explicit_root, root, err);
-	if (!ioc_zfs_valid_name(explicit_root) || strchr(explicit_root, '@'))
-		return ioc_fail(err, IOC_EXIT_USAGE, "invalid root dataset name '%s'", explicit_root);
+	if (!ioc_root_name_ok(explicit_root))
+		return ioc_fail(err, IOC_EXIT_USAGE, "invalid root dataset name '%s': expected "
+		    "POOL/DATASET (letters, digits, '_', '-', '.', ':'; no component starting with '-')",
+		    explicit_root);
 	root->name = ioc_xstrdup(explicit_root);
 	return 0;
 }
@@ -88,9 +103,10 @@ ioc_root_find(const char *explicit_root, struct ioc_root *root, struct ioc_error
 
 	root->name = root->mountpoint = NULL;
 	if (explicit_root && *explicit_root) {
-		if (!ioc_zfs_valid_name(explicit_root) || strchr(explicit_root, '@'))
-			return ioc_fail(err, IOC_EXIT_USAGE, "invalid root dataset name '%s'",
-			    explicit_root);
+		if (!ioc_root_name_ok(explicit_root))
+			return ioc_fail(err, IOC_EXIT_USAGE, "invalid root dataset name '%s': expected "
+			    "POOL/DATASET (letters, digits, '_', '-', '.', ':'; no component starting "
+			    "with '-')", explicit_root);
 		return ioc_root_fill(explicit_root, root, err);
 	}
 	if (ioc_root_list_active(&act, err) != 0)
@@ -120,10 +136,10 @@ ioc_root_activate(const char *dataset, struct ioc_error **err)
 	const char *slash;
 	size_t i;
 
-	if (!ioc_zfs_valid_name(dataset) || strchr(dataset, '@'))
+	if (!ioc_root_name_ok(dataset))
 		return ioc_fail(err, IOC_EXIT_USAGE,
-		    "invalid dataset name '%s': expected POOL/DATASET (letters, digits, '_', '-', '.', ':')",
-		    dataset);
+		    "invalid dataset name '%s': expected POOL/DATASET (letters, digits, '_', '-', '.', "
+		    "':'; no component starting with '-')", dataset);
 	slash = strchr(dataset, '/');
 	if (slash == NULL)
 		return ioc_err(err, "refusing to activate the pool's top dataset '%s': the pool is shared; "

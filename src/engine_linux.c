@@ -487,6 +487,38 @@ ioc_lx_attach(struct lxc_container *c, char *const *argv, const struct ioc_lx_ru
 	return 0;
 }
 
+/*
+ * Every property this engine reads (besides the network ones, which the net
+ * plan validates): validated again at start, because a value may have been
+ * written with `zfs set` behind iocage's back, and none may carry a newline
+ * into the container's configuration.
+ */
+static const char *const ioc_lx_used[] = { "host_hostname", "exec_start", "exec_stop",
+	"exec_prestart", "exec_poststart", "exec_prestop", "exec_poststop", "exec_timeout",
+	"stop_timeout", "exec_jail_user", "resolver", "fstab", "userns", "userns_idmap",
+	"jail_zfs", "jail_zfs_dataset", "jail_zfs_mountpoint", "rlimits", "cpuset", "memoryuse",
+	"pcpu", "maxproc", "openfiles", "allow_raw_sockets", "allow_chflags", "mac_prefix", NULL };
+
+static int ioc_lx_check_prop(const struct ioc_prop *p, const char *value,
+    struct ioc_error **err);
+
+/* Validates the loaded value of one property; the error names the jail. */
+static int
+ioc_lx_valid(const struct ioc_jail *j, const char *prop, struct ioc_error **err)
+{
+	const struct ioc_prop *p = ioc_prop_find(prop);
+	char *canon = NULL;
+	if (p == NULL || j->values[p - ioc_props] == NULL)
+		return 0;
+	if (ioc_prop_validate(p, j->values[p - ioc_props], &canon, err) != 0)
+		return ioc_error_wrap(err, "jail '%s' (a value written outside iocage?)",
+		    ioc_lx_tag(j));
+	free(canon);
+	if (ioc_lx_check_prop(p, j->values[p - ioc_props], err) != 0)
+		return ioc_error_wrap(err, "jail '%s'", ioc_lx_tag(j));
+	return 0;
+}
+
 /* Runs a host hook (exec_prestart ...): argv from the property + name + path. */
 static int
 ioc_lx_hook(const struct ioc_jail *j, const char *prop, struct ioc_error **err)
@@ -497,6 +529,8 @@ ioc_lx_hook(const struct ioc_jail *j, const char *prop, struct ioc_error **err)
 	struct ioc_run_result r;
 	long long t = 60;
 	int rc;
+	if (ioc_lx_valid(j, prop, err) != 0)
+		return -1;
 	ioc_lx_words(ioc_lx_get(j, prop), &argv);
 	if (argv.n == 0)
 		return 0;
@@ -795,6 +829,12 @@ ioc_lx_check(struct ioc_lx_start *s, struct ioc_error **err)
 
 	if (j->rootfs == NULL || j->rootfs[0] != '/')
 		return ioc_err(err, "the jail's root dataset %s/root is not mounted", j->dataset);
+	if (ioc_has_ctrl(j->rootfs))
+		return ioc_err(err, "the mountpoint of %s/root contains a control character "
+		    "(newline, tab...): it cannot be a container's root", j->dataset);
+	for (i = 0; ioc_lx_used[i]; i++)
+		if (ioc_lx_valid(j, ioc_lx_used[i], err) != 0)
+			return -1;
 	s->rootfd = ioc_lx_root_open(j->rootfs, err);
 	if (s->rootfd < 0)
 		return -1;
@@ -1046,6 +1086,32 @@ ioc_lx_log_error(const char *dir)
 
 static void ioc_lx_destroy_container(struct lxc_container *c, const char *name, const char *dir);
 
+#ifdef IOC_FAULT_INJECT
+/*
+ * Test builds: IOC_LXC_CONFIG_DUMP=FILE receives every configuration item
+ * this start hands to liblxc, as "key\0value\0" pairs (NUL-separated, so
+ * that a newline in a value shows as such), before liblxc sees them.
+ */
+static void
+ioc_lx_cfg_dump(const struct ioc_lx_start *s)
+{
+	const char *path = getenv("IOC_LXC_CONFIG_DUMP");
+	struct ioc_sb sb = IOC_SB_INIT;
+	struct ioc_error *e = NULL;
+	size_t i;
+	if (path == NULL || path[0] != '/')
+		return;
+	ioc_sb_init(&sb);
+	for (i = 0; i + 1 < s->cfg.n; i += 2) {
+		ioc_sb_add(&sb, s->cfg.v[i], strlen(s->cfg.v[i]) + 1);
+		ioc_sb_add(&sb, s->cfg.v[i + 1], strlen(s->cfg.v[i + 1]) + 1);
+	}
+	if (ioc_write_file_atomic(path, sb.buf, sb.len, 0600, &e) != 0)
+		ioc_error_free(e);
+	ioc_sb_release(&sb);
+}
+#endif
+
 /* Step: the container itself, daemonized, running ioc-init. */
 static int
 ioc_lx_container(struct ioc_lx_start *s, struct ioc_error **err)
@@ -1072,8 +1138,11 @@ ioc_lx_container(struct ioc_lx_start *s, struct ioc_error **err)
 		ioc_lx_cfg(s, "lxc.mount.entry", "/sys sys none rbind 0 0");
 	} else
 		ioc_lx_cfg(s, "lxc.mount.auto", "proc:mixed sys:mixed");
-	ioc_lx_cfg(s, "lxc.mount.entry", "%s %s none bind,ro,create=file 0 0", s->init,
-	    IOC_LX_INIT_IN_JAIL + 1);
+	{
+		_cleanup_free_ char *src = ioc_fstab_escape(s->init);
+		ioc_lx_cfg(s, "lxc.mount.entry", "%s %s none bind,ro,create=file 0 0", src,
+		    &IOC_LX_INIT_IN_JAIL[1]);
+	}
 	ioc_lx_cfg(s, "lxc.init.cmd", IOC_LX_INIT_IN_JAIL);
 	ioc_lx_cfg(s, "lxc.console.path", "none");
 	ioc_lx_cfg(s, "lxc.pty.max", "64");
@@ -1090,12 +1159,19 @@ ioc_lx_container(struct ioc_lx_start *s, struct ioc_error **err)
 		ioc_lx_cfg(s, "lxc.idmap", "u 0 %lu %lu", s->idmap.host, s->idmap.count);
 		ioc_lx_cfg(s, "lxc.idmap", "g 0 %lu %lu", s->idmap.host, s->idmap.count);
 	}
-	for (i = 0; i < s->fstab.n; i++)
-		ioc_lx_cfg(s, "lxc.mount.entry", "%s %s none bind%s 0 0", s->fstab.v[i].src,
-		    s->fstab.v[i].dst + strspn(s->fstab.v[i].dst, "/"), s->fstab.v[i].ro ? ",ro" : "");
-	if (s->zfs_src)
-		ioc_lx_cfg(s, "lxc.mount.entry", "%s %s none bind 0 0", s->zfs_src,
-		    s->zfs_dst + strspn(s->zfs_dst, "/"));
+	/* paths as fstab(5) fields: a blank in a path cannot add fields or options */
+	for (i = 0; i < s->fstab.n; i++) {
+		_cleanup_free_ char *src = ioc_fstab_escape(s->fstab.v[i].src);
+		_cleanup_free_ char *dst = ioc_fstab_escape(s->fstab.v[i].dst +
+		    strspn(s->fstab.v[i].dst, "/"));
+		ioc_lx_cfg(s, "lxc.mount.entry", "%s %s none bind%s 0 0", src, dst,
+		    s->fstab.v[i].ro ? ",ro" : "");
+	}
+	if (s->zfs_src) {
+		_cleanup_free_ char *src = ioc_fstab_escape(s->zfs_src);
+		_cleanup_free_ char *dst = ioc_fstab_escape(s->zfs_dst + strspn(s->zfs_dst, "/"));
+		ioc_lx_cfg(s, "lxc.mount.entry", "%s %s none bind 0 0", src, dst);
+	}
 	for (i = 0; i < s->ncg; i++) {
 		_cleanup_free_ char *k = ioc_xasprintf("lxc.cgroup%s.%s",
 		    ioc_lx_cg_kind(s->cg[i].ctrl) == IOC_CG_V2 ? "2" : "", s->cg[i].file);
@@ -1111,6 +1187,9 @@ ioc_lx_container(struct ioc_lx_start *s, struct ioc_error **err)
 		if (ioc_lx_limit_amount(ioc_lx_get(s->j, "openfiles"), &n) == 0)
 			ioc_lx_cfg(s, "lxc.prlimit.nofile", "%llu", n);
 	}
+#ifdef IOC_FAULT_INJECT
+	ioc_lx_cfg_dump(s);
+#endif
 	c = lxc_container_new(s->name, ioc_lx_path());
 	if (c == NULL)
 		return ioc_err(err, "liblxc cannot make container '%s'", s->name);
@@ -1397,8 +1476,10 @@ ioc_lx_stop(const struct ioc_root *root, struct ioc_jail *j, int force, struct i
 				fprintf(stderr, "iocage: note: exec_stop %s\n",
 				    to ? "timed out" : "failed");
 		}
-		if (e2)
-			fprintf(stderr, "iocage: note: %s\n", e2->msg);
+		if (e2) {
+			_cleanup_free_ char *m = ioc_msg_printable(e2->msg);
+			fprintf(stderr, "iocage: note: %s\n", m);
+		}
 		ioc_error_free(e2);
 		free(as.home);
 	}
@@ -1743,6 +1824,9 @@ ioc_lx_check_prop(const struct ioc_prop *p, const char *value, struct ioc_error 
 	    (strstr(value, "|dhcp") || strstr(value, "|DHCP") || strstr(value, "accept_rtadv")))
 		return ioc_err(err, "%s: DHCP and accept_rtadv are not supported on Linux: give a "
 		    "static address", p->name);
+	if (strcmp(p->name, "host_hostname") == 0 && strlen(value) > 64)
+		return ioc_err(err, "invalid value for property 'host_hostname' (%zu characters): "
+		    "Linux host names have at most 64 characters", strlen(value));
 	if (strcmp(p->name, "mac_prefix") == 0 && !ioc_net_valid_mac_prefix(value))
 		return ioc_err(err, "invalid mac_prefix '%s': expected 6 hex digits of a unicast "
 		    "prefix (first byte even), e.g. 02ff60", value);

@@ -251,19 +251,21 @@ ioc_space_hint(struct ioc_ctx *ctx, struct ioc_error **err)
 	ioc_zrows_release(&rows);
 }
 
+/* One line on stderr whatever the message echoes (a value with a newline...). */
 static void
 ioc_print_error(struct ioc_ctx *ctx, const struct ioc_error *e)
 {
+	_cleanup_free_ char *msg = ioc_msg_printable(e->msg);
 	if (ctx->fmt == IOC_FMT_JSON) {
 		struct ioc_sb sb = IOC_SB_INIT;
 		ioc_sb_adds(&sb, "{\"error\": ");
-		ioc_sb_add_json(&sb, e->msg);
+		ioc_sb_add_json(&sb, msg);
 		ioc_sb_addf(&sb, ", \"status\": %d}\n", e->code);
 		fputs(sb.buf, stderr);
 		ioc_sb_release(&sb);
 		return;
 	}
-	fprintf(stderr, "iocage: %s\n", e->msg);
+	fprintf(stderr, "iocage: %s\n", msg);
 }
 
 int
@@ -274,6 +276,8 @@ main(int argc, char **argv)
 	const struct ioc_cmd *c;
 	int i = 1, rc;
 
+	/* nothing we run, inside a jail or on the host, inherits our caller's fds */
+	ioc_fds_cloexec(3);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.root_lock_fd = -1;
 	ctx.fmt = IOC_FMT_TABLE;
@@ -291,7 +295,8 @@ main(int argc, char **argv)
 			ioc_help_all(stdout);
 			return 0;
 		} else {
-			fprintf(stderr, "iocage: unknown global option '%s'\n", argv[i]);
+			_cleanup_free_ char *o = ioc_msg_printable(argv[i]);
+			fprintf(stderr, "iocage: unknown global option '%s'\n", o);
 			ioc_help_all(stderr);
 			return IOC_EXIT_USAGE;
 		}
@@ -302,7 +307,8 @@ main(int argc, char **argv)
 	}
 	c = ioc_cmd_find(argv[i]);
 	if (c == NULL) {
-		fprintf(stderr, "iocage: unknown command '%s' ('iocage help' lists them)\n", argv[i]);
+		_cleanup_free_ char *o = ioc_msg_printable(argv[i]);
+		fprintf(stderr, "iocage: unknown command '%s' ('iocage help' lists them)\n", o);
 		return IOC_EXIT_USAGE;
 	}
 	if ((c->flags & IOC_CF_NEED_UID0) && geteuid() != 0) {

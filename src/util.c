@@ -1,5 +1,6 @@
 /* util.c — errors, string builder, string vector, small helpers. */
 #include "util.h"
+#include <dirent.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -484,6 +485,66 @@ ioc_mkdir_p(const char *path, int mode, struct ioc_error **err)
 		}
 	}
 	return 0; /* NOLINT(clang-analyzer-unix.Malloc): p is freed by _cleanup_free_ */
+}
+
+void
+ioc_fds_cloexec(int from)
+{
+	/* /proc/self/fd on Linux, /dev/fd (fdescfs) on FreeBSD: the open fds only */
+	static const char *const dirs[] = { "/proc/self/fd", "/dev/fd", NULL };
+	size_t i;
+	int fd;
+	for (i = 0; dirs[i]; i++) {
+		DIR *d = opendir(dirs[i]);
+		struct dirent *de;
+		int n = 0;
+		if (d == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			char *end;
+			long v = strtol(de->d_name, &end, 10);
+			if (*end != '\0' || end == de->d_name || v < from || v == dirfd(d))
+				continue;
+			fd = fcntl((int)v, F_GETFD);
+			if (fd >= 0 && !(fd & FD_CLOEXEC))
+				fcntl((int)v, F_SETFD, fd | FD_CLOEXEC);
+			n++;
+		}
+		closedir(d);
+		if (n > 0 || i == 0)
+			return;
+	}
+	for (fd = from; fd < 4096; fd++) {
+		int f = fcntl(fd, F_GETFD);
+		if (f >= 0 && !(f & FD_CLOEXEC))
+			fcntl(fd, F_SETFD, f | FD_CLOEXEC);
+	}
+}
+
+char *
+ioc_msg_printable(const char *msg)
+{
+	struct ioc_sb sb = IOC_SB_INIT;
+	size_t len = strlen(msg), i;
+	ioc_sb_init(&sb);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)msg[i];
+		if (len > 1000 && i == 400) {
+			/* keep the last 500 bytes: the end says what is allowed */
+			ioc_sb_addf(&sb, "...(%zu bytes)...", len - 900);
+			i = len - 500 - 1;
+			continue;
+		}
+		if (c == '\n')
+			ioc_sb_adds(&sb, "\\n");
+		else if (c == '\t')
+			ioc_sb_adds(&sb, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			ioc_sb_addf(&sb, "\\x%02x", c);
+		else
+			ioc_sb_addc(&sb, (char)c);
+	}
+	return ioc_sb_detach(&sb);
 }
 
 int

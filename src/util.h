@@ -114,6 +114,19 @@ int ioc_read_file(const char *path, size_t max, char **out, size_t *outlen,
     struct ioc_error **err);
 /* Makes every directory of path (mode for new ones). */
 int ioc_mkdir_p(const char *path, int mode, struct ioc_error **err);
+/*
+ * Marks every open fd from `from` up close-on-exec: fds a caller handed us
+ * (a shell's 5</etc, a leaky parent) never reach a program we start or a
+ * process that enters a jail.
+ */
+void ioc_fds_cloexec(int from);
+/*
+ * A message made safe to print as one line: control characters shown as
+ * \n, \t or \xNN, and a message longer than 1000 bytes cut in the middle
+ * (an echoed 64 KiB value) keeping its start and its end (what is
+ * allowed).  Caller frees.
+ */
+char *ioc_msg_printable(const char *msg);
 /* True when s contains a byte < 0x20 or 0x7f. */
 int ioc_has_ctrl(const char *s);
 /* Current time formatted with strftime in UTC. */

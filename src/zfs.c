@@ -58,12 +58,30 @@ ioc_zfs_valid_name(const char *name)
 	return 1;
 }
 
+/* "the value of P on D contains a newline" when the broken line starts a row. */
+static int
+ioc_zfs_parse_newline(const char *l, const char *t1, const char *t2, size_t lineno,
+    struct ioc_error **err)
+{
+	_cleanup_free_ char *name = t1 ? ioc_xstrndup(l, (size_t)(t1 - l)) : NULL;
+	_cleanup_free_ char *prop = t1 && t2 ? ioc_xstrndup(t1 + 1, (size_t)(t2 - t1 - 1)) : NULL;
+	if (name && prop && ioc_zfs_valid_name(name) && !ioc_has_ctrl(prop) && *prop &&
+	    strlen(prop) < 256)
+		return ioc_err(err, "the value of property %s on %s contains a newline (written "
+		    "outside iocage?); remove it with 'zfs inherit %s %s'", prop, name, prop, name);
+	return ioc_err(err, "cannot parse zfs output line %zu: expected 4 tab-separated fields "
+	    "(a property value with a newline?)", lineno);
+}
+
 int
 ioc_zfs_parse_get(const char *text, int want_snaps, struct ioc_zrows *rows,
     struct ioc_error **err)
 {
 	const char *line = text;
-	size_t lineno = 0;
+	size_t lineno = 0, i;
+	_cleanup_strv_ struct ioc_strv done = IOC_STRV_INIT;  /* datasets whose rows ended */
+	_cleanup_strv_ struct ioc_strv props = IOC_STRV_INIT; /* properties of the current one */
+	_cleanup_free_ char *cur = NULL;
 	while (*line) {
 		const char *end = strchr(line, '\n');
 		size_t len = end ? (size_t)(end - line) : strlen(line);
@@ -78,18 +96,50 @@ ioc_zfs_parse_get(const char *text, int want_snaps, struct ioc_zrows *rows,
 		t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
 		tl = strrchr(l, '\t');
 		if (t1 == NULL || t2 == NULL || tl == t2)
-			return ioc_err(err, "cannot parse zfs output line %zu: expected 4 tab-separated fields",
-			    lineno);
+			return ioc_zfs_parse_newline(l, t1, t2, lineno, err);
 		r.name = ioc_xstrndup(l, (size_t)(t1 - l));
 		if (!ioc_zfs_valid_name(r.name)) {
 			free(r.name);
 			return ioc_err(err, "cannot parse zfs output line %zu: not a dataset name", lineno);
 		}
+		r.prop = ioc_xstrndup(t1 + 1, (size_t)(t2 - t1 - 1));
+		/*
+		 * zfs prints every property of one dataset in one block.  A value
+		 * with a newline can make the text after it look like a row of
+		 * another dataset: a block that resumes, or a property seen twice
+		 * in a block, is such a forged row.
+		 */
+		if (cur == NULL || strcmp(cur, r.name) != 0) {
+			if (ioc_strv_contains(&done, r.name)) {
+				ioc_err(err, "zfs output lists %s in two places: a property value "
+				    "contains a newline (written outside iocage?); 'zfs get -H all' "
+				    "shows which", r.name);
+				free(r.name);
+				free(r.prop);
+				return -1;
+			}
+			if (cur)
+				ioc_strv_push_owned(&done, ioc_steal(&cur));
+			cur = ioc_xstrdup(r.name);
+			ioc_strv_release(&props);
+		}
+		for (i = 0; i < props.n; i++)
+			if (strcmp(props.v[i], r.prop) == 0)
+				break;
+		if (i < props.n) {
+			ioc_err(err, "zfs output lists property %s of %s twice: a property value contains "
+			    "a newline (written outside iocage?); 'zfs get -H all %s' shows which",
+			    ioc_has_ctrl(r.prop) ? "?" : r.prop, r.name, r.name);
+			free(r.name);
+			free(r.prop);
+			return -1;
+		}
+		ioc_strv_push(&props, r.prop);
 		if (strchr(r.name, '@') && !want_snaps) {
 			free(r.name);
+			free(r.prop);
 			continue;
 		}
-		r.prop = ioc_xstrndup(t1 + 1, (size_t)(t2 - t1 - 1));
 		r.value = ioc_xstrndup(t2 + 1, (size_t)(tl - t2 - 1));
 		r.source = ioc_xstrdup(tl + 1);
 		if (rows->n == rows->cap) {

@@ -33,9 +33,11 @@ void ioc_zrows_release(struct ioc_zrows *r);
  * Parses `zfs get -H -p -o name,property,value,source` output.  A value may
  * contain tabs: the first two fields are name and property, the last is the
  * source, and everything between is the value.  A line with fewer than four
- * fields, or whose name is not a dataset name, fails the whole parse (a
- * forged row cannot slip in).  Snapshot rows (name with '@') are kept only
- * when want_snaps is set.
+ * fields, or whose name is not a dataset name, fails the whole parse; so do
+ * rows of one dataset that are not in one block and a property listed twice
+ * for one dataset (zfs prints each dataset's properties together, once: a
+ * value with a newline could otherwise forge a row of another dataset).
+ * Snapshot rows (name with '@') are kept only when want_snaps is set.
  */
 int ioc_zfs_parse_get(const char *text, int want_snaps, struct ioc_zrows *rows,
     struct ioc_error **err);

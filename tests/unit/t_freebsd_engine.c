@@ -488,6 +488,181 @@ check_hostile(void)
 	tjail_free(&j);
 }
 
+/*
+ * Every property, set to every hostile value (raw, as `zfs set` behind
+ * iocage's back could leave it), through every planner (start, stop, exec,
+ * console): either the planner refuses, or every command it plans is an argv
+ * in which
+ *   - no word holds a control character (no value adds a line anywhere);
+ *   - no shell is asked to run a string (no "sh -c", no jail(8) exec.* or
+ *     command parameter, every jail -c word a known parameter);
+ *   - a property this engine does not consume changes nothing at all.
+ */
+static const char *const hostile_vals[] = {
+	"a/b", "../../../etc/passwd", "..", "x\nexec.start=/tmp/PWN", "a\tb", "ab\001cd",
+	"ab\033[2Jcd", "on\001off", "10.0.0.1;touch /tmp/PWN", "x' ; touch /tmp/PWN ; echo '",
+	"x\" ; touch /tmp/PWN ; echo \"", "$(touch /tmp/PWN)", "`touch /tmp/PWN`",
+	"a;touch /tmp/PWN", "a|touch /tmp/PWN&&touch /tmp/PWN", "-rf", "x exec.start=/tmp/PWN",
+	"/bin/sh -c /tmp/PWN", "/usr/local/bin/hook ;/tmp/PWN", "vnet0|10.0.0.1/24;x",
+	"vnet0:bridge0 exec.start=x", "ab\377cd", NULL
+};
+
+static int
+is_shell(const char *w)
+{
+	static const char *const shells[] = { "sh", "csh", "tcsh", "bash", "zsh", "ksh", "dash",
+		NULL };
+	const char *b = strrchr(w, '/');
+	size_t i;
+	b = b ? b + 1 : w;
+	for (i = 0; shells[i]; i++)
+		if (strcmp(b, shells[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* allow_sh: the value is itself a command that starts with a shell (the
+ * administrator asked for one: "/bin/sh -c ..." as exec_prestart) */
+static void
+check_plan_words(const char *what, const struct ioc_plan *p, int allow_sh)
+{
+	size_t i, k, u;
+	for (i = 0; i < p->n; i++) {
+		const struct ioc_pargv *cmds[64];
+		size_t nc = 0;
+		if (p->v[i].kind == IOC_STEP_WRITE_FILE)
+			CHECK(strchr(p->v[i].chk_rel, '\n') == NULL, "%s: file name with a newline", what);
+		if (p->v[i].kind != IOC_STEP_RUN)
+			continue;
+		cmds[nc++] = &p->v[i].cmd;
+		for (u = 0; u < p->v[i].nundo && nc < 64; u++)
+			cmds[nc++] = &p->v[i].undo[u];
+		for (u = 0; u < nc; u++) {
+			const struct ioc_strv *w = &cmds[u]->w;
+			for (k = 0; k < w->n; k++) {
+				CHECK(!ioc_has_ctrl(w->v[k]), "%s: step %zu word %zu has a control "
+				    "character", what, i + 1, k);
+				CHECK(allow_sh || !(is_shell(w->v[k]) && k + 1 < w->n &&
+				    strcmp(w->v[k + 1], "-c") == 0),
+				    "%s: step %zu runs a shell with -c", what, i + 1);
+			}
+			if (w->n && strcmp(w->v[0], "jail") == 0 && w->n > 2 &&
+			    strcmp(w->v[1], "-i") == 0) {
+				for (k = 3; k < w->n; k++) {
+					const char *eq = strchr(w->v[k], '=');
+					char *name = eq ? ioc_xstrndup(w->v[k], (size_t)(eq - w->v[k])) :
+							  ioc_xstrdup(w->v[k]);
+					size_t m;
+					int known = strcmp(name, "persist") == 0 && eq == NULL;
+					for (m = 0; known_params[m] && !known; m++)
+						known = strcmp(known_params[m], name) == 0;
+					CHECK(known, "%s: jail -c word '%s' is not a known parameter", what,
+					    w->v[k]);
+					free(name);
+				}
+			}
+		}
+	}
+}
+
+static char *
+render(const struct ioc_plan *p)
+{
+	struct ioc_sb sb = IOC_SB_INIT;
+	ioc_sb_init(&sb);
+	ioc_plan_render(p, &sb);
+	return ioc_sb_detach(&sb);
+}
+
+/* Plans op for a jail with prop=val; checks the plan; returns its rendering (or NULL). */
+static char *
+plan_one(int op, const char *prop, const char *val)
+{
+	struct ioc_jail j;
+	struct ioc_plan p;
+	struct ioc_error *e = NULL;
+	char *argv[] = { "/bin/echo", "x", NULL }; /* the user's own words: not a property */
+	struct ioc_exec_opts xo = { argv, NULL, NULL, 0 };
+	char *what = ioc_xasprintf("%s=%.40s op %d", prop ? prop : "-", val ? val : "", op);
+	char *out = NULL;
+	int rc;
+	memset(&p, 0, sizeof(p));
+	tjail_make(&j, ROOTFS, NULL);
+	if (prop) {
+		const struct ioc_prop *pp = ioc_prop_find(prop);
+		free(j.values[pp - ioc_props]);
+		j.values[pp - ioc_props] = ioc_xstrdup(val);
+	}
+	rc = op == 0 ? ioc_freebsd_plan_start(&troot, &j, &p, &e) :
+	    op == 1 ? ioc_freebsd_plan_stop(&troot, &j, 0, &p, &e) :
+	    op == 2 ? ioc_freebsd_plan_exec(&troot, &j, &xo, &p, &e) :
+		      ioc_freebsd_plan_console(&troot, &j, NULL, &p, &e);
+	if (rc == 0) {
+		const struct ioc_prop *pp = prop ? ioc_prop_find(prop) : NULL;
+		char *first = val ? ioc_xstrndup(val, strcspn(val, " \t")) : NULL;
+		check_plan_words(what, &p, pp && pp->type == IOC_PT_COMMAND && is_shell(first));
+		free(first);
+		out = render(&p);
+		ioc_plan_release(&p);
+	} else {
+		CHECK(e && e->msg && !strchr(e->msg, '\n'), "%s: refusal without a one-line message",
+		    what);
+		CHECK(p.n == 0, "%s: refused, but a plan was left", what);
+	}
+	ioc_error_free(e);
+	tjail_free(&j);
+	free(what);
+	return out;
+}
+
+static void
+check_hostile_matrix(void)
+{
+	size_t i, v, n = 0;
+	int op;
+	char *base[4];
+	for (op = 0; op < 4; op++) {
+		base[op] = plan_one(op, NULL, NULL);
+		CHECK(base[op] != NULL, "default plan %d", op);
+	}
+	for (i = 0; i < ioc_nprops; i++) {
+		const char *prop = ioc_props[i].name;
+		for (v = 0; hostile_vals[v]; v++) {
+			for (op = 0; op < 4; op++) {
+				char *r = plan_one(op, prop, hostile_vals[v]);
+				n++;
+				if (!ioc_freebsd_consumes(prop))
+					CHECK(r && base[op] && strcmp(r, base[op]) == 0,
+					    "%s=%s changed plan %d, though the engine does not use it",
+					    prop, hostile_vals[v], op);
+				/* a value with a control character never makes it into a plan */
+				if (r && ioc_freebsd_consumes(prop) && ioc_has_ctrl(hostile_vals[v]) &&
+				    strchr(hostile_vals[v], '\t') == NULL)
+					CHECK(strcmp(r, base[op]) == 0,
+					    "%s with a control character was planned (op %d)", prop, op);
+				free(r);
+			}
+		}
+	}
+	/* a 64 KiB value of every consumed property: refused or planned, never truncated */
+	{
+		char *big = ioc_xmalloc(65537);
+		memset(big, 'A', 65536);
+		big[65536] = '\0';
+		for (i = 0; i < ioc_nprops; i++)
+			for (op = 0; op < 2; op++) {
+				char *r = plan_one(op, ioc_props[i].name, big);
+				CHECK(r == NULL || strcmp(r, base[op]) == 0,
+				    "64 KiB %s was planned", ioc_props[i].name);
+				free(r);
+			}
+		free(big);
+	}
+	for (op = 0; op < 4; op++)
+		free(base[op]);
+	CHECK(n > 1000, "hostile matrix ran %zu plans", n);
+}
+
 /* --- refusals: the planner validates every value it uses --- */
 
 static void
@@ -948,6 +1123,7 @@ main(void)
 		run_case(&cases[i]);
 	run_misc();
 	check_hostile();
+	check_hostile_matrix();
 	check_refusals();
 	check_other_refusals();
 	check_paths();

@@ -31,6 +31,37 @@ main(void)
 	ioc_zrows_release(&r);
 	CHECK(ioc_zfs_parse_get("", 0, &r, &e) == 0 && r.n == 0);
 	ioc_zrows_release(&r);
+	/*
+	 * A value with a newline (written with `zfs set` behind iocage's back)
+	 * forging a row of another dataset: the row of t/b inside t/a's block,
+	 * or a second exec_prestart at the head of t/b's block, fails the parse.
+	 */
+	CHECK(ioc_zfs_parse_get("t/a\tnotes\tx\tlocal\n"
+	    "t/b\texec_prestart\t/tmp/PWN\tlocal\n" "t/a\ttag\ta\tlocal\n"
+	    "t/b\ttag\tb\tlocal\n" "t/b\texec_prestart\t-\t-\n", 0, &r, &e) != 0);
+	CHECK(e && strstr(e->msg, "t/a in two places") && strstr(e->msg, "newline"));
+	ioc_error_free(e);
+	e = NULL;
+	ioc_zrows_release(&r);
+	CHECK(ioc_zfs_parse_get("t/a\ttag\ta\tlocal\n" "t/a\tnotes\tx\tlocal\n"
+	    "t/b\texec_prestart\t/tmp/PWN\tlocal\n" "t/b\ttag\tb\tlocal\n"
+	    "t/b\texec_prestart\t-\t-\n", 0, &r, &e) != 0);
+	CHECK(e && strstr(e->msg, "property exec_prestart of t/b twice"));
+	ioc_error_free(e);
+	e = NULL;
+	ioc_zrows_release(&r);
+	/* a value whose newline leaves a short line names the property to fix */
+	CHECK(ioc_zfs_parse_get("t/a\torg.freebsd.iocage:notes\tx\n"
+	    "lxc.x=1\tlocal\n", 0, &r, &e) != 0);
+	CHECK(e && strstr(e->msg, "org.freebsd.iocage:notes on t/a contains a newline") &&
+	    strstr(e->msg, "zfs inherit org.freebsd.iocage:notes t/a"));
+	ioc_error_free(e);
+	e = NULL;
+	ioc_zrows_release(&r);
+	/* snapshots are blocks of their own */
+	CHECK(ioc_zfs_parse_get("t/a\tused\t1\t-\n" "t/a@s\tused\t0\t-\n" "t/b\tused\t1\t-\n"
+	    "t/b@s\tused\t0\t-\n", 0, &r, &e) == 0 && r.n == 2);
+	ioc_zrows_release(&r);
 
 	/* names */
 	CHECK(ioc_zfs_valid_name("tank/iocage/jails/x@ioc-2024-01-01_10:00:00"));
