@@ -13,16 +13,10 @@
   mount entries [(src, dst, type, options)].
 * ``saved_config(uuid)``: the lines of the copy liblxc saved of a running
   jail's configuration, checked the same way.
-* ``rel`` fixture: the busybox release with no network by default, every
-  container stopped afterwards.
 """
 import itertools
 import os
 import re
-
-import pytest
-
-from runhelp import open_path
 
 _counter = itertools.count(1)
 
@@ -131,11 +125,3 @@ def saved_config(uuid):
         k, v = line.split(" = ", 1)
         items.append((k.strip(), v))
     return items
-
-
-@pytest.fixture
-def rel(release):
-    open_path(release.mountpoint)
-    release.ok("set", "interfaces=none", "default")
-    yield release
-    release.run("stop", "-f", "ALL")

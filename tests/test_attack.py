@@ -27,8 +27,7 @@ import time
 import pytest
 
 from conftest import iocage_bin
-from hostilehelp import rel  # noqa: F401
-from runhelp import jail, jid, open_path, rootfs, state, subids  # noqa: F401
+from runhelp import jail, jid, open_path, rel, rootfs, state, subids  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("subids")
 

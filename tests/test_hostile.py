@@ -20,9 +20,8 @@ import subprocess
 import pytest
 
 from conftest import PREFIX, Result, iocage_bin, sh
-from hostilehelp import (check_lxc_items, hostile_values, lxc_items, pwn_path, rel,  # noqa: F401
-                         saved_config)
-from runhelp import jail, open_path, rootfs, state, subids  # noqa: F401
+from hostilehelp import check_lxc_items, hostile_values, lxc_items, pwn_path, saved_config
+from runhelp import jail, open_path, rel, rootfs, state, subids  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("subids")
 
