@@ -108,6 +108,11 @@ STOPPED_CASES = [
     ("resolv.conf", "etc/resolv.conf", "{s}/resolv.conf", ["resolver=nameserver 127.0.0.1"], None),
     ("resolv.conf relative", "etc/resolv.conf", "../../../../../../../../../{s}/resolv.conf",
      ["resolver=nameserver 127.0.0.1"], None),
+    # the harness's session sentinels (conftest.sentinels, checked by the inventory)
+    ("resolv.conf to session sentinel", "etc/resolv.conf", "{S}/resolv.conf",
+     ["resolver=nameserver 127.0.0.1"], None),
+    ("fstab target to session sentinel", "mnt/x", "{S}/dir", ["fstab={h} /mnt/x"],
+     "is or goes through a symbolic link"),
     ("etc", "etc", "{s}", ["resolver=nameserver 127.0.0.1"], "/etc is a symbolic link"),
     ("fstab target", "mnt/x", "{s}/x", ["fstab={h} /mnt/x"], "is or goes through a symbolic link"),
     ("fstab parent", "mnt", "{s}", ["fstab={h} /mnt/x"], "is or goes through a symbolic link"),
@@ -128,11 +133,12 @@ STOPPED_CASES = [
 
 @pytest.mark.parametrize("what,path,target,props,refusal", STOPPED_CASES,
                          ids=[c[0] for c in STOPPED_CASES])
-def test_links_planted_in_stopped_jail(rel, sentinel, hostsrc, what, path, target, props,
-                                       refusal):
+def test_links_planted_in_stopped_jail(rel, sentinel, sentinels, hostsrc, what, path, target,
+                                       props, refusal):
     props = [p.replace("{h}", hostsrc) for p in props]
     u = jail(rel, "at", *props)
     root = rootfs(rel, u)
+    target = target.replace("{S}", sentinels)
     plant(os.path.join(root, path), target.replace("{s}", sentinel.lstrip("/")
                                                    if target.startswith("../") else sentinel))
     r = rel.run("start", "at")
