@@ -526,13 +526,14 @@ struct ioc_newjail {
  */
 static void
 ioc_newjail_props(struct ioc_newjail *nj, const struct ioc_assign *as, size_t n,
-    const char *type, const char *release, const char *extra)
+    const char *type, const char *release, const char *extra, int untagged)
 {
 	size_t i;
 	_cleanup_free_ char *now = ioc_now_fmt("%Y-%m-%d %H:%M:%S");
 	ioc_strv_init(&nj->props);
 	ioc_strv_push(&nj->props, "canmount=off");
-	ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "tag=%s", nj->tag);
+	if (!untagged)
+		ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "tag=%s", nj->tag);
 	ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "type=%s", type);
 	ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "release=%s", release);
 	ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "created=%s", now);
@@ -795,7 +796,7 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 			ioc_err(err, "tag '%s' is already used by another jail (tags are unique)", nj[c].tag);
 			goto out;
 		}
-		ioc_newjail_props(&nj[c], as, (size_t)n, type, release, extra);
+		ioc_newjail_props(&nj[c], as, (size_t)n, type, release, extra, ctx->create_untagged);
 		for (i = 0; i < (int)carry.n; i++)
 			ioc_strv_push(&nj[c].props, carry.v[i]);
 	}
@@ -812,6 +813,11 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 			ioc_error_free(e2);
 			ioc_error_wrap(err, "cannot create jail '%s' (removed again)", nj[c].tag);
 			goto out;
+		}
+		if (ctx->create_untagged) {
+			free(ctx->create_uuid);
+			ctx->create_uuid = ioc_xstrdup(nj[c].uuid);
+			continue;
 		}
 		printf("%s %s\n", nj[c].uuid, nj[c].tag);
 		fflush(stdout);
@@ -911,7 +917,7 @@ ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 		free(nj.tag);
 		goto out;
 	}
-	ioc_newjail_props(&nj, as, (size_t)n, "clonejail", ioc_jail_get(src, "release"), extra);
+	ioc_newjail_props(&nj, as, (size_t)n, "clonejail", ioc_jail_get(src, "release"), extra, 0);
 	/* carry over the source's own settings that the user did not override */
 	ioc_carry_props(src, as, (size_t)n, &nj.props);
 	rc = ioc_make_jail(ctx, &nj, IOC_MK_THIN, snap, err);
@@ -1013,6 +1019,9 @@ ioc_cmd_destroy(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 		goto out;
 	if (running && ioc_run_stop_for_destroy(ctx, j, err) != 0)
 		goto out;
+	/* a killed package's work clones hang on the jail's snapshots */
+	if (ioc_record_sweep(ctx, j->uuid, NULL, err) != 0)
+		goto out;
 	if (ioc_zfs_destroy(j->dataset, 1, err) != 0) {
 		ioc_error_wrap(err, "cannot destroy '%s'", argv[0]);
 		goto out;
@@ -1109,5 +1118,12 @@ ioc_cmd_clean(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 	ioc_jails_release(&js);
 	if (rc == 0)
 		rc = ioc_sweep_top_snaps(ctx, err);
+	if (rc == 0) {
+		_cleanup_strv_ struct ioc_strv removed = IOC_STRV_INIT;
+		size_t i;
+		rc = ioc_record_sweep(ctx, NULL, &removed, err);
+		for (i = 0; i < removed.n; i++)
+			printf("removed debris %s\n", removed.v[i]);
+	}
 	return rc;
 }

@@ -12,7 +12,9 @@
 #include "commands.h"
 #include "record.h"
 
+#include <dirent.h>
 #include <string.h>
+#include <unistd.h>
 
 /* R/jails/UUID/root@NAME */
 static char *
@@ -21,23 +23,36 @@ ioc_rec_snap(const struct ioc_jail *j, const char *name)
 	return ioc_xasprintf("%s/root@%s", j->dataset, name);
 }
 
-/* Destroys work clones left under R/packages by an interrupted package (root lock held). */
-static int
-ioc_rec_sweep(struct ioc_ctx *ctx, struct ioc_error **err)
+int
+ioc_record_sweep(struct ioc_ctx *ctx, const char *uuid, struct ioc_strv *removed,
+    struct ioc_error **err)
 {
 	_cleanup_free_ char *ds = ioc_xasprintf("%s/packages", ctx->root.name);
-	_cleanup_free_ char *prefix = ioc_xasprintf("%s/work-", ds);
+	_cleanup_free_ char *prefix = uuid ? ioc_xasprintf("%s/work-%s-", ds, uuid) :
+	    ioc_xasprintf("%s/work-", ds);
 	_cleanup_strv_ struct ioc_strv kids = IOC_STRV_INIT;
 	size_t i;
 	if (!ioc_zfs_exists(ds))
 		return 0;
 	if (ioc_zfs_list_children(ds, &kids, err) != 0)
 		return -1;
-	for (i = 0; i < kids.n; i++)
-		if (ioc_startswith(kids.v[i], prefix) && strchr(kids.v[i] + strlen(prefix), '/') == NULL &&
-		    ioc_zfs_destroy(kids.v[i], 1, err) != 0)
-			return -1;
+	for (i = 0; i < kids.n; i++) {
+		if (!ioc_startswith(kids.v[i], prefix) || strchr(kids.v[i] + strlen(prefix), '/'))
+			continue;
+		if (ioc_zfs_destroy(kids.v[i], 1, err) != 0)
+			return ioc_error_wrap(err, "cannot remove the work clone '%s' of an interrupted "
+			    "package", kids.v[i]);
+		if (removed)
+			ioc_strv_push(removed, kids.v[i]);
+	}
 	return 0;
+}
+
+/* Destroys work clones left under R/packages by an interrupted package (root lock held). */
+static int
+ioc_rec_sweep(struct ioc_ctx *ctx, struct ioc_error **err)
+{
+	return ioc_record_sweep(ctx, NULL, NULL, err);
 }
 
 /* Mountpoint of R/packages (created when missing). */
@@ -56,6 +71,20 @@ ioc_packages_dir(struct ioc_ctx *ctx, char **dir, struct ioc_error **err)
 		return ioc_err(err, "'%s' is not mounted: cannot store packages there", ds);
 	}
 	return 0;
+}
+
+/* Removes the partial archives (IOC_PKG_PARTIAL*) of killed package runs from dir (root lock held). */
+static void
+ioc_rec_sweep_partial(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (ioc_startswith(e->d_name, IOC_PKG_PARTIAL))
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
 }
 
 /* The id shift of a release (release_idmap "BASE:COUNT"; 0 when none). */
@@ -241,6 +270,7 @@ ioc_cmd_package(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	if (ioc_rel_idmap(ctx, rel, &base, &count, err) != 0 || ioc_packages_dir(ctx, &dir, err) != 0 ||
 	    ioc_rec_sweep(ctx, err) != 0)
 		goto out;
+	ioc_rec_sweep_partial(dir);
 	if (ioc_rec_clone(ctx, j, s1, "start", &ds1, &mnt1, err) != 0 ||
 	    ioc_rec_clone(ctx, j, s2, "stop", &ds2, &mnt2, err) != 0)
 		goto out;
@@ -285,6 +315,33 @@ out:
 	return rc;
 }
 
+/* Mountpoint of a new jail's root dataset R/jails/UUID/root (mounted). */
+static int
+ioc_newjail_rootfs(struct ioc_ctx *ctx, const char *uuid, char **mnt, struct ioc_error **err)
+{
+	_cleanup_free_ char *ds = ioc_xasprintf("%s/jails/%s/root", ctx->root.name, uuid);
+	_cleanup_free_ char *mounted = NULL;
+	*mnt = NULL;
+	if (ioc_zfs_get1(ds, "mounted", &mounted, err) != 0)
+		return -1;
+	if ((mounted == NULL || strcmp(mounted, "yes") != 0) && ioc_zfs_mount(ds, err) != 0)
+		return -1;
+	if (ioc_zfs_get1(ds, "mountpoint", mnt, err) != 0)
+		return -1;
+	if (*mnt == NULL || (*mnt)[0] != '/') {
+		free(*mnt);
+		*mnt = NULL;
+		return ioc_err(err, "the new jail's root '%s' is not mounted", ds);
+	}
+	return 0;
+}
+
+/*
+ * import PACKAGE: everything is checked before anything is made; the thin jail
+ * is created without its tag (debris that list never shows), the package is
+ * deployed onto it, and setting the tag is the last step: a killed import
+ * leaves no jail that list shows, only debris for the next import or clean.
+ */
 int
 ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **props,
     struct ioc_error **err)
@@ -292,12 +349,13 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 	struct ioc_pkg_manifest m;
 	struct ioc_strv dels = IOC_STRV_INIT;
 	struct ioc_jails js = { NULL, 0 };
-	struct ioc_jail *j;
 	_cleanup_strv_ struct ioc_strv cargv = IOC_STRV_INIT;
 	_cleanup_free_ char *snap = NULL;
 	_cleanup_free_ char *tag = NULL;
+	_cleanup_free_ char *mnt = NULL;
+	_cleanup_free_ char *jailds = NULL;
 	unsigned long base, count;
-	int i, rc = -1, created = 0;
+	int i, rc = -1;
 	size_t q;
 
 	ioc_pkg_manifest_init(&m);
@@ -330,6 +388,8 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 		    "not fetched here ('iocage fetch release=%s' first)", m.release, m.release);
 		goto out;
 	}
+	if (ioc_rel_idmap(ctx, m.release, &base, &count, err) != 0)
+		goto out;
 	if (tag == NULL)
 		tag = ioc_xstrdup(m.tag);
 	if (ioc_jails_load(&ctx->root, (const char *const[]){ "tag", NULL }, &js, err) != 0)
@@ -339,8 +399,11 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 			ioc_err(err, "tag '%s' is already used by another jail: import with tag=NEWTAG", tag);
 			goto out;
 		}
+	/* 2. act: debris of interrupted commands goes first (root lock held) */
+	if (ioc_clean_debris(&ctx->root, &js, NULL, err) != 0)
+		goto out;
 	ioc_jails_release(&js);
-	/* 2. a thin jail of the package's release (create validates and sets the rest) */
+	/* a thin jail of the package's release, untagged (create validates and sets the rest) */
 	ioc_strv_push(&cargv, "create");
 	ioc_strv_push(&cargv, "-c");
 	ioc_strv_pushf(&cargv, "release=%s", m.release);
@@ -348,38 +411,40 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 	for (i = 0; i < nprops; i++)
 		if (strncmp(props[i], "release=", 8) != 0 && strncmp(props[i], "tag=", 4) != 0)
 			ioc_strv_push(&cargv, props[i]);
-	if (ioc_cmd_create(ctx, (int)cargv.n, cargv.v, err) != 0)
+	ctx->create_untagged = 1;
+	rc = ioc_cmd_create(ctx, (int)cargv.n, cargv.v, err);
+	ctx->create_untagged = 0;
+	if (rc != 0)
 		goto out;
-	created = 1;
-	if (ioc_jails_load(&ctx->root, NULL, &js, err) != 0 || ioc_jail_resolve(&js, tag, &j, err) != 0)
-		goto out;
-	if (j->rootfs == NULL) {
-		ioc_err(err, "the new jail's root is not mounted");
+	rc = -1;
+	if (ctx->create_uuid == NULL) {
+		ioc_err(err, "import: the new jail was not made");
 		goto out;
 	}
-	/* 3. deletions, then the files */
-	if (ioc_rel_idmap(ctx, m.release, &base, &count, err) != 0 ||
-	    ioc_record_apply_package(file, j->rootfs, &dels, base, count, err) != 0)
+	jailds = ioc_xasprintf("%s/jails/%s", ctx->root.name, ctx->create_uuid);
+	/* 3. deletions, then the files; the tag last */
+	if (ioc_newjail_rootfs(ctx, ctx->create_uuid, &mnt, err) != 0 ||
+	    ioc_record_apply_package(file, mnt, &dels, base, count, err) != 0 ||
+	    ioc_zfs_set(jailds, IOC_PROP_PREFIX "tag", tag, err) != 0)
 		goto out;
-	printf("package %s deployed onto %s (%s): %llu added or changed, %llu deleted\n", file, tag,
-	    j->uuid, m.files, m.deletions);
+	printf("%s %s\npackage %s deployed onto %s: %llu added or changed, %llu deleted\n",
+	    ctx->create_uuid, tag, file, tag, m.files, m.deletions);
 	rc = 0;
 out:
-	if (rc != 0 && created) {
-		/* no half-deployed jails: the new jail goes again */
+	if (rc != 0 && jailds) {
+		/* no half-deployed jails: the new one goes again (a kill leaves it untagged: debris) */
 		struct ioc_error *e2 = NULL;
-		size_t n;
-		ioc_jails_release(&js);
-		if (ioc_jails_load(&ctx->root, (const char *const[]){ "tag", NULL }, &js, &e2) == 0)
-			for (n = 0; n < js.n; n++)
-				if (ioc_streq(ioc_jail_get(&js.v[n], "tag"), tag))
-					ioc_zfs_destroy(js.v[n].dataset, 1, &e2);
+		if (ioc_zfs_destroy(jailds, 1, &e2) == 0)
+			ioc_error_wrap(err, "cannot deploy the package (the new jail was removed again)");
+		else
+			ioc_error_wrap(err, "cannot deploy the package (the unfinished new jail '%s' is "
+			    "debris that 'iocage clean' removes)", jailds);
 		ioc_error_free(e2);
-		ioc_error_wrap(err, "cannot deploy the package (the new jail '%s' was removed again)", tag);
 	}
+	free(ctx->create_uuid);
+	ctx->create_uuid = NULL;
 	ioc_jails_release(&js);
 	ioc_pkg_manifest_release(&m);
 	ioc_strv_release(&dels);
-	free(tag);
 	return rc;
 }

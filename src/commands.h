@@ -27,6 +27,15 @@ struct ioc_ctx {
 	int parsable;	      /* -p: raw numbers */
 	int root_lock_fd;
 	int force;	      /* generic -f seen by a handler */
+	/*
+	 * For a command that builds a jail through ioc_cmd_create and finishes
+	 * it itself (import of a package, update release=): with create_untagged
+	 * the new jail is made without its tag property — debris that list never
+	 * shows and clean removes, until the caller sets the tag as its last step
+	 * — nothing is printed, and create_uuid gets its UUID (caller frees).
+	 */
+	int create_untagged;
+	char *create_uuid;
 };
 
 typedef int (*ioc_cmd_fn)(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err);
@@ -109,6 +118,14 @@ int ioc_cmd_package(struct ioc_ctx *, int, char **, struct ioc_error **);
 /* import of a package file (import dispatches here: record.h ioc_record_is_package);
  * props: the command line's PROPERTY=VALUE words. */
 int ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **props,
+    struct ioc_error **err);
+/*
+ * Destroys the work clones a killed `package` left under R/packages
+ * (work-UUID-start, work-UUID-stop): those of one jail, or all when uuid is
+ * NULL; removed (may be NULL) gets their names.  Root lock held: destroy
+ * calls it first (the clones hang on the jail's snapshots), clean for all.
+ */
+int ioc_record_sweep(struct ioc_ctx *ctx, const char *uuid, struct ioc_strv *removed,
     struct ioc_error **err);
 /* cmd_update.c */
 int ioc_cmd_update(struct ioc_ctx *, int, char **, struct ioc_error **);

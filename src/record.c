@@ -383,6 +383,8 @@ ioc_walk_added(struct ioc_walk *w, const char *rel, const struct stat *st, struc
 	_cleanup_strv_ struct ioc_strv names = IOC_STRV_INIT;
 	_cleanup_free_ char *full = ioc_xasprintf("%s/%s", w->new, rel);
 	size_t i;
+	if (S_ISSOCK(st->st_mode))
+		return 0; /* a socket is no file to carry: never packaged */
 	ioc_strv_push(&w->d->changed, rel);
 	if (!S_ISDIR(st->st_mode) || st->st_dev != w->ndev)
 		return 0;
@@ -479,7 +481,7 @@ ioc_walk_dir(struct ioc_walk *w, const char *rel, struct ioc_error **err)
 					return -1;
 				differs = !same;
 			}
-			if (differs)
+			if (differs && !S_ISSOCK(ns.st_mode))
 				ioc_strv_push(&w->d->changed, r);
 		}
 		if (S_ISDIR(ns.st_mode) && os.st_dev == w->odev && ioc_walk_dir(w, r, err) != 0)
@@ -614,7 +616,8 @@ ioc_put_file(struct archive *a, const char *top, const char *rel, unsigned long 
 		}
 	} else if (!S_ISDIR(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode) &&
 	    !S_ISFIFO(st.st_mode)) {
-		rc = 0; /* sockets are not packaged */
+		/* the diff leaves sockets out; anything else here would break the manifest's count */
+		ioc_err(err, "'%s' changed into a socket while it was being packaged", rel);
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode))
@@ -655,7 +658,7 @@ ioc_record_write_package(const char *top, const struct ioc_tree_diff *d,
     struct ioc_pkg_manifest *m, unsigned long idbase, unsigned long idcount, const char *dir,
     const char *name, char hex[65], struct ioc_error **err)
 {
-	_cleanup_free_ char *tmp = ioc_xasprintf("%s/.iocpkg-partial-XXXXXX", dir);
+	_cleanup_free_ char *tmp = ioc_xasprintf("%s/" IOC_PKG_PARTIAL "XXXXXX", dir);
 	_cleanup_free_ char *final = ioc_xasprintf("%s/%s", dir, name);
 	_cleanup_free_ char *sumf = ioc_xasprintf("%s/%s.sha256", dir, name);
 	_cleanup_free_ char *mtext = NULL;
@@ -728,7 +731,7 @@ ioc_pkg_open(int fd, struct ioc_error **err)
 	archive_read_support_filter_xz(a);
 	archive_read_support_format_tar(a);
 	if (lseek(fd, 0, SEEK_SET) != 0 || archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK) {
-		ioc_arch_err(a, "cannot read the package", err);
+		ioc_arch_err(a, "package is truncated or corrupt", err);
 		archive_read_free(a);
 		return NULL;
 	}
@@ -1006,6 +1009,7 @@ ioc_record_apply_package(const char *path, const char *top, const struct ioc_str
 	struct ioc_strv dels2 = IOC_STRV_INIT;
 	struct archive *a = NULL, *w = NULL;
 	struct archive_entry *e;
+	char *relc = NULL;
 	int fd = -1, topfd = -1, cwd = -1, rc = -1, r;
 	size_t i;
 
@@ -1034,13 +1038,18 @@ ioc_record_apply_package(const char *path, const char *top, const struct ioc_str
 	w = archive_write_disk_new();
 	archive_write_disk_set_options(w, flags);
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
-		const char *rel = ioc_pkg_rel(archive_entry_pathname(e));
 		const char *hl = archive_entry_hardlink(e);
+		const char *rel;
 		la_int64_t uid = 0, gid = 0;
+		/* our own copy: the entry's name is replaced below, and messages name it */
+		free(relc);
+		relc = NULL;
+		rel = ioc_pkg_rel(archive_entry_pathname(e));
 		if (rel == NULL || (hl && ioc_pkg_rel(hl) == NULL)) {
 			ioc_err(err, "package member is not a valid path below root/");
 			goto out;
 		}
+		rel = relc = ioc_xstrdup(rel);
 		if (ioc_id_load(archive_entry_uid(e), idbase, idcount, rel, &uid, err) != 0 ||
 		    ioc_id_load(archive_entry_gid(e), idbase, idcount, rel, &gid, err) != 0)
 			goto out;
@@ -1048,10 +1057,7 @@ ioc_record_apply_package(const char *path, const char *top, const struct ioc_str
 		archive_entry_set_gid(e, gid);
 		archive_entry_set_uname(e, NULL);
 		archive_entry_set_gname(e, NULL);
-		{
-			_cleanup_free_ char *p = ioc_xstrdup(rel);
-			archive_entry_copy_pathname(e, p);
-		}
+		archive_entry_copy_pathname(e, rel);
 		if (hl) {
 			_cleanup_free_ char *h = ioc_xstrdup(ioc_pkg_rel(hl));
 			archive_entry_copy_hardlink(e, h);
@@ -1104,6 +1110,7 @@ out:
 		close(topfd);
 	ioc_pkg_manifest_release(&m);
 	ioc_strv_release(&dels2);
+	free(relc);
 	return rc;
 }
 

@@ -39,6 +39,9 @@
 #define IOC_RECORD_STOP "ioc-record-stop"
 #define IOC_PKG_HEADER "iocage-package 1"
 #define IOC_PKG_SUFFIX ".iocpkg"
+/* the temporary name a package is written under before the rename (a killed
+ * run's leftover is removed by the next package) */
+#define IOC_PKG_PARTIAL ".iocpkg-partial-"
 #define IOC_PKG_MANIFEST_MAX (64u << 10)
 #define IOC_PKG_DELETIONS_MAX (16u << 20)
 #define IOC_PKG_PATH_MAX 4096
@@ -71,7 +74,8 @@ int ioc_record_parse_deletions(const char *text, size_t len, struct ioc_strv *ou
  * new that are new or differ (type, mode, owner, size, mtime, device, link
  * target, xattrs; a file whose only difference is its inode or ctime, or
  * whose ctime is not 2 s older than `since` — the old tree's snapshot time,
- * for the clock's granularity — is compared by content), parents first.  deleted: paths of old missing from new
+ * for the clock's granularity — is compared by content), parents first;
+ * sockets are left out (no file to carry).  deleted: paths of old missing from new
  * or whose type changed (for a removed directory only the directory).
  */
 struct ioc_tree_diff {
