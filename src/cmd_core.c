@@ -633,14 +633,44 @@ undo:
 	return -1;
 }
 
-/* Debris left by interrupted commands is removed by create and clean (root lock held). */
+/* Stops containers still running on debris (a killed update release='s temporary jail). */
 static int
+ioc_stop_debris(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_error **err)
+{
+	struct ioc_jails all = { NULL, 0 };
+	struct ioc_jstate *st = NULL;
+	size_t i;
+	int any = 0, rc = 0;
+	for (i = 0; i < js->n; i++)
+		if (!js->v[i].complete)
+			any = 1;
+	if (!any)
+		return 0;
+	/* the engine needs every property of the entry to stop it */
+	if (ioc_jails_load(&ctx->root, NULL, &all, err) != 0)
+		return -1;
+	st = ioc_states(ctx, &all, err);
+	if (st == NULL)
+		rc = -1;
+	for (i = 0; rc == 0 && i < all.n; i++)
+		if (!all.v[i].complete && st[i].running &&
+		    ioc_run_stop_debris(ctx, &all.v[i], err) != 0)
+			rc = ioc_error_wrap(err, "cannot stop the container of debris '%s'",
+			    all.v[i].dataset);
+	free(st);
+	ioc_jails_release(&all);
+	return rc;
+}
+
+/* Debris left by interrupted commands is removed by create and clean (root lock held). */
+int
 ioc_sweep_debris(struct ioc_ctx *ctx, const struct ioc_jails *js, int verbose,
     struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv removed = IOC_STRV_INIT;
 	size_t i;
-	if (ioc_clean_debris(&ctx->root, js, &removed, err) != 0)
+	if (ioc_stop_debris(ctx, js, err) != 0 ||
+	    ioc_clean_debris(&ctx->root, js, &removed, err) != 0)
 		return -1;
 	for (i = 0; i < removed.n; i++)
 		if (verbose)
@@ -1125,5 +1155,7 @@ ioc_cmd_clean(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 		for (i = 0; i < removed.n; i++)
 			printf("removed debris %s\n", removed.v[i]);
 	}
+	if (rc == 0)
+		rc = ioc_update_recover_all(ctx, err);
 	return rc;
 }

@@ -73,7 +73,7 @@ ioc_packages_dir(struct ioc_ctx *ctx, char **dir, struct ioc_error **err)
 	return 0;
 }
 
-/* Removes the partial archives (IOC_PKG_PARTIAL*) of killed package runs from dir (root lock held). */
+/* Removes the partial archives (IOC_PKG_PARTIAL*) of killed runs from dir (root lock held). */
 static void
 ioc_rec_sweep_partial(const char *dir)
 {
@@ -368,6 +368,9 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 		if (strcmp(p->name, "tag") == 0) {
 			free(tag);
 			tag = ioc_xstrdup(v);
+		} else if (strcmp(p->name, "pkglist") == 0 && strcmp(v, "none") != 0) {
+			return ioc_err(err, "import of a package: pkglist= is not applied (the package "
+			    "carries the jail's files): install packages in the new jail afterwards");
 		}
 	}
 	if (ioc_record_verify_package(file, &m, &dels, err) != 0)
@@ -400,7 +403,7 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 			goto out;
 		}
 	/* 2. act: debris of interrupted commands goes first (root lock held) */
-	if (ioc_clean_debris(&ctx->root, &js, NULL, err) != 0)
+	if (ioc_sweep_debris(ctx, &js, 0, err) != 0)
 		goto out;
 	ioc_jails_release(&js);
 	/* a thin jail of the package's release, untagged (create validates and sets the rest) */

@@ -433,6 +433,18 @@ ioc_run_stop_for_destroy(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_err
 	return rc;
 }
 
+int
+ioc_run_stop_debris(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	if (ioc_run_need(e, (void *)e->stop, "clean", err) != 0)
+		return -1;
+	/* callers have only read so far: re-executing here is safe */
+	if (ioc_run_prepare(err) != 0)
+		return -1;
+	return e->stop(&ctx->root, j, 1, err);
+}
+
 /* Runs a command inside a running jail (exec, console). */
 static int
 ioc_run_exec(struct ioc_ctx *ctx, const char *name, struct ioc_exec_opts *xo,

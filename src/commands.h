@@ -71,6 +71,14 @@ int ioc_usage(struct ioc_error **err, const char *cmd);
 /* Verifies a lazily named root (IOC_CF_LAZY_ROOT) before a path that loads no jails. */
 int ioc_root_verify(struct ioc_ctx *ctx, struct ioc_error **err);
 
+/*
+ * Removes debris under R/jails (root lock held), a debris entry's running
+ * container stopped first; before the command's first change.  verbose:
+ * print each name removed.
+ */
+int ioc_sweep_debris(struct ioc_ctx *ctx, const struct ioc_jails *js, int verbose,
+    struct ioc_error **err);
+
 /* Loads jails and resolves one (complete) jail by name. */
 int ioc_ctx_jail(struct ioc_ctx *ctx, const char *name, const char *const *props,
     struct ioc_jails *js, struct ioc_jail **j, struct ioc_error **err);
@@ -129,6 +137,9 @@ int ioc_record_sweep(struct ioc_ctx *ctx, const char *uuid, struct ioc_strv *rem
     struct ioc_error **err);
 /* cmd_update.c */
 int ioc_cmd_update(struct ioc_ctx *, int, char **, struct ioc_error **);
+/* Rolls back every interrupted update (a jail whose update was killed) to its
+ * snapshot and puts the jail back in its state; root lock held (clean). */
+int ioc_update_recover_all(struct ioc_ctx *ctx, struct ioc_error **err);
 /* cmd_template.c: `set template=yes|no` (see there for the kill -9 order). */
 #define IOC_TEMPLATE_SNAP "ioc-template" /* R/jails/UUID/root@ioc-template */
 /* Jails cloned from j's snapshots, named by tag, appended to names ("a, b"). */
@@ -154,6 +165,9 @@ struct ioc_jstate {
 int ioc_run_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_jstate *st,
     struct ioc_error **err);
 int ioc_run_stop_for_destroy(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err);
+/* Stops (forced) the container of a debris entry j loaded with every property
+ * (the temporary jail of a killed `update release=`); before any change. */
+int ioc_run_stop_debris(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err);
 int ioc_run_check_prop(const struct ioc_prop *p, const char *value, struct ioc_error **err);
 /* Lets the engine re-execute before a command that will run code in a jail changes anything. */
 int ioc_run_prepare_early(struct ioc_error **err);

@@ -576,13 +576,13 @@ ioc_id_store(unsigned long id, unsigned long base, unsigned long count, const ch
 	return 0;
 }
 
-/* Writes the member root/REL from top/REL. */
+/* Writes the entry PREFIX+REL from top/REL (to a tar writer or a disk writer). */
 static int
-ioc_put_file(struct archive *a, const char *top, const char *rel, unsigned long base,
-    unsigned long count, struct ioc_error **err)
+ioc_put_file(struct archive *a, const char *top, const char *rel, const char *prefix,
+    unsigned long base, unsigned long count, struct ioc_error **err)
 {
 	_cleanup_free_ char *full = ioc_xasprintf("%s/%s", top, rel);
-	_cleanup_free_ char *name = ioc_xasprintf("root/%s", rel);
+	_cleanup_free_ char *name = ioc_xasprintf("%s%s", prefix, rel);
 	struct archive_entry *e;
 	struct stat st;
 	la_int64_t uid = 0, gid = 0;
@@ -689,7 +689,7 @@ ioc_record_write_package(const char *top, const struct ioc_tree_diff *d,
 	    ioc_put_text(a, "+DELETIONS", dels.buf, err) != 0)
 		goto out;
 	for (i = 0; i < d->changed.n; i++)
-		if (ioc_put_file(a, top, d->changed.v[i], idbase, idcount, err) != 0)
+		if (ioc_put_file(a, top, d->changed.v[i], "root/", idbase, idcount, err) != 0)
 			goto out;
 	if (archive_write_close(a) != ARCHIVE_OK) {
 		ioc_arch_err(a, "cannot finish the package", err);
@@ -1111,6 +1111,60 @@ out:
 	ioc_pkg_manifest_release(&m);
 	ioc_strv_release(&dels2);
 	free(relc);
+	return rc;
+}
+
+int
+ioc_record_copy_tree(const char *src, const struct ioc_tree_diff *d, const char *dest,
+    struct ioc_error **err)
+{
+	const int flags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
+	    ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_FFLAGS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+	    ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
+	struct archive *w = NULL;
+	int topfd = -1, cwd = -1, rc = -1;
+	size_t i;
+
+	topfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (topfd < 0 || cwd < 0) {
+		ioc_err(err, "cannot open '%s': %s", dest, strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < d->deleted.n; i++)
+		if (ioc_remove_rel(topfd, d->deleted.v[i], err) != 0)
+			goto out;
+	/* the disk writer works relative to the working directory: the destination */
+	if (fchdir(topfd) != 0) {
+		ioc_err(err, "cannot enter '%s': %s", dest, strerror(errno));
+		goto out;
+	}
+	w = archive_write_disk_new();
+	archive_write_disk_set_options(w, flags);
+	for (i = 0; i < d->changed.n; i++) {
+		if (ioc_put_file(w, src, d->changed.v[i], "", 0, 0, err) != 0)
+			goto out;
+		if (archive_write_finish_entry(w) != ARCHIVE_OK) {
+			ioc_err(err, "cannot finish '%s': %s", d->changed.v[i],
+			    archive_error_string(w));
+			goto out;
+		}
+	}
+	if (archive_write_close(w) != ARCHIVE_OK) {
+		ioc_err(err, "cannot finish the copy: %s", archive_error_string(w));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (cwd >= 0) {
+		if (fchdir(cwd) != 0 && rc == 0)
+			rc = ioc_err(err, "cannot return to the working directory");
+		close(cwd);
+	}
+	if (w)
+		archive_write_free(w);
+	if (topfd >= 0)
+		close(topfd);
 	return rc;
 }
 

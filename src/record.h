@@ -115,6 +115,17 @@ int ioc_record_verify_package(const char *path, struct ioc_pkg_manifest *m,
 int ioc_record_apply_package(const char *path, const char *top, const struct ioc_strv *deletions,
     unsigned long idbase, unsigned long idcount, struct ioc_error **err);
 
+/*
+ * Makes the tree at dest like the tree at src, given d = the diff from dest
+ * to src (ioc_record_diff(dest, src, ...)): removes d's deletions (never
+ * through a symlink), then copies d's changed entries from src with their
+ * mode, owner (unshifted), times and xattrs, the same hardened way a package
+ * is extracted.  Hard links are copied as separate files.  update release=
+ * uses it to carry an updated temporary jail into the release's root.
+ */
+int ioc_record_copy_tree(const char *src, const struct ioc_tree_diff *d, const char *dest,
+    struct ioc_error **err);
+
 /* True when path names a package: NAME.iocpkg, or an archive whose first
  * member is +PACKAGE. */
 int ioc_record_is_package(const char *path);

@@ -364,13 +364,25 @@ ioc_zfs_clone(const char *snap, const char *name, const struct ioc_strv *props,
 int
 ioc_zfs_snapshot(const char *snap, int recursive, struct ioc_error **err)
 {
+	return ioc_zfs_snapshot_props(snap, recursive, NULL, err);
+}
+
+int
+ioc_zfs_snapshot_props(const char *snap, int recursive, const struct ioc_strv *props,
+    struct ioc_error **err)
+{
 	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
+	size_t i;
 	if (ioc_zfs_guard(snap, err) != 0)
 		return -1;
 	ioc_strv_push(&a, "zfs");
 	ioc_strv_push(&a, "snapshot");
 	if (recursive)
 		ioc_strv_push(&a, "-r");
+	for (i = 0; props && i < props->n; i++) {
+		ioc_strv_push(&a, "-o");
+		ioc_strv_push(&a, props->v[i]);
+	}
 	ioc_strv_push(&a, snap);
 	return ioc_zfs_run(&a, NULL, err);
 }
@@ -548,43 +560,6 @@ ioc_zfs_send_recv(const char *snap, const char *target, const struct ioc_strv *r
 	ioc_strv_push(&r, "zfs");
 	ioc_strv_push(&r, "receive");
 	ioc_push_props(&r, recv_props);
-	ioc_strv_push(&r, target);
-	ioc_run_opts_init(&oa);
-	ioc_run_opts_init(&ob);
-	ioc_run_result_init(&ra);
-	ioc_run_result_init(&rb);
-	if (ioc_run_pipe(ioc_strv_argv(&s), &oa, &ra, ioc_strv_argv(&r), &ob, &rb, err) != 0)
-		rc = -1;
-	else if (rb.status != 0)
-		rc = ioc_err(err, "zfs receive %s failed: %s", target, rb.err.buf);
-	else if (ra.status != 0)
-		rc = ioc_err(err, "zfs send %s failed: %s", snap, ra.err.buf);
-	ioc_run_result_release(&ra);
-	ioc_run_result_release(&rb);
-	return rc;
-}
-
-int
-ioc_zfs_send_recv_incr(const char *from, const char *snap, const char *target,
-    struct ioc_error **err)
-{
-	_cleanup_strv_ struct ioc_strv s = IOC_STRV_INIT;
-	_cleanup_strv_ struct ioc_strv r = IOC_STRV_INIT;
-	struct ioc_run_opts oa, ob;
-	struct ioc_run_result ra, rb;
-	int rc = 0;
-
-	if (ioc_zfs_guard(target, err) != 0 || ioc_zfs_guard(snap, err) != 0 ||
-	    ioc_zfs_guard(from, err) != 0)
-		return -1;
-	ioc_strv_push(&s, "zfs");
-	ioc_strv_push(&s, "send");
-	ioc_strv_push(&s, "-i");
-	ioc_strv_push(&s, from);
-	ioc_strv_push(&s, snap);
-	ioc_strv_push(&r, "zfs");
-	ioc_strv_push(&r, "receive");
-	ioc_strv_push(&r, "-F");
 	ioc_strv_push(&r, target);
 	ioc_run_opts_init(&oa);
 	ioc_run_opts_init(&ob);

@@ -72,6 +72,10 @@ int ioc_zfs_create(const char *name, const struct ioc_strv *props, int parents,
 int ioc_zfs_clone(const char *snap, const char *name, const struct ioc_strv *props,
     struct ioc_error **err);
 int ioc_zfs_snapshot(const char *snap, int recursive, struct ioc_error **err);
+/* The same with "name=value" properties set on the snapshot(s) in the same
+ * transaction (`zfs snapshot -o`). */
+int ioc_zfs_snapshot_props(const char *snap, int recursive, const struct ioc_strv *props,
+    struct ioc_error **err);
 /* Unmounts (children first) and destroys; recursive destroys children and
  * snapshots.  Snapshots: recursive means `-r` over the same name below. */
 int ioc_zfs_destroy(const char *name, int recursive, struct ioc_error **err);
@@ -85,10 +89,6 @@ int ioc_zfs_unmount(const char *name, struct ioc_error **err);
 int ioc_zfs_send_recv(const char *snap, const char *target, const struct ioc_strv *recv_props,
     struct ioc_error **err);
 
-/* `zfs send -i FROM SNAP | zfs receive -F TARGET` (all guarded): adds SNAP's changes
- * since FROM to TARGET, whose newest snapshot must be FROM (-F: back to it first). */
-int ioc_zfs_send_recv_incr(const char *from, const char *snap, const char *target,
-    struct ioc_error **err);
 
 /* Children names of a dataset (recursive, filesystems only), parents first. */
 int ioc_zfs_list_children(const char *name, struct ioc_strv *out, struct ioc_error **err);

@@ -134,12 +134,6 @@ def jail_snaps(root, uuid):
                   if d.startswith("%s/jails/%s/" % (root.name, uuid)) and "@" in d)
 
 
-def user_datasets(root):
-    """Datasets under the root other than the package work clones' absence: every
-    dataset and snapshot (the proof that a refusal changed nothing)."""
-    return root.zfs_state()
-
-
 def install_shifted(root, tarball, rel="bb"):
     """Installs the busybox release the way `fetch file=` does, every owner shifted
     once (conftest.install_release shifts directories twice: they are visited
@@ -665,6 +659,13 @@ def test_import_with_a_used_tag_or_bad_property_changes_nothing(rel):
     refused(r, [path], "tag 'p' is already used by another jail: import with tag=NEWTAG")
     refused(r, [path, "tag=q", "nosuchprop=1"], "nosuchprop")
     refused(r, [path, "tag=bad tag"], "tag")
+    refused(r, [path, "tag=q", "pkglist=/nonexistent"], "import of a package: pkglist= is not "
+            "applied (the package carries the jail's files): install packages in the new jail "
+            "afterwards")
+    # properties given are set on the new jail
+    r.ok("import", path, "tag=q", "notes=from a package", "boot=on")
+    assert r.ok("get", "notes", "q").strip() == "from a package"
+    assert r.ok("get", "boot", "q").strip() == "on"
 
 
 
