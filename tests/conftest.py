@@ -389,9 +389,6 @@ def release(root, busybox_tarball):
     return root
 
 
-NEIGHBOURS = ("vbox", "ezjail", "virt", "virt/other")
-
-
 @pytest.fixture(scope="session")
 def sentinels():
     """A directory outside the pool holding sentinel files (inventory.py):
@@ -417,22 +414,13 @@ def _session_inventory(sentinels):
 
 @pytest.fixture(autouse=True)
 def _test_inventory(request, sentinels):
-    """Every test leaves the host, the pool and the sentinels as it found them
-    (roots owned by wider fixtures excepted: they are compared when their
-    fixture ends)."""
+    """Every test leaves the host, the pool and the sentinels as it found them,
+    roots made by module fixtures included: a test that changes its module's
+    root on purpose puts it back."""
     pool = request.getfixturevalue("pool") if "pool" in request.fixturenames else None
-    owned = []
-    if pool is not None:
-        keep = {pool.name} | {"%s/%s" % (pool.name, n) for n in NEIGHBOURS}
-        names = subprocess.run(["zfs", "get", "-H", "-r", "-o", "name", "type", pool.name],
-                               capture_output=True, text=True).stdout.split()
-        owned = [n for n in names if "@" not in n and n not in keep and
-                 not any(n.startswith(k + "/") for k in keep - {pool.name + "/virt"}) and
-                 not any(n.startswith(o + "/") for o in names if o not in keep and o != n
-                         and "@" not in o)]
-    before = inventory.inventory(pool, owned, sentinels)
+    before = inventory.inventory(pool, (), sentinels)
     yield
-    after = inventory.inventory(pool, owned, sentinels)
+    after = inventory.inventory(pool, (), sentinels)
     d = inventory.diff(before, after)
     FIGURES["inventory_checks"] += 1
     FIGURES["inventory_diffs"] += len(d)

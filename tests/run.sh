@@ -15,7 +15,7 @@ for t in build/unit/t_*; do
 done
 echo "unit tests: $units run"
 PYTEST="/usr/bin/python3 -m pytest -q -p no:cacheprovider"
-IOCAGE_BIN=${IOCAGE_BIN:-build/iocage-asan} $PYTEST --ignore=tests/stress tests "$@" || fail=1
+IOCAGE_BIN=${IOCAGE_BIN:-build/iocage-asan} $PYTEST --durations=25 --ignore=tests/stress tests "$@" || fail=1
 if [ $# -eq 0 ] && [ -x build/iocage-vg ]; then
 	echo "valgrind pass over the CLI paths:"
 	IOC_FIGURES=valgrind-figures.json IOCAGE_BIN=tests/valgrind-iocage $PYTEST \

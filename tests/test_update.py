@@ -9,6 +9,7 @@ import hashlib
 import os
 import re
 import stat
+import subprocess
 
 import pytest
 
@@ -111,6 +112,19 @@ def update(r, *args, env=None):
     return r.run("update", *args, env=env, timeout=1800)
 
 
+def release_snaps(r):
+    rel = "%s/releases/bookworm/root@" % r.name
+    return sorted(d for d in r.zfs_state() if d.startswith(rel))
+
+
+def drop_new_release_snaps(r, before):
+    """Puts the module's root back as the test found it: the release snapshots
+    that update release= made (and that the test checked) go again."""
+    for s in sorted(set(release_snaps(r)) - set(before), reverse=True):
+        p = subprocess.run(["zfs", "destroy", s], capture_output=True, text=True)
+        assert p.returncode == 0, (s, p.stderr)
+
+
 # ---- update JAIL --------------------------------------------------------------------
 
 def test_update_keeps_and_names_the_snapshot(deb):
@@ -195,6 +209,7 @@ def test_failed_update_of_a_running_jail_rolls_back(deb):
 def test_update_release_makes_a_new_snapshot(deb):
     r = deb
     rel = "%s/releases/bookworm/root" % r.name
+    snaps_start = release_snaps(r)
     old = mkjail(r, "old")
     assert r.ok("get", "origin", "old").strip() == rel + "@ioc-release"
     jails = r.jails()
@@ -218,6 +233,7 @@ def test_update_release_makes_a_new_snapshot(deb):
     assert translations(rootfs(r, new))
     r.ok("destroy", "-f", "new")
     r.ok("destroy", "-f", "old")
+    drop_new_release_snaps(r, snaps_start)
 
 
 # ---- forced failures and SIGKILL -----------------------------------------------------
@@ -313,11 +329,9 @@ def test_update_release_killed(deb, tmp_path):
     the next update release= works."""
     r = deb
     rel = "%s/releases/bookworm/root" % r.name
-
-    def release_snaps():
-        return sorted(d for d in r.zfs_state() if d.startswith(rel + "@"))
+    snaps_start = release_snaps(r)
     steps, _ = trace(r, tmp_path, "release=bookworm")
-    snaps0 = release_snaps()
+    snaps0 = release_snaps(r)
     jails0 = r.jails()
     ds0 = sorted(d for d in r.zfs_state() if "/jails/" in d)
     points = [step(steps, lambda c: c.startswith("zfs set ") and "last_started" in c),
@@ -326,9 +340,10 @@ def test_update_release_killed(deb, tmp_path):
         res = update(r, "release=bookworm", env={"IOC_FAULT_KILL": str(n)})
         assert res.rc in (-9, 137), (n, res)
         assert r.jails() == jails0, n
-        assert release_snaps() == snaps0, n
+        assert release_snaps(r) == snaps0, n
         r.ok("clean")
         assert sorted(d for d in r.zfs_state() if "/jails/" in d) == ds0, (n, steps)
     res = update(r, "release=bookworm")
     assert res.rc == 0, res
-    assert len(release_snaps()) == len(snaps0) + 1
+    assert len(release_snaps(r)) == len(snaps0) + 1
+    drop_new_release_snaps(r, snaps_start)
