@@ -19,7 +19,7 @@ reconfigure:
 
 check: deps
 	./configure PREFIX=$(PREFIX)
-	$(MAKE) -j2 -f build.mk all asan unit
+	$(MAKE) -j2 -f build.mk all asan unit fuzz
 	$(MAKE) -f build.mk lint
 	$(MAKE) -f build.mk fuzz-run FUZZTIME=10
 	sh tests/run.sh

@@ -45,15 +45,19 @@ unit: $(ASANLIBOBJS)
 		$(CC) $(SANFLAGS) -o build/unit/$$n $$t $(ASANLIBOBJS) $(PLIBS) || exit 1; \
 	done
 
-# libFuzzer targets: tests/fuzz/f_*.c (linked like the unit tests: no command handlers).
-fuzz:
+# libFuzzer targets: tests/fuzz/f_*.c, linked with the library's objects built
+# once for fuzzing (FUZZLIBOBJS, see configure; no command handlers).
+FUZZCC = clang
+FUZZFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+	$(PCFLAGS) -Isrc -DIOC_FUZZ
+fuzz: $(FUZZLIBOBJS)
 	mkdir -p build/fuzz
-	srcs=$$(for f in $(LIBSRCS); do case $$f in src/cmd_*) ;; *) echo $$f ;; esac; done); \
 	for t in tests/fuzz/f_*.c; do \
 		[ -e "$$t" ] || continue; \
 		n=$$(basename $$t .c); \
-		clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-			$(PCFLAGS) -Isrc -DIOC_FUZZ -o build/fuzz/$$n $$t $$srcs $(PLIBS) || exit 1; \
+		$(FUZZCC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+			$(PCFLAGS) -Isrc -DIOC_FUZZ -o build/fuzz/$$n $$t $(FUZZLIBOBJS) $(PLIBS) \
+			|| exit 1; \
 	done
 
 # Runs every fuzz target for FUZZTIME seconds on a copy of its checked-in corpus.

@@ -563,7 +563,7 @@ ioc_cmd_chroot(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	ioc_strv_push(&av, "chroot");
 	ioc_strv_push(&av, j->rootfs);
 	if (argc == 1)
-		ioc_strv_push(&av, "/bin/sh");
+		ioc_strv_push(&av, IOC_DEFAULT_SHELL);
 	for (i = 1; i < argc; i++)
 		ioc_strv_push(&av, argv[i]);
 	ioc_jails_release(&js);

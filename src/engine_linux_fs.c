@@ -108,7 +108,7 @@ ioc_lx_passwd(int rootfd, const char *user, uid_t *uid, gid_t *gid, char **home,
 		if (home)
 			*home = ioc_xstrdup(*f.v[5] ? f.v[5] : "/");
 		if (shell)
-			*shell = ioc_xstrdup(*f.v[6] ? f.v[6] : "/bin/sh");
+			*shell = ioc_xstrdup(*f.v[6] ? f.v[6] : IOC_DEFAULT_SHELL);
 		return 0;
 	}
 	if (ioc_has_ctrl(user) || strlen(user) > 64)

@@ -22,6 +22,14 @@
 #define IOC_EXIT_FAIL 1
 #define IOC_EXIT_USAGE 2
 
+/*
+ * The interactive program started when none is named: `chroot JAIL` with no
+ * command, and a jail user whose passwd entry names no shell.  It is always
+ * argv[0] of an argv array with no further words -- never handed a command
+ * string to parse.
+ */
+#define IOC_DEFAULT_SHELL "/bin/sh"
+
 struct ioc_error {
 	int code; /* exit status main() uses: 1 failure, 2 usage */
 	char *msg;

@@ -305,7 +305,8 @@ def test_named_root_must_be_active(pool, root):
     other = pool.name + "/virt/other"          # a neighbour, not a root
     before = sh("zfs", "get", "-H", "-r", "-o", "name,property,value", "all", pool.name)
     for args in (["list"], ["df"], ["get", "boot", "x"], ["create", "-e", "tag=x"],
-                 ["create", "-c", "release=bb", "tag=x"], ["list", "-r"], ["set", "boot=on", "default"]):
+                 ["create", "-c", "release=bb", "tag=x"], ["list", "-r"], ["set", "boot=on", "default"],
+                 ["exec", "x", "true"]):
         r = run_iocage(["-r", other] + args)
         assert r.rc == 1 and "is not an active iocage root" in r.err, (args, r)
     after = sh("zfs", "get", "-H", "-r", "-o", "name,property,value", "all", pool.name)
