@@ -369,9 +369,13 @@ def install_release(root, tarball, rel="bb", shift=SHIFT):
     with tarfile.open(tarball) as t:
         t.extractall(mp, numeric_owner=True)
     if shift:
+        seen = set()    # each inode once: directories come twice, hard links more
         for d, dirs, files in os.walk(mp):
             for n in [d] + [os.path.join(d, x) for x in dirs + files]:
                 st = os.lstat(n)
+                if (st.st_dev, st.st_ino) in seen:
+                    continue
+                seen.add((st.st_dev, st.st_ino))
                 os.lchown(n, st.st_uid + shift, st.st_gid + shift)
                 if not os.path.islink(n):
                     os.chmod(n, st.st_mode & 0o7777)

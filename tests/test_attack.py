@@ -165,8 +165,8 @@ def test_links_planted_by_running_jail(rel, sentinel, hostsrc):
     u = jail(rel, "rj", "resolver=nameserver 127.0.0.1", "fstab=%s /mnt/shared ro" % hostsrc,
              "jail_zfs=on", "jail_zfs_mountpoint=/srv/data")
     root = rootfs(rel, u)
-    # the jail's root owns its directories (the test release's are not all
-    # shifted into the jail's id range)
+    # the jail's root owns these directories (made here where the test
+    # release has none)
     for d in ("etc", "mnt", "srv"):
         os.makedirs(os.path.join(root, d), exist_ok=True)
         os.lchown(os.path.join(root, d), 100000, 100000)

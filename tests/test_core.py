@@ -1,7 +1,6 @@
 """Core commands against a real pool: activate, create, list, get/set, defaults, df, destroy."""
 import json
 import os
-import subprocess
 
 import pytest
 

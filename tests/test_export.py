@@ -9,7 +9,7 @@ import tarfile
 
 import pytest
 
-from conftest import PREFIX, SPACE_PROPS, iocage_bin, sh, zfs_get_all
+from conftest import SPACE_PROPS, iocage_bin, sh, zfs_get_all
 
 
 def rootfs(r, uuid):

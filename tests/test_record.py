@@ -21,8 +21,8 @@ import tarfile
 
 import pytest
 
-from conftest import (PREFIX, SHIFT, Root, destroy_root, iocage_bin, neighbour_state, run_iocage,
-                      sh)
+from conftest import (SHIFT, Root, destroy_root, install_release, iocage_bin, neighbour_state,
+                      run_iocage)
 from runhelp import jail, open_path, rootfs, state, subids  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("subids")
@@ -134,33 +134,6 @@ def jail_snaps(root, uuid):
                   if d.startswith("%s/jails/%s/" % (root.name, uuid)) and "@" in d)
 
 
-def install_shifted(root, tarball, rel="bb"):
-    """Installs the busybox release the way `fetch file=` does, every owner shifted
-    once (conftest.install_release shifts directories twice: they are visited
-    both as a walk's top and as an entry of their parent, so they end up owned
-    by host uid 200000, which root in the jail cannot write to; hard links too)."""
-    ds = "%s/releases/%s" % (root.name, rel)
-    sh("zfs", "create", ds)
-    sh("zfs", "set", PREFIX + "release_source=file", ds)
-    sh("zfs", "create", ds + "/root")
-    mp = sh("zfs", "get", "-H", "-o", "value", "mountpoint", ds + "/root").strip()
-    with tarfile.open(tarball) as t:
-        t.extractall(mp, numeric_owner=True)
-    seen = set()
-    for d, dirs, files in os.walk(mp):
-        for n in [os.path.join(d, x) for x in dirs + files] + ([d] if d == mp else []):
-            st = os.lstat(n)
-            if st.st_ino in seen:  # a hard link's other name
-                continue
-            seen.add(st.st_ino)
-            os.lchown(n, st.st_uid + SHIFT, st.st_gid + SHIFT)
-            if not os.path.islink(n):
-                os.chmod(n, st.st_mode & 0o7777)
-    sh("zfs", "set", PREFIX + "release_idmap=%d:65536" % SHIFT, ds)
-    sh("zfs", "snapshot", ds + "/root@ioc-release")
-    return mp
-
-
 @pytest.fixture(scope="module")
 def shared(pool, busybox_tarball, subids):
     """One root with the busybox release for the tests that must change nothing
@@ -172,7 +145,7 @@ def shared(pool, busybox_tarball, subids):
     assert res.rc == 0, res
     r = Root(pool, name)
     try:
-        install_shifted(r, busybox_tarball)
+        install_release(r, busybox_tarball)
         r.release = "bb"
         open_path(r.mountpoint)
         r.ok("set", "interfaces=none", "default")
@@ -191,7 +164,7 @@ def shared(pool, busybox_tarball, subids):
 
 @pytest.fixture
 def rel(root, busybox_tarball):
-    install_shifted(root, busybox_tarball)
+    install_release(root, busybox_tarball)
     root.release = "bb"
     open_path(root.mountpoint)
     root.ok("set", "interfaces=none", "default")
@@ -564,7 +537,7 @@ def test_checksum_mismatch_and_missing_sum_change_nothing(rel, tmp_path):
 
 def test_release_mismatch_changes_nothing(rel, busybox_tarball, tmp_path):
     r = rel
-    install_shifted(r, busybox_tarball, "bb2")
+    install_release(r, busybox_tarball, "bb2")
     u = r.ok("create", "-c", "release=bb2", "tag=other").split()[0]
     r.ok("record", "start", "other")
     p = os.path.join(rootfs(r, u), "root/other")
