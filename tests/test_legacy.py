@@ -3,7 +3,6 @@ way it did (R/.defaults, R/jails/UUID mounted with every property local and
 1/0 yes/no spellings, R/releases/REL/root snapshotted per thin jail), is
 recognised by `activate` and managed in place."""
 import os
-import subprocess
 import tarfile
 
 import pytest

@@ -3,7 +3,7 @@ them; memoryuse, maxproc, pcpu, openfiles, cpuset; refusal of limits with no
 Linux analogue at set time; cap/uncap/inuse/limits."""
 import pytest
 
-from runhelp import cgroup_dirs, jail, open_path, subids, rel  # noqa: F401
+from runhelp import cgroup_dirs, jail, subids, rel  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("subids")
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from conftest import iocage_bin
-from runhelp import SUBID_LINE, _remove_line, host_state, jail, open_path, rootfs, state, subids, rel  # noqa: F401
+from runhelp import SUBID_LINE, _remove_line, host_state, jail, state, subids, rel  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("subids")
 

@@ -13,8 +13,8 @@ import time
 
 import pytest
 
-from conftest import PREFIX, iocage_bin, sh
-from runhelp import open_path, host_state, jail, jid, rootfs, state, subids, rel  # noqa: F401
+from conftest import iocage_bin
+from runhelp import host_state, jail, jid, rootfs, state, subids, rel  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("subids")
 
