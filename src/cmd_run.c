@@ -132,7 +132,7 @@ ioc_run_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_jstat
 }
 
 /* The running state of one jail (a one-element view for the engine). */
-static int
+int
 ioc_run_state1(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_jstate *st,
     struct ioc_error **err)
 {

@@ -121,10 +121,8 @@ ioc_upd_rollback(struct ioc_jail *j, const char *snap, struct ioc_error **err)
 static int
 ioc_upd_running(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err)
 {
-	struct ioc_jails one = { j, 1 };
 	struct ioc_jstate st;
-	memset(&st, 0, sizeof(st));
-	if (ioc_run_states(ctx, &one, &st, err) != 0)
+	if (ioc_run_state1(ctx, j, &st, err) != 0)
 		return -1;
 	return st.running;
 }

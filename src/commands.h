@@ -164,6 +164,9 @@ struct ioc_jstate {
 };
 int ioc_run_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_jstate *st,
     struct ioc_error **err);
+/* The same for one jail. */
+int ioc_run_state1(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_jstate *st,
+    struct ioc_error **err);
 int ioc_run_stop_for_destroy(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err);
 /* Stops (forced) the container of a debris entry j loaded with every property
  * (the temporary jail of a killed `update release=`); before any change. */
