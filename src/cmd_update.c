@@ -102,9 +102,15 @@ ioc_upd_freebsd(struct ioc_jail *j, struct ioc_error **err)
 	return rc;
 }
 
-/* Rolls each of the jail's datasets back to snap (the newest snapshot). */
+enum ioc_upd_each { IOC_UPD_ROLLBACK, IOC_UPD_UNMARK };
+
+/*
+ * For each of the jail's datasets that has @snap: roll it back to it (the
+ * newest snapshot), or clear the interrupted-update mark on it.
+ */
 static int
-ioc_upd_rollback(struct ioc_jail *j, const char *snap, struct ioc_error **err)
+ioc_upd_each(struct ioc_jail *j, const char *snap, enum ioc_upd_each what,
+    struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv kids = IOC_STRV_INIT;
 	size_t i;
@@ -112,7 +118,10 @@ ioc_upd_rollback(struct ioc_jail *j, const char *snap, struct ioc_error **err)
 		return -1;
 	for (i = 0; i < kids.n; i++) {
 		_cleanup_free_ char *s = ioc_xasprintf("%s@%s", kids.v[i], snap);
-		if (ioc_zfs_exists(s) && ioc_zfs_rollback(s, 0, err) != 0)
+		if (!ioc_zfs_exists(s))
+			continue;
+		if ((what == IOC_UPD_ROLLBACK ? ioc_zfs_rollback(s, 0, err) :
+		    ioc_zfs_inherit(s, IOC_UPDATE_MARK, err)) != 0)
 			return -1;
 	}
 	return 0;
@@ -125,22 +134,6 @@ ioc_upd_running(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err)
 	if (ioc_run_state1(ctx, j, &st, err) != 0)
 		return -1;
 	return st.running;
-}
-
-/* Clears the interrupted-update mark of R/jails/UUID@snap (and its children's). */
-static int
-ioc_upd_unmark(struct ioc_jail *j, const char *snap, struct ioc_error **err)
-{
-	_cleanup_strv_ struct ioc_strv kids = IOC_STRV_INIT;
-	size_t i;
-	if (ioc_zfs_list_children(j->dataset, &kids, err) != 0)
-		return -1;
-	for (i = 0; i < kids.n; i++) {
-		_cleanup_free_ char *s = ioc_xasprintf("%s@%s", kids.v[i], snap);
-		if (ioc_zfs_exists(s) && ioc_zfs_inherit(s, IOC_UPDATE_MARK, err) != 0)
-			return -1;
-	}
-	return 0;
 }
 
 /*
@@ -157,7 +150,7 @@ ioc_upd_back(struct ioc_ctx *ctx, struct ioc_jail *j, const char *snap, int run_
 		return -1;
 	if (running && e->stop(&ctx->root, j, 1, err) != 0)
 		return -1;
-	if (ioc_upd_rollback(j, snap, err) != 0)
+	if (ioc_upd_each(j, snap, IOC_UPD_ROLLBACK, err) != 0)
 		return -1;
 	if (run_after)
 		e->start(&ctx->root, j, err_start); /* a failure is the caller's to report */
@@ -171,7 +164,7 @@ ioc_upd_recover_one(struct ioc_ctx *ctx, struct ioc_jail *j, const char *name, c
 {
 	struct ioc_error *es = NULL;
 	if (ioc_upd_back(ctx, j, snap, strcmp(was, "up") == 0, err, &es) != 0 ||
-	    ioc_upd_unmark(j, snap, err) != 0) {
+	    ioc_upd_each(j, snap, IOC_UPD_UNMARK, err) != 0) {
 		ioc_error_free(es);
 		return ioc_error_wrap(err, "cannot roll back the interrupted update of '%s' to "
 		    "snapshot %s", name, snap);
@@ -335,7 +328,7 @@ ioc_upd_jail(struct ioc_ctx *ctx, struct ioc_jail *j, const char *name, char **s
 	} else if (ioc_upd_freebsd(j, &why) != 0)
 		goto failed;
 	/* done: the mark goes (an update whose mark cannot go is not confirmed) */
-	if (ioc_upd_unmark(j, *snapname, &why) != 0)
+	if (ioc_upd_each(j, *snapname, IOC_UPD_UNMARK, &why) != 0)
 		goto failed;
 	return 0;
 
@@ -344,7 +337,7 @@ failed:
 	{
 		struct ioc_error *e2 = NULL, *es = NULL;
 		if (ioc_upd_back(ctx, j, *snapname, was_running, &e2, &es) == 0 &&
-		    ioc_upd_unmark(j, *snapname, &e2) == 0) {
+		    ioc_upd_each(j, *snapname, IOC_UPD_UNMARK, &e2) == 0) {
 			ioc_err(err, "update of '%s' failed: %s; rolled back to snapshot %s", name,
 			    why ? why->msg : "error", *snapname);
 			if (es)
