@@ -88,6 +88,18 @@ ioc_sorted(struct ioc_jails *js, size_t *n)
 	return v;
 }
 
+/* Prints a table of jails and releases what list and get ALL built it from. */
+static void
+ioc_jail_table_done(struct ioc_ctx *ctx, struct ioc_table *t, struct ioc_jail **v,
+    struct ioc_jstate *st, struct ioc_jails *js)
+{
+	ioc_table_print(t, ctx->fmt, stdout);
+	ioc_table_release(t);
+	free(v);
+	free(st);
+	ioc_jails_release(js);
+}
+
 int
 ioc_cmd_list(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
@@ -148,11 +160,7 @@ ioc_cmd_list(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		c[7] = ioc_jail_get(j, "ip4_addr");
 		ioc_table_add(&t, c);
 	}
-	ioc_table_print(&t, ctx->fmt, stdout);
-	ioc_table_release(&t);
-	free(v);
-	free(st);
-	ioc_jails_release(&js);
+	ioc_jail_table_done(ctx, &t, v, st, &js);
 	return 0;
 }
 
@@ -283,11 +291,7 @@ ioc_get_every(struct ioc_ctx *ctx, const struct ioc_prop *p, struct ioc_error **
 			    st[v[i] - js.v].running ? "up" : "down";
 		ioc_table_add(&t, c);
 	}
-	ioc_table_print(&t, ctx->fmt, stdout);
-	ioc_table_release(&t);
-	free(v);
-	free(st);
-	ioc_jails_release(&js);
+	ioc_jail_table_done(ctx, &t, v, st, &js);
 	return 0;
 }
 
