@@ -287,6 +287,35 @@ ioc_run_many(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, enum ioc_act ac
 	return 0;
 }
 
+/*
+ * --dry-run: the engine's plan for each jail, as the command lines it would
+ * run; nothing is locked, started, stopped or written.  The Linux engine
+ * drives liblxc directly and has no command lines to show.
+ */
+static int
+ioc_run_dry(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const char *const *steps,
+    struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	size_t i, k;
+	if (e->dry_run == NULL)
+		return ioc_err(err, "--dry-run: the %s engine calls liblxc directly and has no "
+		    "command lines to show (IOCAGE_ENGINE=freebsd prints the jail(8) plan)", e->name);
+	for (i = 0; i < n; i++)
+		for (k = 0; steps[k]; k++) {
+			struct ioc_sb out = IOC_SB_INIT;
+			ioc_sb_init(&out);
+			if (e->dry_run(&ctx->root, v[i], steps[k], &out, err) != 0) {
+				ioc_sb_release(&out);
+				return -1;
+			}
+			printf("# %s %s (%s)\n%s", steps[k], ioc_jail_get(v[i], "tag"), v[i]->uuid,
+			    out.buf ? out.buf : "");
+			ioc_sb_release(&out);
+		}
+	return 0;
+}
+
 static int
 ioc_run_lifecycle(struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, const char *cmd,
     struct ioc_error **err)
@@ -303,6 +332,17 @@ ioc_run_lifecycle(struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, 
 	argv += k + 1;
 	if (argc < 1)
 		return ioc_usage(err, cmd);
+	if (ctx->dry_run) {
+		static const char *const start[] = { "start", NULL }, *const stop[] = { "stop", NULL },
+		    *const restart[] = { "stop", "start", NULL };
+		if (ioc_run_targets(ctx, argc, argv, &js, &v, &n, err) != 0)
+			return -1;
+		rc = ioc_run_dry(ctx, v, n, act == IOC_ACT_START ? start :
+		    act == IOC_ACT_STOP ? stop : restart, err);
+		free(v);
+		ioc_jails_release(&js);
+		return rc;
+	}
 	if (ioc_run_need(e, (void *)e->start, cmd, err) != 0 ||
 	    ioc_run_need(e, (void *)e->stop, cmd, err) != 0)
 		return -1;
@@ -637,6 +677,14 @@ ioc_run_capop(struct ioc_ctx *ctx, int argc, char **argv, int remove, struct ioc
 	int lockfd, rc;
 	if (argc != 2)
 		return ioc_usage(err, cmd);
+	if (ctx->dry_run) {
+		const char *const steps[] = { cmd, NULL };
+		if (ioc_ctx_jail(ctx, argv[1], NULL, &js, &j, err) != 0)
+			return -1;
+		rc = ioc_run_dry(ctx, &j, 1, steps, err);
+		ioc_jails_release(&js);
+		return rc;
+	}
 	if (ioc_run_need(e, (void *)op, cmd, err) != 0)
 		return -1;
 	if (ioc_ctx_jail(ctx, argv[1], NULL, &js, &j, err) != 0)

@@ -18,6 +18,7 @@ enum ioc_cmd_flags {
 	IOC_CF_NEED_UID0 = 1 << 2, /* must run as root */
 	IOC_CF_LAZY_ROOT = 1 << 3, /* hot path: an explicit root is verified by the first
 				    * ioc_jails_load (see ioc_root_lazy); loads before writing */
+	IOC_CF_DRY_RUN = 1 << 4,   /* takes --dry-run: prints the engine's plan instead */
 };
 
 struct ioc_ctx {
@@ -25,6 +26,7 @@ struct ioc_ctx {
 	const char *root_arg; /* -r DATASET or IOCAGE_ROOT */
 	enum ioc_fmt fmt;     /* --json, -H */
 	int parsable;	      /* -p: raw numbers */
+	int dry_run;	      /* --dry-run: print the engine's plan, change nothing */
 	int root_lock_fd;
 	int force;	      /* generic -f seen by a handler */
 	/*

@@ -42,9 +42,9 @@ const struct ioc_cmd ioc_cmds[] = {
 	  "roll a jail back to a snapshot (-f: past newer snapshots, destroying them)" },
 	{ "promote", ioc_cmd_promote, IOC_CF_ROOT | IOC_CF_NEED_UID0, "promote UUID|TAG",
 	  "promote a cloned jail so it no longer depends on its origin" },
-	{ "start", ioc_cmd_start, IOC_CF_ROOT | IOC_CF_NEED_UID0, "start [-f] UUID|TAG|ALL ...", "start jails" },
-	{ "stop", ioc_cmd_stop, IOC_CF_ROOT | IOC_CF_NEED_UID0, "stop [-f] UUID|TAG|ALL ...", "stop jails" },
-	{ "restart", ioc_cmd_restart, IOC_CF_ROOT | IOC_CF_NEED_UID0, "restart UUID|TAG|ALL ...", "stop, then start jails" },
+	{ "start", ioc_cmd_start, IOC_CF_ROOT | IOC_CF_NEED_UID0 | IOC_CF_DRY_RUN, "start [-f] UUID|TAG|ALL ...", "start jails" },
+	{ "stop", ioc_cmd_stop, IOC_CF_ROOT | IOC_CF_NEED_UID0 | IOC_CF_DRY_RUN, "stop [-f] UUID|TAG|ALL ...", "stop jails" },
+	{ "restart", ioc_cmd_restart, IOC_CF_ROOT | IOC_CF_NEED_UID0 | IOC_CF_DRY_RUN, "restart UUID|TAG|ALL ...", "stop, then start jails" },
 	{ "rcboot", ioc_cmd_rcboot, IOC_CF_ROOT | IOC_CF_NEED_UID0, "rcboot", "start every boot=on jail by priority" },
 	{ "rcshutdown", ioc_cmd_rcshutdown, IOC_CF_ROOT | IOC_CF_NEED_UID0, "rcshutdown", "stop every running boot=on jail, reverse priority" },
 	{ "exec", ioc_cmd_exec, IOC_CF_ROOT | IOC_CF_LAZY_ROOT | IOC_CF_NEED_UID0, "exec [-u HOST_USER | -U JAIL_USER] UUID|TAG CMD [ARG ...]",
@@ -53,9 +53,9 @@ const struct ioc_cmd ioc_cmds[] = {
 	{ "chroot", ioc_cmd_chroot, IOC_CF_ROOT | IOC_CF_NEED_UID0, "chroot UUID|TAG [CMD [ARG ...]]",
 	  "run a command in the jail's filesystem without starting it (the jail's binaries run with host privileges)" },
 	{ "runtime", ioc_cmd_runtime, IOC_CF_ROOT | IOC_CF_NEED_UID0, "runtime [-H] [--json] UUID|TAG", "live engine parameters of a running jail" },
-	{ "cap", ioc_cmd_cap, IOC_CF_ROOT | IOC_CF_NEED_UID0, "cap UUID|TAG", "apply the configured resource limits now" },
+	{ "cap", ioc_cmd_cap, IOC_CF_ROOT | IOC_CF_NEED_UID0 | IOC_CF_DRY_RUN, "cap UUID|TAG", "apply the configured resource limits now" },
 	{ "limits", ioc_cmd_limits, IOC_CF_ROOT, "limits [-H] [--json] UUID|TAG", "show the configured resource limits" },
-	{ "uncap", ioc_cmd_uncap, IOC_CF_ROOT | IOC_CF_NEED_UID0, "uncap UUID|TAG", "remove resource limits from a running jail" },
+	{ "uncap", ioc_cmd_uncap, IOC_CF_ROOT | IOC_CF_NEED_UID0 | IOC_CF_DRY_RUN, "uncap UUID|TAG", "remove resource limits from a running jail" },
 	{ "inuse", ioc_cmd_inuse, IOC_CF_ROOT | IOC_CF_NEED_UID0, "inuse [-H] [--json] UUID|TAG", "current resource usage" },
 	{ "export", ioc_cmd_export, IOC_CF_ROOT | IOC_CF_NEED_UID0, "export [-i] UUID|TAG [FILE|-]",
 	  "write a jail (its datasets as ZFS streams, its properties) as an image to R/images, FILE or standard output (-i: a thin jail incrementally from its release)" },
@@ -179,7 +179,7 @@ static void
 ioc_help_all(FILE *f)
 {
 	size_t i;
-	fprintf(f, "usage: iocage [-r DATASET] [--json] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(f, "usage: iocage [-r DATASET] [--json] [--dry-run] COMMAND [ARGS]\n\ncommands:\n");
 	for (i = 0; ioc_cmds[i].name; i++)
 		fprintf(f, "  %s\n", ioc_cmds[i].synopsis);
 	fprintf(f, "\n'iocage help COMMAND' explains one; 'iocage help properties' lists properties.\n");
@@ -288,6 +288,8 @@ main(int argc, char **argv)
 			ctx.root_arg = argv[++i];
 		else if (strcmp(argv[i], "--json") == 0)
 			ctx.fmt = IOC_FMT_JSON;
+		else if (strcmp(argv[i], "--dry-run") == 0)
+			ctx.dry_run = 1;
 		else if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-v") == 0) {
 			printf("iocage Pool Party %s\n", IOC_VERSION);
 			return 0;
@@ -309,6 +311,11 @@ main(int argc, char **argv)
 	if (c == NULL) {
 		_cleanup_free_ char *o = ioc_msg_printable(argv[i]);
 		fprintf(stderr, "iocage: unknown command '%s' ('iocage help' lists them)\n", o);
+		return IOC_EXIT_USAGE;
+	}
+	if (ctx.dry_run && !(c->flags & IOC_CF_DRY_RUN)) {
+		fprintf(stderr, "iocage: --dry-run applies to start, stop, restart, cap and uncap, "
+		    "not to %s\n", c->name);
 		return IOC_EXIT_USAGE;
 	}
 	if ((c->flags & IOC_CF_NEED_UID0) && geteuid() != 0) {

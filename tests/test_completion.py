@@ -114,7 +114,7 @@ def test_bash_commands_from_binary(bindir, noroot):
     assert "snaplist" in got and "export" in got
     assert bash_complete(bindir, root, "iocage sn") == ["snaplist", "snapremove", "snapshot"]
     assert bash_complete(bindir, root, "iocage --json l") == ["limits", "list"]
-    assert bash_complete(bindir, root, "iocage --") == ["--help", "--json", "--version"]
+    assert bash_complete(bindir, root, "iocage --") == ["--dry-run", "--help", "--json", "--version"]
 
 
 def test_bash_options_from_usage(bindir, noroot):

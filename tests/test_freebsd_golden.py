@@ -22,3 +22,43 @@ def test_freebsd_engine_golden():
     r = subprocess.run([BIN], cwd=ROOT, env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "t_freebsd_engine: ok" in r.stdout
+
+
+def test_dry_run_prints_the_freebsd_plan_and_changes_nothing(release):
+    """`--dry-run` shows the jail(8) plan of start, stop, restart, cap and uncap
+    for real jails of a real root (here with the FreeBSD engine chosen), runs
+    nothing and writes nothing; the Linux engine has no command lines and says
+    so; other commands refuse the flag."""
+    r = release
+    fb = {"IOCAGE_ENGINE": "freebsd"}
+    r.ok("create", "-c", "release=bb", "tag=web", "ip4_addr=em0|192.0.2.7/24",
+         "memoryuse=512M:deny", "rlimits=on", "boot=on", env=fb)
+    r.ok("create", "-e", "tag=empty", env=fb)
+    uuid = r.jails()["web"]
+    before = r.zfs_state()
+    out = r.ok("--dry-run", "start", "web", env=fb)
+    assert out.startswith("# start web (%s)\nplan: " % uuid), out
+    lines = out.splitlines()
+    assert any(" jail -c " in " %s " % ln or ln.split()[1:2] == ["/usr/sbin/jail"]
+               for ln in lines), out
+    assert "192.0.2.7" in out and "memoryuse" in out, out
+    out = r.ok("--dry-run", "restart", "ALL", env=fb)
+    heads = [ln for ln in out.splitlines() if ln.startswith("# ")]
+    jails = r.jails()
+    pairs = [heads[i:i + 2] for i in range(0, len(heads), 2)]
+    assert sorted(pairs) == sorted([["# stop %s (%s)" % (t, jails[t]), "# start %s (%s)" % (t, jails[t])]
+                                    for t in ("web", "empty")]), out
+    for cmd in ("stop", "cap", "uncap"):
+        out = r.ok("--dry-run", cmd, "web", env=fb)
+        assert out.startswith("# %s web (%s)\nplan: " % (cmd, uuid)), (cmd, out)
+    # the Linux engine: a clear refusal; other commands: a usage error
+    res = r.fail("--dry-run", "start", "web")
+    assert "no command lines to show" in res.err and "IOCAGE_ENGINE=freebsd" in res.err, res
+    res = r.fail("--dry-run", "list", rc=2)
+    assert "--dry-run applies to start, stop, restart, cap and uncap" in res.err, res
+    res = r.fail("--dry-run", "start", "nosuch", env=fb)
+    assert "no jail named 'nosuch'" in res.err, res
+    assert r.zfs_state() == before
+    assert not os.path.exists("/var/run/iocage/lxc/ioc-" + uuid)
+    r.ok("destroy", "-f", "web")
+    r.ok("destroy", "-f", "empty")

@@ -131,7 +131,7 @@ _iocage()
 			return 0 # a dataset name: nothing to offer
 		fi
 		case $_ioc_cur in
-		-*) _iocage_reply < <(printf '%s\n' -r --json --help --version) ;;
+		-*) _iocage_reply < <(printf '%s\n' -r --json --dry-run --help --version) ;;
 		*) _iocage_reply < <(_iocage_commands) ;;
 		esac
 		return 0
