@@ -128,6 +128,51 @@ ioc_root_find(const char *explicit_root, struct ioc_root *root, struct ioc_error
 static const char *const ioc_root_children[] = { "download", "releases", "jails", "images",
 	"packages", NULL };
 
+/*
+ * The dataset that jail_zfs delegates to jail UUID (v: its jail_zfs_dataset,
+ * relative to R or with R's name in front), as a full name.  It lies below R
+ * and is neither one of iocage's own trees (ours, and the shell iocage's
+ * templates, base, log and .defaults) nor below another jail, nor the jail's
+ * own root: a jail is handed its own data, or a dataset the administrator
+ * made for it beside iocage's trees.
+ */
+char *
+ioc_jail_zfs_dataset(const struct ioc_root *root, const char *uuid, const char *v,
+    struct ioc_error **err)
+{
+	static const char *const reserved[] = { "templates", "base", "log", ".defaults", NULL };
+	const char *rest;
+	size_t rl = strlen(root->name), i, n;
+	if (v == NULL || *v == '\0') {
+		ioc_err(err, "jail_zfs_dataset is empty");
+		return NULL;
+	}
+	if (strncmp(v, root->name, rl) == 0 && v[rl] == '/')
+		v += rl + 1; /* written with the root's name in front */
+	n = strcspn(v, "/");
+	rest = v[n] == '/' ? v + n + 1 : "";
+	for (i = 0; ioc_root_children[i]; i++)
+		if (strlen(ioc_root_children[i]) == n && strncmp(v, ioc_root_children[i], n) == 0 &&
+		    strcmp(ioc_root_children[i], "jails") != 0)
+			goto refuse;
+	for (i = 0; reserved[i]; i++)
+		if (strlen(reserved[i]) == n && strncmp(v, reserved[i], n) == 0)
+			goto refuse;
+	if (n == 5 && strncmp(v, "jails", 5) == 0) {
+		size_t ul = strlen(uuid);
+		/* R/jails/UUID/X...: only this jail's, and never its root */
+		if (strncmp(rest, uuid, ul) != 0 || rest[ul] != '/' ||
+		    strcmp(rest + ul + 1, "root") == 0 || strncmp(rest + ul + 1, "root/", 5) == 0)
+			goto refuse;
+	}
+	return ioc_xasprintf("%s/%s", root->name, v);
+refuse:
+	ioc_err(err, "jail_zfs_dataset '%s' may not be delegated to this jail: it must be below "
+	    "jails/%s/ (its root excepted) or outside iocage's own datasets (jails, releases, "
+	    "images, packages, download, templates)", v, uuid);
+	return NULL;
+}
+
 int
 ioc_root_activate(const char *dataset, struct ioc_error **err)
 {

@@ -113,6 +113,11 @@ int ioc_jail_resolve(const struct ioc_jails *js, const char *name, struct ioc_ja
 
 /* A new random UUID (v4). */
 char *ioc_uuid_new(void);
+/* Full name of the dataset jail_zfs delegates to jail uuid (value: its
+ * jail_zfs_dataset); NULL (*err) when it would be iocage's own, another
+ * jail's or the jail's root. */
+char *ioc_jail_zfs_dataset(const struct ioc_root *root, const char *uuid, const char *value,
+    struct ioc_error **err);
 
 /* Releases: R/releases/REL/root@ioc-release* newest complete snapshot. */
 int ioc_release_snapshot(const struct ioc_root *root, const char *rel, char **snap,

@@ -508,20 +508,15 @@ ioc_fb_cidr(const struct ioc_fb_ip *ip, int v6)
 	return ioc_xasprintf("%s/%s", ip->addr, ip->len ? ip->len : (v6 ? "128" : "32"));
 }
 
-/* Full name of the delegated dataset (jail_zfs_dataset is relative to R). */
+/* Full name of the delegated dataset (see ioc_jail_zfs_dataset). */
 static char *
 ioc_fb_zfs_dataset(const struct ioc_fb *f, struct ioc_error **err)
 {
-	const char *v = ioc_fb_get(f, "jail_zfs_dataset");
-	size_t rl;
 	if (f->root == NULL || f->root->name == NULL) {
 		ioc_err(err, "internal error: no root dataset");
 		return NULL;
 	}
-	rl = strlen(f->root->name);
-	if (strncmp(v, f->root->name, rl) == 0 && v[rl] == '/')
-		return ioc_xstrdup(v);
-	return ioc_xasprintf("%s/%s", f->root->name, v);
+	return ioc_jail_zfs_dataset(f->root, f->j->uuid, ioc_fb_get(f, "jail_zfs_dataset"), err);
 }
 
 /* One fstab entry: SRC DST [ro|rw]. */

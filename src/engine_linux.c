@@ -904,7 +904,9 @@ ioc_lx_check(struct ioc_lx_start *s, struct ioc_error **err)
 	if (ioc_parse_bool(ioc_lx_get(j, "jail_zfs")) == 1) {
 		const char *ds = ioc_lx_get(j, "jail_zfs_dataset");
 		const char *mp = ioc_lx_get(j, "jail_zfs_mountpoint");
-		s->zfs_ds = ioc_xasprintf("%s/%s", s->root->name, ds);
+		s->zfs_ds = ioc_jail_zfs_dataset(s->root, j->uuid, ds, err);
+		if (s->zfs_ds == NULL)
+			return -1;
 		if (ioc_zfs_guard(s->zfs_ds, err) != 0)
 			return ioc_error_wrap(err, "jail_zfs_dataset");
 		s->zfs_dst = ioc_xstrdup(strcmp(mp, "none") == 0 ? "/mnt/data" : mp);

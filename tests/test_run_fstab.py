@@ -123,3 +123,28 @@ def test_jail_zfs_mounts_the_data_dataset(rel):
     rel.ok("exec", "z", "sh", "-c", "echo kept > /mnt/data/file")
     with open(os.path.join(mp, "file")) as f:
         assert f.read() == "kept\n"
+
+
+def test_jail_zfs_dataset_of_another_jail_is_refused(rel):
+    """jail_zfs hands a jail its own data or an administrator's dataset beside
+    iocage's trees, never another jail's, its own root or a release: start
+    refuses before anything happens."""
+    other = jail(rel, "zo", "jail_zfs=on")
+    u = jail(rel, "zt")
+    st = rel.zfs_state()
+    hs = host_state()
+    for ds, shown in (("jails/%s/data" % other, "jails/%s/data" % other),
+                      ("%s/jails/%s/root" % (rel.name, u), "jails/%s/root" % u),
+                      ("releases/bb/root", "releases/bb/root"),
+                      ("jails", "jails")):
+        rel.ok("set", "jail_zfs=on", "jail_zfs_dataset=" + ds, "zt")
+        r = rel.run("start", "zt")
+        assert r.rc == 1 and "jail_zfs_dataset '%s' may not be delegated" % shown in r.err, (ds, r)
+        assert state(rel, "zt") == "down"
+    assert host_state() == hs
+    rel.ok("set", "jail_zfs=off", "zt")
+    rel.ok("destroy", "-f", "zt")
+    rel.ok("destroy", "-f", "zo")
+    assert not any(d.startswith("%s/jails/%s" % (rel.name, u)) for d in rel.zfs_state())
+    assert {k: v for k, v in st.items() if u not in k and other not in k} == \
+        {k: v for k, v in rel.zfs_state().items() if u not in k and other not in k}

@@ -720,6 +720,46 @@ check_refusals(void)
 	expect_refused("bad securelevel", ROOTFS, L("securelevel=9"), "securelevel");
 	expect_refused("bad zfs dataset", ROOTFS, L("jail_zfs=on", "jail_zfs_dataset=../other"),
 	    "jail_zfs_dataset");
+	/* another jail's data, the jail's own root, iocage's trees: never delegated */
+	expect_refused("another jail's dataset", ROOTFS,
+	    L("jail_zfs=on", "jail_zfs_dataset=jails/0b1c2d3e-0000-4000-8000-000000000000/data"),
+	    "may not be delegated");
+	expect_refused("own root", ROOTFS, L("jail_zfs=on", "jail_zfs_dataset=jails/7f0c9a2e-5b3d-4c1e-9a8f-0123456789ab/root"),
+	    "may not be delegated");
+	expect_refused("a release", ROOTFS, L("jail_zfs=on", "jail_zfs_dataset=releases/13.2-RELEASE"),
+	    "may not be delegated");
+	expect_refused("all jails", ROOTFS, L("jail_zfs=on", "jail_zfs_dataset=jails"),
+	    "may not be delegated");
+	expect_refused("the root's name in front", ROOTFS,
+	    L("jail_zfs=on", "jail_zfs_dataset=tank/iocage/images"), "may not be delegated");
+	{
+		/* the jail's own data (either spelling) and an administrator's dataset */
+		static const char *const ok[] = { "jail_zfs_dataset=jails/7f0c9a2e-5b3d-4c1e-9a8f-"
+		    "0123456789ab/data/sub", "jail_zfs_dataset=tank/iocage/jails/7f0c9a2e-5b3d-4c1e-"
+		    "9a8f-0123456789ab/data", "jail_zfs_dataset=shared/www", NULL };
+		static const char *const want[] = { "tank/iocage/jails/7f0c9a2e-5b3d-4c1e-9a8f-"
+		    "0123456789ab/data/sub", "tank/iocage/jails/7f0c9a2e-5b3d-4c1e-9a8f-0123456789ab/data",
+		    "tank/iocage/shared/www" };
+		size_t i;
+		for (i = 0; ok[i]; i++) {
+			struct ioc_jail j;
+			struct ioc_plan p;
+			struct ioc_error *e = NULL;
+			struct ioc_sb out = IOC_SB_INIT;
+			tjail_make(&j, ROOTFS, L("jail_zfs=on", ok[i]));
+			if (ioc_freebsd_plan_start(&troot, &j, &p, &e) != 0) {
+				CHECK(0, "%s: refused: %s", ok[i], e->msg);
+				ioc_error_free(e);
+			} else {
+				ioc_sb_init(&out);
+				ioc_plan_render(&p, &out);
+				CHECK(strstr(out.buf, want[i]) != NULL, "%s: plan lacks %s", ok[i], want[i]);
+				ioc_sb_release(&out);
+				ioc_plan_release(&p);
+			}
+			tjail_free(&j);
+		}
+	}
 	expect_refused("empty exec_start", ROOTFS, L("exec_start=  "), "exec_start");
 }
 
