@@ -4,6 +4,7 @@ the test on this host and removed after; no packet leaves the bridges and
 namespaces the test created (addresses from 10.213.0.0/16, never routed)."""
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -63,6 +64,33 @@ def test_two_jails_on_a_bridge_reach_each_other(rel, bridge):
     rel.ok("start", "a")
     assert rel.ok("exec", "a", "cat", "/sys/class/net/vnet0/address").strip().replace(":", "") \
         == mac[1]
+
+
+def test_ipv6_and_default_routers_on_vnet(rel, bridge):
+    """ip6_addr, defaultrouter and defaultrouter6 on a vnet interface: the
+    addresses and both default routes are inside the jail, and two jails
+    reach each other over IPv6 on the test bridge."""
+    props = ["vnet=on", "interfaces=vnet0:" + bridge, "allow_raw_sockets=1", "ip6=new",
+             "defaultrouter=10.213.8.254", "defaultrouter6=fd13:213:8::fe"]
+    jail(rel, "v6a", "ip4_addr=vnet0|10.213.8.1/24", "ip6_addr=vnet0|fd13:213:8::1/64", *props)
+    jail(rel, "v6b", "ip4_addr=vnet0|10.213.8.2/24", "ip6_addr=vnet0|fd13:213:8::2/64", *props)
+    before = host_state(rel)
+    rel.ok("start", "v6a", "v6b")
+    a6 = rel.ok("exec", "v6a", "ip", "-6", "addr", "show", "vnet0")
+    assert "fd13:213:8::1/64" in a6, a6
+    r4 = rel.ok("exec", "v6a", "ip", "-4", "route")
+    assert "default via 10.213.8.254 dev vnet0" in r4, r4
+    r6 = rel.ok("exec", "v6a", "ip", "-6", "route")
+    assert "default via fd13:213:8::fe dev vnet0" in r6, r6
+    # duplicate address detection may hold the address back for a moment
+    for _ in range(20):
+        r = rel.run("exec", "v6a", "ping", "-6", "-c", "1", "-W", "1", "fd13:213:8::2")
+        if r.rc == 0:
+            break
+        time.sleep(0.5)
+    assert r.rc == 0 and "1 packets received" in r.out, r
+    rel.ok("stop", "v6a", "v6b")
+    assert host_state(rel) == before
 
 
 def test_missing_bridge_is_clear(rel):
