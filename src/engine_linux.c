@@ -30,6 +30,7 @@
 #include <arpa/inet.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -715,13 +716,42 @@ ioc_lx_is_bridge(const char *name)
 	return access(p, F_OK) == 0;
 }
 
+/*
+ * Whether the kernel has ipvlan: loaded (or built in) already, or a module
+ * the kernel loads by itself when LXC asks for an ipvlan link.
+ */
+static int
+ioc_lx_have_ipvlan(void)
+{
+	static const char *const lists[] = { "modules.dep", "modules.builtin", NULL };
+	struct utsname u;
+	size_t i;
+	if (access("/sys/module/ipvlan", F_OK) == 0)
+		return 1;
+	if (uname(&u) != 0)
+		return 0;
+	for (i = 0; lists[i]; i++) {
+		_cleanup_free_ char *path = ioc_xasprintf("/lib/modules/%s/%s", u.release, lists[i]);
+		_cleanup_free_ char *text = NULL;
+		size_t len;
+		struct ioc_error *e = NULL;
+		if (ioc_read_file(path, 64 << 20, &text, &len, &e) != 0) {
+			ioc_error_free(e);
+			continue;
+		}
+		if (memchr(text, '\0', len) == NULL && strstr(text, "/ipvlan.ko") != NULL)
+			return 1;
+	}
+	return 0;
+}
+
 /* Network configuration items from the plan. */
 static int
 ioc_lx_net_cfg(struct ioc_lx_start *s, struct ioc_error **err)
 {
 	struct ioc_net_plan *p = &s->net;
 	size_t i, k;
-	int ipvlan = access("/sys/module/ipvlan", F_OK) == 0;
+	int ipvlan = p->mode == IOC_NET_SHARED && ioc_lx_have_ipvlan();
 	switch (p->mode) {
 	case IOC_NET_INHERIT:
 		ioc_lx_cfg(s, "lxc.net.0.type", "none");
