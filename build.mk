@@ -36,14 +36,9 @@ build/iocage-vg: src/main.c $(LIBSRCS) src/*.h
 		-o build/iocage-vg src/main.c $(LIBSRCS) $(PLIBS)
 
 # C unit tests: each tests/unit/t_*.c is a program linked with the sanitizer
-# objects of the library (configure leaves the command handlers out).
-unit: $(ASANLIBOBJS)
-	mkdir -p build/unit
-	for t in tests/unit/t_*.c; do \
-		[ -e "$$t" ] || continue; \
-		n=$$(basename $$t .c); \
-		$(CC) $(SANFLAGS) -o build/unit/$$n $$t $(ASANLIBOBJS) $(PLIBS) || exit 1; \
-	done
+# objects of the library (configure leaves the command handlers out, and
+# writes one rule per test: UNITBINS).
+unit: $(UNITBINS)
 
 # libFuzzer targets: tests/fuzz/f_*.c, linked with the library's objects built
 # once for fuzzing (FUZZLIBOBJS, see configure; no command handlers).
