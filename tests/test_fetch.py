@@ -18,7 +18,6 @@ import pytest
 
 from conftest import PREFIX, SHIFT, destroy_root, iocage_bin, sh
 from httpserver import Server
-from runhelp import open_path, subids  # noqa: F401
 
 REL = "14.1-RELEASE"
 ARCH = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
@@ -561,45 +560,5 @@ def test_two_fetches_of_one_release_serialise(root, busybox_tarball):
     assert releases(root) == ["bb"]
 
 
-# ---- Debian via debootstrap (real, slow) --------------------------------------------
-
-@pytest.mark.slow
-@pytest.mark.usefixtures("subids")
-def test_debootstrap_bookworm(root, tmp_path):
-    """One real minimal Debian from the host's configured mirror (slow): stored
-    shifted for the user namespace; a thin jail from it; create pkglist= installs
-    a package with the release's own apt inside an unprivileged jail that shares
-    the host's network stack to reach the mirror."""
-    if not os.path.exists("/usr/sbin/debootstrap"):
-        pytest.skip("debootstrap is not installed")
-    r = root.run("fetch", "release=bookworm", timeout=3000)
-    if r.rc != 0 and ("Failed getting release file" in r.err or "Couldn't download" in r.err
-                      or "Temporary failure" in r.err):
-        pytest.skip("the host's Debian mirror is not reachable: %s" % r.err[-200:])
-    assert r.rc == 0, r
-    assert "release bookworm fetched" in r.out
-    assert releases(root) == ["bookworm"]
-    mp = rel_root(root, "bookworm")
-    st = os.lstat(os.path.join(mp, "etc/passwd"))
-    assert (st.st_uid, st.st_gid) == (SHIFT, SHIFT)
-    assert os.path.exists(os.path.join(mp, "usr/bin/apt-get"))
-    # setuid survived the shift
-    su = os.lstat(os.path.join(mp, "usr/bin/su"))
-    assert su.st_mode & 0o4000 and su.st_uid == SHIFT
-    ds = "%s/releases/bookworm" % root.name
-    assert zget(ds, PREFIX + "release_source") == "debootstrap"
-    assert zget(ds, PREFIX + "release_idmap") == "%d:65536" % SHIFT
-    # nothing left mounted inside
-    with open("/proc/self/mounts") as f:
-        assert mp + "/" not in f.read()
-    open_path(root.mountpoint)
-    pk = tmp_path / "pkgs"
-    pk.write_text("# a tiny package\nhello\n")
-    root.ok("create", "-c", "release=bookworm", "tag=deb", "vnet=off", "ip4=inherit",
-            "interfaces=none", "pkglist=" + str(pk))
-    assert "deb" in root.jails()
-    try:
-        root.ok("start", "deb")
-        assert "Hello, world!" in root.ok("exec", "deb", "/usr/bin/hello")
-    finally:
-        root.run("stop", "-f", "deb")
+# ---- Debian via debootstrap: tests/test_update.py fetches bookworm once for the
+# session and checks the fetched tree there (test_fetched_bookworm_*). ----------

@@ -1,9 +1,11 @@
-"""`update` against a real debootstrapped Debian release (slow): apt-get runs
-inside real LXC containers that share the host's network stack (ip4=inherit,
-vnet=off, interfaces=none) to reach the mirror of the host's apt sources.
+"""`fetch release=bookworm` (debootstrap) and `update` against that real Debian
+release (slow): apt-get runs inside real LXC containers that share the host's
+network stack (ip4=inherit, vnet=off, interfaces=none) to reach the mirror of
+the host's apt sources.
 
-One root and one `fetch release=bookworm` serve the whole module.  Skipped
-when debootstrap is missing or the host's mirror does not answer.
+One root and one `fetch release=bookworm` serve the whole module (the only
+debootstrap of the test run).  Skipped when debootstrap is missing or the
+host's mirror does not answer.
 """
 import hashlib
 import os
@@ -13,7 +15,7 @@ import subprocess
 
 import pytest
 
-from conftest import Root, destroy_root, neighbour_state, run_iocage
+from conftest import PREFIX, SHIFT, Root, destroy_root, neighbour_state, run_iocage, sh
 from runhelp import open_path, rootfs, subids  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("subids")]
@@ -38,6 +40,7 @@ def deb(pool, subids):
                             "Couldn't download" in res.err or "Temporary failure" in res.err):
             pytest.skip("the host's Debian mirror is not reachable: %s" % res.err[-200:])
         assert res.rc == 0, res
+        r.fetch_result = res
         open_path(r.mountpoint)
         yield r
     finally:
@@ -123,6 +126,44 @@ def drop_new_release_snaps(r, before):
     for s in sorted(set(release_snaps(r)) - set(before), reverse=True):
         p = subprocess.run(["zfs", "destroy", s], capture_output=True, text=True)
         assert p.returncode == 0, (s, p.stderr)
+
+
+# ---- fetch release=bookworm ---------------------------------------------------------
+
+def test_fetched_bookworm_is_shifted_and_installs_packages(deb, tmp_path):
+    """The minimal Debian from the host's configured mirror is stored shifted for
+    the user namespace; a thin jail from it; create pkglist= installs a package
+    with the release's own apt inside an unprivileged jail that shares the host's
+    network stack to reach the mirror."""
+    r = deb
+    assert "release bookworm fetched" in r.fetch_result.out, r.fetch_result
+    assert r.ok("list", "-r", "-H").split() == ["bookworm"]
+    mp = os.path.join(r.mountpoint, "releases", "bookworm", "root")
+    st = os.lstat(os.path.join(mp, "etc/passwd"))
+    assert (st.st_uid, st.st_gid) == (SHIFT, SHIFT)
+    assert os.path.exists(os.path.join(mp, "usr/bin/apt-get"))
+    # setuid survived the shift
+    su = os.lstat(os.path.join(mp, "usr/bin/su"))
+    assert su.st_mode & 0o4000 and su.st_uid == SHIFT
+    ds = "%s/releases/bookworm" % r.name
+
+    def zget(prop):
+        return sh("zfs", "get", "-H", "-o", "value", prop, ds).strip()
+    assert zget(PREFIX + "release_source") == "debootstrap"
+    assert zget(PREFIX + "release_idmap") == "%d:65536" % SHIFT
+    # nothing left mounted inside
+    with open("/proc/self/mounts") as f:
+        assert mp + "/" not in f.read()
+    pk = tmp_path / "pkgs"
+    pk.write_text("# a tiny package\nhello\n")
+    r.ok("create", "-c", "release=bookworm", "tag=deb", *NET, "pkglist=" + str(pk))
+    try:
+        assert "deb" in r.jails()
+        r.ok("start", "deb")
+        assert "Hello, world!" in r.ok("exec", "deb", "/usr/bin/hello")
+    finally:
+        r.run("stop", "-f", "deb")
+        r.run("destroy", "-f", "deb")
 
 
 # ---- update JAIL --------------------------------------------------------------------
