@@ -20,8 +20,7 @@ reconfigure:
 check: deps
 	./configure PREFIX=$(PREFIX)
 	$(MAKE) -j2 -f build.mk all asan unit fuzz
-	$(MAKE) -f build.mk lint
-	$(MAKE) -f build.mk fuzz-run FUZZTIME=10
+	$(MAKE) -j2 -f build.mk lint fuzz-run FUZZTIME=8
 	sh tests/run.sh
 
 # The long load run (tests/stress): 500 jails on one root, 20 start/stop

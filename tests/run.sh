@@ -18,7 +18,7 @@ PYTEST="/usr/bin/python3 -m pytest -q -p no:cacheprovider"
 IOCAGE_BIN=${IOCAGE_BIN:-build/iocage-asan} $PYTEST --durations=25 --ignore=tests/stress tests "$@" || fail=1
 if [ $# -eq 0 ] && [ -x build/iocage-vg ]; then
 	echo "valgrind pass over the CLI paths:"
-	IOC_FIGURES=valgrind-figures.json IOCAGE_BIN=tests/valgrind-iocage $PYTEST \
+	IOC_FIGURES=valgrind-figures.json IOCAGE_BIN=tests/valgrind-iocage $PYTEST --durations=5 \
 		tests/test_core.py::test_activate_makes_children_and_marks_root \
 		tests/test_core.py::test_create_thick_thin_empty_and_list \
 		tests/test_core.py::test_get_set_and_sources \
