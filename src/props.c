@@ -26,7 +26,7 @@ const struct ioc_prop ioc_props[] = {
 	{ "created", IOC_PT_STRING, "none", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL, "when the jail was created" },
 	{ "hostid", IOC_PT_STRING, "%HOSTID%", 0, 0, 0, NULL, "host that owns the jail" },
 	{ "jail_zfs", IOC_PT_ONOFF, "off", 0, 0, 0, NULL, "delegate R/jails/UUID/data into the jail" },
-	{ "jail_zfs_dataset", IOC_PT_DATASET, "jails/%UUID%/data", IOC_PF_NODEFAULT, 0, 0, NULL, "dataset delegated with jail_zfs" },
+	{ "jail_zfs_dataset", IOC_PT_DATASET, "jails/%UUID%/data", IOC_PF_NODEFAULT, 0, 0, NULL, "dataset delegated with jail_zfs: the jail's own (below jails/UUID/, not its root) or one beside iocage's trees" },
 	{ "jail_zfs_mountpoint", IOC_PT_PATH, "none", 0, 0, 0, NULL, "mountpoint of the delegated dataset inside the jail" },
 	{ "pkglist", IOC_PT_PATH, "none", IOC_PF_CREATE, 0, 0, NULL, "file of packages installed at create" },
 	{ "fstab", IOC_PT_STRING, "none", IOC_PF_TABS, 0, 0, NULL, "host paths mounted into the jail (SRC DST [ro|rw];...)" },

@@ -7,6 +7,7 @@ in-process path checks.  A changed command line fails here; regenerate on
 purpose with `UPDATE_GOLDEN=1 build/unit/t_freebsd_engine` and review the diff.
 """
 import os
+import re
 import subprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -31,33 +32,35 @@ def test_dry_run_prints_the_freebsd_plan_and_changes_nothing(release):
     so; other commands refuse the flag."""
     r = release
     fb = {"IOCAGE_ENGINE": "freebsd"}
-    r.ok("create", "-c", "release=bb", "tag=web", "ip4_addr=em0|192.0.2.7/24",
+    r.ok("create", "-c", "release=bb", "tag=web", "vnet=off", "ip4_addr=em0|192.0.2.7/24",
          "memoryuse=512M:deny", "rlimits=on", "boot=on", env=fb)
     r.ok("create", "-e", "tag=empty", env=fb)
     uuid = r.jails()["web"]
     before = r.zfs_state()
     out = r.ok("--dry-run", "start", "web", env=fb)
     assert out.startswith("# start web (%s)\nplan: " % uuid), out
-    lines = out.splitlines()
-    assert any(" jail -c " in " %s " % ln or ln.split()[1:2] == ["/usr/sbin/jail"]
-               for ln in lines), out
+    assert re.search(r"^\s+\d+\s+jail -i -c name=ioc-%s path=\S+/jails/%s/root ip4=new "
+                     r"ip4\.addr=192\.0\.2\.7 " % (uuid, uuid), out, re.M), out
+    assert re.search(r"^\s+\d+\s+rctl -a jail:ioc-%s:memoryuse:deny=536870912$" % uuid, out,
+                     re.M), out
     assert "192.0.2.7" in out and "memoryuse" in out, out
     out = r.ok("--dry-run", "restart", "ALL", env=fb)
     heads = [ln for ln in out.splitlines() if ln.startswith("# ")]
     jails = r.jails()
     pairs = [heads[i:i + 2] for i in range(0, len(heads), 2)]
-    assert sorted(pairs) == sorted([["# stop %s (%s)" % (t, jails[t]), "# start %s (%s)" % (t, jails[t])]
+    assert sorted(pairs) == sorted([["# stop %s (%s)" % (t, jails[t]),
+                                     "# start %s (%s)" % (t, jails[t])]
                                     for t in ("web", "empty")]), out
     for cmd in ("stop", "cap", "uncap"):
         out = r.ok("--dry-run", cmd, "web", env=fb)
         assert out.startswith("# %s web (%s)\nplan: " % (cmd, uuid)), (cmd, out)
     # the Linux engine: a clear refusal; other commands: a usage error
-    res = r.fail("--dry-run", "start", "web")
-    assert "no command lines to show" in res.err and "IOCAGE_ENGINE=freebsd" in res.err, res
-    res = r.fail("--dry-run", "list", rc=2)
-    assert "--dry-run applies to start, stop, restart, cap and uncap" in res.err, res
-    res = r.fail("--dry-run", "start", "nosuch", env=fb)
-    assert "no jail named 'nosuch'" in res.err, res
+    err = r.fail("--dry-run", "start", "web")
+    assert "no command lines to show" in err and "IOCAGE_ENGINE=freebsd" in err, err
+    err = r.fail("--dry-run", "list", rc=2)
+    assert "--dry-run applies to start, stop, restart, cap and uncap" in err, err
+    err = r.fail("--dry-run", "start", "nosuch", env=fb)
+    assert "no jail named 'nosuch'" in err, err
     assert r.zfs_state() == before
     assert not os.path.exists("/var/run/iocage/lxc/ioc-" + uuid)
     r.ok("destroy", "-f", "web")
