@@ -631,11 +631,14 @@ ioc_sb_replace_all(struct ioc_sb *out, const char *s, const char *key, const cha
 char *
 ioc_prop_builtin(const struct ioc_prop *p, const char *uuid, const char *root)
 {
+	/* gethostid() reads files and may ask the resolver: once per process */
+	static char hostid[16];
 	struct ioc_sb a = IOC_SB_INIT, b = IOC_SB_INIT;
-	char hostid[64];
-	long h = gethostid();
 	(void)root;
-	snprintf(hostid, sizeof(hostid), "%08lx", (unsigned long)h & 0xffffffffUL);
+	if (strchr(p->builtin, '%') == NULL)
+		return ioc_xstrdup(p->builtin);
+	if (hostid[0] == '\0' && strstr(p->builtin, "%HOSTID%") != NULL)
+		snprintf(hostid, sizeof(hostid), "%08lx", (unsigned long)gethostid() & 0xffffffffUL);
 	ioc_sb_init(&a);
 	ioc_sb_replace_all(&a, p->builtin, "%UUID%", uuid ? uuid : "none");
 	ioc_sb_init(&b);
