@@ -140,7 +140,9 @@ char *
 ioc_jail_zfs_dataset(const struct ioc_root *root, const char *uuid, const char *v,
     struct ioc_error **err)
 {
-	static const char *const reserved[] = { "templates", "base", "log", ".defaults", NULL };
+	/* ioc_root_children but jails (checked below), and the shell iocage's trees */
+	static const char *const reserved[] = { "download", "releases", "images", "packages",
+		"templates", "base", "log", ".defaults", NULL };
 	const char *rest;
 	size_t rl = strlen(root->name), i, n;
 	if (v == NULL || *v == '\0') {
@@ -151,10 +153,6 @@ ioc_jail_zfs_dataset(const struct ioc_root *root, const char *uuid, const char *
 		v += rl + 1; /* written with the root's name in front */
 	n = strcspn(v, "/");
 	rest = v[n] == '/' ? v + n + 1 : "";
-	for (i = 0; ioc_root_children[i]; i++)
-		if (strlen(ioc_root_children[i]) == n && strncmp(v, ioc_root_children[i], n) == 0 &&
-		    strcmp(ioc_root_children[i], "jails") != 0)
-			goto refuse;
 	for (i = 0; reserved[i]; i++)
 		if (strlen(reserved[i]) == n && strncmp(v, reserved[i], n) == 0)
 			goto refuse;
