@@ -4,7 +4,9 @@
  *
  * Manual references for every command form built here (FreeBSD 13/14):
  *   jail(8)     -c/-r, -i ("output only the jail identifier"), param=value
- *               on the command line (jail.conf(5) is then not read),
+ *               on the command line (jail.conf(5) is then not read);
+ *               -r takes no param=value, so stop gives stop.timeout in a
+ *               jail.conf(5) entry read from stdin: jail -f - -r NAME,
  *               booleans as 0/1, vnet=new, ip4/ip6 new|inherit|disable,
  *               mount.devfs / mount.fdescfs / mount.procfs pseudo-parameters
  *   jexec(8)    jexec [-l] [-u username | -U username] jail command ...
@@ -74,7 +76,7 @@ static const struct {
  *   allow_sysvipc, sysvmsg, sysvsem, sysvshm  special: see ioc_fb_sysv
  *   exec_*            run by the plan as argv (never jail(8) exec.*)
  *   exec_fib          setfib(1) around exec_start/exec_stop
- *   stop_timeout      not honoured: jail -r by name uses jail(8)'s own 10 s
+ *   stop_timeout      stop.timeout of jail -r, given in a configuration on stdin
  *   mount_linprocfs   jail(8) has no such parameter: a mount step
  *   ip4*, ip6*, vnet  network (shared IP or vnet)
  */
@@ -1029,8 +1031,20 @@ ioc_freebsd_plan_stop(const struct ioc_root *root, const struct ioc_jail *j, int
 		s = ioc_plan_add(p, (const char *const[]){ "zfs", "unjail", f.name, ds, NULL });
 		s->flags = IOC_STEP_IGNORE;
 	}
-	/* jail(8) -r: SIGTERM, its default 10 s grace, then removal */
-	s = ioc_plan_add(p, (const char *const[]){ "jail", "-r", f.name, NULL });
+	/* jail(8) -r: SIGTERM, stop.timeout seconds of grace (0: none), then
+	 * removal.  jail(8) takes no parameters beside -r, but it reads a
+	 * configuration from stdin with -f -: the jail's one entry sets
+	 * stop.timeout (the name is "ioc-" and a checked UUID, the timeout an
+	 * integer: nothing in it needs quoting). */
+	{
+		long long t = 0;
+		_cleanup_free_ char *conf = NULL;
+		if (!force && ioc_parse_ll(ioc_fb_get(&f, "stop_timeout"), 0, 86400, &t) != 0)
+			t = 10; /* unreachable: ioc_fb_load validated it */
+		conf = ioc_xasprintf("%s { stop.timeout = %lld; }\n", f.name, t);
+		s = ioc_plan_add(p, (const char *const[]){ "jail", "-f", "-", "-r", f.name, NULL });
+		ioc_step_set_stdin(s, conf);
+	}
 	if (force)
 		s->flags = IOC_STEP_IGNORE;
 	/* ignored: a jail without rules (or racct off) has nothing to remove */

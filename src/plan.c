@@ -127,6 +127,13 @@ ioc_plan_add_write(struct ioc_plan *p, const char *root, const char *rel, const 
 	return s;
 }
 
+void
+ioc_step_set_stdin(struct ioc_step *s, const char *data)
+{
+	free(s->data);
+	s->data = ioc_xstrdup(data);
+}
+
 struct ioc_pargv *
 ioc_step_undo(struct ioc_step *s, const char *const *words)
 {
@@ -226,6 +233,12 @@ ioc_plan_render(const struct ioc_plan *p, struct ioc_sb *out)
 			if (s->timeout_s)
 				ioc_sb_addf(out, " timeout=%ds", s->timeout_s);
 			ioc_sb_addc(out, '\n');
+		}
+		if (s->kind == IOC_STEP_RUN && s->data) {
+			char *one[2] = { s->data, NULL };
+			char *q = ioc_argv_str(one);
+			ioc_sb_addf(out, "     stdin: %s\n", q);
+			free(q);
 		}
 		if (s->reply == IOC_REPLY_EPAIR)
 			ioc_sb_addf(out, "     reply used: epairNa -> ${%sa}, ${%sb} = epairNb\n",
@@ -574,6 +587,8 @@ ioc_plan_exec_real(void *ctx, const struct ioc_step *s, char *const *argv, int i
 	o.timeout_ms = s->timeout_s * 1000;
 	if (s->env)
 		o.env = env;
+	o.in_data = s->data;
+	o.in_len = s->data ? strlen(s->data) : 0;
 	if (s->flags & (IOC_STEP_INTERACTIVE | IOC_STEP_STATUS)) {
 		o.in_fd = (s->flags & IOC_STEP_INTERACTIVE) ? IOC_FD_INHERIT : IOC_FD_NULL;
 		o.out_fd = IOC_FD_INHERIT;

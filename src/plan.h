@@ -69,7 +69,7 @@ struct ioc_step {
 	char *reply_var;
 	char *hint;	   /* appended to the error when the step fails */
 	char *chk_root, *chk_rel; /* IOC_STEP_CHECK_DIR, IOC_STEP_WRITE_FILE */
-	char *data;	   /* IOC_STEP_WRITE_FILE */
+	char *data;	   /* IOC_STEP_WRITE_FILE: the contents; IOC_STEP_RUN: fed to stdin */
 	char *env;	   /* one extra NAME=VALUE for the child (may be NULL) */
 };
 
@@ -101,6 +101,8 @@ void ioc_pargv_pushv(struct ioc_pargv *a, const struct ioc_strv *words);
 struct ioc_pargv *ioc_step_undo(struct ioc_step *s, const char *const *words);
 void ioc_step_set_reply(struct ioc_step *s, enum ioc_reply r, const char *var);
 void ioc_step_set_hint(struct ioc_step *s, const char *hint);
+/* A RUN step's standard input (instead of /dev/null). */
+void ioc_step_set_stdin(struct ioc_step *s, const char *data);
 
 /* Renders the plan for --dry-run: numbered commands, late-bound words as
  * ${VAR}, the replies used, the undo commands and the flags. */

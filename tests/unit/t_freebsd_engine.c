@@ -113,6 +113,12 @@ tsim_exec(void *ctx, const struct ioc_step *s, char *const *argv, int is_undo, i
 		line = ioc_argv_str(argv);
 		ioc_sb_addf(t->log, "%s$ %s\n", is_undo ? "  undo " : "", line);
 		free(line);
+		if (s->data) {
+			char *one[2] = { s->data, NULL };
+			line = ioc_argv_str(one);
+			ioc_sb_addf(t->log, "  > stdin %s\n", line);
+			free(line);
+		}
 	}
 	if (!is_undo && t->count == t->fail_at) {
 		ioc_sb_adds(t->log, "  ! exit status 1 (simulated failure)\n");
@@ -316,7 +322,7 @@ static const struct tcase cases[] = {
 		"exec_prestop=/usr/local/bin/prestop", "exec_poststop=/usr/local/bin/poststop",
 		"exec_start=/usr/local/bin/app --serve", "exec_stop=/usr/local/bin/app --quit",
 		"exec_fib=2", "exec_clean=0", "exec_jail_user=www", "exec_system_jail_user=1",
-		"exec_timeout=120", "allow_raw_sockets=1", "allow_sysvipc=1", "securelevel=-1",
+		"exec_timeout=120", "stop_timeout=45", "allow_raw_sockets=1", "allow_sysvipc=1", "securelevel=-1",
 		"children_max=5", "enforce_statfs=1", "devfs_ruleset=10", "allow_mount=1",
 		"allow_mount_tmpfs=1", "resolver=nameserver 192.0.2.53;search example.org",
 		"vnet=off", "ip4_addr=lo1|127.0.1.5"),
@@ -935,6 +941,36 @@ check_paths(void)
 
 /* --- runner semantics on a hand-made plan --- */
 
+/* The real executor feeds a step's stdin to the command (jail -f - -r reads
+ * its stop.timeout that way): cat echoes it into a used reply, and a later
+ * step sees the value. */
+static void
+check_real_stdin(void)
+{
+	static const char *const vals[] = { "42", "41" };
+	size_t i;
+	for (i = 0; i < 2; i++) {
+		struct ioc_plan p;
+		struct ioc_step *s;
+		struct ioc_error *e = NULL;
+		int st = 0, rv;
+		_cleanup_free_ char *in = ioc_xasprintf("%s\n", vals[i]);
+		ioc_plan_init(&p, "stdin");
+		s = ioc_plan_add(&p, L("cat"));
+		ioc_step_set_stdin(s, in);
+		ioc_step_set_reply(s, IOC_REPLY_JID, "J");
+		s = ioc_plan_add(&p, L("test"));
+		ioc_pargv_push_var(&s->cmd, "J");
+		ioc_pargv_push(&s->cmd, "=");
+		ioc_pargv_push(&s->cmd, "42");
+		rv = ioc_plan_run(&p, 0, ioc_plan_exec_real, NULL, &st, &e);
+		CHECK(i == 0 ? rv == 0 : rv != 0, "stdin %s: plan %s", vals[i],
+		    rv == 0 ? "passed" : e->msg);
+		ioc_error_free(e);
+		ioc_plan_release(&p);
+	}
+}
+
 static void
 check_runner(void)
 {
@@ -1168,6 +1204,7 @@ main(void)
 	check_other_refusals();
 	check_paths();
 	check_runner();
+	check_real_stdin();
 	check_parsers();
 	check_macs();
 	check_coverage();
