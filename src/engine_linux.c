@@ -739,7 +739,7 @@ ioc_lx_have_ipvlan(void)
 			ioc_error_free(e);
 			continue;
 		}
-		if (memchr(text, '\0', len) == NULL && strstr(text, "/ipvlan.ko") != NULL)
+		if (memmem(text, len, "/ipvlan.ko", strlen("/ipvlan.ko")) != NULL)
 			return 1;
 	}
 	return 0;
