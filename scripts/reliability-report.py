@@ -11,6 +11,7 @@ import glob
 import json
 import os
 import re
+import subprocess
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -36,8 +37,10 @@ def totals(fig):
 
 def main():
     out = [MARK, "", "## Figures of the last run", ""]
-    out.append("Run on %s (%s)." % (time.strftime("%Y-%m-%d"), os.uname().sysname + " " +
-                                    os.uname().release))
+    commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip() or "unknown"
+    out.append("Run on %s at commit %s (%s)." % (time.strftime("%Y-%m-%d"), commit,
+                                                 os.uname().sysname + " " + os.uname().release))
     out.append("")
     out.append("| figure | value |")
     out.append("|---|---|")
