@@ -473,7 +473,9 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	} else {
 		if ((has_tag || tmpl >= 0) && (rootlock = ioc_lock_root(&ctx->root, err)) < 0)
 			goto out;
-		if (ioc_ctx_jail(ctx, target, NULL, &js, &j, err) != 0)
+		/* a new tag or a template conversion looks at the other jails */
+		if ((has_tag || tmpl >= 0 ? ioc_ctx_jail_all : ioc_ctx_jail)(ctx, target, NULL, &js, &j,
+		    err) != 0)
 			goto out;
 		for (i = 0; i < n; i++)
 			if (strcmp(as[i].p->name, "tag") == 0 && ioc_tag_taken(&js, as[i].value, j->uuid)) {
@@ -922,7 +924,7 @@ ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 			tag = as[n].value;
 		n++;
 	}
-	if (ioc_ctx_jail(ctx, srcname, NULL, &js, &src, err) != 0)
+	if (ioc_ctx_jail_all(ctx, srcname, NULL, &js, &src, err) != 0)
 		goto out;
 	if (at) {
 		if (!ioc_zfs_valid_name(at + 1) || strchr(at + 1, '@') || strchr(at + 1, '/')) {
@@ -1008,7 +1010,7 @@ ioc_cmd_destroy(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	argv += k + 1;
 	if (argc != 1)
 		return ioc_usage(err, "destroy");
-	if (ioc_ctx_jail(ctx, argv[0], (const char *const[]){ "tag", "template", NULL }, &js, &j,
+	if (ioc_ctx_jail_all(ctx, argv[0], (const char *const[]){ "tag", "template", NULL }, &js, &j,
 	    err) != 0)
 		return -1;
 	if (ioc_dependants(ctx, j, &deps, err) != 0)

@@ -155,16 +155,23 @@ ioc_run_check_prop(const struct ioc_prop *p, const char *value, struct ioc_error
 	return e->check_prop ? e->check_prop(p, value, err) : 0;
 }
 
-/* Loads every jail (all properties) and resolves the names: UUID|TAG|ALL. */
+/* Loads the jails named (all properties; every jail for ALL) and resolves
+ * the names: UUID|TAG|ALL. */
 static int
 ioc_run_targets(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_jails *js,
     struct ioc_jail ***out, size_t *n, struct ioc_error **err)
 {
-	int i;
+	_cleanup_strv_ struct ioc_strv names = IOC_STRV_INIT;
+	int i, all = 0;
 	size_t k;
 	*out = NULL;
 	*n = 0;
-	if (ioc_jails_load(&ctx->root, NULL, js, err) != 0)
+	for (i = 0; i < argc; i++) {
+		all |= strcmp(argv[i], "ALL") == 0;
+		ioc_strv_push(&names, argv[i]);
+	}
+	if ((all ? ioc_jails_load(&ctx->root, NULL, js, err) :
+	    ioc_jails_load_named(&ctx->root, NULL, ioc_strv_argv(&names), js, err)) != 0)
 		return -1;
 	*out = ioc_xcalloc(js->n + 1, sizeof(**out));
 	for (i = 0; i < argc; i++) {

@@ -81,8 +81,12 @@ int ioc_root_verify(struct ioc_ctx *ctx, struct ioc_error **err);
 int ioc_sweep_debris(struct ioc_ctx *ctx, const struct ioc_jails *js, int verbose,
     struct ioc_error **err);
 
-/* Loads jails and resolves one (complete) jail by name. */
+/* Loads the jails name may mean (ioc_jails_load_named) and resolves one
+ * (complete) jail: js holds only those. */
 int ioc_ctx_jail(struct ioc_ctx *ctx, const char *name, const char *const *props,
+    struct ioc_jails *js, struct ioc_jail **j, struct ioc_error **err);
+/* The same with every jail in js (for checks across jails: tags, clones). */
+int ioc_ctx_jail_all(struct ioc_ctx *ctx, const char *name, const char *const *props,
     struct ioc_jails *js, struct ioc_jail **j, struct ioc_error **err);
 
 /* cmd_core.c */

@@ -324,13 +324,14 @@ ioc_jails_load(const struct ioc_root *root, const char *const *props,
 }
 
 static int ioc_jails_load_depth(const struct ioc_root *root, const char *const *props,
-    const char *release, int depth, struct ioc_jails *out, char **snap, struct ioc_error **err);
+    const char *release, int depth, const struct ioc_strv *only, struct ioc_jails *out,
+    char **snap, struct ioc_error **err);
 
 int
 ioc_jails_load_rel(const struct ioc_root *root, const char *const *props, const char *release,
     struct ioc_jails *out, char **snap, struct ioc_error **err)
 {
-	return ioc_jails_load_depth(root, props, release, 2, out, snap, err);
+	return ioc_jails_load_depth(root, props, release, 2, NULL, out, snap, err);
 }
 
 int
@@ -338,13 +339,63 @@ ioc_jails_load_tags(const struct ioc_root *root, const char *release, struct ioc
     char **snap, struct ioc_error **err)
 {
 	static const char *const props[] = { "tag", NULL };
-	return ioc_jails_load_depth(root, props, release, 1, out, snap, err);
+	return ioc_jails_load_depth(root, props, release, 1, NULL, out, snap, err);
+}
+
+int
+ioc_jails_load_named(const struct ioc_root *root, const char *const *props,
+    char *const *names, struct ioc_jails *out, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv cand = IOC_STRV_INIT;
+	struct ioc_jails t;
+	size_t i, k, q;
+	int uuids = names[0] != NULL;
+
+	out->v = NULL;
+	out->n = 0;
+	for (i = 0; names[i]; i++)
+		uuids &= ioc_is_uuid(names[i]);
+	if (uuids) {
+		/* tags never look like a UUID: R/jails/UUID alone decides */
+		for (i = 0; names[i]; i++)
+			ioc_strv_push(&cand, names[i]);
+		if (ioc_jails_load_depth(root, props, NULL, 2, &cand, out, NULL, err) != 0)
+			return -1;
+		if (out->n > 0)
+			return 0;
+		/* none there: the tag read below checks the root and finds nothing */
+		ioc_strv_release(&cand);
+		ioc_strv_init(&cand);
+	}
+	if (ioc_jails_load_tags(root, NULL, &t, NULL, err) != 0)
+		return -1;
+	for (k = 0; k < t.n; k++) {
+		const char *tag = ioc_jail_get(&t.v[k], "tag");
+		for (i = 0; names[i]; i++) {
+			size_t nl = strlen(names[i]);
+			/* a prefix as ioc_jail_resolve takes one: 'b' names no jail 'b…' */
+			int pfx = nl >= IOC_UUID_PREFIX_MIN &&
+			    strspn(names[i], "0123456789abcdef-") == nl;
+			if (strcmp(tag, names[i]) != 0 && strcmp(t.v[k].uuid, names[i]) != 0 &&
+			    !(pfx && strncmp(t.v[k].uuid, names[i], nl) == 0))
+				continue;
+			for (q = 0; q < cand.n && strcmp(cand.v[q], t.v[k].uuid) != 0; q++)
+				;
+			if (q == cand.n)
+				ioc_strv_push(&cand, t.v[k].uuid);
+		}
+	}
+	ioc_jails_release(&t);
+	if (cand.n == 0)
+		return 0;
+	return ioc_jails_load_depth(root, props, NULL, 2, &cand, out, NULL, err);
 }
 
 /* depth 2 sees each jail's root child (completeness); depth 1 only the jails' own rows. */
 static int
 ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, const char *release,
-    int depth, struct ioc_jails *out, char **snap, struct ioc_error **err)
+    int depth, const struct ioc_strv *only, struct ioc_jails *out, char **snap,
+    struct ioc_error **err)
 {
 	_cleanup_free_ char *base = ioc_xasprintf("%s/jails", root->name);
 	_cleanup_free_ char *inh_root = ioc_xasprintf("inherited from %s", root->name);
@@ -354,9 +405,9 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 	_cleanup_free_ char *legacy = ioc_xasprintf("%s/" IOC_LEGACY_DEFAULTS, root->name);
 	struct ioc_sb plist = IOC_SB_INIT;
 	struct ioc_zrows rows;
-	char *names[5] = { base, NULL, NULL, NULL, NULL };
+	_cleanup_strv_ struct ioc_strv names = IOC_STRV_INIT;
 	char **legacy_def = ioc_xcalloc(ioc_nprops, sizeof(char *));
-	size_t i, k, bl = strlen(base), nn = 1;
+	size_t i, k, bl = strlen(base);
 	unsigned char *want = ioc_xcalloc(ioc_nprops, 1);
 	int rc = 0, root_ok = root->verified;
 	long long best = -1;
@@ -388,17 +439,24 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 		 */
 		ioc_sb_adds(&plist, "," IOC_PROP_PREFIX "active");
 	}
+	if (only) {
+		/* these jails alone (R/jails/UUID and its children: one level less) */
+		for (i = 0; i < only->n; i++)
+			ioc_strv_pushf(&names, "%s/%s", base, only->v[i]);
+	} else
+		ioc_strv_push(&names, base);
 	if (release) {
 		/* the release's snapshots are at depth 1 below its root dataset */
 		ioc_sb_adds(&plist, ",creation");
-		names[nn++] = relroot;
+		ioc_strv_push(&names, relroot);
 	}
 	/* the shell iocage's R/.defaults (legacy.h), in the same read */
-	names[nn++] = legacy;
+	ioc_strv_push(&names, legacy);
 	if (snap)
 		*snap = NULL;
 	ioc_zrows_init(&rows);
-	if (ioc_zfs_get_existing(names, plist.buf, depth, release != NULL, &rows, err) != 0) {
+	if (ioc_zfs_get_existing(ioc_strv_argv(&names), plist.buf, only ? depth - 1 : depth,
+	    release != NULL, &rows, err) != 0) {
 		if (!root->verified)
 			ioc_error_wrap(err, "cannot read iocage root '%s'", root->name);
 		rc = -1;
@@ -408,7 +466,9 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 		struct ioc_zrow *r = &rows.v[i];
 		const char *rest, *slash;
 
-		if (!root_ok && strcmp(r->name, base) == 0 &&
+		/* R/jails, or a jail below it, inherits `active` from R */
+		if (!root_ok && strncmp(r->name, base, bl) == 0 &&
+		    (r->name[bl] == '\0' || (only && r->name[bl] == '/')) &&
 		    strcmp(r->prop, IOC_PROP_PREFIX "active") == 0 &&
 		    strcmp(r->source, inh_root) == 0 && ioc_parse_bool(r->value) == 1)
 			root_ok = 1;
@@ -500,7 +560,9 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 		} else
 			j->srcs[idx] = IOC_SRC_BUILTIN;
 	}
-	if (!root_ok) {
+	if (!root_ok && only && out->n == 0) {
+		/* no such jail: nothing read says whether R is a root (the caller's tag read does) */
+	} else if (!root_ok) {
 		rc = ioc_err(err, "'%s' is not an active iocage root: run 'iocage activate %s'",
 		    root->name, root->name);
 		goto out;

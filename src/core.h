@@ -97,6 +97,16 @@ int ioc_jails_load_rel(const struct ioc_root *root, const char *const *props, co
  */
 int ioc_jails_load_tags(const struct ioc_root *root, const char *release, struct ioc_jails *out,
     char **snap, struct ioc_error **err);
+/*
+ * Only the jails that names (tags, UUIDs, UUID prefixes; NULL-terminated)
+ * may mean, with props as for ioc_jails_load: a first `zfs get` reads every
+ * jail's tag (skipped when every name is a full UUID: tags never look like
+ * one), a second reads the candidates alone.  ioc_jail_resolve() on the
+ * result answers as it would on every jail; many jails cost one cheap read,
+ * not a read of all their properties.
+ */
+int ioc_jails_load_named(const struct ioc_root *root, const char *const *props,
+    char *const *names, struct ioc_jails *out, struct ioc_error **err);
 void ioc_jails_release(struct ioc_jails *js);
 /* The loaded value of a property (built-in when not set); never NULL if loaded. */
 const char *ioc_jail_get(const struct ioc_jail *j, const char *prop);

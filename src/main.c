@@ -155,6 +155,20 @@ int
 ioc_ctx_jail(struct ioc_ctx *ctx, const char *name, const char *const *props,
     struct ioc_jails *js, struct ioc_jail **j, struct ioc_error **err)
 {
+	char *const names[] = { (char *)name, NULL };
+	if (ioc_jails_load_named(&ctx->root, props, names, js, err) != 0)
+		return -1;
+	if (ioc_jail_resolve(js, name, j, err) != 0) {
+		ioc_jails_release(js);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ioc_ctx_jail_all(struct ioc_ctx *ctx, const char *name, const char *const *props,
+    struct ioc_jails *js, struct ioc_jail **j, struct ioc_error **err)
+{
 	if (ioc_jails_load(&ctx->root, props, js, err) != 0)
 		return -1;
 	if (ioc_jail_resolve(js, name, j, err) != 0) {

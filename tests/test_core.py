@@ -76,6 +76,44 @@ def test_list_is_one_zfs_call_for_all_jails(release):
         assert r.rc == 0 and "iocage: 1 external commands" in r.err, r
 
 
+def test_one_jail_commands_read_that_jail_alone(release, tmp_path):
+    """A command naming one jail reads one property (the tag) of every jail,
+    then every property of the jails the name may mean, alone; a full UUID
+    skips the tag read (tags never look like a UUID).  Names resolve as before."""
+    import shlex
+    import uuid as uuidlib
+    r = release
+    r.ok("create", "-e", "tag=one")
+    r.ok("create", "-e", "tag=other", "count=3")
+    js = r.jails()
+    u = js["one"]
+    others = ["%s/jails/%s" % (r.name, v) for t, v in js.items() if t != "one"]
+    mine = "%s/jails/%s" % (r.name, u)
+    for i, (name, reads) in enumerate((("one", 2), (u, 1), (u[:8], 2))):
+        tf = tmp_path / ("t%d" % i)
+        assert r.ok("get", "uuid", name, env={"IOC_FAULT_TRACE": str(tf)}) == u + "\n"
+        gets = [shlex.split(l)[1:] for l in tf.read_text().splitlines()
+                if shlex.split(l)[1:3] == ["zfs", "get"]]
+        assert len(gets) == reads, (name, gets)
+        if reads == 2:
+            # every jail's tag: R/jails, one level, no other property of the jails
+            assert r.name + "/jails" in gets[0] and "-d" in gets[0], gets
+            props = gets[0][gets[0].index("name,property,value,source") + 1].split(",")
+            assert PREFIX + "tag" in props and PREFIX + "boot" not in props, props
+        last = gets[-1]
+        assert mine in last and not any(o in last for o in others), last
+        assert r.name + "/jails" not in last, last
+    # one character is a name, never a prefix: it pulls in no jail whose UUID starts so
+    tf = tmp_path / "short"
+    assert "no jail named" in r.run("get", "uuid", u[0], env={"IOC_FAULT_TRACE": str(tf)}).err
+    assert len([l for l in tf.read_text().splitlines() if " zfs get " in l]) == 1
+    # resolution as before: a UUID nobody has, a tag nobody has
+    assert "no jail named" in r.fail("get", "tag", str(uuidlib.uuid4()))
+    assert "no jail named 'nobody'" in r.fail("get", "tag", "nobody")
+    # start/stop/exec name their jails the same way (no container needed to see it)
+    assert "no jail named 'nobody'" in r.fail("start", "nobody")
+
+
 def test_count_makes_numbered_tags(release):
     out = release.ok("create", "-c", "release=bb", "tag=web", "count=3")
     assert [l.split()[1] for l in out.splitlines()] == ["web_1", "web_2", "web_3"]
@@ -305,7 +343,7 @@ def test_named_root_must_be_active(pool, root):
     before = sh("zfs", "get", "-H", "-r", "-o", "name,property,value", "all", pool.name)
     for args in (["list"], ["df"], ["get", "boot", "x"], ["create", "-e", "tag=x"],
                  ["create", "-c", "release=bb", "tag=x"], ["list", "-r"], ["set", "boot=on", "default"],
-                 ["exec", "x", "true"]):
+                 ["exec", "x", "true"], ["get", "boot", "0f6a2c1e-6b1d-4a4e-9c3e-2b7d5f9a8c10"]):
         r = run_iocage(["-r", other] + args)
         assert r.rc == 1 and "is not an active iocage root" in r.err, (args, r)
     after = sh("zfs", "get", "-H", "-r", "-o", "name,property,value", "all", pool.name)

@@ -468,18 +468,22 @@ def test_values_written_behind_our_back(rel, tmp_path, prop, value):
 def test_forged_row_of_another_jail(rel):
     """A newline in one jail's value (written with `zfs set`) that makes the
     text after it look like a `zfs get` row of another jail: no command takes
-    the forged value; each says which dataset to repair."""
+    the forged value.  A read that meets it refuses and says which dataset to
+    repair; a command naming b alone never reads a's properties, and gets b's
+    own values."""
     ua = jail(rel, "a")
     ub = jail(rel, "b")
     pwn = pwn_path()
     forged = "x\tlocal\n%s/jails/%s\t%sexec_prestart\t/bin/touch %s" % (
         rel.name, ub, PREFIX, pwn)
     sh("zfs", "set", PREFIX + "notes=" + forged, "%s/jails/%s" % (rel.name, ua))
-    for args in (["get", "exec_prestart", "b"], ["start", "b"], ["get", "all", "b"],
-                 ["get", "notes", "a"]):
+    for args in (["start", "ALL"], ["get", "all", "a"], ["get", "notes", "a"]):
         r = rel.run(*args)
         assert_clean_refusal(r, "newline")
         assert "/bin/touch" not in r.out, r
+    for args in (["get", "exec_prestart", "b"], ["get", "all", "b"]):
+        out = rel.ok(*args)
+        assert "/bin/touch" not in out and "/usr/bin/true" in out, (args, out)
     # list reads no free-text property: it still works
     assert sorted(rel.jails()) == ["a", "b"]
     sh("zfs", "inherit", PREFIX + "notes", "%s/jails/%s" % (rel.name, ua))
