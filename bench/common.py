@@ -120,7 +120,14 @@ class BenchRoot:
             others = subprocess.run(["zpool", "list", "-H", "-o", "name"], capture_output=True,
                                     text=True).stdout.split()
             if not others:
+                # wait for it to exit: the next benchmark looks for a daemon
+                # and would talk to this one while it shuts down
                 self.daemon.terminate()
+                try:
+                    self.daemon.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    self.daemon.kill()
+                    self.daemon.wait()
             self.daemon = None
         return False
 
