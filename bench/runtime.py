@@ -106,13 +106,12 @@ def write(rows):
                "takes over 3 s).  Where a ratio is above 1.0, the difference is iocage's own "
                "work, and most of it is zfs-fuse answering `zfs get` (15–30 ms a call here): "
                "before entering a jail iocage re-executes itself from a sealed memory copy "
-               "(CVE-2019-5736), and both the first process and the copy check the root with "
-               "one `zfs get`; the copy then reads every property of the jails with another, "
-               "takes the jail's lock, and start and stop run the exec_* hooks (by default "
-               "`/usr/bin/true`, each a process).  `lxc-start -d` returns before the container "
-               "is up; iocage's start returns when the jail is up and its hooks have run.  "
-               "Not yet done: handing the checked root to the sealed copy, and reading only "
-               "the named jail's properties.\n"
+               "(CVE-2019-5736); the copy reads every jail's tag with one `zfs get` (which "
+               "also checks the root) and the named jail's properties with another (a full "
+               "UUID skips the first), takes the jail's lock, and start and stop also record "
+               "`last_started` and run the exec_* hooks (by default `/usr/bin/true`, each a "
+               "process).  `lxc-start -d` returns before the container is up; iocage's start "
+               "returns when the jail is up and its hooks have run.\n"
                % ex[1])
     write_section("Runtime: iocage vs LXC's own tools", out)
 
