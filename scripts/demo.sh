@@ -26,7 +26,12 @@ cleanup() {
 		done
 		zpool destroy -f "$POOL" 2>/dev/null
 		rm -rf "$WORK"
-		if [ -n "$STARTED_ZFS" ]; then kill "$STARTED_ZFS" 2>/dev/null; fi
+		if [ -n "$STARTED_ZFS" ]; then
+			# wait for it to go: a `make check` right after would find the
+			# dying daemon, start none of its own and lose its connection
+			kill "$STARTED_ZFS" 2>/dev/null
+			i=0; while kill -0 "$STARTED_ZFS" 2>/dev/null && [ $i -lt 300 ]; do i=$((i+1)); sleep 0.1; done
+		fi
 	else
 		echo "kept pool $POOL (file $WORK/pool.img)"
 	fi
