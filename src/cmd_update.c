@@ -117,7 +117,11 @@ ioc_upd_each(struct ioc_jail *j, const char *snap, enum ioc_upd_each what,
 	if (ioc_zfs_list_children(j->dataset, &kids, err) != 0)
 		return -1;
 	for (i = 0; i < kids.n; i++) {
-		_cleanup_free_ char *s = ioc_xasprintf("%s@%s", kids.v[i], snap);
+		/* unmarking: children first, the jail's own snapshot last: its mark
+		 * is what clean and the next update look for (a run killed between
+		 * two unmarks is then still seen and rolled back) */
+		size_t k = what == IOC_UPD_UNMARK ? kids.n - 1 - i : i;
+		_cleanup_free_ char *s = ioc_xasprintf("%s@%s", kids.v[k], snap);
 		if (!ioc_zfs_exists(s))
 			continue;
 		if ((what == IOC_UPD_ROLLBACK ? ioc_zfs_rollback(s, 0, err) :
