@@ -342,13 +342,22 @@ ioc_jails_load_tags(const struct ioc_root *root, const char *release, struct ioc
 	return ioc_jails_load_depth(root, props, release, 1, NULL, out, snap, err);
 }
 
+/* Whether name may be taken as a UUID prefix: IOC_UUID_PREFIX_MIN or more
+ * lower-case hex characters (shorter or other words are names only). */
+static int
+ioc_uuid_prefix_ok(const char *name)
+{
+	size_t nl = strlen(name);
+	return nl >= IOC_UUID_PREFIX_MIN && strspn(name, "0123456789abcdef-") == nl;
+}
+
 int
 ioc_jails_load_named(const struct ioc_root *root, const char *const *props,
     char *const *names, struct ioc_jails *out, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv cand = IOC_STRV_INIT;
 	struct ioc_jails t;
-	size_t i, k, q;
+	size_t i, k;
 	int uuids = names[0] != NULL;
 
 	out->v = NULL;
@@ -372,16 +381,12 @@ ioc_jails_load_named(const struct ioc_root *root, const char *const *props,
 	for (k = 0; k < t.n; k++) {
 		const char *tag = ioc_jail_get(&t.v[k], "tag");
 		for (i = 0; names[i]; i++) {
-			size_t nl = strlen(names[i]);
 			/* a prefix as ioc_jail_resolve takes one: 'b' names no jail 'b…' */
-			int pfx = nl >= IOC_UUID_PREFIX_MIN &&
-			    strspn(names[i], "0123456789abcdef-") == nl;
 			if (strcmp(tag, names[i]) != 0 && strcmp(t.v[k].uuid, names[i]) != 0 &&
-			    !(pfx && strncmp(t.v[k].uuid, names[i], nl) == 0))
+			    !(ioc_uuid_prefix_ok(names[i]) &&
+				strncmp(t.v[k].uuid, names[i], strlen(names[i])) == 0))
 				continue;
-			for (q = 0; q < cand.n && strcmp(cand.v[q], t.v[k].uuid) != 0; q++)
-				;
-			if (q == cand.n)
+			if (!ioc_strv_contains(&cand, t.v[k].uuid))
 				ioc_strv_push(&cand, t.v[k].uuid);
 		}
 	}
@@ -663,7 +668,7 @@ ioc_jail_resolve(const struct ioc_jails *js, const char *name, struct ioc_jail *
 			return 0;
 		}
 	}
-	if (nl < IOC_UUID_PREFIX_MIN || strspn(name, "0123456789abcdef-") != nl) {
+	if (!ioc_uuid_prefix_ok(name)) {
 		/* short or non-hex words are names, never prefixes: 'a' must not pick a jail */
 		if (ioc_has_ctrl(name) || nl > 128)
 			return ioc_err(err, "no jail with that name (the name is not printable or too long)");
