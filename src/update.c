@@ -22,15 +22,16 @@ ioc_update_apt_argv(int n, struct ioc_strv *argv)
 }
 
 void
-ioc_update_freebsd_argv(const char *rootfs, const char *release, struct ioc_strv *argv)
+ioc_update_freebsd_argv(const char *rootfs, const char *workdir, const char *release,
+    struct ioc_strv *argv)
 {
 	ioc_strv_push(argv, "freebsd-update");
 	ioc_strv_push(argv, "-b");
 	ioc_strv_push(argv, rootfs);
 	ioc_strv_push(argv, "-d");
-	ioc_strv_pushf(argv, "%s/var/db/freebsd-update", rootfs);
+	ioc_strv_push(argv, workdir);
 	ioc_strv_push(argv, "-f");
-	ioc_strv_pushf(argv, "%s/etc/freebsd-update.conf", rootfs);
+	ioc_strv_push(argv, IOC_UPDATE_FREEBSD_CONF);
 	ioc_strv_push(argv, "--not-running-from-cron");
 	ioc_strv_push(argv, "--currently-running");
 	ioc_strv_push(argv, release);

@@ -6,8 +6,13 @@
  * exec): `apt-get update`, then `apt-get upgrade`, non-interactive, keeping
  * the jail's changed configuration files.
  * FreeBSD (on the host, against the jail's root, the jail need not run):
- * freebsd-update(8) with -b ROOT, its work directory inside the jail, the
- * jail's own configuration file and --currently-running RELEASE.
+ * freebsd-update(8) with -b ROOT and --currently-running RELEASE, but the
+ * host's configuration file (/etc/freebsd-update.conf: the server and the key
+ * that host root trusts) and a work directory outside the jail's root
+ * (R/jails/UUID/freebsd-update, made by the caller: root-only).  The shell
+ * iocage took both from inside the jail, so the jail's root chose the update
+ * server and key, and could pre-seed the work directory, of a program that
+ * runs as host root.
  */
 #ifndef IOC_UPDATE_H
 #define IOC_UPDATE_H
@@ -19,7 +24,11 @@
 /* The apt-get steps (n: 0 update, 1 upgrade) into argv. */
 void ioc_update_apt_argv(int n, struct ioc_strv *argv);
 #define IOC_UPDATE_APT_STEPS 2
-/* freebsd-update -b ROOTFS ... fetch install. */
-void ioc_update_freebsd_argv(const char *rootfs, const char *release, struct ioc_strv *argv);
+#define IOC_UPDATE_FREEBSD_CONF "/etc/freebsd-update.conf"
+/* The work directory's name beside the jail's root (in R/jails/UUID). */
+#define IOC_UPDATE_FREEBSD_WORKDIR "freebsd-update"
+/* freebsd-update -b ROOTFS -d WORKDIR -f the host's conf ... fetch install. */
+void ioc_update_freebsd_argv(const char *rootfs, const char *workdir, const char *release,
+    struct ioc_strv *argv);
 
 #endif

@@ -23,14 +23,26 @@ main(void)
 	{
 		struct ioc_strv a = IOC_STRV_INIT;
 		char *s;
-		ioc_update_freebsd_argv("/tank/iocage/jails/0b6c2f1e-1111-4222-8333-444455556666/root",
+		const char *jroot = "/tank/iocage/jails/0b6c2f1e-1111-4222-8333-444455556666/root";
+		ioc_update_freebsd_argv(jroot,
+		    "/tank/iocage/jails/0b6c2f1e-1111-4222-8333-444455556666/freebsd-update",
 		    "13.2-RELEASE", &a);
 		s = ioc_argv_str(ioc_strv_argv(&a));
 		ioc_sb_addf(&out, "freebsd: %s\n", s);
 		free(s);
+		/* host root never takes its configuration or work directory from the jail */
+		for (n = 0; n + 1 < (int)a.n; n++) {
+			if ((strcmp(a.v[n], "-d") == 0 || strcmp(a.v[n], "-f") == 0) &&
+			    strncmp(a.v[n + 1], jroot, strlen(jroot)) == 0) {
+				fprintf(stderr, "t_update: %s %s lies in the jail's root\n", a.v[n],
+				    a.v[n + 1]);
+				rc = 1;
+			}
+		}
 		ioc_strv_release(&a);
 		/* a root path with a space stays one word */
-		ioc_update_freebsd_argv("/mnt/my pool/jails/x/root", "14.0-RELEASE", &a);
+		ioc_update_freebsd_argv("/mnt/my pool/jails/x/root", "/mnt/my pool/jails/x/freebsd-update",
+		    "14.0-RELEASE", &a);
 		s = ioc_argv_str(ioc_strv_argv(&a));
 		ioc_sb_addf(&out, "freebsd: %s\n", s);
 		free(s);
