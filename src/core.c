@@ -807,3 +807,57 @@ ioc_clean_debris(const struct ioc_root *root, const struct ioc_jails *js,
 	}
 	return 0;
 }
+
+/* 1 when property name's value v (from a source other than built-in) reaches the host. */
+static int
+ioc_reaches_host(const struct ioc_jail *j, const char *name, const char *v)
+{
+	if (strncmp(name, "exec_pre", 8) == 0 || strncmp(name, "exec_post", 9) == 0)
+		return strcmp(v, "/usr/bin/true") != 0;
+	if (strcmp(name, "fstab") == 0)
+		return strcmp(v, "none") != 0;
+	if (strcmp(name, "resolver") == 0)
+		return v[0] == '/';
+	if (strcmp(name, "userns") == 0)
+		return strcmp(v, "off") == 0;
+	if (strcmp(name, "jail_zfs_dataset") == 0)
+		return strcmp(ioc_jail_get(j, "jail_zfs"), "on") == 0;
+	return 1; /* userns_idmap */
+}
+
+int
+ioc_jail_check_delegation(const struct ioc_root *root, const struct ioc_jail *j,
+    struct ioc_error **err)
+{
+	static const char *const names[] = { "exec_prestart", "exec_poststart", "exec_prestop",
+		"exec_poststop", "fstab", "resolver", "userns", "userns_idmap", "jail_zfs_dataset",
+		NULL };
+	const char *checked[2] = { NULL, NULL };
+	size_t i;
+	for (i = 0; names[i]; i++) {
+		const struct ioc_prop *p = ioc_prop_find(names[i]);
+		_cleanup_strv_ struct ioc_strv who = IOC_STRV_INIT;
+		enum ioc_src src;
+		const char *ds;
+		if (p == NULL || j->values == NULL || j->values[p - ioc_props] == NULL)
+			continue;
+		src = j->srcs[p - ioc_props];
+		if (src != IOC_SRC_LOCAL && src != IOC_SRC_DEFAULT)
+			continue;
+		if (!ioc_reaches_host(j, p->name, j->values[p - ioc_props]))
+			continue;
+		ds = src == IOC_SRC_LOCAL ? j->dataset : root->name;
+		if ((checked[0] && strcmp(checked[0], ds) == 0) ||
+		    (checked[1] && strcmp(checked[1], ds) == 0))
+			continue; /* one `zfs allow` a dataset */
+		checked[checked[0] ? 1 : 0] = ds;
+		if (ioc_zfs_delegated(ds, &who, err) != 0)
+			return -1;
+		if (who.n > 0)
+			return ioc_err(err, "refusing to start '%s': %s is set on %s and acts on the "
+			    "host as root, but %s may set user properties there: remove the "
+			    "delegation (zfs unallow) or the value", ioc_jail_get(j, "tag"), p->name,
+			    ds, who.v[0]);
+	}
+	return 0;
+}

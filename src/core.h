@@ -114,6 +114,19 @@ const char *ioc_jail_get(const struct ioc_jail *j, const char *prop);
 const char *ioc_jail_source(const struct ioc_jail *j, const struct ioc_prop *p);
 
 /*
+ * Before a start: the jail's values that reach the host (host hooks
+ * exec_pre/poststart/stop, fstab sources, a resolver file, userns=off, a
+ * userns_idmap or jail_zfs_dataset of its own) are honoured only when
+ * nobody but root may write them.  For each such value set on the jail or on
+ * R (never the built-in ones), the delegation of the dataset it was read from
+ * is checked (`zfs allow`); a grant of userprop (or allow) to anyone else
+ * there is an error naming the property, the dataset and the grant.  A jail
+ * with no such value costs no process.
+ */
+int ioc_jail_check_delegation(const struct ioc_root *root, const struct ioc_jail *j,
+    struct ioc_error **err);
+
+/*
  * Finds one complete jail by tag, full UUID or unique UUID prefix (at least
  * IOC_UUID_PREFIX_MIN lower-case hex characters).  Errors:
  * "no jail named 'x'", "'ab' is ambiguous: matches UUID (tag), ...".

@@ -1505,7 +1505,8 @@ static int
 ioc_fb_op_start(const struct ioc_root *root, struct ioc_jail *j, struct ioc_error **err)
 {
 	struct ioc_plan p;
-	if (ioc_freebsd_plan_start(root, j, &p, err) != 0)
+	if (ioc_jail_check_delegation(root, j, err) != 0 ||
+	    ioc_freebsd_plan_start(root, j, &p, err) != 0)
 		return -1;
 	if (ioc_fb_store_macs(root, j, err) != 0) {
 		ioc_plan_release(&p);

@@ -535,6 +535,9 @@ ioc_lx_hook(const struct ioc_jail *j, const char *prop, struct ioc_error **err)
 	ioc_lx_words(ioc_lx_get(j, prop), &argv);
 	if (argv.n == 0)
 		return 0;
+	if (argv.v[0][0] != '/')
+		return ioc_err(err, "invalid value for property '%s': a host command must start with "
+		    "an absolute path (e.g. /usr/local/bin/hook)", prop);
 	ioc_strv_push(&argv, name);
 	ioc_strv_push(&argv, j->rootfs ? j->rootfs : "-");
 	ioc_parse_ll(ioc_lx_get(j, "exec_timeout"), 0, 86400, &t);
@@ -1444,6 +1447,8 @@ ioc_lx_start(const struct ioc_root *root, struct ioc_jail *j, struct ioc_error *
 	size_t i;
 	int rc = 0;
 
+	if (ioc_jail_check_delegation(root, j, err) != 0)
+		return -1;
 	memset(&s, 0, sizeof(s));
 	s.root = root;
 	s.j = j;

@@ -575,3 +575,113 @@ ioc_zfs_send_recv(const char *snap, const char *target, const struct ioc_strv *r
 	ioc_run_result_release(&rb);
 	return rc;
 }
+
+/* Splits a line at runs of blanks (tabs, spaces). */
+static void
+ioc_allow_words(const char *l, struct ioc_strv *w)
+{
+	while (*l) {
+		size_t n;
+		l += strspn(l, " \t");
+		n = strcspn(l, " \t");
+		if (n)
+			ioc_strv_push_owned(w, ioc_xstrndup(l, n));
+		l += n;
+	}
+}
+
+/* One "PERMS" word list: 1 when it holds userprop or allow, or names a risky set. */
+static int
+ioc_allow_risky(const char *perms, const struct ioc_strv *risky_sets)
+{
+	_cleanup_free_ char *copy = ioc_xstrdup(perms);
+	char *save = NULL, *w;
+	for (w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		if (strcmp(w, "userprop") == 0 || strcmp(w, "allow") == 0)
+			return 1;
+		if (w[0] == '@' && ioc_strv_contains(risky_sets, w))
+			return 1;
+	}
+	return 0;
+}
+
+size_t
+ioc_zfs_parse_allow(const char *text, const char *dataset, struct ioc_strv *who)
+{
+	_cleanup_strv_ struct ioc_strv lines = IOC_STRV_INIT, sets = IOC_STRV_INIT;
+	_cleanup_free_ char *on = NULL;
+	size_t i, added = 0;
+	int pass;
+	enum { NONE, SETS, LOCAL, DESC } sec = NONE;
+	ioc_strv_split(&lines, text, '\n');
+	/* pass 0 collects the risky @sets (a set may be defined after its use), pass 1 the grants */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < lines.n; i++) {
+			const char *l = lines.v[i];
+			_cleanup_strv_ struct ioc_strv w = IOC_STRV_INIT;
+			if (strncmp(l, "---- Permissions on ", 20) == 0) {
+				free(on);
+				on = ioc_xstrndup(l + 20, strcspn(l + 20, " "));
+				sec = NONE;
+				continue;
+			}
+			if (l[0] != '\t' && l[0] != ' ') {
+				sec = strcmp(l, "Permission sets:") == 0 ? SETS :
+				    strcmp(l, "Local permissions:") == 0 ? LOCAL :
+				    strcmp(l, "Descendent permissions:") == 0 ||
+				    strcmp(l, "Local+Descendent permissions:") == 0 ? DESC : NONE;
+				continue;
+			}
+			ioc_allow_words(l, &w);
+			if (sec == SETS && pass == 0 && w.n == 2 && w.v[0][0] == '@' &&
+			    ioc_allow_risky(w.v[1], &sets))
+				ioc_strv_push(&sets, w.v[0]);
+			if (pass == 0 || (sec != LOCAL && sec != DESC))
+				continue;
+			if (sec == LOCAL && (on == NULL || strcmp(on, dataset) != 0))
+				continue; /* an ancestor's local grant stops there */
+			if (w.n == 3 && (strcmp(w.v[0], "user") == 0 || strcmp(w.v[0], "group") == 0) &&
+			    ioc_allow_risky(w.v[2], &sets)) {
+				if (strcmp(w.v[1], "root") == 0 || strcmp(w.v[1], "0") == 0)
+					continue;
+				ioc_strv_pushf(who, "%s %s (%s on %s)", w.v[0], w.v[1], w.v[2],
+				    on ? on : dataset);
+				added++;
+			} else if (w.n == 2 && strcmp(w.v[0], "everyone") == 0 &&
+			    ioc_allow_risky(w.v[1], &sets)) {
+				ioc_strv_pushf(who, "everyone (%s on %s)", w.v[1], on ? on : dataset);
+				added++;
+			}
+		}
+	}
+	return added;
+}
+
+int
+ioc_zfs_delegated(const char *dataset, struct ioc_strv *who, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
+	struct ioc_run_result r;
+	if (!ioc_zfs_valid_name(dataset))
+		return ioc_err(err, "invalid dataset name '%s'", dataset);
+	ioc_strv_push(&a, "zfs");
+	ioc_strv_push(&a, "allow");
+	ioc_strv_push(&a, dataset);
+	ioc_run_result_init(&r);
+	if (ioc_run(ioc_strv_argv(&a), NULL, &r, err) != 0) {
+		ioc_run_result_release(&r);
+		return -1;
+	}
+	if (r.status != 0 && strstr(r.out.buf, "pyzfs.py not found") == NULL &&
+	    strstr(r.err.buf, "pyzfs.py not found") == NULL) {
+		size_t l = strcspn(r.err.buf, "\n");
+		ioc_err(err, "zfs allow %s failed with status %d: %.*s", dataset, r.status,
+		    (int)(l > 300 ? 300 : l), r.err.buf);
+		ioc_run_result_release(&r);
+		return -1;
+	}
+	if (r.status == 0)
+		ioc_zfs_parse_allow(r.out.buf, dataset, who);
+	ioc_run_result_release(&r);
+	return 0;
+}

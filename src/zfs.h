@@ -42,6 +42,27 @@ void ioc_zrows_release(struct ioc_zrows *r);
 int ioc_zfs_parse_get(const char *text, int want_snaps, struct ioc_zrows *rows,
     struct ioc_error **err);
 
+/*
+ * Delegation (`zfs allow DATASET` as OpenZFS prints it: a "---- Permissions
+ * on DS ----" block for the dataset and each ancestor with permissions, with
+ * "Permission sets:", "Local permissions:", "Descendent permissions:" and
+ * "Local+Descendent permissions:" sections of "\tuser|group NAME PERMS" and
+ * "\teveryone PERMS" lines).  Appends to `who` one "user alice (userprop on
+ * tank/x)" entry for each grant, other than to root, that applies to
+ * `dataset` and lets someone set user properties there: `userprop`, `allow`
+ * (it grants further what its holder has) or a @set holding either.  Local
+ * permissions of an ancestor do not apply to its descendants and are left
+ * out.  Lines it does not understand are skipped, never trusted: a grant on
+ * an unknown line cannot hide a known one.  Returns the number appended.
+ */
+size_t ioc_zfs_parse_allow(const char *text, const char *dataset, struct ioc_strv *who);
+/*
+ * Runs `zfs allow DATASET` and parses it (above).  A ZFS without delegation
+ * (zfs-fuse prints "pyzfs.py not found": it has no `zfs allow` at all, so
+ * nobody can hold one) yields no entries; any other failure is an error.
+ */
+int ioc_zfs_delegated(const char *dataset, struct ioc_strv *who, struct ioc_error **err);
+
 /* Sets the dataset all writes must stay within.  NULL: no writes allowed. */
 void ioc_zfs_set_guard_root(const char *root);
 const char *ioc_zfs_guard_root(void);

@@ -109,5 +109,47 @@ main(void)
 		CHECK_STR(s, "1.50G");
 		free(s);
 	}
+	{
+		/* `zfs allow` as OpenZFS prints it (zfs-allow(8) examples) */
+		struct ioc_strv who = IOC_STRV_INIT;
+		const char *out =
+		    "---- Permissions on tank/iocage/jails/u -----------------------------\n"
+		    "Local permissions:\n"
+		    "\tuser bob snapshot,mount\n"
+		    "---- Permissions on tank/iocage -------------------------------------\n"
+		    "Permission sets:\n"
+		    "\t@tenant create,mount,userprop\n"
+		    "\t@safe mount,snapshot\n"
+		    "Create time permissions:\n"
+		    "\tcreate,destroy,mount,userprop\n"
+		    "Local permissions:\n"
+		    "\tuser carol userprop\n"
+		    "Local+Descendent permissions:\n"
+		    "\tuser alice @tenant\n"
+		    "\tuser root userprop\n"
+		    "\tgroup staff @safe,rename\n"
+		    "\teveryone allow\n";
+		CHECK(ioc_zfs_parse_allow(out, "tank/iocage/jails/u", &who) == 2);
+		CHECK(who.n == 2);
+		CHECK_STR(who.v[0], "user alice (@tenant on tank/iocage)");
+		CHECK_STR(who.v[1], "everyone (allow on tank/iocage)");
+		ioc_strv_release(&who);
+		/* carol's local grant on tank/iocage applies there, not below */
+		CHECK(ioc_zfs_parse_allow(out, "tank/iocage", &who) == 3);
+		CHECK_STR(who.v[0], "user carol (userprop on tank/iocage)");
+		ioc_strv_release(&who);
+		/* a grant of the jail's own dataset, with the set defined below its use */
+		CHECK(ioc_zfs_parse_allow("---- Permissions on t/j ----\n"
+		    "Descendent permissions:\n\tgroup 1001 @s\n"
+		    "Permission sets:\n\t@s userprop\n", "t/j/root", &who) == 1);
+		CHECK_STR(who.v[0], "group 1001 (@s on t/j)");
+		ioc_strv_release(&who);
+		/* nothing delegated, garbage, empty */
+		CHECK(ioc_zfs_parse_allow("---- Permissions on t ----\nLocal+Descendent permissions:\n"
+		    "\tuser bob snapshot\n", "t", &who) == 0);
+		CHECK(ioc_zfs_parse_allow("\tuser x userprop extra\nuserprop\n\n", "t", &who) == 0);
+		CHECK(ioc_zfs_parse_allow("", "t", &who) == 0 && who.n == 0);
+		ioc_strv_release(&who);
+	}
 	return CHECK_DONE();
 }
