@@ -10,7 +10,6 @@ WORK=$(mktemp -d /tmp/iocage-demo.XXXXXX)
 chmod 755 "$WORK"   # unprivileged jails (uid 100000) must be able to pass through
 MNT=$WORK/mnt
 STARTED_ZFS=
-ADDED_SUBID=
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 cleanup() {
@@ -20,10 +19,8 @@ cleanup() {
 			"$IOCAGE" -r "$POOL/virt/iocage" stop "$c" >/dev/null 2>&1
 		done
 		[ -n "${BRIDGE:-}" ] && ip link del "$BRIDGE" 2>/dev/null
-		for f in $ADDED_SUBID; do
-			sed -i '/^root:100000:65536$/d' "$f"
-			echo "demo: removed the line it added to $f"
-		done
+		# what activate added to /etc/subuid and /etc/subgid goes with the root
+		"$IOCAGE" deactivate "$POOL/virt/iocage"
 		zpool destroy -f "$POOL" 2>/dev/null
 		rm -rf "$WORK"
 		if [ -n "$STARTED_ZFS" ]; then
@@ -111,16 +108,9 @@ run "$IOCAGE" df
 if [ "$(uname -s)" = Linux ] && [ -z "${NO_RUN:-}" ]; then
 	say "run two jails on a demo bridge (unprivileged LXC system containers)"
 	# Jails run in a user namespace: root inside is uid 100000 outside.  The
-	# host's newuidmap lets root use that range only if /etc/subuid says so;
-	# iocage never edits host files, so the demo adds the line itself, says
-	# so, and removes it again at the end.
-	for f in /etc/subuid /etc/subgid; do
-		if ! grep -q '^root:100000:65536$' "$f" 2>/dev/null; then
-			echo "demo: adding 'root:100000:65536' to $f for this run"
-			echo 'root:100000:65536' >> "$f"
-			ADDED_SUBID="$ADDED_SUBID $f"
-		fi
-	done
+	# host's newuidmap lets root use that range only if /etc/subuid says so:
+	# activate added the line where it was missing (and said so above), and
+	# deactivate at the end removes it.
 	BRIDGE=iocdemo0
 	run ip link add "$BRIDGE" type bridge
 	run ip addr add 10.251.0.1/24 dev "$BRIDGE"

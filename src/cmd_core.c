@@ -3,9 +3,78 @@
 #include "legacy.h"
 #include "pkglist.h"
 #include "spawn.h"
+#include "subid.h"
 
 #include <ctype.h>
 #include <string.h>
+
+/* The root's default idmap: userns_idmap set locally on R, else the built-in one. */
+static int
+ioc_root_idmap(const char *ds, unsigned long *host, unsigned long *count, struct ioc_error **err)
+{
+	struct ioc_zrows rows;
+	char *names[] = { (char *)ds, NULL };
+	const char *v = ioc_prop_find("userns_idmap")->builtin, *c;
+	long long h, n;
+	int rc = -1;
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get(names, IOC_PROP_PREFIX "userns_idmap", 0, 0, "local", 0, &rows, err) != 0)
+		goto out;
+	if (rows.n == 1)
+		v = rows.v[0].value;
+	c = strchr(v, ':');
+	if (c == NULL || sscanf(v, "%lld:%lld", &h, &n) != 2 || h < 0 || n < 1) {
+		ioc_err(err, "invalid userns_idmap '%s' on %s: expected HOSTID:COUNT", v, ds);
+		goto out;
+	}
+	*host = (unsigned long)h;
+	*count = (unsigned long)n;
+	rc = 0;
+out:
+	ioc_zrows_release(&rows);
+	return rc;
+}
+
+/*
+ * activate, on a host whose newuidmap/newgidmap need it (subid.h): adds the
+ * root's default id range for root to /etc/subuid and /etc/subgid where no
+ * line covers it, says so, and records it on R for deactivate.  Unprivileged
+ * jails (the default) then start on the first try.
+ */
+static int
+ioc_subid_activate(const char *ds, struct ioc_error **err)
+{
+	static const char *const files[] = { IOC_SUBUID, IOC_SUBGID };
+	struct ioc_sb added = IOC_SB_INIT;
+	unsigned long host, count;
+	size_t i;
+	int rc = -1;
+	if (access(IOC_NEWUIDMAP, X_OK) != 0)
+		return 0; /* liblxc writes the maps itself: nothing to grant */
+	if (ioc_root_idmap(ds, &host, &count, err) != 0)
+		return -1;
+	ioc_sb_init(&added);
+	for (i = 0; i < 2; i++) {
+		int c = ioc_subid_file_covers(files[i], host, count, err);
+		if (c < 0)
+			goto out;
+		if (c > 0)
+			continue;
+		if (ioc_subid_add(files[i], host, count, err) != 0)
+			goto out;
+		ioc_sb_addf(&added, "%s%s", added.len ? "," : "", files[i]);
+	}
+	rc = 0;
+	if (added.len) {
+		_cleanup_free_ char *rec = ioc_xasprintf("root:%lu:%lu %s", host, count, added.buf);
+		printf("added 'root:%lu:%lu' to %s (the id range of unprivileged jails; "
+		    "'iocage deactivate' removes it)\n", host, count, added.buf);
+		rc = ioc_zfs_set(ds, IOC_SUBID_PROP, rec, err);
+	}
+out:
+	ioc_sb_release(&added);
+	return rc;
+}
 
 int
 ioc_cmd_activate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
@@ -33,7 +102,7 @@ ioc_cmd_activate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **
 			printf("%s\n", act.v[k]);
 		return 0;
 	}
-	if (ioc_root_activate(ds, err) != 0)
+	if (ioc_root_activate(ds, err) != 0 || ioc_subid_activate(ds, err) != 0)
 		return -1;
 	{
 		/* a shell iocage root is managed in place (legacy.h) */
@@ -64,6 +133,114 @@ ioc_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_error **e
 		return NULL;
 	}
 	return st;
+}
+
+/*
+ * deactivate: undoes what activate made and nothing else.  The subordinate id
+ * line it added goes (or, while another active root remains, stays, and the
+ * record moves to that root), then the `active` mark; every dataset is kept.
+ */
+static int
+ioc_subid_deactivate(const struct ioc_root *root, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv act = IOC_STRV_INIT, files = IOC_STRV_INIT;
+	_cleanup_free_ char *rec = NULL, *line = NULL;
+	struct ioc_zrows rows;
+	char *names[] = { root->name, NULL };
+	unsigned long host, count;
+	const char *other = NULL, *sp;
+	size_t i;
+	int rc = -1;
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get(names, IOC_SUBID_PROP, 0, 0, "local", 0, &rows, err) != 0)
+		goto out;
+	if (rows.n != 1) {
+		rc = 0; /* activate added nothing here */
+		goto out;
+	}
+	rec = ioc_xstrdup(rows.v[0].value);
+	sp = strchr(rec, ' ');
+	if (sp == NULL || sscanf(rec, "root:%lu:%lu ", &host, &count) != 2) {
+		ioc_err(err, "%s on %s is '%s', not what activate writes: left alone (remove it with "
+		    "'zfs inherit %s %s')", IOC_SUBID_PROP, root->name, rec, IOC_SUBID_PROP, root->name);
+		goto out;
+	}
+	line = ioc_xstrndup(rec, (size_t)(sp - rec));
+	ioc_strv_split(&files, sp + 1, ',');
+	for (i = 0; i < files.n; i++) {
+		if (strcmp(files.v[i], IOC_SUBUID) != 0 && strcmp(files.v[i], IOC_SUBGID) != 0) {
+			ioc_err(err, "%s on %s names '%s', not a subordinate id file: left alone",
+			    IOC_SUBID_PROP, root->name, files.v[i]);
+			goto out;
+		}
+	}
+	if (ioc_root_list_active(&act, err) != 0)
+		goto out;
+	for (i = 0; i < act.n && other == NULL; i++)
+		if (strcmp(act.v[i], root->name) != 0)
+			other = act.v[i];
+	if (other) {
+		/* the other root's jails use the same range: it keeps the line and the record */
+		ioc_zfs_set_guard_root(other);
+		rc = ioc_zfs_set(other, IOC_SUBID_PROP, rec, err);
+		ioc_zfs_set_guard_root(root->name);
+		if (rc != 0)
+			goto out;
+		printf("kept '%s' in %s: the active root %s uses it too (its record moves there)\n",
+		    line, sp + 1, other);
+	} else {
+		for (i = 0; i < files.n; i++)
+			if (ioc_subid_remove(files.v[i], host, count, err) != 0)
+				goto out;
+		printf("removed '%s' from %s (activate had added it)\n", line, sp + 1);
+	}
+	rc = ioc_zfs_inherit(root->name, IOC_SUBID_PROP, err);
+out:
+	ioc_zrows_release(&rows);
+	return rc;
+}
+
+int
+ioc_cmd_deactivate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	static const char *const props[] = { "tag", NULL };
+	struct ioc_opts o;
+	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jstate *st = NULL;
+	size_t k;
+	int i = ioc_opts_parse(ctx, "deactivate", "", argc - 1, argv + 1, &o, err), lock, rc = -1;
+	if (i < 0)
+		return -1;
+	argc -= i + 1;
+	argv += i + 1;
+	if (argc > 1)
+		return ioc_usage(err, "deactivate");
+	if (ioc_root_find(argc == 1 ? argv[0] : ctx->root_arg, &ctx->root, err) != 0)
+		return -1;
+	ioc_zfs_set_guard_root(ctx->root.name);
+	lock = ioc_lock_root(&ctx->root, err);
+	if (lock < 0)
+		return -1;
+	if (ioc_jails_load(&ctx->root, props, &js, err) != 0 || (st = ioc_states(ctx, &js, err)) == NULL)
+		goto out;
+	for (k = 0; k < js.n; k++) {
+		if (st[k].running) {
+			ioc_err(err, "jail '%s' of %s is running: stop it first ('iocage stop ALL')",
+			    ioc_jail_get(&js.v[k], "tag"), ctx->root.name);
+			goto out;
+		}
+	}
+	if (ioc_subid_deactivate(&ctx->root, err) != 0 ||
+	    ioc_zfs_inherit(ctx->root.name, IOC_PROP_PREFIX "active", err) != 0)
+		goto out;
+	printf("iocage root deactivated on %s (every dataset is kept; 'iocage activate %s' manages "
+	    "it again)\n", ctx->root.name, ctx->root.name);
+	rc = 0;
+out:
+	free(st);
+	ioc_jails_release(&js);
+	close(lock);
+	return rc;
 }
 
 static int

@@ -19,6 +19,7 @@
 #include "fstab.h"
 #include "net.h"
 #include "spawn.h"
+#include "subid.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -114,36 +115,19 @@ ioc_lx_parse_idmap(const char *v, struct ioc_lx_idmap *m, struct ioc_error **err
 
 /*
  * newuidmap/newgidmap (shadow) grant root only the ranges of /etc/subuid
- * and /etc/subgid.  Says exactly which line is missing.
+ * and /etc/subgid (subid.h; `activate` adds the default one).  Says exactly
+ * which line is missing.
  */
 static int
 ioc_lx_check_subid(const char *file, const struct ioc_lx_idmap *m, struct ioc_error **err)
 {
-	_cleanup_free_ char *text = NULL;
-	_cleanup_strv_ struct ioc_strv lines = IOC_STRV_INIT;
-	size_t len, i;
-	struct ioc_error *e2 = NULL;
-	if (ioc_read_file(file, 1 << 20, &text, &len, &e2) != 0) {
-		ioc_error_free(e2);
-		text = ioc_xstrdup("");
-	}
-	ioc_strv_split(&lines, text, '\n');
-	for (i = 0; i < lines.n; i++) {
-		_cleanup_strv_ struct ioc_strv f = IOC_STRV_INIT;
-		long long s, n;
-		ioc_strv_split(&f, lines.v[i], ':');
-		if (f.n != 3 || (strcmp(f.v[0], "root") != 0 && strcmp(f.v[0], "0") != 0))
-			continue;
-		if (ioc_parse_ll(f.v[1], 0, 4294967295LL, &s) != 0 ||
-		    ioc_parse_ll(f.v[2], 1, 4294967295LL, &n) != 0)
-			continue;
-		if ((unsigned long)s <= m->host && m->host + m->count <= (unsigned long)(s + n))
-			return 0;
-	}
+	int c = ioc_subid_file_covers(file, m->host, m->count, err);
+	if (c != 0)
+		return c > 0 ? 0 : -1;
 	return ioc_err(err, "the host's newuidmap/newgidmap allow root only the id ranges of %s, "
 	    "which has no line covering userns_idmap=%lu:%lu: add the line 'root:%lu:%lu' to %s "
-	    "(iocage does not edit host files), or set userns=off (weaker)",
-	    file, m->host, m->count, m->host, m->count, file);
+	    "('iocage activate' adds the root's default range when none covers it), or set "
+	    "userns=off (weaker)", file, m->host, m->count, m->host, m->count, file);
 }
 
 /* ------------------------------------------------------------ cgroups */
@@ -904,9 +888,9 @@ ioc_lx_check(struct ioc_lx_start *s, struct ioc_error **err)
 			    j->rootfs, (unsigned long)st.st_uid, s->idmap.host, s->idmap.count,
 			    s->idmap.host);
 		}
-		if (access("/usr/bin/newuidmap", X_OK) == 0 &&
-		    (ioc_lx_check_subid("/etc/subuid", &s->idmap, err) != 0 ||
-		    ioc_lx_check_subid("/etc/subgid", &s->idmap, err) != 0))
+		if (access(IOC_NEWUIDMAP, X_OK) == 0 &&
+		    (ioc_lx_check_subid(IOC_SUBUID, &s->idmap, err) != 0 ||
+		    ioc_lx_check_subid(IOC_SUBGID, &s->idmap, err) != 0))
 			return -1;
 		s->jroot_uid = (uid_t)s->idmap.host;
 		s->jroot_gid = (gid_t)s->idmap.host;

@@ -13,6 +13,8 @@ static int ioc_cmd_help(struct ioc_ctx *, int, char **, struct ioc_error **);
 const struct ioc_cmd ioc_cmds[] = {
 	{ "activate", ioc_cmd_activate, IOC_CF_NEED_UID0, "activate [DATASET]",
 	  "mark DATASET as the iocage root (creating it and its children); alone: show active roots" },
+	{ "deactivate", ioc_cmd_deactivate, IOC_CF_NEED_UID0, "deactivate [DATASET]",
+	  "unmark an iocage root (its datasets are kept) and remove what activate added to /etc/subuid and /etc/subgid" },
 	{ "fetch", ioc_cmd_fetch, IOC_CF_ROOT | IOC_CF_NEED_UID0,
 	  "fetch [release=REL] [ftphost=HOST] [ftpdir=DIR] [ftpfiles=\"base.txz ...\"] [file=PATH] [mirror=URL]",
 	  "fetch a release: FreeBSD distribution files (SHA-256 checked), a local root-filesystem tarball, or a Debian suite via debootstrap" },

@@ -1,9 +1,10 @@
 """Helpers shared by the runtime tests (test_runtime.py, test_run_*.py).
 
-* ``subids`` (session, autouse where imported): makes sure /etc/subuid and
-  /etc/subgid grant root the ids of the built-in userns_idmap (100000:65536),
-  which the host's newuidmap requires; adds the line only when missing and
-  removes exactly that line afterwards.
+* ``subids_enter()``/``subids_leave()`` (conftest.py's session fixture, and
+  the ``subids`` fixture): makes sure /etc/subuid and /etc/subgid grant root the
+  ids of the built-in userns_idmap (100000:65536), which the host's newuidmap
+  requires, before the first test (so that no `activate` of a test adds it);
+  adds the line only when missing and removes exactly that line afterwards.
 * ``host_state()``: what a leak would change on the host — network
   interfaces, host mounts, cgroup directories and LXC run-time directories
   of iocage containers, LXC monitor processes.
@@ -55,11 +56,11 @@ def _alive(pid):
         return True
 
 
-@pytest.fixture(scope="session")
-def subids():
+def subids_enter():
     """Several test sessions may run on one host: each registers itself; the
     line is added by whoever finds it missing (marked 'added') and removed
-    only when the last live session leaves."""
+    only when the last live session leaves (subids_leave).  Returns the
+    registry's lock file, which subids_leave closes."""
     import fcntl
     os.makedirs(SUBIDS_DIR, exist_ok=True)
     lock = open(os.path.join(SUBIDS_DIR, "lock"), "w")
@@ -74,7 +75,12 @@ def subids():
                 open(os.path.join(SUBIDS_DIR, "added" + path.replace("/", "_")), "w").close()
     finally:
         fcntl.flock(lock, fcntl.LOCK_UN)
-    yield
+    return lock
+
+
+def subids_leave(lock):
+    import fcntl
+    me = os.path.join(SUBIDS_DIR, "session.%d" % os.getpid())
     fcntl.flock(lock, fcntl.LOCK_EX)
     try:
         if os.path.exists(me):
@@ -90,6 +96,15 @@ def subids():
     finally:
         fcntl.flock(lock, fcntl.LOCK_UN)
         lock.close()
+
+
+@pytest.fixture(scope="session")
+def subids():
+    """The range is there for the whole session already (conftest.py's session
+    fixture enters before the first test); kept for the modules that name it."""
+    lock = subids_enter()
+    yield
+    subids_leave(lock)
 
 
 @pytest.fixture

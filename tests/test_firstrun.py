@@ -1,0 +1,140 @@
+"""A newcomer's first start (issue 13): unprivileged jails need a subordinate
+id range for root in /etc/subuid and /etc/subgid wherever shadow's newuidmap is
+installed.  `activate` adds the root's range when no line covers it, says so
+and records it on the root; `deactivate` removes exactly that line again (or,
+while another active root remains, leaves it and hands the record over), and
+unmarks the root, keeping every dataset.  The files are put back whatever
+happens; another test session on the host (which needs the range) skips this.
+"""
+import os
+
+import pytest
+
+import inventory
+from conftest import PREFIX, run_iocage, sh
+from runhelp import jail, rel, state  # noqa: F401
+
+FILES = ("/etc/subuid", "/etc/subgid")
+LINE = "root:100000:65536"
+
+
+def _read(p):
+    try:
+        with open(p) as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def _uncovered(text):
+    """text without the root lines that cover 100000:65536."""
+    keep = []
+    for line in (text or "").splitlines(True):
+        f = line.strip().split(":")
+        if len(f) == 3 and f[0] in ("root", "0") and f[1].isdigit() and f[2].isdigit() and \
+                int(f[1]) <= 100000 and int(f[1]) + int(f[2]) >= 165536:
+            continue
+        keep.append(line)
+    return "".join(keep)
+
+
+@pytest.fixture
+def bare_host(rel):
+    """The host as a newcomer's: no subordinate id range for root."""
+    if inventory.other_test_pools(rel.pool.name):
+        pytest.skip("another test session shares the host and needs the subordinate ids")
+    if not os.access("/usr/bin/newuidmap", os.X_OK):
+        pytest.skip("no newuidmap: liblxc writes the id maps itself, nothing to grant")
+    saved = {p: _read(p) for p in FILES}
+    stat = {p: os.stat(p) for p in FILES if saved[p] is not None}
+    try:
+        for p in FILES:
+            with open(p, "w") as f:
+                f.write(_uncovered(saved[p]))
+        yield rel, {p: _uncovered(saved[p]) for p in FILES}
+    finally:
+        for p in FILES:
+            if saved[p] is None:
+                if os.path.exists(p):
+                    os.unlink(p)
+                continue
+            with open(p, "w") as f:
+                f.write(saved[p])
+            os.chmod(p, stat[p].st_mode & 0o7777)
+
+
+def _prop(name, ds):
+    return sh("zfs", "get", "-H", "-o", "value,source", PREFIX + name, ds).strip()
+
+
+def test_first_start_works_after_activate_and_deactivate_undoes_it(bare_host):
+    r, bare = bare_host
+    u = jail(r, "first")
+    # before: the error a host without the range gets, naming the line and activate
+    err = r.fail("start", "first")
+    assert "add the line '%s' to /etc/subuid ('iocage activate' adds" % LINE in err, err
+    out = r.ok("activate", r.name)
+    assert "added '%s' to /etc/subuid,/etc/subgid (the id range of unprivileged jails; " \
+        "'iocage deactivate' removes it)" % LINE in out, out
+    for p in FILES:
+        assert _read(p) == bare[p] + LINE + "\n"
+        assert os.stat(p).st_mode & 0o777 == 0o644
+    assert _prop("subid_added", r.name) == "%s /etc/subuid,/etc/subgid\tlocal" % LINE
+    # a second activate adds nothing
+    assert "added" not in r.ok("activate", r.name)
+    # the first start works
+    r.ok("start", "first")
+    assert r.ok("exec", "first", "id", "-u") == "0\n"
+    # deactivate refuses while a jail runs, changing nothing
+    before = r.zfs_state()
+    err = r.fail("deactivate")
+    assert "jail 'first' of %s is running: stop it first ('iocage stop ALL')" % r.name in err
+    assert r.zfs_state() == before and _read(FILES[0]) == bare[FILES[0]] + LINE + "\n"
+    r.ok("stop", "first")
+    before = r.zfs_state()
+    out = r.ok("deactivate")
+    assert "removed '%s' from /etc/subuid,/etc/subgid (activate had added it)" % LINE in out
+    assert "iocage root deactivated on %s (every dataset is kept" % r.name in out
+    for p in FILES:
+        assert _read(p) == bare[p]
+    after = r.zfs_state()
+    # only the mark and the record went; every dataset and its other properties stay
+    for ds in before:
+        b = {k: v for k, v in before[ds].items()
+             if k not in (PREFIX + "active", PREFIX + "subid_added")}
+        a = {k: v for k, v in after[ds].items()
+             if k not in (PREFIX + "active", PREFIX + "subid_added")}
+        assert a == b, ds
+    assert PREFIX + "active" not in [k for k, v in after[r.name].items() if v[1] == "local"]
+    err = r.fail("list")
+    assert "not an active iocage root" in err or "no active" in err, err
+    assert u in sh("zfs", "get", "-H", "-r", "-o", "name", "type", r.name)
+    # activate again (the fixture's teardown lists the root): the range comes back
+    r.ok("activate", r.name)
+    r.ok("deactivate")
+    for p in FILES:
+        assert _read(p) == bare[p]
+    r.ok("activate", r.name)
+
+
+def test_deactivate_keeps_the_range_another_root_uses(bare_host, pool):
+    r, bare = bare_host
+    other = "%s/virt/iocfr%d" % (pool.name, os.getpid())
+    assert "added '%s'" % LINE in r.ok("activate", r.name)
+    try:
+        out = run_iocage(["activate", other]).out
+        assert "added" not in out, out
+        out = r.ok("deactivate")
+        assert "kept '%s' in /etc/subuid,/etc/subgid: the active root %s uses it too" % (
+            LINE, other) in out, out
+        for p in FILES:
+            assert _read(p) == bare[p] + LINE + "\n"
+        assert _prop("subid_added", other) == "%s /etc/subuid,/etc/subgid\tlocal" % LINE
+        res = run_iocage(["-r", other, "deactivate"])
+        assert res.rc == 0 and "removed '%s'" % LINE in res.out, res
+        for p in FILES:
+            assert _read(p) == bare[p]
+    finally:
+        from conftest import destroy_root
+        destroy_root(other)
+        r.ok("activate", r.name)
