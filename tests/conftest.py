@@ -42,6 +42,7 @@ import time
 
 import pytest
 
+import firstuse
 import inventory
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -407,9 +408,19 @@ def sentinels():
 def _session_inventory(sentinels):
     """The whole session leaves the host as it found it."""
     before = inventory.inventory(None, sentinel_dir=sentinels)
+    # what a fresh host lacks and the first test would create once (/run/netns):
+    # made now, so every test starts from the same host, and removed at the end
+    fu = FIRST_USE[0] = firstuse.FirstUse()
+    fu.prepare()
+    # the subordinate id range of unprivileged jails, there for every test:
+    # activate adds it only where it is missing (test_firstrun.py shows that)
+    import runhelp
+    lock = runhelp.subids_enter()
     yield
+    runhelp.subids_leave(lock)
+    fu.cleanup(shared=bool(inventory.other_test_pools("")))
     after = inventory.inventory(None, sentinel_dir=sentinels)
-    d = inventory.diff(before, after)
+    d = inventory.diff(before, after) + fu.leftover
     FIGURES["inventory_checks"] += 1
     FIGURES["inventory_diffs"] += len(d)
     write_figures()
@@ -443,6 +454,20 @@ def pytest_runtest_logreport(report):
     elif report.when == "teardown" and report.outcome == "failed":
         mod = report.nodeid.split("::")[0]
         FIGURES["tests"].setdefault(mod, {"passed": 0, "failed": 0, "skipped": 0})["failed"] += 1
+
+
+FIRST_USE = [None]
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Says which first-use artefacts existed before the run and what became
+    of those it made (firstuse.py)."""
+    fu = FIRST_USE[0]
+    if fu is None or not fu.report:
+        return
+    terminalreporter.write_sep("-", "first-use artefacts")
+    for line in fu.report:
+        terminalreporter.write_line(line)
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -74,3 +74,47 @@ def test_invariants_notice_a_broken_root(release):
     assert inventory.invariants(release, fake) == ["debris %s is listed as a jail" % u]
     u2 = jail(release, "b")
     assert inventory.invariants(release, "") == ["complete jail %s (b) is not listed" % u2]
+
+
+def test_first_use_netns_mount_is_noticed_and_removed(pool, sentinels):
+    """A fresh host has no /run/netns; the first 'ip netns add' makes it a
+    mount and leaves it.  The harness must see that (a used machine hid it
+    from CI) and remove what its run made: here on a host made fresh first."""
+    import pytest
+    import firstuse
+    if inventory.other_test_pools(pool.name):
+        pytest.skip("another test session shares the host: /run/netns may be in use")
+    a = firstuse.NetnsDir()
+    if os.path.isdir(a.path) and os.listdir(a.path):
+        pytest.skip("network namespaces exist on this host: %s" % os.listdir(a.path))
+    try:
+        if a.present():
+            assert a.remove() == "removed"
+        assert not os.path.exists(a.path) and not a.present()
+        fu = firstuse.FirstUse()
+        before = inventory.inventory(pool, (), sentinels)
+        sh("ip", "netns", "add", "iocharnns")
+        sh("ip", "netns", "del", "iocharnns")
+        assert a.present()
+        d = inventory.diff(before, inventory.inventory(pool, (), sentinels))
+        assert [x for x in d if x.startswith("mounts: new: /run/netns ")], d
+        report = fu.cleanup()
+        assert "%s: made by this run, removed" % a.name in report, report
+        assert fu.leftover == []
+        assert not os.path.exists(a.path)
+        assert inventory.diff(before, inventory.inventory(pool, (), sentinels)) == []
+        # what was there before is left alone
+        fu = firstuse.FirstUse()
+        a.prepare()
+        sh("ip", "netns", "add", "iocharnns")
+        try:
+            report = fu.cleanup()
+            assert "%s: made by this run, left: still holds iocharnns" % a.name in report
+            assert fu.leftover
+        finally:
+            sh("ip", "netns", "del", "iocharnns")
+        fu = firstuse.FirstUse()
+        assert "%s: there before this run, left as found" % a.name in fu.cleanup()
+        assert a.present()
+    finally:
+        a.prepare()  # the session made it before the first test: as it was
