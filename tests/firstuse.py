@@ -113,10 +113,11 @@ class Tree:
     the container is gone).  What this run added is removed: files first, then
     the directories it made (the tree itself when it was not there before)."""
 
-    def __init__(self, path, what, guard=None):
+    def __init__(self, path, what, guard=None, packaged=False):
         self.path = path
         self.name = "%s (%s)" % (path, what)
         self.guard = guard
+        self.packaged = packaged  # the directory itself comes with a package
         self.before = self._entries()
 
     def _entries(self):
@@ -228,7 +229,7 @@ def probe():
             Tree("/run/mount", "util-linux's mount table helper"),
             Tree("/run/zfs", "zfs-fuse's socket", _zfs_fuse_runs),
             Tree("/run/lock/zfs", "zfs-fuse's lock", _zfs_fuse_runs),
-            Tree("/var/lib/zfs", "zfs-fuse's pool cache", _pools_left),
+            Tree("/var/lib/zfs", "zfs-fuse's pool cache", _pools_left, packaged=True),
             Tree("/var/tmp/ioc-test-subids", "the subids fixture's registry")]
 
 
@@ -275,3 +276,37 @@ class FirstUse:
             out.append("%s: %s; %s" % (self.modules.name, ", ".join(mods), self.modules.remove()))
         self.report = out
         return out
+
+
+def reset_host():
+    """Removes every first-use artefact, making this host look fresh to the
+    suite (for rehearsing `.ci/run` as a newcomer meets it).  Refuses while a
+    pool is imported, zfs-fuse runs or a network namespace exists."""
+    import shutil
+    why = _pools_left() or _zfs_fuse_runs()
+    if why:
+        return ["refused: %s" % why]
+    out = []
+    for a in probe():
+        if isinstance(a, Tree):
+            if a.packaged and os.path.isdir(a.path):
+                for n in os.listdir(a.path):
+                    p = os.path.join(a.path, n)
+                    shutil.rmtree(p) if os.path.isdir(p) and not os.path.islink(p) \
+                        else os.unlink(p)
+                    out.append("%s: removed %s" % (a.name, n))
+            elif os.path.lexists(a.path):
+                shutil.rmtree(a.path) if os.path.isdir(a.path) else os.unlink(a.path)
+                out.append("%s: removed" % a.name)
+        elif a.present():
+            out.append("%s: %s" % (a.name, a.remove()))
+    return out
+
+
+if __name__ == "__main__":
+    import sys
+    if sys.argv[1:] != ["--reset-host"]:
+        sys.exit("usage: python3 tests/firstuse.py --reset-host")
+    lines = reset_host()
+    print("\n".join(lines) or "nothing to remove: the host is fresh already")
+    sys.exit(1 if any(l.startswith("refused") or ": left" in l for l in lines) else 0)
