@@ -847,6 +847,8 @@ ioc_jail_check_delegation(const struct ioc_root *root, const struct ioc_jail *j,
 		if (!ioc_reaches_host(j, p->name, j->values[p - ioc_props]))
 			continue;
 		ds = src == IOC_SRC_LOCAL ? j->dataset : root->name;
+		if (ds == NULL)
+			continue;
 		if ((checked[0] && strcmp(checked[0], ds) == 0) ||
 		    (checked[1] && strcmp(checked[1], ds) == 0))
 			continue; /* one `zfs allow` a dataset */

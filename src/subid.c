@@ -26,6 +26,21 @@ ioc_subid_covers(const char *text, unsigned long host, unsigned long count)
 	return 0;
 }
 
+int
+ioc_subid_parse(const char *s, size_t len, unsigned long *host, unsigned long *count)
+{
+	_cleanup_free_ char *copy = ioc_xstrndup(s, len);
+	_cleanup_strv_ struct ioc_strv f = IOC_STRV_INIT;
+	long long h, n;
+	ioc_strv_split(&f, copy, ':');
+	if (f.n != 3 || strcmp(f.v[0], "root") != 0 || ioc_parse_ll(f.v[1], 0, 4294967295LL, &h) != 0 ||
+	    ioc_parse_ll(f.v[2], 1, 4294967295LL, &n) != 0)
+		return -1;
+	*host = (unsigned long)h;
+	*count = (unsigned long)n;
+	return 0;
+}
+
 /* The file's text ("" when missing) and its mode (0644 when missing). */
 static int
 ioc_subid_read(const char *file, char **text, int *mode, struct ioc_error **err)
