@@ -23,9 +23,13 @@ ioc_root_idmap(const char *ds, unsigned long *host, unsigned long *count, struct
 	if (rows.n == 1)
 		v = rows.v[0].value;
 	c = strchr(v, ':');
-	if (c == NULL || sscanf(v, "%lld:%lld", &h, &n) != 2 || h < 0 || n < 1) {
-		ioc_err(err, "invalid userns_idmap '%s' on %s: expected HOSTID:COUNT", v, ds);
-		goto out;
+	{
+		_cleanup_free_ char *a = c ? ioc_xstrndup(v, (size_t)(c - v)) : NULL;
+		if (c == NULL || ioc_parse_ll(a, 0, 4294967295LL, &h) != 0 ||
+		    ioc_parse_ll(c + 1, 1, 4294967295LL, &n) != 0) {
+			ioc_err(err, "invalid userns_idmap '%s' on %s: expected HOSTID:COUNT", v, ds);
+			goto out;
+		}
 	}
 	*host = (unsigned long)h;
 	*count = (unsigned long)n;
@@ -160,7 +164,7 @@ ioc_subid_deactivate(const struct ioc_root *root, struct ioc_error **err)
 	}
 	rec = ioc_xstrdup(rows.v[0].value);
 	sp = strchr(rec, ' ');
-	if (sp == NULL || sscanf(rec, "root:%lu:%lu ", &host, &count) != 2) {
+	if (sp == NULL || ioc_subid_parse(rec, (size_t)(sp - rec), &host, &count) != 0) {
 		ioc_err(err, "%s on %s is '%s', not what activate writes: left alone (remove it with "
 		    "'zfs inherit %s %s')", IOC_SUBID_PROP, root->name, rec, IOC_SUBID_PROP, root->name);
 		goto out;
@@ -403,6 +407,72 @@ ioc_root_value(struct ioc_ctx *ctx, const struct ioc_zrows *rows, const struct i
 	*source = "built-in";
 }
 
+/*
+ * The shell iocage's property lists (1.7.6 lib/ioc-globals: CONF_NET,
+ * CONF_JAIL, CONF_RCTL, CONF_CUSTOM, CONF_ZFS, CONF_SYNC, CONF_FTP), in its
+ * order: `get all` (lib/ioc-info __get_jail_prop) prints "name:value" for all
+ * but CONF_ZFS, `defaults` (__print_defaults) "name=value" for all.  Names
+ * this project does not have (ip4_autostart, hack88, gitlocation…) are left
+ * out; properties it added follow, in the table's order.
+ */
+static const char *const ioc_legacy_order[] = {
+	/* CONF_NET */
+	"interfaces", "vnet", "host_hostname", "hostname", "ip4_addr", "ip4_saddrsel", "ip4",
+	"ip6_addr", "ip6_saddrsel", "ip6", "defaultrouter", "defaultrouter6", "resolver", "exec_fib",
+	"vnet0_mac", "vnet1_mac", "vnet2_mac", "vnet3_mac",
+	/* CONF_JAIL */
+	"devfs_ruleset", "mount_devfs", "exec_start", "exec_stop", "exec_prestart", "exec_prestop",
+	"exec_poststop", "exec_poststart", "exec_clean", "exec_timeout", "stop_timeout",
+	"exec_jail_user", "exec_system_jail_user", "exec_system_user", "mount_fdescfs", "mount_procfs",
+	"enforce_statfs", "children_max", "login_flags", "securelevel", "allow_set_hostname",
+	"allow_sysvipc", "allow_raw_sockets", "allow_chflags", "allow_mount", "allow_mount_devfs",
+	"allow_mount_nullfs", "allow_mount_procfs", "allow_mount_tmpfs", "allow_mount_zfs",
+	"allow_quotas", "allow_socket_af", "host_hostuuid",
+	/* CONF_RCTL */
+	"memoryuse", "memorylocked", "vmemoryuse", "maxproc", "cputime", "pcpu", "datasize",
+	"stacksize", "coredumpsize", "openfiles", "pseudoterminals", "swapuse", "nthr", "msgqqueued",
+	"msgqsize", "nmsgq", "nsemop", "nshm", "shmsize", "wallclock",
+	/* CONF_CUSTOM */
+	"tag", "template", "rlimits", "boot", "notes", "owner", "priority", "last_started", "type",
+	"hostid", "cpuset", "jail_zfs", "jail_zfs_dataset", "release",
+	/* CONF_ZFS (defaults only) */
+	"compression", "origin", "quota", "mountpoint", "compressratio", "available", "used", "dedup",
+	"reservation",
+	/* CONF_SYNC, CONF_FTP */
+	"sync_target", "sync_tgt_zpool", "ftphost", "ftpdir", NULL
+};
+
+/*
+ * The properties in the shell iocage's order, then the others in the table's;
+ * each once (an alias such as hostname is its own line, as there).  Returns
+ * the number of entries written to out (sized ioc_nprops + the legacy list).
+ */
+static size_t
+ioc_legacy_props(const struct ioc_prop **out)
+{
+	size_t n = 0, i, k;
+	for (i = 0; ioc_legacy_order[i]; i++) {
+		const struct ioc_prop *p = ioc_prop_find(ioc_legacy_order[i]);
+		if (p && strcmp(p->name, ioc_legacy_order[i]) == 0)
+			out[n++] = p;
+	}
+	for (i = 0; i < ioc_nprops; i++) {
+		int seen = 0;
+		for (k = 0; k < n && !seen; k++)
+			seen = out[k] == &ioc_props[i];
+		if (!seen)
+			out[n++] = &ioc_props[i];
+	}
+	return n;
+}
+
+/* 1 when p is in the legacy CONF_ZFS list or native (no "name:value" line in `get all`). */
+static int
+ioc_legacy_zfs(const struct ioc_prop *p)
+{
+	return (p->flags & IOC_PF_NATIVE) != 0;
+}
+
 int
 ioc_cmd_defaults(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
@@ -411,13 +481,29 @@ ioc_cmd_defaults(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **
 	struct ioc_zrows rows;
 	struct ioc_table t;
 	size_t i;
-	int k = ioc_opts_parse(ctx, "defaults", "", argc - 1, argv + 1, &o, err);
+	int k = ioc_opts_parse(ctx, "defaults", "s", argc - 1, argv + 1, &o, err);
 	if (k < 0)
 		return -1;
 	if (k + 1 != argc)
 		return ioc_usage(err, "defaults");
 	if (ioc_root_values(ctx, &rows, err) != 0)
 		return -1;
+	if (!o.seen['s'] && ctx->fmt == IOC_FMT_TABLE) {
+		/* the shell iocage's `defaults`: name=value lines (1.7.6 __print_defaults) */
+		const struct ioc_prop **v = ioc_xcalloc(ioc_nprops + 1, sizeof(*v));
+		size_t n = ioc_legacy_props(v);
+		for (i = 0; i < n; i++) {
+			_cleanup_free_ char *val = NULL;
+			const char *src;
+			if (v[i]->flags & (IOC_PF_RUNTIME | IOC_PF_NODEFAULT | IOC_PF_RO | IOC_PF_HIDDEN))
+				continue;
+			ioc_root_value(ctx, &rows, v[i], &val, &src);
+			printf("%s=%s\n", v[i]->name, val);
+		}
+		free(v);
+		ioc_zrows_release(&rows);
+		return 0;
+	}
 	ioc_table_init(&t, cols);
 	for (i = 0; i < ioc_nprops; i++) {
 		const struct ioc_prop *p = &ioc_props[i];
@@ -481,7 +567,7 @@ ioc_cmd_get(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	struct ioc_jstate *st = NULL;
 	const struct ioc_prop *p = NULL;
 	const char *pname, *target;
-	int k = ioc_opts_parse(ctx, "get", "p", argc - 1, argv + 1, &o, err);
+	int k = ioc_opts_parse(ctx, "get", "ps", argc - 1, argv + 1, &o, err);
 	int all;
 
 	if (k < 0)
@@ -541,6 +627,14 @@ ioc_cmd_get(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 			ioc_sb_release(&sb);
 		} else
 			printf("%s\n", v);
+	} else if (!o.seen['s'] && ctx->fmt == IOC_FMT_TABLE) {
+		/* the shell iocage's `get all`: name:value lines (1.7.6 __get_jail_prop) */
+		const struct ioc_prop **v = ioc_xcalloc(ioc_nprops + 1, sizeof(*v));
+		size_t n = ioc_legacy_props(v), i;
+		for (i = 0; i < n; i++)
+			if (!(v[i]->flags & (IOC_PF_HIDDEN | IOC_PF_RUNTIME)) && !ioc_legacy_zfs(v[i]))
+				printf("%s:%s\n", v[i]->name, j->values[v[i] - ioc_props]);
+		free(v);
 	} else {
 		static const char *const cols[] = { "PROPERTY", "VALUE", "SOURCE", NULL };
 		struct ioc_table t;

@@ -1,0 +1,67 @@
+"""Drop-in fidelity with the shell iocage (issue 13): outputs that scripts
+parse, pinned to the shell iocage's own source (iocage/iocage_legacy, tag
+v1.7.6; the file and function are named in each test)."""
+import re
+
+from conftest import PREFIX, sh
+
+# lib/ioc-globals (v1.7.6): CONF_NET, CONF_JAIL, CONF_RCTL, CONF_CUSTOM, in the
+# order __get_jail_prop walks them for `get all` (names this project lacks left out)
+LEGACY_ALL = [
+    "interfaces", "vnet", "host_hostname", "ip4_addr", "ip4_saddrsel", "ip4", "ip6_addr",
+    "ip6_saddrsel", "ip6", "defaultrouter", "defaultrouter6", "resolver", "exec_fib",
+    "vnet0_mac", "vnet1_mac", "vnet2_mac", "vnet3_mac", "devfs_ruleset", "mount_devfs",
+    "exec_start", "exec_stop", "exec_prestart", "exec_prestop", "exec_poststop",
+    "exec_poststart", "exec_clean", "exec_timeout", "stop_timeout", "exec_jail_user",
+    "exec_system_jail_user", "exec_system_user", "mount_fdescfs", "mount_procfs",
+    "enforce_statfs", "children_max", "login_flags", "securelevel", "allow_set_hostname",
+    "allow_sysvipc", "allow_raw_sockets", "allow_chflags", "allow_mount", "allow_mount_devfs",
+    "allow_mount_nullfs", "allow_mount_procfs", "allow_mount_tmpfs", "allow_mount_zfs",
+    "allow_quotas", "allow_socket_af", "host_hostuuid", "memoryuse", "memorylocked",
+    "vmemoryuse", "maxproc", "cputime", "pcpu", "datasize", "stacksize", "coredumpsize",
+    "openfiles", "pseudoterminals", "swapuse", "nthr", "msgqqueued", "msgqsize", "nmsgq",
+    "nsemop", "nshm", "shmsize", "wallclock", "tag", "template", "rlimits", "boot", "notes",
+    "owner", "priority", "last_started", "type", "hostid", "cpuset", "jail_zfs",
+    "jail_zfs_dataset", "release"]
+CONF_ZFS = ["compression", "origin", "quota", "mountpoint", "compressratio", "available",
+            "used", "dedup", "reservation"]
+
+
+def test_get_all_prints_name_colon_value_like_the_shell_iocage(release):
+    """lib/ioc-info __get_jail_prop (v1.7.6), property 'all': `echo "$prop:$_value"`
+    for each name of $_CONF (not CONF_ZFS), in that order."""
+    r = release
+    r.ok("create", "-c", "release=bb", "tag=web", "notes=a b:c", "boot=on")
+    lines = r.ok("get", "all", "web").splitlines()
+    names = [l.split(":", 1)[0] for l in lines]
+    assert names[:len(LEGACY_ALL)] == LEGACY_ALL, names
+    d = dict(l.split(":", 1) for l in lines)
+    assert d["tag"] == "web" and d["notes"] == "a b:c" and d["boot"] == "on"
+    assert d["release"] == "bb" and d["host_hostuuid"] == r.jails()["web"]
+    assert not set(CONF_ZFS) & set(names) and "state" not in names
+    # every line is name:value, one a property
+    assert len(names) == len(set(names)) and all(re.match(r"^[a-z0-9_]+:", l) for l in lines)
+    # the table with sources moved behind -s; -H and --json keep theirs
+    t = r.ok("get", "-s", "all", "web").splitlines()
+    assert t[0].split() == ["PROPERTY", "VALUE", "SOURCE"] and any(
+        l.split()[:3] == ["boot", "on", "local"] for l in t), t
+    h = {l.split("\t")[0]: l.split("\t")[1:] for l in r.ok("get", "-H", "all", "web").splitlines()}
+    assert h["boot"] == ["on", "local"] and "quota" in h
+    assert '"boot"' in r.ok("get", "--json", "all", "web")
+
+
+def test_defaults_prints_name_equals_value_like_the_shell_iocage(release):
+    """lib/ioc-info __print_defaults (v1.7.6): `echo "${_prop_name}=${_saved_default}"`
+    (the root's saved default, else the built-in one) over CONF_NET … CONF_ZFS …"""
+    r = release
+    r.ok("set", "boot=on", "default")
+    lines = r.ok("defaults").splitlines()
+    names = [l.split("=", 1)[0] for l in lines]
+    legacy = [n for n in LEGACY_ALL + CONF_ZFS if n in names]
+    assert names[:len(legacy)] == legacy
+    d = dict(l.split("=", 1) for l in lines)
+    assert d["boot"] == "on" and d["priority"] == "99" and d["exec_start"] == "/bin/sh /etc/rc"
+    assert "compression" in d and "tag" not in d and "host_hostuuid" not in d
+    t = r.ok("defaults", "-s").splitlines()
+    assert t[0].split() == ["PROPERTY", "DEFAULT", "SOURCE"], t[0]
+    sh("zfs", "inherit", PREFIX + "boot", r.name)
