@@ -88,7 +88,7 @@ run "$IOCAGE" set memoryuse=2G:deny default
 run "$IOCAGE" set quota=1G thin
 run "$IOCAGE" get memoryuse thin
 run "$IOCAGE" get quota thin
-"$IOCAGE" get all thin | sed -n '1p;/^boot/p;/^priority/p;/^memoryuse/p;/^quota/p;/^securelevel/p'
+"$IOCAGE" get -s all thin | sed -n '1p;/^boot /p;/^priority /p;/^memoryuse /p;/^quota /p;/^securelevel /p'
 echo "bad input is refused and changes nothing:"
 run "$IOCAGE" set boot=maybe thin || true
 run "$IOCAGE" create -c release=busybox tag=../etc || true
