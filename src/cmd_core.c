@@ -816,6 +816,13 @@ ioc_newjail_props(struct ioc_newjail *nj, const struct ioc_assign *as, size_t n,
 	ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "created=%s", now);
 	if (extra)
 		ioc_strv_push(&nj->props, extra);
+	for (i = 0; i < n && strcmp(as[i].p->name, "hostid") != 0; i++)
+		;
+	if (i == n) {
+		/* the host the jail is made on, as the shell iocage recorded it (start checks it) */
+		_cleanup_free_ char *h = ioc_prop_builtin(ioc_prop_find("hostid"), NULL, NULL);
+		ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "hostid=%s", h);
+	}
 	for (i = 0; i < n; i++) {
 		const char *name = as[i].p->name;
 		if (strcmp(name, "tag") == 0 || strcmp(name, "release") == 0)
@@ -1142,13 +1149,13 @@ out:
 	return rc;
 }
 
-/* Properties a clone does not inherit from its source jail. */
+/* Properties a clone does not inherit from its source jail (hostid: it is made on this host). */
 static int
 ioc_clone_skips(const char *name)
 {
 	static const char *const skip[] = { "tag", "uuid", "host_hostuuid", "host_hostname",
 		"vnet0_mac", "vnet1_mac", "vnet2_mac", "vnet3_mac", "created", "last_started",
-		"jail_zfs_dataset", "template", "source_template", "type", "release", NULL };
+		"jail_zfs_dataset", "template", "source_template", "type", "release", "hostid", NULL };
 	size_t i;
 	for (i = 0; skip[i]; i++)
 		if (strcmp(skip[i], name) == 0)
@@ -1166,7 +1173,7 @@ ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 	struct ioc_newjail nj;
 	_cleanup_free_ char *srcname = NULL;
 	_cleanup_free_ char *snap = NULL;
-	_cleanup_free_ char *extra = NULL;
+	_cleanup_free_ char *extra = NULL, *made = NULL;
 	const char *at, *tag = NULL;
 	int k = ioc_opts_parse(ctx, "clone", "", argc - 1, argv + 1, &o, err);
 	int i, n = 0, rc = -1;
@@ -1211,9 +1218,6 @@ ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 	} else if (strcmp(ioc_jail_get(src, "template"), "yes") == 0) {
 		snap = ioc_xasprintf("%s/root@ioc-template", src->dataset);
 		extra = ioc_xasprintf(IOC_PROP_PREFIX "source_template=%s", ioc_jail_get(src, "tag"));
-	} else {
-		ioc_fail(err, IOC_EXIT_USAGE, "clone: name a snapshot (UUID|TAG@SNAPSHOT) or a template");
-		goto out;
 	}
 	memset(&nj, 0, sizeof(nj));
 	nj.uuid = ioc_uuid_new();
@@ -1224,10 +1228,27 @@ ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 		free(nj.tag);
 		goto out;
 	}
+	if (snap == NULL) {
+		/*
+		 * A jail without @SNAPSHOT: snapshot it now, named for the new jail, as
+		 * the shell iocage did (1.7.6 lib/ioc-zfs __clone_jail: zfs snapshot -r
+		 * DATASET@UUID); the clone keeps it as its origin.
+		 */
+		_cleanup_free_ char *all = ioc_xasprintf("%s@%s", src->dataset, nj.uuid);
+		if (ioc_zfs_snapshot(all, 1, err) != 0) {
+			free(nj.uuid);
+			free(nj.tag);
+			goto out;
+		}
+		snap = ioc_xasprintf("%s/root@%s", src->dataset, nj.uuid);
+		made = ioc_steal(&all);
+	}
 	ioc_newjail_props(&nj, as, (size_t)n, "clonejail", ioc_jail_get(src, "release"), extra, 0);
 	/* carry over the source's own settings that the user did not override */
 	ioc_carry_props(src, as, (size_t)n, &nj.props);
 	rc = ioc_make_jail(ctx, &nj, IOC_MK_THIN, snap, err);
+	if (rc != 0 && made)
+		ioc_zfs_destroy(made, 1, NULL); /* the snapshot this clone took, undone */
 	if (rc == 0)
 		printf("%s %s\n", nj.uuid, nj.tag);
 	free(nj.uuid);

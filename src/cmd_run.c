@@ -211,6 +211,23 @@ fail:
 
 enum ioc_act { IOC_ACT_START, IOC_ACT_STOP, IOC_ACT_RESTART };
 
+/*
+ * The shell iocage's guard (1.7.6 lib/ioc-rc __start_jail: "hostid mismatch,
+ * start failed!"): a jail records the host it was made on; a pool imported on
+ * a second host must not start the same jails twice.  start -f overrides.
+ */
+static int
+ioc_run_hostid_check(const struct ioc_jail *j, struct ioc_error **err)
+{
+	_cleanup_free_ char *host = ioc_prop_builtin(ioc_prop_find("hostid"), NULL, NULL);
+	const char *mine = ioc_jail_get(j, "hostid"), *tag = ioc_jail_get(j, "tag");
+	if (strcmp(mine, host) == 0)
+		return 0;
+	return ioc_err(err, "hostid mismatch, start failed: jail '%s' has hostid %s, this host's is "
+	    "%s (a jail replicated to another host must not run twice): 'iocage set hostid=%s %s' "
+	    "adopts it here, 'iocage start -f %s' starts it once", tag, mine, host, host, tag, tag);
+}
+
 /* One jail: lock, look at its state, act.  1: done, 0: nothing to do, -1: failed. */
 static int
 ioc_run_one(struct ioc_ctx *ctx, struct ioc_jail *j, enum ioc_act act, int force,
@@ -224,6 +241,8 @@ ioc_run_one(struct ioc_ctx *ctx, struct ioc_jail *j, enum ioc_act act, int force
 	if (act != IOC_ACT_STOP && strcmp(ioc_jail_get(j, "template"), "yes") == 0)
 		return ioc_err(err, "'%s' is a template (template=yes) and is never started: "
 		    "clone a jail from it ('iocage create -t %s')", tag, tag);
+	if (act != IOC_ACT_STOP && !force && ioc_run_hostid_check(j, err) != 0)
+		return -1;
 	lockfd = ioc_lock_jail(&ctx->root, j->uuid, err);
 	if (lockfd < 0)
 		return -1;

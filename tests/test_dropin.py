@@ -4,6 +4,7 @@ v1.7.6; the file and function are named in each test)."""
 import re
 
 from conftest import PREFIX, sh
+from runhelp import rel, subids  # noqa: F401
 
 # lib/ioc-globals (v1.7.6): CONF_NET, CONF_JAIL, CONF_RCTL, CONF_CUSTOM, in the
 # order __get_jail_prop walks them for `get all` (names this project lacks left out)
@@ -65,3 +66,48 @@ def test_defaults_prints_name_equals_value_like_the_shell_iocage(release):
     t = r.ok("defaults", "-s").splitlines()
     assert t[0].split() == ["PROPERTY", "DEFAULT", "SOURCE"], t[0]
     sh("zfs", "inherit", PREFIX + "boot", r.name)
+
+
+def test_start_refuses_a_jail_made_on_another_host(rel):
+    """lib/ioc-rc __start_jail (v1.7.6): `if [ "$jail_hostid" != "$hostid" ]` ->
+    "ERROR: hostid mismatch, start failed!" with both ids; create stored the
+    host's id (lib/ioc-globals: hostid=$(cat /etc/hostid))."""
+    from runhelp import host_state, jail, state
+    u = jail(rel, "hx")
+    host = rel.ok("get", "hostid", "hx").strip()
+    rows = {l.split("\t")[0]: l.split("\t")[1:] for l in rel.ok("get", "-H", "all", "hx").splitlines()}
+    assert rows["hostid"] == [host, "local"], rows["hostid"]
+    # as if the pool had been imported from another host
+    sh("zfs", "set", PREFIX + "hostid=deadbeef", "%s/jails/%s" % (rel.name, u))
+    before = host_state(rel)
+    err = rel.fail("start", "hx")
+    assert ("hostid mismatch, start failed: jail 'hx' has hostid deadbeef, this host's is %s "
+            "(a jail replicated to another host must not run twice): 'iocage set hostid=%s hx' "
+            "adopts it here, 'iocage start -f hx' starts it once" % (host, host)) in err, err
+    assert state(rel, "hx") == "down" and host_state(rel) == before
+    rel.ok("start", "-f", "hx")
+    rel.ok("stop", "hx")
+    rel.ok("set", "hostid=" + host, "hx")
+    rel.ok("start", "hx")
+    rel.ok("stop", "hx")
+
+
+def test_clone_without_a_snapshot_takes_one(release):
+    """lib/ioc-zfs __clone_jail (v1.7.6): `if [ -z "$snapshot" ] ; then zfs snapshot
+    -r ${dataset}@${uuid}` (the new jail's UUID), then clones from it."""
+    r = release
+    r.ok("create", "-c", "release=bb", "tag=src")
+    src = r.jails()["src"]
+    out = r.ok("clone", "src", "tag=kid")
+    kid = out.split()[0]
+    assert r.jails()["kid"] == kid
+    snaps = sh("zfs", "get", "-H", "-r", "-o", "name", "type", "%s/jails/%s" % (r.name, src))
+    assert "%s/jails/%s/root@%s" % (r.name, src, kid) in snaps.split(), snaps
+    origin = sh("zfs", "get", "-H", "-o", "value", "origin", "%s/jails/%s/root" % (r.name, kid))
+    assert origin.strip() == "%s/jails/%s/root@%s" % (r.name, src, kid)
+    # a bad request still changes nothing: no snapshot is taken for it
+    before = r.zfs_state()
+    assert "already used" in r.fail("clone", "src", "tag=kid")
+    assert "unknown property" in r.fail("clone", "src", "nosuch=1")
+    assert r.zfs_state() == before
+    r.ok("destroy", "-f", "kid")
