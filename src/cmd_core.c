@@ -255,8 +255,7 @@ ioc_cmp_jail_tag(const void *a, const void *b)
 	return r ? r : strcmp(x->uuid, y->uuid);
 }
 
-/* Complete jails sorted by tag (pointers into js). */
-static struct ioc_jail **
+struct ioc_jail **
 ioc_sorted(struct ioc_jails *js, size_t *n)
 {
 	struct ioc_jail **v = ioc_xcalloc(js->n + 1, sizeof(*v));

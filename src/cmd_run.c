@@ -741,48 +741,75 @@ ioc_cmd_uncap(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 	return ioc_run_capop(ctx, argc, argv, 1, err);
 }
 
+/* One jail's limit rows (with its tag first when tagged). */
+static void
+ioc_limits_rows(const struct ioc_jail *j, int tagged, struct ioc_table *t)
+{
+	const char *tag = ioc_jail_get(j, "tag");
+	int on = ioc_parse_bool(ioc_jail_get(j, "rlimits")) == 1;
+	size_t i;
+	{
+		const char *c[] = { tag, "rlimits", ioc_jail_get(j, "rlimits"), "-" };
+		ioc_table_add(t, c + !tagged);
+	}
+	for (i = 0; i < ioc_nprops; i++) {
+		const struct ioc_prop *p = &ioc_props[i];
+		const char *v = j->values[i];
+		const char *c[4];
+		struct ioc_error *e1 = NULL;
+		if (p->type != IOC_PT_RLIMIT && strcmp(p->name, "cpuset") != 0)
+			continue;
+		if (tagged && strcmp(v, "off") == 0)
+			continue; /* every jail: only the limits set */
+		c[0] = tag;
+		c[1] = p->name;
+		c[2] = v;
+		if (strcmp(v, "off") == 0)
+			c[3] = "-";
+		else if (ioc_run_check_prop(p, v, &e1) != 0)
+			c[3] = "no (no analogue on this host)";
+		else
+			c[3] = (on || strcmp(p->name, "cpuset") == 0) ? "at start" : "no (rlimits=off)";
+		ioc_error_free(e1);
+		ioc_table_add(t, c + !tagged);
+	}
+}
+
+/*
+ * limits TAG: every limit of one jail; limits alone: the limits set on every
+ * jail, as the shell iocage listed all jails' rules without a name (1.7.6
+ * lib/ioc-rctl __rctl_list; its README spelled the command "limts").
+ */
 int
 ioc_cmd_limits(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
-	static const char *const cols[] = { "LIMIT", "VALUE", "APPLIED", NULL };
+	static const char *const cols[] = { "TAG", "LIMIT", "VALUE", "APPLIED", NULL };
 	struct ioc_opts o;
 	struct ioc_jails js;
 	struct ioc_jail *j;
 	struct ioc_table t;
-	size_t i;
-	int on;
 	int k = ioc_opts_parse(ctx, "limits", "", argc - 1, argv + 1, &o, err);
 	if (k < 0)
 		return -1;
 	argc -= k + 1;
 	argv += k + 1;
-	if (argc != 1)
+	if (argc > 1)
 		return ioc_usage(err, "limits");
-	if (ioc_ctx_jail(ctx, argv[0], NULL, &js, &j, err) != 0)
-		return -1;
-	on = ioc_parse_bool(ioc_jail_get(j, "rlimits")) == 1;
-	ioc_table_init(&t, cols);
-	{
-		const char *c[] = { "rlimits", ioc_jail_get(j, "rlimits"), "-" };
-		ioc_table_add(&t, c);
-	}
-	for (i = 0; i < ioc_nprops; i++) {
-		const struct ioc_prop *p = &ioc_props[i];
-		const char *v = j->values[i];
-		const char *c[3];
-		struct ioc_error *e1 = NULL;
-		if (p->type != IOC_PT_RLIMIT && strcmp(p->name, "cpuset") != 0)
-			continue;
-		c[0] = p->name;
-		c[1] = v;
-		if (strcmp(v, "off") == 0)
-			c[2] = "-";
-		else if (ioc_run_check_prop(p, v, &e1) != 0)
-			c[2] = "no (no analogue on this host)";
-		else
-			c[2] = (on || strcmp(p->name, "cpuset") == 0) ? "at start" : "no (rlimits=off)";
-		ioc_error_free(e1);
-		ioc_table_add(&t, c);
+	if (argc == 0) {
+		struct ioc_jail **v;
+		size_t n, i;
+		if (ioc_jails_load(&ctx->root, NULL, &js, err) != 0)
+			return -1;
+		v = ioc_sorted(&js, &n);
+		ioc_table_init(&t, cols);
+		for (i = 0; i < n; i++)
+			ioc_limits_rows(v[i], 1, &t);
+		free(v);
+	} else {
+		if (ioc_ctx_jail(ctx, argv[0], NULL, &js, &j, err) != 0)
+			return -1;
+		ioc_table_init(&t, cols + 1);
+		ioc_limits_rows(j, 0, &t);
 	}
 	ioc_table_print(&t, ctx->fmt, stdout);
 	ioc_table_release(&t);

@@ -70,6 +70,9 @@ int ioc_usage(struct ioc_error **err, const char *cmd);
 #define ioc_usage(...) (ioc_usage(__VA_ARGS__), -1)	/* see util.h */
 #endif
 
+/* Complete jails sorted by tag (pointers into js; the caller frees the array). */
+struct ioc_jail **ioc_sorted(struct ioc_jails *js, size_t *n);
+
 /* Verifies a lazily named root (IOC_CF_LAZY_ROOT) before a path that loads no jails. */
 int ioc_root_verify(struct ioc_ctx *ctx, struct ioc_error **err);
 

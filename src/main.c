@@ -57,7 +57,8 @@ const struct ioc_cmd ioc_cmds[] = {
 	  "run a command in the jail's filesystem without starting it (the jail's binaries run with host privileges)" },
 	{ "runtime", ioc_cmd_runtime, IOC_CF_ROOT | IOC_CF_NEED_UID0, "runtime [-H] [--json] UUID|TAG", "live engine parameters of a running jail" },
 	{ "cap", ioc_cmd_cap, IOC_CF_ROOT | IOC_CF_NEED_UID0 | IOC_CF_DRY_RUN, "cap UUID|TAG", "apply the configured resource limits now" },
-	{ "limits", ioc_cmd_limits, IOC_CF_ROOT, "limits [-H] [--json] UUID|TAG", "show the configured resource limits" },
+	{ "limits", ioc_cmd_limits, IOC_CF_ROOT, "limits [-H] [--json] [UUID|TAG]",
+	  "show the configured resource limits of a jail, or those set on every jail ('limts' too)" },
 	{ "uncap", ioc_cmd_uncap, IOC_CF_ROOT | IOC_CF_NEED_UID0 | IOC_CF_DRY_RUN, "uncap UUID|TAG", "remove resource limits from a running jail" },
 	{ "inuse", ioc_cmd_inuse, IOC_CF_ROOT | IOC_CF_NEED_UID0, "inuse [-H] [--json] UUID|TAG", "current resource usage" },
 	{ "export", ioc_cmd_export, IOC_CF_ROOT | IOC_CF_NEED_UID0, "export [-i] UUID|TAG [FILE|-]",
@@ -82,6 +83,8 @@ const struct ioc_cmd *
 ioc_cmd_find(const char *name)
 {
 	size_t i;
+	if (strcmp(name, "limts") == 0)
+		name = "limits"; /* the shell iocage's README spelled it so */
 	for (i = 0; ioc_cmds[i].name; i++)
 		if (strcmp(ioc_cmds[i].name, name) == 0)
 			return &ioc_cmds[i];

@@ -111,3 +111,24 @@ def test_clone_without_a_snapshot_takes_one(release):
     assert "unknown property" in r.fail("clone", "src", "nosuch=1")
     assert r.zfs_state() == before
     r.ok("destroy", "-f", "kid")
+
+
+def test_limits_without_a_jail_lists_every_jail_and_limts_is_an_alias(release):
+    """lib/ioc-rctl __rctl_list (v1.7.6): without a name, "* All active limits:"
+    for every jail; the shell iocage's README (tags 1.0-1.3.1) spelled the
+    command `limts [UUID]`."""
+    r = release
+    r.ok("create", "-e", "tag=a", "memoryuse=1G:deny", "rlimits=on")
+    r.ok("create", "-e", "tag=b", "maxproc=100:deny")
+    r.ok("create", "-e", "tag=c")
+    rows = [l.split("\t") for l in r.ok("limits", "-H").splitlines()]
+    assert ["a", "memoryuse", "1G:deny", "at start"] in rows, rows
+    assert ["b", "maxproc", "100:deny", "no (rlimits=off)"] in rows, rows
+    assert {x[0] for x in rows} == {"a", "b", "c"}
+    # a jail with nothing of its own shows rlimits and the built-in memoryuse=8G:log
+    assert [x[1:] for x in rows if x[0] == "c"] == [["rlimits", "off", "-"],
+                                                   ["memoryuse", "8G:log", "no (rlimits=off)"]]
+    assert r.ok("limts", "-H") == r.ok("limits", "-H")
+    assert r.ok("limts", "-H", "a") == r.ok("limits", "-H", "a")
+    assert r.ok("limits", "a").splitlines()[0].split() == ["LIMIT", "VALUE", "APPLIED"]
+    assert "usage: iocage limits" in r.fail("limits", "a", "b", rc=2)
