@@ -1050,12 +1050,12 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 			    o.val['t']);
 			goto out;
 		}
-	} else if (how != IOC_MK_EMPTY) {
-		if (release == NULL) {
-			ioc_fail(err, IOC_EXIT_USAGE, "create: release=REL is required (or -e for an empty jail); "
-			    "'iocage list -r' shows fetched releases");
+	} else if (how != IOC_MK_EMPTY && release == NULL) {
+		/* the host's own release, as the shell iocage created by default */
+		const char *host = ioc_host_release(err);
+		if (host == NULL)
 			goto out;
-		}
+		release = ioc_xstrdup(host);
 	}
 	if (release == NULL)
 		release = ioc_xstrdup("none");

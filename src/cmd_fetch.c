@@ -137,9 +137,15 @@ ioc_fetch_plan(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_fetch_req 
 			    "release=REL, ftphost=HOST, ftpdir=DIR, ftpfiles=\"FILE ...\", file=PATH, "
 			    "mirror=URL", a);
 	}
-	if (r->release == NULL)
-		return ioc_fail(err, IOC_EXIT_USAGE, "fetch: release=REL is required (e.g. "
-		    "release=14.1-RELEASE, or file=PATH release=NAME)");
+	if (r->release == NULL && r->file)
+		return ioc_fail(err, IOC_EXIT_USAGE, "fetch: file=PATH needs release=NAME (the name "
+		    "the archive's root filesystem gets)");
+	if (r->release == NULL) {
+		/* the host's own release, as the shell iocage fetched by default */
+		if ((r->release = ioc_host_release(err)) == NULL)
+			return -1;
+		printf("fetch: release=%s (the host's)\n", r->release);
+	}
 	if (ioc_valid_release(r->release, err) != 0)
 		return -1;
 	if (r->file && (ftphost || ftpdir || ftpfiles || mirror))

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 void
@@ -862,4 +863,50 @@ ioc_jail_check_delegation(const struct ioc_root *root, const struct ioc_jail *j,
 			    ds, who.v[0]);
 	}
 	return 0;
+}
+
+const char *
+ioc_host_release(struct ioc_error **err)
+{
+	static char *rel;
+#ifdef __linux__
+	_cleanup_free_ char *text = NULL;
+	_cleanup_strv_ struct ioc_strv lines = IOC_STRV_INIT;
+	size_t len, i;
+	if (rel)
+		return rel;
+	if (ioc_read_file("/etc/os-release", 65536, &text, &len, err) != 0)
+		return NULL;
+	ioc_strv_split(&lines, text, '\n');
+	for (i = 0; i < lines.n && rel == NULL; i++) {
+		const char *v = lines.v[i];
+		size_t n;
+		if (strncmp(v, "VERSION_CODENAME=", 17) != 0)
+			continue;
+		v += 17;
+		n = strlen(v);
+		if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+			v++;
+			n -= 2;
+		}
+		if (n > 0)
+			rel = ioc_xstrndup(v, n);
+	}
+	if (rel == NULL)
+		ioc_err(err, "the host's /etc/os-release names no VERSION_CODENAME: give release=REL");
+	return rel;
+#else
+	struct utsname u;
+	const char *dash;
+	if (rel)
+		return rel;
+	if (uname(&u) != 0) {
+		ioc_err(err, "uname: %s", strerror(errno));
+		return NULL;
+	}
+	dash = strchr(u.release, '-');
+	dash = dash ? strchr(dash + 1, '-') : NULL;
+	rel = dash ? ioc_xstrndup(u.release, (size_t)(dash - u.release)) : ioc_xstrdup(u.release);
+	return rel;
+#endif
 }

@@ -134,6 +134,15 @@ int ioc_jail_check_delegation(const struct ioc_root *root, const struct ioc_jail
 int ioc_jail_resolve(const struct ioc_jails *js, const char *name, struct ioc_jail **out,
     struct ioc_error **err);
 
+/*
+ * The host's own release, the default of `fetch` and `create` without
+ * release= as in the shell iocage (1.7.6 lib/ioc-globals: `uname -r | cut -f
+ * 1,2 -d-`, so 14.1-RELEASE-p3 is 14.1-RELEASE); on Linux the Debian-style
+ * suite of /etc/os-release (VERSION_CODENAME, e.g. bookworm).  Read once;
+ * NULL with an error when there is none.
+ */
+const char *ioc_host_release(struct ioc_error **err);
+
 /* A new random UUID (v4). */
 char *ioc_uuid_new(void);
 /* Full name of the dataset jail_zfs delegates to jail uuid (value: its

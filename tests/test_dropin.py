@@ -132,3 +132,31 @@ def test_limits_without_a_jail_lists_every_jail_and_limts_is_an_alias(release):
     assert r.ok("limts", "-H", "a") == r.ok("limits", "-H", "a")
     assert r.ok("limits", "a").splitlines()[0].split() == ["LIMIT", "VALUE", "APPLIED"]
     assert "usage: iocage limits" in r.fail("limits", "a", "b", rc=2)
+
+
+def _host_suite():
+    with open("/etc/os-release") as f:
+        for line in f:
+            if line.startswith("VERSION_CODENAME="):
+                return line.split("=", 1)[1].strip().strip('"')
+    return None
+
+
+def test_fetch_and_create_default_to_the_hosts_release(root, busybox_tarball):
+    """lib/ioc-globals (v1.7.6): `release=$(uname -r|cut -f 1,2 -d'-')`, the
+    default of fetch and create; on Linux the host's suite (here a busybox
+    tree installed under that name, so that nothing is downloaded)."""
+    from conftest import install_release
+    suite = _host_suite()
+    # no release fetched yet: create names the one it looked for
+    before = root.zfs_state()
+    err = root.fail("create", "-c", "tag=h")
+    assert "release '%s' is not fetched" % suite in err, err
+    assert root.zfs_state() == before
+    install_release(root, busybox_tarball, rel=suite)
+    out = root.ok("fetch")
+    assert "fetch: release=%s (the host's)" % suite in out and \
+        "release %s already fetched" % suite in out, out
+    root.ok("create", "-c", "tag=h")
+    assert root.ok("get", "release", "h") == suite + "\n"
+    root.ok("destroy", "-f", "h")

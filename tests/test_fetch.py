@@ -260,7 +260,7 @@ def test_connection_refused(root):
 # ---- bad input changes nothing -----------------------------------------------
 
 @pytest.mark.parametrize("args,rc,msg", [
-    ([], 2, "fetch: release=REL is required"),
+    (["file=/x.tar"], 2, "fetch: file=PATH needs release=NAME"),
     (["release=a/b"], 1, "invalid release name 'a/b'"),
     (["release=../x"], 1, "invalid release name '../x'"),
     (["release=14.1-RELEASE", "bogus=1"], 2, "fetch: unknown argument 'bogus=1'"),
