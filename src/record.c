@@ -590,6 +590,9 @@ ioc_put_file(struct archive *a, const char *top, const char *rel, const char *pr
 
 	if (lstat(full, &st) != 0)
 		return ioc_err(err, "cannot stat '%s': %s", full, strerror(errno));
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+		return ioc_err(err, "'%s' is a device node: packages carry files, directories, links "
+		    "and FIFOs, never devices (remove it from the jail, or leave it out)", rel);
 	if (ioc_id_store(st.st_uid, base, count, rel, &uid, err) != 0 ||
 	    ioc_id_store(st.st_gid, base, count, rel, &gid, err) != 0)
 		return -1;
@@ -614,8 +617,7 @@ ioc_put_file(struct archive *a, const char *top, const char *rel, const char *pr
 			ioc_err(err, "cannot open '%s': %s", full, strerror(errno));
 			goto out;
 		}
-	} else if (!S_ISDIR(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode) &&
-	    !S_ISFIFO(st.st_mode)) {
+	} else if (!S_ISDIR(st.st_mode) && !S_ISFIFO(st.st_mode)) {
 		/* the diff leaves sockets out; anything else here would break the manifest's count */
 		ioc_err(err, "'%s' changed into a socket while it was being packaged", rel);
 		goto out;
@@ -881,8 +883,13 @@ ioc_record_verify_package(const char *path, struct ioc_pkg_manifest *m,
 			    name && !ioc_has_ctrl(name) ? name : "(unprintable)");
 			goto out;
 		}
-		if (!(ft == AE_IFREG || ft == AE_IFDIR || ft == AE_IFLNK || ft == AE_IFCHR ||
-		    ft == AE_IFBLK || ft == AE_IFIFO)) {
+		if (ft == AE_IFCHR || ft == AE_IFBLK) {
+			/* a device node would give the host's users the device (issue 10) */
+			ioc_err(err, "package member '%s' is a device node (refused: a package carries "
+			    "files, directories, links and FIFOs)", name);
+			goto out;
+		}
+		if (!(ft == AE_IFREG || ft == AE_IFDIR || ft == AE_IFLNK || ft == AE_IFIFO)) {
 			ioc_err(err, "package member '%s' has an unsupported type", name);
 			goto out;
 		}

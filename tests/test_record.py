@@ -388,6 +388,23 @@ def test_host_owned_file_is_refused_clearly(rel):
     assert packages(r) == []
 
 
+def test_device_node_is_never_packaged(rel):
+    """A device node in the jail's tree (made by the host's root: the jail's
+    own root cannot mknod) is refused by package, naming it; nothing is left."""
+    r = rel
+    u = jail(r, "dv")
+    r.ok("record", "start", "dv")
+    os.mknod(os.path.join(rootfs(r, u), "root/disk"), 0o60666, os.makedev(8, 0))
+    os.lchown(os.path.join(rootfs(r, u), "root/disk"), 100000, 100000)
+    r.ok("record", "stop", "dv")
+    st = r.zfs_state()
+    err = r.fail("package", "dv")
+    assert "'root/disk' is a device node: packages carry files, directories, links and FIFOs, " \
+        "never devices" in err, err
+    assert r.zfs_state() == st
+    assert packages(r) == []
+
+
 def test_socket_is_left_out_and_the_package_imports(rel):
     """A unix socket in the jail's tree is not packaged (it is no file to carry),
     and the package stays consistent: it imports."""
@@ -472,6 +489,12 @@ def reg(name, mode=0o644, uid=0, gid=0):
 def lnk(name, target, kind=tarfile.SYMTYPE):
     ti = tarfile.TarInfo(name)
     ti.type, ti.linkname = kind, target
+    return ti
+
+
+def dev(name, kind, major, minor):
+    ti = tarfile.TarInfo(name)
+    ti.type, ti.mode, ti.devmajor, ti.devminor = kind, 0o666, major, minor
     return ti
 
 
@@ -589,6 +612,12 @@ HOSTILE = [
      "owner id 70000 cannot be mapped into the jail"),
     ("count-mismatch", lambda o: [(reg("root/a"), b"a"), (reg("root/b"), b"b")],
      "package has 2 files, its manifest says 1"),
+    # issue 10: a block device 8:0 mode 0666 would give every host user the raw disk
+    ("block-device", lambda o: [(dev("root/tmp/d", tarfile.BLKTYPE, 8, 0), None)],
+     "package member 'root/tmp/d' is a device node (refused: a package carries files, "
+     "directories, links and FIFOs)"),
+    ("char-device", lambda o: [(dev("root/tmp/mem", tarfile.CHRTYPE, 1, 1), None)],
+     "package member 'root/tmp/mem' is a device node (refused"),
 ]
 
 
