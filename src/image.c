@@ -418,26 +418,92 @@ ioc_image_skipped(const struct ioc_manifest *m, const char *name, const char *va
 	return 0;
 }
 
-/* Values that would reach the host: an image may not set them by itself. */
+/* 1 when word is one of the blank-separated words of list. */
 static int
-ioc_image_hostile(const char *name, const char *value)
+ioc_image_word_in(const char *word, const char *list)
 {
-	if (strcmp(name, "fstab") == 0 || strcmp(name, "pkglist") == 0)
-		return strcmp(value, "none") != 0;
-	if (strncmp(name, "exec_pre", 8) == 0 || strncmp(name, "exec_post", 9) == 0)
-		return strcmp(value, "/usr/bin/true") != 0;
-	if (strcmp(name, "userns") == 0)
-		return strcmp(value, "off") == 0;
-	if (strcmp(name, "userns_idmap") == 0 || strcmp(name, "jail_zfs_dataset") == 0)
-		return 1;
+	size_t n = strlen(word);
+	while (*list) {
+		size_t k = strcspn(list, " ");
+		if (k == n && strncmp(list, word, n) == 0)
+			return 1;
+		list += k;
+		list += strspn(list, " ");
+	}
 	return 0;
+}
+
+/*
+ * The allow-list (issue 10): what an image may set by itself, because it
+ * cannot reach the host or weaken the jail's isolation.  Everything else is
+ * refused unless the same property is given on the import command line.
+ */
+static int
+ioc_image_allowed(const char *name, const char *value)
+{
+	/* the jail's own description, addresses, commands inside, lowering limits */
+	static const char *const any[] = { "tag", "release", "notes", "owner", "priority",
+		"host_hostname", "host_domainname", "host_hostuuid", "ip4_addr", "ip6_addr",
+		"defaultrouter", "defaultrouter6", "ip4_saddrsel", "ip6_saddrsel", "mac_prefix",
+		"exec_start", "exec_stop", "exec_jail_user", "exec_system_jail_user", "login_flags",
+		"exec_timeout", "stop_timeout", "exec_clean", "jail_zfs", "jail_zfs_mountpoint",
+		"rlimits", "cpuset", "quota", "compression", "allow_set_hostname", NULL };
+	/* these only with the values listed: the built-in ones, or stricter */
+	static const struct {
+		const char *name, *ok;
+	} only[] = {
+		{ "boot", "off" }, { "vnet", "on" }, { "ip4", "new disable" }, { "ip6", "new disable" },
+		{ "userns", "on" }, { "securelevel", "2 3" }, { "enforce_statfs", "2" },
+		{ "devfs_ruleset", "4" }, { "children_max", "0" }, { "exec_fib", "0" },
+		{ "sysvmsg", "new disable" }, { "sysvsem", "new disable" },
+		{ "sysvshm", "new disable" }, { "dedup", "off" }, { "fstab", "none" },
+		{ "pkglist", "none" }, { "mount_devfs", "1" }, { "mount_fdescfs", "0 1" },
+		{ "mount_procfs", "0" }, { "mount_linprocfs", "0" }, { "exec_prestart", "/usr/bin/true" },
+		{ "exec_poststart", "/usr/bin/true" }, { "exec_prestop", "/usr/bin/true" },
+		{ "exec_poststop", "/usr/bin/true" }, { "resolver", "none" },
+	};
+	const struct ioc_prop *p = ioc_prop_find(name);
+	size_t i;
+	for (i = 0; any[i]; i++)
+		if (strcmp(any[i], name) == 0)
+			return 1;
+	for (i = 0; i < sizeof(only) / sizeof(only[0]); i++)
+		if (strcmp(only[i].name, name) == 0)
+			return ioc_image_word_in(value, only[i].ok) ||
+			    (strcmp(name, "resolver") == 0 && value[0] != '/');
+	if (strncmp(name, "allow_", 6) == 0)
+		return strcmp(value, "0") == 0;
+	/* a limit, never none: "off" would lift the root's default */
+	return p && p->type == IOC_PT_RLIMIT && strcmp(value, "off") != 0;
+}
+
+/* What to suggest for a refused property on the import command line. */
+static const char *
+ioc_image_suggest(const char *name)
+{
+	const struct ioc_prop *p = ioc_prop_find(name);
+	if (strcmp(name, "userns") == 0 || strcmp(name, "vnet") == 0)
+		return "on";
+	if (strcmp(name, "userns_idmap") == 0)
+		return "100000:65536";
+	if (strcmp(name, "jail_zfs_dataset") == 0)
+		return "jails/UUID/data";
+	if (strcmp(name, "boot") == 0 || strcmp(name, "dedup") == 0)
+		return "off";
+	if (strncmp(name, "allow_", 6) == 0)
+		return "0";
+	return p && p->builtin && strchr(p->builtin, '%') == NULL && *p->builtin ? p->builtin :
+	    "none";
 }
 
 int
 ioc_image_plan_props(const struct ioc_manifest *m, const struct ioc_prop *const *op,
     char *const *ov, size_t on, struct ioc_strv *zprops, struct ioc_error **err)
 {
+	struct ioc_sb refused = IOC_SB_INIT;
+	const char *first = NULL;
 	size_t i, k;
+	ioc_sb_init(&refused);
 	for (i = 0; i < m->pnames.n; i++) {
 		const char *name = m->pnames.v[i], *value = m->pvalues.v[i];
 		int overridden = 0;
@@ -445,17 +511,23 @@ ioc_image_plan_props(const struct ioc_manifest *m, const struct ioc_prop *const 
 			overridden |= strcmp(op[k]->name, name) == 0;
 		if (overridden || ioc_image_skipped(m, name, value))
 			continue;
-		if (ioc_image_hostile(name, value)) {
+		if (!ioc_image_allowed(name, value)) {
 			_cleanup_free_ char *shown = ioc_image_escape(value);
-			return ioc_err(err, "the image sets %s='%.200s', which reaches the host: review it and "
-			    "import with %s=VALUE to decide (e.g. %s=%s)", name, shown, name, name,
-			    strcmp(name, "userns") == 0 ? "on" :
-			    strncmp(name, "exec_", 5) == 0 ? "/usr/bin/true" :
-			    strcmp(name, "userns_idmap") == 0 ? "100000:65536" :
-			    strcmp(name, "jail_zfs_dataset") == 0 ? "jails/UUID/data" : "none");
+			ioc_sb_addf(&refused, "%s%s='%.200s'", refused.len ? ", " : "", name, shown);
+			if (first == NULL)
+				first = name;
+			continue;
 		}
 		ioc_strv_pushf(zprops, IOC_PROP_PREFIX "%s=%s", name, value);
 	}
+	if (first) {
+		ioc_err(err, "the image sets %s, which may reach the host or weaken the jail's "
+		    "isolation: review them and import with PROPERTY=VALUE for each to decide "
+		    "(e.g. %s=%s)", refused.buf, first, ioc_image_suggest(first));
+		ioc_sb_release(&refused);
+		return -1;
+	}
+	ioc_sb_release(&refused);
 	for (k = 0; k < on; k++) {
 		if (strcmp(op[k]->name, "tag") == 0 || strcmp(op[k]->name, "release") == 0)
 			continue;

@@ -90,9 +90,14 @@ int ioc_image_check_begin(const unsigned char *rec, size_t len, const struct ioc
  * them).  Skipped, as they describe the old jail or host: uuid, type, created,
  * last_started, record, source_template, template, hostid, vnetN_mac, and
  * host_hostuuid / jail_zfs_dataset when they are the old jail's defaults.
- * Refused unless an override replaces them (they reach the host): fstab,
- * exec_prestart/poststart/prestop/poststop, pkglist, userns=off,
- * userns_idmap, other jail_zfs_dataset values.
+ * Everything else must be on the allow-list (image.c ioc_image_allowed: the
+ * jail's own description, addresses and commands inside, limits, and the
+ * isolation settings only at their built-in or stricter values); what is not
+ * is refused unless an override replaces it, all refused properties named
+ * in one error: fstab, host hooks, pkglist, userns=off, userns_idmap, other
+ * jail_zfs_dataset values, a resolver file, ip4=inherit, interfaces,
+ * devfs_ruleset, allow_*, enforce_statfs, securelevel below 2, sysv*=inherit,
+ * boot=on, a limit of off, reservation, dedup, exec_fib, ftp*.
  */
 int ioc_image_plan_props(const struct ioc_manifest *m, const struct ioc_prop *const *op,
     char *const *ov, size_t on, struct ioc_strv *zprops, struct ioc_error **err);

@@ -135,21 +135,32 @@ main(void)
 		free(b);
 	}
 
-	/* policy: old identity skipped, host-reaching values refused unless overridden */
-	CHECK(ioc_image_plan_props(&m, NULL, NULL, 0, &z, NULL) == 0);
-	CHECK(z.n == 2); /* notes, boot; created and vnet0_mac skipped */
+	/*
+	 * policy: old identity skipped; an allow-list: boot=on (in the manifest)
+	 * and fstab are refused, both named, until the command line decides
+	 */
+	CHECK(ioc_image_plan_props(&m, NULL, NULL, 0, &z, &e) != 0 && strstr(e->msg, "boot='on'"));
+	ioc_error_free(e);
+	e = NULL;
 	ioc_strv_release(&z);
 	ioc_strv_init(&z);
 	ioc_manifest_add_prop(&m, "fstab", "/etc /mnt ro");
-	CHECK(ioc_image_plan_props(&m, NULL, NULL, 0, &z, &e) != 0 && strstr(e->msg, "fstab"));
+	CHECK(ioc_image_plan_props(&m, NULL, NULL, 0, &z, &e) != 0 &&
+	    strstr(e->msg, "the image sets boot='on', fstab='/etc /mnt ro', which may reach the host"));
 	ioc_error_free(e);
 	e = NULL;
-	op[0] = ioc_prop_find("fstab");
-	ov[0] = (char *)"none";
-	ioc_strv_release(&z);
-	ioc_strv_init(&z);
-	CHECK(ioc_image_plan_props(&m, op, ov, 1, &z, NULL) == 0);
-	CHECK(ioc_strv_contains(&z, IOC_PROP_PREFIX "fstab=none"));
+	{
+		const struct ioc_prop *op2[2] = { ioc_prop_find("fstab"), ioc_prop_find("boot") };
+		char *ov2[2] = { (char *)"none", (char *)"on" };
+		ioc_strv_release(&z);
+		ioc_strv_init(&z);
+		CHECK(ioc_image_plan_props(&m, op2, ov2, 2, &z, NULL) == 0);
+		CHECK(z.n == 3); /* notes; fstab and boot as decided; created and vnet0_mac skipped */
+		CHECK(ioc_strv_contains(&z, IOC_PROP_PREFIX "fstab=none"));
+		CHECK(ioc_strv_contains(&z, IOC_PROP_PREFIX "boot=on"));
+	}
+	(void)op;
+	(void)ov;
 	ioc_strv_release(&z);
 	ioc_manifest_release(&m);
 
