@@ -1586,7 +1586,7 @@ ioc_lx_exec(const struct ioc_root *root, struct ioc_jail *j, const struct ioc_ex
 	if ((rootfd = ioc_lx_root_open(j->rootfs, err)) < 0)
 		goto out;
 	if (o->jail_user) {
-		if (ioc_lx_passwd(rootfd, o->jail_user, &as.uid, &as.gid, &as.home, NULL, err) != 0)
+		if (ioc_lx_jail_user(rootfd, o->jail_user, &as, err) != 0)
 			goto out;
 	} else if (o->host_user) {
 		struct passwd *pw = getpwnam(o->host_user);

@@ -66,20 +66,51 @@ ioc_lx_find_prog(int rootfd, const char *name, char **path)
 	return -1;
 }
 
-/* Reads a small file inside the jail (no symlinks leaving the root). */
+#define IOC_LX_READ_MAX (1 << 20)
+
+/*
+ * Reads a small file inside the jail (no symlinks leaving the root).  The
+ * jail's root owns the path: a FIFO would block the open and a read forever
+ * (stop, rcshutdown and rcboot hold locks meanwhile), a socket or a device
+ * is no file, a huge sparse file would be read whole.  So: a non-blocking
+ * open, a regular file only, at most IOC_LX_READ_MAX bytes.
+ */
 static int
 ioc_lx_read(int rootfd, const char *path, char **out, struct ioc_error **err)
 {
 	struct ioc_sb sb = IOC_SB_INIT;
 	char buf[4096];
+	struct stat st;
 	ssize_t n;
-	int fd = ioc_lx_openat(rootfd, path, O_RDONLY, 0);
+	int fd = ioc_lx_openat(rootfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0);
 	if (fd < 0)
 		return ioc_err(err, "cannot read %s in the jail: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return ioc_err(err, "%s in the jail is not a regular file (refused)", path);
+	}
+	if (st.st_size > IOC_LX_READ_MAX) {
+		close(fd);
+		return ioc_err(err, "%s in the jail is larger than %d bytes (refused)", path,
+		    IOC_LX_READ_MAX);
+	}
 	ioc_sb_init(&sb);
-	while ((n = read(fd, buf, sizeof(buf))) > 0 && sb.len < (1 << 20))
+	while (sb.len <= IOC_LX_READ_MAX && (n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ioc_sb_release(&sb);
+			close(fd);
+			return ioc_err(err, "cannot read %s in the jail: %s", path, strerror(errno));
+		}
 		ioc_sb_add(&sb, buf, (size_t)n);
+	}
 	close(fd);
+	if (sb.len > IOC_LX_READ_MAX) {
+		ioc_sb_release(&sb);
+		return ioc_err(err, "%s in the jail is larger than %d bytes (refused)", path,
+		    IOC_LX_READ_MAX);
+	}
 	*out = ioc_sb_detach(&sb);
 	return 0;
 }
