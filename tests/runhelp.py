@@ -134,12 +134,29 @@ def cgroup_dirs():
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
+class HostState(dict):
+    """host_state()'s result: equal when every part both sides have is equal.
+    A part is None when another test session shared the host as it was taken
+    (it may start or end during a test), and a None part matches anything."""
+
+    def __eq__(self, other):
+        if not isinstance(other, dict) or set(self) != set(other):
+            return False
+        return all(a is None or b is None or a == b
+                   for a, b in ((self[k], other[k]) for k in self))
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = None
+
+
 def host_state(root=None):
     """What iocage's containers leave on the host.  When another test session
     shares the host (inventory.other_test_pools), containers of jails that are
     not in this session's pool and interfaces of other sessions are left out;
     alone (CI), everything is compared."""
-    st = _host_state(root)
+    st = HostState(_host_state(root))
     if root is None:
         return st
     import inventory
@@ -152,7 +169,8 @@ def host_state(root=None):
     def mine(item):
         u = UUID_RE.findall(item)
         return all(x in ours for x in u)
-    st = {k: ([x for x in v if mine(x)] if isinstance(v, list) else v) for k, v in st.items()}
+    st = HostState({k: ([x for x in v if mine(x)] if isinstance(v, list) else v)
+                    for k, v in st.items()})
     st["links"] = None
     st["monitors"] = None
     return st
