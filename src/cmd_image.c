@@ -984,6 +984,71 @@ ioc_import_postcheck(struct ioc_import *im, const char *relsnap, struct ioc_erro
 	return rc;
 }
 
+/* A value the imported jail gets: from its planned properties, else R's own, else built in. */
+static char *
+ioc_import_value(struct ioc_ctx *ctx, const struct ioc_strv *zprops, const char *name)
+{
+	_cleanup_free_ char *prop = ioc_xasprintf(IOC_PROP_PREFIX "%s", name);
+	_cleanup_free_ char *key = ioc_xasprintf("%s=", prop);
+	char *names[] = { ctx->root.name, NULL };
+	struct ioc_zrows rows;
+	char *v = NULL;
+	size_t i;
+	for (i = 0; i < zprops->n; i++)
+		if (strncmp(zprops->v[i], key, strlen(key)) == 0)
+			return ioc_xstrdup(zprops->v[i] + strlen(key));
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get(names, prop, 0, 0, "local", 0, &rows, NULL) == 0 &&
+	    rows.n == 1)
+		v = ioc_xstrdup(rows.v[0].value);
+	ioc_zrows_release(&rows);
+	return v ? v : ioc_xstrdup(ioc_prop_find(name)->builtin);
+}
+
+/*
+ * The received datasets are still a quarantine (untagged: list never shows
+ * them).  Their trees may hold what no jail of ours would: device nodes, and
+ * setuid files of ids outside the jail's range (a uid-0 setuid shell for an
+ * unprivileged jail gives every host user root).  Refused, and the caller
+ * destroys the quarantine.
+ */
+static int
+ioc_import_scan(struct ioc_ctx *ctx, struct ioc_import *im, const struct ioc_strv *zprops,
+    struct ioc_error **err)
+{
+	static const char *const parts[] = { "root", "data", NULL };
+	unsigned long base = 0, count = 0;
+	size_t i;
+#ifdef __linux__
+	_cleanup_free_ char *userns = ioc_import_value(ctx, zprops, "userns");
+	_cleanup_free_ char *map = ioc_import_value(ctx, zprops, "userns_idmap");
+	if (ioc_parse_bool(userns) == 1) {
+		const char *c = strchr(map, ':');
+		long long h, n;
+		_cleanup_free_ char *a = c ? ioc_xstrndup(map, (size_t)(c - map)) : NULL;
+		if (c == NULL || ioc_parse_ll(a, 0, 4294967295LL, &h) != 0 ||
+		    ioc_parse_ll(c + 1, 1, 4294967295LL, &n) != 0)
+			return ioc_err(err, "invalid userns_idmap '%s'", map);
+		base = (unsigned long)h;
+		count = (unsigned long)n;
+	}
+#else
+	(void)ctx;
+	(void)zprops;
+#endif
+	for (i = 0; parts[i]; i++) {
+		_cleanup_free_ char *ds = ioc_xasprintf("%s/%s", im->jailds, parts[i]);
+		_cleanup_free_ char *mp = NULL;
+		if (ioc_zfs_get1(ds, "mountpoint", &mp, err) != 0)
+			return -1;
+		if (mp == NULL || mp[0] != '/')
+			continue; /* no such dataset, or not mounted */
+		if (ioc_tree_refuse_hostile(mp, base, count, err) != 0)
+			return ioc_error_wrap(err, "the image's %s is refused", parts[i]);
+	}
+	return 0;
+}
+
 /* Validated command-line overrides. */
 struct ioc_assign_list {
 	const struct ioc_prop **p;
@@ -1213,7 +1278,8 @@ ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 		goto out;
 	}
 	ioc_progress_add(&im.w.prog, 0, 1);
-	if (ioc_import_postcheck(&im, relsnap, err) != 0)
+	if (ioc_import_postcheck(&im, relsnap, err) != 0 ||
+	    ioc_import_scan(ctx, &im, &zprops, err) != 0)
 		goto out;
 	{
 		/* the streams' snapshots are not the user's */

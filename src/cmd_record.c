@@ -13,6 +13,7 @@
 #include "record.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -354,9 +355,12 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 	_cleanup_free_ char *tag = NULL;
 	_cleanup_free_ char *mnt = NULL;
 	_cleanup_free_ char *jailds = NULL;
+	_cleanup_close_ int pkgfd = -1;
 	unsigned long base, count;
 	int i, rc = -1;
 	size_t q;
+
+	ioc_pkg_manifest_init(&m);
 
 	ioc_pkg_manifest_init(&m);
 	/* 1. the command line, then the package (checksum first), before anything is created */
@@ -373,8 +377,20 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 			    "carries the jail's files): install packages in the new jail afterwards");
 		}
 	}
-	if (ioc_record_verify_package(file, &m, &dels, err) != 0)
+	/* one open file for verify and apply: what was checked is what is deployed */
+	if ((pkgfd = ioc_record_open_package(file, err)) < 0 ||
+	    ioc_record_verify_package(pkgfd, file, &m, &dels, err) != 0)
 		goto out;
+#ifdef IOC_FAULT_INJECT
+	{
+		/* test builds: another file renamed onto the package after it was verified */
+		const char *swap = getenv("IOC_FAULT_SWAP");
+		if (swap && rename(swap, file) != 0) {
+			ioc_err(err, "IOC_FAULT_SWAP: %s", strerror(errno));
+			goto out;
+		}
+	}
+#endif
 	for (i = 0; i < nprops; i++)
 		if (strncmp(props[i], "release=", 8) == 0 && strcmp(props[i] + 8, m.release) != 0) {
 			ioc_err(err, "release mismatch: the package was recorded on release '%s', not "
@@ -427,7 +443,7 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 	jailds = ioc_xasprintf("%s/jails/%s", ctx->root.name, ctx->create_uuid);
 	/* 3. deletions, then the files; the tag last */
 	if (ioc_newjail_rootfs(ctx, ctx->create_uuid, &mnt, err) != 0 ||
-	    ioc_record_apply_package(file, mnt, &dels, base, count, err) != 0 ||
+	    ioc_record_apply_package(pkgfd, file, mnt, &dels, base, count, err) != 0 ||
 	    ioc_zfs_set(jailds, IOC_PROP_PREFIX "tag", tag, err) != 0)
 		goto out;
 	printf("%s %s\npackage %s deployed onto %s: %llu added or changed, %llu deleted\n",

@@ -10,6 +10,9 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/sysmacros.h>
+#endif
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -833,7 +836,21 @@ ioc_read_hex_sum(const char *path, char hex[65], struct ioc_error **err)
 }
 
 int
-ioc_record_verify_package(const char *path, struct ioc_pkg_manifest *m,
+ioc_record_open_package(const char *path, struct ioc_error **err)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return ioc_err(err, "cannot open '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return ioc_err(err, "'%s' is not a regular file", path);
+	}
+	return fd;
+}
+
+int
+ioc_record_verify_package(int fd, const char *path, struct ioc_pkg_manifest *m,
     struct ioc_strv *deletions, struct ioc_error **err)
 {
 	char want[65], got[65];
@@ -841,19 +858,13 @@ ioc_record_verify_package(const char *path, struct ioc_pkg_manifest *m,
 	struct archive *a = NULL;
 	struct archive_entry *e;
 	unsigned long long files = 0;
-	struct stat st;
-	int fd, r, rc = -1;
+	int r, rc = -1;
 
 	ioc_pkg_manifest_init(m);
 	if (ioc_read_hex_sum(path, want, err) != 0)
 		return -1;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return ioc_err(err, "cannot open '%s': %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		ioc_err(err, "'%s' is not a regular file", path);
-		goto out;
-	}
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return ioc_err(err, "cannot read '%s': %s", path, strerror(errno));
 	ioc_sha256_init(&s);
 	for (;;) {
 		char buf[1 << 16];
@@ -911,7 +922,6 @@ ioc_record_verify_package(const char *path, struct ioc_pkg_manifest *m,
 out:
 	if (a)
 		archive_read_free(a);
-	close(fd);
 	if (rc != 0) {
 		ioc_pkg_manifest_release(m);
 		ioc_strv_release(deletions);
@@ -1006,8 +1016,9 @@ ioc_id_load(la_int64_t id, unsigned long base, unsigned long count, const char *
 }
 
 int
-ioc_record_apply_package(const char *path, const char *top, const struct ioc_strv *deletions,
-    unsigned long idbase, unsigned long idcount, struct ioc_error **err)
+ioc_record_apply_package(int fd, const char *path, const char *top,
+    const struct ioc_strv *deletions, unsigned long idbase, unsigned long idcount,
+    struct ioc_error **err)
 {
 	const int flags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
 	    ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_FFLAGS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
@@ -1017,7 +1028,7 @@ ioc_record_apply_package(const char *path, const char *top, const struct ioc_str
 	struct archive *a = NULL, *w = NULL;
 	struct archive_entry *e;
 	char *relc = NULL;
-	int fd = -1, topfd = -1, cwd = -1, rc = -1, r;
+	int topfd = -1, cwd = -1, rc = -1, r;
 	size_t i;
 
 	ioc_pkg_manifest_init(&m);
@@ -1030,11 +1041,7 @@ ioc_record_apply_package(const char *path, const char *top, const struct ioc_str
 	for (i = 0; i < deletions->n; i++)
 		if (ioc_remove_rel(topfd, deletions->v[i], err) != 0)
 			goto out;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		ioc_err(err, "cannot open '%s': %s", path, strerror(errno));
-		goto out;
-	}
+	(void)path;
 	if ((a = ioc_pkg_open(fd, err)) == NULL || ioc_pkg_head(a, &m, &dels2, err) != 0)
 		goto out;
 	/* libarchive extracts relative to the working directory: the jail's root */
@@ -1111,8 +1118,6 @@ out:
 		archive_write_free(w);
 	if (a)
 		archive_read_free(a);
-	if (fd >= 0)
-		close(fd);
 	if (topfd >= 0)
 		close(topfd);
 	ioc_pkg_manifest_release(&m);
@@ -1203,4 +1208,66 @@ ioc_record_is_package(const char *path)
 	}
 	close(fd);
 	return yes;
+}
+
+/* One directory of ioc_tree_refuse_hostile (dfd is consumed). */
+static int
+ioc_tree_scan_dir(int dfd, const char *rel, dev_t dev, unsigned long base, unsigned long count,
+    int depth, struct ioc_error **err)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *de;
+	int rc = 0;
+	if (d == NULL) {
+		close(dfd);
+		return ioc_err(err, "cannot read '%s': %s", *rel ? rel : ".", strerror(errno));
+	}
+	if (depth > 4096) {
+		closedir(d);
+		return ioc_err(err, "'%s' is nested too deep", rel);
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		_cleanup_free_ char *r = NULL;
+		struct stat st;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		r = *rel ? ioc_xasprintf("%s/%s", rel, de->d_name) : ioc_xstrdup(de->d_name);
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			rc = ioc_err(err, "cannot stat '%s': %s", r, strerror(errno));
+			break;
+		}
+		if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+			rc = ioc_err(err, "'%s' is a device node (%u:%u): an image carries none", r,
+			    major(st.st_rdev), minor(st.st_rdev));
+		} else if (S_ISREG(st.st_mode) && (st.st_mode & (S_ISUID | S_ISGID)) && count &&
+		    (st.st_uid < base || st.st_uid - base >= count || st.st_gid < base ||
+		    st.st_gid - base >= count)) {
+			rc = ioc_err(err, "'%s' is setuid/setgid and owned by host id %lu:%lu, outside "
+			    "the jail's id range %lu:%lu", r, (unsigned long)st.st_uid,
+			    (unsigned long)st.st_gid, base, count);
+		} else if (S_ISDIR(st.st_mode) && st.st_dev == dev) {
+			int sub = openat(dirfd(d), de->d_name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0)
+				rc = ioc_err(err, "cannot open '%s': %s", r, strerror(errno));
+			else
+				rc = ioc_tree_scan_dir(sub, r, dev, base, count, depth + 1, err);
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+int
+ioc_tree_refuse_hostile(const char *top, unsigned long base, unsigned long count,
+    struct ioc_error **err)
+{
+	struct stat st;
+	int fd = open(top, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return ioc_err(err, "cannot open '%s': %s", top, strerror(errno));
+	}
+	return ioc_tree_scan_dir(fd, "", st.st_dev, base, count, 0, err);
 }

@@ -98,11 +98,14 @@ int ioc_record_write_package(const char *top, const struct ioc_tree_diff *d,
     const char *name, char hex[65], struct ioc_error **err);
 
 /*
- * Verifies the package at path before anything is deployed: its SHA-256
- * against path.sha256 (required), then every member (order, names, types,
- * the counts in the manifest, a complete archive).  Fills m and deletions.
+ * Verifies the package open at fd (named path, whose path.sha256 is read)
+ * before anything is deployed: its SHA-256 (required), then every member
+ * (order, names, types, the counts in the manifest, a complete archive).
+ * Fills m and deletions.  The caller opens the package once and hands the
+ * same fd to ioc_record_apply_package: what was verified is what is applied,
+ * whatever is renamed onto path meanwhile.
  */
-int ioc_record_verify_package(const char *path, struct ioc_pkg_manifest *m,
+int ioc_record_verify_package(int fd, const char *path, struct ioc_pkg_manifest *m,
     struct ioc_strv *deletions, struct ioc_error **err);
 
 /*
@@ -112,8 +115,11 @@ int ioc_record_verify_package(const char *path, struct ioc_pkg_manifest *m,
  * SECURE_NOABSOLUTEPATHS, keeping modes, times and xattrs, owners plus idbase
  * (a stored owner >= idcount fails when idbase is not 0).
  */
-int ioc_record_apply_package(const char *path, const char *top, const struct ioc_strv *deletions,
-    unsigned long idbase, unsigned long idcount, struct ioc_error **err);
+int ioc_record_apply_package(int fd, const char *path, const char *top,
+    const struct ioc_strv *deletions, unsigned long idbase, unsigned long idcount,
+    struct ioc_error **err);
+/* Opens a package for verify and apply: a regular file, no symlink at the end. */
+int ioc_record_open_package(const char *path, struct ioc_error **err);
 
 /*
  * Makes the tree at dest like the tree at src, given d = the diff from dest
@@ -129,5 +135,15 @@ int ioc_record_copy_tree(const char *src, const struct ioc_tree_diff *d, const c
 /* True when path names a package: NAME.iocpkg, or an archive whose first
  * member is +PACKAGE. */
 int ioc_record_is_package(const char *path);
+
+/*
+ * Walks a received tree (never following a link, never leaving its file
+ * system) and refuses what would give the host's users more than the jail
+ * has: a character or block device node, or a setuid/setgid file owned by an
+ * id outside [base, base + count) — with count 0 (a privileged jail) only
+ * device nodes.  The error names the first such file (relative to top).
+ */
+int ioc_tree_refuse_hostile(const char *top, unsigned long base, unsigned long count,
+    struct ioc_error **err);
 
 #endif

@@ -68,3 +68,61 @@ def test_allowed_properties_travel(web, tmp_path):
                  ("memoryuse", "1G:deny"), ("exec_start", "/bin/sh /etc/rc.local"),
                  ("securelevel", "3"), ("priority", "5")):
         assert r.ok("get", k, "back").strip() == v, k
+
+
+def _image_with(r, tmp_path, plant):
+    """An image of a jail whose tree holds what plant(rootfs) put there."""
+    import os
+    from test_export import rootfs
+    u = r.ok("create", "-c", "release=bb", "tag=src").split()[0]
+    plant(rootfs(r, u))
+    path = export_file(r, "src")
+    r.ok("destroy", "-f", "src")
+    return path
+
+
+def _setuid_root(top):
+    import os
+    p = os.path.join(top, "bin", "rootsh")
+    with open(p, "wb") as f:
+        f.write(b"#!/bin/sh\n")
+    os.chown(p, 0, 0)
+    os.chmod(p, 0o4755)
+
+
+def _device(top):
+    import os
+    os.mknod(os.path.join(top, "tmp", "d"), 0o60666, os.makedev(8, 0))
+
+
+@pytest.mark.parametrize("what,plant,msg", [
+    ("block-device", _device, "'tmp/d' is a device node (8:0): an image carries none"),
+    ("setuid-root", _setuid_root, "'bin/rootsh' is setuid/setgid and owned by host id 0:0, "
+     "outside the jail's id range 100000:65536"),
+])
+def test_image_tree_with_host_reaching_files_is_refused(release, tmp_path, what, plant, msg):
+    """Image streams are received raw: the received tree is walked in its
+    quarantine (untagged, not listed) and refused; nothing is left."""
+    r = release
+    path = _image_with(r, tmp_path, plant)
+    before, jails = state(r), r.jails()
+    err = r.fail("import", path, "tag=imp")
+    assert "the image's root is refused: " + msg in err, err
+    assert state(r) == before and r.jails() == jails
+    if what == "setuid-root":
+        # a privileged jail's range is the host's: the file is its root's own
+        r.ok("import", path, "tag=imp", "userns=off")
+        r.ok("destroy", "-f", "imp")
+
+
+def test_setuid_file_of_the_jails_own_root_imports(release, tmp_path):
+    import os
+
+    def plant(top):
+        _setuid_root(top)
+        os.chown(os.path.join(top, "bin", "rootsh"), 100000, 100000)
+        os.chmod(os.path.join(top, "bin", "rootsh"), 0o4755)
+    r = release
+    path = _image_with(r, tmp_path, plant)
+    r.ok("import", path, "tag=imp")
+    r.ok("destroy", "-f", "imp")

@@ -790,3 +790,20 @@ def test_import_killed_at_every_step(rel, tmp_path):
         assert os.path.exists(os.path.join(rootfs(r, r.jails()["x"]), "root/note")), step
         r.ok("destroy", "-f", "x")
         assert r.zfs_state() == before, step
+
+
+def test_package_replaced_after_verification_is_not_applied(rel, tmp_path):
+    """Verify and apply read one open file (issue 10, item 7): a package
+    renamed over the verified one in between (IOC_FAULT_SWAP, test builds) is
+    not what lands in the jail.  Before, apply opened the path again."""
+    r = rel
+    good = small_package(r, "g")
+    evil = os.path.join(os.path.dirname(good), "evil.iocpkg")  # rename(2): one file system
+    build_package(evil, [(reg("root/evil"), b"evil\n")], release="bb")
+    before = open(good, "rb").read()
+    res = r.run("import", good, "tag=sw", env={"IOC_FAULT_SWAP": evil})
+    assert res.rc == 0, res
+    assert open(good, "rb").read() != before   # the swap did happen
+    got = rootfs(r, r.jails()["sw"])
+    assert open(os.path.join(got, "root/note")).read() == "note\n"
+    assert not os.path.exists(os.path.join(got, "root/evil"))

@@ -17,6 +17,32 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+/* Verify and apply as the import does: one open file for both. */
+static int
+vpkg(const char *p, struct ioc_pkg_manifest *m, struct ioc_strv *d, struct ioc_error **e)
+{
+	int fd = ioc_record_open_package(p, e), rc;
+	if (fd < 0) {
+		ioc_pkg_manifest_init(m);
+		return -1;
+	}
+	rc = ioc_record_verify_package(fd, p, m, d, e);
+	close(fd);
+	return rc;
+}
+
+static int
+apkg(const char *p, const char *top, const struct ioc_strv *d, unsigned long b, unsigned long c,
+    struct ioc_error **e)
+{
+	int fd = ioc_record_open_package(p, e), rc;
+	if (fd < 0)
+		return -1;
+	rc = ioc_record_apply_package(fd, p, top, d, b, c, e);
+	close(fd);
+	return rc;
+}
+
 static int failures;
 
 #define CHECK(c)                                                                  \
@@ -278,14 +304,14 @@ test_roundtrip(const char *base)
 		CHECK(ioc_sha256_file(pkg, h2) == 0 && strcmp(h2, hex) == 0);
 	}
 	CHECK(ioc_record_is_package(pkg));
-	CHECK(ioc_record_verify_package(pkg, &m2, &dels, &e) == 0);
+	CHECK(vpkg(pkg, &m2, &dels, &e) == 0);
 	if (e) {
 		fprintf(stderr, "%s\n", e->msg);
 		ioc_error_free(e);
 		e = NULL;
 	}
 	CHECK(m2.files == 7 && m2.deletions == 3 && dels.n == 3);
-	CHECK(ioc_record_apply_package(pkg, tgt, &dels, 0, 0, &e) == 0);
+	CHECK(apkg(pkg, tgt, &dels, 0, 0, &e) == 0);
 	if (e) {
 		fprintf(stderr, "%s\n", e->msg);
 		ioc_error_free(e);
@@ -336,7 +362,7 @@ test_roundtrip(const char *base)
 		ioc_pkg_manifest_release(&m2);
 		ioc_strv_release(&dels);
 		p = ioc_xasprintf("%s/pkg2.iocpkg", out);
-		CHECK(ioc_record_verify_package(p, &m2, &dels, NULL) == 0);
+		CHECK(vpkg(p, &m2, &dels, NULL) == 0);
 		free(p);
 		p = ioc_xasprintf("%s/a/keep", new);
 		lchown(p, 5, 5); /* outside the range: refused */
@@ -349,7 +375,7 @@ test_roundtrip(const char *base)
 		ioc_error_free(e);
 		e = NULL;
 		p = ioc_xasprintf("%s/pkg2.iocpkg", out);
-		CHECK(ioc_record_apply_package(p, tgt, &dels, 200000, 65536, NULL) == 0);
+		CHECK(apkg(p, tgt, &dels, 200000, 65536, NULL) == 0);
 		free(p);
 		p = ioc_xasprintf("%s/n/new", tgt);
 		CHECK(lstat(p, &st) == 0 && st.st_uid == 200005 && st.st_gid == 200007);
@@ -427,7 +453,7 @@ test_hostile(const char *base)
 		const char *n[] = { "+PACKAGE", "+DELETIONS", "root/../evil" };
 		const char *d[] = { m0, "", "x" };
 		forge(p, n, d, 3);
-		CHECK(ioc_record_verify_package(p, &m, &dels, &e) != 0 && strstr(e->msg, "below root/"));
+		CHECK(vpkg(p, &m, &dels, &e) != 0 && strstr(e->msg, "below root/"));
 		ioc_error_free(e);
 		e = NULL;
 	}
@@ -435,13 +461,13 @@ test_hostile(const char *base)
 		const char *n[] = { "+PACKAGE", "+DELETIONS", "/etc/evil" };
 		const char *d[] = { m0, "", "x" };
 		forge(p, n, d, 3);
-		CHECK(ioc_record_verify_package(p, &m, &dels, NULL) != 0);
+		CHECK(vpkg(p, &m, &dels, NULL) != 0);
 	}
 	{ /* count mismatch (a member dropped) */
 		const char *n[] = { "+PACKAGE", "+DELETIONS" };
 		const char *d[] = { m0, "" };
 		forge(p, n, d, 2);
-		CHECK(ioc_record_verify_package(p, &m, &dels, &e) != 0 && strstr(e->msg, "manifest says"));
+		CHECK(vpkg(p, &m, &dels, &e) != 0 && strstr(e->msg, "manifest says"));
 		ioc_error_free(e);
 		e = NULL;
 	}
@@ -450,13 +476,13 @@ test_hostile(const char *base)
 		const char *d[] = { m0, "", "fine" };
 		int fd;
 		forge(p, n, d, 3);
-		CHECK(ioc_record_verify_package(p, &m, &dels, NULL) == 0);
+		CHECK(vpkg(p, &m, &dels, NULL) == 0);
 		ioc_pkg_manifest_release(&m);
 		ioc_strv_release(&dels);
 		fd = open(p, O_WRONLY | O_APPEND);
 		CHECK(write(fd, "x", 1) == 1);
 		close(fd);
-		CHECK(ioc_record_verify_package(p, &m, &dels, &e) != 0 && strstr(e->msg, "checksum mismatch"));
+		CHECK(vpkg(p, &m, &dels, &e) != 0 && strstr(e->msg, "checksum mismatch"));
 		ioc_error_free(e);
 		e = NULL;
 	}
@@ -465,8 +491,8 @@ test_hostile(const char *base)
 		const char *d[] = { m0, "", "owned\n" };
 		char *s;
 		forge(p, n, d, 3);
-		CHECK(ioc_record_verify_package(p, &m, &dels, NULL) == 0);
-		CHECK(ioc_record_apply_package(p, tgt, &dels, 0, 0, NULL) != 0);
+		CHECK(vpkg(p, &m, &dels, NULL) == 0);
+		CHECK(apkg(p, tgt, &dels, 0, 0, NULL) != 0);
 		s = slurp(outside, "precious");
 		CHECK(s && strcmp(s, "keep me\n") == 0);
 		free(s);
@@ -478,8 +504,8 @@ test_hostile(const char *base)
 		const char *d[] = { m1, "esc/precious\n", "fine" };
 		char *s;
 		forge(p, n, d, 3);
-		CHECK(ioc_record_verify_package(p, &m, &dels, NULL) == 0);
-		CHECK(ioc_record_apply_package(p, tgt, &dels, 0, 0, &e) != 0);
+		CHECK(vpkg(p, &m, &dels, NULL) == 0);
+		CHECK(apkg(p, tgt, &dels, 0, 0, &e) != 0);
 		CHECK(e && strstr(e->msg, "esc"));
 		ioc_error_free(e);
 		e = NULL;
@@ -494,8 +520,8 @@ test_hostile(const char *base)
 		const char *d[] = { m1, "esc\n", "fine" };
 		char *s;
 		forge(p, n, d, 3);
-		CHECK(ioc_record_verify_package(p, &m, &dels, NULL) == 0);
-		CHECK(ioc_record_apply_package(p, tgt, &dels, 0, 0, NULL) == 0);
+		CHECK(vpkg(p, &m, &dels, NULL) == 0);
+		CHECK(apkg(p, tgt, &dels, 0, 0, NULL) == 0);
 		s = slurp(outside, "precious");
 		CHECK(s && strcmp(s, "keep me\n") == 0);
 		free(s);
@@ -519,8 +545,8 @@ test_hostile(const char *base)
 		d[0] = m2;
 		d[2] = target;
 		forge(p, n, d, 4);
-		CHECK(ioc_record_verify_package(p, &m, &dels, NULL) == 0);
-		CHECK(ioc_record_apply_package(p, tgt, &dels, 0, 0, NULL) != 0);
+		CHECK(vpkg(p, &m, &dels, NULL) == 0);
+		CHECK(apkg(p, tgt, &dels, 0, 0, NULL) != 0);
 		s = slurp(outside, "precious");
 		CHECK(s && strcmp(s, "keep me\n") == 0);
 		free(s);
