@@ -553,6 +553,12 @@ ioc_cmd_exec(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		    "each other");
 	memset(&xo, 0, sizeof(xo));
 	xo.argv = argv + 1;
+	/*
+	 * Run from a terminal, the command gets a terminal of its own (as Incus's
+	 * exec does): the caller's would let it push input into the admin's
+	 * shell (TIOCSTI).
+	 */
+	xo.interactive = isatty(0) && isatty(1);
 	xo.host_user = o.seen['u'] ? o.val['u'] : NULL;
 	xo.jail_user = o.seen['U'] ? o.val['U'] : NULL;
 	return ioc_run_exec(ctx, argv[0], &xo, err);
@@ -618,16 +624,45 @@ ioc_cmd_chroot(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	argv += k + 1;
 	if (argc < 1)
 		return ioc_usage(err, "chroot");
-	if (ioc_ctx_jail(ctx, argv[0], (const char *const[]){ "tag", NULL }, &js, &j, err) != 0)
+	if (ioc_ctx_jail(ctx, argv[0], (const char *const[]){ "tag", "userns", "userns_idmap", NULL },
+	    &js, &j, err) != 0)
 		return -1;
 	if (j->rootfs == NULL || j->rootfs[0] != '/') {
 		ioc_err(err, "the root dataset of '%s' is not mounted", argv[0]);
 		ioc_jails_release(&js);
 		return -1;
 	}
-	/* chroot(8): the jail's binaries run with the host's root privileges */
-	ioc_strv_push(&av, "chroot");
-	ioc_strv_push(&av, j->rootfs);
+#ifdef __linux__
+	if (ioc_parse_bool(ioc_jail_get(j, "userns")) == 1) {
+		/*
+		 * The jail's own user namespace (its userns_idmap, through newuidmap
+		 * like its start): what the jail's binaries create belongs to the
+		 * jail's ids, and a hostile one gains nothing on the host.
+		 */
+		const char *map = ioc_jail_get(j, "userns_idmap"), *c = strchr(map, ':');
+		_cleanup_free_ char *base = c ? ioc_xstrndup(map, (size_t)(c - map)) : NULL;
+		long long h, n;
+		if (c == NULL || ioc_parse_ll(base, 0, 4294967295LL, &h) != 0 ||
+		    ioc_parse_ll(c + 1, 1, 4294967295LL, &n) != 0) {
+			ioc_err(err, "invalid userns_idmap '%s' of '%s'", map, argv[0]);
+			ioc_jails_release(&js);
+			return -1;
+		}
+		ioc_strv_push(&av, "unshare");
+		ioc_strv_push(&av, "--user");
+		ioc_strv_pushf(&av, "--map-users=%lld,0,%lld", h, n);
+		ioc_strv_pushf(&av, "--map-groups=%lld,0,%lld", h, n);
+		ioc_strv_push(&av, "--setuid=0");
+		ioc_strv_push(&av, "--setgid=0");
+		ioc_strv_pushf(&av, "--root=%s", j->rootfs);
+		ioc_strv_push(&av, "--");
+	} else
+#endif
+	{
+		/* chroot(8): a privileged jail's binaries run with the host's root privileges */
+		ioc_strv_push(&av, "chroot");
+		ioc_strv_push(&av, j->rootfs);
+	}
 	if (argc == 1)
 		ioc_strv_push(&av, IOC_DEFAULT_SHELL);
 	for (i = 1; i < argc; i++)

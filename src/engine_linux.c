@@ -352,6 +352,13 @@ ioc_lx_cg_settings(const struct ioc_jail *j, int remove, struct ioc_lx_cgset *ou
 			return ioc_err(err, "pcpu: the host has no cpu cgroup controller");
 		if (v == 0)
 			v = 1;
+		/*
+		 * percent of one CPU: the quota is v * 1000 us per 100000 us.  No host has
+		 * more than 1000 CPUs here, and a larger v * 1000 could wrap around.
+		 */
+		if (v > 100000)
+			return ioc_err(err, "pcpu: %llu%% is more than a host can give (at most 100000, "
+			    "a percentage of one CPU)", v);
 		out[*n].ctrl = "cpu";
 		if (k == IOC_CG_V2) {
 			out[*n].file = ioc_xstrdup("cpu.max");
@@ -434,17 +441,33 @@ struct ioc_lx_runas {
 	char *home;
 };
 
-/* Runs argv inside a running container; *status as a shell would report it. */
+/* ioc_lx_attach's how: a terminal for the command, or no stdin at all. */
+enum { IOC_LX_ATT_TERMINAL = 1, IOC_LX_ATT_NOSTDIN = 2 };
+
+/*
+ * Runs argv inside a running container; *status as a shell would report it.
+ * IOC_LX_ATT_NOSTDIN: stdin is /dev/null (exec_start, exec_stop: a jail's
+ * own scripts never read the administrator's terminal).
+ */
 static int
 ioc_lx_attach(struct lxc_container *c, char *const *argv, const struct ioc_lx_runas *as,
-    int terminal, int timeout_s, int *status, int *timed_out, struct ioc_error **err)
+    int how, int timeout_s, int *status, int *timed_out, struct ioc_error **err)
 {
 	lxc_attach_options_t o = LXC_ATTACH_OPTIONS_DEFAULT;
 	lxc_attach_command_t cmd;
 	struct ioc_strv env = IOC_STRV_INIT;
 	const char *term = getenv("TERM");
+	_cleanup_close_ int null = (how & IOC_LX_ATT_NOSTDIN) ?
+	    open("/dev/null", O_RDONLY | O_CLOEXEC) : -1;
+	int terminal = (how & IOC_LX_ATT_TERMINAL) != 0;
 	pid_t pid = -1;
 	int rc;
+
+	if (how & IOC_LX_ATT_NOSTDIN) {
+		if (null < 0)
+			return ioc_err(err, "cannot open /dev/null: %s", strerror(errno));
+		o.stdin_fd = null;
+	}
 
 	ioc_strv_push(&env, IOC_LX_PATH_ENV);
 	ioc_strv_pushf(&env, "HOME=%s", as && as->home ? as->home : "/root");
@@ -596,6 +619,26 @@ ioc_lx_jail_cmd(int rootfd, const struct ioc_jail *j, const char *prop, struct i
 
 /* ------------------------------------------------------------- the init */
 
+/* 1 when the file at path and every directory above it are root's and not group/other-writable. */
+static int
+ioc_lx_root_only(const char *path)
+{
+	_cleanup_free_ char *p = ioc_xstrdup(path);
+	char *slash;
+	struct stat st;
+	if (lstat(p, &st) != 0 || st.st_uid != 0 || (st.st_mode & 022))
+		return 0;
+	while ((slash = strrchr(p, '/')) != NULL) {
+		*slash = '\0';
+		if (lstat(*p ? p : "/", &st) != 0 || st.st_uid != 0 ||
+		    ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)))
+			return 0;
+		if (*p == '\0')
+			break;
+	}
+	return 1;
+}
+
 /* Path of ioc-init: next to the binary, one level up (build/), or libexec. */
 static int
 ioc_lx_init_path(char **out, struct ioc_error **err)
@@ -604,6 +647,7 @@ ioc_lx_init_path(char **out, struct ioc_error **err)
 	char buf[4096];
 	_cleanup_free_ char *dir = NULL;
 	const char *cands[5];
+	char *refused = NULL;
 	size_t i, n = 0;
 	ssize_t l;
 	char *slash;
@@ -643,9 +687,21 @@ ioc_lx_init_path(char **out, struct ioc_error **err)
 				free(rp);
 				continue;
 			}
+			if (!ioc_lx_root_only(rp)) {
+				refused = refused ? refused : ioc_xstrdup(rp);
+				free(rp);
+				continue;
+			}
 			*out = rp;
 			return 0;
 		}
+	}
+	if (refused) {
+		ioc_err(err, "refusing ioc-init at %s: it or its directory is not root's alone (owned "
+		    "by root, not writable by group or others): anyone who can replace it runs as "
+		    "every jail's process 1; reinstall iocage", refused);
+		free(refused);
+		return -1;
 	}
 	return ioc_err(err, "cannot find ioc-init (the jail's init, built with iocage and installed "
 	    "in PREFIX/libexec/iocage): reinstall iocage");
@@ -830,6 +886,32 @@ ioc_lx_reachable(const char *rootfs, unsigned long hostid, struct ioc_error **er
 	return 0;
 }
 
+/*
+ * The directory above the jail's root (R/jails/UUID) lets only the jail's
+ * root through, the layout of Incus: mode 0100 owned by the jail's mapped
+ * root, 0700 root for a privileged jail.  No other host user can then reach a
+ * jail's files (a setuid binary, a device node, whatever got in), while
+ * liblxc, working as the jail's root, still can.
+ */
+static int
+ioc_lx_guard(const char *rootfs, unsigned long owner, mode_t mode, struct ioc_error **err)
+{
+	const char *slash = strrchr(rootfs, '/');
+	_cleanup_free_ char *dir = slash && slash != rootfs ?
+	    ioc_xstrndup(rootfs, (size_t)(slash - rootfs)) : NULL;
+	_cleanup_close_ int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0)
+		return ioc_err(err, "cannot open the jail's directory above %s: %s", rootfs,
+		    strerror(errno));
+	if ((st.st_uid != owner || st.st_gid != owner) &&
+	    fchown(fd, (uid_t)owner, (gid_t)owner) != 0)
+		return ioc_err(err, "cannot give %s to host uid %lu: %s", dir, owner, strerror(errno));
+	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) != 0)
+		return ioc_err(err, "cannot set the mode of %s: %s", dir, strerror(errno));
+	return 0;
+}
+
 /* Step 1: everything that can be checked, before anything changes. */
 static int
 ioc_lx_check(struct ioc_lx_start *s, struct ioc_error **err)
@@ -894,9 +976,11 @@ ioc_lx_check(struct ioc_lx_start *s, struct ioc_error **err)
 			return -1;
 		s->jroot_uid = (uid_t)s->idmap.host;
 		s->jroot_gid = (gid_t)s->idmap.host;
-		if (ioc_lx_reachable(j->rootfs, s->idmap.host, err) != 0)
+		if (ioc_lx_guard(j->rootfs, s->idmap.host, 0100, err) != 0 ||
+		    ioc_lx_reachable(j->rootfs, s->idmap.host, err) != 0)
 			return -1;
-	}
+	} else if (ioc_lx_guard(j->rootfs, 0, 0700, err) != 0)
+		return -1;
 	if (ioc_lx_init_path(&s->init, err) != 0)
 		return -1;
 	if (ioc_net_plan_make(j->uuid, ioc_lx_get_cb, j, &s->net, err) != 0)
@@ -1131,6 +1215,49 @@ ioc_lx_cfg_dump(const struct ioc_lx_start *s)
 }
 #endif
 
+/*
+ * A privileged jail (userns=off) is host root with fewer capabilities:
+ * without a user namespace, sys_admin, mknod, dac_read_search (open by
+ * handle) and sys_ptrace reach the host directly.  They go, unless an
+ * allow_mount* property asks for mounting (sys_admin).  userns=off stays a
+ * setting for trusted jails (man page, SECURITY).
+ */
+static const char *
+ioc_lx_privileged_drop(const struct ioc_jail *j)
+{
+	static const char *const mounts[] = { "allow_mount", "allow_mount_devfs",
+		"allow_mount_nullfs", "allow_mount_procfs", "allow_mount_tmpfs", "allow_mount_zfs",
+		NULL };
+	size_t i;
+	for (i = 0; mounts[i]; i++)
+		if (strcmp(ioc_lx_get(j, mounts[i]), "1") == 0)
+			return " mknod dac_read_search sys_ptrace";
+	return " sys_admin mknod dac_read_search sys_ptrace";
+}
+
+/*
+ * The device cgroup of every jail: nothing but LXC's standard list (null,
+ * zero, full, random, urandom, tty, console, ptmx, the pts; mknod of nodes,
+ * which opening needs the list too), in cgroup v1 or v2 (liblxc's BPF
+ * program) as the host has the devices controller.  Before, no rule was set:
+ * a privileged jail could open any device node of the host.
+ */
+static void
+ioc_lx_devices(struct ioc_lx_start *s)
+{
+	static const char *const allow[] = { "c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm",
+		"c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm",
+		"c 136:* rwm", NULL };
+	const char *v = ioc_lx_cg_kind("devices") == IOC_CG_V1 ? "lxc.cgroup.devices" :
+	    "lxc.cgroup2.devices";
+	_cleanup_free_ char *deny = ioc_xasprintf("%s.deny", v);
+	_cleanup_free_ char *ok = ioc_xasprintf("%s.allow", v);
+	size_t i;
+	ioc_lx_cfg(s, deny, "a");
+	for (i = 0; allow[i]; i++)
+		ioc_lx_cfg(s, ok, "%s", allow[i]);
+}
+
 /* Step: the container itself, daemonized, running ioc-init. */
 static int
 ioc_lx_container(struct ioc_lx_start *s, struct ioc_error **err)
@@ -1171,9 +1298,11 @@ ioc_lx_container(struct ioc_lx_start *s, struct ioc_error **err)
 		ioc_lx_cfg(s, "lxc.apparmor.profile", "unconfined");
 	if (access("/usr/share/lxc/config/common.seccomp", R_OK) == 0)
 		ioc_lx_cfg(s, "lxc.seccomp.profile", "/usr/share/lxc/config/common.seccomp");
-	ioc_lx_cfg(s, "lxc.cap.drop", "%s%s%s", drop,
+	ioc_lx_cfg(s, "lxc.cap.drop", "%s%s%s%s", drop,
 	    strcmp(ioc_lx_get(s->j, "allow_raw_sockets"), "1") == 0 ? "" : " net_raw",
-	    strcmp(ioc_lx_get(s->j, "allow_chflags"), "1") == 0 ? "" : " linux_immutable");
+	    strcmp(ioc_lx_get(s->j, "allow_chflags"), "1") == 0 ? "" : " linux_immutable",
+	    s->userns ? "" : ioc_lx_privileged_drop(s->j));
+	ioc_lx_devices(s);
 	if (s->userns) {
 		ioc_lx_cfg(s, "lxc.idmap", "u 0 %lu %lu", s->idmap.host, s->idmap.count);
 		ioc_lx_cfg(s, "lxc.idmap", "g 0 %lu %lu", s->idmap.host, s->idmap.count);
@@ -1363,7 +1492,8 @@ ioc_lx_exec_start(struct ioc_lx_start *s, struct ioc_error **err)
 	if (s->start_argv.n == 0)
 		return 0;
 	ioc_parse_ll(ioc_lx_get(s->j, "exec_timeout"), 0, 86400, &t);
-	if (ioc_lx_attach(s->c, ioc_strv_argv(&s->start_argv), &s->runas, 0, (int)t, &status, &to,
+	if (ioc_lx_attach(s->c, ioc_strv_argv(&s->start_argv), &s->runas, IOC_LX_ATT_NOSTDIN, (int)t,
+	    &status, &to,
 	    err) != 0)
 		return ioc_error_wrap(err, "exec_start");
 	if (to)
@@ -1492,7 +1622,8 @@ ioc_lx_stop(const struct ioc_root *root, struct ioc_jail *j, int force, struct i
 		if (ioc_lx_jail_user(rootfd, ioc_lx_get(j, "exec_jail_user"), &as, &e2) == 0 &&
 		    ioc_lx_jail_cmd(rootfd, j, "exec_stop", &argv, &e2) == 0 && argv.n) {
 			int status = 0, to = 0;
-			if (ioc_lx_attach(c, ioc_strv_argv(&argv), &as, 0, (int)et, &status, &to,
+			if (ioc_lx_attach(c, ioc_strv_argv(&argv), &as, IOC_LX_ATT_NOSTDIN, (int)et,
+			    &status, &to,
 			    &e2) == 0 && (status != 0 || to))
 				fprintf(stderr, "iocage: note: exec_stop %s\n",
 				    to ? "timed out" : "failed");
@@ -1611,7 +1742,8 @@ ioc_lx_exec(const struct ioc_root *root, struct ioc_jail *j, const struct ioc_ex
 	argv[0] = prog;
 	for (i = 1; i < n; i++)
 		argv[i] = o->argv[i];
-	if (ioc_lx_attach(c, argv, &as, o->interactive, 0, status, &to, err) != 0)
+	if (ioc_lx_attach(c, argv, &as, o->interactive ? IOC_LX_ATT_TERMINAL : 0, 0, status, &to,
+	    err) != 0)
 		goto out;
 	rc = 0;
 out:

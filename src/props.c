@@ -30,7 +30,7 @@ const struct ioc_prop ioc_props[] = {
 	{ "jail_zfs_mountpoint", IOC_PT_PATH, "none", 0, 0, 0, NULL, "mountpoint of the delegated dataset inside the jail" },
 	{ "pkglist", IOC_PT_PATH, "none", IOC_PF_CREATE, 0, 0, NULL, "file of packages installed at create" },
 	{ "fstab", IOC_PT_STRING, "none", IOC_PF_TABS, 0, 0, NULL, "host paths mounted into the jail (SRC DST [ro|rw];...)" },
-	{ "userns", IOC_PT_ONOFF, "on", IOC_PF_LINUX, 0, 0, NULL, "Linux: run in a user namespace (off: privileged, weaker)" },
+	{ "userns", IOC_PT_ONOFF, "on", IOC_PF_LINUX, 0, 0, NULL, "Linux: run in a user namespace (off: privileged, for trusted jails only)" },
 	{ "userns_idmap", IOC_PT_IDMAP, "100000:65536", IOC_PF_LINUX, 0, 0, NULL, "Linux: host id range root inside maps to (HOSTID:COUNT)" },
 	{ "record", IOC_PT_STRING, "none", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL, "differential recording: started or stopped, and when (record, package)" },
 	{ "state", IOC_PT_STRING, "down", IOC_PF_RO | IOC_PF_RUNTIME | IOC_PF_NODEFAULT, 0, 0, NULL, "up or down" },

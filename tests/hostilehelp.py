@@ -29,7 +29,7 @@ ALLOWED_KEYS = [re.compile(r) for r in (
     r"lxc\.autodev", r"lxc\.mount\.auto", r"lxc\.mount\.entry", r"lxc\.init\.cmd",
     r"lxc\.console\.path", r"lxc\.pty\.max", r"lxc\.tty\.max", r"lxc\.signal\.halt",
     r"lxc\.apparmor\.profile", r"lxc\.seccomp\.profile", r"lxc\.cap\.drop", r"lxc\.idmap",
-    r"lxc\.prlimit\.nofile",
+    r"lxc\.prlimit\.nofile", r"lxc\.cgroup2?\.devices\.(allow|deny)",
     r"lxc\.cgroup2?\.(memory\.max|memory\.limit_in_bytes|memory\.memsw\.limit_in_bytes|"
     r"pids\.max|cpu\.max|cpu\.cfs_quota_us|cpu\.cfs_period_us|cpuset\.cpus)",
     r"lxc\.net\.[0-7]\.(type|link|veth\.pair|hwaddr|name|flags|ipv4\.address|ipv6\.address|"
