@@ -376,7 +376,7 @@ ioc_fetch_umount_below(const char *dir)
 			*end = '\0';
 		/* mount points with blanks are octal-escaped in /proc/self/mounts: ours have none */
 		if (strncmp(mp, prefix, strlen(prefix)) == 0)
-			umount2(mp, MNT_DETACH);
+			umount2(mp, MNT_DETACH | UMOUNT_NOFOLLOW); /* a link planted there is not followed */
 	}
 }
 #endif

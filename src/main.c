@@ -2,6 +2,8 @@
 #include "commands.h"
 #include "spawn.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <string.h>
 
@@ -54,7 +56,7 @@ const struct ioc_cmd ioc_cmds[] = {
 	  "run a command inside a running jail; its exit status is ours" },
 	{ "console", ioc_cmd_console, IOC_CF_ROOT | IOC_CF_LAZY_ROOT | IOC_CF_NEED_UID0, "console UUID|TAG", "a login shell in a running jail" },
 	{ "chroot", ioc_cmd_chroot, IOC_CF_ROOT | IOC_CF_NEED_UID0, "chroot UUID|TAG [CMD [ARG ...]]",
-	  "run a command in the jail's filesystem without starting it (the jail's binaries run with host privileges)" },
+	  "run a command in the jail's filesystem without starting it (Linux: in the jail's user namespace; a userns=off jail's binaries run with host privileges)" },
 	{ "runtime", ioc_cmd_runtime, IOC_CF_ROOT | IOC_CF_NEED_UID0, "runtime [-H] [--json] UUID|TAG", "live engine parameters of a running jail" },
 	{ "cap", ioc_cmd_cap, IOC_CF_ROOT | IOC_CF_NEED_UID0 | IOC_CF_DRY_RUN, "cap UUID|TAG", "apply the configured resource limits now" },
 	{ "limits", ioc_cmd_limits, IOC_CF_ROOT, "limits [-H] [--json] [UUID|TAG]",
@@ -299,6 +301,20 @@ main(int argc, char **argv)
 	const struct ioc_cmd *c;
 	int i = 1, rc;
 
+	/*
+	 * fds 0-2 closed by the caller would be the first files we open: a lock
+	 * file or an image would then receive our output.  /dev/null fills them.
+	 */
+	for (i = 0; i < 3; i++) {
+		if (fcntl(i, F_GETFD) < 0 && errno == EBADF) {
+			int fd = open("/dev/null", O_RDWR);
+			if (fd != i) {
+				(void)write(2, "iocage: cannot open /dev/null\n", 30);
+				return 71; /* EX_OSERR */
+			}
+		}
+	}
+	i = 1;
 	/* nothing we run, inside a jail or on the host, inherits our caller's fds */
 	ioc_fds_cloexec(3);
 	memset(&ctx, 0, sizeof(ctx));

@@ -189,7 +189,7 @@ ioc_child_exec(const char *path, char *const *argv, const struct ioc_run_opts *o
 		if (r >= 0)
 			report = r;
 	}
-	{
+	if (ioc_close_from(3, report) != 0) {
 		/* close everything but the (close-on-exec) report pipe */
 		int keep = report;
 		DIR *d = opendir("/proc/self/fd");

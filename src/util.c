@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <linux/close_range.h>
+#include <sys/syscall.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -487,9 +491,39 @@ ioc_mkdir_p(const char *path, int mode, struct ioc_error **err)
 	return 0; /* NOLINT(clang-analyzer-unix.Malloc): p is freed by _cleanup_free_ */
 }
 
+int
+ioc_close_from(int from, int keep)
+{
+#if defined(__linux__) && defined(SYS_close_range)
+	if (keep >= from) {
+		if (keep > from && syscall(SYS_close_range, (unsigned)from, (unsigned)keep - 1, 0) != 0)
+			return -1;
+		return syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0) == 0 ? 0 : -1;
+	}
+	return syscall(SYS_close_range, (unsigned)from, ~0U, 0) == 0 ? 0 : -1;
+#elif defined(__FreeBSD__)
+	if (keep >= from) {
+		int fd;
+		for (fd = from; fd < keep; fd++)
+			close(fd);
+		closefrom(keep + 1);
+	} else
+		closefrom(from);
+	return 0;
+#else
+	(void)from;
+	(void)keep;
+	return -1;
+#endif
+}
+
 void
 ioc_fds_cloexec(int from)
 {
+#if defined(__linux__) && defined(SYS_close_range) && defined(CLOSE_RANGE_CLOEXEC)
+	if (syscall(SYS_close_range, (unsigned)from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+#endif
 	/* /proc/self/fd on Linux, /dev/fd (fdescfs) on FreeBSD: the open fds only */
 	static const char *const dirs[] = { "/proc/self/fd", "/dev/fd", NULL };
 	size_t i;

@@ -129,6 +129,13 @@ int ioc_mkdir_p(const char *path, int mode, struct ioc_error **err);
  */
 void ioc_fds_cloexec(int from);
 /*
+ * Closes every fd from `from` up, but `keep` (-1: none), with one
+ * close_range(2) (Linux 5.9+; closefrom(2) on FreeBSD): no limit such as
+ * 4096 that a high fd escapes, and safe between fork and exec (no malloc).
+ * Returns -1 where the kernel has neither (the caller walks /proc/self/fd).
+ */
+int ioc_close_from(int from, int keep);
+/*
  * A message made safe to print as one line: control characters shown as
  * \n, \t or \xNN, and a message longer than 1000 bytes cut in the middle
  * (an echoed 64 KiB value) keeping its start and its end (what is
