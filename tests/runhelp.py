@@ -79,10 +79,17 @@ def subids_enter():
 
 
 def subids_leave(lock):
+    """Undoes subids_enter.  The first call of this process unregisters it (its
+    other fixtures' calls, at the end of the same session, find nothing left
+    to do), and the last live session removes what was added and the
+    registry itself."""
     import fcntl
+    import shutil
     me = os.path.join(SUBIDS_DIR, "session.%d" % os.getpid())
     fcntl.flock(lock, fcntl.LOCK_EX)
     try:
+        if not os.path.isdir(SUBIDS_DIR):
+            return
         if os.path.exists(me):
             os.unlink(me)
         live = [n for n in os.listdir(SUBIDS_DIR) if n.startswith("session.") and
@@ -93,6 +100,7 @@ def subids_leave(lock):
                 if os.path.exists(mark):
                     _remove_line(path, SUBID_LINE)
                     os.unlink(mark)
+            shutil.rmtree(SUBIDS_DIR, ignore_errors=True)
     finally:
         fcntl.flock(lock, fcntl.LOCK_UN)
         lock.close()
