@@ -59,6 +59,21 @@ ioc_subid_activate(const char *ds, struct ioc_error **err)
 		return -1;
 	ioc_sb_init(&added);
 	for (i = 0; i < 2; i++) {
+		/* ids a user already holds would make that user's containers our jails' root */
+		_cleanup_free_ char *text = NULL, *other = NULL;
+		size_t len;
+		if (ioc_subid_file_covers(files[i], host, count, NULL) == 0 &&
+		    ioc_read_file(files[i], 1 << 20, &text, &len, NULL) == 0 &&
+		    (other = ioc_subid_overlap(text, host, count)) != NULL) {
+			printf("not adding 'root:%lu:%lu' to %s and %s: it overlaps '%s' in %s; give "
+			    "the root a free range first (e.g. 'iocage set userns_idmap=1000000:65536 "
+			    "default', before fetching releases)\n", host, count, IOC_SUBUID, IOC_SUBGID,
+			    other, files[i]);
+			rc = 0;
+			goto out;
+		}
+	}
+	for (i = 0; i < 2; i++) {
 		int c = ioc_subid_file_covers(files[i], host, count, err);
 		if (c < 0)
 			goto out;

@@ -26,6 +26,27 @@ ioc_subid_covers(const char *text, unsigned long host, unsigned long count)
 	return 0;
 }
 
+char *
+ioc_subid_overlap(const char *text, unsigned long host, unsigned long count)
+{
+	_cleanup_strv_ struct ioc_strv lines = IOC_STRV_INIT;
+	size_t i;
+	ioc_strv_split(&lines, text, '\n');
+	for (i = 0; i < lines.n; i++) {
+		_cleanup_strv_ struct ioc_strv f = IOC_STRV_INIT;
+		long long s, n;
+		ioc_strv_split(&f, lines.v[i], ':');
+		if (f.n != 3 || strcmp(f.v[0], "root") == 0 || strcmp(f.v[0], "0") == 0)
+			continue;
+		if (ioc_parse_ll(f.v[1], 0, 4294967295LL, &s) != 0 ||
+		    ioc_parse_ll(f.v[2], 1, 4294967295LL, &n) != 0)
+			continue;
+		if ((unsigned long)s < host + count && host < (unsigned long)(s + n))
+			return ioc_xstrdup(lines.v[i]);
+	}
+	return NULL;
+}
+
 int
 ioc_subid_parse(const char *s, size_t len, unsigned long *host, unsigned long *count)
 {

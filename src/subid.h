@@ -26,6 +26,12 @@ int ioc_subid_covers(const char *text, unsigned long host, unsigned long count);
 /* The same for a file; a missing file covers nothing.  -1 only on a read error. */
 int ioc_subid_file_covers(const char *file, unsigned long host, unsigned long count,
     struct ioc_error **err);
+/*
+ * The first line of text giving a user other than root ids that overlap
+ * [host, host + count) (Debian's adduser hands 100000:65536 to the first
+ * user): NULL when none, else the line (caller frees).
+ */
+char *ioc_subid_overlap(const char *text, unsigned long host, unsigned long count);
 /* Parses the first len bytes of s as "root:HOST:COUNT"; 0 on success. */
 int ioc_subid_parse(const char *s, size_t len, unsigned long *host, unsigned long *count);
 /* Appends "root:HOST:COUNT" to file (made 0644 when missing). */

@@ -138,3 +138,24 @@ def test_deactivate_keeps_the_range_another_root_uses(bare_host, pool):
         from conftest import destroy_root
         destroy_root(other)
         r.ok("activate", r.name)
+
+
+def test_activate_never_grants_a_range_a_user_holds(bare_host):
+    """Debian's adduser gives the first user 100000:65536: root's line there
+    would make that user's rootless containers share our jails' root.  activate
+    says so and adds nothing."""
+    r, bare = bare_host
+    for p in FILES:
+        with open(p, "a") as f:
+            f.write("alice:100000:65536\n")
+    try:
+        out = r.ok("activate", r.name)
+        assert "not adding '%s' to /etc/subuid and /etc/subgid: it overlaps " \
+            "'alice:100000:65536' in /etc/subuid; give the root a free range first" % LINE in out
+        for p in FILES:
+            assert _read(p) == bare[p] + "alice:100000:65536\n"
+        assert _prop("subid_added", r.name).split("\t")[0] in ("-", "")
+    finally:
+        for p in FILES:
+            with open(p, "w") as f:
+                f.write(bare[p])
