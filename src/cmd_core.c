@@ -823,6 +823,8 @@ ioc_newjail_props(struct ioc_newjail *nj, const struct ioc_assign *as, size_t n,
 	_cleanup_free_ char *now = ioc_now_fmt("%Y-%m-%d %H:%M:%S");
 	ioc_strv_init(&nj->props);
 	ioc_strv_push(&nj->props, "canmount=off");
+	/* no device node in a jail's files is ever a device (mounted nodev) */
+	ioc_strv_push(&nj->props, "devices=off");
 	if (!untagged)
 		ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "tag=%s", nj->tag);
 	ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "type=%s", type);

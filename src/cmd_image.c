@@ -1246,6 +1246,7 @@ ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 		_cleanup_strv_ struct ioc_strv cp = IOC_STRV_INIT;
 		_cleanup_free_ char *now = ioc_now_fmt("%Y-%m-%d %H:%M:%S");
 		ioc_strv_push(&cp, "canmount=off");
+		ioc_strv_push(&cp, "devices=off");
 		ioc_strv_pushf(&cp, IOC_PROP_PREFIX "type=%s", im.w.m.ds[0].incremental ? "clonejail" : "jail");
 		ioc_strv_pushf(&cp, IOC_PROP_PREFIX "release=%s", im.w.m.release);
 		ioc_strv_pushf(&cp, IOC_PROP_PREFIX "created=%s", now);
@@ -1320,16 +1321,16 @@ out:
 
 /* ---- the shell iocage's images: UUID_DATE.tar.xz + UUID_DATE.sha256 ---- */
 
-/* Entry names of an archive, "./" stripped. */
+/* Entry names of an archive open on fd (read from its start), "./" stripped. */
 static int
-ioc_archive_names(const char *file, struct ioc_strv *out, struct ioc_error **err)
+ioc_archive_names(int fd, const char *file, struct ioc_strv *out, struct ioc_error **err)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	int r, rc = 0;
 	archive_read_support_format_all(a);
 	archive_read_support_filter_all(a);
-	if (archive_read_open_filename(a, file, 1 << 16) != ARCHIVE_OK) {
+	if (lseek(fd, 0, SEEK_SET) != 0 || archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK) {
 		rc = ioc_err(err, "cannot read '%s': %s", file, archive_error_string(a));
 		goto out;
 	}
@@ -1431,16 +1432,23 @@ ioc_import_legacy(struct ioc_ctx *ctx, const char *file, struct ioc_assign_list 
 	const char *base, *rel;
 	char hex[65];
 	size_t sl = 0, i;
-	int rc = -1, created = 0, jaildir;
+	int rc = -1, created = 0, jaildir, fd = -1;
+	struct stat st;
 
 	ioc_manifest_init(&none);
-	/* verify first: checksum file, checksum, archive listing, request */
+	/* verify first: checksum file, checksum, archive listing, request; one open file for
+	   the checksum, the listing and the extraction: what was verified is what lands */
 	if (ioc_read_file(sumfile, 4096, &sumtext, &sl, NULL) != 0) {
 		ioc_err(err, "missing checksum file '%s' (the shell iocage wrote one beside each image)",
 		    ioc_has_ctrl(sumfile) ? "(unprintable)" : sumfile);
 		goto out;
 	}
-	if (ioc_sha256_file(file, hex) != 0) {
+	fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+		ioc_err(err, "'%s' is not a regular file", ioc_has_ctrl(file) ? "(unprintable)" : file);
+		goto out;
+	}
+	if (fd < 0 || ioc_sha256_fd(fd, hex) != 0) {
 		ioc_err(err, "cannot read '%s': %s", ioc_has_ctrl(file) ? "(unprintable)" : file, strerror(errno));
 		goto out;
 	}
@@ -1449,8 +1457,18 @@ ioc_import_legacy(struct ioc_ctx *ctx, const char *file, struct ioc_assign_list 
 		ioc_err(err, "checksum mismatch: '%s' does not match '%s'", file, sumfile);
 		goto out;
 	}
-	if (ioc_archive_names(file, &names, err) != 0)
+	if (ioc_archive_names(fd, file, &names, err) != 0)
 		goto out;
+#ifdef IOC_FAULT_INJECT
+	{
+		/* test builds: another file renamed onto the image after it was verified */
+		const char *swap = getenv("IOC_FAULT_SWAP");
+		if (swap && rename(swap, file) != 0) {
+			ioc_err(err, "IOC_FAULT_SWAP: %s", strerror(errno));
+			goto out;
+		}
+	}
+#endif
 	jaildir = ioc_legacy_is_jaildir(&names);
 	if (ioc_jails_load(&ctx->root, (const char *const[]){ "tag", NULL }, &js, err) != 0)
 		goto out;
@@ -1482,6 +1500,7 @@ ioc_import_legacy(struct ioc_ctx *ctx, const char *file, struct ioc_assign_list 
 		_cleanup_strv_ struct ioc_strv cp = IOC_STRV_INIT;
 		_cleanup_free_ char *now = ioc_now_fmt("%Y-%m-%d %H:%M:%S");
 		ioc_strv_push(&cp, "canmount=off");
+		ioc_strv_push(&cp, "devices=off");
 		ioc_strv_push(&cp, IOC_PROP_PREFIX "type=jail");
 		ioc_strv_pushf(&cp, IOC_PROP_PREFIX "release=%s", rel ? rel : "none");
 		ioc_strv_pushf(&cp, IOC_PROP_PREFIX "created=%s", now);
@@ -1502,7 +1521,7 @@ ioc_import_legacy(struct ioc_ctx *ctx, const char *file, struct ioc_assign_list 
 		ioc_err(err, "cannot create '%s': %s", stage, strerror(errno));
 		goto out;
 	}
-	if (ioc_fetch_extract(file, stage, isatty(2), err) != 0)
+	if (ioc_fetch_extract_fd(fd, file, stage, err) != 0)
 		goto out;
 	if (jaildir) {
 		/* move root/'s entries up into the dataset; other files (fstab) are not imported */
@@ -1554,6 +1573,8 @@ out:
 		ioc_zfs_destroy(jailds, 1, &e2);
 		ioc_error_free(e2);
 	}
+	if (fd >= 0)
+		close(fd);
 	ioc_manifest_release(&none);
 	ioc_jails_release(&js);
 	return rc;

@@ -1,6 +1,7 @@
 /* sha256.c — SHA-256 (FIPS 180-4): libcrypto's where configure found it, else plain C. */
 #include "sha256.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -115,20 +116,31 @@ ioc_sha256_final_hex(struct ioc_sha256 *s, char hex[65])
 #endif
 
 int
-ioc_sha256_file(const char *path, char hex[65])
+ioc_sha256_fd(int fd, char hex[65])
 {
 	struct ioc_sha256 s;
 	unsigned char buf[65536];
 	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (lseek(fd, 0, SEEK_SET) != 0)
 		return -1;
 	ioc_sha256_init(&s);
 	while ((r = read(fd, buf, sizeof(buf))) > 0)
 		ioc_sha256_update(&s, buf, (size_t)r);
-	close(fd);
 	if (r < 0)
 		return -1;
 	ioc_sha256_final_hex(&s, hex);
 	return 0;
+}
+
+int
+ioc_sha256_file(const char *path, char hex[65])
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc, e;
+	if (fd < 0)
+		return -1;
+	rc = ioc_sha256_fd(fd, hex);
+	e = errno;
+	close(fd);
+	errno = e;
+	return rc;
 }

@@ -29,5 +29,7 @@ void ioc_sha256_update(struct ioc_sha256 *s, const void *data, size_t len);
 void ioc_sha256_final_hex(struct ioc_sha256 *s, char hex[65]);
 /* SHA-256 of a whole file as hex; 0 or -1 (errno set). */
 int ioc_sha256_file(const char *path, char hex[65]);
+/* The same for an open file, read from its start; 0 or -1 (errno set). */
+int ioc_sha256_fd(int fd, char hex[65]);
 
 #endif

@@ -3,6 +3,7 @@ every jail gets LXC's device allow-list in its device cgroup, and a privileged
 jail (userns=off) loses sys_admin, mknod, dac_read_search and sys_ptrace, so
 that its root can neither make nor open a node of the host's disk."""
 import os
+import subprocess
 
 import pytest
 
@@ -34,6 +35,21 @@ def test_privileged_jail_cannot_make_or_read_the_host_disk(rel):
     items = saved_config(u)
     assert ("lxc.cgroup.devices.deny", "a") in items or ("lxc.cgroup2.devices.deny", "a") in items
     rel.ok("stop", "pv")
+
+
+def test_jail_datasets_are_nodev(rel):
+    """devices=off on R/jails/UUID, inherited by the root and every dataset
+    below (issue 10, item 1): kernel ZFS mounts them nodev, so no device node
+    that got into a jail's files is ever a device (zfs-fuse's mounts are nodev
+    anyway).  A jail's /dev is the engine's tmpfs, not its files."""
+    u = jail(rel, "nd")
+    for ds in ("jails/%s" % u, "jails/%s/root" % u):
+        got = subprocess.run(["zfs", "get", "-H", "-o", "value,source", "devices",
+                              "%s/%s" % (rel.name, ds)], capture_output=True, text=True).stdout
+        assert got.split("\t")[0] == "off", (ds, got)
+    rel.ok("start", "nd")
+    assert rel.ok("exec", "nd", "sh", "-c", "echo x > /dev/null && echo ok").strip() == "ok"
+    rel.ok("stop", "nd")
 
 
 def test_allow_mount_keeps_sys_admin_only(rel):

@@ -91,6 +91,9 @@ def test_export_to_images_and_import(web):
     st = r.zfs_state()
     assert not [d for d in st if d.startswith("%s/jails/%s" % (r.name, nu)) and "@" in d]
     assert st["%s/jails/%s/root" % (r.name, nu)].get("origin", ("-",))[0] == "-"
+    # no device is ever a device in an imported jail's files (issue 10, item 1)
+    assert sh("zfs", "get", "-H", "-o", "value", "devices",
+              "%s/jails/%s/root" % (r.name, nu)).strip() == "off"
     # nothing native came along: only what the root passes down
     for ds in ("%s/jails/%s/root" % (r.name, nu), "%s/jails/%s/data" % (r.name, nu)):
         assert not [k for k, v in st[ds].items() if v[1] in ("local", "received")], st[ds]
@@ -387,6 +390,8 @@ def test_legacy_tarball_import(root, tmp_path):
     with open(os.path.join(mp, "etc", "rc.conf")) as f:
         assert f.read() == "sshd_enable=YES\n"
     assert sorted(os.listdir(mp)) == ["bin", "etc"]   # root/'s content, no staging left
+    assert sh("zfs", "get", "-H", "-o", "value", "devices",
+              "%s/jails/%s/root" % (r.name, u)).strip() == "off"
     a = getall(r, u[:8])
     assert a["release"][0] == "10.3-RELEASE" and a["type"][0] == "jail"
     assert a["fstab"][0] == "none"                     # the old fstab names host paths: not taken
@@ -396,6 +401,25 @@ def test_legacy_tarball_import(root, tmp_path):
     r.ok("import", img2, "tag=older")
     with open(os.path.join(rootfs(r, u2), "etc", "hosts")) as f:
         assert f.read() == "127.0.0.1 localhost\n"
+
+
+def test_legacy_tarball_replaced_after_verification_is_not_applied(root, tmp_path):
+    """The shell iocage's image is hashed, listed and extracted from one open
+    file (issue 10, item 7): another tarball renamed over it after the checksum
+    matched (IOC_FAULT_SWAP, test builds) is not what lands.  Before, the path
+    was opened three times."""
+    r = root
+    u = "0b6c2f1e-1111-4222-8333-aaaabbbbcccc"
+    img = make_legacy_image(tmp_path, u, {"etc/good": b"good\n"})
+    evil = make_legacy_image(tmp_path / "..", "0b6c2f1e-1111-4222-8333-ddddeeeeffff",
+                             {"etc/evil": b"evil\n"}, checksum=False)
+    before = open(img, "rb").read()
+    out = r.ok("import", img, "tag=swapped", env={"IOC_FAULT_SWAP": evil})
+    assert out.split() == [u, "swapped"]
+    assert open(img, "rb").read() != before   # the swap did happen
+    mp = rootfs(r, u)
+    assert sorted(os.listdir(os.path.join(mp, "etc"))) == ["good"]
+    r.ok("destroy", "-f", "swapped")
 
 
 def test_progress_only_on_a_terminal(web):
