@@ -53,6 +53,7 @@ install: all
 	$(MAKE) -f build.mk install DESTDIR=$(DESTDIR)
 
 clean:
-	rm -rf build src/*.o iocage config.mk
+	rm -rf build iocage ioc-init config.mk
+	find src -name "*.o" -exec rm -f {} +
 
 .PHONY: all deps reconfigure check stress lint demo bench fuzz install clean

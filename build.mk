@@ -9,10 +9,10 @@ LIBSRCS = $(LIBOBJS:.o=.c)
 
 all: iocage ioc-init
 
-iocage: src/main.o $(LIBOBJS)
-	$(CC) $(CFLAGS) -o iocage src/main.o $(LIBOBJS) $(PLIBS)
+iocage: src/cli/main.o $(LIBOBJS)
+	$(CC) $(CFLAGS) -o iocage src/cli/main.o $(LIBOBJS) $(PLIBS)
 
-$(LIBOBJS) src/main.o: src/*.h config.mk
+$(LIBOBJS) src/cli/main.o: $(HDRS) config.mk
 
 .c.o:
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -25,15 +25,15 @@ ioc-init: src/init/ioc_init.c
 # AddressSanitizer + UndefinedBehaviorSanitizer build of the same program.
 asan: build/iocage-asan build/iocage-vg ioc-init
 
-build/iocage-asan: build/asan/main.o $(ASANOBJS)
-	$(CC) $(SANFLAGS) -o build/iocage-asan build/asan/main.o $(ASANOBJS) $(PLIBS)
+build/iocage-asan: build/asan/cli/main.o $(ASANOBJS)
+	$(CC) $(SANFLAGS) -o build/iocage-asan build/asan/cli/main.o $(ASANOBJS) $(PLIBS)
 
 # The same program for valgrind (tests/valgrind-iocage): no sanitizers, fault
 # injection compiled in.
-build/iocage-vg: src/main.c $(LIBSRCS) src/*.h
+build/iocage-vg: src/cli/main.c $(LIBSRCS) $(HDRS)
 	mkdir -p build
 	$(CC) -std=c11 -D_GNU_SOURCE -DIOC_FAULT_INJECT -O1 -g $(WARN) $(PCFLAGS) -Isrc \
-		-o build/iocage-vg src/main.c $(LIBSRCS) $(PLIBS)
+		-o build/iocage-vg src/cli/main.c $(LIBSRCS) $(PLIBS)
 
 # C unit tests: each tests/unit/t_*.c is a program linked with the sanitizer
 # objects of the library (configure leaves the command handlers out, and
@@ -68,15 +68,17 @@ fuzz-run: fuzz
 		else tail -60 build/fuzz/$$n.log; echo "fuzz $$n: FAILED"; exit 1; fi; \
 	done
 
-# Static analysis: cppcheck and clang-tidy (.clang-tidy), both strict: any
+# Static analysis: includes only go down the layers (scripts/check-layers.py,
+# docs/ARCHITECTURE.md), cppcheck and clang-tidy (.clang-tidy), all strict: any
 # finding fails.  make check runs it.
 lint:
+	python3 scripts/check-layers.py
 	cppcheck -q --std=c11 --enable=warning,style,performance,portability \
 		--suppress=variableScope --inline-suppr --error-exitcode=1 \
-		-D_GNU_SOURCE -Isrc src/*.c src/init/*.c
-	ls src/*.c src/init/*.c | xargs -P2 -I{} clang-tidy -quiet {} -- \
+		-D_GNU_SOURCE -Isrc $(LIBSRCS) src/cli/main.c src/init/*.c
+	ls $(LIBSRCS) src/cli/main.c src/init/*.c | xargs -P2 -I{} clang-tidy -quiet {} -- \
 		-std=c11 -D_GNU_SOURCE -Isrc $(PCFLAGS)
-	@echo "lint: cppcheck and clang-tidy clean"
+	@echo "lint: layers, cppcheck and clang-tidy clean"
 
 install: iocage
 	mkdir -p $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Prints the PROPERTIES list of man/iocage.8 (mdoc) from the table in src/props.c.
+"""Prints the PROPERTIES list of man/iocage.8 (mdoc) from the table in src/core/props.c.
 
 The man page keeps the output between the lines
 '.\\" BEGIN PROPERTIES (scripts/man-props.py)' and '.\\" END PROPERTIES';
@@ -212,7 +212,7 @@ def render(rows):
 
 
 def main():
-    rows = parse_table(os.path.join(REPO, "src", "props.c"))
+    rows = parse_table(os.path.join(REPO, "src", "core", "props.c"))
     text = render(rows)
     if len(sys.argv) > 1 and sys.argv[1] == "--update":
         page = os.path.join(REPO, "man", "iocage.8")

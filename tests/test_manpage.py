@@ -159,7 +159,7 @@ def test_sections_present():
 
 
 def test_man_props_generator_is_current():
-    """The PROPERTIES list is what scripts/man-props.py makes from src/props.c."""
+    """The PROPERTIES list is what scripts/man-props.py makes from src/core/props.c."""
     p = subprocess.run(["python3", os.path.join(REPO, "scripts", "man-props.py")],
                        capture_output=True, text=True, check=True)
     src = open(PAGE).read()

@@ -1,6 +1,6 @@
 """No half-made jails and working locks: SIGKILL at every external step of the
 state-changing commands (fault injection of the sanitizer build, see
-src/spawn.h), and concurrent commands racing each other."""
+src/spawn/spawn.h), and concurrent commands racing each other."""
 import concurrent.futures
 import os
 import subprocess

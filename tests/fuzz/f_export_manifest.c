@@ -1,7 +1,7 @@
 /* f_export_manifest.c — libFuzzer target: the image manifest parser, its
  * round trip through the formatter, the import property policy and the ZFS
  * stream BEGIN-record check (image.h). */
-#include "image.h"
+#include "image/image.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * and every path, once escaped with ioc_fstab_escape, reads back through
  * glibc's getmntent(3) (liblxc's reader of lxc.mount.entry) as exactly that
  * path, in exactly the fields it was written to. */
-#include "fstab.h"
+#include "core/fstab.h"
 
 #include <mntent.h>
 #include <stdint.h>

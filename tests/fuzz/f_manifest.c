@@ -1,5 +1,5 @@
 /* f_manifest.c — libFuzzer target: FreeBSD distribution MANIFESTs and apt sources text. */
-#include "fetch.h"
+#include "fetch/fetch.h"
 
 #include <ctype.h>
 #include <stdint.h>

@@ -4,8 +4,8 @@
  * one per line, in that order (missing ones: their built-in defaults).  Whatever
  * the plan accepts must be well-formed: interface names an engine can hand to
  * liblxc or ifconfig(8), 12-hex-digit MACs, addresses that parse, masks in range. */
-#include "net.h"
-#include "props.h"
+#include "net/net.h"
+#include "core/props.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -1,7 +1,7 @@
 /* f_package.c — libFuzzer target: the differential package's manifest and
  * deletions parsers (record.h); what they accept round-trips through the
  * formatter and escaper, and no accepted path can leave the tree. */
-#include "record.h"
+#include "image/record.h"
 
 #include <stdint.h>
 #include <string.h>

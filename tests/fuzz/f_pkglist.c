@@ -1,5 +1,5 @@
 /* f_pkglist.c — libFuzzer target: package lists (lines and the JSON form). */
-#include "pkglist.h"
+#include "core/pkglist.h"
 
 #include <ctype.h>
 #include <stdint.h>

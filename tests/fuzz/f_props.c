@@ -1,7 +1,7 @@
 /* f_props.c — libFuzzer target: property values of every type, and name=value parsing.
  * The first byte picks the property; a value that validates must validate again
  * in its canonical form to the same canonical form. */
-#include "props.h"
+#include "core/props.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * incomplete jail).  A name resolves only to a complete jail, to an exact tag or
  * UUID match when there is one, else to the one jail whose UUID it prefixes (at
  * least IOC_UUID_PREFIX_MIN hex characters); errors are one printable line. */
-#include "core.h"
+#include "core/core.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* f_zfs_allow.c — libFuzzer target: `zfs allow` output parsing (delegation check). */
-#include "zfs.h"
+#include "zfs/zfs.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* f_zfs_get.c — libFuzzer target: `zfs get -H -p` output parsing. */
-#include "zfs.h"
+#include "zfs/zfs.h"
 
 #include <stdint.h>
 #include <string.h>

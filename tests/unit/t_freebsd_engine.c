@@ -16,10 +16,10 @@
  * parsers of jls/rctl output, and that every property is either consumed by
  * this engine or listed as not its business.
  */
-#include "engine_freebsd.h"
-#include "net.h"
-#include "plan.h"
-#include "spawn.h"
+#include "engine/freebsd/engine_freebsd.h"
+#include "net/net.h"
+#include "engine/plan.h"
+#include "spawn/spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>

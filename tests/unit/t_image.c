@@ -1,7 +1,7 @@
 /* t_image.c — the image manifest parser/formatter, the ZFS BEGIN-record check
  * and the import property policy (image.h). */
 #include "check.h"
-#include "image.h"
+#include "image/image.h"
 
 #include <stdint.h>
 

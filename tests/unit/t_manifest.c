@@ -1,5 +1,5 @@
 /* t_manifest.c — SHA-256, the MANIFEST parser, file names, URLs and apt sources parsing. */
-#include "fetch.h"
+#include "fetch/fetch.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* t_net_fstab.c — the network plan, stable MACs and the fstab parser. */
-#include "fstab.h"
-#include "net.h"
+#include "core/fstab.h"
+#include "net/net.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* t_props.c — the property table and every value validator. */
 #include "check.h"
-#include "props.h"
+#include "core/props.h"
 
 static int
 ok(const char *prop, const char *value, const char *canon)

@@ -3,8 +3,8 @@
  * parsers, the tree comparison, and a package written, verified and deployed
  * between real directories; hostile packages are refused.
  */
-#include "record.h"
-#include "sha256.h"
+#include "image/record.h"
+#include "util/sha256.h"
 
 #include <archive.h>
 #include <archive_entry.h>

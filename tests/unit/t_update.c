@@ -3,8 +3,8 @@
  * tests/golden/freebsd/update.golden (freebsd-update against a jail's root;
  * apt-get inside a Linux jail).  UPDATE_GOLDEN=1 rewrites the file on purpose.
  */
-#include "spawn.h"
-#include "update.h"
+#include "spawn/spawn.h"
+#include "engine/update.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,7 +1,8 @@
 /* t_zfs_parse.c — `zfs get -H -p` parsing, the guard, name checks, output escaping. */
 #include "check.h"
-#include "output.h"
-#include "zfs.h"
+#include "core/props.h"
+#include "util/output.h"
+#include "zfs/zfs.h"
 
 int
 main(void)

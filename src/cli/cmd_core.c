@@ -1,0 +1,1475 @@
+/* cmd_core.c — activate, list, get, set, defaults, create, clone, destroy, df, clean. */
+#include "cli/commands.h"
+#include "core/legacy.h"
+#include "core/pkglist.h"
+#include "spawn/spawn.h"
+#include "core/subid.h"
+
+#include <ctype.h>
+#include <string.h>
+
+/* The root's default idmap: userns_idmap set locally on R, else the built-in one. */
+static int
+ioc_root_idmap(const char *ds, unsigned long *host, unsigned long *count, struct ioc_error **err)
+{
+	struct ioc_zrows rows;
+	char *names[] = { (char *)ds, NULL };
+	const char *v = ioc_prop_find("userns_idmap")->builtin, *c;
+	long long h, n;
+	int rc = -1;
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get(names, IOC_PROP_PREFIX "userns_idmap", 0, 0, "local", 0, &rows, err) != 0)
+		goto out;
+	if (rows.n == 1)
+		v = rows.v[0].value;
+	c = strchr(v, ':');
+	{
+		_cleanup_free_ char *a = c ? ioc_xstrndup(v, (size_t)(c - v)) : NULL;
+		if (c == NULL || ioc_parse_ll(a, 0, 4294967295LL, &h) != 0 ||
+		    ioc_parse_ll(c + 1, 1, 4294967295LL, &n) != 0) {
+			ioc_err(err, "invalid userns_idmap '%s' on %s: expected HOSTID:COUNT", v, ds);
+			goto out;
+		}
+	}
+	*host = (unsigned long)h;
+	*count = (unsigned long)n;
+	rc = 0;
+out:
+	ioc_zrows_release(&rows);
+	return rc;
+}
+
+/*
+ * activate, on a host whose newuidmap/newgidmap need it (subid.h): adds the
+ * root's default id range for root to /etc/subuid and /etc/subgid where no
+ * line covers it, says so, and records it on R for deactivate.  Unprivileged
+ * jails (the default) then start on the first try.
+ */
+static int
+ioc_subid_activate(const char *ds, struct ioc_error **err)
+{
+	static const char *const files[] = { IOC_SUBUID, IOC_SUBGID };
+	struct ioc_sb added = IOC_SB_INIT;
+	unsigned long host, count;
+	size_t i;
+	int rc = -1;
+	if (access(IOC_NEWUIDMAP, X_OK) != 0)
+		return 0; /* liblxc writes the maps itself: nothing to grant */
+	if (ioc_root_idmap(ds, &host, &count, err) != 0)
+		return -1;
+	ioc_sb_init(&added);
+	for (i = 0; i < 2; i++) {
+		/* ids a user already holds would make that user's containers our jails' root */
+		_cleanup_free_ char *text = NULL, *other = NULL;
+		size_t len;
+		if (ioc_subid_file_covers(files[i], host, count, NULL) == 0 &&
+		    ioc_read_file(files[i], 1 << 20, &text, &len, NULL) == 0 &&
+		    (other = ioc_subid_overlap(text, host, count)) != NULL) {
+			printf("not adding 'root:%lu:%lu' to %s and %s: it overlaps '%s' in %s; give "
+			    "the root a free range first (e.g. 'iocage set userns_idmap=1000000:65536 "
+			    "default', before fetching releases)\n", host, count, IOC_SUBUID, IOC_SUBGID,
+			    other, files[i]);
+			rc = 0;
+			goto out;
+		}
+	}
+	for (i = 0; i < 2; i++) {
+		int c = ioc_subid_file_covers(files[i], host, count, err);
+		if (c < 0)
+			goto out;
+		if (c > 0)
+			continue;
+		if (ioc_subid_add(files[i], host, count, err) != 0)
+			goto out;
+		ioc_sb_addf(&added, "%s%s", added.len ? "," : "", files[i]);
+	}
+	rc = 0;
+	if (added.len) {
+		_cleanup_free_ char *rec = ioc_xasprintf("root:%lu:%lu %s", host, count, added.buf);
+		printf("added 'root:%lu:%lu' to %s (the id range of unprivileged jails; "
+		    "'iocage deactivate' removes it)\n", host, count, added.buf);
+		rc = ioc_zfs_set(ds, IOC_SUBID_PROP, rec, err);
+	}
+out:
+	ioc_sb_release(&added);
+	return rc;
+}
+
+int
+ioc_cmd_activate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	int i = ioc_opts_parse(ctx, "activate", "", argc - 1, argv + 1, &o, err);
+	const char *ds;
+	if (i < 0)
+		return -1;
+	argc -= i + 1;
+	argv += i + 1;
+	if (argc > 1)
+		return ioc_usage(err, "activate");
+	ds = argc == 1 ? argv[0] : NULL;
+	if (ds == NULL && ctx->root_arg && *ctx->root_arg)
+		ds = ctx->root_arg;
+	if (ds == NULL) {
+		_cleanup_strv_ struct ioc_strv act = IOC_STRV_INIT;
+		size_t k;
+		if (ioc_root_list_active(&act, err) != 0)
+			return -1;
+		if (act.n == 0)
+			return ioc_err(err, "no active iocage root: run 'iocage activate POOL/DATASET'");
+		for (k = 0; k < act.n; k++)
+			printf("%s\n", act.v[k]);
+		return 0;
+	}
+	if (ioc_root_activate(ds, err) != 0 || ioc_subid_activate(ds, err) != 0)
+		return -1;
+	{
+		/* a shell iocage root is managed in place (legacy.h) */
+		struct ioc_sb sum = IOC_SB_INIT;
+		int rc;
+		ioc_sb_init(&sum);
+		rc = ioc_legacy_adopt(ds, &sum, err);
+		printf("iocage root activated on %s\n", ds);
+		if (sum.len)
+			printf("%s\n", sum.buf);
+		ioc_sb_release(&sum);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Fills states for the loaded jails (down when the engine says nothing). */
+static struct ioc_jstate *
+ioc_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_error **err)
+{
+	struct ioc_jstate *st = ioc_xcalloc(js->n ? js->n : 1, sizeof(*st));
+	size_t i;
+	for (i = 0; i < js->n; i++)
+		snprintf(st[i].jid, sizeof(st[i].jid), "-");
+	if (js->n && ioc_run_states(ctx, js, st, err) != 0) {
+		free(st);
+		return NULL;
+	}
+	return st;
+}
+
+/*
+ * deactivate: undoes what activate made and nothing else.  The subordinate id
+ * line it added goes (or, while another active root remains, stays, and the
+ * record moves to that root), then the `active` mark; every dataset is kept.
+ */
+static int
+ioc_subid_deactivate(const struct ioc_root *root, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv act = IOC_STRV_INIT, files = IOC_STRV_INIT;
+	_cleanup_free_ char *rec = NULL, *line = NULL;
+	struct ioc_zrows rows;
+	char *names[] = { root->name, NULL };
+	unsigned long host, count;
+	const char *other = NULL, *sp;
+	size_t i;
+	int rc = -1;
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get(names, IOC_SUBID_PROP, 0, 0, "local", 0, &rows, err) != 0)
+		goto out;
+	if (rows.n != 1) {
+		rc = 0; /* activate added nothing here */
+		goto out;
+	}
+	rec = ioc_xstrdup(rows.v[0].value);
+	sp = strchr(rec, ' ');
+	if (sp == NULL || ioc_subid_parse(rec, (size_t)(sp - rec), &host, &count) != 0) {
+		ioc_err(err, "%s on %s is '%s', not what activate writes: left alone (remove it with "
+		    "'zfs inherit %s %s')", IOC_SUBID_PROP, root->name, rec, IOC_SUBID_PROP, root->name);
+		goto out;
+	}
+	line = ioc_xstrndup(rec, (size_t)(sp - rec));
+	ioc_strv_split(&files, sp + 1, ',');
+	for (i = 0; i < files.n; i++) {
+		if (strcmp(files.v[i], IOC_SUBUID) != 0 && strcmp(files.v[i], IOC_SUBGID) != 0) {
+			ioc_err(err, "%s on %s names '%s', not a subordinate id file: left alone",
+			    IOC_SUBID_PROP, root->name, files.v[i]);
+			goto out;
+		}
+	}
+	if (ioc_root_list_active(&act, err) != 0)
+		goto out;
+	for (i = 0; i < act.n && other == NULL; i++)
+		if (strcmp(act.v[i], root->name) != 0)
+			other = act.v[i];
+	if (other) {
+		/* the other root's jails use the same range: it keeps the line and the record */
+		ioc_zfs_set_guard_root(other);
+		rc = ioc_zfs_set(other, IOC_SUBID_PROP, rec, err);
+		ioc_zfs_set_guard_root(root->name);
+		if (rc != 0)
+			goto out;
+		printf("kept '%s' in %s: the active root %s uses it too (its record moves there)\n",
+		    line, sp + 1, other);
+	} else {
+		for (i = 0; i < files.n; i++)
+			if (ioc_subid_remove(files.v[i], host, count, err) != 0)
+				goto out;
+		printf("removed '%s' from %s (activate had added it)\n", line, sp + 1);
+	}
+	rc = ioc_zfs_inherit(root->name, IOC_SUBID_PROP, err);
+out:
+	ioc_zrows_release(&rows);
+	return rc;
+}
+
+int
+ioc_cmd_deactivate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	static const char *const props[] = { "tag", NULL };
+	struct ioc_opts o;
+	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jstate *st = NULL;
+	size_t k;
+	int i = ioc_opts_parse(ctx, "deactivate", "", argc - 1, argv + 1, &o, err), lock, rc = -1;
+	if (i < 0)
+		return -1;
+	argc -= i + 1;
+	argv += i + 1;
+	if (argc > 1)
+		return ioc_usage(err, "deactivate");
+	if (ioc_root_find(argc == 1 ? argv[0] : ctx->root_arg, &ctx->root, err) != 0)
+		return -1;
+	ioc_zfs_set_guard_root(ctx->root.name);
+	lock = ioc_lock_root(&ctx->root, err);
+	if (lock < 0)
+		return -1;
+	if (ioc_jails_load(&ctx->root, props, &js, err) != 0 || (st = ioc_states(ctx, &js, err)) == NULL)
+		goto out;
+	for (k = 0; k < js.n; k++) {
+		if (st[k].running) {
+			ioc_err(err, "jail '%s' of %s is running: stop it first ('iocage stop ALL')",
+			    ioc_jail_get(&js.v[k], "tag"), ctx->root.name);
+			goto out;
+		}
+	}
+	if (ioc_subid_deactivate(&ctx->root, err) != 0 ||
+	    ioc_zfs_inherit(ctx->root.name, IOC_PROP_PREFIX "active", err) != 0)
+		goto out;
+	printf("iocage root deactivated on %s (every dataset is kept; 'iocage activate %s' manages "
+	    "it again)\n", ctx->root.name, ctx->root.name);
+	rc = 0;
+out:
+	free(st);
+	ioc_jails_release(&js);
+	close(lock);
+	return rc;
+}
+
+static int
+ioc_cmp_jail_tag(const void *a, const void *b)
+{
+	const struct ioc_jail *x = *(struct ioc_jail *const *)a, *y = *(struct ioc_jail *const *)b;
+	int r = strcmp(ioc_jail_get(x, "tag"), ioc_jail_get(y, "tag"));
+	return r ? r : strcmp(x->uuid, y->uuid);
+}
+
+struct ioc_jail **
+ioc_sorted(struct ioc_jails *js, size_t *n)
+{
+	struct ioc_jail **v = ioc_xcalloc(js->n + 1, sizeof(*v));
+	size_t i;
+	*n = 0;
+	for (i = 0; i < js->n; i++)
+		if (js->v[i].complete)
+			v[(*n)++] = &js->v[i];
+	qsort(v, *n, sizeof(*v), ioc_cmp_jail_tag);
+	return v;
+}
+
+/* Prints a table of jails and releases what list and get ALL built it from. */
+static void
+ioc_jail_table_done(struct ioc_ctx *ctx, struct ioc_table *t, struct ioc_jail **v,
+    struct ioc_jstate *st, struct ioc_jails *js)
+{
+	ioc_table_print(t, ctx->fmt, stdout);
+	ioc_table_release(t);
+	free(v);
+	free(st);
+	ioc_jails_release(js);
+}
+
+int
+ioc_cmd_list(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	static const char *const props[] = { "tag", "boot", "type", "release", "ip4_addr",
+		"template", NULL };
+	static const char *const cols[] = { "JID", "UUID", "BOOT", "STATE", "TAG", "TYPE",
+		"RELEASE", "IP4", NULL };
+	struct ioc_opts o;
+	struct ioc_jails js;
+	struct ioc_table t;
+	struct ioc_jstate *st;
+	struct ioc_jail **v;
+	size_t i, n;
+	int k = ioc_opts_parse(ctx, "list", "trpl", argc - 1, argv + 1, &o, err);
+
+	if (k < 0)
+		return -1;
+	if (k + 1 != argc)
+		return ioc_usage(err, "list");
+	ctx->parsable = o.seen['p'];
+	if (o.seen['r']) {
+		_cleanup_strv_ struct ioc_strv rels = IOC_STRV_INIT;
+		static const char *const rcols[] = { "RELEASE", NULL };
+		if (ioc_root_verify(ctx, err) != 0 || ioc_release_list(&ctx->root, &rels, err) != 0)
+			return -1;
+		ioc_table_init(&t, rcols);
+		for (i = 0; i < rels.n; i++) {
+			const char *c[] = { rels.v[i] };
+			ioc_table_add(&t, c);
+		}
+		ioc_table_print(&t, ctx->fmt, stdout);
+		ioc_table_release(&t);
+		return 0;
+	}
+	if (ioc_jails_load(&ctx->root, props, &js, err) != 0)
+		return -1;
+	st = ioc_states(ctx, &js, err);
+	if (st == NULL) {
+		ioc_jails_release(&js);
+		return -1;
+	}
+	v = ioc_sorted(&js, &n);
+	ioc_table_init(&t, cols);
+	for (i = 0; i < n; i++) {
+		struct ioc_jail *j = v[i];
+		const char *c[8];
+		int tmpl = strcmp(ioc_jail_get(j, "template"), "yes") == 0;
+		struct ioc_jstate *s = &st[j - js.v];
+		if (tmpl != (o.seen['t'] != 0))
+			continue;
+		c[0] = s->jid;
+		c[1] = j->uuid;
+		c[2] = ioc_jail_get(j, "boot");
+		c[3] = s->running ? "up" : "down";
+		c[4] = ioc_jail_get(j, "tag");
+		c[5] = ioc_jail_get(j, "type");
+		c[6] = ioc_jail_get(j, "release");
+		c[7] = ioc_jail_get(j, "ip4_addr");
+		ioc_table_add(&t, c);
+	}
+	ioc_jail_table_done(ctx, &t, v, st, &js);
+	return 0;
+}
+
+/* Value and source of a property on the root R ("default" target). */
+static int
+ioc_root_values(struct ioc_ctx *ctx, struct ioc_zrows *rows, struct ioc_error **err)
+{
+	struct ioc_sb pl = IOC_SB_INIT;
+	_cleanup_free_ char *legacy = ioc_xasprintf("%s/" IOC_LEGACY_DEFAULTS, ctx->root.name);
+	char *names[] = { ctx->root.name, legacy, NULL };
+	size_t i;
+	int rc;
+	ioc_sb_init(&pl);
+	for (i = 0; i < ioc_nprops; i++) {
+		const struct ioc_prop *p = &ioc_props[i];
+		if (p->flags & (IOC_PF_RUNTIME | IOC_PF_NODEFAULT))
+			continue;
+		ioc_sb_addf(&pl, "%s%s%s", pl.len ? "," : "",
+		    (p->flags & IOC_PF_NATIVE) ? "" : IOC_PROP_PREFIX, p->name);
+	}
+	ioc_zrows_init(rows);
+	rc = ioc_zfs_get_existing(names, pl.buf, 0, 0, rows, err);
+	ioc_sb_release(&pl);
+	return rc;
+}
+
+/* Fills value/source for property p on R from rows. */
+static void
+ioc_root_value(struct ioc_ctx *ctx, const struct ioc_zrows *rows, const struct ioc_prop *p,
+    char **value, const char **source)
+{
+	_cleanup_free_ char *zn = ioc_prop_zfs_name(p);
+	size_t i;
+	for (i = 0; i < rows->n; i++) {
+		if (strcmp(rows->v[i].prop, zn) != 0)
+			continue;
+		if (strcmp(rows->v[i].name, ctx->root.name) != 0) {
+			/* the shell iocage's R/.defaults: below R's own (legacy.h) */
+			size_t k;
+			int on_root = 0;
+			for (k = 0; k < rows->n; k++)
+				on_root |= strcmp(rows->v[k].name, ctx->root.name) == 0 &&
+				    strcmp(rows->v[k].prop, zn) == 0 && strcmp(rows->v[k].source, "local") == 0;
+			if (on_root || (p->flags & IOC_PF_NATIVE) || strcmp(rows->v[i].source, "local") != 0)
+				continue;
+			if (ioc_prop_validate(p, rows->v[i].value, value, NULL) != 0)
+				*value = ioc_xstrdup(rows->v[i].value);
+			*source = "root (" IOC_LEGACY_DEFAULTS ")";
+			return;
+		}
+		if (p->flags & IOC_PF_NATIVE) {
+			*value = ioc_xstrdup(rows->v[i].value);
+			*source = strcmp(rows->v[i].source, "local") == 0 ? "root" : "zfs";
+			return;
+		}
+		if (strcmp(rows->v[i].source, "local") == 0) {
+			*value = ioc_xstrdup(rows->v[i].value);
+			*source = "root";
+			return;
+		}
+	}
+	*value = ioc_prop_builtin(p, "UUID", ctx->root.name);
+	*source = "built-in";
+}
+
+/*
+ * The shell iocage's property lists (1.7.6 lib/ioc-globals: CONF_NET,
+ * CONF_JAIL, CONF_RCTL, CONF_CUSTOM, CONF_ZFS, CONF_SYNC, CONF_FTP), in its
+ * order: `get all` (lib/ioc-info __get_jail_prop) prints "name:value" for all
+ * but CONF_ZFS, `defaults` (__print_defaults) "name=value" for all.  Names
+ * this project does not have (ip4_autostart, hack88, gitlocation…) are left
+ * out; properties it added follow, in the table's order.
+ */
+static const char *const ioc_legacy_order[] = {
+	/* CONF_NET */
+	"interfaces", "vnet", "host_hostname", "hostname", "ip4_addr", "ip4_saddrsel", "ip4",
+	"ip6_addr", "ip6_saddrsel", "ip6", "defaultrouter", "defaultrouter6", "resolver", "exec_fib",
+	"vnet0_mac", "vnet1_mac", "vnet2_mac", "vnet3_mac",
+	/* CONF_JAIL */
+	"devfs_ruleset", "mount_devfs", "exec_start", "exec_stop", "exec_prestart", "exec_prestop",
+	"exec_poststop", "exec_poststart", "exec_clean", "exec_timeout", "stop_timeout",
+	"exec_jail_user", "exec_system_jail_user", "exec_system_user", "mount_fdescfs", "mount_procfs",
+	"enforce_statfs", "children_max", "login_flags", "securelevel", "allow_set_hostname",
+	"allow_sysvipc", "allow_raw_sockets", "allow_chflags", "allow_mount", "allow_mount_devfs",
+	"allow_mount_nullfs", "allow_mount_procfs", "allow_mount_tmpfs", "allow_mount_zfs",
+	"allow_quotas", "allow_socket_af", "host_hostuuid",
+	/* CONF_RCTL */
+	"memoryuse", "memorylocked", "vmemoryuse", "maxproc", "cputime", "pcpu", "datasize",
+	"stacksize", "coredumpsize", "openfiles", "pseudoterminals", "swapuse", "nthr", "msgqqueued",
+	"msgqsize", "nmsgq", "nsemop", "nshm", "shmsize", "wallclock",
+	/* CONF_CUSTOM */
+	"tag", "template", "rlimits", "boot", "notes", "owner", "priority", "last_started", "type",
+	"hostid", "cpuset", "jail_zfs", "jail_zfs_dataset", "release",
+	/* CONF_ZFS (defaults only) */
+	"compression", "origin", "quota", "mountpoint", "compressratio", "available", "used", "dedup",
+	"reservation",
+	/* CONF_SYNC, CONF_FTP */
+	"sync_target", "sync_tgt_zpool", "ftphost", "ftpdir", NULL
+};
+
+/*
+ * The properties in the shell iocage's order, then the others in the table's;
+ * each once (an alias such as hostname is its own line, as there).  Returns
+ * the number of entries written to out (sized ioc_nprops + the legacy list).
+ */
+static size_t
+ioc_legacy_props(const struct ioc_prop **out)
+{
+	size_t n = 0, i, k;
+	for (i = 0; ioc_legacy_order[i]; i++) {
+		const struct ioc_prop *p = ioc_prop_find(ioc_legacy_order[i]);
+		if (p && strcmp(p->name, ioc_legacy_order[i]) == 0)
+			out[n++] = p;
+	}
+	for (i = 0; i < ioc_nprops; i++) {
+		int seen = 0;
+		for (k = 0; k < n && !seen; k++)
+			seen = out[k] == &ioc_props[i];
+		if (!seen)
+			out[n++] = &ioc_props[i];
+	}
+	return n;
+}
+
+/* 1 when p is in the legacy CONF_ZFS list or native (no "name:value" line in `get all`). */
+static int
+ioc_legacy_zfs(const struct ioc_prop *p)
+{
+	return (p->flags & IOC_PF_NATIVE) != 0;
+}
+
+int
+ioc_cmd_defaults(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	static const char *const cols[] = { "PROPERTY", "DEFAULT", "SOURCE", NULL };
+	struct ioc_opts o;
+	struct ioc_zrows rows;
+	struct ioc_table t;
+	size_t i;
+	int k = ioc_opts_parse(ctx, "defaults", "s", argc - 1, argv + 1, &o, err);
+	if (k < 0)
+		return -1;
+	if (k + 1 != argc)
+		return ioc_usage(err, "defaults");
+	if (ioc_root_values(ctx, &rows, err) != 0)
+		return -1;
+	if (!o.seen['s'] && ctx->fmt == IOC_FMT_TABLE) {
+		/* the shell iocage's `defaults`: name=value lines (1.7.6 __print_defaults) */
+		const struct ioc_prop **v = ioc_xcalloc(ioc_nprops + 1, sizeof(*v));
+		size_t n = ioc_legacy_props(v);
+		for (i = 0; i < n; i++) {
+			_cleanup_free_ char *val = NULL;
+			const char *src;
+			if (v[i]->flags & (IOC_PF_RUNTIME | IOC_PF_NODEFAULT | IOC_PF_RO | IOC_PF_HIDDEN))
+				continue;
+			ioc_root_value(ctx, &rows, v[i], &val, &src);
+			printf("%s=%s\n", v[i]->name, val);
+		}
+		free(v);
+		ioc_zrows_release(&rows);
+		return 0;
+	}
+	ioc_table_init(&t, cols);
+	for (i = 0; i < ioc_nprops; i++) {
+		const struct ioc_prop *p = &ioc_props[i];
+		_cleanup_free_ char *v = NULL;
+		const char *src;
+		const char *c[3];
+		if (p->flags & (IOC_PF_RUNTIME | IOC_PF_NODEFAULT | IOC_PF_RO | IOC_PF_HIDDEN))
+			continue;
+		ioc_root_value(ctx, &rows, p, &v, &src);
+		c[0] = p->name;
+		c[1] = v;
+		c[2] = src;
+		ioc_table_add(&t, c);
+	}
+	ioc_table_print(&t, ctx->fmt, stdout);
+	ioc_table_release(&t);
+	ioc_zrows_release(&rows);
+	return 0;
+}
+
+/* `get PROPERTY ALL`: one property of every jail (templates too), from one zfs get. */
+static int
+ioc_get_every(struct ioc_ctx *ctx, const struct ioc_prop *p, struct ioc_error **err)
+{
+	static const char *const cols[] = { "UUID", "TAG", "VALUE", NULL };
+	const char *props[] = { "tag", p->name, NULL };
+	struct ioc_jails js;
+	struct ioc_jstate *st = NULL;
+	struct ioc_jail **v;
+	struct ioc_table t;
+	size_t i, n;
+	int live = strcmp(p->name, "state") == 0 || strcmp(p->name, "jid") == 0;
+	if (ioc_jails_load(&ctx->root, props, &js, err) != 0)
+		return -1;
+	if (live && (st = ioc_states(ctx, &js, err)) == NULL) {
+		ioc_jails_release(&js);
+		return -1;
+	}
+	v = ioc_sorted(&js, &n);
+	ioc_table_init(&t, cols);
+	for (i = 0; i < n; i++) {
+		const char *c[3];
+		c[0] = v[i]->uuid;
+		c[1] = ioc_jail_get(v[i], "tag");
+		c[2] = ioc_jail_get(v[i], p->name);
+		if (live)
+			c[2] = strcmp(p->name, "jid") == 0 ? st[v[i] - js.v].jid :
+			    st[v[i] - js.v].running ? "up" : "down";
+		ioc_table_add(&t, c);
+	}
+	ioc_jail_table_done(ctx, &t, v, st, &js);
+	return 0;
+}
+
+int
+ioc_cmd_get(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	struct ioc_jails js;
+	struct ioc_jail *j;
+	struct ioc_jstate *st = NULL;
+	const struct ioc_prop *p = NULL;
+	const char *pname, *target;
+	int k = ioc_opts_parse(ctx, "get", "ps", argc - 1, argv + 1, &o, err);
+	int all;
+
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (argc != 2)
+		return ioc_usage(err, "get");
+	pname = argv[0];
+	target = argv[1];
+	all = strcmp(pname, "all") == 0;
+	if (!all && (p = ioc_prop_find(pname)) == NULL)
+		return ioc_prop_unknown(pname, err);
+	if (strcmp(target, "default") == 0) {
+		struct ioc_zrows rows;
+		_cleanup_free_ char *v = NULL;
+		const char *src;
+		if (all)
+			return ioc_root_verify(ctx, err) != 0 ? -1 : ioc_cmd_defaults(ctx, 1, argv - k - 1, err);
+		if (p->flags & (IOC_PF_NODEFAULT | IOC_PF_RUNTIME))
+			return ioc_err(err, "property '%s' has no root default (it is per jail)", p->name);
+		if (ioc_root_verify(ctx, err) != 0 || ioc_root_values(ctx, &rows, err) != 0)
+			return -1;
+		ioc_root_value(ctx, &rows, p, &v, &src);
+		ioc_zrows_release(&rows);
+		printf("%s\n", v);
+		return 0;
+	}
+	if (strcmp(target, "ALL") == 0) {
+		if (all)
+			return ioc_err(err, "'get all ALL' is not supported: name one property for every jail, "
+			    "or one jail for every property");
+		return ioc_get_every(ctx, p, err);
+	}
+	if (ioc_ctx_jail(ctx, target, NULL, &js, &j, err) != 0)
+		return -1;
+	st = ioc_states(ctx, &js, err);
+	if (st == NULL) {
+		ioc_jails_release(&js);
+		return -1;
+	}
+	if (!all) {
+		const char *v = j->values[p - ioc_props];
+		struct ioc_jstate *s = &st[j - js.v];
+		if (strcmp(p->name, "state") == 0)
+			v = s->running ? "up" : "down";
+		else if (strcmp(p->name, "jid") == 0)
+			v = s->jid;
+		if (ctx->fmt == IOC_FMT_JSON) {
+			struct ioc_sb sb = IOC_SB_INIT;
+			ioc_sb_adds(&sb, "{");
+			ioc_sb_add_json(&sb, p->name);
+			ioc_sb_adds(&sb, ": ");
+			ioc_sb_add_json(&sb, v);
+			ioc_sb_adds(&sb, "}\n");
+			fputs(sb.buf, stdout);
+			ioc_sb_release(&sb);
+		} else
+			printf("%s\n", v);
+	} else if (!o.seen['s'] && ctx->fmt == IOC_FMT_TABLE) {
+		/* the shell iocage's `get all`: name:value lines (1.7.6 __get_jail_prop) */
+		const struct ioc_prop **v = ioc_xcalloc(ioc_nprops + 1, sizeof(*v));
+		size_t n = ioc_legacy_props(v), i;
+		for (i = 0; i < n; i++)
+			if (!(v[i]->flags & (IOC_PF_HIDDEN | IOC_PF_RUNTIME)) && !ioc_legacy_zfs(v[i]))
+				printf("%s:%s\n", v[i]->name, j->values[v[i] - ioc_props]);
+		free(v);
+	} else {
+		static const char *const cols[] = { "PROPERTY", "VALUE", "SOURCE", NULL };
+		struct ioc_table t;
+		size_t i;
+		ioc_table_init(&t, cols);
+		for (i = 0; i < ioc_nprops; i++) {
+			const struct ioc_prop *q = &ioc_props[i];
+			const char *c[3];
+			struct ioc_jstate *s = &st[j - js.v];
+			if (q->flags & IOC_PF_HIDDEN)
+				continue;
+			c[0] = q->name;
+			c[1] = j->values[i];
+			c[2] = ioc_jail_source(j, q);
+			if (strcmp(q->name, "state") == 0)
+				c[1] = s->running ? "up" : "down";
+			else if (strcmp(q->name, "jid") == 0)
+				c[1] = s->jid;
+			ioc_table_add(&t, c);
+		}
+		ioc_table_print(&t, ctx->fmt, stdout);
+		ioc_table_release(&t);
+	}
+	free(st);
+	ioc_jails_release(&js);
+	return 0;
+}
+
+/* A validated assignment. */
+struct ioc_assign {
+	const struct ioc_prop *p;
+	char *value;
+};
+
+static void
+ioc_assigns_free(struct ioc_assign *a, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		free(a[i].value);
+	free(a);
+}
+
+/* Tag uniqueness among complete jails (except `self`). */
+static int
+ioc_tag_taken(const struct ioc_jails *js, const char *tag, const char *self)
+{
+	size_t i;
+	for (i = 0; i < js->n; i++) {
+		const char *t = ioc_jail_get(&js->v[i], "tag");
+		if (js->v[i].complete && t && strcmp(t, tag) == 0 &&
+		    (self == NULL || strcmp(js->v[i].uuid, self) != 0))
+			return 1;
+	}
+	return 0;
+}
+
+int
+ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	struct ioc_assign *as;
+	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jail *j = NULL;
+	const char *target;
+	int k = ioc_opts_parse(ctx, "set", "", argc - 1, argv + 1, &o, err);
+	int i, n, rc = -1, lockfd = -1, rootlock = -1, is_default, has_tag = 0, tmpl = -1;
+	_cleanup_free_ char *dataset = NULL;
+
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (argc < 2)
+		return ioc_usage(err, "set");
+	target = argv[argc - 1];
+	n = argc - 1;
+	is_default = strcmp(target, "default") == 0;
+	as = ioc_xcalloc((size_t)n, sizeof(*as));
+	/* validate the whole request first */
+	for (i = 0; i < n; i++) {
+		if (strchr(argv[i], '=') == NULL && i == n - 1 && ioc_prop_find(argv[i]) == NULL &&
+		    strchr(target, '=')) {
+			ioc_usage(err, "set");
+			goto out;
+		}
+		if (ioc_prop_parse_assign(argv[i], 0, &as[i].p, &as[i].value, err) != 0)
+			goto out;
+		if (is_default && (as[i].p->flags & IOC_PF_NODEFAULT)) {
+			ioc_err(err, "property '%s' cannot be a root default: it is per jail", as[i].p->name);
+			goto out;
+		}
+		if (ioc_run_check_prop(as[i].p, as[i].value, err) != 0)
+			goto out;
+		if (strcmp(as[i].p->name, "tag") == 0)
+			has_tag = 1;
+		if (strcmp(as[i].p->name, "template") == 0)
+			tmpl = strcmp(as[i].value, "yes") == 0;
+	}
+	if (strchr(target, '=') != NULL) {
+		ioc_fail(err, IOC_EXIT_USAGE, "set: the last word must name a jail or 'default', got '%s'",
+		    target);
+		goto out;
+	}
+	if (is_default) {
+		dataset = ioc_xstrdup(ctx->root.name);
+	} else {
+		if ((has_tag || tmpl >= 0) && (rootlock = ioc_lock_root(&ctx->root, err)) < 0)
+			goto out;
+		/* a new tag or a template conversion looks at the other jails */
+		if ((has_tag || tmpl >= 0 ? ioc_ctx_jail_all : ioc_ctx_jail)(ctx, target, NULL, &js, &j,
+		    err) != 0)
+			goto out;
+		for (i = 0; i < n; i++)
+			if (strcmp(as[i].p->name, "tag") == 0 && ioc_tag_taken(&js, as[i].value, j->uuid)) {
+				ioc_err(err, "tag '%s' is already used by another jail", as[i].value);
+				goto out;
+			}
+		dataset = ioc_xstrdup(j->dataset);
+		lockfd = ioc_lock_jail(&ctx->root, j->uuid, err);
+		if (lockfd < 0)
+			goto out;
+		/* the jail may have been destroyed while we waited for its lock */
+		if (!ioc_zfs_exists(dataset)) {
+			ioc_err(err, "jail '%s' was destroyed meanwhile", target);
+			goto out;
+		}
+		/* template=yes|no converts the jail (cmd_template.c); same value: nothing to do */
+		if (tmpl >= 0 && tmpl == (strcmp(ioc_jail_get(j, "template"), "yes") == 0))
+			tmpl = -1;
+		if (tmpl >= 0 && ioc_template_check(ctx, &js, j, tmpl, err) != 0)
+			goto out;
+	}
+	for (i = 0; i < n; i++) {
+		_cleanup_free_ char *zn = ioc_prop_zfs_name(as[i].p);
+		if (strcmp(as[i].p->name, "template") == 0 && !is_default)
+			continue;
+		if (ioc_zfs_set(dataset, zn, as[i].value, err) != 0) {
+			ioc_error_wrap(err, "cannot set %s", as[i].p->name);
+			goto out;
+		}
+	}
+	if (tmpl >= 0 && ioc_template_apply(ctx, j, tmpl, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (lockfd >= 0)
+		close(lockfd);
+	if (rootlock >= 0)
+		close(rootlock);
+	ioc_jails_release(&js);
+	ioc_assigns_free(as, (size_t)n);
+	return rc;
+}
+
+/* One jail to make: its dataset properties and how its root is made. */
+struct ioc_newjail {
+	char *uuid;
+	char *tag;
+	struct ioc_strv props; /* -o name=value for R/jails/UUID */
+};
+
+/*
+ * Builds the `zfs create -o` list for a new jail from validated assignments.
+ * Native properties keep their names; iocage ones get the prefix.
+ */
+static void
+ioc_newjail_props(struct ioc_newjail *nj, const struct ioc_assign *as, size_t n,
+    const char *type, const char *release, const char *extra, int untagged)
+{
+	size_t i;
+	_cleanup_free_ char *now = ioc_now_fmt("%Y-%m-%d %H:%M:%S");
+	ioc_strv_init(&nj->props);
+	ioc_strv_push(&nj->props, "canmount=off");
+	/* no device node in a jail's files is ever a device (mounted nodev) */
+	ioc_strv_push(&nj->props, "devices=off");
+	if (!untagged)
+		ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "tag=%s", nj->tag);
+	ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "type=%s", type);
+	ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "release=%s", release);
+	ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "created=%s", now);
+	if (extra)
+		ioc_strv_push(&nj->props, extra);
+	for (i = 0; i < n && strcmp(as[i].p->name, "hostid") != 0; i++)
+		;
+	if (i == n) {
+		/* the host the jail is made on, as the shell iocage recorded it (start checks it) */
+		_cleanup_free_ char *h = ioc_prop_builtin(ioc_prop_find("hostid"), NULL, NULL);
+		ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "hostid=%s", h);
+	}
+	for (i = 0; i < n; i++) {
+		const char *name = as[i].p->name;
+		if (strcmp(name, "tag") == 0 || strcmp(name, "release") == 0)
+			continue;
+		if (as[i].p->flags & IOC_PF_NATIVE)
+			ioc_strv_pushf(&nj->props, "%s=%s", name, as[i].value);
+		else
+			ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "%s=%s", name, as[i].value);
+	}
+}
+
+/* A short default tag from the UUID (never all digits). */
+static char *
+ioc_default_tag(const char *uuid)
+{
+	char *t = ioc_xstrndup(uuid, 8);
+	const char *p;
+	for (p = t; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return t;
+	free(t);
+	return ioc_xasprintf("j%.8s", uuid);
+}
+
+enum ioc_mk { IOC_MK_THICK, IOC_MK_THIN, IOC_MK_EMPTY };
+
+static int ioc_clone_skips(const char *name);
+
+/* The source jail's own settings that the user did not override (clone, create -t). */
+static void
+ioc_carry_props(const struct ioc_jail *src, const struct ioc_assign *as, size_t n,
+    struct ioc_strv *out)
+{
+	size_t p, i;
+	for (p = 0; p < ioc_nprops; p++) {
+		const struct ioc_prop *q = &ioc_props[p];
+		int given = 0;
+		for (i = 0; i < n; i++)
+			if (as[i].p == q)
+				given = 1;
+		if (given || src->srcs[p] != IOC_SRC_LOCAL || (q->flags & (IOC_PF_NATIVE | IOC_PF_RO)) ||
+		    ioc_clone_skips(q->name))
+			continue;
+		ioc_strv_pushf(out, IOC_PROP_PREFIX "%s=%s", q->name, src->values[p]);
+	}
+}
+
+/* Creates one jail: the properties dataset, then its root (clone, copy or empty). */
+static int
+ioc_make_jail(struct ioc_ctx *ctx, struct ioc_newjail *nj, enum ioc_mk how, const char *snap,
+    struct ioc_error **err)
+{
+	_cleanup_free_ char *ds = ioc_xasprintf("%s/jails/%s", ctx->root.name, nj->uuid);
+	_cleanup_free_ char *rootds = ioc_xasprintf("%s/root", ds);
+	if (ioc_zfs_create(ds, &nj->props, 0, err) != 0)
+		return -1;
+	switch (how) {
+	case IOC_MK_THIN:
+		if (ioc_zfs_clone(snap, rootds, NULL, err) != 0)
+			goto undo;
+		break;
+	case IOC_MK_THICK: {
+		const char *at = strchr(snap, '@');
+		_cleanup_free_ char *copy = ioc_xasprintf("%s%s", rootds, at);
+		if (ioc_zfs_send_recv(snap, rootds, NULL, err) != 0)
+			goto undo;
+		/*
+		 * The received snapshot is not the user's: drop it.  The jail is
+		 * complete already, so failing here (or being killed) only leaves
+		 * a harmless snapshot that snaplist shows; it is not a failed create.
+		 */
+		{
+			struct ioc_error *e2 = NULL;
+			ioc_zfs_destroy(copy, 0, &e2);
+			ioc_error_free(e2);
+		}
+		break;
+	}
+	case IOC_MK_EMPTY:
+		if (ioc_zfs_create(rootds, NULL, 0, err) != 0)
+			goto undo;
+		break;
+	}
+	return 0;
+undo:
+	{
+		struct ioc_error *e2 = NULL;
+		/* best effort: what is left is debris the next create or clean removes */
+		ioc_zfs_destroy(ds, 1, &e2);
+		ioc_error_free(e2);
+	}
+	return -1;
+}
+
+/* Stops containers still running on debris (a killed update release='s temporary jail). */
+static int
+ioc_stop_debris(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_error **err)
+{
+	struct ioc_jails all = { NULL, 0 };
+	struct ioc_jstate *st = NULL;
+	size_t i;
+	int any = 0, rc = 0;
+	for (i = 0; i < js->n; i++)
+		if (!js->v[i].complete)
+			any = 1;
+	if (!any)
+		return 0;
+	/* the engine needs every property of the entry to stop it */
+	if (ioc_jails_load(&ctx->root, NULL, &all, err) != 0)
+		return -1;
+	st = ioc_states(ctx, &all, err);
+	if (st == NULL)
+		rc = -1;
+	for (i = 0; rc == 0 && i < all.n; i++)
+		if (!all.v[i].complete && st[i].running &&
+		    ioc_run_stop_debris(ctx, &all.v[i], err) != 0)
+			rc = ioc_error_wrap(err, "cannot stop the container of debris '%s'",
+			    all.v[i].dataset);
+	free(st);
+	ioc_jails_release(&all);
+	return rc;
+}
+
+/* Debris left by interrupted commands is removed by create and clean (root lock held). */
+int
+ioc_sweep_debris(struct ioc_ctx *ctx, const struct ioc_jails *js, int verbose,
+    struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv removed = IOC_STRV_INIT;
+	size_t i;
+	if (ioc_stop_debris(ctx, js, err) != 0 ||
+	    ioc_clean_debris(&ctx->root, js, &removed, err) != 0)
+		return -1;
+	for (i = 0; i < removed.n; i++)
+		if (verbose)
+			printf("removed debris %s\n", removed.v[i]);
+	return 0;
+}
+
+int
+ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	struct ioc_assign *as;
+	struct ioc_jails js = { NULL, 0 };
+	struct ioc_newjail *nj = NULL;
+	_cleanup_free_ char *snap = NULL;
+	_cleanup_free_ char *release = NULL;
+	_cleanup_free_ char *tag = NULL;
+	_cleanup_free_ char *extra = NULL;
+	_cleanup_strv_ struct ioc_strv pkgs = IOC_STRV_INIT;
+	int full = 0;
+	_cleanup_strv_ struct ioc_strv carry = IOC_STRV_INIT;
+	const char *type;
+	long long count = 1, c;
+	enum ioc_mk how;
+	int k = ioc_opts_parse(ctx, "create", "cet:n:f", argc - 1, argv + 1, &o, err);
+	int i, n = 0, rc = -1;
+
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (o.seen['c'] && o.seen['e'])
+		return ioc_fail(err, IOC_EXIT_USAGE, "create: -c (thin) and -e (empty) exclude each other");
+	how = o.seen['e'] ? IOC_MK_EMPTY : o.seen['c'] ? IOC_MK_THIN : IOC_MK_THICK;
+	if (o.seen['n']) {
+		tag = ioc_xstrdup(o.val['n']);
+		if (ioc_valid_tag(tag, err) != 0)
+			return -1;
+	}
+	as = ioc_xcalloc((size_t)argc + 1, sizeof(*as));
+	for (i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "count=", 6) == 0) {
+			if (ioc_parse_ll(argv[i] + 6, 1, 1000, &count) != 0) {
+				ioc_err(err, "invalid value '%s' for count: expected an integer from 1 to 1000",
+				    argv[i] + 6);
+				goto out;
+			}
+			continue;
+		}
+		if (ioc_prop_parse_assign(argv[i], 1, &as[n].p, &as[n].value, err) != 0)
+			goto out;
+		if (ioc_run_check_prop(as[n].p, as[n].value, err) != 0) {
+			n++;
+			goto out;
+		}
+		if (strcmp(as[n].p->name, "tag") == 0) {
+			free(tag);
+			tag = ioc_xstrdup(as[n].value);
+		} else if (strcmp(as[n].p->name, "release") == 0) {
+			free(release);
+			release = ioc_xstrdup(as[n].value);
+		} else if (strcmp(as[n].p->name, "template") == 0 && strcmp(as[n].value, "yes") == 0) {
+			n++;
+			ioc_err(err, "create: template=yes is set on an existing, stopped jail "
+			    "('iocage set template=yes TAG')");
+			goto out;
+		}
+		n++;
+	}
+	if (o.seen['t']) {
+		/* from a template: thin (-c) clone or thick copy of its newest snapshot */
+		struct ioc_jail *t;
+		struct ioc_jails tjs;
+		if (o.seen['e']) {
+			ioc_fail(err, IOC_EXIT_USAGE, "create: -t and -e exclude each other");
+			goto out;
+		}
+		if (ioc_ctx_jail(ctx, o.val['t'], NULL, &tjs, &t, err) != 0)
+			goto out;
+		if (strcmp(ioc_jail_get(t, "template"), "yes") != 0) {
+			ioc_err(err, "'%s' is not a template (set template=yes on a stopped jail first)",
+			    o.val['t']);
+			ioc_jails_release(&tjs);
+			goto out;
+		}
+		snap = ioc_xasprintf("%s/root@ioc-template", t->dataset);
+		free(release);
+		release = ioc_xstrdup(ioc_jail_get(t, "release"));
+		extra = ioc_xasprintf(IOC_PROP_PREFIX "source_template=%s", ioc_jail_get(t, "tag"));
+		ioc_carry_props(t, as, (size_t)n, &carry);
+		ioc_jails_release(&tjs);
+		if (!ioc_zfs_exists(snap)) {
+			ioc_err(err, "template '%s' has no template snapshot; set template=no, then template=yes again",
+			    o.val['t']);
+			goto out;
+		}
+	} else if (how != IOC_MK_EMPTY && release == NULL) {
+		/* the host's own release, as the shell iocage created by default */
+		const char *host = ioc_host_release(err);
+		if (host == NULL)
+			goto out;
+		release = ioc_xstrdup(host);
+	}
+	if (release == NULL)
+		release = ioc_xstrdup("none");
+	for (i = 0; i < n; i++)
+		if (strcmp(as[i].p->name, "pkglist") == 0 && strcmp(as[i].value, "none") != 0) {
+			if (how == IOC_MK_EMPTY) {
+				ioc_err(err, "create: pkglist needs a release (an empty jail has no package manager)");
+				goto out;
+			}
+			if (ioc_pkglist_read(as[i].value, &pkgs, err) != 0)
+				goto out;
+		}
+	/* running code in the jail may make the engine re-execute us: before any change */
+	if (pkgs.n && ioc_run_prepare_early(err) != 0)
+		goto out;
+	type = how == IOC_MK_EMPTY ? "emptyjail" : how == IOC_MK_THIN ? "clonejail" : "jail";
+	/* tags: unique among complete jails (root lock held by the command table) */
+	if (ioc_jails_load_tags(&ctx->root, snap == NULL && how != IOC_MK_EMPTY ? release : NULL,
+	    &js, snap == NULL && how != IOC_MK_EMPTY ? &snap : NULL, err) != 0)
+		goto out;
+	for (c = 0; c < count && !full; c++) {
+		_cleanup_free_ char *t = tag && count > 1 ? ioc_xasprintf("%s_%lld", tag, c + 1) :
+		    tag ? ioc_xstrdup(tag) : NULL;
+		if (t && ioc_tag_taken(&js, t, NULL))
+			full = 1;
+	}
+	if (full) {
+		/* a tag is in use, maybe only by debris: look closer, and sweep debris */
+		ioc_jails_release(&js);
+		if (ioc_jails_load(&ctx->root, (const char *const[]){ "tag", NULL }, &js, err) != 0 ||
+		    ioc_sweep_debris(ctx, &js, 0, err) != 0)
+			goto out;
+	}
+	if (snap == NULL && how != IOC_MK_EMPTY) {
+		ioc_err(err, "release '%s' is not fetched (or its fetch did not finish): run 'iocage fetch release=%s'",
+		    release, release);
+		goto out;
+	}
+	nj = ioc_xcalloc((size_t)count, sizeof(*nj));
+	for (c = 0; c < count; c++) {
+		nj[c].uuid = ioc_uuid_new();
+		if (tag && count > 1)
+			nj[c].tag = ioc_xasprintf("%s_%lld", tag, c + 1);
+		else if (tag)
+			nj[c].tag = ioc_xstrdup(tag);
+		else
+			nj[c].tag = ioc_default_tag(nj[c].uuid);
+		if (ioc_valid_tag(nj[c].tag, err) != 0)
+			goto out;
+		if (ioc_tag_taken(&js, nj[c].tag, NULL)) {
+			ioc_err(err, "tag '%s' is already used by another jail (tags are unique)", nj[c].tag);
+			goto out;
+		}
+		ioc_newjail_props(&nj[c], as, (size_t)n, type, release, extra, ctx->create_untagged);
+		for (i = 0; i < (int)carry.n; i++)
+			ioc_strv_push(&nj[c].props, carry.v[i]);
+	}
+	for (c = 0; c < count; c++) {
+		if (ioc_make_jail(ctx, &nj[c], how, snap, err) != 0) {
+			ioc_error_wrap(err, "cannot create jail '%s'", nj[c].tag);
+			goto out;
+		}
+		if (pkgs.n && ioc_run_install_pkgs(ctx, nj[c].uuid, &pkgs, err) != 0) {
+			/* no half-made jails: one whose packages did not install goes */
+			struct ioc_error *e2 = NULL;
+			_cleanup_free_ char *ds = ioc_xasprintf("%s/jails/%s", ctx->root.name, nj[c].uuid);
+			ioc_zfs_destroy(ds, 1, &e2);
+			ioc_error_free(e2);
+			ioc_error_wrap(err, "cannot create jail '%s' (removed again)", nj[c].tag);
+			goto out;
+		}
+		if (ctx->create_untagged) {
+			free(ctx->create_uuid);
+			ctx->create_uuid = ioc_xstrdup(nj[c].uuid);
+			continue;
+		}
+		printf("%s %s\n", nj[c].uuid, nj[c].tag);
+		fflush(stdout);
+	}
+	rc = 0;
+out:
+	for (c = 0; nj && c < count; c++) {
+		free(nj[c].uuid);
+		free(nj[c].tag);
+		ioc_strv_release(&nj[c].props);
+	}
+	free(nj);
+	ioc_jails_release(&js);
+	ioc_assigns_free(as, (size_t)n);
+	return rc;
+}
+
+/* Properties a clone does not inherit from its source jail (hostid: it is made on this host). */
+static int
+ioc_clone_skips(const char *name)
+{
+	static const char *const skip[] = { "tag", "uuid", "host_hostuuid", "host_hostname",
+		"vnet0_mac", "vnet1_mac", "vnet2_mac", "vnet3_mac", "created", "last_started",
+		"jail_zfs_dataset", "template", "source_template", "type", "release", "hostid", NULL };
+	size_t i;
+	for (i = 0; skip[i]; i++)
+		if (strcmp(skip[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+int
+ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jail *src;
+	struct ioc_assign *as;
+	struct ioc_newjail nj;
+	_cleanup_free_ char *srcname = NULL;
+	_cleanup_free_ char *snap = NULL;
+	_cleanup_free_ char *extra = NULL, *made = NULL;
+	const char *at, *tag = NULL;
+	int k = ioc_opts_parse(ctx, "clone", "", argc - 1, argv + 1, &o, err);
+	int i, n = 0, rc = -1;
+
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (argc < 1)
+		return ioc_usage(err, "clone");
+	at = strchr(argv[0], '@');
+	srcname = at ? ioc_xstrndup(argv[0], (size_t)(at - argv[0])) : ioc_xstrdup(argv[0]);
+	as = ioc_xcalloc((size_t)argc, sizeof(*as));
+	for (i = 1; i < argc; i++) {
+		if (ioc_prop_parse_assign(argv[i], 1, &as[n].p, &as[n].value, err) != 0 ||
+		    ioc_run_check_prop(as[n].p, as[n].value, err) != 0) {
+			n++;
+			goto out;
+		}
+		if (strcmp(as[n].p->name, "release") == 0) {
+			n++;
+			ioc_err(err, "clone: release comes from the source jail and cannot be given");
+			goto out;
+		}
+		if (strcmp(as[n].p->name, "tag") == 0)
+			tag = as[n].value;
+		n++;
+	}
+	if (ioc_ctx_jail_all(ctx, srcname, NULL, &js, &src, err) != 0)
+		goto out;
+	if (at) {
+		if (!ioc_zfs_valid_name(at + 1) || strchr(at + 1, '@') || strchr(at + 1, '/')) {
+			ioc_err(err, "invalid snapshot name '%s'", at + 1);
+			goto out;
+		}
+		snap = ioc_xasprintf("%s/root@%s", src->dataset, at + 1);
+		if (!ioc_zfs_exists(snap)) {
+			ioc_err(err, "jail '%s' has no snapshot '%s' ('iocage snaplist %s' lists them)",
+			    srcname, at + 1, srcname);
+			goto out;
+		}
+	} else if (strcmp(ioc_jail_get(src, "template"), "yes") == 0) {
+		snap = ioc_xasprintf("%s/root@ioc-template", src->dataset);
+		extra = ioc_xasprintf(IOC_PROP_PREFIX "source_template=%s", ioc_jail_get(src, "tag"));
+	}
+	memset(&nj, 0, sizeof(nj));
+	nj.uuid = ioc_uuid_new();
+	nj.tag = tag ? ioc_xstrdup(tag) : ioc_default_tag(nj.uuid);
+	if (ioc_tag_taken(&js, nj.tag, NULL)) {
+		ioc_err(err, "tag '%s' is already used by another jail (tags are unique)", nj.tag);
+		free(nj.uuid);
+		free(nj.tag);
+		goto out;
+	}
+	if (snap == NULL) {
+		/*
+		 * A jail without @SNAPSHOT: snapshot it now, named for the new jail, as
+		 * the shell iocage did (1.7.6 lib/ioc-zfs __clone_jail: zfs snapshot -r
+		 * DATASET@UUID); the clone keeps it as its origin.
+		 */
+		_cleanup_free_ char *all = ioc_xasprintf("%s@%s", src->dataset, nj.uuid);
+		if (ioc_zfs_snapshot(all, 1, err) != 0) {
+			free(nj.uuid);
+			free(nj.tag);
+			goto out;
+		}
+		snap = ioc_xasprintf("%s/root@%s", src->dataset, nj.uuid);
+		made = ioc_steal(&all);
+	}
+	ioc_newjail_props(&nj, as, (size_t)n, "clonejail", ioc_jail_get(src, "release"), extra, 0);
+	/* carry over the source's own settings that the user did not override */
+	ioc_carry_props(src, as, (size_t)n, &nj.props);
+	rc = ioc_make_jail(ctx, &nj, IOC_MK_THIN, snap, err);
+	if (rc != 0 && made)
+		ioc_zfs_destroy(made, 1, NULL); /* the snapshot this clone took, undone */
+	if (rc == 0)
+		printf("%s %s\n", nj.uuid, nj.tag);
+	free(nj.uuid);
+	free(nj.tag);
+	ioc_strv_release(&nj.props);
+out:
+	ioc_jails_release(&js);
+	ioc_assigns_free(as, (size_t)n);
+	return rc;
+}
+
+/* Jails whose datasets are clones of this jail's snapshots: "tag (uuid)" list. */
+static int
+ioc_dependants(struct ioc_ctx *ctx, const struct ioc_jail *j, struct ioc_strv *out,
+    struct ioc_error **err)
+{
+	_cleanup_free_ char *base = ioc_xasprintf("%s/jails", ctx->root.name);
+	char *names[] = { base, NULL };
+	struct ioc_zrows rows;
+	size_t i, dl = strlen(j->dataset);
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get(names, "origin", 0, 2, NULL, 0, &rows, err) != 0) {
+		ioc_zrows_release(&rows);
+		return -1;
+	}
+	for (i = 0; i < rows.n; i++) {
+		const char *org = rows.v[i].value;
+		if (strncmp(org, j->dataset, dl) == 0 && (org[dl] == '/' || org[dl] == '@') &&
+		    strncmp(rows.v[i].name, j->dataset, dl) != 0)
+			ioc_strv_push(out, rows.v[i].name);
+	}
+	ioc_zrows_release(&rows);
+	return 0;
+}
+
+int
+ioc_cmd_destroy(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	struct ioc_jails js;
+	struct ioc_jail *j;
+	_cleanup_strv_ struct ioc_strv deps = IOC_STRV_INIT;
+	struct ioc_jstate *st;
+	int k = ioc_opts_parse(ctx, "destroy", "fr", argc - 1, argv + 1, &o, err);
+	int rc = -1, lockfd = -1, running;
+	size_t i;
+
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (argc != 1)
+		return ioc_usage(err, "destroy");
+	if (ioc_ctx_jail_all(ctx, argv[0], (const char *const[]){ "tag", "template", NULL }, &js, &j,
+	    err) != 0)
+		return -1;
+	if (ioc_dependants(ctx, j, &deps, err) != 0)
+		goto out;
+	if (deps.n) {
+		struct ioc_sb sb = IOC_SB_INIT;
+		ioc_sb_init(&sb);
+		for (i = 0; i < deps.n; i++) {
+			const char *u = deps.v[i] + strlen(ctx->root.name) + strlen("/jails/");
+			size_t q;
+			for (q = 0; q < js.n; q++)
+				if (strncmp(u, js.v[q].uuid, strlen(js.v[q].uuid)) == 0 && js.v[q].complete)
+					break;
+			ioc_sb_addf(&sb, "%s%s", i ? ", " : "",
+			    q < js.n ? ioc_jail_get(&js.v[q], "tag") : deps.v[i]);
+		}
+		ioc_err(err, "cannot destroy '%s': jails depend on it: %s (destroy them or 'iocage promote' them first)",
+		    argv[0], sb.buf);
+		ioc_sb_release(&sb);
+		goto out;
+	}
+	st = ioc_states(ctx, &js, err);
+	if (st == NULL)
+		goto out;
+	running = st[j - js.v].running;
+	free(st);
+	if (running && !o.seen['f']) {
+		ioc_err(err, "jail '%s' is running: stop it first, or use destroy -f", argv[0]);
+		goto out;
+	}
+	if (!o.seen['f'] && isatty(0)) {
+		char line[16];
+		fprintf(stderr, "destroy jail %s (%s) and all its data? [y/N] ", ioc_jail_get(j, "tag"),
+		    j->uuid);
+		if (fgets(line, sizeof(line), stdin) == NULL || (line[0] != 'y' && line[0] != 'Y')) {
+			ioc_err(err, "not destroyed");
+			goto out;
+		}
+	}
+	lockfd = ioc_lock_jail(&ctx->root, j->uuid, err);
+	if (lockfd < 0)
+		goto out;
+	if (running && ioc_run_stop_for_destroy(ctx, j, err) != 0)
+		goto out;
+	/* a killed package's work clones hang on the jail's snapshots */
+	if (ioc_record_sweep(ctx, j->uuid, NULL, err) != 0)
+		goto out;
+	if (ioc_zfs_destroy(j->dataset, 1, err) != 0) {
+		ioc_error_wrap(err, "cannot destroy '%s'", argv[0]);
+		goto out;
+	}
+	printf("%s (%s) destroyed\n", ioc_jail_get(j, "tag"), j->uuid);
+	rc = 0;
+out:
+	if (lockfd >= 0)
+		close(lockfd);
+	ioc_jails_release(&js);
+	return rc;
+}
+
+int
+ioc_cmd_df(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	static const char *const props[] = { "tag", "compressratio", "reservation", "quota", "used",
+		"available", NULL };
+	static const char *const cols[] = { "UUID", "CRT", "RES", "QTA", "USE", "AVA", "TAG", NULL };
+	struct ioc_opts o;
+	struct ioc_jails js;
+	struct ioc_table t;
+	struct ioc_jail **v;
+	size_t i, n;
+	int k = ioc_opts_parse(ctx, "df", "p", argc - 1, argv + 1, &o, err);
+	if (k < 0)
+		return -1;
+	if (k + 1 != argc)
+		return ioc_usage(err, "df");
+	if (ioc_jails_load(&ctx->root, props, &js, err) != 0)
+		return -1;
+	v = ioc_sorted(&js, &n);
+	ioc_table_init(&t, cols);
+	for (i = 0; i < n; i++) {
+		struct ioc_jail *j = v[i];
+		const char *q = ioc_jail_get(j, "quota"), *r = ioc_jail_get(j, "reservation");
+		char *res = strcmp(r, "0") == 0 ? ioc_xstrdup("none") : ioc_fmt_size(r, o.seen['p']);
+		char *qta = strcmp(q, "0") == 0 ? ioc_xstrdup("none") : ioc_fmt_size(q, o.seen['p']);
+		char *use = ioc_fmt_size(ioc_jail_get(j, "used"), o.seen['p']);
+		char *ava = ioc_fmt_size(ioc_jail_get(j, "available"), o.seen['p']);
+		const char *c[] = { j->uuid, ioc_jail_get(j, "compressratio"), res, qta, use, ava,
+			ioc_jail_get(j, "tag") };
+		ioc_table_add(&t, c);
+		free(res);
+		free(qta);
+		free(use);
+		free(ava);
+	}
+	ioc_table_print(&t, ctx->fmt, stdout);
+	ioc_table_release(&t);
+	free(v);
+	ioc_jails_release(&js);
+	return 0;
+}
+
+/* Snapshots of R/jails itself (no jail owns them): left by a killed `snapshot ALL`. */
+static int
+ioc_sweep_top_snaps(struct ioc_ctx *ctx, struct ioc_error **err)
+{
+	_cleanup_free_ char *top = ioc_xasprintf("%s/jails", ctx->root.name);
+	char *names[] = { top, NULL };
+	struct ioc_zrows rows;
+	size_t i;
+	int rc = 0;
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get(names, "type", 0, 1, NULL, 1, &rows, err) != 0) {
+		ioc_zrows_release(&rows);
+		return -1;
+	}
+	for (i = 0; i < rows.n && rc == 0; i++) {
+		const char *at = strchr(rows.v[i].name, '@');
+		if (at == NULL || (size_t)(at - rows.v[i].name) != strlen(top) ||
+		    strncmp(rows.v[i].name, top, strlen(top)) != 0)
+			continue;
+		rc = ioc_zfs_destroy(rows.v[i].name, 0, err);
+		if (rc == 0)
+			printf("removed debris %s\n", rows.v[i].name);
+	}
+	ioc_zrows_release(&rows);
+	return rc;
+}
+
+int
+ioc_cmd_clean(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_jails js;
+	int rc;
+	(void)argv;
+	if (argc != 1)
+		return ioc_usage(err, "clean");
+	if (ioc_jails_load(&ctx->root, (const char *const[]){ "tag", NULL }, &js, err) != 0)
+		return -1;
+	rc = ioc_sweep_debris(ctx, &js, 1, err);
+	ioc_jails_release(&js);
+	if (rc == 0)
+		rc = ioc_sweep_top_snaps(ctx, err);
+	if (rc == 0) {
+		_cleanup_strv_ struct ioc_strv removed = IOC_STRV_INIT;
+		size_t i;
+		rc = ioc_record_sweep(ctx, NULL, &removed, err);
+		for (i = 0; i < removed.n; i++)
+			printf("removed debris %s\n", removed.v[i]);
+	}
+	if (rc == 0)
+		rc = ioc_update_recover_all(ctx, err);
+	return rc;
+}

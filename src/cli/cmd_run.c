@@ -1,0 +1,853 @@
+/*
+ * cmd_run.c — the commands that run jails: start, stop, restart, rcboot,
+ * rcshutdown, exec, console, chroot, runtime, cap, limits, uncap, inuse;
+ * and the runtime hooks of the core commands (commands.h).
+ *
+ * Every handler: parse, resolve every name (an unknown one changes
+ * nothing), then act jail by jail under the jail's lock.  One jail failing
+ * does not stop the others; a command naming one jail reports that jail's
+ * error as is, several get a line each and a summary.
+ */
+#include "cli/commands.h"
+#include "engine/engine.h"
+#include "core/fstab.h"
+#include "spawn/spawn.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+static int
+ioc_run_need(const struct ioc_engine_ops *e, const void *op, const char *what,
+    struct ioc_error **err)
+{
+	if (op == NULL)
+		return ioc_err(err, "%s: not supported by the %s engine", what, e->name);
+	return 0;
+}
+
+/* Re-executes before anything changes when the engine asks for it. */
+static int
+ioc_run_prepare(struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	return e->prepare ? e->prepare(err) : 0;
+}
+
+int
+ioc_run_prepare_early(struct ioc_error **err)
+{
+	return ioc_run_prepare(err);
+}
+
+/* Runs argv inside a running jail; 0 only when it exits 0. */
+static int
+ioc_run_in(struct ioc_ctx *ctx, struct ioc_jail *j, char *const *argv, struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	struct ioc_exec_opts xo;
+	int status = 0;
+	memset(&xo, 0, sizeof(xo));
+	xo.argv = argv;
+	fflush(stdout);
+	if (e->exec(&ctx->root, j, &xo, &status, err) != 0)
+		return -1;
+	if (status != 0) {
+		_cleanup_free_ char *s = ioc_argv_str(argv);
+		return ioc_err(err, "'%s' failed inside the jail with status %d", s, status);
+	}
+	return 0;
+}
+
+int
+ioc_run_install_pkgs(struct ioc_ctx *ctx, const char *uuid, const struct ioc_strv *pkgs,
+    struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
+	_cleanup_free_ char *apt = NULL;
+	_cleanup_free_ char *pkg = NULL;
+	struct ioc_jails js;
+	struct ioc_jail *j;
+	struct ioc_error *e2 = NULL;
+	size_t i;
+	int rc = -1, apt_ok, pkg_ok;
+
+	if (ioc_run_need(e, (void *)e->exec, "pkglist", err) != 0)
+		return -1;
+	if (ioc_ctx_jail(ctx, uuid, NULL, &js, &j, err) != 0)
+		return -1;
+	/* which package manager the release has (looked up without following links out) */
+	apt = ioc_xasprintf("%s/usr/bin/apt-get", j->rootfs ? j->rootfs : "/nonexistent");
+	pkg = ioc_xasprintf("%s/usr/sbin/pkg", j->rootfs ? j->rootfs : "/nonexistent");
+	apt_ok = faccessat(AT_FDCWD, apt, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	pkg_ok = faccessat(AT_FDCWD, pkg, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	if (!apt_ok && !pkg_ok) {
+		ioc_err(err, "pkglist: release '%s' has no package manager (apt-get or pkg)",
+		    ioc_jail_get(j, "release"));
+		goto out;
+	}
+	if (e->start(&ctx->root, j, err) != 0)
+		goto out;
+	if (apt_ok) {
+		char *upd[] = { "/usr/bin/env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "-q",
+			"update", NULL };
+		if (ioc_run_in(ctx, j, upd, err) != 0)
+			goto stop;
+		ioc_strv_push(&a, "/usr/bin/env");
+		ioc_strv_push(&a, "DEBIAN_FRONTEND=noninteractive");
+		ioc_strv_push(&a, "apt-get");
+		ioc_strv_push(&a, "-q");
+		ioc_strv_push(&a, "-y");
+		ioc_strv_push(&a, "--no-install-recommends");
+		ioc_strv_push(&a, "install");
+		ioc_strv_push(&a, "--");
+	} else {
+		ioc_strv_push(&a, "/usr/sbin/pkg");
+		ioc_strv_push(&a, "install");
+		ioc_strv_push(&a, "-y");
+	}
+	for (i = 0; i < pkgs->n; i++)
+		ioc_strv_push(&a, pkgs->v[i]);
+	if (ioc_run_in(ctx, j, ioc_strv_argv(&a), err) != 0)
+		goto stop;
+	rc = 0;
+stop:
+	if (e->stop(&ctx->root, j, 0, rc == 0 ? err : &e2) != 0)
+		rc = -1;
+	ioc_error_free(e2);
+out:
+	ioc_jails_release(&js);
+	return rc;
+}
+
+int
+ioc_run_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_jstate *st,
+    struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	if (e->states == NULL)
+		return 0;
+	return e->states(&ctx->root, js, st, err);
+}
+
+/* The running state of one jail (a one-element view for the engine). */
+int
+ioc_run_state1(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_jstate *st,
+    struct ioc_error **err)
+{
+	struct ioc_jails one = { j, 1 };
+	memset(st, 0, sizeof(*st));
+	snprintf(st->jid, sizeof(st->jid), "-");
+	return ioc_run_states(ctx, &one, st, err);
+}
+
+int
+ioc_run_check_prop(const struct ioc_prop *p, const char *value, struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	if (strcmp(p->name, "fstab") == 0) {
+		struct ioc_fstab fs;
+		if (ioc_fstab_parse(value, &fs, err) != 0)
+			return ioc_error_wrap(err, "invalid value for property 'fstab'");
+		ioc_fstab_release(&fs);
+	}
+	return e->check_prop ? e->check_prop(p, value, err) : 0;
+}
+
+/* Loads the jails named (all properties; every jail for ALL) and resolves
+ * the names: UUID|TAG|ALL. */
+static int
+ioc_run_targets(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_jails *js,
+    struct ioc_jail ***out, size_t *n, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv names = IOC_STRV_INIT;
+	int i, all = 0;
+	size_t k;
+	*out = NULL;
+	*n = 0;
+	for (i = 0; i < argc; i++) {
+		all |= strcmp(argv[i], "ALL") == 0;
+		ioc_strv_push(&names, argv[i]);
+	}
+	if ((all ? ioc_jails_load(&ctx->root, NULL, js, err) :
+	    ioc_jails_load_named(&ctx->root, NULL, ioc_strv_argv(&names), js, err)) != 0)
+		return -1;
+	*out = ioc_xcalloc(js->n + 1, sizeof(**out));
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "ALL") == 0) {
+			for (k = 0; k < js->n; k++) {
+				size_t q;
+				int dup = 0;
+				if (!js->v[k].complete ||
+				    strcmp(ioc_jail_get(&js->v[k], "template"), "yes") == 0)
+					continue;
+				for (q = 0; q < *n; q++)
+					dup |= (*out)[q] == &js->v[k];
+				if (!dup)
+					(*out)[(*n)++] = &js->v[k];
+			}
+			continue;
+		}
+		{
+			struct ioc_jail *j;
+			size_t q;
+			int dup = 0;
+			if (ioc_jail_resolve(js, argv[i], &j, err) != 0)
+				goto fail;
+			for (q = 0; q < *n; q++)
+				dup |= (*out)[q] == j;
+			if (!dup)
+				(*out)[(*n)++] = j;
+		}
+	}
+	return 0;
+fail:
+	free(*out);
+	*out = NULL;
+	ioc_jails_release(js);
+	return -1;
+}
+
+enum ioc_act { IOC_ACT_START, IOC_ACT_STOP, IOC_ACT_RESTART };
+
+/*
+ * The shell iocage's guard (1.7.6 lib/ioc-rc __start_jail: "hostid mismatch,
+ * start failed!"): a jail records the host it was made on; a pool imported on
+ * a second host must not start the same jails twice.  start -f overrides.
+ */
+static int
+ioc_run_hostid_check(const struct ioc_jail *j, struct ioc_error **err)
+{
+	_cleanup_free_ char *host = ioc_prop_builtin(ioc_prop_find("hostid"), NULL, NULL);
+	const char *mine = ioc_jail_get(j, "hostid"), *tag = ioc_jail_get(j, "tag");
+	if (strcmp(mine, host) == 0)
+		return 0;
+	return ioc_err(err, "hostid mismatch, start failed: jail '%s' has hostid %s, this host's is "
+	    "%s (a jail replicated to another host must not run twice): 'iocage set hostid=%s %s' "
+	    "adopts it here, 'iocage start -f %s' starts it once", tag, mine, host, host, tag, tag);
+}
+
+/* One jail: lock, look at its state, act.  1: done, 0: nothing to do, -1: failed. */
+static int
+ioc_run_one(struct ioc_ctx *ctx, struct ioc_jail *j, enum ioc_act act, int force,
+    struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	const char *tag = ioc_jail_get(j, "tag");
+	struct ioc_jstate st;
+	int lockfd, rc = -1;
+
+	if (act != IOC_ACT_STOP && strcmp(ioc_jail_get(j, "template"), "yes") == 0)
+		return ioc_err(err, "'%s' is a template (template=yes) and is never started: "
+		    "clone a jail from it ('iocage create -t %s')", tag, tag);
+	if (act != IOC_ACT_STOP && !force && ioc_run_hostid_check(j, err) != 0)
+		return -1;
+	lockfd = ioc_lock_jail(&ctx->root, j->uuid, err);
+	if (lockfd < 0)
+		return -1;
+	if (!ioc_zfs_exists(j->dataset)) {
+		ioc_err(err, "jail '%s' was destroyed meanwhile", tag);
+		goto out;
+	}
+	if (ioc_run_state1(ctx, j, &st, err) != 0)
+		goto out;
+	if (act == IOC_ACT_START && st.running) {
+		printf("%s (%s) is already running (JID %s)\n", tag, j->uuid, st.jid);
+		rc = 0;
+		goto out;
+	}
+	if (act == IOC_ACT_STOP && !st.running) {
+		/* the engine still removes what an interrupted start or stop left */
+		rc = e->stop(&ctx->root, j, force, err) == 0 ? 0 : -1;
+		if (rc == 0)
+			printf("%s (%s) is not running\n", tag, j->uuid);
+		goto out;
+	}
+	if ((act == IOC_ACT_STOP || act == IOC_ACT_RESTART) && st.running) {
+		if (e->stop(&ctx->root, j, force, err) != 0)
+			goto out;
+		printf("%s (%s) stopped\n", tag, j->uuid);
+	}
+	if (act == IOC_ACT_START || act == IOC_ACT_RESTART) {
+		if (e->start(&ctx->root, j, err) != 0)
+			goto out;
+		if (ioc_run_state1(ctx, j, &st, err) != 0)
+			goto out;
+		printf("%s (%s) started, JID %s\n", tag, j->uuid, st.jid);
+	}
+	rc = 1;
+out:
+	fflush(stdout);
+	close(lockfd);
+	return rc;
+}
+
+/* Acts on a list of jails; one failing does not stop the others. */
+static int
+ioc_run_many(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, enum ioc_act act, int force,
+    const char *verb, struct ioc_error **err)
+{
+	size_t i, failed = 0, done = 0;
+	for (i = 0; i < n; i++) {
+		struct ioc_error *e1 = NULL;
+		int r = ioc_run_one(ctx, v[i], act, force, &e1);
+		if (r < 0) {
+			failed++;
+			if (n == 1) {
+				*err = e1;
+				return -1;
+			}
+			_cleanup_free_ char *m = ioc_msg_printable(e1 ? e1->msg : "failed");
+			fprintf(stderr, "iocage: cannot %s %s: %s\n", verb, ioc_jail_get(v[i], "tag"), m);
+			fflush(stderr);
+			ioc_error_free(e1);
+		} else if (r > 0)
+			done++;
+	}
+	if (n > 1)
+		printf("%s: %zu of %zu jails done, %zu failed, %zu had nothing to do\n", verb, done, n,
+		    failed, n - done - failed);
+	if (failed)
+		return ioc_err(err, "%s: %zu of %zu jails failed", verb, failed, n);
+	return 0;
+}
+
+/*
+ * --dry-run: the engine's plan for each jail, as the command lines it would
+ * run; nothing is locked, started, stopped or written.  The Linux engine
+ * drives liblxc directly and has no command lines to show.
+ */
+static int
+ioc_run_dry(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const char *const *steps,
+    struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	size_t i, k;
+	if (e->dry_run == NULL)
+		return ioc_err(err, "--dry-run: the %s engine calls liblxc directly and has no "
+		    "command lines to show (IOCAGE_ENGINE=freebsd prints the jail(8) plan)", e->name);
+	for (i = 0; i < n; i++)
+		for (k = 0; steps[k]; k++) {
+			struct ioc_sb out = IOC_SB_INIT;
+			ioc_sb_init(&out);
+			if (e->dry_run(&ctx->root, v[i], steps[k], &out, err) != 0) {
+				ioc_sb_release(&out);
+				return -1;
+			}
+			printf("# %s %s (%s)\n%s", steps[k], ioc_jail_get(v[i], "tag"), v[i]->uuid,
+			    out.buf ? out.buf : "");
+			ioc_sb_release(&out);
+		}
+	return 0;
+}
+
+static int
+ioc_run_lifecycle(struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, const char *cmd,
+    struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	struct ioc_opts o;
+	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jail **v = NULL;
+	size_t n;
+	int k = ioc_opts_parse(ctx, cmd, "f", argc - 1, argv + 1, &o, err), rc;
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (argc < 1)
+		return ioc_usage(err, cmd);
+	if (ctx->dry_run) {
+		static const char *const start[] = { "start", NULL }, *const stop[] = { "stop", NULL },
+		    *const restart[] = { "stop", "start", NULL };
+		if (ioc_run_targets(ctx, argc, argv, &js, &v, &n, err) != 0)
+			return -1;
+		rc = ioc_run_dry(ctx, v, n, act == IOC_ACT_START ? start :
+		    act == IOC_ACT_STOP ? stop : restart, err);
+		free(v);
+		ioc_jails_release(&js);
+		return rc;
+	}
+	if (ioc_run_need(e, (void *)e->start, cmd, err) != 0 ||
+	    ioc_run_need(e, (void *)e->stop, cmd, err) != 0)
+		return -1;
+	if (ioc_run_prepare(err) != 0)
+		return -1;
+	if (ioc_run_targets(ctx, argc, argv, &js, &v, &n, err) != 0)
+		return -1;
+	if (n == 0) {
+		printf("%s: no jails\n", cmd);
+		rc = 0;
+	} else
+		rc = ioc_run_many(ctx, v, n, act, o.seen['f'], cmd, err);
+	free(v);
+	ioc_jails_release(&js);
+	return rc;
+}
+
+int
+ioc_cmd_start(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	return ioc_run_lifecycle(ctx, argc, argv, IOC_ACT_START, "start", err);
+}
+
+int
+ioc_cmd_stop(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	return ioc_run_lifecycle(ctx, argc, argv, IOC_ACT_STOP, "stop", err);
+}
+
+int
+ioc_cmd_restart(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	return ioc_run_lifecycle(ctx, argc, argv, IOC_ACT_RESTART, "restart", err);
+}
+
+static int ioc_rc_desc;
+
+/* boot order: priority ascending (rcshutdown: descending), then tag. */
+static int
+ioc_cmp_prio(const void *a, const void *b)
+{
+	const struct ioc_jail *x = *(struct ioc_jail *const *)a, *y = *(struct ioc_jail *const *)b;
+	long long px = 99, py = 99;
+	int r;
+	ioc_parse_ll(ioc_jail_get(x, "priority"), 0, 999, &px);
+	ioc_parse_ll(ioc_jail_get(y, "priority"), 0, 999, &py);
+	r = px < py ? -1 : px > py ? 1 : strcmp(ioc_jail_get(x, "tag"), ioc_jail_get(y, "tag"));
+	return ioc_rc_desc ? -r : r;
+}
+
+static int
+ioc_run_rc(struct ioc_ctx *ctx, int argc, char **argv, int boot, struct ioc_error **err)
+{
+	const char *cmd = boot ? "rcboot" : "rcshutdown";
+	struct ioc_jails js;
+	struct ioc_jail **v;
+	size_t i, n = 0;
+	int rc;
+	(void)argv;
+	if (argc != 1)
+		return ioc_usage(err, cmd);
+	if (ioc_run_prepare(err) != 0)
+		return -1;
+	if (ioc_jails_load(&ctx->root, NULL, &js, err) != 0)
+		return -1;
+	v = ioc_xcalloc(js.n + 1, sizeof(*v));
+	for (i = 0; i < js.n; i++)
+		if (js.v[i].complete && ioc_parse_bool(ioc_jail_get(&js.v[i], "boot")) == 1 &&
+		    strcmp(ioc_jail_get(&js.v[i], "template"), "yes") != 0)
+			v[n++] = &js.v[i];
+	ioc_rc_desc = !boot;
+	qsort(v, n, sizeof(*v), ioc_cmp_prio);
+	if (n == 0) {
+		printf("%s: no jails with boot=on\n", cmd);
+		rc = 0;
+	} else {
+		/* a summary line even for one jail: rc scripts log it */
+		size_t failed = 0;
+		for (i = 0; i < n; i++) {
+			struct ioc_error *e1 = NULL;
+			if (ioc_run_one(ctx, v[i], boot ? IOC_ACT_START : IOC_ACT_STOP, 0, &e1) < 0) {
+				failed++;
+				_cleanup_free_ char *m = ioc_msg_printable(e1 ? e1->msg : "failed");
+				fprintf(stderr, "iocage: %s: %s: %s\n", cmd, ioc_jail_get(v[i], "tag"), m);
+				fflush(stderr);
+			}
+			ioc_error_free(e1);
+		}
+		printf("%s: %zu jails, %zu failed\n", cmd, n, failed);
+		rc = failed ? ioc_err(err, "%s: %zu of %zu jails failed", cmd, failed, n) : 0;
+	}
+	free(v);
+	ioc_jails_release(&js);
+	return rc;
+}
+
+int
+ioc_cmd_rcboot(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	return ioc_run_rc(ctx, argc, argv, 1, err);
+}
+
+int
+ioc_cmd_rcshutdown(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	return ioc_run_rc(ctx, argc, argv, 0, err);
+}
+
+int
+ioc_run_stop_for_destroy(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	struct ioc_jails js;
+	struct ioc_jail *full;
+	int rc;
+	if (ioc_run_need(e, (void *)e->stop, "destroy -f", err) != 0)
+		return -1;
+	/* everything before this point only read: re-executing here is safe */
+	if (ioc_run_prepare(err) != 0)
+		return -1;
+	/* the caller holds the jail's lock and loaded only a few properties */
+	if (ioc_ctx_jail(ctx, j->uuid, NULL, &js, &full, err) != 0)
+		return -1;
+	rc = e->stop(&ctx->root, full, 0, err);
+	if (rc == 0)
+		printf("%s (%s) stopped\n", ioc_jail_get(full, "tag"), full->uuid);
+	ioc_jails_release(&js);
+	return rc;
+}
+
+int
+ioc_run_stop_debris(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	if (ioc_run_need(e, (void *)e->stop, "clean", err) != 0)
+		return -1;
+	/* callers have only read so far: re-executing here is safe */
+	if (ioc_run_prepare(err) != 0)
+		return -1;
+	return e->stop(&ctx->root, j, 1, err);
+}
+
+/* Runs a command inside a running jail (exec, console). */
+static int
+ioc_run_exec(struct ioc_ctx *ctx, const char *name, struct ioc_exec_opts *xo,
+    struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	struct ioc_jails js;
+	struct ioc_jail *j;
+	int status = 0, rc;
+	if (ioc_run_need(e, (void *)e->exec, "exec", err) != 0)
+		return -1;
+	if (ioc_run_prepare(err) != 0)
+		return -1;
+	if (ioc_ctx_jail(ctx, name, NULL, &js, &j, err) != 0)
+		return -1;
+	fflush(stdout);
+	rc = e->exec(&ctx->root, j, xo, &status, err);
+	ioc_jails_release(&js);
+	if (rc != 0)
+		return -1;
+	if (status != 0)
+		return ioc_fail(err, status, "%s", ""); /* the command's status, no message */
+	return 0;
+}
+
+int
+ioc_cmd_exec(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	struct ioc_exec_opts xo;
+	int k = ioc_opts_parse(ctx, "exec", "u:U:f", argc - 1, argv + 1, &o, err);
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (argc < 2)
+		return ioc_usage(err, "exec");
+	if (o.seen['u'] && o.seen['U'])
+		return ioc_fail(err, IOC_EXIT_USAGE, "exec: -u (host user) and -U (jail user) exclude "
+		    "each other");
+	memset(&xo, 0, sizeof(xo));
+	xo.argv = argv + 1;
+	/*
+	 * Run from a terminal, the command gets a terminal of its own (as Incus's
+	 * exec does): the caller's would let it push input into the admin's
+	 * shell (TIOCSTI).
+	 */
+	xo.interactive = isatty(0) && isatty(1);
+	xo.host_user = o.seen['u'] ? o.val['u'] : NULL;
+	xo.jail_user = o.seen['U'] ? o.val['U'] : NULL;
+	return ioc_run_exec(ctx, argv[0], &xo, err);
+}
+
+int
+ioc_cmd_console(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	struct ioc_exec_opts xo;
+	struct ioc_jails js;
+	struct ioc_jail *j;
+	_cleanup_strv_ struct ioc_strv cmd = IOC_STRV_INIT;
+	const char *flags, *p;
+	int k = ioc_opts_parse(ctx, "console", "f", argc - 1, argv + 1, &o, err), rc;
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (argc != 1)
+		return ioc_usage(err, "console");
+	if (!isatty(0))
+		return ioc_err(err, "console needs a terminal on standard input "
+		    "('iocage exec JAIL CMD' runs commands without one)");
+	if (ioc_ctx_jail(ctx, argv[0], (const char *const[]){ "tag", "login_flags", NULL }, &js,
+	    &j, err) != 0)
+		return -1;
+	/* login(1) with login_flags, words split at blanks (never a shell) */
+	ioc_strv_push(&cmd, "login");
+	flags = ioc_jail_get(j, "login_flags");
+	for (p = flags; *p;) {
+		const char *s;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		s = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		ioc_strv_push_owned(&cmd, ioc_xstrndup(s, (size_t)(p - s)));
+	}
+	ioc_jails_release(&js);
+	memset(&xo, 0, sizeof(xo));
+	xo.argv = ioc_strv_argv(&cmd);
+	xo.interactive = 1;
+	rc = ioc_run_exec(ctx, argv[0], &xo, err);
+	return rc;
+}
+
+int
+ioc_cmd_chroot(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	struct ioc_jails js;
+	struct ioc_jail *j;
+	struct ioc_run_opts ro;
+	struct ioc_run_result r;
+	_cleanup_strv_ struct ioc_strv av = IOC_STRV_INIT;
+	int k = ioc_opts_parse(ctx, "chroot", "", argc - 1, argv + 1, &o, err), i, rc;
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (argc < 1)
+		return ioc_usage(err, "chroot");
+	if (ioc_ctx_jail(ctx, argv[0], (const char *const[]){ "tag", "userns", "userns_idmap", NULL },
+	    &js, &j, err) != 0)
+		return -1;
+	if (j->rootfs == NULL || j->rootfs[0] != '/') {
+		ioc_err(err, "the root dataset of '%s' is not mounted", argv[0]);
+		ioc_jails_release(&js);
+		return -1;
+	}
+#ifdef __linux__
+	if (ioc_parse_bool(ioc_jail_get(j, "userns")) == 1) {
+		/*
+		 * The jail's own user namespace (its userns_idmap, through newuidmap
+		 * like its start): what the jail's binaries create belongs to the
+		 * jail's ids, and a hostile one gains nothing on the host.
+		 */
+		const char *map = ioc_jail_get(j, "userns_idmap"), *c = strchr(map, ':');
+		_cleanup_free_ char *base = c ? ioc_xstrndup(map, (size_t)(c - map)) : NULL;
+		long long h, n;
+		if (c == NULL || ioc_parse_ll(base, 0, 4294967295LL, &h) != 0 ||
+		    ioc_parse_ll(c + 1, 1, 4294967295LL, &n) != 0) {
+			ioc_err(err, "invalid userns_idmap '%s' of '%s'", map, argv[0]);
+			ioc_jails_release(&js);
+			return -1;
+		}
+		ioc_strv_push(&av, "unshare");
+		ioc_strv_push(&av, "--user");
+		ioc_strv_pushf(&av, "--map-users=%lld,0,%lld", h, n);
+		ioc_strv_pushf(&av, "--map-groups=%lld,0,%lld", h, n);
+		ioc_strv_push(&av, "--setuid=0");
+		ioc_strv_push(&av, "--setgid=0");
+		ioc_strv_pushf(&av, "--root=%s", j->rootfs);
+		ioc_strv_push(&av, "--");
+	} else
+#endif
+	{
+		/* chroot(8): a privileged jail's binaries run with the host's root privileges */
+		ioc_strv_push(&av, "chroot");
+		ioc_strv_push(&av, j->rootfs);
+	}
+	if (argc == 1)
+		ioc_strv_push(&av, IOC_DEFAULT_SHELL);
+	for (i = 1; i < argc; i++)
+		ioc_strv_push(&av, argv[i]);
+	ioc_jails_release(&js);
+	ioc_run_opts_init(&ro);
+	ro.in_fd = IOC_FD_INHERIT;
+	ro.out_fd = IOC_FD_INHERIT;
+	ro.err_fd = IOC_FD_INHERIT;
+	ioc_run_result_init(&r);
+	fflush(stdout);
+	rc = ioc_run(ioc_strv_argv(&av), &ro, &r, err);
+	if (rc == 0 && r.status != 0)
+		rc = ioc_fail(err, r.status, "%s", "");
+	ioc_run_result_release(&r);
+	return rc;
+}
+
+/* A table op of the engine on one running jail (runtime, inuse). */
+static int
+ioc_run_table(struct ioc_ctx *ctx, int argc, char **argv, const char *cmd,
+    int (*op)(const struct ioc_root *, struct ioc_jail *, struct ioc_table *, struct ioc_error **),
+    const char *const *cols, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	struct ioc_jails js;
+	struct ioc_jail *j;
+	struct ioc_table t;
+	int k = ioc_opts_parse(ctx, cmd, "", argc - 1, argv + 1, &o, err), rc;
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (argc != 1)
+		return ioc_usage(err, cmd);
+	if (op == NULL)
+		return ioc_err(err, "%s: not supported by the %s engine", cmd, ioc_engine()->name);
+	if (ioc_ctx_jail(ctx, argv[0], NULL, &js, &j, err) != 0)
+		return -1;
+	ioc_table_init(&t, cols);
+	rc = op(&ctx->root, j, &t, err);
+	if (rc == 0)
+		ioc_table_print(&t, ctx->fmt, stdout);
+	ioc_table_release(&t);
+	ioc_jails_release(&js);
+	return rc;
+}
+
+int
+ioc_cmd_runtime(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	static const char *const cols[] = { "PARAMETER", "VALUE", NULL };
+	return ioc_run_table(ctx, argc, argv, "runtime", ioc_engine()->runtime, cols, err);
+}
+
+int
+ioc_cmd_inuse(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	static const char *const cols[] = { "RESOURCE", "USE", NULL };
+	return ioc_run_table(ctx, argc, argv, "inuse", ioc_engine()->inuse, cols, err);
+}
+
+/* cap / uncap: the engine applies or removes the limits of a running jail. */
+static int
+ioc_run_capop(struct ioc_ctx *ctx, int argc, char **argv, int remove, struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	const char *cmd = remove ? "uncap" : "cap";
+	int (*op)(const struct ioc_root *, struct ioc_jail *, struct ioc_error **) =
+	    remove ? e->uncap : e->cap;
+	struct ioc_jails js;
+	struct ioc_jail *j;
+	int lockfd, rc;
+	if (argc != 2)
+		return ioc_usage(err, cmd);
+	if (ctx->dry_run) {
+		const char *const steps[] = { cmd, NULL };
+		if (ioc_ctx_jail(ctx, argv[1], NULL, &js, &j, err) != 0)
+			return -1;
+		rc = ioc_run_dry(ctx, &j, 1, steps, err);
+		ioc_jails_release(&js);
+		return rc;
+	}
+	if (ioc_run_need(e, (void *)op, cmd, err) != 0)
+		return -1;
+	if (ioc_ctx_jail(ctx, argv[1], NULL, &js, &j, err) != 0)
+		return -1;
+	lockfd = ioc_lock_jail(&ctx->root, j->uuid, err);
+	if (lockfd < 0) {
+		ioc_jails_release(&js);
+		return -1;
+	}
+	rc = op(&ctx->root, j, err);
+	if (rc == 0)
+		printf("%s (%s): limits %s\n", ioc_jail_get(j, "tag"), j->uuid,
+		    remove ? "removed" : "applied");
+	close(lockfd);
+	ioc_jails_release(&js);
+	return rc;
+}
+
+int
+ioc_cmd_cap(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	return ioc_run_capop(ctx, argc, argv, 0, err);
+}
+
+int
+ioc_cmd_uncap(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	return ioc_run_capop(ctx, argc, argv, 1, err);
+}
+
+/* One jail's limit rows (with its tag first when tagged). */
+static void
+ioc_limits_rows(const struct ioc_jail *j, int tagged, struct ioc_table *t)
+{
+	const char *tag = ioc_jail_get(j, "tag");
+	int on = ioc_parse_bool(ioc_jail_get(j, "rlimits")) == 1;
+	size_t i;
+	{
+		const char *c[] = { tag, "rlimits", ioc_jail_get(j, "rlimits"), "-" };
+		ioc_table_add(t, c + !tagged);
+	}
+	for (i = 0; i < ioc_nprops; i++) {
+		const struct ioc_prop *p = &ioc_props[i];
+		const char *v = j->values[i];
+		const char *c[4];
+		struct ioc_error *e1 = NULL;
+		if (p->type != IOC_PT_RLIMIT && strcmp(p->name, "cpuset") != 0)
+			continue;
+		if (tagged && strcmp(v, "off") == 0)
+			continue; /* every jail: only the limits set */
+		c[0] = tag;
+		c[1] = p->name;
+		c[2] = v;
+		if (strcmp(v, "off") == 0)
+			c[3] = "-";
+		else if (ioc_run_check_prop(p, v, &e1) != 0)
+			c[3] = "no (no analogue on this host)";
+		else
+			c[3] = (on || strcmp(p->name, "cpuset") == 0) ? "at start" : "no (rlimits=off)";
+		ioc_error_free(e1);
+		ioc_table_add(t, c + !tagged);
+	}
+}
+
+/*
+ * limits TAG: every limit of one jail; limits alone: the limits set on every
+ * jail, as the shell iocage listed all jails' rules without a name (1.7.6
+ * lib/ioc-rctl __rctl_list; its README spelled the command "limts").
+ */
+int
+ioc_cmd_limits(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	static const char *const cols[] = { "TAG", "LIMIT", "VALUE", "APPLIED", NULL };
+	struct ioc_opts o;
+	struct ioc_jails js;
+	struct ioc_jail *j;
+	struct ioc_table t;
+	int k = ioc_opts_parse(ctx, "limits", "", argc - 1, argv + 1, &o, err);
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (argc > 1)
+		return ioc_usage(err, "limits");
+	if (argc == 0) {
+		struct ioc_jail **v;
+		size_t n, i;
+		if (ioc_jails_load(&ctx->root, NULL, &js, err) != 0)
+			return -1;
+		v = ioc_sorted(&js, &n);
+		ioc_table_init(&t, cols);
+		for (i = 0; i < n; i++)
+			ioc_limits_rows(v[i], 1, &t);
+		free(v);
+	} else {
+		if (ioc_ctx_jail(ctx, argv[0], NULL, &js, &j, err) != 0)
+			return -1;
+		ioc_table_init(&t, cols + 1);
+		ioc_limits_rows(j, 0, &t);
+	}
+	ioc_table_print(&t, ctx->fmt, stdout);
+	ioc_table_release(&t);
+	ioc_jails_release(&js);
+	return 0;
+}

@@ -1,0 +1,539 @@
+/*
+ * cmd_update.c — `update UUID|TAG` and `update release=REL`.
+ *
+ * A jail: its datasets are snapshotted first (@ioc_update_DATE), then
+ * updated — Linux: the release's apt-get inside the jail (started for the
+ * update and stopped again if it was not running); FreeBSD: freebsd-update
+ * on the host against the jail's root.  A failure rolls every dataset back
+ * to the snapshot (stopping the jail for it, starting it again if it ran)
+ * and says so; on success the snapshot is kept and named.
+ *
+ * The snapshot is made carrying IOC_UPDATE_MARK ("up" or "down": whether the
+ * jail ran) in the same transaction, and the mark is cleared when the update
+ * has finished or has been rolled back.  A mark found later is an update
+ * that was interrupted (kill, power loss; the jail lock it held is gone):
+ * the next `update` of the jail and `clean` roll the jail back to that
+ * snapshot and put it back in its state, so a killed update leaves the jail
+ * as it was before, or complete.
+ *
+ * A release (Linux): a temporary thin jail of its newest snapshot, made
+ * untagged (debris that list never shows, swept by the next update release=
+ * or clean), is updated the same way; the changes between the release's
+ * root and the updated jail's root are copied into the release's root
+ * (record.h ioc_record_copy_tree: a clone's incremental stream cannot be
+ * received into its origin) and snapshotted as @ioc-release-DATE, so new
+ * jails get the update while existing thin jails keep the snapshot they
+ * were cloned from (their `origin`).  The release's root is rolled back to
+ * its newest snapshot first (a killed run's half copy goes), and the
+ * temporary jail is destroyed whatever happens.
+ */
+#include "cli/commands.h"
+#include "engine/engine.h"
+#include "image/record.h"
+#include "spawn/spawn.h"
+#include "engine/update.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define IOC_UPDATE_MARK IOC_PROP_PREFIX "update_inflight"
+
+/* 1 when the jail's root has apt-get (looked up without following a link out). */
+static int
+ioc_upd_has_apt(const char *rootfs)
+{
+	_cleanup_free_ char *p = ioc_xasprintf("%s/usr/bin/apt-get", rootfs ? rootfs : "/nonexistent");
+	return faccessat(AT_FDCWD, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* Runs argv inside the running jail; 0 only when it exits 0. */
+static int
+ioc_upd_in(struct ioc_ctx *ctx, struct ioc_jail *j, char *const *argv, struct ioc_error **err)
+{
+	struct ioc_exec_opts xo;
+	int status = 0;
+	memset(&xo, 0, sizeof(xo));
+	xo.argv = argv;
+	fflush(stdout);
+	if (ioc_engine()->exec(&ctx->root, j, &xo, &status, err) != 0)
+		return -1;
+	if (status != 0) {
+		_cleanup_free_ char *s = ioc_argv_str(argv);
+		return ioc_err(err, "'%s' failed inside the jail with status %d", s, status);
+	}
+	return 0;
+}
+
+/* The apt-get steps in a running jail. */
+static int
+ioc_upd_apt(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err)
+{
+	int n;
+	for (n = 0; n < IOC_UPDATE_APT_STEPS; n++) {
+		_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
+		ioc_update_apt_argv(n, &a);
+		if (ioc_upd_in(ctx, j, ioc_strv_argv(&a), err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * freebsd-update's work directory: R/jails/UUID/freebsd-update, beside the
+ * jail's root and out of its reach, a root-owned 0700 directory (made here;
+ * one that is anything else is refused, never followed).
+ */
+static int
+ioc_upd_workdir(const struct ioc_jail *j, char **out, struct ioc_error **err)
+{
+	const char *slash = j->rootfs ? strrchr(j->rootfs, '/') : NULL;
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	if (slash == NULL || slash == j->rootfs)
+		return ioc_err(err, "jail '%s' has no mounted root", j->uuid);
+	dir = ioc_xasprintf("%.*s/" IOC_UPDATE_FREEBSD_WORKDIR, (int)(slash - j->rootfs), j->rootfs);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return ioc_err(err, "cannot make '%s': %s", dir, strerror(errno));
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0)
+		return ioc_err(err, "'%s' is not a directory (refused): %s", dir, strerror(errno));
+	if (st.st_uid != 0 || (st.st_mode & 077) != 0)
+		return ioc_err(err, "'%s' is not a root-only directory (refused)", dir);
+	*out = ioc_steal(&dir);
+	return 0;
+}
+
+/* freebsd-update on the host against the jail's root. */
+static int
+ioc_upd_freebsd(struct ioc_jail *j, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
+	struct ioc_run_opts o;
+	struct ioc_run_result r;
+	static const char *const env[] = { "PAGER=cat", NULL };
+	int rc;
+	_cleanup_free_ char *workdir = NULL;
+	if (ioc_upd_workdir(j, &workdir, err) != 0)
+		return -1;
+	ioc_update_freebsd_argv(j->rootfs, workdir, ioc_jail_get(j, "release"), &a);
+	ioc_run_opts_init(&o);
+	o.out_fd = IOC_FD_INHERIT;
+	o.err_fd = IOC_FD_INHERIT;
+	o.env = env;
+	ioc_run_result_init(&r);
+	fflush(stdout);
+	rc = ioc_run(ioc_strv_argv(&a), &o, &r, err);
+	if (rc == 0 && r.status != 0)
+		rc = ioc_err(err, "freebsd-update failed with status %d", r.status);
+	ioc_run_result_release(&r);
+	return rc;
+}
+
+enum ioc_upd_each { IOC_UPD_ROLLBACK, IOC_UPD_UNMARK };
+
+/*
+ * For each of the jail's datasets that has @snap: roll it back to it (the
+ * newest snapshot), or clear the interrupted-update mark on it.
+ */
+static int
+ioc_upd_each(struct ioc_jail *j, const char *snap, enum ioc_upd_each what,
+    struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv kids = IOC_STRV_INIT;
+	size_t i;
+	if (ioc_zfs_list_children(j->dataset, &kids, err) != 0)
+		return -1;
+	for (i = 0; i < kids.n; i++) {
+		/* unmarking: children first, the jail's own snapshot last: its mark
+		 * is what clean and the next update look for (a run killed between
+		 * two unmarks is then still seen and rolled back) */
+		size_t k = what == IOC_UPD_UNMARK ? kids.n - 1 - i : i;
+		_cleanup_free_ char *s = ioc_xasprintf("%s@%s", kids.v[k], snap);
+		if (!ioc_zfs_exists(s))
+			continue;
+		if ((what == IOC_UPD_ROLLBACK ? ioc_zfs_rollback(s, 0, err) :
+		    ioc_zfs_inherit(s, IOC_UPDATE_MARK, err)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+ioc_upd_running(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err)
+{
+	struct ioc_jstate st;
+	if (ioc_run_state1(ctx, j, &st, err) != 0)
+		return -1;
+	return st.running;
+}
+
+/*
+ * Puts the jail back to snap: stopped for the rollback, started again when
+ * run_after.  0 when rolled back (a failed restart is reported in *err_start).
+ */
+static int
+ioc_upd_back(struct ioc_ctx *ctx, struct ioc_jail *j, const char *snap, int run_after,
+    struct ioc_error **err, struct ioc_error **err_start)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	int running = ioc_upd_running(ctx, j, err);
+	if (running < 0)
+		return -1;
+	if (running && e->stop(&ctx->root, j, 1, err) != 0)
+		return -1;
+	if (ioc_upd_each(j, snap, IOC_UPD_ROLLBACK, err) != 0)
+		return -1;
+	if (run_after)
+		e->start(&ctx->root, j, err_start); /* a failure is the caller's to report */
+	return 0;
+}
+
+/* Rolls back the interrupted update found on j (snap, "up"|"down"); lock held. */
+static int
+ioc_upd_recover_one(struct ioc_ctx *ctx, struct ioc_jail *j, const char *name, const char *snap,
+    const char *was, struct ioc_error **err)
+{
+	struct ioc_error *es = NULL;
+	if (ioc_upd_back(ctx, j, snap, strcmp(was, "up") == 0, err, &es) != 0 ||
+	    ioc_upd_each(j, snap, IOC_UPD_UNMARK, err) != 0) {
+		ioc_error_free(es);
+		return ioc_error_wrap(err, "cannot roll back the interrupted update of '%s' to "
+		    "snapshot %s", name, snap);
+	}
+	printf("%s: an interrupted update was rolled back to snapshot %s%s%s\n", name, snap,
+	    es ? "; it did not start again: " : "", es ? es->msg : "");
+	ioc_error_free(es);
+	return 0;
+}
+
+/* The interrupted-update marks below base (depth): rows of snapshots. */
+static int
+ioc_upd_marks(const char *base, int depth, struct ioc_zrows *rows, struct ioc_error **err)
+{
+	char *names[] = { (char *)base, NULL };
+	ioc_zrows_init(rows);
+	if (!ioc_zfs_exists(base))
+		return 0;
+	return ioc_zfs_get(names, IOC_UPDATE_MARK, 0, depth, "local", 1, rows, err);
+}
+
+/* The mark of one jail's own dataset (its newest interrupted update), if any. */
+static int
+ioc_upd_find_mark(struct ioc_jail *j, char **snap, char **was, struct ioc_error **err)
+{
+	struct ioc_zrows rows;
+	size_t i, dl = strlen(j->dataset);
+	*snap = *was = NULL;
+	if (ioc_upd_marks(j->dataset, 1, &rows, err) != 0) {
+		ioc_zrows_release(&rows);
+		return -1;
+	}
+	for (i = 0; i < rows.n; i++)
+		if (strncmp(rows.v[i].name, j->dataset, dl) == 0 && rows.v[i].name[dl] == '@') {
+			free(*snap);
+			free(*was);
+			*snap = ioc_xstrdup(rows.v[i].name + dl + 1);
+			*was = ioc_xstrdup(rows.v[i].value);
+		}
+	ioc_zrows_release(&rows);
+	return 0;
+}
+
+int
+ioc_update_recover_all(struct ioc_ctx *ctx, struct ioc_error **err)
+{
+	_cleanup_free_ char *base = ioc_xasprintf("%s/jails", ctx->root.name);
+	struct ioc_zrows rows;
+	struct ioc_jails js = { NULL, 0 };
+	size_t i, q, bl = strlen(base);
+	int rc = 0;
+
+	if (ioc_upd_marks(base, 2, &rows, err) != 0) {
+		ioc_zrows_release(&rows);
+		return -1;
+	}
+	/* rolling back starts and stops jails: the engine may re-execute us first (clean
+	 * is idempotent, so what it did before is done again harmlessly) */
+	if (rows.n && (ioc_run_prepare_early(err) != 0 ||
+	    ioc_jails_load(&ctx->root, NULL, &js, err) != 0))
+		rc = -1;
+	for (i = 0; rc == 0 && i < rows.n; i++) {
+		const char *at = strchr(rows.v[i].name, '@');
+		size_t dl = at ? (size_t)(at - rows.v[i].name) : 0;
+		for (q = 0; at && q < js.n; q++) {
+			struct ioc_jail *j = &js.v[q];
+			_cleanup_free_ char *snap = NULL;
+			_cleanup_free_ char *was = NULL;
+			const char *name = j->complete ? ioc_jail_get(j, "tag") : j->uuid;
+			int lockfd;
+			if (strlen(j->dataset) != dl ||
+			    strncmp(j->dataset, rows.v[i].name, dl) != 0 ||
+			    strncmp(j->dataset, base, bl) != 0)
+				continue;
+			/* an update still running holds the jail's lock: wait, then look again */
+			lockfd = ioc_lock_jail(&ctx->root, j->uuid, err);
+			if (lockfd < 0) {
+				rc = -1;
+				break;
+			}
+			if (ioc_upd_find_mark(j, &snap, &was, err) != 0 ||
+			    (snap && ioc_upd_recover_one(ctx, j, name, snap, was, err) != 0))
+				rc = -1;
+			close(lockfd);
+			break;
+		}
+	}
+	ioc_zrows_release(&rows);
+	ioc_jails_release(&js);
+	return rc;
+}
+
+/*
+ * Updates a loaded jail (lock held) shown as name; *snapname gets the
+ * snapshot taken.  An interrupted earlier update is rolled back first.
+ */
+static int
+ioc_upd_jail(struct ioc_ctx *ctx, struct ioc_jail *j, const char *name, char **snapname,
+    struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	int linux_engine = strcmp(e->name, "freebsd") != 0;
+	_cleanup_free_ char *full = NULL;
+	_cleanup_free_ char *old = NULL;
+	_cleanup_free_ char *oldwas = NULL;
+	_cleanup_strv_ struct ioc_strv sprops = IOC_STRV_INIT;
+	int was_running, started = 0, rc = -1;
+	struct ioc_error *why = NULL;
+
+	*snapname = NULL;
+	if (strcmp(ioc_jail_get(j, "template"), "yes") == 0)
+		return ioc_err(err, "'%s' is a template: update a jail, or the release ('update release=REL')",
+		    name);
+	if (strcmp(ioc_jail_get(j, "release"), "none") == 0)
+		return ioc_err(err, "'%s' is an empty jail: it has no release to update", name);
+	if (j->rootfs == NULL)
+		return ioc_err(err, "the root of '%s' is not mounted", name);
+	if (linux_engine && !ioc_upd_has_apt(j->rootfs))
+		return ioc_err(err, "'%s' has no package manager this host can drive (apt-get)",
+		    name);
+	if (linux_engine && (e->exec == NULL || e->start == NULL))
+		return ioc_err(err, "update: the %s engine cannot run commands in a jail", e->name);
+	if (ioc_upd_find_mark(j, &old, &oldwas, err) != 0 ||
+	    (old && ioc_upd_recover_one(ctx, j, name, old, oldwas, err) != 0))
+		return -1;
+	was_running = ioc_upd_running(ctx, j, err);
+	if (was_running < 0)
+		return -1;
+	*snapname = ioc_now_fmt(IOC_UPDATE_SNAP_PREFIX "%Y-%m-%d_%H-%M-%S");
+	full = ioc_xasprintf("%s@%s", j->dataset, *snapname);
+	{
+		/* a second update within the same second gets its own name */
+		_cleanup_free_ char *stem = ioc_xstrdup(*snapname);
+		int k;
+		for (k = 2; ioc_zfs_exists(full) && k < 100; k++) {
+			free(*snapname);
+			free(full);
+			*snapname = ioc_xasprintf("%s_%d", stem, k);
+			full = ioc_xasprintf("%s@%s", j->dataset, *snapname);
+		}
+	}
+	/* the snapshot carries the mark from its first moment: no window without it */
+	ioc_strv_pushf(&sprops, IOC_UPDATE_MARK "=%s", was_running ? "up" : "down");
+	if (ioc_zfs_snapshot_props(full, 1, &sprops, err) != 0) {
+		free(*snapname);
+		*snapname = NULL;
+		return ioc_error_wrap(err, "cannot snapshot '%s' before the update", name);
+	}
+	printf("%s: snapshot %s taken\n", name, *snapname);
+	fflush(stdout);
+	if (linux_engine) {
+		if (!was_running) {
+			if (e->start(&ctx->root, j, &why) != 0)
+				goto failed;
+			started = 1;
+		}
+		if (ioc_upd_apt(ctx, j, &why) != 0)
+			goto failed;
+		if (started && e->stop(&ctx->root, j, 0, &why) != 0)
+			goto failed;
+	} else if (ioc_upd_freebsd(j, &why) != 0)
+		goto failed;
+	/* done: the mark goes (an update whose mark cannot go is not confirmed) */
+	if (ioc_upd_each(j, *snapname, IOC_UPD_UNMARK, &why) != 0)
+		goto failed;
+	return 0;
+
+failed:
+	/* back to the snapshot: the jail must be down for the rollback */
+	{
+		struct ioc_error *e2 = NULL, *es = NULL;
+		if (ioc_upd_back(ctx, j, *snapname, was_running, &e2, &es) == 0 &&
+		    ioc_upd_each(j, *snapname, IOC_UPD_UNMARK, &e2) == 0) {
+			ioc_err(err, "update of '%s' failed: %s; rolled back to snapshot %s", name,
+			    why ? why->msg : "error", *snapname);
+			if (es)
+				ioc_error_wrap(err, "and it did not start again (%s)", es->msg);
+		} else {
+			ioc_err(err, "update of '%s' failed: %s; the rollback to snapshot %s failed too "
+			    "(%s): 'iocage clean' or the next 'iocage update %s' retries it", name,
+			    why ? why->msg : "error", *snapname, e2 ? e2->msg : "error", name);
+		}
+		ioc_error_free(e2);
+		ioc_error_free(es);
+	}
+	ioc_error_free(why);
+	return rc;
+}
+
+/* update release=REL: a temporary jail is updated, its changes copied into the release. */
+static int
+ioc_upd_release(struct ioc_ctx *ctx, const char *rel, struct ioc_error **err)
+{
+	_cleanup_free_ char *snap = NULL;
+	_cleanup_free_ char *stamp = ioc_now_fmt("%Y%m%d-%H%M%S");
+	_cleanup_free_ char *tmptag = NULL;
+	_cleanup_free_ char *relroot = ioc_xasprintf("%s/releases/%s/root", ctx->root.name, rel);
+	_cleanup_free_ char *relmnt = NULL;
+	_cleanup_free_ char *newsnap = NULL;
+	_cleanup_free_ char *upd = NULL;
+	_cleanup_free_ char *tmpds = NULL;
+	_cleanup_strv_ struct ioc_strv cargv = IOC_STRV_INIT;
+	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jail *j = NULL;
+	struct ioc_tree_diff d;
+	size_t q;
+	int rc = -1, lockfd = -1;
+
+	if (ioc_valid_release(rel, err) != 0)
+		return -1;
+	if (strcmp(ioc_engine()->name, "freebsd") == 0)
+		return ioc_err(err, "update release=: on FreeBSD fetch the new patch level "
+		    "('iocage fetch release=%s') instead", rel);
+	if (ioc_release_snapshot(&ctx->root, rel, &snap, err) != 0)
+		return -1;
+	if (ioc_run_prepare_early(err) != 0)
+		return -1;
+	lockfd = ioc_lock_root(&ctx->root, err);
+	if (lockfd < 0)
+		return -1;
+	ioc_tree_diff_init(&d);
+	/* a killed run's temporary jail is debris; its half copy into the release goes */
+	if (ioc_jails_load(&ctx->root, (const char *const[]){ "tag", NULL }, &js, err) != 0 ||
+	    ioc_sweep_debris(ctx, &js, 0, err) != 0 ||
+	    ioc_zfs_rollback(snap, 0, err) != 0)
+		goto out;
+	ioc_jails_release(&js);
+	if (ioc_zfs_get1(relroot, "mountpoint", &relmnt, err) != 0)
+		goto out;
+	if (relmnt == NULL || relmnt[0] != '/') {
+		ioc_err(err, "the root of release '%s' is not mounted", rel);
+		goto out;
+	}
+	tmptag = ioc_xasprintf("ioc-update-%s", stamp);
+	ioc_strv_push(&cargv, "create");
+	ioc_strv_push(&cargv, "-c");
+	ioc_strv_pushf(&cargv, "release=%s", rel);
+	ioc_strv_pushf(&cargv, "tag=%s", tmptag);
+	/* the host's network, for the package mirror */
+	ioc_strv_push(&cargv, "vnet=off");
+	ioc_strv_push(&cargv, "ip4=inherit");
+	ioc_strv_push(&cargv, "interfaces=none");
+	ctx->create_untagged = 1;
+	rc = ioc_cmd_create(ctx, (int)cargv.n, cargv.v, err);
+	ctx->create_untagged = 0;
+	if (rc != 0)
+		goto out;
+	rc = -1;
+	if (ctx->create_uuid == NULL) {
+		ioc_err(err, "update release=: the temporary jail was not made");
+		goto out;
+	}
+	tmpds = ioc_xasprintf("%s/jails/%s", ctx->root.name, ctx->create_uuid);
+	if (ioc_jails_load(&ctx->root, NULL, &js, err) != 0)
+		goto out;
+	for (q = 0; q < js.n && j == NULL; q++)
+		if (strcmp(js.v[q].uuid, ctx->create_uuid) == 0)
+			j = &js.v[q];
+	if (j == NULL) {
+		ioc_err(err, "update release=: the temporary jail '%s' is gone", tmpds);
+		goto out;
+	}
+	if (ioc_upd_jail(ctx, j, tmptag, &upd, err) != 0)
+		goto out;
+	/* the release's root is its newest snapshot (rolled back above): copy what changed */
+	if (ioc_record_diff(relmnt, j->rootfs, 0, &d, err) != 0 ||
+	    ioc_record_copy_tree(j->rootfs, &d, relmnt, err) != 0)
+		goto out;
+	newsnap = ioc_xasprintf("%s@" IOC_RELEASE_SNAP "-%s", relroot, stamp);
+	if (ioc_zfs_snapshot(newsnap, 0, err) != 0)
+		goto out;
+	printf("release %s updated: %zu files added or changed, %zu deleted; new jails are made "
+	    "from %s; existing jails keep the snapshot they were cloned from ('iocage get origin "
+	    "TAG')\n", rel, d.changed.n, d.deleted.n, newsnap);
+	rc = 0;
+out:
+	if (tmpds) {
+		/* the temporary jail never stays (stopped already: ioc_upd_jail) */
+		struct ioc_error *e2 = NULL;
+		if (ioc_zfs_destroy(tmpds, 1, &e2) != 0 && rc == 0) {
+			rc = -1;
+			ioc_err(err, "cannot remove the temporary jail '%s': %s", tmpds, e2->msg);
+		}
+		ioc_error_free(e2);
+	}
+	if (rc != 0 && newsnap == NULL) {
+		/* a half copy never stays in the release's root */
+		struct ioc_error *e2 = NULL;
+		ioc_zfs_rollback(snap, 0, &e2);
+		ioc_error_free(e2);
+	}
+	free(ctx->create_uuid);
+	ctx->create_uuid = NULL;
+	ioc_tree_diff_release(&d);
+	ioc_jails_release(&js);
+	close(lockfd);
+	return rc;
+}
+
+int
+ioc_cmd_update(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	struct ioc_jails js;
+	struct ioc_jail *j;
+	_cleanup_free_ char *snap = NULL;
+	int k = ioc_opts_parse(ctx, "update", "", argc - 1, argv + 1, &o, err);
+	int rc, lockfd;
+
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (argc != 1)
+		return ioc_usage(err, "update");
+	if (strncmp(argv[0], "release=", 8) == 0)
+		return ioc_upd_release(ctx, argv[0] + 8, err);
+	if (ioc_ctx_jail(ctx, argv[0], NULL, &js, &j, err) != 0)
+		return -1;
+	/* running code in the jail may make the engine re-execute us: before any change */
+	if (ioc_run_prepare_early(err) != 0) {
+		ioc_jails_release(&js);
+		return -1;
+	}
+	lockfd = ioc_lock_jail(&ctx->root, j->uuid, err);
+	if (lockfd < 0) {
+		ioc_jails_release(&js);
+		return -1;
+	}
+	rc = ioc_upd_jail(ctx, j, ioc_jail_get(j, "tag"), &snap, err);
+	if (rc == 0)
+		printf("%s updated; snapshot %s kept ('iocage rollback %s@%s' undoes the update)\n",
+		    ioc_jail_get(j, "tag"), snap, ioc_jail_get(j, "tag"), snap);
+	close(lockfd);
+	ioc_jails_release(&js);
+	return rc;
+}

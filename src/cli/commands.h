@@ -1,0 +1,193 @@
+/*
+ * commands.h — the command table's handlers and their shared context.
+ *
+ * main() parses global options, finds the command in the table, does the
+ * shared setup its flags ask for (root discovery, locks), and calls the
+ * handler.  Handlers parse their arguments, validate the whole request, then
+ * act; they return 0 or -1 with *err and never print errors themselves.
+ */
+#ifndef IOC_COMMANDS_H
+#define IOC_COMMANDS_H
+
+#include "core/core.h"
+#include "engine/engine.h"
+#include "util/output.h"
+
+enum ioc_cmd_flags {
+	IOC_CF_ROOT = 1 << 0,	  /* needs the active root (ctx->root) */
+	IOC_CF_LOCK_ROOT = 1 << 1, /* takes the root lock before the handler */
+	IOC_CF_NEED_UID0 = 1 << 2, /* must run as root */
+	IOC_CF_LAZY_ROOT = 1 << 3, /* hot path: an explicit root is verified by the first
+				    * ioc_jails_load (see ioc_root_lazy); loads before writing */
+	IOC_CF_DRY_RUN = 1 << 4,   /* takes --dry-run: prints the engine's plan instead */
+};
+
+struct ioc_ctx {
+	struct ioc_root root;
+	const char *root_arg; /* -r DATASET or IOCAGE_ROOT */
+	enum ioc_fmt fmt;     /* --json, -H */
+	int parsable;	      /* -p: raw numbers */
+	int dry_run;	      /* --dry-run: print the engine's plan, change nothing */
+	int root_lock_fd;
+	int force;	      /* generic -f seen by a handler */
+	/*
+	 * For a command that builds a jail through ioc_cmd_create and finishes
+	 * it itself (import of a package, update release=): with create_untagged
+	 * the new jail is made without its tag property — debris that list never
+	 * shows and clean removes, until the caller sets the tag as its last step
+	 * — nothing is printed, and create_uuid gets its UUID (caller frees).
+	 */
+	int create_untagged;
+	char *create_uuid;
+};
+
+typedef int (*ioc_cmd_fn)(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err);
+
+struct ioc_cmd {
+	const char *name;
+	ioc_cmd_fn fn;
+	unsigned flags;
+	const char *synopsis;
+	const char *help;
+};
+
+extern const struct ioc_cmd ioc_cmds[];
+const struct ioc_cmd *ioc_cmd_find(const char *name);
+
+/*
+ * Option parsing for handlers: flags are single letters given in `spec`
+ * (a letter followed by ':' takes a value); long options --json and -H are
+ * understood everywhere a command prints data.  Stops at the first word
+ * that is not an option; returns its index or -1 with a usage error.
+ */
+struct ioc_opts {
+	unsigned char seen[128];
+	const char *val[128];
+};
+int ioc_opts_parse(struct ioc_ctx *ctx, const char *cmd, const char *spec, int argc, char **argv,
+    struct ioc_opts *o, struct ioc_error **err);
+int ioc_usage(struct ioc_error **err, const char *cmd);
+#ifdef __clang_analyzer__
+#define ioc_usage(...) (ioc_usage(__VA_ARGS__), -1)	/* see util.h */
+#endif
+
+/* Complete jails sorted by tag (pointers into js; the caller frees the array). */
+struct ioc_jail **ioc_sorted(struct ioc_jails *js, size_t *n);
+
+/* Verifies a lazily named root (IOC_CF_LAZY_ROOT) before a path that loads no jails. */
+int ioc_root_verify(struct ioc_ctx *ctx, struct ioc_error **err);
+
+/*
+ * Removes debris under R/jails (root lock held), a debris entry's running
+ * container stopped first; before the command's first change.  verbose:
+ * print each name removed.
+ */
+int ioc_sweep_debris(struct ioc_ctx *ctx, const struct ioc_jails *js, int verbose,
+    struct ioc_error **err);
+
+/* Loads the jails name may mean (ioc_jails_load_named) and resolves one
+ * (complete) jail: js holds only those. */
+int ioc_ctx_jail(struct ioc_ctx *ctx, const char *name, const char *const *props,
+    struct ioc_jails *js, struct ioc_jail **j, struct ioc_error **err);
+/* The same with every jail in js (for checks across jails: tags, clones). */
+int ioc_ctx_jail_all(struct ioc_ctx *ctx, const char *name, const char *const *props,
+    struct ioc_jails *js, struct ioc_jail **j, struct ioc_error **err);
+
+/* cmd_core.c */
+int ioc_cmd_activate(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_deactivate(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_list(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_get(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_set(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_defaults(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_create(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_clone(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_destroy(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_df(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_clean(struct ioc_ctx *, int, char **, struct ioc_error **);
+/* cmd_snap.c */
+int ioc_cmd_snapshot(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_snaplist(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_snapremove(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_rollback(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_promote(struct ioc_ctx *, int, char **, struct ioc_error **);
+/* cmd_fetch.c */
+int ioc_cmd_fetch(struct ioc_ctx *, int, char **, struct ioc_error **);
+/* cmd_run.c (engine commands) */
+int ioc_cmd_start(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_stop(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_restart(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_exec(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_console(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_chroot(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_rcboot(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_rcshutdown(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_runtime(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_cap(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_limits(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_uncap(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_inuse(struct ioc_ctx *, int, char **, struct ioc_error **);
+
+/* cmd_image.c */
+int ioc_cmd_export(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_import(struct ioc_ctx *, int, char **, struct ioc_error **);
+/* cmd_record.c: differential packages (record.h) */
+int ioc_cmd_record(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_package(struct ioc_ctx *, int, char **, struct ioc_error **);
+/* import of a package file (import dispatches here: record.h ioc_record_is_package);
+ * props: the command line's PROPERTY=VALUE words. */
+int ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **props,
+    struct ioc_error **err);
+/*
+ * Destroys the work clones a killed `package` left under R/packages
+ * (work-UUID-start, work-UUID-stop): those of one jail, or all when uuid is
+ * NULL; removed (may be NULL) gets their names.  Root lock held: destroy
+ * calls it first (the clones hang on the jail's snapshots), clean for all.
+ */
+int ioc_record_sweep(struct ioc_ctx *ctx, const char *uuid, struct ioc_strv *removed,
+    struct ioc_error **err);
+/* cmd_update.c */
+int ioc_cmd_update(struct ioc_ctx *, int, char **, struct ioc_error **);
+/* Rolls back every interrupted update (a jail whose update was killed) to its
+ * snapshot and puts the jail back in its state; root lock held (clean). */
+int ioc_update_recover_all(struct ioc_ctx *ctx, struct ioc_error **err);
+/* cmd_template.c: `set template=yes|no` (see there for the kill -9 order). */
+#define IOC_TEMPLATE_SNAP "ioc-template" /* R/jails/UUID/root@ioc-template */
+/* Jails cloned from j's snapshots, named by tag, appended to names ("a, b"). */
+int ioc_template_dependants(struct ioc_ctx *ctx, const struct ioc_jails *js,
+    const struct ioc_jail *j, struct ioc_sb *names, struct ioc_error **err);
+/* Refuses a conversion that cannot be done (running jail; clones exist); changes nothing. */
+int ioc_template_check(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_jail *j, int yes,
+    struct ioc_error **err);
+/* Does it (caller holds the root and jail locks and ran the check). */
+int ioc_template_apply(struct ioc_ctx *ctx, struct ioc_jail *j, int yes, struct ioc_error **err);
+
+/*
+ * Runtime hooks the core commands call (implemented in cmd_run.c on top of
+ * the engine): the state of each jail for list/get (one engine query per
+ * listing, no process per jail), stopping a running jail for destroy -f,
+ * and the engine's own refusal of a property value (e.g. a limit with no
+ * Linux analogue).  All may be called with jails that are not running.
+ */
+int ioc_run_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_jstate *st,
+    struct ioc_error **err);
+/* The same for one jail. */
+int ioc_run_state1(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_jstate *st,
+    struct ioc_error **err);
+int ioc_run_stop_for_destroy(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err);
+/* Stops (forced) the container of a debris entry j loaded with every property
+ * (the temporary jail of a killed `update release=`); before any change. */
+int ioc_run_stop_debris(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err);
+int ioc_run_check_prop(const struct ioc_prop *p, const char *value, struct ioc_error **err);
+/* Lets the engine re-execute before a command that will run code in a jail changes anything. */
+int ioc_run_prepare_early(struct ioc_error **err);
+/*
+ * create pkglist=: starts the new jail, installs the packages with the
+ * release's own package manager inside (apt-get on Debian-like releases, pkg
+ * on FreeBSD), stops it.  -1 with *err when there is no package manager or
+ * the installation fails.
+ */
+int ioc_run_install_pkgs(struct ioc_ctx *ctx, const char *uuid, const struct ioc_strv *pkgs,
+    struct ioc_error **err);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * engine_linux.h — internals of the Linux engine shared by its files
+ * (engine_linux.c: lifecycle through liblxc; engine_linux_fs.c: safe file
+ * operations inside a jail's root).  Linux only.
+ *
+ * Every path inside a jail is resolved against an fd of the jail's root
+ * with openat2(RESOLVE_IN_ROOT): a symlink in the jail can never lead out
+ * of it.  Where a symlink must not be followed at all (mount targets,
+ * resolv.conf), RESOLVE_NO_SYMLINKS is added.  Every fd is O_CLOEXEC.
+ */
+#ifndef IOC_ENGINE_LINUX_H
+#define IOC_ENGINE_LINUX_H
+
+#include "util/util.h"
+
+#include <sys/types.h>
+
+/* Opens a jail root directory (O_PATH); -1 with *err. */
+int ioc_lx_root_open(const char *rootfs, struct ioc_error **err);
+/* openat2 below rootfd; nosym: refuse symlinks anywhere on the way.  -1/errno. */
+int ioc_lx_openat(int rootfd, const char *path, int flags, int nosym);
+/*
+ * Finds a program in the jail: an absolute name as is, a bare name in the
+ * usual PATH directories.  0 with *path (caller frees) when a regular,
+ * executable file is there; -1 (no error object) otherwise.
+ */
+int ioc_lx_find_prog(int rootfd, const char *name, char **path);
+/* Looks a user up in the jail's /etc/passwd. */
+int ioc_lx_passwd(int rootfd, const char *user, uid_t *uid, gid_t *gid, char **home,
+    char **shell, struct ioc_error **err);
+/* Writes the jail's /etc/resolv.conf from the resolver property value. */
+int ioc_lx_write_resolv(int rootfd, const char *value, uid_t uid, gid_t gid,
+    struct ioc_error **err);
+/*
+ * Checks a mount target inside the jail: every component must be a real
+ * directory (no symlink); missing trailing components are created (owned
+ * by uid:gid, mode 0755) when mkdir is set.  what names the mount in errors.
+ */
+int ioc_lx_mount_target(int rootfd, const char *path, int mkdir_missing, uid_t uid, gid_t gid,
+    const char *what, struct ioc_error **err);
+/* Splits a command property into words at blanks (never a shell). */
+void ioc_lx_words(const char *cmd, struct ioc_strv *out);
+
+#endif

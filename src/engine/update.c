@@ -1,0 +1,40 @@
+/* update.c — the commands `update` runs (update.h). */
+#include "engine/update.h"
+
+void
+ioc_update_apt_argv(int n, struct ioc_strv *argv)
+{
+	ioc_strv_push(argv, "/usr/bin/env");
+	ioc_strv_push(argv, "DEBIAN_FRONTEND=noninteractive");
+	ioc_strv_push(argv, "apt-get");
+	ioc_strv_push(argv, "-q");
+	if (n == 0) {
+		ioc_strv_push(argv, "update");
+		return;
+	}
+	ioc_strv_push(argv, "-y");
+	/* a configuration file the jail's owner changed stays as it is */
+	ioc_strv_push(argv, "-o");
+	ioc_strv_push(argv, "Dpkg::Options::=--force-confdef");
+	ioc_strv_push(argv, "-o");
+	ioc_strv_push(argv, "Dpkg::Options::=--force-confold");
+	ioc_strv_push(argv, "upgrade");
+}
+
+void
+ioc_update_freebsd_argv(const char *rootfs, const char *workdir, const char *release,
+    struct ioc_strv *argv)
+{
+	ioc_strv_push(argv, "freebsd-update");
+	ioc_strv_push(argv, "-b");
+	ioc_strv_push(argv, rootfs);
+	ioc_strv_push(argv, "-d");
+	ioc_strv_push(argv, workdir);
+	ioc_strv_push(argv, "-f");
+	ioc_strv_push(argv, IOC_UPDATE_FREEBSD_CONF);
+	ioc_strv_push(argv, "--not-running-from-cron");
+	ioc_strv_push(argv, "--currently-running");
+	ioc_strv_push(argv, release);
+	ioc_strv_push(argv, "fetch");
+	ioc_strv_push(argv, "install");
+}

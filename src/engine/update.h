@@ -1,0 +1,34 @@
+/*
+ * update.h — what `update` runs, as argv arrays (pure: the unit test
+ * tests/unit/t_update.c compares them with tests/golden/freebsd/update.golden).
+ *
+ * Linux (Debian-like releases, inside the running jail through the engine's
+ * exec): `apt-get update`, then `apt-get upgrade`, non-interactive, keeping
+ * the jail's changed configuration files.
+ * FreeBSD (on the host, against the jail's root, the jail need not run):
+ * freebsd-update(8) with -b ROOT and --currently-running RELEASE, but the
+ * host's configuration file (/etc/freebsd-update.conf: the server and the key
+ * that host root trusts) and a work directory outside the jail's root
+ * (R/jails/UUID/freebsd-update, made by the caller: root-only).  The shell
+ * iocage took both from inside the jail, so the jail's root chose the update
+ * server and key, and could pre-seed the work directory, of a program that
+ * runs as host root.
+ */
+#ifndef IOC_UPDATE_H
+#define IOC_UPDATE_H
+
+#include "util/util.h"
+
+#define IOC_UPDATE_SNAP_PREFIX "ioc_update_"
+
+/* The apt-get steps (n: 0 update, 1 upgrade) into argv. */
+void ioc_update_apt_argv(int n, struct ioc_strv *argv);
+#define IOC_UPDATE_APT_STEPS 2
+#define IOC_UPDATE_FREEBSD_CONF "/etc/freebsd-update.conf"
+/* The work directory's name beside the jail's root (in R/jails/UUID). */
+#define IOC_UPDATE_FREEBSD_WORKDIR "freebsd-update"
+/* freebsd-update -b ROOTFS -d WORKDIR -f the host's conf ... fetch install. */
+void ioc_update_freebsd_argv(const char *rootfs, const char *workdir, const char *release,
+    struct ioc_strv *argv);
+
+#endif
