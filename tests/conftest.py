@@ -169,9 +169,12 @@ def zfs_daemon():
     if started is not None and not others:
         started.terminate()
         try:
-            started.wait(30)
+            started.wait(60)
         except subprocess.TimeoutExpired:
+            # killed, then reaped: an unreaped daemon is a zombie that pgrep
+            # still finds (the first-use check then saw "still runs")
             started.kill()
+            started.wait(30)
 
 
 class Pool:

@@ -158,6 +158,21 @@ def test_failing_prestart_starts_nothing(rel):
     assert host_state(rel) == before
 
 
+def test_default_hooks_start_no_process(rel, tmp_path):
+    """A host hook left at its default (/usr/bin/true) or set to none is not
+    run at all (issue 12: no process for a no-op); before, start and stop ran
+    /usr/bin/true four times, and none on Linux was refused as a relative
+    command.  IOC_FAULT_TRACE (test builds) records every program the spawn
+    layer starts."""
+    jail(rel, "nh", "exec_prestop=none")
+    for cmd in ("start", "stop"):
+        trace = tmp_path / ("trace-" + cmd)
+        rel.ok(cmd, "nh", env={"IOC_FAULT_TRACE": str(trace)})
+        lines = trace.read_text().splitlines()
+        assert lines and not [ln for ln in lines if "/usr/bin/true" in ln or " none" in ln], lines
+    assert state(rel, "nh") == "down"
+
+
 def test_restart_changes_jid(rel):
     jail(rel, "r")
     rel.ok("start", "r")

@@ -809,12 +809,19 @@ ioc_clean_debris(const struct ioc_root *root, const struct ioc_jails *js,
 	return 0;
 }
 
+int
+ioc_hook_noop(const char *v)
+{
+	v += strspn(v, " \t");
+	return v[0] == '\0' || strcmp(v, "/usr/bin/true") == 0 || strcmp(v, "none") == 0;
+}
+
 /* 1 when property name's value v (from a source other than built-in) reaches the host. */
 static int
 ioc_reaches_host(const struct ioc_jail *j, const char *name, const char *v)
 {
 	if (strncmp(name, "exec_pre", 8) == 0 || strncmp(name, "exec_post", 9) == 0)
-		return strcmp(v, "/usr/bin/true") != 0;
+		return !ioc_hook_noop(v);
 	if (strcmp(name, "fstab") == 0)
 		return strcmp(v, "none") != 0;
 	if (strcmp(name, "resolver") == 0)

@@ -114,6 +114,12 @@ const char *ioc_jail_get(const struct ioc_jail *j, const char *prop);
 const char *ioc_jail_source(const struct ioc_jail *j, const struct ioc_prop *p);
 
 /*
+ * Is a host hook's value (exec_prestart, exec_poststart, exec_prestop,
+ * exec_poststop) the no-op default: /usr/bin/true, "none" or empty?  Such a
+ * hook is not run at all: no process for nothing.
+ */
+int ioc_hook_noop(const char *v);
+/*
  * Before a start: the jail's values that reach the host (host hooks
  * exec_pre/poststart/stop, fstab sources, a resolver file, userns=off, a
  * userns_idmap or jail_zfs_dataset of its own) are honoured only when

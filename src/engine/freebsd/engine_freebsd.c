@@ -271,13 +271,6 @@ ioc_fb_valid_user(const char *u)
 	return 1;
 }
 
-/* Is a host hook the no-op default (then it is not run at all)? */
-static int
-ioc_fb_hook_noop(const char *v)
-{
-	return strcmp(v, "/usr/bin/true") == 0 || strcmp(v, "none") == 0;
-}
-
 /* Adds host hook `prop` (argv: its words, the jail name, the jail path). */
 static int
 ioc_fb_add_hook(struct ioc_fb *f, struct ioc_plan *p, const char *prop, unsigned flags,
@@ -286,7 +279,7 @@ ioc_fb_add_hook(struct ioc_fb *f, struct ioc_plan *p, const char *prop, unsigned
 	struct ioc_strv w = IOC_STRV_INIT;
 	struct ioc_step *s;
 	const char *v = ioc_fb_get(f, prop);
-	if (ioc_fb_hook_noop(v))
+	if (ioc_hook_noop(v))
 		return 0;
 	ioc_strv_init(&w);
 	if (ioc_freebsd_split_command(prop, v, &w, err) != 0) {
@@ -1606,7 +1599,7 @@ ioc_fb_op_check_prop(const struct ioc_prop *p, const char *value, struct ioc_err
 		int rv;
 		ioc_strv_init(&w);
 		rv = ioc_freebsd_split_command(p->name, value, &w, err);
-		if (rv == 0 && !ioc_fb_hook_noop(value) && strcmp(p->name, "exec_start") != 0 && strcmp(p->name, "exec_stop") != 0 &&
+		if (rv == 0 && !ioc_hook_noop(value) && strcmp(p->name, "exec_start") != 0 && strcmp(p->name, "exec_stop") != 0 &&
 		    strcmp(p->name, "login_flags") != 0 && w.v[0][0] != '/')
 			rv = ioc_err(err, "invalid value for property '%s': a host command must start "
 			    "with an absolute path (e.g. /usr/local/bin/hook)", p->name);

@@ -538,6 +538,8 @@ ioc_lx_hook(const struct ioc_jail *j, const char *prop, struct ioc_error **err)
 	int rc;
 	if (ioc_lx_valid(j, prop, err) != 0)
 		return -1;
+	if (ioc_hook_noop(ioc_lx_get(j, prop)))
+		return 0; /* the default: no process for nothing */
 	ioc_lx_words(ioc_lx_get(j, prop), &argv);
 	if (argv.n == 0)
 		return 0;
