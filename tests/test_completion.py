@@ -119,7 +119,8 @@ def test_bash_commands_from_binary(bindir, noroot):
 
 def test_bash_options_from_usage(bindir, noroot):
     root = noroot
-    assert bash_complete(bindir, root, "iocage list -") == ["--json", "-H", "-p", "-r", "-t"]
+    assert bash_complete(bindir, root, "iocage list -") == ["--json", "-H", "-l", "-p", "-r",
+                                                            "-t"]
     assert bash_complete(bindir, root, "iocage exec -") == ["-U", "-u"]
     assert bash_complete(bindir, root, "iocage create -") == ["-c", "-e", "-t"]
     # commands added later show up by themselves
@@ -173,5 +174,5 @@ def test_zsh_commands_and_options(bindir, noroot, tmp_path):
     assert zsh_complete(bindir, root, "iocage ", tmp_path) == help_cmds()
     assert zsh_complete(bindir, root, "iocage sn", tmp_path) == ["snaplist", "snapremove",
                                                                  "snapshot"]
-    assert zsh_complete(bindir, root, "iocage list -", tmp_path) == ["--json", "-H", "-p", "-r",
-                                                                     "-t"]
+    assert zsh_complete(bindir, root, "iocage list -", tmp_path) == ["--json", "-H", "-l", "-p",
+                                                                     "-r", "-t"]

@@ -60,11 +60,11 @@ def test_create_thick_thin_empty_and_list(release):
     rows = [l.split("\t") for l in r.ok("list", "-H").splitlines()]
     assert [x[4] for x in rows] == ["empty", "thick", "thin"]
     assert rows[1] == ["-", thick[0], "off", "down", "thick", "jail", "bb", "none"]
-    head = r.ok("list").splitlines()[0].split()
+    head = r.ok("list", "-l").splitlines()[0].split()
     assert head == ["JID", "UUID", "BOOT", "STATE", "TAG", "TYPE", "RELEASE", "IP4"]
     js = json.loads(r.ok("list", "--json"))
     assert js[2]["tag"] == "thin" and js[2]["type"] == "clonejail"
-    assert r.ok("list", "-r").split() == ["RELEASE", "bb"]
+    assert r.ok("list", "-r", "-l").split() == ["RELEASE", "bb"]
 
 
 def test_list_is_one_zfs_call_for_all_jails(release):

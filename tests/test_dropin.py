@@ -160,3 +160,50 @@ def test_fetch_and_create_default_to_the_hosts_release(root, busybox_tarball):
     root.ok("create", "-c", "tag=h")
     assert root.ok("get", "release", "h") == suite + "\n"
     root.ok("destroy", "-f", "h")
+
+
+def test_list_df_snaplist_keep_the_shell_iocages_columns(release):
+    """The default tables print as the shell iocage's printf did, so that
+    `awk '{print $N}'` of old scripts finds the same field; -l, -H and --json
+    give the whole table.  v1.7.6 lib/ioc-info __list_jails:
+    printf "%-4s  %-36s  %s  %s  %-20s  %s\\n" "JID" "UUID" "BOOT" "STATE" "TAG" "IP",
+    rows "%-4s  %-+.36s  %-4s  %-4s   %-4s   %s\\n" (templates: "%-3s   " for BOOT),
+    IP = ip4_addr | cut -d'|' -f2 | cut -d'/' -f1; -r: "Downloaded releases:" and
+    "%15s\\n"; __print_disk: "%-36s  %-6s  %-5s  %-5s  %-5s  %-5s %-20s\\n";
+    lib/ioc-snapshot __snaplist: "%-36s  %-21s  %s   %s\\n", rows "...  %s    %s\\n"."""
+    r = release
+    u = r.ok("create", "-c", "release=bb", "tag=web", "boot=on",
+             "ip4_addr=vnet0|10.1.2.3/24,vnet1|10.9.9.9/24").split()[0]
+    t = r.ok("create", "-c", "release=bb", "tag=base").split()[0]
+    r.ok("set", "template=yes", "base")
+    out = r.ok("list").splitlines()
+    assert out[0] == "%-4s  %-36s  %s  %s  %-20s  %s" % ("JID", "UUID", "BOOT", "STATE", "TAG", "IP")
+    assert out[1:] == ["%-4s  %-.36s  %-4s  %-4s   %-4s   %s" % ("-", u, "on", "down", "web",
+                                                               "10.1.2.3")]
+    assert out[1].split()[4] == "web" and out[1].split()[5] == "10.1.2.3"
+    tl = r.ok("list", "-t").splitlines()
+    assert tl[1:] == ["%-4s  %-.36s  %-3s   %-4s   %-4s   %s" % ("-", t, "off", "down", "base",
+                                                               "none")]
+    assert r.ok("list", "-r") == "Downloaded releases:\n%15s\n" % "bb"
+    # the whole table stays behind -l
+    assert r.ok("list", "-l").splitlines()[0].split() == ["JID", "UUID", "BOOT", "STATE", "TAG",
+                                                         "TYPE", "RELEASE", "IP4"]
+    df = r.ok("df").splitlines()
+    fmt = "%-36s  %-6s  %-5s  %-5s  %-5s  %-5s %-20s"
+    assert df[0] == fmt % ("UUID", "CRT", "RES", "QTA", "USE", "AVA", "TAG")
+    row = [x for x in df[1:] if x.startswith(u)][0]
+    f = row.split()
+    assert len(f) == 7 and f[1].endswith("x") and f[2] == "none" and f[3] == "none" \
+        and f[6] == "web", row
+    assert row == fmt % tuple(f)
+    r.ok("snapshot", "web@first")
+    sl = r.ok("snaplist", "web").splitlines()
+    assert sl[0] == "%-36s  %-21s  %s   %s" % ("NAME", "CREATED", "RSIZE", "USED")
+    name, rest = sl[1][:36], sl[1][38:]
+    assert name.rstrip() == "first"
+    # zfs's own creation format (libzfs: "%a %b %e %k:%M %Y"), as `zfs get creation` shows it
+    assert re.match(r"^[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9]\d [ 0-9]\d:\d\d \d{4} {2,}\S+ {4}\S+$",
+                    rest), rest
+    assert r.ok("snaplist", "-l", "web").splitlines()[0].split() == ["NAME", "CREATED", "RSIZE",
+                                                                    "USED"]
+

@@ -295,6 +295,22 @@ ioc_jail_table_done(struct ioc_ctx *ctx, struct ioc_table *t, struct ioc_jail **
 	ioc_jails_release(js);
 }
 
+/*
+ * The address the shell iocage's list showed for ip4_addr: its
+ * `cut -d'|' -f2 | cut -d'/' -f1` (the first address without interface and
+ * prefix length; the whole value when it has no '|').
+ */
+static char *
+ioc_legacy_ip(const char *v)
+{
+	const char *bar = strchr(v, '|');
+	const char *s = bar ? bar + 1 : v;
+	const char *end = bar ? strchr(s, '|') : NULL;
+	size_t len = end ? (size_t)(end - s) : strlen(s);
+	const char *slash = memchr(s, '/', len);
+	return ioc_xstrndup(s, slash ? (size_t)(slash - s) : len);
+}
+
 int
 ioc_cmd_list(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
@@ -302,6 +318,18 @@ ioc_cmd_list(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		"template", NULL };
 	static const char *const cols[] = { "JID", "UUID", "BOOT", "STATE", "TAG", "TYPE",
 		"RELEASE", "IP4", NULL };
+	/*
+	 * 1.7.6 lib/ioc-info __list_jails: printf "%-4s  %-36s  %s  %s  %-20s  %s\n"
+	 * for the header, "%-4s  %-+.36s  %-4s  %-4s   %-4s   %s\n" for a jail and
+	 * "%-4s  %-+.36s  %-3s   %-4s   %-4s   %s\n" for a template (list -t)
+	 */
+	static const char *const lcols[] = { "JID", "UUID", "BOOT", "STATE", "TAG", "IP", NULL };
+	static const struct ioc_colfmt lhead[] = { { 4, 0, "  " }, { 36, 0, "  " }, { 0, 0, "  " },
+		{ 0, 0, "  " }, { 20, 0, "  " }, { 0, 0, "\n" } };
+	static const struct ioc_colfmt lrow[] = { { 4, 0, "  " }, { 0, 36, "  " }, { 4, 0, "  " },
+		{ 4, 0, "   " }, { 4, 0, "   " }, { 0, 0, "\n" } };
+	static const struct ioc_colfmt trow[] = { { 4, 0, "  " }, { 0, 36, "  " }, { 3, 0, "   " },
+		{ 4, 0, "   " }, { 4, 0, "   " }, { 0, 0, "\n" } };
 	struct ioc_opts o;
 	struct ioc_jails js;
 	struct ioc_table t;
@@ -309,15 +337,20 @@ ioc_cmd_list(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	struct ioc_jail **v;
 	size_t i, n;
 	int k = ioc_opts_parse(ctx, "list", "trpl", argc - 1, argv + 1, &o, err);
+	int legacy;
 
 	if (k < 0)
 		return -1;
 	if (k + 1 != argc)
 		return ioc_usage(err, "list");
 	ctx->parsable = o.seen['p'];
+	/* the shell iocage's columns, unless -l, -H or --json asked for the whole table */
+	legacy = ctx->fmt == IOC_FMT_TABLE && !o.seen['l'];
 	if (o.seen['r']) {
 		_cleanup_strv_ struct ioc_strv rels = IOC_STRV_INIT;
 		static const char *const rcols[] = { "RELEASE", NULL };
+		/* 1.7.6 lib/ioc-info __list_jails -r: a title, then printf "%15s\n" */
+		static const struct ioc_colfmt rrow[] = { { -15, 0, "\n" } };
 		if (ioc_root_verify(ctx, err) != 0 || ioc_release_list(&ctx->root, &rels, err) != 0)
 			return -1;
 		ioc_table_init(&t, rcols);
@@ -325,7 +358,12 @@ ioc_cmd_list(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 			const char *c[] = { rels.v[i] };
 			ioc_table_add(&t, c);
 		}
-		ioc_table_print(&t, ctx->fmt, stdout);
+		if (legacy) {
+			printf("Downloaded releases:\n");
+			fflush(stdout);
+			ioc_table_print_fixed(&t, NULL, rrow, stdout);
+		} else
+			ioc_table_print(&t, ctx->fmt, stdout);
 		ioc_table_release(&t);
 		return 0;
 	}
@@ -337,12 +375,13 @@ ioc_cmd_list(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		return -1;
 	}
 	v = ioc_sorted(&js, &n);
-	ioc_table_init(&t, cols);
+	ioc_table_init(&t, legacy ? lcols : cols);
 	for (i = 0; i < n; i++) {
 		struct ioc_jail *j = v[i];
 		const char *c[8];
 		int tmpl = strcmp(ioc_jail_get(j, "template"), "yes") == 0;
 		struct ioc_jstate *s = &st[j - js.v];
+		_cleanup_free_ char *ip = ioc_legacy_ip(ioc_jail_get(j, "ip4_addr"));
 		if (tmpl != (o.seen['t'] != 0))
 			continue;
 		c[0] = s->jid;
@@ -350,10 +389,18 @@ ioc_cmd_list(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		c[2] = ioc_jail_get(j, "boot");
 		c[3] = s->running ? "up" : "down";
 		c[4] = ioc_jail_get(j, "tag");
-		c[5] = ioc_jail_get(j, "type");
+		c[5] = legacy ? ip : ioc_jail_get(j, "type");
 		c[6] = ioc_jail_get(j, "release");
 		c[7] = ioc_jail_get(j, "ip4_addr");
 		ioc_table_add(&t, c);
+	}
+	if (legacy) {
+		ioc_table_print_fixed(&t, lhead, o.seen['t'] ? trow : lrow, stdout);
+		ioc_table_release(&t);
+		free(v);
+		free(st);
+		ioc_jails_release(&js);
+		return 0;
 	}
 	ioc_jail_table_done(ctx, &t, v, st, &js);
 	return 0;
@@ -1390,7 +1437,10 @@ ioc_cmd_df(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	struct ioc_table t;
 	struct ioc_jail **v;
 	size_t i, n;
-	int k = ioc_opts_parse(ctx, "df", "p", argc - 1, argv + 1, &o, err);
+	/* 1.7.6 lib/ioc-info __print_disk: "%-36s  %-6s  %-5s  %-5s  %-5s  %-5s %-20s\n" */
+	static const struct ioc_colfmt lfmt[] = { { 36, 0, "  " }, { 6, 0, "  " }, { 5, 0, "  " },
+		{ 5, 0, "  " }, { 5, 0, "  " }, { 5, 0, " " }, { 20, 0, "\n" } };
+	int k = ioc_opts_parse(ctx, "df", "pl", argc - 1, argv + 1, &o, err);
 	if (k < 0)
 		return -1;
 	if (k + 1 != argc)
@@ -1414,7 +1464,11 @@ ioc_cmd_df(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		free(use);
 		free(ava);
 	}
-	ioc_table_print(&t, ctx->fmt, stdout);
+	/* the shell iocage's layout, unless -l, -H or --json */
+	if (ctx->fmt == IOC_FMT_TABLE && !o.seen['l'])
+		ioc_table_print_fixed(&t, lfmt, lfmt, stdout);
+	else
+		ioc_table_print(&t, ctx->fmt, stdout);
 	ioc_table_release(&t);
 	free(v);
 	ioc_jails_release(&js);

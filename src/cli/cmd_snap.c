@@ -138,13 +138,20 @@ ioc_cmd_snaplist(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **
 	struct ioc_zrows rows;
 	struct ioc_table t;
 	size_t i;
-	int k = ioc_opts_parse(ctx, "snaplist", "p", argc - 1, argv + 1, &o, err);
+	/* 1.7.6 lib/ioc-snapshot: "%-36s  %-21s  %s   %s\n", rows "%-36s  %-21s  %s    %s\n" */
+	static const struct ioc_colfmt lhead[] = { { 36, 0, "  " }, { 21, 0, "  " }, { 0, 0, "   " },
+		{ 0, 0, "\n" } };
+	static const struct ioc_colfmt lrow[] = { { 36, 0, "  " }, { 21, 0, "  " }, { 0, 0, "    " },
+		{ 0, 0, "\n" } };
+	int k = ioc_opts_parse(ctx, "snaplist", "pl", argc - 1, argv + 1, &o, err);
+	int legacy;
 	if (k < 0)
 		return -1;
 	argc -= k + 1;
 	argv += k + 1;
 	if (argc != 1)
 		return ioc_usage(err, "snaplist");
+	legacy = ctx->fmt == IOC_FMT_TABLE && !o.seen['l'];
 	if (ioc_ctx_jail(ctx, argv[0], (const char *const[]){ "tag", NULL }, &js, &j, err) != 0)
 		return -1;
 	if (ioc_jail_snaps(j, &rows, err) != 0) {
@@ -174,8 +181,14 @@ ioc_cmd_snaplist(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **
 			if (!o.seen['p'] && ioc_parse_ll(created, 0, 1LL << 40, &ts) == 0) {
 				time_t tt = (time_t)ts;
 				struct tm tm;
-				gmtime_r(&tt, &tm);
-				strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+				if (legacy) {
+					/* what `zfs get creation` shows (libzfs's format, local time) */
+					localtime_r(&tt, &tm);
+					strftime(when, sizeof(when), "%a %b %e %k:%M %Y", &tm);
+				} else {
+					gmtime_r(&tt, &tm);
+					strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+				}
 			} else
 				snprintf(when, sizeof(when), "%s", created);
 		}
@@ -188,7 +201,10 @@ ioc_cmd_snaplist(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **
 			free(us);
 		}
 	}
-	ioc_table_print(&t, ctx->fmt, stdout);
+	if (legacy)
+		ioc_table_print_fixed(&t, lhead, lrow, stdout);
+	else
+		ioc_table_print(&t, ctx->fmt, stdout);
 	ioc_table_release(&t);
 	ioc_zrows_release(&rows);
 	ioc_jails_release(&js);

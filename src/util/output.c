@@ -127,3 +127,37 @@ ioc_table_print(const struct ioc_table *t, enum ioc_fmt fmt, FILE *f)
 	fwrite(sb.buf, 1, sb.len, f);
 	ioc_sb_release(&sb);
 }
+
+/* Appends s as printf's "%-W.Ps" would, then the separator. */
+static void
+ioc_fixed_cell(struct ioc_sb *sb, const char *s, const struct ioc_colfmt *f)
+{
+	size_t len = strlen(s), k;
+	size_t w = f->width < 0 ? (size_t)-f->width : (size_t)f->width;
+	if (f->prec > 0 && len > (size_t)f->prec)
+		len = (size_t)f->prec;
+	for (k = len; f->width < 0 && k < w; k++)
+		ioc_sb_addc(sb, ' ');
+	ioc_sb_add(sb, s, len);
+	for (k = len; f->width > 0 && k < w; k++)
+		ioc_sb_addc(sb, ' ');
+	ioc_sb_adds(sb, f->sep ? f->sep : "");
+}
+
+void
+ioc_table_print_fixed(const struct ioc_table *t, const struct ioc_colfmt *head,
+    const struct ioc_colfmt *row, FILE *f)
+{
+	size_t nc = t->cols.n, r, c;
+	struct ioc_sb sb = IOC_SB_INIT;
+	ioc_sb_init(&sb);
+	for (c = 0; head && c < nc; c++)
+		ioc_fixed_cell(&sb, t->cols.v[c], &head[c]);
+	for (r = 0; r < t->nrows; r++)
+		for (c = 0; c < nc; c++) {
+			_cleanup_free_ char *cell = ioc_cell_flat(t->cells.v[r * nc + c]);
+			ioc_fixed_cell(&sb, cell, &row[c]);
+		}
+	fwrite(sb.buf, 1, sb.len, f);
+	ioc_sb_release(&sb);
+}
