@@ -5,7 +5,6 @@
 #include "spawn/spawn.h"
 #include "core/subid.h"
 
-#include <ctype.h>
 #include <string.h>
 
 /* The root's default idmap: userns_idmap set locally on R, else the built-in one. */
@@ -143,15 +142,7 @@ ioc_cmd_activate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **
 static struct ioc_jstate *
 ioc_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_error **err)
 {
-	struct ioc_jstate *st = ioc_xcalloc(js->n ? js->n : 1, sizeof(*st));
-	size_t i;
-	for (i = 0; i < js->n; i++)
-		snprintf(st[i].jid, sizeof(st[i].jid), "-");
-	if (js->n && ioc_run_states(ctx, js, st, err) != 0) {
-		free(st);
-		return NULL;
-	}
-	return st;
+	return ioc_ops_states_new(&ctx->root, js, err);
 }
 
 /*
@@ -724,35 +715,6 @@ ioc_cmd_get(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	return 0;
 }
 
-/* A validated assignment. */
-struct ioc_assign {
-	const struct ioc_prop *p;
-	char *value;
-};
-
-static void
-ioc_assigns_free(struct ioc_assign *a, size_t n)
-{
-	size_t i;
-	for (i = 0; i < n; i++)
-		free(a[i].value);
-	free(a);
-}
-
-/* Tag uniqueness among complete jails (except `self`). */
-static int
-ioc_tag_taken(const struct ioc_jails *js, const char *tag, const char *self)
-{
-	size_t i;
-	for (i = 0; i < js->n; i++) {
-		const char *t = ioc_jail_get(&js->v[i], "tag");
-		if (js->v[i].complete && t && strcmp(t, tag) == 0 &&
-		    (self == NULL || strcmp(js->v[i].uuid, self) != 0))
-			return 1;
-	}
-	return 0;
-}
-
 int
 ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
@@ -810,7 +772,8 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		    err) != 0)
 			goto out;
 		for (i = 0; i < n; i++)
-			if (strcmp(as[i].p->name, "tag") == 0 && ioc_tag_taken(&js, as[i].value, j->uuid)) {
+			if (strcmp(as[i].p->name, "tag") == 0 &&
+			    ioc_jails_tag_taken(&js, as[i].value, j->uuid)) {
 				ioc_err(err, "tag '%s' is already used by another jail", as[i].value);
 				goto out;
 			}
@@ -851,178 +814,13 @@ out:
 	return rc;
 }
 
-/* One jail to make: its dataset properties and how its root is made. */
-struct ioc_newjail {
-	char *uuid;
-	char *tag;
-	struct ioc_strv props; /* -o name=value for R/jails/UUID */
-};
-
-/*
- * Builds the `zfs create -o` list for a new jail from validated assignments.
- * Native properties keep their names; iocage ones get the prefix.
- */
+/* Prints a jail create made, as it is made (pkglist output of the next one follows it). */
 static void
-ioc_newjail_props(struct ioc_newjail *nj, const struct ioc_assign *as, size_t n,
-    const char *type, const char *release, const char *extra, int untagged)
+ioc_print_made(void *arg, const char *uuid, const char *tag)
 {
-	size_t i;
-	_cleanup_free_ char *now = ioc_now_fmt("%Y-%m-%d %H:%M:%S");
-	ioc_strv_init(&nj->props);
-	ioc_strv_push(&nj->props, "canmount=off");
-	/* no device node in a jail's files is ever a device (mounted nodev) */
-	ioc_strv_push(&nj->props, "devices=off");
-	if (!untagged)
-		ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "tag=%s", nj->tag);
-	ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "type=%s", type);
-	ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "release=%s", release);
-	ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "created=%s", now);
-	if (extra)
-		ioc_strv_push(&nj->props, extra);
-	for (i = 0; i < n && strcmp(as[i].p->name, "hostid") != 0; i++)
-		;
-	if (i == n) {
-		/* the host the jail is made on, as the shell iocage recorded it (start checks it) */
-		_cleanup_free_ char *h = ioc_prop_builtin(ioc_prop_find("hostid"), NULL, NULL);
-		ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "hostid=%s", h);
-	}
-	for (i = 0; i < n; i++) {
-		const char *name = as[i].p->name;
-		if (strcmp(name, "tag") == 0 || strcmp(name, "release") == 0)
-			continue;
-		if (as[i].p->flags & IOC_PF_NATIVE)
-			ioc_strv_pushf(&nj->props, "%s=%s", name, as[i].value);
-		else
-			ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "%s=%s", name, as[i].value);
-	}
-}
-
-/* A short default tag from the UUID (never all digits). */
-static char *
-ioc_default_tag(const char *uuid)
-{
-	char *t = ioc_xstrndup(uuid, 8);
-	const char *p;
-	for (p = t; *p; p++)
-		if (!isdigit((unsigned char)*p))
-			return t;
-	free(t);
-	return ioc_xasprintf("j%.8s", uuid);
-}
-
-enum ioc_mk { IOC_MK_THICK, IOC_MK_THIN, IOC_MK_EMPTY };
-
-static int ioc_clone_skips(const char *name);
-
-/* The source jail's own settings that the user did not override (clone, create -t). */
-static void
-ioc_carry_props(const struct ioc_jail *src, const struct ioc_assign *as, size_t n,
-    struct ioc_strv *out)
-{
-	size_t p, i;
-	for (p = 0; p < ioc_nprops; p++) {
-		const struct ioc_prop *q = &ioc_props[p];
-		int given = 0;
-		for (i = 0; i < n; i++)
-			if (as[i].p == q)
-				given = 1;
-		if (given || src->srcs[p] != IOC_SRC_LOCAL || (q->flags & (IOC_PF_NATIVE | IOC_PF_RO)) ||
-		    ioc_clone_skips(q->name))
-			continue;
-		ioc_strv_pushf(out, IOC_PROP_PREFIX "%s=%s", q->name, src->values[p]);
-	}
-}
-
-/* Creates one jail: the properties dataset, then its root (clone, copy or empty). */
-static int
-ioc_make_jail(struct ioc_ctx *ctx, struct ioc_newjail *nj, enum ioc_mk how, const char *snap,
-    struct ioc_error **err)
-{
-	_cleanup_free_ char *ds = ioc_xasprintf("%s/jails/%s", ctx->root.name, nj->uuid);
-	_cleanup_free_ char *rootds = ioc_xasprintf("%s/root", ds);
-	if (ioc_zfs_create(ds, &nj->props, 0, err) != 0)
-		return -1;
-	switch (how) {
-	case IOC_MK_THIN:
-		if (ioc_zfs_clone(snap, rootds, NULL, err) != 0)
-			goto undo;
-		break;
-	case IOC_MK_THICK: {
-		const char *at = strchr(snap, '@');
-		_cleanup_free_ char *copy = ioc_xasprintf("%s%s", rootds, at);
-		if (ioc_zfs_send_recv(snap, rootds, NULL, err) != 0)
-			goto undo;
-		/*
-		 * The received snapshot is not the user's: drop it.  The jail is
-		 * complete already, so failing here (or being killed) only leaves
-		 * a harmless snapshot that snaplist shows; it is not a failed create.
-		 */
-		{
-			struct ioc_error *e2 = NULL;
-			ioc_zfs_destroy(copy, 0, &e2);
-			ioc_error_free(e2);
-		}
-		break;
-	}
-	case IOC_MK_EMPTY:
-		if (ioc_zfs_create(rootds, NULL, 0, err) != 0)
-			goto undo;
-		break;
-	}
-	return 0;
-undo:
-	{
-		struct ioc_error *e2 = NULL;
-		/* best effort: what is left is debris the next create or clean removes */
-		ioc_zfs_destroy(ds, 1, &e2);
-		ioc_error_free(e2);
-	}
-	return -1;
-}
-
-/* Stops containers still running on debris (a killed update release='s temporary jail). */
-static int
-ioc_stop_debris(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_error **err)
-{
-	struct ioc_jails all = { NULL, 0 };
-	struct ioc_jstate *st = NULL;
-	size_t i;
-	int any = 0, rc = 0;
-	for (i = 0; i < js->n; i++)
-		if (!js->v[i].complete)
-			any = 1;
-	if (!any)
-		return 0;
-	/* the engine needs every property of the entry to stop it */
-	if (ioc_jails_load(&ctx->root, NULL, &all, err) != 0)
-		return -1;
-	st = ioc_states(ctx, &all, err);
-	if (st == NULL)
-		rc = -1;
-	for (i = 0; rc == 0 && i < all.n; i++)
-		if (!all.v[i].complete && st[i].running &&
-		    ioc_run_stop_debris(ctx, &all.v[i], err) != 0)
-			rc = ioc_error_wrap(err, "cannot stop the container of debris '%s'",
-			    all.v[i].dataset);
-	free(st);
-	ioc_jails_release(&all);
-	return rc;
-}
-
-/* Debris left by interrupted commands is removed by create and clean (root lock held). */
-int
-ioc_sweep_debris(struct ioc_ctx *ctx, const struct ioc_jails *js, int verbose,
-    struct ioc_error **err)
-{
-	_cleanup_strv_ struct ioc_strv removed = IOC_STRV_INIT;
-	size_t i;
-	if (ioc_stop_debris(ctx, js, err) != 0 ||
-	    ioc_clean_debris(&ctx->root, js, &removed, err) != 0)
-		return -1;
-	for (i = 0; i < removed.n; i++)
-		if (verbose)
-			printf("removed debris %s\n", removed.v[i]);
-	return 0;
+	(void)arg;
+	printf("%s %s\n", uuid, tag);
+	fflush(stdout);
 }
 
 int
@@ -1030,18 +828,11 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 {
 	struct ioc_opts o;
 	struct ioc_assign *as;
-	struct ioc_jails js = { NULL, 0 };
-	struct ioc_newjail *nj = NULL;
-	_cleanup_free_ char *snap = NULL;
+	struct ioc_create_req req;
 	_cleanup_free_ char *release = NULL;
 	_cleanup_free_ char *tag = NULL;
-	_cleanup_free_ char *extra = NULL;
 	_cleanup_strv_ struct ioc_strv pkgs = IOC_STRV_INIT;
-	int full = 0;
-	_cleanup_strv_ struct ioc_strv carry = IOC_STRV_INIT;
-	const char *type;
-	long long count = 1, c;
-	enum ioc_mk how;
+	long long count = 1;
 	int k = ioc_opts_parse(ctx, "create", "cet:n:f", argc - 1, argv + 1, &o, err);
 	int i, n = 0, rc = -1;
 
@@ -1051,7 +842,8 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	argv += k + 1;
 	if (o.seen['c'] && o.seen['e'])
 		return ioc_fail(err, IOC_EXIT_USAGE, "create: -c (thin) and -e (empty) exclude each other");
-	how = o.seen['e'] ? IOC_MK_EMPTY : o.seen['c'] ? IOC_MK_THIN : IOC_MK_THICK;
+	memset(&req, 0, sizeof(req));
+	req.how = o.seen['e'] ? IOC_CREATE_EMPTY : o.seen['c'] ? IOC_CREATE_THIN : IOC_CREATE_THICK;
 	if (o.seen['n']) {
 		tag = ioc_xstrdup(o.val['n']);
 		if (ioc_valid_tag(tag, err) != 0)
@@ -1087,143 +879,32 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 		}
 		n++;
 	}
-	if (o.seen['t']) {
-		/* from a template: thin (-c) clone or thick copy of its newest snapshot */
-		struct ioc_jail *t;
-		struct ioc_jails tjs;
-		if (o.seen['e']) {
-			ioc_fail(err, IOC_EXIT_USAGE, "create: -t and -e exclude each other");
-			goto out;
-		}
-		if (ioc_ctx_jail(ctx, o.val['t'], NULL, &tjs, &t, err) != 0)
-			goto out;
-		if (strcmp(ioc_jail_get(t, "template"), "yes") != 0) {
-			ioc_err(err, "'%s' is not a template (set template=yes on a stopped jail first)",
-			    o.val['t']);
-			ioc_jails_release(&tjs);
-			goto out;
-		}
-		snap = ioc_xasprintf("%s/root@ioc-template", t->dataset);
-		free(release);
-		release = ioc_xstrdup(ioc_jail_get(t, "release"));
-		extra = ioc_xasprintf(IOC_PROP_PREFIX "source_template=%s", ioc_jail_get(t, "tag"));
-		ioc_carry_props(t, as, (size_t)n, &carry);
-		ioc_jails_release(&tjs);
-		if (!ioc_zfs_exists(snap)) {
-			ioc_err(err, "template '%s' has no template snapshot; set template=no, then template=yes again",
-			    o.val['t']);
-			goto out;
-		}
-	} else if (how != IOC_MK_EMPTY && release == NULL) {
-		/* the host's own release, as the shell iocage created by default */
-		const char *host = ioc_host_release(err);
-		if (host == NULL)
-			goto out;
-		release = ioc_xstrdup(host);
+	if (o.seen['t'] && o.seen['e']) {
+		ioc_fail(err, IOC_EXIT_USAGE, "create: -t and -e exclude each other");
+		goto out;
 	}
-	if (release == NULL)
-		release = ioc_xstrdup("none");
 	for (i = 0; i < n; i++)
 		if (strcmp(as[i].p->name, "pkglist") == 0 && strcmp(as[i].value, "none") != 0) {
-			if (how == IOC_MK_EMPTY) {
+			if (req.how == IOC_CREATE_EMPTY) {
 				ioc_err(err, "create: pkglist needs a release (an empty jail has no package manager)");
 				goto out;
 			}
 			if (ioc_pkglist_read(as[i].value, &pkgs, err) != 0)
 				goto out;
 		}
-	/* running code in the jail may make the engine re-execute us: before any change */
-	if (pkgs.n && ioc_run_prepare_early(err) != 0)
-		goto out;
-	type = how == IOC_MK_EMPTY ? "emptyjail" : how == IOC_MK_THIN ? "clonejail" : "jail";
-	/* tags: unique among complete jails (root lock held by the command table) */
-	if (ioc_jails_load_tags(&ctx->root, snap == NULL && how != IOC_MK_EMPTY ? release : NULL,
-	    &js, snap == NULL && how != IOC_MK_EMPTY ? &snap : NULL, err) != 0)
-		goto out;
-	for (c = 0; c < count && !full; c++) {
-		_cleanup_free_ char *t = tag && count > 1 ? ioc_xasprintf("%s_%lld", tag, c + 1) :
-		    tag ? ioc_xstrdup(tag) : NULL;
-		if (t && ioc_tag_taken(&js, t, NULL))
-			full = 1;
-	}
-	if (full) {
-		/* a tag is in use, maybe only by debris: look closer, and sweep debris */
-		ioc_jails_release(&js);
-		if (ioc_jails_load(&ctx->root, (const char *const[]){ "tag", NULL }, &js, err) != 0 ||
-		    ioc_sweep_debris(ctx, &js, 0, err) != 0)
-			goto out;
-	}
-	if (snap == NULL && how != IOC_MK_EMPTY) {
-		ioc_err(err, "release '%s' is not fetched (or its fetch did not finish): run 'iocage fetch release=%s'",
-		    release, release);
-		goto out;
-	}
-	nj = ioc_xcalloc((size_t)count, sizeof(*nj));
-	for (c = 0; c < count; c++) {
-		nj[c].uuid = ioc_uuid_new();
-		if (tag && count > 1)
-			nj[c].tag = ioc_xasprintf("%s_%lld", tag, c + 1);
-		else if (tag)
-			nj[c].tag = ioc_xstrdup(tag);
-		else
-			nj[c].tag = ioc_default_tag(nj[c].uuid);
-		if (ioc_valid_tag(nj[c].tag, err) != 0)
-			goto out;
-		if (ioc_tag_taken(&js, nj[c].tag, NULL)) {
-			ioc_err(err, "tag '%s' is already used by another jail (tags are unique)", nj[c].tag);
-			goto out;
-		}
-		ioc_newjail_props(&nj[c], as, (size_t)n, type, release, extra, ctx->create_untagged);
-		for (i = 0; i < (int)carry.n; i++)
-			ioc_strv_push(&nj[c].props, carry.v[i]);
-	}
-	for (c = 0; c < count; c++) {
-		if (ioc_make_jail(ctx, &nj[c], how, snap, err) != 0) {
-			ioc_error_wrap(err, "cannot create jail '%s'", nj[c].tag);
-			goto out;
-		}
-		if (pkgs.n && ioc_run_install_pkgs(ctx, nj[c].uuid, &pkgs, err) != 0) {
-			/* no half-made jails: one whose packages did not install goes */
-			struct ioc_error *e2 = NULL;
-			_cleanup_free_ char *ds = ioc_xasprintf("%s/jails/%s", ctx->root.name, nj[c].uuid);
-			ioc_zfs_destroy(ds, 1, &e2);
-			ioc_error_free(e2);
-			ioc_error_wrap(err, "cannot create jail '%s' (removed again)", nj[c].tag);
-			goto out;
-		}
-		if (ctx->create_untagged) {
-			free(ctx->create_uuid);
-			ctx->create_uuid = ioc_xstrdup(nj[c].uuid);
-			continue;
-		}
-		printf("%s %s\n", nj[c].uuid, nj[c].tag);
-		fflush(stdout);
-	}
-	rc = 0;
+	/* the operation reads the pool (template, release, tags) and makes the jails */
+	req.template_name = o.seen['t'] ? o.val['t'] : NULL;
+	req.release = release;
+	req.tag = tag;
+	req.count = count;
+	req.props = as;
+	req.nprops = (size_t)n;
+	req.pkgs = &pkgs;
+	req.made = ioc_print_made;
+	rc = ioc_jail_create(&ctx->root, &req, NULL, err);
 out:
-	for (c = 0; nj && c < count; c++) {
-		free(nj[c].uuid);
-		free(nj[c].tag);
-		ioc_strv_release(&nj[c].props);
-	}
-	free(nj);
-	ioc_jails_release(&js);
 	ioc_assigns_free(as, (size_t)n);
 	return rc;
-}
-
-/* Properties a clone does not inherit from its source jail (hostid: it is made on this host). */
-static int
-ioc_clone_skips(const char *name)
-{
-	static const char *const skip[] = { "tag", "uuid", "host_hostuuid", "host_hostname",
-		"vnet0_mac", "vnet1_mac", "vnet2_mac", "vnet3_mac", "created", "last_started",
-		"jail_zfs_dataset", "template", "source_template", "type", "release", "hostid", NULL };
-	size_t i;
-	for (i = 0; skip[i]; i++)
-		if (strcmp(skip[i], name) == 0)
-			return 1;
-	return 0;
 }
 
 int
@@ -1233,11 +914,13 @@ ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 	struct ioc_jails js = { NULL, 0 };
 	struct ioc_jail *src;
 	struct ioc_assign *as;
-	struct ioc_newjail nj;
+	struct ioc_create_req req;
 	_cleanup_free_ char *srcname = NULL;
 	_cleanup_free_ char *snap = NULL;
-	_cleanup_free_ char *extra = NULL, *made = NULL;
-	const char *at, *tag = NULL;
+	_cleanup_free_ char *made = NULL;
+	_cleanup_free_ char *uuid = NULL;
+	_cleanup_free_ char *deftag = NULL;
+	const char *at, *tag = NULL, *tmpl = NULL;
 	int k = ioc_opts_parse(ctx, "clone", "", argc - 1, argv + 1, &o, err);
 	int i, n = 0, rc = -1;
 
@@ -1280,15 +963,15 @@ ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 		}
 	} else if (strcmp(ioc_jail_get(src, "template"), "yes") == 0) {
 		snap = ioc_xasprintf("%s/root@ioc-template", src->dataset);
-		extra = ioc_xasprintf(IOC_PROP_PREFIX "source_template=%s", ioc_jail_get(src, "tag"));
+		tmpl = ioc_jail_get(src, "tag");
 	}
-	memset(&nj, 0, sizeof(nj));
-	nj.uuid = ioc_uuid_new();
-	nj.tag = tag ? ioc_xstrdup(tag) : ioc_default_tag(nj.uuid);
-	if (ioc_tag_taken(&js, nj.tag, NULL)) {
-		ioc_err(err, "tag '%s' is already used by another jail (tags are unique)", nj.tag);
-		free(nj.uuid);
-		free(nj.tag);
+	uuid = ioc_uuid_new();
+	deftag = tag ? NULL : ioc_jail_default_tag(uuid);
+	if (tag == NULL)
+		tag = deftag;
+	/* before the snapshot below: a taken tag changes nothing */
+	if (ioc_jails_tag_taken(&js, tag, NULL)) {
+		ioc_err(err, "tag '%s' is already used by another jail (tags are unique)", tag);
 		goto out;
 	}
 	if (snap == NULL) {
@@ -1297,26 +980,27 @@ ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 		 * the shell iocage did (1.7.6 lib/ioc-zfs __clone_jail: zfs snapshot -r
 		 * DATASET@UUID); the clone keeps it as its origin.
 		 */
-		_cleanup_free_ char *all = ioc_xasprintf("%s@%s", src->dataset, nj.uuid);
-		if (ioc_zfs_snapshot(all, 1, err) != 0) {
-			free(nj.uuid);
-			free(nj.tag);
+		_cleanup_free_ char *all = ioc_xasprintf("%s@%s", src->dataset, uuid);
+		if (ioc_zfs_snapshot(all, 1, err) != 0)
 			goto out;
-		}
-		snap = ioc_xasprintf("%s/root@%s", src->dataset, nj.uuid);
+		snap = ioc_xasprintf("%s/root@%s", src->dataset, uuid);
 		made = ioc_steal(&all);
 	}
-	ioc_newjail_props(&nj, as, (size_t)n, "clonejail", ioc_jail_get(src, "release"), extra, 0);
-	/* carry over the source's own settings that the user did not override */
-	ioc_carry_props(src, as, (size_t)n, &nj.props);
-	rc = ioc_make_jail(ctx, &nj, IOC_MK_THIN, snap, err);
+	memset(&req, 0, sizeof(req));
+	req.how = IOC_CREATE_THIN;
+	req.snapshot = snap;
+	req.carry_from = src; /* the source's own settings that the user did not override */
+	req.source_template = tmpl;
+	req.release = ioc_jail_get(src, "release");
+	req.uuid = uuid;
+	req.tag = tag;
+	req.count = 1;
+	req.props = as;
+	req.nprops = (size_t)n;
+	req.made = ioc_print_made;
+	rc = ioc_jail_create(&ctx->root, &req, NULL, err);
 	if (rc != 0 && made)
 		ioc_zfs_destroy(made, 1, NULL); /* the snapshot this clone took, undone */
-	if (rc == 0)
-		printf("%s %s\n", nj.uuid, nj.tag);
-	free(nj.uuid);
-	free(nj.tag);
-	ioc_strv_release(&nj.props);
 out:
 	ioc_jails_release(&js);
 	ioc_assigns_free(as, (size_t)n);
@@ -1411,7 +1095,7 @@ ioc_cmd_destroy(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	if (running && ioc_run_stop_for_destroy(ctx, j, err) != 0)
 		goto out;
 	/* a killed package's work clones hang on the jail's snapshots */
-	if (ioc_record_sweep(ctx, j->uuid, NULL, err) != 0)
+	if (ioc_record_sweep(&ctx->root, j->uuid, NULL, err) != 0)
 		goto out;
 	if (ioc_zfs_destroy(j->dataset, 1, err) != 0) {
 		ioc_error_wrap(err, "cannot destroy '%s'", argv[0]);
@@ -1502,9 +1186,20 @@ ioc_sweep_top_snaps(struct ioc_ctx *ctx, struct ioc_error **err)
 	return rc;
 }
 
+/* Prints the lines an operation collected ("removed debris NAME", or notes as they are). */
+static void
+ioc_print_lines(const struct ioc_strv *v, const char *prefix)
+{
+	size_t i;
+	for (i = 0; i < v->n; i++)
+		printf("%s%s\n", prefix, v->v[i]);
+}
+
 int
 ioc_cmd_clean(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
+	_cleanup_strv_ struct ioc_strv removed = IOC_STRV_INIT, works = IOC_STRV_INIT;
+	_cleanup_strv_ struct ioc_strv notes = IOC_STRV_INIT;
 	struct ioc_jails js;
 	int rc;
 	(void)argv;
@@ -1512,18 +1207,19 @@ ioc_cmd_clean(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 		return ioc_usage(err, "clean");
 	if (ioc_jails_load(&ctx->root, (const char *const[]){ "tag", NULL }, &js, err) != 0)
 		return -1;
-	rc = ioc_sweep_debris(ctx, &js, 1, err);
+	rc = ioc_debris_sweep(&ctx->root, &js, &removed, err);
 	ioc_jails_release(&js);
-	if (rc == 0)
-		rc = ioc_sweep_top_snaps(ctx, err);
 	if (rc == 0) {
-		_cleanup_strv_ struct ioc_strv removed = IOC_STRV_INIT;
-		size_t i;
-		rc = ioc_record_sweep(ctx, NULL, &removed, err);
-		for (i = 0; i < removed.n; i++)
-			printf("removed debris %s\n", removed.v[i]);
+		ioc_print_lines(&removed, "removed debris ");
+		rc = ioc_sweep_top_snaps(ctx, err);
 	}
-	if (rc == 0)
-		rc = ioc_update_recover_all(ctx, err);
+	if (rc == 0) {
+		rc = ioc_record_sweep(&ctx->root, NULL, &works, err);
+		ioc_print_lines(&works, "removed debris ");
+	}
+	if (rc == 0) {
+		rc = ioc_update_recover_all(&ctx->root, &notes, err);
+		ioc_print_lines(&notes, "");
+	}
 	return rc;
 }

@@ -24,36 +24,11 @@ ioc_rec_snap(const struct ioc_jail *j, const char *name)
 	return ioc_xasprintf("%s/root@%s", j->dataset, name);
 }
 
-int
-ioc_record_sweep(struct ioc_ctx *ctx, const char *uuid, struct ioc_strv *removed,
-    struct ioc_error **err)
-{
-	_cleanup_free_ char *ds = ioc_xasprintf("%s/packages", ctx->root.name);
-	_cleanup_free_ char *prefix = uuid ? ioc_xasprintf("%s/work-%s-", ds, uuid) :
-	    ioc_xasprintf("%s/work-", ds);
-	_cleanup_strv_ struct ioc_strv kids = IOC_STRV_INIT;
-	size_t i;
-	if (!ioc_zfs_exists(ds))
-		return 0;
-	if (ioc_zfs_list_children(ds, &kids, err) != 0)
-		return -1;
-	for (i = 0; i < kids.n; i++) {
-		if (!ioc_startswith(kids.v[i], prefix) || strchr(kids.v[i] + strlen(prefix), '/'))
-			continue;
-		if (ioc_zfs_destroy(kids.v[i], 1, err) != 0)
-			return ioc_error_wrap(err, "cannot remove the work clone '%s' of an interrupted "
-			    "package", kids.v[i]);
-		if (removed)
-			ioc_strv_push(removed, kids.v[i]);
-	}
-	return 0;
-}
-
 /* Destroys work clones left under R/packages by an interrupted package (root lock held). */
 static int
 ioc_rec_sweep(struct ioc_ctx *ctx, struct ioc_error **err)
 {
-	return ioc_record_sweep(ctx, NULL, NULL, err);
+	return ioc_record_sweep(&ctx->root, NULL, NULL, err);
 }
 
 /* Mountpoint of R/packages (created when missing). */
@@ -350,7 +325,12 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 	struct ioc_pkg_manifest m;
 	struct ioc_strv dels = IOC_STRV_INIT;
 	struct ioc_jails js = { NULL, 0 };
-	_cleanup_strv_ struct ioc_strv cargv = IOC_STRV_INIT;
+	struct ioc_create_req req;
+	struct ioc_assign *as = NULL;
+	_cleanup_strv_ struct ioc_strv made = IOC_STRV_INIT;
+	_cleanup_strv_ struct ioc_strv words = IOC_STRV_INIT;
+	const char *uuid = NULL;
+	size_t nas = 0;
 	_cleanup_free_ char *snap = NULL;
 	_cleanup_free_ char *tag = NULL;
 	_cleanup_free_ char *mnt = NULL;
@@ -359,8 +339,6 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 	unsigned long base, count;
 	int i, rc = -1;
 	size_t q;
-
-	ioc_pkg_manifest_init(&m);
 
 	ioc_pkg_manifest_init(&m);
 	/* 1. the command line, then the package (checksum first), before anything is created */
@@ -418,36 +396,40 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 			ioc_err(err, "tag '%s' is already used by another jail: import with tag=NEWTAG", tag);
 			goto out;
 		}
-	/* 2. act: debris of interrupted commands goes first (root lock held) */
-	if (ioc_sweep_debris(ctx, &js, 0, err) != 0)
-		goto out;
-	ioc_jails_release(&js);
-	/* a thin jail of the package's release, untagged (create validates and sets the rest) */
-	ioc_strv_push(&cargv, "create");
-	ioc_strv_push(&cargv, "-c");
-	ioc_strv_pushf(&cargv, "release=%s", m.release);
-	ioc_strv_pushf(&cargv, "tag=%s", tag);
+	/* the properties of the new jail, checked as create checks them */
 	for (i = 0; i < nprops; i++)
 		if (strncmp(props[i], "release=", 8) != 0 && strncmp(props[i], "tag=", 4) != 0)
-			ioc_strv_push(&cargv, props[i]);
-	ctx->create_untagged = 1;
-	rc = ioc_cmd_create(ctx, (int)cargv.n, cargv.v, err);
-	ctx->create_untagged = 0;
-	if (rc != 0)
+			ioc_strv_push(&words, props[i]);
+	if (ioc_assigns_parse(words.v, words.n, &as, &nas, err) != 0)
 		goto out;
-	rc = -1;
-	if (ctx->create_uuid == NULL) {
+	/* 2. act: debris of interrupted commands goes first (root lock held) */
+	if (ioc_debris_sweep(&ctx->root, &js, NULL, err) != 0)
+		goto out;
+	ioc_jails_release(&js);
+	/* a thin jail of the package's release, untagged until the files are in */
+	memset(&req, 0, sizeof(req));
+	req.how = IOC_CREATE_THIN;
+	req.release = m.release;
+	req.tag = tag;
+	req.count = 1;
+	req.untagged = 1;
+	req.props = as;
+	req.nprops = nas;
+	if (ioc_jail_create(&ctx->root, &req, &made, err) != 0)
+		goto out;
+	if (made.n != 1) {
 		ioc_err(err, "import: the new jail was not made");
 		goto out;
 	}
-	jailds = ioc_xasprintf("%s/jails/%s", ctx->root.name, ctx->create_uuid);
+	uuid = made.v[0];
+	jailds = ioc_xasprintf("%s/jails/%s", ctx->root.name, uuid);
 	/* 3. deletions, then the files; the tag last */
-	if (ioc_newjail_rootfs(ctx, ctx->create_uuid, &mnt, err) != 0 ||
+	if (ioc_newjail_rootfs(ctx, uuid, &mnt, err) != 0 ||
 	    ioc_record_apply_package(pkgfd, file, mnt, &dels, base, count, err) != 0 ||
 	    ioc_zfs_set(jailds, IOC_PROP_PREFIX "tag", tag, err) != 0)
 		goto out;
 	printf("%s %s\npackage %s deployed onto %s: %llu added or changed, %llu deleted\n",
-	    ctx->create_uuid, tag, file, tag, m.files, m.deletions);
+	    uuid, tag, file, tag, m.files, m.deletions);
 	rc = 0;
 out:
 	if (rc != 0 && jailds) {
@@ -460,8 +442,7 @@ out:
 			    "debris that 'iocage clean' removes)", jailds);
 		ioc_error_free(e2);
 	}
-	free(ctx->create_uuid);
-	ctx->create_uuid = NULL;
+	ioc_assigns_free(as, nas);
 	ioc_jails_release(&js);
 	ioc_pkg_manifest_release(&m);
 	ioc_strv_release(&dels);

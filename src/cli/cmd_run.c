@@ -10,10 +10,9 @@
  */
 #include "cli/commands.h"
 #include "engine/engine.h"
-#include "core/fstab.h"
+#include "ops/ops.h"
 #include "spawn/spawn.h"
 
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -30,129 +29,33 @@ ioc_run_need(const struct ioc_engine_ops *e, const void *op, const char *what,
 static int
 ioc_run_prepare(struct ioc_error **err)
 {
-	const struct ioc_engine_ops *e = ioc_engine();
-	return e->prepare ? e->prepare(err) : 0;
+	return ioc_ops_prepare(err);
 }
 
 int
 ioc_run_prepare_early(struct ioc_error **err)
 {
-	return ioc_run_prepare(err);
-}
-
-/* Runs argv inside a running jail; 0 only when it exits 0. */
-static int
-ioc_run_in(struct ioc_ctx *ctx, struct ioc_jail *j, char *const *argv, struct ioc_error **err)
-{
-	const struct ioc_engine_ops *e = ioc_engine();
-	struct ioc_exec_opts xo;
-	int status = 0;
-	memset(&xo, 0, sizeof(xo));
-	xo.argv = argv;
-	fflush(stdout);
-	if (e->exec(&ctx->root, j, &xo, &status, err) != 0)
-		return -1;
-	if (status != 0) {
-		_cleanup_free_ char *s = ioc_argv_str(argv);
-		return ioc_err(err, "'%s' failed inside the jail with status %d", s, status);
-	}
-	return 0;
-}
-
-int
-ioc_run_install_pkgs(struct ioc_ctx *ctx, const char *uuid, const struct ioc_strv *pkgs,
-    struct ioc_error **err)
-{
-	const struct ioc_engine_ops *e = ioc_engine();
-	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
-	_cleanup_free_ char *apt = NULL;
-	_cleanup_free_ char *pkg = NULL;
-	struct ioc_jails js;
-	struct ioc_jail *j;
-	struct ioc_error *e2 = NULL;
-	size_t i;
-	int rc = -1, apt_ok, pkg_ok;
-
-	if (ioc_run_need(e, (void *)e->exec, "pkglist", err) != 0)
-		return -1;
-	if (ioc_ctx_jail(ctx, uuid, NULL, &js, &j, err) != 0)
-		return -1;
-	/* which package manager the release has (looked up without following links out) */
-	apt = ioc_xasprintf("%s/usr/bin/apt-get", j->rootfs ? j->rootfs : "/nonexistent");
-	pkg = ioc_xasprintf("%s/usr/sbin/pkg", j->rootfs ? j->rootfs : "/nonexistent");
-	apt_ok = faccessat(AT_FDCWD, apt, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-	pkg_ok = faccessat(AT_FDCWD, pkg, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-	if (!apt_ok && !pkg_ok) {
-		ioc_err(err, "pkglist: release '%s' has no package manager (apt-get or pkg)",
-		    ioc_jail_get(j, "release"));
-		goto out;
-	}
-	if (e->start(&ctx->root, j, err) != 0)
-		goto out;
-	if (apt_ok) {
-		char *upd[] = { "/usr/bin/env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "-q",
-			"update", NULL };
-		if (ioc_run_in(ctx, j, upd, err) != 0)
-			goto stop;
-		ioc_strv_push(&a, "/usr/bin/env");
-		ioc_strv_push(&a, "DEBIAN_FRONTEND=noninteractive");
-		ioc_strv_push(&a, "apt-get");
-		ioc_strv_push(&a, "-q");
-		ioc_strv_push(&a, "-y");
-		ioc_strv_push(&a, "--no-install-recommends");
-		ioc_strv_push(&a, "install");
-		ioc_strv_push(&a, "--");
-	} else {
-		ioc_strv_push(&a, "/usr/sbin/pkg");
-		ioc_strv_push(&a, "install");
-		ioc_strv_push(&a, "-y");
-	}
-	for (i = 0; i < pkgs->n; i++)
-		ioc_strv_push(&a, pkgs->v[i]);
-	if (ioc_run_in(ctx, j, ioc_strv_argv(&a), err) != 0)
-		goto stop;
-	rc = 0;
-stop:
-	if (e->stop(&ctx->root, j, 0, rc == 0 ? err : &e2) != 0)
-		rc = -1;
-	ioc_error_free(e2);
-out:
-	ioc_jails_release(&js);
-	return rc;
+	return ioc_ops_prepare(err);
 }
 
 int
 ioc_run_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_jstate *st,
     struct ioc_error **err)
 {
-	const struct ioc_engine_ops *e = ioc_engine();
-	if (e->states == NULL)
-		return 0;
-	return e->states(&ctx->root, js, st, err);
+	return ioc_ops_states(&ctx->root, js, st, err);
 }
 
-/* The running state of one jail (a one-element view for the engine). */
 int
 ioc_run_state1(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_jstate *st,
     struct ioc_error **err)
 {
-	struct ioc_jails one = { j, 1 };
-	memset(st, 0, sizeof(*st));
-	snprintf(st->jid, sizeof(st->jid), "-");
-	return ioc_run_states(ctx, &one, st, err);
+	return ioc_ops_state1(&ctx->root, j, st, err);
 }
 
 int
 ioc_run_check_prop(const struct ioc_prop *p, const char *value, struct ioc_error **err)
 {
-	const struct ioc_engine_ops *e = ioc_engine();
-	if (strcmp(p->name, "fstab") == 0) {
-		struct ioc_fstab fs;
-		if (ioc_fstab_parse(value, &fs, err) != 0)
-			return ioc_error_wrap(err, "invalid value for property 'fstab'");
-		ioc_fstab_release(&fs);
-	}
-	return e->check_prop ? e->check_prop(p, value, err) : 0;
+	return ioc_ops_check_prop(p, value, err);
 }
 
 /* Loads the jails named (all properties; every jail for ALL) and resolves
@@ -497,18 +400,6 @@ ioc_run_stop_for_destroy(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_err
 		printf("%s (%s) stopped\n", ioc_jail_get(full, "tag"), full->uuid);
 	ioc_jails_release(&js);
 	return rc;
-}
-
-int
-ioc_run_stop_debris(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err)
-{
-	const struct ioc_engine_ops *e = ioc_engine();
-	if (ioc_run_need(e, (void *)e->stop, "clean", err) != 0)
-		return -1;
-	/* callers have only read so far: re-executing here is safe */
-	if (ioc_run_prepare(err) != 0)
-		return -1;
-	return e->stop(&ctx->root, j, 1, err);
 }
 
 /* Runs a command inside a running jail (exec, console). */

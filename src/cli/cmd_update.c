@@ -14,12 +14,14 @@
  * that was interrupted (kill, power loss; the jail lock it held is gone):
  * the next `update` of the jail and `clean` roll the jail back to that
  * snapshot and put it back in its state, so a killed update leaves the jail
- * as it was before, or complete.
+ * as it was before, or complete (ops/update.c: the mark, the rollback and
+ * the recovery, which clean calls too).
  *
  * A release (Linux): a temporary thin jail of its newest snapshot, made
- * untagged (debris that list never shows, swept by the next update release=
- * or clean), is updated the same way; the changes between the release's
- * root and the updated jail's root are copied into the release's root
+ * untagged by the create operation (debris that list never shows, swept by
+ * the next update release= or clean), is updated the same way; the changes
+ * between the release's root and the updated jail's root are copied into
+ * the release's root
  * (record.h ioc_record_copy_tree: a clone's incremental stream cannot be
  * received into its origin) and snapshotted as @ioc-release-DATE, so new
  * jails get the update while existing thin jails keep the snapshot they
@@ -39,32 +41,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define IOC_UPDATE_MARK IOC_PROP_PREFIX "update_inflight"
-
 /* 1 when the jail's root has apt-get (looked up without following a link out). */
 static int
 ioc_upd_has_apt(const char *rootfs)
 {
 	_cleanup_free_ char *p = ioc_xasprintf("%s/usr/bin/apt-get", rootfs ? rootfs : "/nonexistent");
 	return faccessat(AT_FDCWD, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
-/* Runs argv inside the running jail; 0 only when it exits 0. */
-static int
-ioc_upd_in(struct ioc_ctx *ctx, struct ioc_jail *j, char *const *argv, struct ioc_error **err)
-{
-	struct ioc_exec_opts xo;
-	int status = 0;
-	memset(&xo, 0, sizeof(xo));
-	xo.argv = argv;
-	fflush(stdout);
-	if (ioc_engine()->exec(&ctx->root, j, &xo, &status, err) != 0)
-		return -1;
-	if (status != 0) {
-		_cleanup_free_ char *s = ioc_argv_str(argv);
-		return ioc_err(err, "'%s' failed inside the jail with status %d", s, status);
-	}
-	return 0;
 }
 
 /* The apt-get steps in a running jail. */
@@ -75,7 +57,7 @@ ioc_upd_apt(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err)
 	for (n = 0; n < IOC_UPDATE_APT_STEPS; n++) {
 		_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
 		ioc_update_apt_argv(n, &a);
-		if (ioc_upd_in(ctx, j, ioc_strv_argv(&a), err) != 0)
+		if (ioc_ops_exec_ok(&ctx->root, j, ioc_strv_argv(&a), err) != 0)
 			return -1;
 	}
 	return 0;
@@ -133,163 +115,13 @@ ioc_upd_freebsd(struct ioc_jail *j, struct ioc_error **err)
 	return rc;
 }
 
-enum ioc_upd_each { IOC_UPD_ROLLBACK, IOC_UPD_UNMARK };
-
-/*
- * For each of the jail's datasets that has @snap: roll it back to it (the
- * newest snapshot), or clear the interrupted-update mark on it.
- */
-static int
-ioc_upd_each(struct ioc_jail *j, const char *snap, enum ioc_upd_each what,
-    struct ioc_error **err)
+/* Prints the notes an operation collected (a rolled-back interrupted update). */
+static void
+ioc_upd_notes(const struct ioc_strv *notes)
 {
-	_cleanup_strv_ struct ioc_strv kids = IOC_STRV_INIT;
 	size_t i;
-	if (ioc_zfs_list_children(j->dataset, &kids, err) != 0)
-		return -1;
-	for (i = 0; i < kids.n; i++) {
-		/* unmarking: children first, the jail's own snapshot last: its mark
-		 * is what clean and the next update look for (a run killed between
-		 * two unmarks is then still seen and rolled back) */
-		size_t k = what == IOC_UPD_UNMARK ? kids.n - 1 - i : i;
-		_cleanup_free_ char *s = ioc_xasprintf("%s@%s", kids.v[k], snap);
-		if (!ioc_zfs_exists(s))
-			continue;
-		if ((what == IOC_UPD_ROLLBACK ? ioc_zfs_rollback(s, 0, err) :
-		    ioc_zfs_inherit(s, IOC_UPDATE_MARK, err)) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int
-ioc_upd_running(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err)
-{
-	struct ioc_jstate st;
-	if (ioc_run_state1(ctx, j, &st, err) != 0)
-		return -1;
-	return st.running;
-}
-
-/*
- * Puts the jail back to snap: stopped for the rollback, started again when
- * run_after.  0 when rolled back (a failed restart is reported in *err_start).
- */
-static int
-ioc_upd_back(struct ioc_ctx *ctx, struct ioc_jail *j, const char *snap, int run_after,
-    struct ioc_error **err, struct ioc_error **err_start)
-{
-	const struct ioc_engine_ops *e = ioc_engine();
-	int running = ioc_upd_running(ctx, j, err);
-	if (running < 0)
-		return -1;
-	if (running && e->stop(&ctx->root, j, 1, err) != 0)
-		return -1;
-	if (ioc_upd_each(j, snap, IOC_UPD_ROLLBACK, err) != 0)
-		return -1;
-	if (run_after)
-		e->start(&ctx->root, j, err_start); /* a failure is the caller's to report */
-	return 0;
-}
-
-/* Rolls back the interrupted update found on j (snap, "up"|"down"); lock held. */
-static int
-ioc_upd_recover_one(struct ioc_ctx *ctx, struct ioc_jail *j, const char *name, const char *snap,
-    const char *was, struct ioc_error **err)
-{
-	struct ioc_error *es = NULL;
-	if (ioc_upd_back(ctx, j, snap, strcmp(was, "up") == 0, err, &es) != 0 ||
-	    ioc_upd_each(j, snap, IOC_UPD_UNMARK, err) != 0) {
-		ioc_error_free(es);
-		return ioc_error_wrap(err, "cannot roll back the interrupted update of '%s' to "
-		    "snapshot %s", name, snap);
-	}
-	printf("%s: an interrupted update was rolled back to snapshot %s%s%s\n", name, snap,
-	    es ? "; it did not start again: " : "", es ? es->msg : "");
-	ioc_error_free(es);
-	return 0;
-}
-
-/* The interrupted-update marks below base (depth): rows of snapshots. */
-static int
-ioc_upd_marks(const char *base, int depth, struct ioc_zrows *rows, struct ioc_error **err)
-{
-	char *names[] = { (char *)base, NULL };
-	ioc_zrows_init(rows);
-	if (!ioc_zfs_exists(base))
-		return 0;
-	return ioc_zfs_get(names, IOC_UPDATE_MARK, 0, depth, "local", 1, rows, err);
-}
-
-/* The mark of one jail's own dataset (its newest interrupted update), if any. */
-static int
-ioc_upd_find_mark(struct ioc_jail *j, char **snap, char **was, struct ioc_error **err)
-{
-	struct ioc_zrows rows;
-	size_t i, dl = strlen(j->dataset);
-	*snap = *was = NULL;
-	if (ioc_upd_marks(j->dataset, 1, &rows, err) != 0) {
-		ioc_zrows_release(&rows);
-		return -1;
-	}
-	for (i = 0; i < rows.n; i++)
-		if (strncmp(rows.v[i].name, j->dataset, dl) == 0 && rows.v[i].name[dl] == '@') {
-			free(*snap);
-			free(*was);
-			*snap = ioc_xstrdup(rows.v[i].name + dl + 1);
-			*was = ioc_xstrdup(rows.v[i].value);
-		}
-	ioc_zrows_release(&rows);
-	return 0;
-}
-
-int
-ioc_update_recover_all(struct ioc_ctx *ctx, struct ioc_error **err)
-{
-	_cleanup_free_ char *base = ioc_xasprintf("%s/jails", ctx->root.name);
-	struct ioc_zrows rows;
-	struct ioc_jails js = { NULL, 0 };
-	size_t i, q, bl = strlen(base);
-	int rc = 0;
-
-	if (ioc_upd_marks(base, 2, &rows, err) != 0) {
-		ioc_zrows_release(&rows);
-		return -1;
-	}
-	/* rolling back starts and stops jails: the engine may re-execute us first (clean
-	 * is idempotent, so what it did before is done again harmlessly) */
-	if (rows.n && (ioc_run_prepare_early(err) != 0 ||
-	    ioc_jails_load(&ctx->root, NULL, &js, err) != 0))
-		rc = -1;
-	for (i = 0; rc == 0 && i < rows.n; i++) {
-		const char *at = strchr(rows.v[i].name, '@');
-		size_t dl = at ? (size_t)(at - rows.v[i].name) : 0;
-		for (q = 0; at && q < js.n; q++) {
-			struct ioc_jail *j = &js.v[q];
-			_cleanup_free_ char *snap = NULL;
-			_cleanup_free_ char *was = NULL;
-			const char *name = j->complete ? ioc_jail_get(j, "tag") : j->uuid;
-			int lockfd;
-			if (strlen(j->dataset) != dl ||
-			    strncmp(j->dataset, rows.v[i].name, dl) != 0 ||
-			    strncmp(j->dataset, base, bl) != 0)
-				continue;
-			/* an update still running holds the jail's lock: wait, then look again */
-			lockfd = ioc_lock_jail(&ctx->root, j->uuid, err);
-			if (lockfd < 0) {
-				rc = -1;
-				break;
-			}
-			if (ioc_upd_find_mark(j, &snap, &was, err) != 0 ||
-			    (snap && ioc_upd_recover_one(ctx, j, name, snap, was, err) != 0))
-				rc = -1;
-			close(lockfd);
-			break;
-		}
-	}
-	ioc_zrows_release(&rows);
-	ioc_jails_release(&js);
-	return rc;
+	for (i = 0; i < notes->n; i++)
+		printf("%s\n", notes->v[i]);
 }
 
 /*
@@ -303,9 +135,8 @@ ioc_upd_jail(struct ioc_ctx *ctx, struct ioc_jail *j, const char *name, char **s
 	const struct ioc_engine_ops *e = ioc_engine();
 	int linux_engine = strcmp(e->name, "freebsd") != 0;
 	_cleanup_free_ char *full = NULL;
-	_cleanup_free_ char *old = NULL;
-	_cleanup_free_ char *oldwas = NULL;
 	_cleanup_strv_ struct ioc_strv sprops = IOC_STRV_INIT;
+	_cleanup_strv_ struct ioc_strv notes = IOC_STRV_INIT;
 	int was_running, started = 0, rc = -1;
 	struct ioc_error *why = NULL;
 
@@ -322,10 +153,12 @@ ioc_upd_jail(struct ioc_ctx *ctx, struct ioc_jail *j, const char *name, char **s
 		    name);
 	if (linux_engine && (e->exec == NULL || e->start == NULL))
 		return ioc_err(err, "update: the %s engine cannot run commands in a jail", e->name);
-	if (ioc_upd_find_mark(j, &old, &oldwas, err) != 0 ||
-	    (old && ioc_upd_recover_one(ctx, j, name, old, oldwas, err) != 0))
+	rc = ioc_update_recover(&ctx->root, j, name, &notes, err);
+	ioc_upd_notes(&notes);
+	if (rc != 0)
 		return -1;
-	was_running = ioc_upd_running(ctx, j, err);
+	rc = -1;
+	was_running = ioc_ops_running(&ctx->root, j, err);
 	if (was_running < 0)
 		return -1;
 	*snapname = ioc_now_fmt(IOC_UPDATE_SNAP_PREFIX "%Y-%m-%d_%H-%M-%S");
@@ -363,7 +196,7 @@ ioc_upd_jail(struct ioc_ctx *ctx, struct ioc_jail *j, const char *name, char **s
 	} else if (ioc_upd_freebsd(j, &why) != 0)
 		goto failed;
 	/* done: the mark goes (an update whose mark cannot go is not confirmed) */
-	if (ioc_upd_each(j, *snapname, IOC_UPD_UNMARK, &why) != 0)
+	if (ioc_update_unmark(j, *snapname, &why) != 0)
 		goto failed;
 	return 0;
 
@@ -371,8 +204,8 @@ failed:
 	/* back to the snapshot: the jail must be down for the rollback */
 	{
 		struct ioc_error *e2 = NULL, *es = NULL;
-		if (ioc_upd_back(ctx, j, *snapname, was_running, &e2, &es) == 0 &&
-		    ioc_upd_each(j, *snapname, IOC_UPD_UNMARK, &e2) == 0) {
+		if (ioc_update_back(&ctx->root, j, *snapname, was_running, &e2, &es) == 0 &&
+		    ioc_update_unmark(j, *snapname, &e2) == 0) {
 			ioc_err(err, "update of '%s' failed: %s; rolled back to snapshot %s", name,
 			    why ? why->msg : "error", *snapname);
 			if (es)
@@ -401,7 +234,12 @@ ioc_upd_release(struct ioc_ctx *ctx, const char *rel, struct ioc_error **err)
 	_cleanup_free_ char *newsnap = NULL;
 	_cleanup_free_ char *upd = NULL;
 	_cleanup_free_ char *tmpds = NULL;
-	_cleanup_strv_ struct ioc_strv cargv = IOC_STRV_INIT;
+	_cleanup_strv_ struct ioc_strv made = IOC_STRV_INIT;
+	/* the host's network, for the package mirror */
+	static char *const net[] = { "vnet=off", "ip4=inherit", "interfaces=none" };
+	struct ioc_assign *as = NULL;
+	size_t nas = 0;
+	struct ioc_create_req req;
 	struct ioc_jails js = { NULL, 0 };
 	struct ioc_jail *j = NULL;
 	struct ioc_tree_diff d;
@@ -417,13 +255,19 @@ ioc_upd_release(struct ioc_ctx *ctx, const char *rel, struct ioc_error **err)
 		return -1;
 	if (ioc_run_prepare_early(err) != 0)
 		return -1;
-	lockfd = ioc_lock_root(&ctx->root, err);
-	if (lockfd < 0)
+	if (ioc_assigns_parse(net, sizeof(net) / sizeof(net[0]), &as, &nas, err) != 0) {
+		ioc_assigns_free(as, nas);
 		return -1;
+	}
+	lockfd = ioc_lock_root(&ctx->root, err);
+	if (lockfd < 0) {
+		ioc_assigns_free(as, nas);
+		return -1;
+	}
 	ioc_tree_diff_init(&d);
 	/* a killed run's temporary jail is debris; its half copy into the release goes */
 	if (ioc_jails_load(&ctx->root, (const char *const[]){ "tag", NULL }, &js, err) != 0 ||
-	    ioc_sweep_debris(ctx, &js, 0, err) != 0 ||
+	    ioc_debris_sweep(&ctx->root, &js, NULL, err) != 0 ||
 	    ioc_zfs_rollback(snap, 0, err) != 0)
 		goto out;
 	ioc_jails_release(&js);
@@ -434,29 +278,25 @@ ioc_upd_release(struct ioc_ctx *ctx, const char *rel, struct ioc_error **err)
 		goto out;
 	}
 	tmptag = ioc_xasprintf("ioc-update-%s", stamp);
-	ioc_strv_push(&cargv, "create");
-	ioc_strv_push(&cargv, "-c");
-	ioc_strv_pushf(&cargv, "release=%s", rel);
-	ioc_strv_pushf(&cargv, "tag=%s", tmptag);
-	/* the host's network, for the package mirror */
-	ioc_strv_push(&cargv, "vnet=off");
-	ioc_strv_push(&cargv, "ip4=inherit");
-	ioc_strv_push(&cargv, "interfaces=none");
-	ctx->create_untagged = 1;
-	rc = ioc_cmd_create(ctx, (int)cargv.n, cargv.v, err);
-	ctx->create_untagged = 0;
-	if (rc != 0)
+	memset(&req, 0, sizeof(req));
+	req.how = IOC_CREATE_THIN;
+	req.release = rel;
+	req.tag = tmptag;
+	req.count = 1;
+	req.untagged = 1;
+	req.props = as;
+	req.nprops = nas;
+	if (ioc_jail_create(&ctx->root, &req, &made, err) != 0)
 		goto out;
-	rc = -1;
-	if (ctx->create_uuid == NULL) {
+	if (made.n != 1) {
 		ioc_err(err, "update release=: the temporary jail was not made");
 		goto out;
 	}
-	tmpds = ioc_xasprintf("%s/jails/%s", ctx->root.name, ctx->create_uuid);
+	tmpds = ioc_xasprintf("%s/jails/%s", ctx->root.name, made.v[0]);
 	if (ioc_jails_load(&ctx->root, NULL, &js, err) != 0)
 		goto out;
 	for (q = 0; q < js.n && j == NULL; q++)
-		if (strcmp(js.v[q].uuid, ctx->create_uuid) == 0)
+		if (strcmp(js.v[q].uuid, made.v[0]) == 0)
 			j = &js.v[q];
 	if (j == NULL) {
 		ioc_err(err, "update release=: the temporary jail '%s' is gone", tmpds);
@@ -491,8 +331,7 @@ out:
 		ioc_zfs_rollback(snap, 0, &e2);
 		ioc_error_free(e2);
 	}
-	free(ctx->create_uuid);
-	ctx->create_uuid = NULL;
+	ioc_assigns_free(as, nas);
 	ioc_tree_diff_release(&d);
 	ioc_jails_release(&js);
 	close(lockfd);

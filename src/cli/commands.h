@@ -11,6 +11,7 @@
 
 #include "core/core.h"
 #include "engine/engine.h"
+#include "ops/ops.h"
 #include "util/output.h"
 
 enum ioc_cmd_flags {
@@ -30,15 +31,6 @@ struct ioc_ctx {
 	int dry_run;	      /* --dry-run: print the engine's plan, change nothing */
 	int root_lock_fd;
 	int force;	      /* generic -f seen by a handler */
-	/*
-	 * For a command that builds a jail through ioc_cmd_create and finishes
-	 * it itself (import of a package, update release=): with create_untagged
-	 * the new jail is made without its tag property — debris that list never
-	 * shows and clean removes, until the caller sets the tag as its last step
-	 * — nothing is printed, and create_uuid gets its UUID (caller frees).
-	 */
-	int create_untagged;
-	char *create_uuid;
 };
 
 typedef int (*ioc_cmd_fn)(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err);
@@ -77,13 +69,6 @@ struct ioc_jail **ioc_sorted(struct ioc_jails *js, size_t *n);
 /* Verifies a lazily named root (IOC_CF_LAZY_ROOT) before a path that loads no jails. */
 int ioc_root_verify(struct ioc_ctx *ctx, struct ioc_error **err);
 
-/*
- * Removes debris under R/jails (root lock held), a debris entry's running
- * container stopped first; before the command's first change.  verbose:
- * print each name removed.
- */
-int ioc_sweep_debris(struct ioc_ctx *ctx, const struct ioc_jails *js, int verbose,
-    struct ioc_error **err);
 
 /* Loads the jails name may mean (ioc_jails_load_named) and resolves one
  * (complete) jail: js holds only those. */
@@ -138,19 +123,8 @@ int ioc_cmd_package(struct ioc_ctx *, int, char **, struct ioc_error **);
  * props: the command line's PROPERTY=VALUE words. */
 int ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **props,
     struct ioc_error **err);
-/*
- * Destroys the work clones a killed `package` left under R/packages
- * (work-UUID-start, work-UUID-stop): those of one jail, or all when uuid is
- * NULL; removed (may be NULL) gets their names.  Root lock held: destroy
- * calls it first (the clones hang on the jail's snapshots), clean for all.
- */
-int ioc_record_sweep(struct ioc_ctx *ctx, const char *uuid, struct ioc_strv *removed,
-    struct ioc_error **err);
 /* cmd_update.c */
 int ioc_cmd_update(struct ioc_ctx *, int, char **, struct ioc_error **);
-/* Rolls back every interrupted update (a jail whose update was killed) to its
- * snapshot and puts the jail back in its state; root lock held (clean). */
-int ioc_update_recover_all(struct ioc_ctx *ctx, struct ioc_error **err);
 /* cmd_template.c: `set template=yes|no` (see there for the kill -9 order). */
 #define IOC_TEMPLATE_SNAP "ioc-template" /* R/jails/UUID/root@ioc-template */
 /* Jails cloned from j's snapshots, named by tag, appended to names ("a, b"). */
@@ -163,11 +137,12 @@ int ioc_template_check(struct ioc_ctx *ctx, const struct ioc_jails *js, struct i
 int ioc_template_apply(struct ioc_ctx *ctx, struct ioc_jail *j, int yes, struct ioc_error **err);
 
 /*
- * Runtime hooks the core commands call (implemented in cmd_run.c on top of
- * the engine): the state of each jail for list/get (one engine query per
- * listing, no process per jail), stopping a running jail for destroy -f,
- * and the engine's own refusal of a property value (e.g. a limit with no
- * Linux analogue).  All may be called with jails that are not running.
+ * Runtime hooks the core commands call (implemented in cmd_run.c, thin
+ * callers of ops/runtime.c where an operation needs the same): the state of
+ * each jail for list/get (one engine query per listing, no process per
+ * jail), stopping a running jail for destroy -f, and the engine's own
+ * refusal of a property value (e.g. a limit with no Linux analogue).  All
+ * may be called with jails that are not running.
  */
 int ioc_run_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_jstate *st,
     struct ioc_error **err);
@@ -175,19 +150,8 @@ int ioc_run_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_j
 int ioc_run_state1(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_jstate *st,
     struct ioc_error **err);
 int ioc_run_stop_for_destroy(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err);
-/* Stops (forced) the container of a debris entry j loaded with every property
- * (the temporary jail of a killed `update release=`); before any change. */
-int ioc_run_stop_debris(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err);
 int ioc_run_check_prop(const struct ioc_prop *p, const char *value, struct ioc_error **err);
 /* Lets the engine re-execute before a command that will run code in a jail changes anything. */
 int ioc_run_prepare_early(struct ioc_error **err);
-/*
- * create pkglist=: starts the new jail, installs the packages with the
- * release's own package manager inside (apt-get on Debian-like releases, pkg
- * on FreeBSD), stops it.  -1 with *err when there is no package manager or
- * the installation fails.
- */
-int ioc_run_install_pkgs(struct ioc_ctx *ctx, const char *uuid, const struct ioc_strv *pkgs,
-    struct ioc_error **err);
 
 #endif

@@ -1,0 +1,344 @@
+/*
+ * create.c — making jails: the operation behind create, create -t, clone,
+ * and the untagged jails that package import and update release= finish.
+ *
+ * Every check that reads the pool comes before the first write; each jail
+ * is one `zfs create -o ...` carrying all its properties (tag included,
+ * unless untagged), then its root (clone, copy or empty dataset).  A jail
+ * whose root or packages fail is destroyed again; a kill leaves a dataset
+ * without a root, which is debris the next create or clean removes.
+ */
+#include "ops/ops.h"
+
+#include <ctype.h>
+#include <string.h>
+
+void
+ioc_assigns_free(struct ioc_assign *a, size_t n)
+{
+	size_t i;
+	for (i = 0; a && i < n; i++)
+		free(a[i].value);
+	free(a);
+}
+
+int
+ioc_assigns_parse(char *const *words, size_t n, struct ioc_assign **out, size_t *nout,
+    struct ioc_error **err)
+{
+	struct ioc_assign *as = ioc_xcalloc(n + 1, sizeof(*as));
+	size_t i;
+	*out = as;
+	*nout = 0;
+	for (i = 0; i < n; i++) {
+		if (ioc_prop_parse_assign(words[i], 1, &as[i].p, &as[i].value, err) != 0)
+			return -1;
+		*nout = i + 1;
+		if (ioc_ops_check_prop(as[i].p, as[i].value, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+ioc_jails_tag_taken(const struct ioc_jails *js, const char *tag, const char *self)
+{
+	size_t i;
+	for (i = 0; i < js->n; i++) {
+		const char *t = ioc_jail_get(&js->v[i], "tag");
+		if (js->v[i].complete && t && strcmp(t, tag) == 0 &&
+		    (self == NULL || strcmp(js->v[i].uuid, self) != 0))
+			return 1;
+	}
+	return 0;
+}
+
+/* One jail to make: its dataset properties and how its root is made. */
+struct ioc_newjail {
+	char *uuid;
+	char *tag;
+	struct ioc_strv props; /* -o name=value for R/jails/UUID */
+};
+
+/*
+ * Builds the `zfs create -o` list for a new jail from validated assignments.
+ * Native properties keep their names; iocage ones get the prefix.
+ */
+static void
+ioc_newjail_props(struct ioc_newjail *nj, const struct ioc_assign *as, size_t n,
+    const char *type, const char *release, const char *extra, int untagged)
+{
+	size_t i;
+	_cleanup_free_ char *now = ioc_now_fmt("%Y-%m-%d %H:%M:%S");
+	ioc_strv_init(&nj->props);
+	ioc_strv_push(&nj->props, "canmount=off");
+	/* no device node in a jail's files is ever a device (mounted nodev) */
+	ioc_strv_push(&nj->props, "devices=off");
+	if (!untagged)
+		ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "tag=%s", nj->tag);
+	ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "type=%s", type);
+	ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "release=%s", release);
+	ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "created=%s", now);
+	if (extra)
+		ioc_strv_push(&nj->props, extra);
+	for (i = 0; i < n && strcmp(as[i].p->name, "hostid") != 0; i++)
+		;
+	if (i == n) {
+		/* the host the jail is made on, as the shell iocage recorded it (start checks it) */
+		_cleanup_free_ char *h = ioc_prop_builtin(ioc_prop_find("hostid"), NULL, NULL);
+		ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "hostid=%s", h);
+	}
+	for (i = 0; i < n; i++) {
+		const char *name = as[i].p->name;
+		if (strcmp(name, "tag") == 0 || strcmp(name, "release") == 0)
+			continue;
+		if (as[i].p->flags & IOC_PF_NATIVE)
+			ioc_strv_pushf(&nj->props, "%s=%s", name, as[i].value);
+		else
+			ioc_strv_pushf(&nj->props, IOC_PROP_PREFIX "%s=%s", name, as[i].value);
+	}
+}
+
+char *
+ioc_jail_default_tag(const char *uuid)
+{
+	char *t = ioc_xstrndup(uuid, 8);
+	const char *p;
+	for (p = t; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return t;
+	free(t);
+	return ioc_xasprintf("j%.8s", uuid);
+}
+
+/* Properties a clone does not inherit from its source jail (hostid: it is made on this host). */
+static int
+ioc_clone_skips(const char *name)
+{
+	static const char *const skip[] = { "tag", "uuid", "host_hostuuid", "host_hostname",
+		"vnet0_mac", "vnet1_mac", "vnet2_mac", "vnet3_mac", "created", "last_started",
+		"jail_zfs_dataset", "template", "source_template", "type", "release", "hostid", NULL };
+	size_t i;
+	for (i = 0; skip[i]; i++)
+		if (strcmp(skip[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The source jail's own settings that the request did not override (clone, create -t). */
+static void
+ioc_carry_props(const struct ioc_jail *src, const struct ioc_assign *as, size_t n,
+    struct ioc_strv *out)
+{
+	size_t p, i;
+	for (p = 0; p < ioc_nprops; p++) {
+		const struct ioc_prop *q = &ioc_props[p];
+		int given = 0;
+		for (i = 0; i < n; i++)
+			if (as[i].p == q)
+				given = 1;
+		if (given || src->srcs[p] != IOC_SRC_LOCAL || (q->flags & (IOC_PF_NATIVE | IOC_PF_RO)) ||
+		    ioc_clone_skips(q->name))
+			continue;
+		ioc_strv_pushf(out, IOC_PROP_PREFIX "%s=%s", q->name, src->values[p]);
+	}
+}
+
+/* Creates one jail: the properties dataset, then its root (clone, copy or empty). */
+static int
+ioc_make_jail(const struct ioc_root *root, struct ioc_newjail *nj, enum ioc_create_how how,
+    const char *snap, struct ioc_error **err)
+{
+	_cleanup_free_ char *ds = ioc_xasprintf("%s/jails/%s", root->name, nj->uuid);
+	_cleanup_free_ char *rootds = ioc_xasprintf("%s/root", ds);
+	if (ioc_zfs_create(ds, &nj->props, 0, err) != 0)
+		return -1;
+	switch (how) {
+	case IOC_CREATE_THIN:
+		if (ioc_zfs_clone(snap, rootds, NULL, err) != 0)
+			goto undo;
+		break;
+	case IOC_CREATE_THICK: {
+		const char *at = strchr(snap, '@');
+		_cleanup_free_ char *copy = ioc_xasprintf("%s%s", rootds, at);
+		if (ioc_zfs_send_recv(snap, rootds, NULL, err) != 0)
+			goto undo;
+		/*
+		 * The received snapshot is not the user's: drop it.  The jail is
+		 * complete already, so failing here (or being killed) only leaves
+		 * a harmless snapshot that snaplist shows; it is not a failed create.
+		 */
+		{
+			struct ioc_error *e2 = NULL;
+			ioc_zfs_destroy(copy, 0, &e2);
+			ioc_error_free(e2);
+		}
+		break;
+	}
+	case IOC_CREATE_EMPTY:
+		if (ioc_zfs_create(rootds, NULL, 0, err) != 0)
+			goto undo;
+		break;
+	}
+	return 0;
+undo:
+	{
+		struct ioc_error *e2 = NULL;
+		/* best effort: what is left is debris the next create or clean removes */
+		ioc_zfs_destroy(ds, 1, &e2);
+		ioc_error_free(e2);
+	}
+	return -1;
+}
+
+/* The source of the new jails: the template's snapshot, release and settings (create -t). */
+static int
+ioc_create_from_template(const struct ioc_root *root, const struct ioc_create_req *req,
+    char **snap, char **release, char **extra, struct ioc_strv *carry, struct ioc_error **err)
+{
+	char *const names[] = { (char *)req->template_name, NULL };
+	struct ioc_jails tjs;
+	struct ioc_jail *t;
+	int rc = -1;
+	if (ioc_jails_load_named(root, NULL, names, &tjs, err) != 0)
+		return -1;
+	if (ioc_jail_resolve(&tjs, req->template_name, &t, err) != 0)
+		goto out;
+	if (strcmp(ioc_jail_get(t, "template"), "yes") != 0) {
+		ioc_err(err, "'%s' is not a template (set template=yes on a stopped jail first)",
+		    req->template_name);
+		goto out;
+	}
+	*snap = ioc_xasprintf("%s/root@ioc-template", t->dataset);
+	free(*release);
+	*release = ioc_xstrdup(ioc_jail_get(t, "release"));
+	*extra = ioc_xasprintf(IOC_PROP_PREFIX "source_template=%s", ioc_jail_get(t, "tag"));
+	ioc_carry_props(t, req->props, req->nprops, carry);
+	rc = 0;
+out:
+	ioc_jails_release(&tjs);
+	if (rc == 0 && !ioc_zfs_exists(*snap))
+		rc = ioc_err(err, "template '%s' has no template snapshot; set template=no, then "
+		    "template=yes again", req->template_name);
+	return rc;
+}
+
+static void
+ioc_newjails_free(struct ioc_newjail *nj, long long count)
+{
+	long long c;
+	for (c = 0; nj && c < count; c++) {
+		free(nj[c].uuid);
+		free(nj[c].tag);
+		ioc_strv_release(&nj[c].props);
+	}
+	free(nj);
+}
+
+int
+ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
+    struct ioc_strv *uuids_out, struct ioc_error **err)
+{
+	struct ioc_jails js = { NULL, 0 };
+	struct ioc_newjail *nj = NULL;
+	_cleanup_free_ char *snap = req->snapshot ? ioc_xstrdup(req->snapshot) : NULL;
+	_cleanup_free_ char *release = req->release ? ioc_xstrdup(req->release) : NULL;
+	_cleanup_free_ char *extra = req->source_template ?
+	    ioc_xasprintf(IOC_PROP_PREFIX "source_template=%s", req->source_template) : NULL;
+	_cleanup_strv_ struct ioc_strv carry = IOC_STRV_INIT;
+	const char *type, *tag = req->tag;
+	long long count = req->count > 0 ? req->count : 1, c;
+	int full = 0, rc = -1, want_rel;
+	size_t i;
+
+	if (tag && ioc_valid_tag(tag, err) != 0)
+		return -1;
+	if (req->snapshot) {
+		if (req->carry_from)
+			ioc_carry_props(req->carry_from, req->props, req->nprops, &carry);
+	} else if (req->template_name) {
+		if (ioc_create_from_template(root, req, &snap, &release, &extra, &carry, err) != 0)
+			return -1;
+	} else if (req->how != IOC_CREATE_EMPTY && release == NULL) {
+		/* the host's own release, as the shell iocage created by default */
+		const char *host = ioc_host_release(err);
+		if (host == NULL)
+			return -1;
+		release = ioc_xstrdup(host);
+	}
+	if (release == NULL)
+		release = ioc_xstrdup("none");
+	/* running code in the jail may make the engine re-execute us: before any change */
+	if (req->pkgs && req->pkgs->n && ioc_ops_prepare(err) != 0)
+		return -1;
+	type = req->how == IOC_CREATE_EMPTY ? "emptyjail" :
+	    req->how == IOC_CREATE_THIN ? "clonejail" : "jail";
+	/* tags: unique among complete jails (root lock held by the caller); one read
+	 * that also finds the release's snapshot when that is the source */
+	want_rel = snap == NULL && req->how != IOC_CREATE_EMPTY;
+	if (ioc_jails_load_tags(root, want_rel ? release : NULL, &js, want_rel ? &snap : NULL,
+	    err) != 0)
+		goto out;
+	for (c = 0; c < count && !full; c++) {
+		_cleanup_free_ char *t = tag && count > 1 ? ioc_xasprintf("%s_%lld", tag, c + 1) :
+		    tag ? ioc_xstrdup(tag) : NULL;
+		if (t && ioc_jails_tag_taken(&js, t, NULL))
+			full = 1;
+	}
+	if (full) {
+		/* a tag is in use, maybe only by debris: look closer, and sweep debris */
+		ioc_jails_release(&js);
+		if (ioc_jails_load(root, (const char *const[]){ "tag", NULL }, &js, err) != 0 ||
+		    ioc_debris_sweep(root, &js, NULL, err) != 0)
+			goto out;
+	}
+	if (snap == NULL && req->how != IOC_CREATE_EMPTY) {
+		ioc_err(err, "release '%s' is not fetched (or its fetch did not finish): run 'iocage "
+		    "fetch release=%s'", release, release);
+		goto out;
+	}
+	nj = ioc_xcalloc((size_t)count, sizeof(*nj));
+	for (c = 0; c < count; c++) {
+		nj[c].uuid = req->uuid && count == 1 ? ioc_xstrdup(req->uuid) : ioc_uuid_new();
+		if (tag && count > 1)
+			nj[c].tag = ioc_xasprintf("%s_%lld", tag, c + 1);
+		else if (tag)
+			nj[c].tag = ioc_xstrdup(tag);
+		else
+			nj[c].tag = ioc_jail_default_tag(nj[c].uuid);
+		if (ioc_valid_tag(nj[c].tag, err) != 0)
+			goto out;
+		if (ioc_jails_tag_taken(&js, nj[c].tag, NULL)) {
+			ioc_err(err, "tag '%s' is already used by another jail (tags are unique)", nj[c].tag);
+			goto out;
+		}
+		ioc_newjail_props(&nj[c], req->props, req->nprops, type, release, extra, req->untagged);
+		for (i = 0; i < carry.n; i++)
+			ioc_strv_push(&nj[c].props, carry.v[i]);
+	}
+	for (c = 0; c < count; c++) {
+		if (ioc_make_jail(root, &nj[c], req->how, snap, err) != 0) {
+			ioc_error_wrap(err, "cannot create jail '%s'", nj[c].tag);
+			goto out;
+		}
+		if (req->pkgs && req->pkgs->n &&
+		    ioc_ops_install_pkgs(root, nj[c].uuid, req->pkgs, err) != 0) {
+			/* no half-made jails: one whose packages did not install goes */
+			struct ioc_error *e2 = NULL;
+			_cleanup_free_ char *ds = ioc_xasprintf("%s/jails/%s", root->name, nj[c].uuid);
+			ioc_zfs_destroy(ds, 1, &e2);
+			ioc_error_free(e2);
+			ioc_error_wrap(err, "cannot create jail '%s' (removed again)", nj[c].tag);
+			goto out;
+		}
+		if (uuids_out)
+			ioc_strv_push(uuids_out, nj[c].uuid);
+		if (req->made)
+			req->made(req->made_arg, nj[c].uuid, nj[c].tag);
+	}
+	rc = 0;
+out:
+	ioc_newjails_free(nj, count);
+	ioc_jails_release(&js);
+	return rc;
+}

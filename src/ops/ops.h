@@ -1,0 +1,159 @@
+/*
+ * ops.h — operations as library calls (docs/ARCHITECTURE.md, the ops layer).
+ *
+ * An operation takes the root and a request, returns 0 or -1 with *err and
+ * hands its results back (UUIDs, names removed, notes); it never parses an
+ * argv, never calls a command's handler and never prints.  The caller (a
+ * command in cli, or another operation) holds the locks the contract names.
+ *
+ *   runtime.c  the engine's answers the operations need (states, property
+ *              checks, running a command inside a jail, package installation)
+ *   create.c   making jails: create, create -t, clone, and the untagged jails
+ *              of package import and update release=
+ *   debris.c   removing what interrupted commands left (jails, work clones)
+ *   update.c   finding and rolling back interrupted updates
+ */
+#ifndef IOC_OPS_H
+#define IOC_OPS_H
+
+#include "core/core.h"
+#include "engine/engine.h"
+
+/* ---- runtime.c ---------------------------------------------------------- */
+
+/* Lets the engine re-execute (engine.h prepare) before a caller that will run
+ * code in a jail changes anything; 0 when the engine has nothing to do. */
+int ioc_ops_prepare(struct ioc_error **err);
+/* The engine's (and fstab's) refusal of a property value; 0 when acceptable. */
+int ioc_ops_check_prop(const struct ioc_prop *p, const char *value, struct ioc_error **err);
+/* The running state of every jail in js, into st (js->n entries, filled by the caller
+ * with "-" and down); no process per jail.  0 when the engine has no states op. */
+int ioc_ops_states(const struct ioc_root *root, const struct ioc_jails *js, struct ioc_jstate *st,
+    struct ioc_error **err);
+/* The same, allocated (caller frees) and preset to down and "-"; NULL with *err. */
+struct ioc_jstate *ioc_ops_states_new(const struct ioc_root *root, const struct ioc_jails *js,
+    struct ioc_error **err);
+/* The state of one jail. */
+int ioc_ops_state1(const struct ioc_root *root, struct ioc_jail *j, struct ioc_jstate *st,
+    struct ioc_error **err);
+/* 1 when j runs, 0 when not, -1 with *err. */
+int ioc_ops_running(const struct ioc_root *root, struct ioc_jail *j, struct ioc_error **err);
+/* Runs argv inside the running jail j (its output is the caller's stdout and
+ * stderr); 0 only when it exits 0. */
+int ioc_ops_exec_ok(const struct ioc_root *root, struct ioc_jail *j, char *const *argv,
+    struct ioc_error **err);
+/*
+ * pkglist: starts the jail uuid, installs pkgs with the release's own package
+ * manager inside (apt-get on Debian-like releases, pkg on FreeBSD), stops it.
+ * -1 with *err when there is no package manager or the installation fails.
+ */
+int ioc_ops_install_pkgs(const struct ioc_root *root, const char *uuid,
+    const struct ioc_strv *pkgs, struct ioc_error **err);
+
+/* ---- create.c ------------------------------------------------------------ */
+
+/* A validated PROPERTY=VALUE (ioc_prop_parse_assign, then ioc_ops_check_prop). */
+struct ioc_assign {
+	const struct ioc_prop *p;
+	char *value;
+};
+void ioc_assigns_free(struct ioc_assign *a, size_t n);
+/*
+ * Parses and checks n words PROPERTY=VALUE for a new jail into *out (caller
+ * frees with ioc_assigns_free(*out, *nout), also on error).
+ */
+int ioc_assigns_parse(char *const *words, size_t n, struct ioc_assign **out, size_t *nout,
+    struct ioc_error **err);
+/* The tag of a jail made without one: the UUID's first 8 characters (never all digits). */
+char *ioc_jail_default_tag(const char *uuid);
+/* 1 when a complete jail in js other than self (a UUID, or NULL) has tag. */
+int ioc_jails_tag_taken(const struct ioc_jails *js, const char *tag, const char *self);
+
+enum ioc_create_how {
+	IOC_CREATE_THICK, /* a copy of the source snapshot (zfs send | zfs receive) */
+	IOC_CREATE_THIN,  /* a clone of the source snapshot */
+	IOC_CREATE_EMPTY, /* an empty root: no release */
+};
+
+/*
+ * What to make.  The source is, in this order: a snapshot the caller chose
+ * (clone), a template by name (create -t: its snapshot, release and own
+ * settings), else the newest snapshot of the release (none for EMPTY).
+ */
+struct ioc_create_req {
+	enum ioc_create_how how;
+	const char *snapshot;		/* DATASET@SNAP to clone, or NULL */
+	const struct ioc_jail *carry_from; /* with snapshot: its own settings carry over */
+	const char *template_name;	/* -t TEMPLATE (tag, UUID or prefix), or NULL */
+	const char *source_template;	/* with snapshot: recorded as source_template */
+	const char *release;		/* NULL: the template's, the host's, or none (EMPTY) */
+	const char *uuid;		/* with count 1: this UUID instead of a new one */
+	const char *tag;		/* NULL: one from each UUID; count > 1: TAG_1..TAG_count */
+	long long count;		/* jails to make, 1..1000 */
+	int untagged;			/* make them without their tag property: debris that
+					 * list never shows and clean removes, until the
+					 * caller sets the tag as its last step */
+	const struct ioc_assign *props; /* validated; tag= and release= in it are ignored */
+	size_t nprops;
+	const struct ioc_strv *pkgs;	/* installed in each new jail (pkglist), or NULL */
+	/* called after each jail is complete (tag: the tag it has or will get) */
+	void (*made)(void *arg, const char *uuid, const char *tag);
+	void *made_arg;
+};
+
+/*
+ * Makes req->count jails (root lock held by the caller): checks what needs a
+ * read of the pool (template, release snapshot, tags unique among complete
+ * jails; a tag held by debris sweeps the debris), then creates each jail's
+ * dataset with every property in one step and its root, and installs the
+ * packages; a jail that fails half-way is destroyed again.  uuids_out (may
+ * be NULL) gets the UUID of every jail made, also of those made before a
+ * failure (they stay).
+ */
+int ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
+    struct ioc_strv *uuids_out, struct ioc_error **err);
+
+/* ---- debris.c ------------------------------------------------------------ */
+
+/*
+ * Removes debris under R/jails (root lock held; js: the jails loaded with at
+ * least their tags), a debris entry's running container stopped first; before
+ * the caller's first change.  removed (may be NULL) gets the names removed.
+ */
+int ioc_debris_sweep(const struct ioc_root *root, const struct ioc_jails *js,
+    struct ioc_strv *removed, struct ioc_error **err);
+/*
+ * Destroys the work clones a killed `package` left under R/packages
+ * (work-UUID-start, work-UUID-stop): those of one jail, or all when uuid is
+ * NULL; removed (may be NULL) gets their names.  Root lock held: destroy
+ * calls it first (the clones hang on the jail's snapshots), clean for all.
+ */
+int ioc_record_sweep(const struct ioc_root *root, const char *uuid, struct ioc_strv *removed,
+    struct ioc_error **err);
+
+/* ---- update.c ------------------------------------------------------------ */
+
+/* A snapshot of an update in flight carries this ("up"|"down": whether the jail ran). */
+#define IOC_UPDATE_MARK IOC_PROP_PREFIX "update_inflight"
+
+/* Clears the in-flight mark from every dataset of j that has @snap (children
+ * first, the jail's own last: its mark is what recovery looks for). */
+int ioc_update_unmark(struct ioc_jail *j, const char *snap, struct ioc_error **err);
+/*
+ * Puts j back to @snap: stopped for the rollback, started again when
+ * run_after.  0 when rolled back (a failed restart is reported in *err_start).
+ */
+int ioc_update_back(const struct ioc_root *root, struct ioc_jail *j, const char *snap,
+    int run_after, struct ioc_error **err, struct ioc_error **err_start);
+/*
+ * Rolls back an interrupted update of j (jail lock held), shown as name, if
+ * its dataset carries a mark; notes gets a line saying so.
+ */
+int ioc_update_recover(const struct ioc_root *root, struct ioc_jail *j, const char *name,
+    struct ioc_strv *notes, struct ioc_error **err);
+/* Rolls back every interrupted update under R/jails and puts each jail back
+ * in its state (root lock held; takes each jail's lock); notes gets a line a jail. */
+int ioc_update_recover_all(const struct ioc_root *root, struct ioc_strv *notes,
+    struct ioc_error **err);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * runtime.c — what the operations need from the engine: states, property
+ * checks, running a command inside a jail, installing packages.  The
+ * commands of cli/cmd_run.c call these too.
+ */
+#include "ops/ops.h"
+#include "core/fstab.h"
+#include "spawn/spawn.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int
+ioc_ops_prepare(struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	return e->prepare ? e->prepare(err) : 0;
+}
+
+int
+ioc_ops_check_prop(const struct ioc_prop *p, const char *value, struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	if (strcmp(p->name, "fstab") == 0) {
+		struct ioc_fstab fs;
+		if (ioc_fstab_parse(value, &fs, err) != 0)
+			return ioc_error_wrap(err, "invalid value for property 'fstab'");
+		ioc_fstab_release(&fs);
+	}
+	return e->check_prop ? e->check_prop(p, value, err) : 0;
+}
+
+int
+ioc_ops_states(const struct ioc_root *root, const struct ioc_jails *js, struct ioc_jstate *st,
+    struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	if (e->states == NULL)
+		return 0;
+	return e->states(root, js, st, err);
+}
+
+struct ioc_jstate *
+ioc_ops_states_new(const struct ioc_root *root, const struct ioc_jails *js, struct ioc_error **err)
+{
+	struct ioc_jstate *st = ioc_xcalloc(js->n ? js->n : 1, sizeof(*st));
+	size_t i;
+	for (i = 0; i < js->n; i++)
+		snprintf(st[i].jid, sizeof(st[i].jid), "-");
+	if (js->n && ioc_ops_states(root, js, st, err) != 0) {
+		free(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* The running state of one jail (a one-element view for the engine). */
+int
+ioc_ops_state1(const struct ioc_root *root, struct ioc_jail *j, struct ioc_jstate *st,
+    struct ioc_error **err)
+{
+	struct ioc_jails one = { j, 1 };
+	memset(st, 0, sizeof(*st));
+	snprintf(st->jid, sizeof(st->jid), "-");
+	return ioc_ops_states(root, &one, st, err);
+}
+
+int
+ioc_ops_running(const struct ioc_root *root, struct ioc_jail *j, struct ioc_error **err)
+{
+	struct ioc_jstate st;
+	if (ioc_ops_state1(root, j, &st, err) != 0)
+		return -1;
+	return st.running;
+}
+
+int
+ioc_ops_exec_ok(const struct ioc_root *root, struct ioc_jail *j, char *const *argv,
+    struct ioc_error **err)
+{
+	struct ioc_exec_opts xo;
+	int status = 0;
+	memset(&xo, 0, sizeof(xo));
+	xo.argv = argv;
+	/* the child writes to the same stdout: what we printed comes first */
+	fflush(stdout);
+	if (ioc_engine()->exec(root, j, &xo, &status, err) != 0)
+		return -1;
+	if (status != 0) {
+		_cleanup_free_ char *s = ioc_argv_str(argv);
+		return ioc_err(err, "'%s' failed inside the jail with status %d", s, status);
+	}
+	return 0;
+}
+
+int
+ioc_ops_install_pkgs(const struct ioc_root *root, const char *uuid, const struct ioc_strv *pkgs,
+    struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
+	_cleanup_free_ char *apt = NULL;
+	_cleanup_free_ char *pkg = NULL;
+	char *const names[] = { (char *)uuid, NULL };
+	struct ioc_jails js;
+	struct ioc_jail *j;
+	struct ioc_error *e2 = NULL;
+	size_t i;
+	int rc = -1, apt_ok, pkg_ok;
+
+	if (e->exec == NULL)
+		return ioc_err(err, "pkglist: not supported by the %s engine", e->name);
+	if (ioc_jails_load_named(root, NULL, names, &js, err) != 0)
+		return -1;
+	if (ioc_jail_resolve(&js, uuid, &j, err) != 0)
+		goto out;
+	/* which package manager the release has (looked up without following links out) */
+	apt = ioc_xasprintf("%s/usr/bin/apt-get", j->rootfs ? j->rootfs : "/nonexistent");
+	pkg = ioc_xasprintf("%s/usr/sbin/pkg", j->rootfs ? j->rootfs : "/nonexistent");
+	apt_ok = faccessat(AT_FDCWD, apt, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	pkg_ok = faccessat(AT_FDCWD, pkg, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	if (!apt_ok && !pkg_ok) {
+		ioc_err(err, "pkglist: release '%s' has no package manager (apt-get or pkg)",
+		    ioc_jail_get(j, "release"));
+		goto out;
+	}
+	if (e->start(root, j, err) != 0)
+		goto out;
+	if (apt_ok) {
+		char *upd[] = { "/usr/bin/env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "-q",
+			"update", NULL };
+		if (ioc_ops_exec_ok(root, j, upd, err) != 0)
+			goto stop;
+		ioc_strv_push(&a, "/usr/bin/env");
+		ioc_strv_push(&a, "DEBIAN_FRONTEND=noninteractive");
+		ioc_strv_push(&a, "apt-get");
+		ioc_strv_push(&a, "-q");
+		ioc_strv_push(&a, "-y");
+		ioc_strv_push(&a, "--no-install-recommends");
+		ioc_strv_push(&a, "install");
+		ioc_strv_push(&a, "--");
+	} else {
+		ioc_strv_push(&a, "/usr/sbin/pkg");
+		ioc_strv_push(&a, "install");
+		ioc_strv_push(&a, "-y");
+	}
+	for (i = 0; i < pkgs->n; i++)
+		ioc_strv_push(&a, pkgs->v[i]);
+	if (ioc_ops_exec_ok(root, j, ioc_strv_argv(&a), err) != 0)
+		goto stop;
+	rc = 0;
+stop:
+	if (e->stop(root, j, 0, rc == 0 ? err : &e2) != 0)
+		rc = -1;
+	ioc_error_free(e2);
+out:
+	ioc_jails_release(&js);
+	return rc;
+}
