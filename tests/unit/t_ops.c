@@ -1,0 +1,81 @@
+/*
+ * t_ops.c — the pure parts of the create operation (ops/ops.h): default
+ * tags, tag uniqueness among complete jails, and the checking of a new
+ * jail's PROPERTY=VALUE words that package import and update release= use.
+ */
+#include "ops/ops.h"
+#include "check.h"
+
+#include <stdlib.h>
+
+/* A loaded jail with only its tag (values indexed by the property table). */
+static void
+jail_with_tag(struct ioc_jail *j, const char *uuid, const char *tag, int complete)
+{
+	const struct ioc_prop *p = ioc_prop_find("tag");
+	memset(j, 0, sizeof(*j));
+	j->uuid = (char *)uuid;
+	j->complete = complete;
+	j->values = calloc(ioc_nprops, sizeof(*j->values));
+	j->values[p - ioc_props] = (char *)tag;
+}
+
+int
+main(void)
+{
+	struct ioc_jail v[3];
+	struct ioc_jails js = { v, 3 };
+	struct ioc_assign *as = NULL;
+	struct ioc_error *err = NULL;
+	size_t n = 0, i;
+	char *t;
+
+	t = ioc_jail_default_tag("0b6c2f1e-1111-4222-8333-444455556666");
+	CHECK_STR(t, "0b6c2f1e");
+	free(t);
+	/* an all-digit tag would read as a jail number: it gets a letter */
+	t = ioc_jail_default_tag("12345678-1111-4222-8333-444455556666");
+	CHECK_STR(t, "j12345678");
+	free(t);
+
+	jail_with_tag(&v[0], "aaaaaaaa-1111-4222-8333-444455556666", "web", 1);
+	jail_with_tag(&v[1], "bbbbbbbb-1111-4222-8333-444455556666", "db", 0); /* debris */
+	jail_with_tag(&v[2], "cccccccc-1111-4222-8333-444455556666", "mail", 1);
+	CHECK(ioc_jails_tag_taken(&js, "web", NULL));
+	CHECK(ioc_jails_tag_taken(&js, "mail", NULL));
+	/* debris holds no tag; a jail's own tag is not taken for itself */
+	CHECK(!ioc_jails_tag_taken(&js, "db", NULL));
+	CHECK(!ioc_jails_tag_taken(&js, "web", v[0].uuid));
+	CHECK(ioc_jails_tag_taken(&js, "web", v[2].uuid));
+	CHECK(!ioc_jails_tag_taken(&js, "none", NULL));
+	for (i = 0; i < 3; i++)
+		free(v[i].values);
+
+	{
+		char *const ok[] = { "vnet=off", "ip4=inherit", "interfaces=none" };
+		CHECK(ioc_assigns_parse(ok, 3, &as, &n, &err) == 0);
+		CHECK(n == 3);
+		CHECK(n == 3 && strcmp(as[0].p->name, "vnet") == 0 && strcmp(as[0].value, "off") == 0);
+		CHECK(n == 3 && strcmp(as[2].p->name, "interfaces") == 0);
+		ioc_assigns_free(as, n);
+	}
+	{
+		/* the first bad word stops it; what was parsed is the caller's to free */
+		char *const bad[] = { "boot=on", "nosuchprop=1", "vnet=off" };
+		CHECK(ioc_assigns_parse(bad, 3, &as, &n, &err) == -1);
+		CHECK(n == 1);
+		CHECK(err != NULL && strstr(err->msg, "nosuchprop") != NULL);
+		ioc_error_free(err);
+		err = NULL;
+		ioc_assigns_free(as, n);
+	}
+	{
+		char *const badval[] = { "boot=maybe" };
+		CHECK(ioc_assigns_parse(badval, 1, &as, &n, &err) == -1);
+		CHECK(err != NULL && strstr(err->msg, "maybe") != NULL);
+		ioc_error_free(err);
+		err = NULL;
+		ioc_assigns_free(as, n);
+	}
+	return CHECK_DONE();
+}
