@@ -253,27 +253,6 @@ out:
 	return rc;
 }
 
-static int
-ioc_cmp_jail_tag(const void *a, const void *b)
-{
-	const struct ioc_jail *x = *(struct ioc_jail *const *)a, *y = *(struct ioc_jail *const *)b;
-	int r = strcmp(ioc_jail_get(x, "tag"), ioc_jail_get(y, "tag"));
-	return r ? r : strcmp(x->uuid, y->uuid);
-}
-
-struct ioc_jail **
-ioc_sorted(struct ioc_jails *js, size_t *n)
-{
-	struct ioc_jail **v = ioc_xcalloc(js->n + 1, sizeof(*v));
-	size_t i;
-	*n = 0;
-	for (i = 0; i < js->n; i++)
-		if (js->v[i].complete)
-			v[(*n)++] = &js->v[i];
-	qsort(v, *n, sizeof(*v), ioc_cmp_jail_tag);
-	return v;
-}
-
 /* Prints a table of jails and releases what list and get ALL built it from. */
 static void
 ioc_jail_table_done(struct ioc_ctx *ctx, struct ioc_table *t, struct ioc_jail **v,
@@ -750,7 +729,7 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 			ioc_err(err, "property '%s' cannot be a root default: it is per jail", as[i].p->name);
 			goto out;
 		}
-		if (ioc_run_check_prop(as[i].p, as[i].value, err) != 0)
+		if (ioc_ops_check_prop(as[i].p, as[i].value, err) != 0)
 			goto out;
 		if (strcmp(as[i].p->name, "tag") == 0)
 			has_tag = 1;
@@ -861,7 +840,7 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 		}
 		if (ioc_prop_parse_assign(argv[i], 1, &as[n].p, &as[n].value, err) != 0)
 			goto out;
-		if (ioc_run_check_prop(as[n].p, as[n].value, err) != 0) {
+		if (ioc_ops_check_prop(as[n].p, as[n].value, err) != 0) {
 			n++;
 			goto out;
 		}
@@ -935,7 +914,7 @@ ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 	as = ioc_xcalloc((size_t)argc, sizeof(*as));
 	for (i = 1; i < argc; i++) {
 		if (ioc_prop_parse_assign(argv[i], 1, &as[n].p, &as[n].value, err) != 0 ||
-		    ioc_run_check_prop(as[n].p, as[n].value, err) != 0) {
+		    ioc_ops_check_prop(as[n].p, as[n].value, err) != 0) {
 			n++;
 			goto out;
 		}

@@ -1167,7 +1167,7 @@ ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 		if (ioc_prop_parse_assign(argv[i], 1, &ov.p[ov.n], &ov.v[ov.n], err) != 0)
 			goto out;
 		ov.n++;
-		if (ioc_run_check_prop(ov.p[ov.n - 1], ov.v[ov.n - 1], err) != 0)
+		if (ioc_ops_check_prop(ov.p[ov.n - 1], ov.v[ov.n - 1], err) != 0)
 			goto out;
 		if (strcmp(ov.p[ov.n - 1]->name, "template") == 0 && strcmp(ov.v[ov.n - 1], "yes") == 0) {
 			ioc_err(err, "import: template=yes is set afterwards ('iocage set template=yes TAG')");

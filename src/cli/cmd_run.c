@@ -52,12 +52,6 @@ ioc_run_state1(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_jstate *st,
 	return ioc_ops_state1(&ctx->root, j, st, err);
 }
 
-int
-ioc_run_check_prop(const struct ioc_prop *p, const char *value, struct ioc_error **err)
-{
-	return ioc_ops_check_prop(p, value, err);
-}
-
 /* Loads the jails named (all properties; every jail for ALL) and resolves
  * the names: UUID|TAG|ALL. */
 static int
@@ -692,7 +686,7 @@ ioc_limits_rows(const struct ioc_jail *j, int tagged, struct ioc_table *t)
 		c[2] = v;
 		if (strcmp(v, "off") == 0)
 			c[3] = "-";
-		else if (ioc_run_check_prop(p, v, &e1) != 0)
+		else if (ioc_ops_check_prop(p, v, &e1) != 0)
 			c[3] = "no (no analogue on this host)";
 		else
 			c[3] = (on || strcmp(p->name, "cpuset") == 0) ? "at start" : "no (rlimits=off)";

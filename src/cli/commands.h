@@ -63,7 +63,7 @@ int ioc_usage(struct ioc_error **err, const char *cmd);
 #define ioc_usage(...) (ioc_usage(__VA_ARGS__), -1)	/* see util.h */
 #endif
 
-/* Complete jails sorted by tag (pointers into js; the caller frees the array). */
+/* Complete jails sorted by tag (pointers into js; the caller frees the array); main.c. */
 struct ioc_jail **ioc_sorted(struct ioc_jails *js, size_t *n);
 
 /* Verifies a lazily named root (IOC_CF_LAZY_ROOT) before a path that loads no jails. */
@@ -140,9 +140,9 @@ int ioc_template_apply(struct ioc_ctx *ctx, struct ioc_jail *j, int yes, struct 
  * Runtime hooks the core commands call (implemented in cmd_run.c, thin
  * callers of ops/runtime.c where an operation needs the same): the state of
  * each jail for list/get (one engine query per listing, no process per
- * jail), stopping a running jail for destroy -f, and the engine's own
- * refusal of a property value (e.g. a limit with no Linux analogue).  All
- * may be called with jails that are not running.
+ * jail) and stopping a running jail for destroy -f (the engine's refusal
+ * of a property value is ioc_ops_check_prop).  All may be called with
+ * jails that are not running.
  */
 int ioc_run_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_jstate *st,
     struct ioc_error **err);
@@ -150,7 +150,6 @@ int ioc_run_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_j
 int ioc_run_state1(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_jstate *st,
     struct ioc_error **err);
 int ioc_run_stop_for_destroy(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err);
-int ioc_run_check_prop(const struct ioc_prop *p, const char *value, struct ioc_error **err);
 /* Lets the engine re-execute before a command that will run code in a jail changes anything. */
 int ioc_run_prepare_early(struct ioc_error **err);
 

@@ -189,6 +189,28 @@ ioc_ctx_jail_all(struct ioc_ctx *ctx, const char *name, const char *const *props
 	return ioc_ctx_jail_load(ctx, name, props, 1, js, j, err);
 }
 
+/* Complete jails sorted by tag, for every command that lists jails. */
+static int
+ioc_cmp_jail_tag(const void *a, const void *b)
+{
+	const struct ioc_jail *x = *(struct ioc_jail *const *)a, *y = *(struct ioc_jail *const *)b;
+	int r = strcmp(ioc_jail_get(x, "tag"), ioc_jail_get(y, "tag"));
+	return r ? r : strcmp(x->uuid, y->uuid);
+}
+
+struct ioc_jail **
+ioc_sorted(struct ioc_jails *js, size_t *n)
+{
+	struct ioc_jail **v = ioc_xcalloc(js->n + 1, sizeof(*v));
+	size_t i;
+	*n = 0;
+	for (i = 0; i < js->n; i++)
+		if (js->v[i].complete)
+			v[(*n)++] = &js->v[i];
+	qsort(v, *n, sizeof(*v), ioc_cmp_jail_tag);
+	return v;
+}
+
 static int
 ioc_cmd_version(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
