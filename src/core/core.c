@@ -397,6 +397,37 @@ ioc_jails_load_named(const struct ioc_root *root, const char *const *props,
 	return ioc_jails_load_depth(root, props, NULL, 2, &cand, out, NULL, err);
 }
 
+/*
+ * The shell iocage (1.6 to 1.7.6, lib/ioc-rc) named a jail's host name
+ * `hostname` and wrote `host_hostname` too, always as the UUID, never using
+ * it.  A jail it made keeps the name it ran with: a local `hostname` is the
+ * jail's host_hostname while host_hostname is still that UUID (setting
+ * host_hostname, or hostname, here writes host_hostname, which then wins).
+ */
+static void
+ioc_legacy_hostname(const char *base, const struct ioc_zrows *rows, struct ioc_jails *js)
+{
+	size_t i, k, idx = (size_t)(ioc_prop_find("host_hostname") - ioc_props), bl = strlen(base);
+	for (i = 0; i < rows->n; i++) {
+		const struct ioc_zrow *r = &rows->v[i];
+		_cleanup_free_ char *canon = NULL;
+		if (strcmp(r->prop, IOC_PROP_PREFIX "hostname") != 0 ||
+		    strcmp(r->source, "local") != 0 || strncmp(r->name, base, bl) != 0 ||
+		    r->name[bl] != '/' || strchr(r->name + bl + 1, '/') != NULL ||
+		    ioc_prop_validate(&ioc_props[idx], r->value, &canon, NULL) != 0)
+			continue;
+		for (k = 0; k < js->n; k++) {
+			struct ioc_jail *j = &js->v[k];
+			if (strcmp(j->dataset, r->name) != 0 || j->values[idx] == NULL ||
+			    strcmp(j->values[idx], j->uuid) != 0)
+				continue;
+			free(j->values[idx]);
+			j->values[idx] = ioc_xstrdup(canon);
+			j->srcs[idx] = IOC_SRC_LOCAL;
+		}
+	}
+}
+
 /* depth 2 sees each jail's root child (completeness); depth 1 only the jails' own rows. */
 static int
 ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, const char *release,
@@ -437,6 +468,10 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 		if (!(p->flags & IOC_PF_NATIVE))
 			ioc_sb_adds(&plist, IOC_PROP_PREFIX);
 		ioc_sb_adds(&plist, p->name);
+	}
+	if (want[ioc_prop_find("host_hostname") - ioc_props]) {
+		/* a jail of the shell iocage may carry its own `hostname` (see below) */
+		ioc_sb_adds(&plist, "," IOC_PROP_PREFIX "hostname");
 	}
 	if (!root->verified) {
 		/*
@@ -532,6 +567,8 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 				j->has_data = 1;
 			continue;
 		}
+		if (strcmp(r->prop, IOC_PROP_PREFIX "hostname") == 0)
+			continue; /* the legacy name: after the others (ioc_legacy_hostname) */
 		if (strncmp(r->prop, IOC_PROP_PREFIX, strlen(IOC_PROP_PREFIX)) == 0)
 			p = ioc_prop_find(r->prop + strlen(IOC_PROP_PREFIX));
 		else
@@ -607,6 +644,7 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 			}
 		}
 	}
+	ioc_legacy_hostname(base, &rows, out);
 out:
 	for (i = 0; i < ioc_nprops; i++)
 		free(legacy_def[i]);

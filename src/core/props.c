@@ -117,6 +117,8 @@ ioc_prop_find(const char *name)
 	size_t i;
 	if (strcmp(name, "istemplate") == 0)
 		name = "template";
+	else if (strcmp(name, "hostname") == 0)
+		name = "host_hostname"; /* the shell iocage's name for it (1.6 to 1.7.6 lib/ioc-rc) */
 	for (i = 0; i < ioc_nprops; i++)
 		if (strcmp(ioc_props[i].name, name) == 0)
 			return &ioc_props[i];

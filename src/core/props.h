@@ -67,7 +67,8 @@ struct ioc_prop {
 extern const struct ioc_prop ioc_props[];
 extern const size_t ioc_nprops;
 
-/* Looks a property up by name (aliases: istemplate -> template). NULL if unknown. */
+/* Looks a property up by name (aliases: istemplate -> template, hostname ->
+ * host_hostname). NULL if unknown. */
 const struct ioc_prop *ioc_prop_find(const char *name);
 
 /*
