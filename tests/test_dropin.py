@@ -9,7 +9,7 @@ from runhelp import rel, subids  # noqa: F401
 # lib/ioc-globals (v1.7.6): CONF_NET, CONF_JAIL, CONF_RCTL, CONF_CUSTOM, in the
 # order __get_jail_prop walks them for `get all` (names this project lacks left out)
 LEGACY_ALL = [
-    "interfaces", "vnet", "host_hostname", "ip4_addr", "ip4_saddrsel", "ip4", "ip6_addr",
+    "interfaces", "vnet", "host_hostname", "hostname", "ip4_addr", "ip4_saddrsel", "ip4", "ip6_addr",
     "ip6_saddrsel", "ip6", "defaultrouter", "defaultrouter6", "resolver", "exec_fib",
     "vnet0_mac", "vnet1_mac", "vnet2_mac", "vnet3_mac", "devfs_ruleset", "mount_devfs",
     "exec_start", "exec_stop", "exec_prestart", "exec_prestop", "exec_poststop",

@@ -505,24 +505,29 @@ static const char *const ioc_legacy_order[] = {
 
 /*
  * The properties in the shell iocage's order, then the others in the table's;
- * each once (an alias such as hostname is its own line, as there).  Returns
- * the number of entries written to out (sized ioc_nprops + the legacy list).
+ * each once, but an alias such as hostname is its own line, as there.  Fills
+ * out[i] and its name names[i] (the alias's own); returns the number of
+ * entries (arrays sized ioc_nprops + the legacy list).
  */
 static size_t
-ioc_legacy_props(const struct ioc_prop **out)
+ioc_legacy_props(const struct ioc_prop **out, const char **names)
 {
 	size_t n = 0, i, k;
 	for (i = 0; ioc_legacy_order[i]; i++) {
 		const struct ioc_prop *p = ioc_prop_find(ioc_legacy_order[i]);
-		if (p && strcmp(p->name, ioc_legacy_order[i]) == 0)
-			out[n++] = p;
+		if (p == NULL)
+			continue;
+		names[n] = ioc_legacy_order[i];
+		out[n++] = p;
 	}
 	for (i = 0; i < ioc_nprops; i++) {
 		int seen = 0;
 		for (k = 0; k < n && !seen; k++)
 			seen = out[k] == &ioc_props[i];
-		if (!seen)
+		if (!seen) {
+			names[n] = ioc_props[i].name;
 			out[n++] = &ioc_props[i];
+		}
 	}
 	return n;
 }
@@ -551,16 +556,19 @@ ioc_cmd_defaults(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **
 		return -1;
 	if (!o.seen['s'] && ctx->fmt == IOC_FMT_TABLE) {
 		/* the shell iocage's `defaults`: name=value lines (1.7.6 __print_defaults) */
-		const struct ioc_prop **v = ioc_xcalloc(ioc_nprops + 1, sizeof(*v));
-		size_t n = ioc_legacy_props(v);
+		size_t cap = ioc_nprops + sizeof(ioc_legacy_order) / sizeof(ioc_legacy_order[0]);
+		const struct ioc_prop **v = ioc_xcalloc(cap, sizeof(*v));
+		const char **names = ioc_xcalloc(cap, sizeof(*names));
+		size_t n = ioc_legacy_props(v, names);
 		for (i = 0; i < n; i++) {
 			_cleanup_free_ char *val = NULL;
 			const char *src;
 			if (v[i]->flags & (IOC_PF_RUNTIME | IOC_PF_NODEFAULT | IOC_PF_RO | IOC_PF_HIDDEN))
 				continue;
 			ioc_root_value(ctx, &rows, v[i], &val, &src);
-			printf("%s=%s\n", v[i]->name, val);
+			printf("%s=%s\n", names[i], val);
 		}
+		free(names);
 		free(v);
 		ioc_zrows_release(&rows);
 		return 0;
@@ -690,11 +698,14 @@ ioc_cmd_get(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 			printf("%s\n", v);
 	} else if (!o.seen['s'] && ctx->fmt == IOC_FMT_TABLE) {
 		/* the shell iocage's `get all`: name:value lines (1.7.6 __get_jail_prop) */
-		const struct ioc_prop **v = ioc_xcalloc(ioc_nprops + 1, sizeof(*v));
-		size_t n = ioc_legacy_props(v), i;
+		size_t cap = ioc_nprops + sizeof(ioc_legacy_order) / sizeof(ioc_legacy_order[0]);
+		const struct ioc_prop **v = ioc_xcalloc(cap, sizeof(*v));
+		const char **names = ioc_xcalloc(cap, sizeof(*names));
+		size_t n = ioc_legacy_props(v, names), i;
 		for (i = 0; i < n; i++)
 			if (!(v[i]->flags & (IOC_PF_HIDDEN | IOC_PF_RUNTIME)) && !ioc_legacy_zfs(v[i]))
-				printf("%s:%s\n", v[i]->name, j->values[v[i] - ioc_props]);
+				printf("%s:%s\n", names[i], j->values[v[i] - ioc_props]);
+		free(names);
 		free(v);
 	} else {
 		static const char *const cols[] = { "PROPERTY", "VALUE", "SOURCE", NULL };
