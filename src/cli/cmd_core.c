@@ -1428,6 +1428,7 @@ ioc_cmd_destroy(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 		ioc_error_wrap(err, "cannot destroy '%s'", argv[0]);
 		goto out;
 	}
+	ioc_lock_jail_remove(&ctx->root, j->uuid);
 	printf("%s (%s) destroyed\n", ioc_jail_get(j, "tag"), j->uuid);
 	rc = 0;
 out:

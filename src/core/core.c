@@ -215,23 +215,13 @@ ioc_rundir(void)
 	return d && *d == '/' ? d : "/var/run/iocage";
 }
 
-/* Opens (creating) and locks a file in the lock directory. */
-static int
-ioc_lock_file(const char *key, struct ioc_error **err)
+/* The lock file's path for key ("/" and "%" escaped) in the lock directory dir. */
+static char *
+ioc_lock_path(const char *dir, const char *key)
 {
-	_cleanup_free_ char *dir = ioc_xasprintf("%s/locks", ioc_rundir());
-	_cleanup_free_ char *path = NULL;
 	struct ioc_sb sb = IOC_SB_INIT;
-	struct stat st;
 	const char *p;
-	int fd;
-
-	if (ioc_mkdir_p(dir, 0700, err) != 0)
-		return -1;
-	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077) != 0)
-		return ioc_err(err, "lock directory '%s' must be a directory owned by us with mode 0700",
-		    dir);
+	char *path;
 	ioc_sb_init(&sb);
 	for (p = key; *p; p++)
 		if (*p == '/')
@@ -242,16 +232,54 @@ ioc_lock_file(const char *key, struct ioc_error **err)
 			ioc_sb_addc(&sb, *p);
 	path = ioc_xasprintf("%s/%s.lock", dir, sb.buf);
 	ioc_sb_release(&sb);
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return ioc_err(err, "cannot open lock file '%s': %s", path, strerror(errno));
-	while (flock(fd, LOCK_EX) != 0) {
-		if (errno == EINTR)
-			continue;
-		close(fd);
-		return ioc_err(err, "cannot lock '%s': %s", path, strerror(errno));
+	return path;
+}
+
+/*
+ * Opens (creating) and locks a file in the lock directory.  A lock file may
+ * be removed by its holder (destroy: the jail is gone); whoever waited on
+ * the removed file finds, once it has the lock, that the path names another
+ * file or none, and starts over, so that one lock is never held twice.
+ */
+static int
+ioc_lock_file(const char *key, struct ioc_error **err)
+{
+	_cleanup_free_ char *dir = ioc_xasprintf("%s/locks", ioc_rundir());
+	_cleanup_free_ char *path = NULL;
+	struct stat st, held;
+	int fd;
+
+	if (ioc_mkdir_p(dir, 0700, err) != 0)
+		return -1;
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0)
+		return ioc_err(err, "lock directory '%s' must be a directory owned by us with mode 0700",
+		    dir);
+	path = ioc_lock_path(dir, key);
+	for (;;) {
+		fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return ioc_err(err, "cannot open lock file '%s': %s", path, strerror(errno));
+		while (flock(fd, LOCK_EX) != 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			return ioc_err(err, "cannot lock '%s': %s", path, strerror(errno));
+		}
+		if (fstat(fd, &held) == 0 && lstat(path, &st) == 0 && st.st_dev == held.st_dev &&
+		    st.st_ino == held.st_ino)
+			return fd;
+		close(fd); /* removed (or replaced) while we waited: that lock is no more */
 	}
-	return fd;
+}
+
+void
+ioc_lock_jail_remove(const struct ioc_root *root, const char *uuid)
+{
+	_cleanup_free_ char *dir = ioc_xasprintf("%s/locks", ioc_rundir());
+	_cleanup_free_ char *k = ioc_xasprintf("%s@%s", root->name, uuid);
+	_cleanup_free_ char *path = ioc_lock_path(dir, k);
+	(void)unlink(path);
 }
 
 int

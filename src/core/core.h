@@ -74,6 +74,12 @@ void ioc_root_release(struct ioc_root *root);
  */
 int ioc_lock_root(const struct ioc_root *root, struct ioc_error **err);
 int ioc_lock_jail(const struct ioc_root *root, const char *uuid, struct ioc_error **err);
+/*
+ * Removes the lock file of a jail that is gone; the caller holds its lock
+ * (ioc_lock_jail) and closes it afterwards.  Waiters start over on a new
+ * file, so the run directory does not keep one file per jail ever made.
+ */
+void ioc_lock_jail_remove(const struct ioc_root *root, const char *uuid);
 /* The run-time directory (/var/run/iocage, or IOCAGE_RUNDIR in tests). */
 const char *ioc_rundir(void);
 
