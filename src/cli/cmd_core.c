@@ -1,5 +1,6 @@
 /* cmd_core.c — activate, list, get, set, defaults, create, clone, destroy, df, clean. */
 #include "cli/commands.h"
+#include "core/runrec.h"
 #include "core/legacy.h"
 #include "core/pkglist.h"
 #include "spawn/spawn.h"
@@ -848,6 +849,10 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 			ioc_error_wrap(err, "cannot set %s", as[i].p->name);
 			goto out;
 		}
+		/* a running jail's run-time record follows its tag (under the jail's lock) */
+		if (!is_default && strcmp(as[i].p->name, "tag") == 0 &&
+		    ioc_runrec_retag(ctx->root.name, j->uuid, as[i].value, err) != 0)
+			goto out;
 	}
 	if (tmpl >= 0 && ioc_template_apply(ctx, j, tmpl, err) != 0)
 		goto out;
@@ -1428,6 +1433,7 @@ ioc_cmd_destroy(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 		ioc_error_wrap(err, "cannot destroy '%s'", argv[0]);
 		goto out;
 	}
+	ioc_runrec_remove(ctx->root.name, j->uuid);
 	ioc_lock_jail_remove(&ctx->root, j->uuid);
 	printf("%s (%s) destroyed\n", ioc_jail_get(j, "tag"), j->uuid);
 	rc = 0;

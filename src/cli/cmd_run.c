@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "engine/engine.h"
 #include "core/fstab.h"
+#include "core/runrec.h"
 #include "spawn/spawn.h"
 
 #include <fcntl.h>
@@ -260,18 +261,27 @@ ioc_run_one(struct ioc_ctx *ctx, struct ioc_jail *j, enum ioc_act act, int force
 	if (act == IOC_ACT_STOP && !st.running) {
 		/* the engine still removes what an interrupted start or stop left */
 		rc = e->stop(&ctx->root, j, force, err) == 0 ? 0 : -1;
-		if (rc == 0)
+		if (rc == 0) {
+			ioc_runrec_remove(ctx->root.name, j->uuid);
 			printf("%s (%s) is not running\n", tag, j->uuid);
+		}
 		goto out;
 	}
 	if ((act == IOC_ACT_STOP || act == IOC_ACT_RESTART) && st.running) {
 		if (e->stop(&ctx->root, j, force, err) != 0)
 			goto out;
+		ioc_runrec_remove(ctx->root.name, j->uuid);
 		printf("%s (%s) stopped\n", tag, j->uuid);
 	}
 	if (act == IOC_ACT_START || act == IOC_ACT_RESTART) {
+		struct ioc_error *e2 = NULL;
 		if (e->start(&ctx->root, j, err) != 0)
 			goto out;
+		/* a hint for exec and console; without it they read ZFS as before */
+		if (e->running && ioc_runrec_write(&ctx->root, j, &e2) != 0) {
+			fprintf(stderr, "iocage: note: %s: %s\n", tag, e2->msg);
+			ioc_error_free(e2);
+		}
 		if (ioc_run_state1(ctx, j, &st, err) != 0)
 			goto out;
 		printf("%s (%s) started, JID %s\n", tag, j->uuid, st.jid);
@@ -511,6 +521,36 @@ ioc_run_stop_debris(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **
 	return e->stop(&ctx->root, j, 1, err);
 }
 
+/*
+ * A running jail named by its UUID or tag, from its run-time record
+ * (core/runrec.h): 1 with *js and *j filled, reading no ZFS, when the root
+ * was named (-r, IOCAGE_ROOT), the engine can tell whether the container
+ * runs, and it does; 0 to take the ordinary path (a record of a container
+ * that no longer runs is removed).
+ */
+static int
+ioc_run_from_record(struct ioc_ctx *ctx, const struct ioc_engine_ops *e, const char *name,
+    struct ioc_jails *js, struct ioc_jail **j)
+{
+	struct ioc_runrec r;
+	if (e->running == NULL || ctx->root.name == NULL || ctx->root_arg == NULL ||
+	    !ioc_runrec_find(ctx->root.name, name, &r))
+		return 0;
+	js->v = NULL;
+	js->n = 0;
+	*j = ioc_runrec_jail(&r, ctx->root.name, js);
+	if (!e->running(&ctx->root, *j)) {
+		/* stopped behind iocage's back (or the host rebooted): the record is stale */
+		ioc_runrec_remove(ctx->root.name, r.uuid);
+		ioc_runrec_release(&r);
+		ioc_jails_release(js);
+		*j = NULL;
+		return 0;
+	}
+	ioc_runrec_release(&r);
+	return 1;
+}
+
 /* Runs a command inside a running jail (exec, console). */
 static int
 ioc_run_exec(struct ioc_ctx *ctx, const char *name, struct ioc_exec_opts *xo,
@@ -524,7 +564,8 @@ ioc_run_exec(struct ioc_ctx *ctx, const char *name, struct ioc_exec_opts *xo,
 		return -1;
 	if (ioc_run_prepare(err) != 0)
 		return -1;
-	if (ioc_ctx_jail(ctx, name, NULL, &js, &j, err) != 0)
+	if (ioc_run_from_record(ctx, e, name, &js, &j) != 1 &&
+	    ioc_ctx_jail(ctx, name, NULL, &js, &j, err) != 0)
 		return -1;
 	fflush(stdout);
 	rc = e->exec(&ctx->root, j, xo, &status, err);

@@ -215,13 +215,11 @@ ioc_rundir(void)
 	return d && *d == '/' ? d : "/var/run/iocage";
 }
 
-/* The lock file's path for key ("/" and "%" escaped) in the lock directory dir. */
-static char *
-ioc_lock_path(const char *dir, const char *key)
+char *
+ioc_run_escape(const char *key)
 {
 	struct ioc_sb sb = IOC_SB_INIT;
 	const char *p;
-	char *path;
 	ioc_sb_init(&sb);
 	for (p = key; *p; p++)
 		if (*p == '/')
@@ -230,9 +228,15 @@ ioc_lock_path(const char *dir, const char *key)
 			ioc_sb_adds(&sb, "%25");
 		else
 			ioc_sb_addc(&sb, *p);
-	path = ioc_xasprintf("%s/%s.lock", dir, sb.buf);
-	ioc_sb_release(&sb);
-	return path;
+	return ioc_sb_detach(&sb);
+}
+
+/* The lock file's path for key in the lock directory dir. */
+static char *
+ioc_lock_path(const char *dir, const char *key)
+{
+	_cleanup_free_ char *k = ioc_run_escape(key);
+	return ioc_xasprintf("%s/%s.lock", dir, k);
 }
 
 /*
@@ -324,7 +328,7 @@ ioc_jails_release(struct ioc_jails *js)
 	js->n = 0;
 }
 
-static struct ioc_jail *
+struct ioc_jail *
 ioc_jails_get_or_add(struct ioc_jails *js, const char *uuid, const char *dataset)
 {
 	size_t i;

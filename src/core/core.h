@@ -82,6 +82,11 @@ int ioc_lock_jail(const struct ioc_root *root, const char *uuid, struct ioc_erro
 void ioc_lock_jail_remove(const struct ioc_root *root, const char *uuid);
 /* The run-time directory (/var/run/iocage, or IOCAGE_RUNDIR in tests). */
 const char *ioc_rundir(void);
+/* key as one file name of the run directory: "/" as %2F, "%" as %25 (caller frees). */
+char *ioc_run_escape(const char *key);
+/* The jail of js with this UUID, or a new empty one (values all NULL) added to js. */
+struct ioc_jail *ioc_jails_get_or_add(struct ioc_jails *js, const char *uuid,
+    const char *dataset);
 
 /*
  * Loads jails with one `zfs get` of R/jails (depth 2).  props: NULL for

@@ -1756,6 +1756,20 @@ out:
 	return rc;
 }
 
+/* Is the jail's container running?  liblxc asks its monitor: no process, no ZFS. */
+static int
+ioc_lx_is_up(const struct ioc_root *root, const struct ioc_jail *j)
+{
+	struct lxc_container *c = ioc_lx_open(j, NULL);
+	int on;
+	(void)root;
+	if (c == NULL)
+		return 0;
+	on = c->is_running(c) ? 1 : 0;
+	lxc_container_put(c);
+	return on;
+}
+
 /* ------------------------------------------------------------- runtime */
 
 static void
@@ -2034,6 +2048,7 @@ const struct ioc_engine_ops ioc_engine_linux = {
 	.start = ioc_lx_start,
 	.stop = ioc_lx_stop,
 	.exec = ioc_lx_exec,
+	.running = ioc_lx_is_up,
 	.runtime = ioc_lx_runtime,
 	.cap = ioc_lx_cap,
 	.uncap = ioc_lx_uncap,
