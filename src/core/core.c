@@ -363,6 +363,7 @@ ioc_jails_load_named(const struct ioc_root *root, const char *const *props,
 
 	out->v = NULL;
 	out->n = 0;
+	out->legacy = 0;
 	for (i = 0; names[i]; i++)
 		uuids &= ioc_is_uuid(names[i]);
 	if (uuids) {
@@ -420,6 +421,7 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 
 	out->v = NULL;
 	out->n = 0;
+	out->legacy = 0;
 	ioc_sb_init(&plist);
 	ioc_sb_adds(&plist, depth >= 2 ? "mountpoint," IOC_PROP_PREFIX "tag" : IOC_PROP_PREFIX "tag");
 	for (i = 0; i < ioc_nprops; i++) {
@@ -491,6 +493,7 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 		if (strchr(r->name, '@'))
 			continue;
 		if (strcmp(r->name, legacy) == 0) {
+			out->legacy = 1;
 			const struct ioc_prop *lp = strncmp(r->prop, IOC_PROP_PREFIX, strlen(IOC_PROP_PREFIX)) == 0 ?
 			    ioc_prop_find(r->prop + strlen(IOC_PROP_PREFIX)) : NULL;
 			if (lp && strcmp(r->source, "local") == 0 &&

@@ -49,6 +49,7 @@ struct ioc_jail {
 struct ioc_jails {
 	struct ioc_jail *v;
 	size_t n;
+	int legacy;	/* the root has R/.defaults: laid out by the shell iocage (legacy.h) */
 };
 
 /* Root discovery: explicit (-r / IOCAGE_ROOT) or the one active dataset.  */

@@ -4,7 +4,13 @@
 #include "core/core.h"
 #include "zfs/zfs.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int
 ioc_legacy_adopt(const char *root, struct ioc_sb *summary, struct ioc_error **err)
@@ -73,4 +79,118 @@ ioc_legacy_adopt(const char *root, struct ioc_sb *summary, struct ioc_error **er
 			    (int)(strlen(adopted.v[i]) - rl - 6), adopted.v[i] + rl + 1);
 	}
 	return rc;
+}
+
+int
+ioc_legacy_mountpoints(const char *root, const char *uuid, char **root_mp, char **jail_mp,
+    struct ioc_error **err)
+{
+	_cleanup_free_ char *jds = ioc_xasprintf("%s/jails/%s", root, uuid);
+	char *names[] = { (char *)root, jds, NULL };
+	struct ioc_zrows rows;
+	size_t i;
+
+	*root_mp = *jail_mp = NULL;
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get(names, "mountpoint", 0, -1, NULL, 0, &rows, err) != 0) {
+		ioc_zrows_release(&rows);
+		return -1;
+	}
+	for (i = 0; i < rows.n; i++) {
+		char **to = strcmp(rows.v[i].name, root) == 0 ? root_mp :
+		    strcmp(rows.v[i].name, jds) == 0 ? jail_mp : NULL;
+		if (to && *to == NULL && rows.v[i].value[0] == '/')
+			*to = ioc_xstrdup(rows.v[i].value);
+	}
+	ioc_zrows_release(&rows);
+	if (*root_mp == NULL || *jail_mp == NULL) {
+		free(*root_mp);
+		free(*jail_mp);
+		*root_mp = *jail_mp = NULL;
+		return ioc_err(err, "cannot keep the tags links: '%s' or '%s' has no mountpoint", root,
+		    jds);
+	}
+	return 0;
+}
+
+/* Opens (making it when mk) R's tags directory without following symlinks; -2 when
+ * it is missing and !mk, -1 with *err on failure. */
+static int
+ioc_legacy_tags_open(const char *root_mp, int mk, struct ioc_error **err)
+{
+	_cleanup_close_ int rfd = open(root_mp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd;
+	if (rfd < 0)
+		return ioc_err(err, "cannot open '%s': %s", root_mp, strerror(errno));
+	fd = openat(rfd, "tags", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && mk) {
+		if (mkdirat(rfd, "tags", 0755) != 0 && errno != EEXIST)
+			return ioc_err(err, "cannot make '%s/tags': %s", root_mp, strerror(errno));
+		fd = openat(rfd, "tags", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0 && errno == ENOENT && !mk)
+		return -2;
+	if (fd < 0 && (errno == ENOTDIR || errno == ELOOP))
+		return ioc_err(err, "'%s/tags' is not a directory (a symlink is not followed)",
+		    root_mp);
+	if (fd < 0)
+		return ioc_err(err, "cannot open '%s/tags': %s", root_mp, strerror(errno));
+	return fd;
+}
+
+int
+ioc_legacy_tags_sync(const char *root_mp, const char *jail_mp, const char *tag,
+    struct ioc_error **err)
+{
+	_cleanup_close_ int dfd = -1;
+	_cleanup_free_ char *tmp = NULL;
+	size_t ml = strlen(jail_mp);
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	dfd = ioc_legacy_tags_open(root_mp, tag != NULL, err);
+	if (dfd < 0)
+		return dfd == -2 ? 0 : -1;
+	/* __unlink_tag: every link to the jail, whatever its name */
+	d = fdopendir(fcntl(dfd, F_DUPFD_CLOEXEC, 0));
+	if (d == NULL)
+		return ioc_err(err, "cannot read '%s/tags': %s", root_mp, strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		char target[4096];
+		ssize_t n;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISLNK(st.st_mode))
+			continue;
+		n = readlinkat(dfd, de->d_name, target, sizeof(target) - 1);
+		if (n < 0)
+			continue;
+		target[n] = '\0';
+		if (strncmp(target, jail_mp, ml) != 0 || (target[ml] != '\0' && target[ml] != '/'))
+			continue;
+		if (unlinkat(dfd, de->d_name, 0) != 0 && errno != ENOENT) {
+			int e = errno;
+			closedir(d);
+			return ioc_err(err, "cannot remove '%s/tags/%s': %s", root_mp, de->d_name,
+			    strerror(e));
+		}
+	}
+	closedir(d);
+	if (tag == NULL)
+		return 0;
+	/* __link_tag: tags/TAG -> the jail's mountpoint, replacing a stale link */
+	if (fstatat(dfd, tag, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISLNK(st.st_mode))
+		return ioc_err(err, "cannot link tag '%s': '%s/tags/%s' exists and is not a symlink",
+		    tag, root_mp, tag);
+	tmp = ioc_xasprintf(".ioc-tag-%ld", (long)getpid());
+	unlinkat(dfd, tmp, 0);
+	if (symlinkat(jail_mp, dfd, tmp) != 0)
+		return ioc_err(err, "cannot link tag '%s' in '%s/tags': %s", tag, root_mp,
+		    strerror(errno));
+	if (renameat(dfd, tmp, dfd, tag) != 0) {
+		int e = errno;
+		unlinkat(dfd, tmp, 0);
+		return ioc_err(err, "cannot link tag '%s' in '%s/tags': %s", tag, root_mp,
+		    strerror(e));
+	}
+	return 0;
 }

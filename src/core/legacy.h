@@ -33,4 +33,26 @@
  */
 int ioc_legacy_adopt(const char *root, struct ioc_sb *summary, struct ioc_error **err);
 
+/*
+ * The shell iocage's tag links (v1.7.6 lib/ioc-common __link_tag and
+ * __unlink_tag): a directory `tags` in R's mountpoint holding one symlink a
+ * jail, TAG -> the mountpoint of R/jails/UUID (absolute, as `zfs get
+ * mountpoint` prints it).  Kept only in legacy roots (struct
+ * ioc_jails.legacy: R/.defaults exists), never made in others.
+ *
+ * ioc_legacy_mountpoints: the mountpoints of R and of R/jails/UUID, in one
+ * `zfs get`; the caller frees both.
+ *
+ * ioc_legacy_tags_sync: removes every symlink in R/tags whose target is
+ * jail_mp or below it (what __unlink_tag's find -lname did), then, when tag
+ * is not NULL, makes tags/TAG -> jail_mp (tags is made 0755 when missing, as
+ * __link_tag's mkdir -p; an old link of that name is replaced in one rename).
+ * R/tags is opened without following a symlink; an entry that is not a
+ * symlink is never removed or replaced (an error names it).
+ */
+int ioc_legacy_mountpoints(const char *root, const char *uuid, char **root_mp, char **jail_mp,
+    struct ioc_error **err);
+int ioc_legacy_tags_sync(const char *root_mp, const char *jail_mp, const char *tag,
+    struct ioc_error **err);
+
 #endif
