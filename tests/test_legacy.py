@@ -317,3 +317,92 @@ def test_tags_symlink_dir_refused(legacy):
         "(a symlink is not followed)\n" % r.mountpoint, err
     assert os.listdir(elsewhere) == []
     assert r.ok("get", "tag", "zeta") == "zeta\n"
+
+
+@pytest.fixture
+def hostdir(tmp_path):
+    d = tmp_path / "shared"
+    d.mkdir()
+    (d / "hello.txt").write_text("from the host\n")
+    open_path(str(d / "x"))
+    os.chmod(str(d), 0o755)
+    return str(d)
+
+
+def test_legacy_fstab_file_mounted_at_start(legacy, subids, hostdir):  # noqa: F811
+    """v1.7.6 lib/ioc-rc __vnet_start/__legacy_start: mount.fstab="${jail_path}/fstab",
+    a fstab(5) file of nullfs mounts whose targets are host paths in the jail's
+    root; mounted at start (bind mounts on Linux), gone at stop."""
+    r = legacy
+    jmp = add_legacy_jail(r, C, "gamma")
+    with open(os.path.join(jmp, "fstab"), "w") as f:
+        f.write("# made by the shell iocage\n\n%s\t%s/root/mnt/shared nullfs ro 0 0\n"
+                % (hostdir, jmp))
+    assert run_iocage(["activate", r.name]).rc == 0
+    open_path(r.mountpoint)
+    # the FreeBSD engine's plan: one nullfs mount from the file (jail(8) is not run)
+    out = r.ok("--dry-run", "start", "gamma", env={"IOCAGE_ENGINE": "freebsd"})
+    assert "  2  mount -t nullfs -o ro %s %s/root/mnt/shared\n" % (hostdir, jmp) in out, out
+    assert "     undo: umount %s/root/mnt/shared\n" % jmp in out, out
+    before = r.zfs_state()
+    try:
+        r.ok("start", "gamma")
+        assert r.ok("exec", "gamma", "cat", "/mnt/shared/hello.txt") == "from the host\n"
+        res = r.run("exec", "gamma", "touch", "/mnt/shared/new")
+        assert res.rc != 0 and "Read-only" in res.err, res
+    finally:
+        r.run("stop", "-f", "gamma")
+    assert r.ok("get", "state", "gamma") == "down\n"
+    assert os.listdir(hostdir) == ["hello.txt"]
+    # the file is not a property: nothing was written
+    assert r.ok("get", "fstab", "gamma") == "none\n"
+    after = r.zfs_state()
+    jds = "%s/jails/%s" % (r.name, C)
+    for st in (before, after):
+        for ds in (jds, jds + "/root"):  # last_started and MACs, set and inherited
+            st[ds] = {k: v for k, v in st[ds].items()
+                      if k.split(":")[-1] not in ("last_started", "vnet0_mac")}
+    assert after == before
+
+
+@pytest.mark.parametrize("line,why", [
+    ("%(h)s /etc nullfs rw 0 0", "target '/etc' is not inside the jail's root %(root)s"),
+    ("%(h)s %(root)s/../x nullfs rw 0 0", "invalid fstab entry 1: SRC and DST must be absolute "
+     "paths without '..', backslashes or control characters"),
+    ("relative %(root)s/mnt nullfs rw 0 0", "invalid fstab entry 1: SRC and DST must be "
+     "absolute paths without '..', backslashes or control characters"),
+    ("%(h)s %(root)s/mnt procfs rw 0 0", "file system type 'procfs': only nullfs is mounted"),
+    ("%(h)s %(root)s/mnt nullfs rw,suid 0 0", "mount option 'suid': allowed ro, rw, late"),
+    ("%(h)s %(root)s nullfs rw 0 0", "invalid fstab entry 1: DST cannot be the jail's root '/'"),
+    ("%(h)s %(root)s/mnt", "expected 'SRC DST nullfs ro|rw [DUMP [PASS]]'"),
+])
+def test_legacy_fstab_bad_line_refuses_start(legacy, line, why):
+    """Every line of the legacy fstab file (v1.7.6 lib/ioc-rc mount.fstab) is
+    checked as strictly as the fstab property; a bad one refuses the start,
+    named by its number, and nothing changes."""
+    r = legacy
+    jmp = add_legacy_jail(r, C, "gamma")
+    root = jmp + "/root"
+    with open(os.path.join(jmp, "fstab"), "w") as f:
+        f.write("# ok\n" + line % {"h": "/var/empty", "root": root} + "\n")
+    assert run_iocage(["activate", r.name]).rc == 0
+    before = r.zfs_state()
+    err = r.fail("start", "gamma")
+    assert err == "iocage: %s/fstab, line 2: %s\n" % (jmp, why % {"root": root}), err
+    assert r.zfs_state() == before
+    assert r.ok("get", "state", "gamma") == "down\n"
+
+
+def test_fstab_property_wins_over_legacy_file(legacy):
+    """Both set: the fstab property (set with our command) wins, the file is not read
+    (documented in legacy.h and iocage.8)."""
+    r = legacy
+    jmp = add_legacy_jail(r, C, "gamma")
+    with open(os.path.join(jmp, "fstab"), "w") as f:
+        f.write("bad line\n")
+    assert run_iocage(["activate", r.name]).rc == 0
+    r.ok("set", "fstab=/var/empty /mnt/x ro", "gamma")
+    fb = {"IOCAGE_ENGINE": "freebsd"}
+    out = r.ok("--dry-run", "start", "gamma", env=fb)
+    assert "  mount -t nullfs -o ro /var/empty %s/root/mnt/x\n" % jmp in out, out
+    assert out.count("mount -t nullfs") == 1, out

@@ -581,6 +581,7 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 		struct ioc_jail *j = &out->v[k];
 		/* shallow: every tagged jail counts (its root child is not looked at) */
 		j->complete = depth >= 2 ? j->complete == 3 : (j->complete & 1);
+		j->legacy = out->legacy;
 		for (i = 0; i < ioc_nprops; i++) {
 			const struct ioc_prop *p = &ioc_props[i];
 			if (!want[i] && !(p->flags & IOC_PF_RUNTIME) && strcmp(p->name, "uuid") != 0)

@@ -44,6 +44,7 @@ struct ioc_jail {
 	enum ioc_src *srcs;
 	char **natsrc;	/* native ZFS source strings */
 	char **ignored_from; /* for IOC_SRC_IGNORED: where the value came from */
+	int legacy;	/* of a root laid out by the shell iocage (struct ioc_jails.legacy) */
 };
 
 struct ioc_jails {
