@@ -406,3 +406,51 @@ def test_fstab_property_wins_over_legacy_file(legacy):
     out = r.ok("--dry-run", "start", "gamma", env=fb)
     assert "  mount -t nullfs -o ro /var/empty %s/root/mnt/x\n" % jmp in out, out
     assert out.count("mount -t nullfs") == 1, out
+
+
+def write_script(path, body, mode=0o755):
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\n" + body)
+    os.chmod(path, mode)
+
+
+def test_legacy_hook_scripts_run_as_host_hooks(legacy, subids, tmp_path):  # noqa: F811
+    """v1.7.6 lib/ioc-info __findscript: an executable ${jail_path}/prestart
+    (poststart, prestop, poststop) is used instead of exec_<type>; lib/ioc-rc
+    runs them around start and stop on the host."""
+    r = legacy
+    jmp = add_legacy_jail(r, C, "gamma")
+    log = tmp_path / "hooks.log"
+    for h in ("prestart", "poststart", "prestop", "poststop"):
+        write_script(os.path.join(jmp, h), "echo %s >> %s\n" % (h, log))
+    assert run_iocage(["activate", r.name]).rc == 0
+    open_path(r.mountpoint)
+    out = r.ok("--dry-run", "start", "gamma", env={"IOCAGE_ENGINE": "freebsd"})
+    name = "ioc-" + C
+    assert "  1  %s/prestart %s %s/root\n" % (jmp, name, jmp) in out, out
+    assert "  4  %s/poststart %s %s/root\n" % (jmp, name, jmp) in out, out
+    try:
+        r.ok("start", "gamma")
+        assert log.read_text() == "prestart\npoststart\n"
+    finally:
+        res = r.run("stop", "gamma")
+    assert res.rc == 0, res
+    assert log.read_text() == "prestart\npoststart\nprestop\npoststop\n"
+    # nothing written: the properties stay as they were
+    assert r.ok("get", "exec_prestart", "gamma") == "/usr/bin/true\n"
+
+
+def test_legacy_hook_script_writable_by_others_refused(legacy, tmp_path):
+    """A script others may write would run as root on the host: refused,
+    nothing runs and nothing changes."""
+    r = legacy
+    jmp = add_legacy_jail(r, C, "gamma")
+    mark = tmp_path / "ran"
+    write_script(os.path.join(jmp, "prestart"), "touch %s\n" % mark, mode=0o775)
+    assert run_iocage(["activate", r.name]).rc == 0
+    before = r.zfs_state()
+    err = r.fail("start", "gamma")
+    assert err == "iocage: refusing the hook script '%s/prestart': it must be owned by root " \
+        "and writable by nobody else\n" % jmp, err
+    assert not mark.exists()
+    assert r.zfs_state() == before
