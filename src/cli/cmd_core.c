@@ -225,7 +225,7 @@ ioc_cmd_deactivate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error 
 {
 	static const char *const props[] = { "tag", NULL };
 	struct ioc_opts o;
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_jstate *st = NULL;
 	size_t k;
 	int i = ioc_opts_parse(ctx, "deactivate", "", argc - 1, argv + 1, &o, err), lock, rc = -1;
@@ -752,6 +752,24 @@ ioc_assigns_free(struct ioc_assign *a, size_t n)
 }
 
 /* Tag uniqueness among complete jails (except `self`). */
+/*
+ * In a legacy root (js->legacy), the shell iocage's tags/TAG links follow the
+ * jail's tag (legacy.h; 1.7.6 lib/ioc-common __link_tag, __unlink_tag); tag
+ * NULL removes them.  Nothing happens in other roots.
+ */
+static int
+ioc_legacy_tag_links(struct ioc_ctx *ctx, const struct ioc_jails *js, const char *uuid,
+    const char *tag, struct ioc_error **err)
+{
+	_cleanup_free_ char *rmp = NULL, *jmp = NULL;
+	if (!js->legacy)
+		return 0;
+	if (ioc_legacy_mountpoints(ctx->root.name, uuid, &rmp, &jmp, err) != 0 ||
+	    ioc_legacy_tags_sync(rmp, jmp, tag, err) != 0)
+		return -1;
+	return 0;
+}
+
 static int
 ioc_tag_taken(const struct ioc_jails *js, const char *tag, const char *self)
 {
@@ -770,7 +788,7 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
 	struct ioc_opts o;
 	struct ioc_assign *as;
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_jail *j = NULL;
 	const char *target;
 	int k = ioc_opts_parse(ctx, "set", "", argc - 1, argv + 1, &o, err);
@@ -854,6 +872,12 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		    ioc_runrec_retag(ctx->root.name, j->uuid, as[i].value, err) != 0)
 			goto out;
 	}
+	for (i = 0; i < n && !is_default; i++)
+		if (strcmp(as[i].p->name, "tag") == 0 &&
+		    ioc_legacy_tag_links(ctx, &js, j->uuid, as[i].value, err) != 0) {
+			ioc_error_wrap(err, "tag set to '%s', but", as[i].value);
+			goto out;
+		}
 	if (tmpl >= 0 && ioc_template_apply(ctx, j, tmpl, err) != 0)
 		goto out;
 	rc = 0;
@@ -1000,7 +1024,7 @@ undo:
 static int
 ioc_stop_debris(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_error **err)
 {
-	struct ioc_jails all = { NULL, 0 };
+	struct ioc_jails all = { NULL, 0, 0 };
 	struct ioc_jstate *st = NULL;
 	size_t i;
 	int any = 0, rc = 0;
@@ -1046,7 +1070,7 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 {
 	struct ioc_opts o;
 	struct ioc_assign *as;
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_newjail *nj = NULL;
 	_cleanup_free_ char *snap = NULL;
 	_cleanup_free_ char *release = NULL;
@@ -1207,6 +1231,11 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 			ioc_error_wrap(err, "cannot create jail '%s' (removed again)", nj[c].tag);
 			goto out;
 		}
+		if (!ctx->create_untagged &&
+		    ioc_legacy_tag_links(ctx, &js, nj[c].uuid, nj[c].tag, err) != 0) {
+			ioc_error_wrap(err, "jail '%s' (%s) created, but", nj[c].tag, nj[c].uuid);
+			goto out;
+		}
 		if (ctx->create_untagged) {
 			free(ctx->create_uuid);
 			ctx->create_uuid = ioc_xstrdup(nj[c].uuid);
@@ -1246,7 +1275,7 @@ int
 ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
 	struct ioc_opts o;
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_jail *src;
 	struct ioc_assign *as;
 	struct ioc_newjail nj;
@@ -1330,6 +1359,8 @@ ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 		ioc_zfs_destroy(made, 1, NULL); /* the snapshot this clone took, undone */
 	if (rc == 0)
 		printf("%s %s\n", nj.uuid, nj.tag);
+	if (rc == 0 && ioc_legacy_tag_links(ctx, &js, nj.uuid, nj.tag, err) != 0)
+		rc = ioc_error_wrap(err, "jail '%s' (%s) created, but", nj.tag, nj.uuid);
 	free(nj.uuid);
 	free(nj.tag);
 	ioc_strv_release(&nj.props);
@@ -1371,6 +1402,7 @@ ioc_cmd_destroy(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	struct ioc_jail *j;
 	_cleanup_strv_ struct ioc_strv deps = IOC_STRV_INIT;
 	struct ioc_jstate *st;
+	_cleanup_free_ char *rmp = NULL, *jmp = NULL;
 	int k = ioc_opts_parse(ctx, "destroy", "fr", argc - 1, argv + 1, &o, err);
 	int rc = -1, lockfd = -1, running;
 	size_t i;
@@ -1429,6 +1461,9 @@ ioc_cmd_destroy(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	/* a killed package's work clones hang on the jail's snapshots */
 	if (ioc_record_sweep(ctx, j->uuid, NULL, err) != 0)
 		goto out;
+	/* the shell iocage's tags links (legacy roots): found by the jail's mountpoint */
+	if (js.legacy && ioc_legacy_mountpoints(ctx->root.name, j->uuid, &rmp, &jmp, err) != 0)
+		goto out;
 	if (ioc_zfs_destroy(j->dataset, 1, err) != 0) {
 		ioc_error_wrap(err, "cannot destroy '%s'", argv[0]);
 		goto out;
@@ -1436,6 +1471,10 @@ ioc_cmd_destroy(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	ioc_runrec_remove(ctx->root.name, j->uuid);
 	ioc_lock_jail_remove(&ctx->root, j->uuid);
 	printf("%s (%s) destroyed\n", ioc_jail_get(j, "tag"), j->uuid);
+	if (js.legacy && ioc_legacy_tags_sync(rmp, jmp, NULL, err) != 0) {
+		ioc_error_wrap(err, "jail '%s' destroyed, but", argv[0]);
+		goto out;
+	}
 	rc = 0;
 out:
 	if (lockfd >= 0)

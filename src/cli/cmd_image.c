@@ -368,7 +368,7 @@ int
 ioc_cmd_export(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
 	struct ioc_opts o;
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_jail *j;
 	struct ioc_manifest m;
 	_cleanup_strv_ struct ioc_strv kids = IOC_STRV_INIT;
@@ -1216,7 +1216,7 @@ ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 {
 	struct ioc_opts o;
 	struct ioc_assign_list ov = { NULL, NULL, 0 };
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_import im;
 	_cleanup_strv_ struct ioc_strv zprops = IOC_STRV_INIT;
 	_cleanup_free_ char *dir = NULL;
@@ -1510,7 +1510,7 @@ ioc_import_legacy(struct ioc_ctx *ctx, const char *file, struct ioc_assign_list 
 	_cleanup_strv_ struct ioc_strv names = IOC_STRV_INIT;
 	_cleanup_strv_ struct ioc_strv zprops = IOC_STRV_INIT;
 	struct ioc_manifest none;
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	const char *base, *rel;
 	char hex[65];
 	size_t sl = 0, i;

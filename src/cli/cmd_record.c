@@ -349,7 +349,7 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 {
 	struct ioc_pkg_manifest m;
 	struct ioc_strv dels = IOC_STRV_INIT;
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	_cleanup_strv_ struct ioc_strv cargv = IOC_STRV_INIT;
 	_cleanup_free_ char *snap = NULL;
 	_cleanup_free_ char *tag = NULL;

@@ -137,7 +137,7 @@ int
 ioc_run_state1(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_jstate *st,
     struct ioc_error **err)
 {
-	struct ioc_jails one = { j, 1 };
+	struct ioc_jails one = { j, 1, 0 };
 	memset(st, 0, sizeof(*st));
 	snprintf(st->jid, sizeof(st->jid), "-");
 	return ioc_run_states(ctx, &one, st, err);
@@ -358,7 +358,7 @@ ioc_run_lifecycle(struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, 
 {
 	const struct ioc_engine_ops *e = ioc_engine();
 	struct ioc_opts o;
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_jail **v = NULL;
 	size_t n;
 	int k = ioc_opts_parse(ctx, cmd, "f", argc - 1, argv + 1, &o, err), rc;

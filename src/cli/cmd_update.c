@@ -248,7 +248,7 @@ ioc_update_recover_all(struct ioc_ctx *ctx, struct ioc_error **err)
 {
 	_cleanup_free_ char *base = ioc_xasprintf("%s/jails", ctx->root.name);
 	struct ioc_zrows rows;
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	size_t i, q, bl = strlen(base);
 	int rc = 0;
 
@@ -402,7 +402,7 @@ ioc_upd_release(struct ioc_ctx *ctx, const char *rel, struct ioc_error **err)
 	_cleanup_free_ char *upd = NULL;
 	_cleanup_free_ char *tmpds = NULL;
 	_cleanup_strv_ struct ioc_strv cargv = IOC_STRV_INIT;
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_jail *j = NULL;
 	struct ioc_tree_diff d;
 	size_t q;

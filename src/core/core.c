@@ -395,6 +395,7 @@ ioc_jails_load_named(const struct ioc_root *root, const char *const *props,
 
 	out->v = NULL;
 	out->n = 0;
+	out->legacy = 0;
 	for (i = 0; names[i]; i++)
 		uuids &= ioc_is_uuid(names[i]);
 	if (uuids) {
@@ -483,6 +484,7 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 
 	out->v = NULL;
 	out->n = 0;
+	out->legacy = 0;
 	ioc_sb_init(&plist);
 	ioc_sb_adds(&plist, depth >= 2 ? "mountpoint," IOC_PROP_PREFIX "tag" : IOC_PROP_PREFIX "tag");
 	for (i = 0; i < ioc_nprops; i++) {
@@ -558,6 +560,7 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 		if (strchr(r->name, '@'))
 			continue;
 		if (strcmp(r->name, legacy) == 0) {
+			out->legacy = 1;
 			const struct ioc_prop *lp = strncmp(r->prop, IOC_PROP_PREFIX, strlen(IOC_PROP_PREFIX)) == 0 ?
 			    ioc_prop_find(r->prop + strlen(IOC_PROP_PREFIX)) : NULL;
 			if (lp && strcmp(r->source, "local") == 0 &&
@@ -647,6 +650,7 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 		struct ioc_jail *j = &out->v[k];
 		/* shallow: every tagged jail counts (its root child is not looked at) */
 		j->complete = depth >= 2 ? j->complete == 3 : (j->complete & 1);
+		j->legacy = out->legacy;
 		for (i = 0; i < ioc_nprops; i++) {
 			const struct ioc_prop *p = &ioc_props[i];
 			if (!want[i] && !(p->flags & IOC_PF_RUNTIME) && strcmp(p->name, "uuid") != 0)

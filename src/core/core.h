@@ -44,11 +44,13 @@ struct ioc_jail {
 	enum ioc_src *srcs;
 	char **natsrc;	/* native ZFS source strings */
 	char **ignored_from; /* for IOC_SRC_IGNORED: where the value came from */
+	int legacy;	/* of a root laid out by the shell iocage (struct ioc_jails.legacy) */
 };
 
 struct ioc_jails {
 	struct ioc_jail *v;
 	size_t n;
+	int legacy;	/* the root has R/.defaults: laid out by the shell iocage (legacy.h) */
 };
 
 /* Root discovery: explicit (-r / IOCAGE_ROOT) or the one active dataset.  */
