@@ -536,8 +536,7 @@ ioc_run_from_record(struct ioc_ctx *ctx, const struct ioc_engine_ops *e, const c
 	if (e->running == NULL || ctx->root.name == NULL || ctx->root_arg == NULL ||
 	    !ioc_runrec_find(ctx->root.name, name, &r))
 		return 0;
-	js->v = NULL;
-	js->n = 0;
+	memset(js, 0, sizeof(*js));
 	*j = ioc_runrec_jail(&r, ctx->root.name, js);
 	if (!e->running(&ctx->root, *j)) {
 		/* stopped behind iocage's back (or the host rebooted): the record is stale */
