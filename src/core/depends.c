@@ -67,9 +67,8 @@ ioc_depgraph_find(const struct ioc_depgraph *g, const char *tag)
 	return (size_t)-1;
 }
 
-int
-ioc_depgraph_build(struct ioc_depgraph *g, const struct ioc_dep_node *v, size_t n,
-    struct ioc_error **err)
+void
+ioc_depgraph_build(struct ioc_depgraph *g, const struct ioc_dep_node *v, size_t n)
 {
 	size_t i, k;
 	memset(g, 0, sizeof(*g));
@@ -78,12 +77,15 @@ ioc_depgraph_build(struct ioc_depgraph *g, const struct ioc_dep_node *v, size_t 
 	g->dep = ioc_xcalloc(n + 1, sizeof(*g->dep));
 	g->ndep = ioc_xcalloc(n + 1, sizeof(*g->ndep));
 	g->missing = ioc_xcalloc(n + 1, sizeof(*g->missing));
+	g->invalid = ioc_xcalloc(n + 1, sizeof(*g->invalid));
 	for (i = 0; i < n; i++) {
 		_cleanup_strv_ struct ioc_strv tags = IOC_STRV_INIT;
-		if (ioc_depends_parse(v[i].depends ? v[i].depends : "none", &tags, NULL, err) != 0) {
-			ioc_error_wrap(err, "jail '%s'", v[i].tag ? v[i].tag : "?");
-			ioc_depgraph_release(g);
-			return -1;
+		struct ioc_error *e = NULL;
+		if (ioc_depends_parse(v[i].depends ? v[i].depends : "none", &tags, NULL, &e) != 0) {
+			/* written behind iocage's back: this jail's affair, not every jail's */
+			g->invalid[i] = ioc_xasprintf("jail '%s': %s", v[i].tag ? v[i].tag : "?",
+			    e ? e->msg : "invalid depends");
+			ioc_error_free(e);
 		}
 		g->dep[i] = ioc_xcalloc(tags.n + 1, sizeof(**g->dep));
 		for (k = 0; k < tags.n; k++) {
@@ -96,7 +98,6 @@ ioc_depgraph_build(struct ioc_depgraph *g, const struct ioc_dep_node *v, size_t 
 			g->dep[i][g->ndep[i]++] = d;
 		}
 	}
-	return 0;
 }
 
 void
@@ -106,10 +107,12 @@ ioc_depgraph_release(struct ioc_depgraph *g)
 	for (i = 0; g->dep && i < g->n; i++) {
 		free(g->dep[i]);
 		free(g->missing[i]);
+		free(g->invalid[i]);
 	}
 	free(g->dep);
 	free(g->ndep);
 	free(g->missing);
+	free(g->invalid);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -146,6 +149,8 @@ ioc_depwalk_visit(struct ioc_depwalk *w, size_t i, struct ioc_error **err)
 		ioc_sb_adds(&sb, g->v[i].tag);
 		return ioc_err(err, "dependency cycle: %s", sb.buf);
 	}
+	if (g->invalid[i] && w->sp <= w->missing_depth)
+		return ioc_err(err, "%s", g->invalid[i]);
 	if (g->missing[i] && w->sp <= w->missing_depth) {
 		_cleanup_sb_ struct ioc_sb sb = IOC_SB_INIT;
 		ioc_sb_init(&sb);
@@ -216,8 +221,8 @@ ioc_depgraph_check(const struct ioc_depgraph *g, size_t self, struct ioc_error *
 	return rc;
 }
 
-static int
-ioc_depgraph_has_dep(const struct ioc_depgraph *g, size_t k, size_t d)
+int
+ioc_depgraph_has(const struct ioc_depgraph *g, size_t k, size_t d)
 {
 	size_t q;
 	for (q = 0; q < g->ndep[k]; q++)
@@ -262,7 +267,7 @@ ioc_depgraph_stop_visit(const struct ioc_depgraph *g, size_t i, const unsigned c
 		return; /* done, or on the stack: a cycle, broken here */
 	state[i] = 1;
 	for (k = 0; k < g->n; k++)
-		if (include[k] && k != i && ioc_depgraph_has_dep(g, k, i))
+		if (include[k] && k != i && ioc_depgraph_has(g, k, i))
 			ioc_depgraph_stop_visit(g, k, include, state, out, nout);
 	state[i] = 2;
 	out[(*nout)++] = i;

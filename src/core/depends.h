@@ -35,7 +35,10 @@ struct ioc_dep_node {
 /*
  * The graph of a view: dep[i] lists the indexes of i's dependencies in the
  * order written; missing[i] is i's first dependency no node has (NULL if
- * none).  Tags are expected unique (the caller's view holds complete jails).
+ * none); invalid[i] the error of a stored value that does not parse (written
+ * behind iocage's back), naming the jail: such a node has no dependencies,
+ * and starting it (or a jail that needs it) is refused with that message.
+ * Tags are expected unique (the caller's view holds complete jails).
  */
 struct ioc_depgraph {
 	const struct ioc_dep_node *v;
@@ -43,13 +46,14 @@ struct ioc_depgraph {
 	size_t **dep;
 	size_t *ndep;
 	char **missing;
+	char **invalid;
 };
 
-/* Builds g over v[0..n).  A stored value that does not parse (written behind
- * iocage's back) is an error naming the jail. */
-int ioc_depgraph_build(struct ioc_depgraph *g, const struct ioc_dep_node *v, size_t n,
-    struct ioc_error **err);
+/* Builds g over v[0..n) (release with ioc_depgraph_release). */
+void ioc_depgraph_build(struct ioc_depgraph *g, const struct ioc_dep_node *v, size_t n);
 void ioc_depgraph_release(struct ioc_depgraph *g);
+/* 1 when node k lists node d among its dependencies. */
+int ioc_depgraph_has(const struct ioc_depgraph *g, size_t k, size_t d);
 /* The index of the node tagged tag, or (size_t)-1. */
 size_t ioc_depgraph_find(const struct ioc_depgraph *g, const char *tag);
 
@@ -84,7 +88,8 @@ void ioc_depgraph_stop_order(const struct ioc_depgraph *g, const size_t *targets
 
 /*
  * For set and create: node self may not list its own tag, every one of its
- * dependencies must exist, and no cycle may be reachable from it.
+ * dependencies must exist, and no cycle may be reachable from it (missing or
+ * invalid values further down are their own jails' affair).
  */
 int ioc_depgraph_check(const struct ioc_depgraph *g, size_t self, struct ioc_error **err);
 

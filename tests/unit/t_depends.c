@@ -38,11 +38,7 @@ start_order(const struct ioc_dep_node *v, size_t n, const size_t *targets, size_
 	struct ioc_sb sb = IOC_SB_INIT;
 	size_t *out = NULL, nout = 0, i;
 	ioc_sb_init(&sb);
-	if (ioc_depgraph_build(&g, v, n, &errs[0]) != 0) {
-		ioc_sb_addf(&sb, "BUILD: %s", errs[0]->msg);
-		ioc_error_free(errs[0]);
-		return ioc_sb_detach(&sb);
-	}
+	ioc_depgraph_build(&g, v, n);
 	ioc_depgraph_start_order(&g, targets, nt, &out, &nout, errs);
 	for (i = 0; i < nout; i++)
 		ioc_sb_addf(&sb, "%s%s", i ? " " : "", v[out[i]].tag);
@@ -65,8 +61,7 @@ stop_order(const struct ioc_dep_node *v, size_t n, const size_t *targets, size_t
 	struct ioc_sb sb = IOC_SB_INIT;
 	size_t *out = NULL, nout = 0, i;
 	ioc_sb_init(&sb);
-	if (ioc_depgraph_build(&g, v, n, NULL) != 0)
-		return ioc_xstrdup("BUILD");
+	ioc_depgraph_build(&g, v, n);
 	ioc_depgraph_stop_order(&g, targets, nt, include, &out, &nout);
 	for (i = 0; i < nout; i++)
 		ioc_sb_addf(&sb, "%s%s", i ? " " : "", v[out[i]].tag);
@@ -81,7 +76,8 @@ check(const struct ioc_dep_node *v, size_t n, size_t self)
 	struct ioc_depgraph g;
 	struct ioc_error *e = NULL;
 	char *r;
-	if (ioc_depgraph_build(&g, v, n, &e) != 0 || ioc_depgraph_check(&g, self, &e) != 0)
+	ioc_depgraph_build(&g, v, n);
+	if (ioc_depgraph_check(&g, self, &e) != 0)
 		r = ioc_xstrdup(e->msg);
 	else
 		r = ioc_xstrdup("ok");
@@ -154,7 +150,7 @@ main(void)
 		{
 			unsigned char mark[5];
 			struct ioc_depgraph g;
-			CHECK(ioc_depgraph_build(&g, v, 5, NULL) == 0);
+			ioc_depgraph_build(&g, v, 5);
 			ioc_depgraph_dependents(&g, t_db, 1, mark);
 			CHECK(mark[0] == 1 && mark[1] == 1 && mark[2] == 0 && mark[3] == 0 &&
 			    mark[4] == 0);
@@ -200,12 +196,18 @@ main(void)
 		    "(no jail has the tag 'nosuch')");
 	}
 	{
-		/* a stored value that does not parse names the jail */
-		static const struct ioc_dep_node v[] = { { "a", "b,,c" } };
-		size_t t[] = { 0 };
-		CHECK_OWNED(start_order(v, 1, t, 1), "BUILD: jail 'a': invalid value 'b,,c' for "
+		/* a stored value that does not parse names the jail, and is its affair alone */
+		static const struct ioc_dep_node v[] = { { "a", "b,,c" }, { "w", "a" }, { "o", "none" } };
+		size_t t[] = { 0 }, t_w_o[] = { 1, 2 };
+		unsigned char inc[] = { 1, 1, 1 };
+		CHECK_OWNED(start_order(v, 3, t, 1), "ERR(a): jail 'a': invalid value 'b,,c' for "
 		    "property 'depends': an empty tag; expected none or TAG[,TAG...] (tags of other "
 		    "jails, each once)");
+		CHECK_OWNED(start_order(v, 3, t_w_o, 2), "o ERR(w): jail 'a': invalid value 'b,,c' for "
+		    "property 'depends': an empty tag; expected none or TAG[,TAG...] (tags of other "
+		    "jails, each once)");
+		CHECK_OWNED(check(v, 3, 1), "ok");
+		CHECK_OWNED(stop_order(v, 3, t, 1, inc), "w a");
 	}
 	return CHECK_DONE();
 }
