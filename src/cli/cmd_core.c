@@ -1,5 +1,6 @@
 /* cmd_core.c — activate, list, get, set, defaults, create, clone, destroy, df, clean. */
 #include "cli/commands.h"
+#include "core/depends.h"
 #include "core/runrec.h"
 #include "core/legacy.h"
 #include "core/pkglist.h"
@@ -783,6 +784,73 @@ ioc_tag_taken(const struct ioc_jails *js, const char *tag, const char *self)
 	return 0;
 }
 
+/*
+ * depends= at set and create: the jail (uuid NULL for a new one) with tag and
+ * the depends value given may not name itself, every tag it names must be a
+ * jail's, and no cycle may be reachable from it.  js: every jail with tag and
+ * depends loaded.
+ */
+static int
+ioc_depends_check_jail(const struct ioc_jails *js, const char *uuid, const char *tag,
+    const char *value, struct ioc_error **err)
+{
+	struct ioc_dep_node *nodes = ioc_xcalloc(js->n + 2, sizeof(*nodes));
+	struct ioc_depgraph g;
+	size_t i, n = 0, self = (size_t)-1;
+	int rc;
+	for (i = 0; i < js->n; i++) {
+		if (!js->v[i].complete)
+			continue;
+		if (uuid && strcmp(js->v[i].uuid, uuid) == 0) {
+			self = n;
+			nodes[n].tag = tag;
+			nodes[n++].depends = value;
+			continue;
+		}
+		nodes[n].tag = ioc_jail_get(&js->v[i], "tag");
+		nodes[n++].depends = ioc_jail_get(&js->v[i], "depends");
+	}
+	if (self == (size_t)-1) {
+		self = n;
+		nodes[n].tag = tag;
+		nodes[n++].depends = value;
+	}
+	ioc_depgraph_build(&g, nodes, n);
+	rc = ioc_depgraph_check(&g, self, err);
+	ioc_depgraph_release(&g);
+	free(nodes);
+	if (rc != 0)
+		return ioc_error_wrap(err, "invalid value '%s' for property 'depends' of '%s'", value, tag);
+	return 0;
+}
+
+/* A new tag for a jail others depend on would leave them a missing dependency. */
+static int
+ioc_depends_check_rename(const struct ioc_jails *js, const struct ioc_jail *j, const char *newtag,
+    struct ioc_error **err)
+{
+	_cleanup_sb_ struct ioc_sb names = IOC_SB_INIT;
+	const char *old = ioc_jail_get(j, "tag");
+	size_t i;
+	if (strcmp(old, newtag) == 0)
+		return 0;
+	ioc_sb_init(&names);
+	for (i = 0; i < js->n; i++) {
+		_cleanup_strv_ struct ioc_strv tags = IOC_STRV_INIT;
+		struct ioc_error *e = NULL;
+		if (!js->v[i].complete || &js->v[i] == j)
+			continue;
+		if (ioc_depends_parse(ioc_jail_get(&js->v[i], "depends"), &tags, NULL, &e) == 0 &&
+		    ioc_strv_contains(&tags, old))
+			ioc_sb_addf(&names, "%s'%s'", names.len ? ", " : "", ioc_jail_get(&js->v[i], "tag"));
+		ioc_error_free(e);
+	}
+	if (names.len)
+		return ioc_err(err, "cannot rename '%s' to '%s': jail(s) %s depend on it (depends=): "
+		    "change their depends first", old, newtag, names.buf);
+	return 0;
+}
+
 int
 ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
@@ -792,7 +860,7 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	struct ioc_jail *j = NULL;
 	const char *target;
 	int k = ioc_opts_parse(ctx, "set", "", argc - 1, argv + 1, &o, err);
-	int i, n, rc = -1, lockfd = -1, rootlock = -1, is_default, has_tag = 0, tmpl = -1;
+	int i, n, rc = -1, lockfd = -1, rootlock = -1, is_default, has_tag = 0, has_dep = 0, tmpl = -1;
 	_cleanup_free_ char *dataset = NULL;
 
 	if (k < 0)
@@ -822,6 +890,8 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 			goto out;
 		if (strcmp(as[i].p->name, "tag") == 0)
 			has_tag = 1;
+		if (strcmp(as[i].p->name, "depends") == 0)
+			has_dep = 1;
 		if (strcmp(as[i].p->name, "template") == 0)
 			tmpl = strcmp(as[i].value, "yes") == 0;
 	}
@@ -833,17 +903,29 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	if (is_default) {
 		dataset = ioc_xstrdup(ctx->root.name);
 	} else {
-		if ((has_tag || tmpl >= 0) && (rootlock = ioc_lock_root(&ctx->root, err)) < 0)
+		int others = has_tag || has_dep || tmpl >= 0;
+		const char *newtag = NULL, *newdep = NULL;
+		if (others && (rootlock = ioc_lock_root(&ctx->root, err)) < 0)
 			goto out;
-		/* a new tag or a template conversion looks at the other jails */
-		if ((has_tag || tmpl >= 0 ? ioc_ctx_jail_all : ioc_ctx_jail)(ctx, target, NULL, &js, &j,
-		    err) != 0)
+		/* a new tag, dependencies or a template conversion look at the other jails */
+		if ((others ? ioc_ctx_jail_all : ioc_ctx_jail)(ctx, target, NULL, &js, &j, err) != 0)
 			goto out;
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			if (strcmp(as[i].p->name, "tag") == 0 && ioc_tag_taken(&js, as[i].value, j->uuid)) {
 				ioc_err(err, "tag '%s' is already used by another jail", as[i].value);
 				goto out;
 			}
+			if (strcmp(as[i].p->name, "tag") == 0)
+				newtag = as[i].value;
+			if (strcmp(as[i].p->name, "depends") == 0)
+				newdep = as[i].value;
+		}
+		if (newtag && ioc_depends_check_rename(&js, j, newtag, err) != 0)
+			goto out;
+		if ((newtag || newdep) &&
+		    ioc_depends_check_jail(&js, j->uuid, newtag ? newtag : ioc_jail_get(j, "tag"),
+		    newdep ? newdep : ioc_jail_get(j, "depends"), err) != 0)
+			goto out;
 		dataset = ioc_xstrdup(j->dataset);
 		lockfd = ioc_lock_jail(&ctx->root, j->uuid, err);
 		if (lockfd < 0)
@@ -1077,6 +1159,7 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	_cleanup_free_ char *tag = NULL;
 	_cleanup_free_ char *extra = NULL;
 	_cleanup_strv_ struct ioc_strv pkgs = IOC_STRV_INIT;
+	const char *dep = NULL;
 	int full = 0;
 	_cleanup_strv_ struct ioc_strv carry = IOC_STRV_INIT;
 	const char *type;
@@ -1198,6 +1281,16 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 		    release, release);
 		goto out;
 	}
+	for (i = 0; i < n; i++)
+		if (strcmp(as[i].p->name, "depends") == 0 && strcmp(as[i].value, "none") != 0)
+			dep = as[i].value;
+	if (dep) {
+		/* the jails' tags and dependencies: the new ones may not close a cycle */
+		ioc_jails_release(&js);
+		if (ioc_jails_load(&ctx->root, (const char *const[]){ "tag", "depends", NULL }, &js,
+		    err) != 0)
+			goto out;
+	}
 	nj = ioc_xcalloc((size_t)count, sizeof(*nj));
 	for (c = 0; c < count; c++) {
 		nj[c].uuid = ioc_uuid_new();
@@ -1213,6 +1306,8 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 			ioc_err(err, "tag '%s' is already used by another jail (tags are unique)", nj[c].tag);
 			goto out;
 		}
+		if (dep && ioc_depends_check_jail(&js, NULL, nj[c].tag, dep, err) != 0)
+			goto out;
 		ioc_newjail_props(&nj[c], as, (size_t)n, type, release, extra, ctx->create_untagged);
 		for (i = 0; i < (int)carry.n; i++)
 			ioc_strv_push(&nj[c].props, carry.v[i]);
