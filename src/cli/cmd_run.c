@@ -542,7 +542,7 @@ ioc_run_start_plan(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n,
     const struct ioc_runreq *rq, struct ioc_error **err)
 {
 	struct ioc_depview d;
-	struct ioc_jails extra = { NULL, 0 };
+	struct ioc_jails extra = { NULL, 0, 0 };
 	struct ioc_error **errs = NULL;
 	struct ioc_runitem *items = NULL;
 	size_t *targets = NULL, *order = NULL, norder = 0, bad, i, k;
@@ -610,7 +610,7 @@ ioc_run_stop_plan(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n,
     const struct ioc_runreq *rq, struct ioc_error **err)
 {
 	struct ioc_depview d;
-	struct ioc_jails extra = { NULL, 0 };
+	struct ioc_jails extra = { NULL, 0, 0 };
 	struct ioc_jstate *st = NULL;
 	struct ioc_runitem *items = NULL;
 	unsigned char *mark = NULL, *include = NULL;
