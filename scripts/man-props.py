@@ -25,6 +25,7 @@ TYPES = {
     "IOC_PT_SIZE": "size",
     "IOC_PT_RLIMIT": "LIMIT:ACTION|off",
     "IOC_PT_TAG": "tag",
+    "IOC_PT_TAGS": "tag list|none",
     "IOC_PT_IP4": "IPv4 address list",
     "IOC_PT_IP6": "IPv6 address list",
     "IOC_PT_IFACES": "interface list",

@@ -164,9 +164,11 @@ def zfs_daemon():
     yield
     # stop only a daemon we started, and only when no other pool is left on it
     # (several test sessions may share one daemon on a developer's machine)
-    others = subprocess.run(["zpool", "list", "-H", "-o", "name"], capture_output=True,
-                            text=True).stdout.split()
-    if started is not None and not others:
+    listed = subprocess.run(["zpool", "list", "-H", "-o", "name"], capture_output=True,
+                            text=True)
+    others = listed.stdout.split()
+    # a failed listing says nothing about other sessions' pools: keep the daemon
+    if started is not None and listed.returncode == 0 and not others:
         started.terminate()
         try:
             started.wait(60)

@@ -9,7 +9,7 @@ from runhelp import rel, subids  # noqa: F401
 # lib/ioc-globals (v1.7.6): CONF_NET, CONF_JAIL, CONF_RCTL, CONF_CUSTOM, in the
 # order __get_jail_prop walks them for `get all` (names this project lacks left out)
 LEGACY_ALL = [
-    "interfaces", "vnet", "host_hostname", "ip4_addr", "ip4_saddrsel", "ip4", "ip6_addr",
+    "interfaces", "vnet", "host_hostname", "hostname", "ip4_addr", "ip4_saddrsel", "ip4", "ip6_addr",
     "ip6_saddrsel", "ip6", "defaultrouter", "defaultrouter6", "resolver", "exec_fib",
     "vnet0_mac", "vnet1_mac", "vnet2_mac", "vnet3_mac", "devfs_ruleset", "mount_devfs",
     "exec_start", "exec_stop", "exec_prestart", "exec_prestop", "exec_poststop",
@@ -207,3 +207,34 @@ def test_list_df_snaplist_keep_the_shell_iocages_columns(release):
     assert r.ok("snaplist", "-l", "web").splitlines()[0].split() == ["NAME", "CREATED", "RSIZE",
                                                                     "USED"]
 
+
+
+def test_hostname_is_host_hostname_and_a_legacy_jail_keeps_its_own(release):
+    """`hostname` is the shell iocage's name for the jail's host name: 1.7.6
+    lib/ioc-rc __start_jail passes host.hostname="$(__get_jail_prop hostname
+    $name)" and lib/ioc-configure writes host_hostname (never used) and
+    hostname both as the UUID at create.  Here hostname is an alias of
+    host_hostname, and a jail written by the shell iocage keeps the hostname it
+    ran with while its host_hostname is still that UUID."""
+    r = release
+    fb = {"IOCAGE_ENGINE": "freebsd"}
+    u = r.ok("create", "-c", "release=bb", "tag=hn", "hostname=alias.example", env=fb).split()[0]
+    ds = "%s/jails/%s" % (r.name, u)
+    assert sh("zfs", "get", "-H", "-o", "value", PREFIX + "host_hostname", ds) == "alias.example\n"
+    assert r.ok("get", "hostname", "hn") == "alias.example\n"
+    # as the shell iocage left it: host_hostname the UUID, hostname the one in use
+    sh("zfs", "set", PREFIX + "host_hostname=" + u, ds)
+    sh("zfs", "set", PREFIX + "hostname=www.example", ds)
+    assert r.ok("get", "host_hostname", "hn") == "www.example\n"
+    assert r.ok("get", "hostname", "hn") == "www.example\n"
+    out = r.ok("--dry-run", "start", "hn", env=fb)
+    assert " host.hostname=www.example " in out, out
+    # setting it here writes host_hostname, which then wins; the legacy value is left alone
+    r.ok("set", "hostname=mail.example", "hn")
+    assert r.ok("get", "host_hostname", "hn") == "mail.example\n"
+    assert sh("zfs", "get", "-H", "-o", "value", PREFIX + "hostname", ds) == "www.example\n"
+    assert " host.hostname=mail.example " in r.ok("--dry-run", "start", "hn", env=fb)
+    # a bad legacy value is not taken
+    r.ok("set", "host_hostname=" + u, "hn")
+    sh("zfs", "set", PREFIX + "hostname=bad name;x", ds)
+    assert r.ok("get", "hostname", "hn") == u + "\n"

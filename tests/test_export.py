@@ -4,6 +4,7 @@ iocage's UUID_DATE.tar.xz + .sha256 images."""
 import hashlib
 import io
 import os
+import shutil
 import subprocess
 import tarfile
 
@@ -420,6 +421,48 @@ def test_legacy_tarball_replaced_after_verification_is_not_applied(root, tmp_pat
     mp = rootfs(r, u)
     assert sorted(os.listdir(os.path.join(mp, "etc"))) == ["good"]
     r.ok("destroy", "-f", "swapped")
+
+
+def test_import_by_name_finds_the_image_in_the_root(web, tmp_path):
+    """`import UUID|PREFIX|TAG` as the shell iocage's (1.7.6 lib/ioc-image
+    __import: find $iocroot/images/ and $iocroot/packages/ -name NAME*.tar.xz;
+    several matches or none are refused): the one file of R/images or
+    R/packages whose name starts with it, the shell iocage's UUID_DATE.tar.xz
+    as this project's TAG-DATE.ioc."""
+    r = web
+    path = r.ok("export", "web").strip().split(" exported to ")[1]
+    idir = images_dir(r)
+    assert os.path.dirname(path) == idir
+    before = state(r)
+    err = r.fail("import", "nosuch")
+    assert "no file, image or package named 'nosuch' (looked for nosuch* in %s and " % idir in err
+    nu, tag = r.ok("import", "web-", "tag=byname").split()
+    assert tag == "byname" and r.jails()["byname"] == nu
+    r.ok("destroy", "-f", "byname")
+    # a legacy image by its UUID prefix, next to ours
+    u = "0b6c2f1e-1111-4222-8333-121212121212"
+    img = make_legacy_image(tmp_path, u, {"etc/hosts": b"127.0.0.1 localhost\n"})
+    for f in (img, img[:-7] + ".sha256"):
+        shutil.move(f, os.path.join(idir, os.path.basename(f)))
+    assert r.ok("import", u[:13], "tag=oldie").split() == [u, "oldie"]
+    with open(os.path.join(rootfs(r, u), "etc", "hosts")) as f:
+        assert f.read() == "127.0.0.1 localhost\n"
+    r.ok("destroy", "-f", "oldie")
+    # two matches: refused, both named, nothing made
+    second = path[:-4] + "-2.ioc"
+    os.link(path, second)
+    mid = state(r)
+    err = r.fail("import", "web-")
+    assert "'web-' matches several images (" in err and path in err and second in err, err
+    assert state(r) == mid
+    # a file of that name in the working directory is the file
+    os.unlink(second)
+    with open(tmp_path / "web-", "w") as f:
+        f.write("not an image")
+    res = subprocess.run([os.path.abspath(iocage_bin()), "-r", r.name, "import", "web-"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 1 and "not an iocage image" in res.stderr, res
+    assert set(r.jails()) == {"web"} and state(r).keys() == before.keys()
 
 
 def test_progress_only_on_a_terminal(web):

@@ -166,3 +166,291 @@ def test_legacy_jail_starts(legacy, subids):  # noqa: F811
     finally:
         r.run("stop", "-f", "alpha")
     assert r.ok("get", "state", "alpha") == "down\n"
+
+
+# ---- issue 13: what a jail adopted in place keeps -------------------------
+
+C = "3c7d1e25-6b1d-11e6-8f5c-0cc47a6c8a03"
+DATE_TAG = "2016-03-01@12:34:56"
+
+
+def add_legacy_jail(r, uuid, tag, **extra):
+    """A thin jail as the shell iocage made it (v1.7.6 lib/ioc-zfs __create_jail):
+    mounted R/jails/UUID with its properties, root cloned from
+    R/releases/bb/root@UUID, an empty fstab file.  Returns R/jails/UUID's
+    mountpoint."""
+    ds = "%s/jails/%s" % (r.name, uuid)
+    rel = "%s/releases/bb/root" % r.name
+    sh("zfs", "snapshot", "%s@%s" % (rel, uuid))
+    sh("zfs", "create", ds)
+    zset(ds, **legacy_jail_props(uuid, tag, **extra))
+    sh("zfs", "clone", "%s@%s" % (rel, uuid), ds + "/root")
+    mp = sh("zfs", "get", "-H", "-o", "value", "mountpoint", ds).strip()
+    open(os.path.join(mp, "fstab"), "w").close()
+    return mp
+
+
+def test_date_tag_names_an_existing_jail(legacy):
+    """v1.7.6 lib/ioc-globals: tag=$(date "+%F@%T") is the default tag of a
+    new jail, so old jails are tagged 2016-03-01@12:34:56; they are read and
+    named by that tag, while new tags keep today's rules."""
+    r = legacy
+    add_legacy_jail(r, C, DATE_TAG)
+    assert run_iocage(["activate", r.name]).rc == 0
+    assert r.jails()[DATE_TAG] == C
+    assert r.ok("get", "tag", DATE_TAG) == DATE_TAG + "\n"
+    assert r.ok("get", "host_hostuuid", DATE_TAG) == C + "\n"
+    r.ok("set", "notes=kept", DATE_TAG)
+    assert r.ok("get", "notes", DATE_TAG) == "kept\n"
+    before = r.zfs_state()
+    err = r.fail("set", "tag=2017-01-01@00:00:00", DATE_TAG)
+    assert err == "iocage: invalid tag '2017-01-01@00:00:00': character '@' not allowed; allowed: letters, digits, '.', '_', '-'\n", err
+    err = r.fail("create", "-e", "tag=" + DATE_TAG, rc=1)
+    assert err == "iocage: invalid tag '2016-03-01@12:34:56': character '@' not allowed; allowed: letters, digits, '.', '_', '-'\n", err
+    assert r.zfs_state() == before
+    # v1.7.6 lib/ioc-snapshot __snapshot splits at '@' (awk FS="@"): we split at
+    # the last one, so TAG@SNAP works for a date tag too
+    assert r.ok("snapshot", DATE_TAG + "@s1") == "snapshot %s@s1 created\n" % DATE_TAG
+    after = r.zfs_state()
+    assert set(after) - set(before) == {"%s/jails/%s@s1" % (r.name, C),
+                                        "%s/jails/%s/root@s1" % (r.name, C)}
+
+
+def test_date_tag_jail_starts_and_stops(legacy, subids):  # noqa: F811
+    """v1.7.6 lib/ioc-rc __start_jail/__stop_jail take the jail by tag
+    (__find_jail); a date tag names the jail for start and stop."""
+    r = legacy
+    add_legacy_jail(r, C, DATE_TAG)
+    assert run_iocage(["activate", r.name]).rc == 0
+    open_path(r.mountpoint)
+    try:
+        res = r.run("start", DATE_TAG)
+        assert res.rc == 0, res
+        assert r.ok("get", "state", DATE_TAG) == "up\n"
+    finally:
+        res = r.run("stop", DATE_TAG)
+    assert res.rc == 0, res
+    assert r.ok("get", "state", DATE_TAG) == "down\n"
+
+
+def test_tag_links_follow_create_rename_destroy(legacy):
+    """v1.7.6 lib/ioc-common __link_tag (ln -s MOUNTPOINT $iocroot/tags/TAG,
+    after mkdir -p $iocroot/tags) at create (lib/ioc-configure) and set tag=
+    (lib/ioc-common __set_jail_prop, after __unlink_tag), __unlink_tag (find
+    $iocroot/tags -lname MOUNTPOINT* -exec rm) at destroy (lib/ioc-zfs)."""
+    r = legacy
+    jmp = add_legacy_jail(r, C, DATE_TAG)
+    tags = os.path.join(r.mountpoint, "tags")
+    os.mkdir(tags)
+    os.symlink(jmp, os.path.join(tags, DATE_TAG))
+    os.symlink(jmp + "/root", os.path.join(tags, "old-name"))   # an older link, same jail
+    with open(os.path.join(tags, "README"), "w") as f:            # not a link: never touched
+        f.write("mine\n")
+    assert run_iocage(["activate", r.name]).rc == 0
+    amp = sh("zfs", "get", "-H", "-o", "value", "mountpoint", "%s/jails/%s" % (r.name, A)).strip()
+    # rename: every old link of the jail goes, the new name points at its mountpoint
+    before = r.zfs_state()
+    assert r.ok("set", "tag=gamma", DATE_TAG) == ""
+    links = {n: os.readlink(os.path.join(tags, n)) for n in os.listdir(tags)
+             if os.path.islink(os.path.join(tags, n))}
+    assert links == {"gamma": jmp}, links
+    assert open(os.path.join(tags, "README")).read() == "mine\n"
+    after = r.zfs_state()
+    jds = "%s/jails/%s" % (r.name, C)
+    assert after[jds].pop(PREFIX + "tag") == ("gamma", "local")
+    assert before[jds].pop(PREFIX + "tag") == (DATE_TAG, "local")
+    assert after[jds + "/root"].pop(PREFIX + "tag")[0] == "gamma"  # inherited
+    before[jds + "/root"].pop(PREFIX + "tag")
+    assert after == before
+    # create: a link for the new jail, at its dataset's mountpoint
+    out = r.ok("create", "-e", "tag=delta").split()
+    new = out[0]
+    assert out == [new, "delta"]
+    nmp = sh("zfs", "get", "-H", "-o", "value", "mountpoint", "%s/jails/%s" % (r.name, new)).strip()
+    links = {n: os.readlink(os.path.join(tags, n)) for n in os.listdir(tags)
+             if os.path.islink(os.path.join(tags, n))}
+    assert links == {"gamma": jmp, "delta": nmp}, links
+    # set tag= on a jail that had no link yet (alpha) makes one
+    r.ok("set", "tag=alpha2", "alpha")
+    links = {n: os.readlink(os.path.join(tags, n)) for n in os.listdir(tags)
+             if os.path.islink(os.path.join(tags, n))}
+    assert links == {"gamma": jmp, "delta": nmp, "alpha2": amp}, links
+    # destroy: the jail's links go, nothing else
+    assert r.ok("destroy", "-f", "gamma") == "gamma (%s) destroyed\n" % C
+    assert r.ok("destroy", "-f", "delta") == "delta (%s) destroyed\n" % new
+    assert sorted(os.listdir(tags)) == ["README", "alpha2"]
+    assert os.readlink(os.path.join(tags, "alpha2")) == amp
+
+
+def test_tag_links_never_made_in_our_roots(release):
+    """Only the shell iocage's roots have tags/ (v1.7.6 lib/ioc-common
+    __link_tag); a root we made gets none."""
+    r = release
+    r.ok("create", "-e", "tag=one")
+    r.ok("set", "tag=two", "one")
+    r.ok("destroy", "-f", "two")
+    assert not os.path.lexists(os.path.join(r.mountpoint, "tags"))
+
+
+def test_tags_dir_made_in_legacy_root(legacy):
+    """v1.7.6 lib/ioc-common __link_tag: mkdir -p $iocroot/tags before ln -s."""
+    r = legacy
+    assert run_iocage(["activate", r.name]).rc == 0
+    tags = os.path.join(r.mountpoint, "tags")
+    assert not os.path.lexists(tags)
+    new = r.ok("create", "-e", "tag=eps").split()[0]
+    nmp = sh("zfs", "get", "-H", "-o", "value", "mountpoint", "%s/jails/%s" % (r.name, new)).strip()
+    assert os.listdir(tags) == ["eps"] and os.readlink(os.path.join(tags, "eps")) == nmp
+    assert oct(os.lstat(tags).st_mode & 0o7777) == "0o755"
+
+
+def test_tags_symlink_dir_refused(legacy):
+    """R/tags that is a symlink is not followed: the tag is set, the command
+    says the link was not made and changes nothing outside."""
+    r = legacy
+    assert run_iocage(["activate", r.name]).rc == 0
+    elsewhere = os.path.join(r.mountpoint, "elsewhere")
+    os.mkdir(elsewhere)
+    os.symlink(elsewhere, os.path.join(r.mountpoint, "tags"))
+    err = r.fail("set", "tag=zeta", "alpha")
+    assert err == "iocage: tag set to 'zeta', but: '%s/tags' is not a directory " \
+        "(a symlink is not followed)\n" % r.mountpoint, err
+    assert os.listdir(elsewhere) == []
+    assert r.ok("get", "tag", "zeta") == "zeta\n"
+
+
+@pytest.fixture
+def hostdir(tmp_path):
+    d = tmp_path / "shared"
+    d.mkdir()
+    (d / "hello.txt").write_text("from the host\n")
+    open_path(str(d / "x"))
+    os.chmod(str(d), 0o755)
+    return str(d)
+
+
+def test_legacy_fstab_file_mounted_at_start(legacy, subids, hostdir):  # noqa: F811
+    """v1.7.6 lib/ioc-rc __vnet_start/__legacy_start: mount.fstab="${jail_path}/fstab",
+    a fstab(5) file of nullfs mounts whose targets are host paths in the jail's
+    root; mounted at start (bind mounts on Linux), gone at stop."""
+    r = legacy
+    jmp = add_legacy_jail(r, C, "gamma")
+    with open(os.path.join(jmp, "fstab"), "w") as f:
+        f.write("# made by the shell iocage\n\n%s\t%s/root/mnt/shared nullfs ro 0 0\n"
+                % (hostdir, jmp))
+    assert run_iocage(["activate", r.name]).rc == 0
+    open_path(r.mountpoint)
+    # the FreeBSD engine's plan: one nullfs mount from the file (jail(8) is not run)
+    out = r.ok("--dry-run", "start", "gamma", env={"IOCAGE_ENGINE": "freebsd"})
+    assert "  2  mount -t nullfs -o ro %s %s/root/mnt/shared\n" % (hostdir, jmp) in out, out
+    assert "     undo: umount %s/root/mnt/shared\n" % jmp in out, out
+    before = r.zfs_state()
+    try:
+        r.ok("start", "gamma")
+        assert r.ok("exec", "gamma", "cat", "/mnt/shared/hello.txt") == "from the host\n"
+        res = r.run("exec", "gamma", "touch", "/mnt/shared/new")
+        assert res.rc != 0 and "Read-only" in res.err, res
+    finally:
+        r.run("stop", "-f", "gamma")
+    assert r.ok("get", "state", "gamma") == "down\n"
+    assert os.listdir(hostdir) == ["hello.txt"]
+    # the file is not a property: nothing was written
+    assert r.ok("get", "fstab", "gamma") == "none\n"
+    after = r.zfs_state()
+    jds = "%s/jails/%s" % (r.name, C)
+    for st in (before, after):
+        for ds in (jds, jds + "/root"):  # last_started and MACs, set and inherited
+            st[ds] = {k: v for k, v in st[ds].items()
+                      if k.split(":")[-1] not in ("last_started", "vnet0_mac")}
+    assert after == before
+
+
+@pytest.mark.parametrize("line,why", [
+    ("%(h)s /etc nullfs rw 0 0", "target '/etc' is not inside the jail's root %(root)s"),
+    ("%(h)s %(root)s/../x nullfs rw 0 0", "invalid fstab entry 1: SRC and DST must be absolute "
+     "paths without '..', backslashes or control characters"),
+    ("relative %(root)s/mnt nullfs rw 0 0", "invalid fstab entry 1: SRC and DST must be "
+     "absolute paths without '..', backslashes or control characters"),
+    ("%(h)s %(root)s/mnt procfs rw 0 0", "file system type 'procfs': only nullfs is mounted"),
+    ("%(h)s %(root)s/mnt nullfs rw,suid 0 0", "mount option 'suid': allowed ro, rw, late"),
+    ("%(h)s %(root)s nullfs rw 0 0", "invalid fstab entry 1: DST cannot be the jail's root '/'"),
+    ("%(h)s %(root)s/mnt", "expected 'SRC DST nullfs ro|rw [DUMP [PASS]]'"),
+])
+def test_legacy_fstab_bad_line_refuses_start(legacy, line, why):
+    """Every line of the legacy fstab file (v1.7.6 lib/ioc-rc mount.fstab) is
+    checked as strictly as the fstab property; a bad one refuses the start,
+    named by its number, and nothing changes."""
+    r = legacy
+    jmp = add_legacy_jail(r, C, "gamma")
+    root = jmp + "/root"
+    with open(os.path.join(jmp, "fstab"), "w") as f:
+        f.write("# ok\n" + line % {"h": "/var/empty", "root": root} + "\n")
+    assert run_iocage(["activate", r.name]).rc == 0
+    before = r.zfs_state()
+    err = r.fail("start", "gamma")
+    assert err == "iocage: %s/fstab, line 2: %s\n" % (jmp, why % {"root": root}), err
+    assert r.zfs_state() == before
+    assert r.ok("get", "state", "gamma") == "down\n"
+
+
+def test_fstab_property_wins_over_legacy_file(legacy):
+    """Both set: the fstab property (set with our command) wins, the file is not read
+    (documented in legacy.h and iocage.8)."""
+    r = legacy
+    jmp = add_legacy_jail(r, C, "gamma")
+    with open(os.path.join(jmp, "fstab"), "w") as f:
+        f.write("bad line\n")
+    assert run_iocage(["activate", r.name]).rc == 0
+    r.ok("set", "fstab=/var/empty /mnt/x ro", "gamma")
+    fb = {"IOCAGE_ENGINE": "freebsd"}
+    out = r.ok("--dry-run", "start", "gamma", env=fb)
+    assert "  mount -t nullfs -o ro /var/empty %s/root/mnt/x\n" % jmp in out, out
+    assert out.count("mount -t nullfs") == 1, out
+
+
+def write_script(path, body, mode=0o755):
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\n" + body)
+    os.chmod(path, mode)
+
+
+def test_legacy_hook_scripts_run_as_host_hooks(legacy, subids, tmp_path):  # noqa: F811
+    """v1.7.6 lib/ioc-info __findscript: an executable ${jail_path}/prestart
+    (poststart, prestop, poststop) is used instead of exec_<type>; lib/ioc-rc
+    runs them around start and stop on the host."""
+    r = legacy
+    jmp = add_legacy_jail(r, C, "gamma")
+    log = tmp_path / "hooks.log"
+    for h in ("prestart", "poststart", "prestop", "poststop"):
+        write_script(os.path.join(jmp, h), "echo %s >> %s\n" % (h, log))
+    assert run_iocage(["activate", r.name]).rc == 0
+    open_path(r.mountpoint)
+    out = r.ok("--dry-run", "start", "gamma", env={"IOCAGE_ENGINE": "freebsd"})
+    name = "ioc-" + C
+    assert "  1  %s/prestart %s %s/root\n" % (jmp, name, jmp) in out, out
+    assert "  4  %s/poststart %s %s/root\n" % (jmp, name, jmp) in out, out
+    try:
+        r.ok("start", "gamma")
+        assert log.read_text() == "prestart\npoststart\n"
+    finally:
+        res = r.run("stop", "gamma")
+    assert res.rc == 0, res
+    assert log.read_text() == "prestart\npoststart\nprestop\npoststop\n"
+    # nothing written: the properties stay as they were
+    assert r.ok("get", "exec_prestart", "gamma") == "/usr/bin/true\n"
+
+
+def test_legacy_hook_script_writable_by_others_refused(legacy, tmp_path):
+    """A script others may write would run as root on the host: refused,
+    nothing runs and nothing changes."""
+    r = legacy
+    jmp = add_legacy_jail(r, C, "gamma")
+    mark = tmp_path / "ran"
+    write_script(os.path.join(jmp, "prestart"), "touch %s\n" % mark, mode=0o775)
+    assert run_iocage(["activate", r.name]).rc == 0
+    before = r.zfs_state()
+    err = r.fail("start", "gamma")
+    assert err == "iocage: refusing the hook script '%s/prestart': it must be owned by root " \
+        "and writable by nobody else\n" % jmp, err
+    assert not mark.exists()
+    assert r.zfs_state() == before

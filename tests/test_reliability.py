@@ -254,3 +254,44 @@ def test_start_racing_destroy_leaves_no_container(release):
         release.ok("clean")
         assert jail_datasets(release) == []
     assert host_state(release) == before, outcomes
+
+
+def test_destroy_removes_the_jails_lock_file_and_waiters_start_over(release, tmp_path):
+    """The run directory keeps no lock file of a destroyed jail, and removing
+    one is safe: a command that waited on the removed file finds, once it has
+    that lock, that the path names another file, and waits for the new one
+    (else two commands would hold the same jail's lock)."""
+    import fcntl
+    import time
+    r = release
+    rundir = tmp_path / "run"
+    env = {"IOCAGE_RUNDIR": str(rundir)}
+    u = r.ok("create", "-e", "tag=lk", env=env).split()[0]
+    lock = rundir / "locks" / ("%s@%s.lock" % (r.name.replace("/", "%2F"), u))
+    r.ok("stop", "lk", env=env)       # takes the jail's lock: its file exists
+    assert lock.exists()
+    # a waiter on a lock file that its holder removes
+    fd1 = os.open(str(lock), os.O_RDWR)
+    fcntl.flock(fd1, fcntl.LOCK_EX)
+    cmd = [iocage_bin(), "-r", r.name, "stop", "lk"]
+    p = subprocess.Popen(cmd, env=dict(os.environ, **env), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)
+        assert p.poll() is None            # waiting on the first file
+        os.unlink(str(lock))
+        fd2 = os.open(str(lock), os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd2, fcntl.LOCK_EX)    # the next holder, on a new file
+        os.close(fd1)
+        time.sleep(1.5)
+        assert p.poll() is None, p.communicate()  # started over: waits for the new file
+        os.close(fd2)
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, (out, err)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    r.ok("destroy", "-f", "lk", env=env)
+    assert not lock.exists()
+    assert [f for f in os.listdir(rundir / "locks") if u in f] == []

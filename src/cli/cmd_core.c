@@ -1,5 +1,7 @@
 /* cmd_core.c — activate, list, get, set, defaults, create, clone, destroy, df, clean. */
 #include "cli/commands.h"
+#include "core/depends.h"
+#include "core/runrec.h"
 #include "core/legacy.h"
 #include "core/pkglist.h"
 #include "spawn/spawn.h"
@@ -215,7 +217,7 @@ ioc_cmd_deactivate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error 
 {
 	static const char *const props[] = { "tag", NULL };
 	struct ioc_opts o;
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_jstate *st = NULL;
 	size_t k;
 	int i = ioc_opts_parse(ctx, "deactivate", "", argc - 1, argv + 1, &o, err), lock, rc = -1;
@@ -475,24 +477,29 @@ static const char *const ioc_legacy_order[] = {
 
 /*
  * The properties in the shell iocage's order, then the others in the table's;
- * each once (an alias such as hostname is its own line, as there).  Returns
- * the number of entries written to out (sized ioc_nprops + the legacy list).
+ * each once, but an alias such as hostname is its own line, as there.  Fills
+ * out[i] and its name names[i] (the alias's own); returns the number of
+ * entries (arrays sized ioc_nprops + the legacy list).
  */
 static size_t
-ioc_legacy_props(const struct ioc_prop **out)
+ioc_legacy_props(const struct ioc_prop **out, const char **names)
 {
 	size_t n = 0, i, k;
 	for (i = 0; ioc_legacy_order[i]; i++) {
 		const struct ioc_prop *p = ioc_prop_find(ioc_legacy_order[i]);
-		if (p && strcmp(p->name, ioc_legacy_order[i]) == 0)
-			out[n++] = p;
+		if (p == NULL)
+			continue;
+		names[n] = ioc_legacy_order[i];
+		out[n++] = p;
 	}
 	for (i = 0; i < ioc_nprops; i++) {
 		int seen = 0;
 		for (k = 0; k < n && !seen; k++)
 			seen = out[k] == &ioc_props[i];
-		if (!seen)
+		if (!seen) {
+			names[n] = ioc_props[i].name;
 			out[n++] = &ioc_props[i];
+		}
 	}
 	return n;
 }
@@ -521,16 +528,19 @@ ioc_cmd_defaults(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **
 		return -1;
 	if (!o.seen['s'] && ctx->fmt == IOC_FMT_TABLE) {
 		/* the shell iocage's `defaults`: name=value lines (1.7.6 __print_defaults) */
-		const struct ioc_prop **v = ioc_xcalloc(ioc_nprops + 1, sizeof(*v));
-		size_t n = ioc_legacy_props(v);
+		size_t cap = ioc_nprops + sizeof(ioc_legacy_order) / sizeof(ioc_legacy_order[0]);
+		const struct ioc_prop **v = ioc_xcalloc(cap, sizeof(*v));
+		const char **names = ioc_xcalloc(cap, sizeof(*names));
+		size_t n = ioc_legacy_props(v, names);
 		for (i = 0; i < n; i++) {
 			_cleanup_free_ char *val = NULL;
 			const char *src;
 			if (v[i]->flags & (IOC_PF_RUNTIME | IOC_PF_NODEFAULT | IOC_PF_RO | IOC_PF_HIDDEN))
 				continue;
 			ioc_root_value(ctx, &rows, v[i], &val, &src);
-			printf("%s=%s\n", v[i]->name, val);
+			printf("%s=%s\n", names[i], val);
 		}
+		free(names);
 		free(v);
 		ioc_zrows_release(&rows);
 		return 0;
@@ -660,11 +670,14 @@ ioc_cmd_get(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 			printf("%s\n", v);
 	} else if (!o.seen['s'] && ctx->fmt == IOC_FMT_TABLE) {
 		/* the shell iocage's `get all`: name:value lines (1.7.6 __get_jail_prop) */
-		const struct ioc_prop **v = ioc_xcalloc(ioc_nprops + 1, sizeof(*v));
-		size_t n = ioc_legacy_props(v), i;
+		size_t cap = ioc_nprops + sizeof(ioc_legacy_order) / sizeof(ioc_legacy_order[0]);
+		const struct ioc_prop **v = ioc_xcalloc(cap, sizeof(*v));
+		const char **names = ioc_xcalloc(cap, sizeof(*names));
+		size_t n = ioc_legacy_props(v, names), i;
 		for (i = 0; i < n; i++)
 			if (!(v[i]->flags & (IOC_PF_HIDDEN | IOC_PF_RUNTIME)) && !ioc_legacy_zfs(v[i]))
-				printf("%s:%s\n", v[i]->name, j->values[v[i] - ioc_props]);
+				printf("%s:%s\n", names[i], j->values[v[i] - ioc_props]);
+		free(names);
 		free(v);
 	} else {
 		static const char *const cols[] = { "PROPERTY", "VALUE", "SOURCE", NULL };
@@ -694,16 +707,42 @@ ioc_cmd_get(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	return 0;
 }
 
+/* A new tag for a jail others depend on would leave them a missing dependency. */
+static int
+ioc_depends_check_rename(const struct ioc_jails *js, const struct ioc_jail *j, const char *newtag,
+    struct ioc_error **err)
+{
+	_cleanup_sb_ struct ioc_sb names = IOC_SB_INIT;
+	const char *old = ioc_jail_get(j, "tag");
+	size_t i;
+	if (strcmp(old, newtag) == 0)
+		return 0;
+	ioc_sb_init(&names);
+	for (i = 0; i < js->n; i++) {
+		_cleanup_strv_ struct ioc_strv tags = IOC_STRV_INIT;
+		struct ioc_error *e = NULL;
+		if (!js->v[i].complete || &js->v[i] == j)
+			continue;
+		if (ioc_depends_parse(ioc_jail_get(&js->v[i], "depends"), &tags, NULL, &e) == 0 &&
+		    ioc_strv_contains(&tags, old))
+			ioc_sb_addf(&names, "%s'%s'", names.len ? ", " : "", ioc_jail_get(&js->v[i], "tag"));
+		ioc_error_free(e);
+	}
+	if (names.len)
+		return ioc_err(err, "cannot rename '%s' to '%s': jail(s) %s depend on it (depends=): "
+		    "change their depends first", old, newtag, names.buf);
+	return 0;
+}
 int
 ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
 	struct ioc_opts o;
 	struct ioc_assign *as;
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_jail *j = NULL;
 	const char *target;
 	int k = ioc_opts_parse(ctx, "set", "", argc - 1, argv + 1, &o, err);
-	int i, n, rc = -1, lockfd = -1, rootlock = -1, is_default, has_tag = 0, tmpl = -1;
+	int i, n, rc = -1, lockfd = -1, rootlock = -1, is_default, has_tag = 0, has_dep = 0, tmpl = -1;
 	_cleanup_free_ char *dataset = NULL;
 
 	if (k < 0)
@@ -733,6 +772,8 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 			goto out;
 		if (strcmp(as[i].p->name, "tag") == 0)
 			has_tag = 1;
+		if (strcmp(as[i].p->name, "depends") == 0)
+			has_dep = 1;
 		if (strcmp(as[i].p->name, "template") == 0)
 			tmpl = strcmp(as[i].value, "yes") == 0;
 	}
@@ -744,18 +785,30 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	if (is_default) {
 		dataset = ioc_xstrdup(ctx->root.name);
 	} else {
-		if ((has_tag || tmpl >= 0) && (rootlock = ioc_lock_root(&ctx->root, err)) < 0)
+		int others = has_tag || has_dep || tmpl >= 0;
+		const char *newtag = NULL, *newdep = NULL;
+		if (others && (rootlock = ioc_lock_root(&ctx->root, err)) < 0)
 			goto out;
-		/* a new tag or a template conversion looks at the other jails */
-		if ((has_tag || tmpl >= 0 ? ioc_ctx_jail_all : ioc_ctx_jail)(ctx, target, NULL, &js, &j,
-		    err) != 0)
+		/* a new tag, dependencies or a template conversion look at the other jails */
+		if ((others ? ioc_ctx_jail_all : ioc_ctx_jail)(ctx, target, NULL, &js, &j, err) != 0)
 			goto out;
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			if (strcmp(as[i].p->name, "tag") == 0 &&
 			    ioc_jails_tag_taken(&js, as[i].value, j->uuid)) {
 				ioc_err(err, "tag '%s' is already used by another jail", as[i].value);
 				goto out;
 			}
+			if (strcmp(as[i].p->name, "tag") == 0)
+				newtag = as[i].value;
+			if (strcmp(as[i].p->name, "depends") == 0)
+				newdep = as[i].value;
+		}
+		if (newtag && ioc_depends_check_rename(&js, j, newtag, err) != 0)
+			goto out;
+		if ((newtag || newdep) &&
+		    ioc_jails_depends_check(&js, j->uuid, newtag ? newtag : ioc_jail_get(j, "tag"),
+		    newdep ? newdep : ioc_jail_get(j, "depends"), err) != 0)
+			goto out;
 		dataset = ioc_xstrdup(j->dataset);
 		lockfd = ioc_lock_jail(&ctx->root, j->uuid, err);
 		if (lockfd < 0)
@@ -779,7 +832,17 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 			ioc_error_wrap(err, "cannot set %s", as[i].p->name);
 			goto out;
 		}
+		/* a running jail's run-time record follows its tag (under the jail's lock) */
+		if (!is_default && strcmp(as[i].p->name, "tag") == 0 &&
+		    ioc_runrec_retag(ctx->root.name, j->uuid, as[i].value, err) != 0)
+			goto out;
 	}
+	for (i = 0; i < n && !is_default; i++)
+		if (strcmp(as[i].p->name, "tag") == 0 &&
+		    ioc_ops_tag_links(&ctx->root, &js, j->uuid, as[i].value, err) != 0) {
+			ioc_error_wrap(err, "tag set to '%s', but", as[i].value);
+			goto out;
+		}
 	if (tmpl >= 0 && ioc_template_apply(ctx, j, tmpl, err) != 0)
 		goto out;
 	rc = 0;
@@ -890,7 +953,7 @@ int
 ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
 	struct ioc_opts o;
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_jail *src;
 	struct ioc_assign *as;
 	struct ioc_create_req req;
@@ -1018,6 +1081,7 @@ ioc_cmd_destroy(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	struct ioc_jail *j;
 	_cleanup_strv_ struct ioc_strv deps = IOC_STRV_INIT;
 	struct ioc_jstate *st;
+	_cleanup_free_ char *rmp = NULL, *jmp = NULL;
 	int k = ioc_opts_parse(ctx, "destroy", "fr", argc - 1, argv + 1, &o, err);
 	int rc = -1, lockfd = -1, running;
 	size_t i;
@@ -1076,11 +1140,20 @@ ioc_cmd_destroy(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	/* a killed package's work clones hang on the jail's snapshots */
 	if (ioc_record_sweep(&ctx->root, j->uuid, NULL, err) != 0)
 		goto out;
+	/* the shell iocage's tags links (legacy roots): found by the jail's mountpoint */
+	if (js.legacy && ioc_legacy_mountpoints(ctx->root.name, j->uuid, &rmp, &jmp, err) != 0)
+		goto out;
 	if (ioc_zfs_destroy(j->dataset, 1, err) != 0) {
 		ioc_error_wrap(err, "cannot destroy '%s'", argv[0]);
 		goto out;
 	}
+	ioc_runrec_remove(ctx->root.name, j->uuid);
+	ioc_lock_jail_remove(&ctx->root, j->uuid);
 	printf("%s (%s) destroyed\n", ioc_jail_get(j, "tag"), j->uuid);
+	if (js.legacy && ioc_legacy_tags_sync(rmp, jmp, NULL, err) != 0) {
+		ioc_error_wrap(err, "jail '%s' destroyed, but", argv[0]);
+		goto out;
+	}
 	rc = 0;
 out:
 	if (lockfd >= 0)

@@ -368,7 +368,7 @@ int
 ioc_cmd_export(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
 	struct ioc_opts o;
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_jail *j;
 	struct ioc_manifest m;
 	_cleanup_strv_ struct ioc_strv kids = IOC_STRV_INIT;
@@ -1132,12 +1132,91 @@ ioc_release_by_guid(struct ioc_ctx *ctx, const char *rel, unsigned long long g, 
 	return 0;
 }
 
+/* Files in dir whose names start with name and end with one of the suffixes (regular files). */
+static void
+ioc_import_matches(const char *dir, const char *name, const char *const *suffixes,
+    struct ioc_strv *out)
+{
+	DIR *d = dir ? opendir(dir) : NULL;
+	struct dirent *e;
+	size_t nl = strlen(name), i;
+	while (d && (e = readdir(d)) != NULL) {
+		size_t el = strlen(e->d_name);
+		struct stat st;
+		if (strncmp(e->d_name, name, nl) != 0)
+			continue;
+		for (i = 0; suffixes[i]; i++) {
+			size_t sl = strlen(suffixes[i]);
+			if (el > nl && el >= sl && strcmp(e->d_name + el - sl, suffixes[i]) == 0 &&
+			    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISREG(st.st_mode)) {
+				ioc_strv_pushf(out, "%s/%s", dir, e->d_name);
+				break;
+			}
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+/*
+ * import UUID|PREFIX|TAG: as the shell iocage (1.7.6 lib/ioc-image __import:
+ * find $iocroot/packages/ and $iocroot/images/ -name NAME*.tar.xz), the one
+ * image or package of R/images or R/packages whose file name starts with
+ * name: the shell iocage's UUID_DATE.tar.xz and this project's TAG-DATE.ioc
+ * and TAG-DATE.iocpkg.  Only for a name with no '/' that is no file here.
+ * *path NULL: not such a name (take it as a path).
+ */
+static int
+ioc_import_find(struct ioc_ctx *ctx, const char *name, char **path, struct ioc_error **err)
+{
+	static const char *const isuf[] = { ".tar.xz", ".ioc", NULL };
+	static const char *const psuf[] = { ".tar.xz", ".iocpkg", NULL };
+	_cleanup_strv_ struct ioc_strv imgs = IOC_STRV_INIT;
+	_cleanup_strv_ struct ioc_strv pkgs = IOC_STRV_INIT;
+	_cleanup_free_ char *ids = ioc_xasprintf("%s/images", ctx->root.name);
+	_cleanup_free_ char *pds = ioc_xasprintf("%s/packages", ctx->root.name);
+	_cleanup_free_ char *idir = NULL, *pdir = NULL;
+	struct stat st;
+
+	*path = NULL;
+	if (strcmp(name, "-") == 0 || strchr(name, '/') != NULL || *name == '\0' || *name == '.' ||
+	    ioc_has_ctrl(name) || lstat(name, &st) == 0 || errno != ENOENT)
+		return 0;
+	if (ioc_zfs_get1(ids, "mountpoint", &idir, err) != 0 ||
+	    ioc_zfs_get1(pds, "mountpoint", &pdir, err) != 0)
+		return -1;
+	ioc_import_matches(idir && idir[0] == '/' ? idir : NULL, name, isuf, &imgs);
+	ioc_import_matches(pdir && pdir[0] == '/' ? pdir : NULL, name, psuf, &pkgs);
+	if (imgs.n > 1 || pkgs.n > 1) {
+		const struct ioc_strv *many = imgs.n > 1 ? &imgs : &pkgs;
+		struct ioc_sb list = IOC_SB_INIT;
+		size_t i;
+		int rc;
+		ioc_sb_init(&list);
+		for (i = 0; i < many->n; i++)
+			ioc_sb_addf(&list, "%s%s", i ? ", " : "", many->v[i]);
+		rc = ioc_err(err, "'%s' matches several %s (%s): give more of the name", name,
+		    imgs.n > 1 ? "images" : "packages", list.buf);
+		ioc_sb_release(&list);
+		return rc;
+	}
+	if (imgs.n && pkgs.n)
+		return ioc_err(err, "'%s' matches both an image (%s) and a package (%s): give more of "
+		    "the name or the path", name, imgs.v[0], pkgs.v[0]);
+	if (imgs.n + pkgs.n == 0)
+		return ioc_err(err, "no file, image or package named '%s' (looked for %s* in %s and %s)",
+		    name, name, idir ? idir : ids, pdir ? pdir : pds);
+	*path = ioc_xstrdup(imgs.n ? imgs.v[0] : pkgs.v[0]);
+	return 0;
+}
+
 int
 ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
 	struct ioc_opts o;
 	struct ioc_assign_list ov = { NULL, NULL, 0 };
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_import im;
 	_cleanup_strv_ struct ioc_strv zprops = IOC_STRV_INIT;
 	_cleanup_free_ char *dir = NULL;
@@ -1145,6 +1224,7 @@ ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	_cleanup_free_ char *relsnap = NULL;
 	_cleanup_free_ char *mtext = NULL;
 	_cleanup_free_ char *tagbuf = NULL;
+	_cleanup_free_ char *found = NULL;
 	const char *tag, *file;
 	int k = ioc_opts_parse(ctx, "import", "", argc - 1, argv + 1, &o, err);
 	int rc = -1, fd = -1, created = 0, i;
@@ -1156,7 +1236,9 @@ ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	argv += k + 1;
 	if (argc < 1)
 		return ioc_usage(err, "import");
-	file = argv[0];
+	if (ioc_import_find(ctx, argv[0], &found, err) != 0)
+		return -1;
+	file = found ? found : argv[0];
 	if (ioc_record_is_package(file)) /* a differential package (cmd_record.c) */
 		return ioc_package_import(ctx, file, argc - 1, argv + 1, err);
 	memset(&im, 0, sizeof(im));
@@ -1428,7 +1510,7 @@ ioc_import_legacy(struct ioc_ctx *ctx, const char *file, struct ioc_assign_list 
 	_cleanup_strv_ struct ioc_strv names = IOC_STRV_INIT;
 	_cleanup_strv_ struct ioc_strv zprops = IOC_STRV_INIT;
 	struct ioc_manifest none;
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	const char *base, *rel;
 	char hex[65];
 	size_t sl = 0, i;

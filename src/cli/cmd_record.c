@@ -324,7 +324,7 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 {
 	struct ioc_pkg_manifest m;
 	struct ioc_strv dels = IOC_STRV_INIT;
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_create_req req;
 	struct ioc_assign *as = NULL;
 	_cleanup_strv_ struct ioc_strv made = IOC_STRV_INIT;

@@ -10,6 +10,8 @@
  */
 #include "cli/commands.h"
 #include "engine/engine.h"
+#include "core/depends.h"
+#include "core/runrec.h"
 #include "ops/ops.h"
 #include "spawn/spawn.h"
 
@@ -125,9 +127,12 @@ ioc_run_hostid_check(const struct ioc_jail *j, struct ioc_error **err)
 	    "adopts it here, 'iocage start -f %s' starts it once", tag, mine, host, host, tag, tag);
 }
 
-/* One jail: lock, look at its state, act.  1: done, 0: nothing to do, -1: failed. */
+/*
+ * One jail: lock, look at its state, act.  1: done, 0: nothing to do, -1:
+ * failed.  quiet: a dependency started on the way says nothing when it runs.
+ */
 static int
-ioc_run_one(struct ioc_ctx *ctx, struct ioc_jail *j, enum ioc_act act, int force,
+ioc_run_one(struct ioc_ctx *ctx, struct ioc_jail *j, enum ioc_act act, int force, int quiet,
     struct ioc_error **err)
 {
 	const struct ioc_engine_ops *e = ioc_engine();
@@ -150,25 +155,35 @@ ioc_run_one(struct ioc_ctx *ctx, struct ioc_jail *j, enum ioc_act act, int force
 	if (ioc_run_state1(ctx, j, &st, err) != 0)
 		goto out;
 	if (act == IOC_ACT_START && st.running) {
-		printf("%s (%s) is already running (JID %s)\n", tag, j->uuid, st.jid);
+		if (!quiet)
+			printf("%s (%s) is already running (JID %s)\n", tag, j->uuid, st.jid);
 		rc = 0;
 		goto out;
 	}
 	if (act == IOC_ACT_STOP && !st.running) {
 		/* the engine still removes what an interrupted start or stop left */
 		rc = e->stop(&ctx->root, j, force, err) == 0 ? 0 : -1;
-		if (rc == 0)
+		if (rc == 0) {
+			ioc_runrec_remove(ctx->root.name, j->uuid);
 			printf("%s (%s) is not running\n", tag, j->uuid);
+		}
 		goto out;
 	}
 	if ((act == IOC_ACT_STOP || act == IOC_ACT_RESTART) && st.running) {
 		if (e->stop(&ctx->root, j, force, err) != 0)
 			goto out;
+		ioc_runrec_remove(ctx->root.name, j->uuid);
 		printf("%s (%s) stopped\n", tag, j->uuid);
 	}
 	if (act == IOC_ACT_START || act == IOC_ACT_RESTART) {
+		struct ioc_error *e2 = NULL;
 		if (e->start(&ctx->root, j, err) != 0)
 			goto out;
+		/* a hint for exec and console; without it they read ZFS as before */
+		if (e->running && ioc_runrec_write(&ctx->root, j, &e2) != 0) {
+			fprintf(stderr, "iocage: note: %s: %s\n", tag, e2->msg);
+			ioc_error_free(e2);
+		}
 		if (ioc_run_state1(ctx, j, &st, err) != 0)
 			goto out;
 		printf("%s (%s) started, JID %s\n", tag, j->uuid, st.jid);
@@ -188,7 +203,7 @@ ioc_run_many(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, enum ioc_act ac
 	size_t i, failed = 0, done = 0;
 	for (i = 0; i < n; i++) {
 		struct ioc_error *e1 = NULL;
-		int r = ioc_run_one(ctx, v[i], act, force, &e1);
+		int r = ioc_run_one(ctx, v[i], act, force, 0, &e1);
 		if (r < 0) {
 			failed++;
 			if (n == 1) {
@@ -208,6 +223,368 @@ ioc_run_many(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, enum ioc_act ac
 	if (failed)
 		return ioc_err(err, "%s: %zu of %zu jails failed", verb, failed, n);
 	return 0;
+}
+
+/*
+ * Dependencies (the depends property, core/depends.h).  The view holds every
+ * complete jail's tag and depends, read with one `zfs get`; a plan is the
+ * list of jails to act on in order: the ones named (targets) and the ones
+ * pulled in (dependencies started first, running dependents stopped first).
+ */
+struct ioc_depview {
+	struct ioc_jails all; /* tag and depends of every jail */
+	struct ioc_dep_node *nodes;
+	struct ioc_jail **jail; /* node -> its entry in all */
+	size_t n;
+	struct ioc_depgraph g;
+};
+
+static void
+ioc_depview_release(struct ioc_depview *d)
+{
+	ioc_depgraph_release(&d->g);
+	free(d->nodes);
+	free(d->jail);
+	ioc_jails_release(&d->all);
+	memset(d, 0, sizeof(*d));
+}
+
+static int
+ioc_depview_load(struct ioc_ctx *ctx, struct ioc_depview *d, struct ioc_error **err)
+{
+	static const char *const props[] = { "tag", "depends", NULL };
+	size_t i;
+	memset(d, 0, sizeof(*d));
+	if (ioc_jails_load(&ctx->root, props, &d->all, err) != 0)
+		return -1;
+	d->nodes = ioc_xcalloc(d->all.n + 1, sizeof(*d->nodes));
+	d->jail = ioc_xcalloc(d->all.n + 1, sizeof(*d->jail));
+	for (i = 0; i < d->all.n; i++) {
+		if (!d->all.v[i].complete)
+			continue;
+		d->nodes[d->n].tag = ioc_jail_get(&d->all.v[i], "tag");
+		d->nodes[d->n].depends = ioc_jail_get(&d->all.v[i], "depends");
+		d->jail[d->n++] = &d->all.v[i];
+	}
+	ioc_depgraph_build(&d->g, d->nodes, d->n);
+	return 0;
+}
+
+static int
+ioc_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The node of the jail with this UUID, or (size_t)-1. */
+static size_t
+ioc_depview_node(const struct ioc_depview *d, const char *uuid)
+{
+	size_t i;
+	for (i = 0; i < d->n; i++)
+		if (strcmp(d->jail[i]->uuid, uuid) == 0)
+			return i;
+	return (size_t)-1;
+}
+
+/* What a command asks of the plan runner. */
+struct ioc_runreq {
+	const char *cmd;  /* start, stop, restart, rcboot, rcshutdown */
+	enum ioc_act act; /* for the targets; pulled-in jails are started or stopped */
+	int force;	  /* -f: the targets' own meaning (hostid at start, no hooks at stop) */
+	int cascade;	  /* stop: running dependents are stopped first (stop -f, rcshutdown) */
+	int keep_going;	  /* ALL, rcboot, rcshutdown: a target that cannot be planned fails alone */
+	int rc;		  /* rcboot/rcshutdown: their messages and summary */
+};
+
+/* One jail of a plan. */
+struct ioc_runitem {
+	struct ioc_jail *j; /* every property loaded */
+	size_t node;	    /* in the view */
+	int target;
+};
+
+/*
+ * The full jails of the nodes the targets pulled in: one more read of those
+ * alone (by UUID).  Targets keep their loaded entries.
+ */
+static int
+ioc_plan_fill(struct ioc_ctx *ctx, const struct ioc_depview *d, struct ioc_runitem *items,
+    size_t n, struct ioc_jails *extra, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv uuids = IOC_STRV_INIT;
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (items[i].j == NULL)
+			ioc_strv_push(&uuids, d->jail[items[i].node]->uuid);
+	if (uuids.n == 0)
+		return 0;
+	if (ioc_jails_load_named(&ctx->root, NULL, ioc_strv_argv(&uuids), extra, err) != 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (items[i].j == NULL &&
+		    ioc_jail_resolve(extra, d->jail[items[i].node]->uuid, &items[i].j, err) != 0)
+			return ioc_error_wrap(err, "jail '%s' was destroyed meanwhile",
+			    d->nodes[items[i].node].tag);
+	return 0;
+}
+
+/* A failure line (several jails, or a pulled-in one of rcboot/rcshutdown). */
+static void
+ioc_plan_report(const struct ioc_runreq *rq, const char *tag, const char *msg)
+{
+	_cleanup_free_ char *m = ioc_msg_printable(msg ? msg : "failed");
+	if (rq->rc)
+		fprintf(stderr, "iocage: %s: %s: %s\n", rq->cmd, tag, m);
+	else
+		fprintf(stderr, "iocage: cannot %s %s: %s\n", rq->cmd, tag, m);
+	fflush(stderr);
+}
+
+/*
+ * Runs a plan in order.  A jail whose dependency failed to start is not
+ * started, a jail whose running dependent did not stop is not stopped: the
+ * error names the chain.  One named jail (not rcboot/rcshutdown): its error
+ * is the command's, and nothing else is reported apart; otherwise each
+ * failure gets a line and the summary follows.  planned_failed counts targets
+ * refused before the run (already reported).
+ */
+static int
+ioc_plan_run(struct ioc_ctx *ctx, const struct ioc_depview *d, const struct ioc_runreq *rq,
+    struct ioc_runitem *items, size_t n, size_t ntargets, size_t planned_failed,
+    struct ioc_error **err)
+{
+	int stopping = rq->act == IOC_ACT_STOP;
+	int single = ntargets == 1 && !rq->rc;
+	char **why = ioc_xcalloc(d->n + 1, sizeof(*why)); /* node -> why it failed */
+	unsigned char *inplan = ioc_xcalloc(d->n + 1, 1);
+	size_t i, k, failed = planned_failed, done = 0, total = n + planned_failed;
+	int rc = 0;
+
+	for (i = 0; i < n; i++)
+		inplan[items[i].node] = 1;
+	for (i = 0; i < n; i++) {
+		size_t node = items[i].node;
+		const char *tag = d->nodes[node].tag;
+		struct ioc_error *e1 = NULL;
+		int r = 0;
+		/* starting: a failed dependency; stopping: a failed dependent of the plan */
+		for (k = 0; k < d->n && e1 == NULL; k++) {
+			if (!stopping && why[k] && ioc_depgraph_has(&d->g, node, k))
+				ioc_err(&e1, "its dependency '%s' failed: %s", d->nodes[k].tag, why[k]);
+			else if (stopping && why[k] && inplan[k] && ioc_depgraph_has(&d->g, k, node))
+				ioc_err(&e1, "its dependent '%s' did not stop: %s", d->nodes[k].tag,
+				    why[k]);
+		}
+		if (e1 == NULL)
+			r = ioc_run_one(ctx, items[i].j, items[i].target ? rq->act :
+			    stopping ? IOC_ACT_STOP : IOC_ACT_START,
+			    (items[i].target || stopping) ? rq->force : 0, !items[i].target, &e1);
+		else
+			r = -1;
+		if (r > 0)
+			done++;
+		if (r >= 0) {
+			ioc_error_free(e1);
+			continue;
+		}
+		failed++;
+		why[node] = ioc_xstrdup(e1 && e1->msg ? e1->msg : "failed");
+		if (single && items[i].target) {
+			/* the one jail named: its own failure as is, a dependency's with the chain */
+			if (e1 && strncmp(e1->msg, "its depend", 10) == 0)
+				ioc_error_wrap(&e1, "cannot %s '%s'", rq->cmd, tag);
+			*err = e1;
+			rc = -1;
+			goto out;
+		}
+		if (!single)
+			ioc_plan_report(rq, tag, e1 ? e1->msg : NULL);
+		ioc_error_free(e1);
+	}
+	if (rq->rc)
+		printf("%s: %zu jails, %zu failed\n", rq->cmd, total, failed);
+	else if (!single)
+		printf("%s: %zu of %zu jails done, %zu failed, %zu had nothing to do\n", rq->cmd, done,
+		    total, failed, total - done - failed);
+	if (failed)
+		rc = ioc_err(err, "%s: %zu of %zu jails failed", rq->cmd, failed, total);
+out:
+	fflush(stdout);
+	for (i = 0; i < d->n; i++)
+		free(why[i]);
+	free(why);
+	free(inplan);
+	return rc;
+}
+
+/* Targets as nodes of the view (every target is a complete jail, so one). */
+static size_t *
+ioc_plan_targets(const struct ioc_depview *d, struct ioc_jail **v, size_t n)
+{
+	size_t *t = ioc_xcalloc(n + 1, sizeof(*t)), i;
+	for (i = 0; i < n; i++)
+		t[i] = ioc_depview_node(d, v[i]->uuid);
+	return t;
+}
+
+/*
+ * start, restart, rcboot: the targets in the order given, each after the
+ * jails it depends on (recursively; those running are left alone).  A
+ * cycle or a missing dependency refuses the whole request before anything
+ * starts, or with keep_going that target alone.
+ */
+static int
+ioc_run_start_plan(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n,
+    const struct ioc_runreq *rq, struct ioc_error **err)
+{
+	struct ioc_depview d;
+	struct ioc_jails extra = { NULL, 0, 0 };
+	struct ioc_error **errs = NULL;
+	struct ioc_runitem *items = NULL;
+	size_t *targets = NULL, *order = NULL, norder = 0, bad, i, k;
+	int rc = -1;
+
+	if (ioc_depview_load(ctx, &d, err) != 0)
+		return -1;
+	targets = ioc_plan_targets(&d, v, n);
+	for (i = 0; i < n; i++)
+		if (targets[i] == (size_t)-1) {
+			ioc_err(err, "jail '%s' was destroyed meanwhile", ioc_jail_get(v[i], "tag"));
+			goto out;
+		}
+	errs = ioc_xcalloc(n + 1, sizeof(*errs));
+	bad = ioc_depgraph_start_order(&d.g, targets, n, &order, &norder, errs);
+	for (i = 0; i < n && bad; i++) {
+		if (errs[i] == NULL)
+			continue;
+		ioc_error_wrap(&errs[i], "cannot %s '%s'", rq->act == IOC_ACT_RESTART ? "restart" :
+		    "start", d.nodes[targets[i]].tag);
+		if (!rq->keep_going) {
+			/* validated before the first change: nothing started */
+			*err = errs[i];
+			errs[i] = NULL;
+			goto out;
+		}
+		{
+			_cleanup_free_ char *m = ioc_msg_printable(errs[i]->msg);
+			fprintf(stderr, "iocage: %s%s%s\n", rq->rc ? rq->cmd : "", rq->rc ? ": " : "", m);
+			fflush(stderr);
+		}
+	}
+	items = ioc_xcalloc(norder + 1, sizeof(*items));
+	for (i = 0; i < norder; i++) {
+		items[i].node = order[i];
+		for (k = 0; k < n; k++)
+			if (targets[k] == order[i]) {
+				items[i].j = v[k];
+				items[i].target = 1;
+			}
+	}
+	if (ioc_plan_fill(ctx, &d, items, norder, &extra, err) != 0)
+		goto out;
+	rc = ioc_plan_run(ctx, &d, rq, items, norder, rq->rc ? norder : n, bad, err);
+out:
+	for (i = 0; errs && i < n; i++)
+		ioc_error_free(errs[i]);
+	free(errs);
+	free(items);
+	free(order);
+	free(targets);
+	ioc_jails_release(&extra);
+	ioc_depview_release(&d);
+	return rc;
+}
+
+/*
+ * stop, rcshutdown: the targets in the order given, each after the running
+ * jails that depend on it (recursively).  Without cascade, a target that
+ * running jails outside the request need is refused, naming them, before
+ * anything stops.
+ */
+static int
+ioc_run_stop_plan(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n,
+    const struct ioc_runreq *rq, struct ioc_error **err)
+{
+	struct ioc_depview d;
+	struct ioc_jails extra = { NULL, 0, 0 };
+	struct ioc_jstate *st = NULL;
+	struct ioc_runitem *items = NULL;
+	unsigned char *mark = NULL, *include = NULL;
+	size_t *targets = NULL, *order = NULL, norder = 0, i, k;
+	int rc = -1;
+
+	if (ioc_depview_load(ctx, &d, err) != 0)
+		return -1;
+	targets = ioc_plan_targets(&d, v, n);
+	mark = ioc_xcalloc(d.n + 1, 1);
+	include = ioc_xcalloc(d.n + 1, 1);
+	for (i = 0; i < n; i++)
+		if (targets[i] == (size_t)-1) {
+			ioc_err(err, "jail '%s' was destroyed meanwhile", ioc_jail_get(v[i], "tag"));
+			goto out;
+		}
+	for (i = 0; i < n; i++)
+		include[targets[i]] = 1;
+	ioc_depgraph_dependents(&d.g, targets, n, mark);
+	for (i = 0; i < d.n && !(mark[i] && !include[i]); i++)
+		;
+	if (i < d.n) {
+		/* jails outside the request depend on it: which of them run */
+		st = ioc_xcalloc(d.all.n + 1, sizeof(*st));
+		for (k = 0; k < d.all.n; k++)
+			snprintf(st[k].jid, sizeof(st[k].jid), "-");
+		if (ioc_run_states(ctx, &d.all, st, err) != 0)
+			goto out;
+		for (i = 0; i < n; i++) {
+			_cleanup_free_ unsigned char *one = ioc_xcalloc(d.n + 1, 1);
+			_cleanup_strv_ struct ioc_strv names = IOC_STRV_INIT;
+			_cleanup_sb_ struct ioc_sb list = IOC_SB_INIT;
+			if (!st[d.jail[targets[i]] - d.all.v].running)
+				continue; /* a stopped jail needs no stopping: its dependents stay */
+			ioc_depgraph_dependents(&d.g, &targets[i], 1, one);
+			for (k = 0; k < d.n; k++) {
+				if (!one[k] || include[k] || !st[d.jail[k] - d.all.v].running)
+					continue;
+				if (rq->cascade)
+					include[k] = 2;
+				else
+					ioc_strv_push(&names, d.nodes[k].tag);
+			}
+			if (names.n) {
+				qsort(names.v, names.n, sizeof(*names.v), ioc_cmp_str);
+				ioc_sb_init(&list);
+				for (k = 0; k < names.n; k++)
+					ioc_sb_addf(&list, "%s'%s'", k ? ", " : "", names.v[k]);
+				ioc_err(err, "'%s' is needed by running jail(s) %s: stop them first, or "
+				    "use -f to stop them too", d.nodes[targets[i]].tag, list.buf);
+				goto out;
+			}
+		}
+	}
+	ioc_depgraph_stop_order(&d.g, targets, n, include, &order, &norder);
+	items = ioc_xcalloc(norder + 1, sizeof(*items));
+	for (i = 0; i < norder; i++) {
+		items[i].node = order[i];
+		for (k = 0; k < n; k++)
+			if (targets[k] == order[i]) {
+				items[i].j = v[k];
+				items[i].target = 1;
+			}
+	}
+	if (ioc_plan_fill(ctx, &d, items, norder, &extra, err) != 0)
+		goto out;
+	rc = ioc_plan_run(ctx, &d, rq, items, norder, rq->rc ? norder : n, 0, err);
+out:
+	free(st);
+	free(mark);
+	free(include);
+	free(items);
+	free(order);
+	free(targets);
+	ioc_jails_release(&extra);
+	ioc_depview_release(&d);
+	return rc;
 }
 
 /*
@@ -245,7 +622,7 @@ ioc_run_lifecycle(struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, 
 {
 	const struct ioc_engine_ops *e = ioc_engine();
 	struct ioc_opts o;
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_jail **v = NULL;
 	size_t n;
 	int k = ioc_opts_parse(ctx, cmd, "f", argc - 1, argv + 1, &o, err), rc;
@@ -276,8 +653,27 @@ ioc_run_lifecycle(struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, 
 	if (n == 0) {
 		printf("%s: no jails\n", cmd);
 		rc = 0;
-	} else
-		rc = ioc_run_many(ctx, v, n, act, o.seen['f'], cmd, err);
+	} else {
+		struct ioc_runreq rq;
+		size_t i, deps = 0;
+		int all = 0, q;
+		for (q = 0; q < argc; q++)
+			all |= strcmp(argv[q], "ALL") == 0;
+		for (i = 0; i < n; i++)
+			deps |= strcmp(ioc_jail_get(v[i], "depends"), "none") != 0;
+		memset(&rq, 0, sizeof(rq));
+		rq.cmd = cmd;
+		rq.act = act;
+		rq.force = o.seen['f'];
+		rq.cascade = o.seen['f'];
+		rq.keep_going = all;
+		if (act == IOC_ACT_STOP)
+			rc = ioc_run_stop_plan(ctx, v, n, &rq, err);
+		else if (deps)
+			rc = ioc_run_start_plan(ctx, v, n, &rq, err);
+		else
+			rc = ioc_run_many(ctx, v, n, act, o.seen['f'], cmd, err); /* no depends: as ever */
+	}
 	free(v);
 	ioc_jails_release(&js);
 	return rc;
@@ -342,20 +738,20 @@ ioc_run_rc(struct ioc_ctx *ctx, int argc, char **argv, int boot, struct ioc_erro
 		printf("%s: no jails with boot=on\n", cmd);
 		rc = 0;
 	} else {
-		/* a summary line even for one jail: rc scripts log it */
-		size_t failed = 0;
-		for (i = 0; i < n; i++) {
-			struct ioc_error *e1 = NULL;
-			if (ioc_run_one(ctx, v[i], boot ? IOC_ACT_START : IOC_ACT_STOP, 0, &e1) < 0) {
-				failed++;
-				_cleanup_free_ char *m = ioc_msg_printable(e1 ? e1->msg : "failed");
-				fprintf(stderr, "iocage: %s: %s: %s\n", cmd, ioc_jail_get(v[i], "tag"), m);
-				fflush(stderr);
-			}
-			ioc_error_free(e1);
-		}
-		printf("%s: %zu jails, %zu failed\n", cmd, n, failed);
-		rc = failed ? ioc_err(err, "%s: %zu of %zu jails failed", cmd, failed, n) : 0;
+		/*
+		 * A summary line even for one jail: rc scripts log it.  Dependencies
+		 * go before their dependents whatever their priority (and start even
+		 * with boot=off); at shutdown running dependents stop first.
+		 */
+		struct ioc_runreq rq;
+		memset(&rq, 0, sizeof(rq));
+		rq.cmd = cmd;
+		rq.act = boot ? IOC_ACT_START : IOC_ACT_STOP;
+		rq.cascade = 1;
+		rq.keep_going = 1;
+		rq.rc = 1;
+		rc = boot ? ioc_run_start_plan(ctx, v, n, &rq, err) :
+		    ioc_run_stop_plan(ctx, v, n, &rq, err);
 	}
 	free(v);
 	ioc_jails_release(&js);
@@ -396,6 +792,34 @@ ioc_run_stop_for_destroy(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_err
 	return rc;
 }
 
+/*
+ * A running jail named by its UUID or tag, from its run-time record
+ * (core/runrec.h): 1 with *js and *j filled, reading no ZFS, when the root
+ * was named (-r, IOCAGE_ROOT), the engine can tell whether the container
+ * runs, and it does; 0 to take the ordinary path (a record of a container
+ * that no longer runs is removed).
+ */
+static int
+ioc_run_from_record(struct ioc_ctx *ctx, const struct ioc_engine_ops *e, const char *name,
+    struct ioc_jails *js, struct ioc_jail **j)
+{
+	struct ioc_runrec r;
+	if (e->running == NULL || ctx->root.name == NULL || ctx->root_arg == NULL ||
+	    !ioc_runrec_find(ctx->root.name, name, &r))
+		return 0;
+	memset(js, 0, sizeof(*js));
+	*j = ioc_runrec_jail(&r, ctx->root.name, js);
+	if (!e->running(&ctx->root, *j)) {
+		/* stopped behind iocage's back (or the host rebooted): the record is stale */
+		ioc_runrec_remove(ctx->root.name, r.uuid);
+		ioc_runrec_release(&r);
+		ioc_jails_release(js);
+		*j = NULL;
+		return 0;
+	}
+	ioc_runrec_release(&r);
+	return 1;
+}
 /* Runs a command inside a running jail (exec, console). */
 static int
 ioc_run_exec(struct ioc_ctx *ctx, const char *name, struct ioc_exec_opts *xo,
@@ -409,7 +833,8 @@ ioc_run_exec(struct ioc_ctx *ctx, const char *name, struct ioc_exec_opts *xo,
 		return -1;
 	if (ioc_run_prepare(err) != 0)
 		return -1;
-	if (ioc_ctx_jail(ctx, name, NULL, &js, &j, err) != 0)
+	if (ioc_run_from_record(ctx, e, name, &js, &j) != 1 &&
+	    ioc_ctx_jail(ctx, name, NULL, &js, &j, err) != 0)
 		return -1;
 	fflush(stdout);
 	rc = e->exec(&ctx->root, j, xo, &status, err);

@@ -9,7 +9,8 @@
 static int
 ioc_split_at(const char *arg, char **name, char **snap, struct ioc_error **err)
 {
-	const char *at = strchr(arg, '@');
+	/* the last '@': a snapshot name has none, a legacy date tag (%F@%T) has one */
+	const char *at = strrchr(arg, '@');
 	const char *p;
 	*name = at ? ioc_xstrndup(arg, (size_t)(at - arg)) : ioc_xstrdup(arg);
 	*snap = NULL;

@@ -65,7 +65,7 @@ ioc_template_check(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_j
     struct ioc_error **err)
 {
 	const char *tag = ioc_jail_get(j, "tag");
-	struct ioc_jails one = { j, 1 };
+	struct ioc_jails one = { j, 1, 0 };
 	struct ioc_jstate st;
 
 	if (yes) {

@@ -240,7 +240,7 @@ ioc_upd_release(struct ioc_ctx *ctx, const char *rel, struct ioc_error **err)
 	struct ioc_assign *as = NULL;
 	size_t nas = 0;
 	struct ioc_create_req req;
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_jail *j = NULL;
 	struct ioc_tree_diff d;
 	size_t q;

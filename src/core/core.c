@@ -215,23 +215,11 @@ ioc_rundir(void)
 	return d && *d == '/' ? d : "/var/run/iocage";
 }
 
-/* Opens (creating) and locks a file in the lock directory. */
-static int
-ioc_lock_file(const char *key, struct ioc_error **err)
+char *
+ioc_run_escape(const char *key)
 {
-	_cleanup_free_ char *dir = ioc_xasprintf("%s/locks", ioc_rundir());
-	_cleanup_free_ char *path = NULL;
 	struct ioc_sb sb = IOC_SB_INIT;
-	struct stat st;
 	const char *p;
-	int fd;
-
-	if (ioc_mkdir_p(dir, 0700, err) != 0)
-		return -1;
-	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077) != 0)
-		return ioc_err(err, "lock directory '%s' must be a directory owned by us with mode 0700",
-		    dir);
 	ioc_sb_init(&sb);
 	for (p = key; *p; p++)
 		if (*p == '/')
@@ -240,18 +228,62 @@ ioc_lock_file(const char *key, struct ioc_error **err)
 			ioc_sb_adds(&sb, "%25");
 		else
 			ioc_sb_addc(&sb, *p);
-	path = ioc_xasprintf("%s/%s.lock", dir, sb.buf);
-	ioc_sb_release(&sb);
-	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return ioc_err(err, "cannot open lock file '%s': %s", path, strerror(errno));
-	while (flock(fd, LOCK_EX) != 0) {
-		if (errno == EINTR)
-			continue;
-		close(fd);
-		return ioc_err(err, "cannot lock '%s': %s", path, strerror(errno));
+	return ioc_sb_detach(&sb);
+}
+
+/* The lock file's path for key in the lock directory dir. */
+static char *
+ioc_lock_path(const char *dir, const char *key)
+{
+	_cleanup_free_ char *k = ioc_run_escape(key);
+	return ioc_xasprintf("%s/%s.lock", dir, k);
+}
+
+/*
+ * Opens (creating) and locks a file in the lock directory.  A lock file may
+ * be removed by its holder (destroy: the jail is gone); whoever waited on
+ * the removed file finds, once it has the lock, that the path names another
+ * file or none, and starts over, so that one lock is never held twice.
+ */
+static int
+ioc_lock_file(const char *key, struct ioc_error **err)
+{
+	_cleanup_free_ char *dir = ioc_xasprintf("%s/locks", ioc_rundir());
+	_cleanup_free_ char *path = NULL;
+	struct stat st, held;
+	int fd;
+
+	if (ioc_mkdir_p(dir, 0700, err) != 0)
+		return -1;
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0)
+		return ioc_err(err, "lock directory '%s' must be a directory owned by us with mode 0700",
+		    dir);
+	path = ioc_lock_path(dir, key);
+	for (;;) {
+		fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return ioc_err(err, "cannot open lock file '%s': %s", path, strerror(errno));
+		while (flock(fd, LOCK_EX) != 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			return ioc_err(err, "cannot lock '%s': %s", path, strerror(errno));
+		}
+		if (fstat(fd, &held) == 0 && lstat(path, &st) == 0 && st.st_dev == held.st_dev &&
+		    st.st_ino == held.st_ino)
+			return fd;
+		close(fd); /* removed (or replaced) while we waited: that lock is no more */
 	}
-	return fd;
+}
+
+void
+ioc_lock_jail_remove(const struct ioc_root *root, const char *uuid)
+{
+	_cleanup_free_ char *dir = ioc_xasprintf("%s/locks", ioc_rundir());
+	_cleanup_free_ char *k = ioc_xasprintf("%s@%s", root->name, uuid);
+	_cleanup_free_ char *path = ioc_lock_path(dir, k);
+	(void)unlink(path);
 }
 
 int
@@ -296,7 +328,7 @@ ioc_jails_release(struct ioc_jails *js)
 	js->n = 0;
 }
 
-static struct ioc_jail *
+struct ioc_jail *
 ioc_jails_get_or_add(struct ioc_jails *js, const char *uuid, const char *dataset)
 {
 	size_t i;
@@ -363,6 +395,7 @@ ioc_jails_load_named(const struct ioc_root *root, const char *const *props,
 
 	out->v = NULL;
 	out->n = 0;
+	out->legacy = 0;
 	for (i = 0; names[i]; i++)
 		uuids &= ioc_is_uuid(names[i]);
 	if (uuids) {
@@ -397,6 +430,37 @@ ioc_jails_load_named(const struct ioc_root *root, const char *const *props,
 	return ioc_jails_load_depth(root, props, NULL, 2, &cand, out, NULL, err);
 }
 
+/*
+ * The shell iocage (1.6 to 1.7.6, lib/ioc-rc) named a jail's host name
+ * `hostname` and wrote `host_hostname` too, always as the UUID, never using
+ * it.  A jail it made keeps the name it ran with: a local `hostname` is the
+ * jail's host_hostname while host_hostname is still that UUID (setting
+ * host_hostname, or hostname, here writes host_hostname, which then wins).
+ */
+static void
+ioc_legacy_hostname(const char *base, const struct ioc_zrows *rows, struct ioc_jails *js)
+{
+	size_t i, k, idx = (size_t)(ioc_prop_find("host_hostname") - ioc_props), bl = strlen(base);
+	for (i = 0; i < rows->n; i++) {
+		const struct ioc_zrow *r = &rows->v[i];
+		_cleanup_free_ char *canon = NULL;
+		if (strcmp(r->prop, IOC_PROP_PREFIX "hostname") != 0 ||
+		    strcmp(r->source, "local") != 0 || strncmp(r->name, base, bl) != 0 ||
+		    r->name[bl] != '/' || strchr(r->name + bl + 1, '/') != NULL ||
+		    ioc_prop_validate(&ioc_props[idx], r->value, &canon, NULL) != 0)
+			continue;
+		for (k = 0; k < js->n; k++) {
+			struct ioc_jail *j = &js->v[k];
+			if (strcmp(j->dataset, r->name) != 0 || j->values[idx] == NULL ||
+			    strcmp(j->values[idx], j->uuid) != 0)
+				continue;
+			free(j->values[idx]);
+			j->values[idx] = ioc_xstrdup(canon);
+			j->srcs[idx] = IOC_SRC_LOCAL;
+		}
+	}
+}
+
 /* depth 2 sees each jail's root child (completeness); depth 1 only the jails' own rows. */
 static int
 ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, const char *release,
@@ -420,6 +484,7 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 
 	out->v = NULL;
 	out->n = 0;
+	out->legacy = 0;
 	ioc_sb_init(&plist);
 	ioc_sb_adds(&plist, depth >= 2 ? "mountpoint," IOC_PROP_PREFIX "tag" : IOC_PROP_PREFIX "tag");
 	for (i = 0; i < ioc_nprops; i++) {
@@ -437,6 +502,10 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 		if (!(p->flags & IOC_PF_NATIVE))
 			ioc_sb_adds(&plist, IOC_PROP_PREFIX);
 		ioc_sb_adds(&plist, p->name);
+	}
+	if (want[ioc_prop_find("host_hostname") - ioc_props]) {
+		/* a jail of the shell iocage may carry its own `hostname` (see below) */
+		ioc_sb_adds(&plist, "," IOC_PROP_PREFIX "hostname");
 	}
 	if (!root->verified) {
 		/*
@@ -491,6 +560,7 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 		if (strchr(r->name, '@'))
 			continue;
 		if (strcmp(r->name, legacy) == 0) {
+			out->legacy = 1;
 			const struct ioc_prop *lp = strncmp(r->prop, IOC_PROP_PREFIX, strlen(IOC_PROP_PREFIX)) == 0 ?
 			    ioc_prop_find(r->prop + strlen(IOC_PROP_PREFIX)) : NULL;
 			if (lp && strcmp(r->source, "local") == 0 &&
@@ -532,6 +602,8 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 				j->has_data = 1;
 			continue;
 		}
+		if (strcmp(r->prop, IOC_PROP_PREFIX "hostname") == 0)
+			continue; /* the legacy name: after the others (ioc_legacy_hostname) */
 		if (strncmp(r->prop, IOC_PROP_PREFIX, strlen(IOC_PROP_PREFIX)) == 0)
 			p = ioc_prop_find(r->prop + strlen(IOC_PROP_PREFIX));
 		else
@@ -578,6 +650,7 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 		struct ioc_jail *j = &out->v[k];
 		/* shallow: every tagged jail counts (its root child is not looked at) */
 		j->complete = depth >= 2 ? j->complete == 3 : (j->complete & 1);
+		j->legacy = out->legacy;
 		for (i = 0; i < ioc_nprops; i++) {
 			const struct ioc_prop *p = &ioc_props[i];
 			if (!want[i] && !(p->flags & IOC_PF_RUNTIME) && strcmp(p->name, "uuid") != 0)
@@ -607,6 +680,7 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 			}
 		}
 	}
+	ioc_legacy_hostname(base, &rows, out);
 out:
 	for (i = 0; i < ioc_nprops; i++)
 		free(legacy_def[i]);

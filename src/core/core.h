@@ -44,11 +44,13 @@ struct ioc_jail {
 	enum ioc_src *srcs;
 	char **natsrc;	/* native ZFS source strings */
 	char **ignored_from; /* for IOC_SRC_IGNORED: where the value came from */
+	int legacy;	/* of a root laid out by the shell iocage (struct ioc_jails.legacy) */
 };
 
 struct ioc_jails {
 	struct ioc_jail *v;
 	size_t n;
+	int legacy;	/* the root has R/.defaults: laid out by the shell iocage (legacy.h) */
 };
 
 /* Root discovery: explicit (-r / IOCAGE_ROOT) or the one active dataset.  */
@@ -74,8 +76,19 @@ void ioc_root_release(struct ioc_root *root);
  */
 int ioc_lock_root(const struct ioc_root *root, struct ioc_error **err);
 int ioc_lock_jail(const struct ioc_root *root, const char *uuid, struct ioc_error **err);
+/*
+ * Removes the lock file of a jail that is gone; the caller holds its lock
+ * (ioc_lock_jail) and closes it afterwards.  Waiters start over on a new
+ * file, so the run directory does not keep one file per jail ever made.
+ */
+void ioc_lock_jail_remove(const struct ioc_root *root, const char *uuid);
 /* The run-time directory (/var/run/iocage, or IOCAGE_RUNDIR in tests). */
 const char *ioc_rundir(void);
+/* key as one file name of the run directory: "/" as %2F, "%" as %25 (caller frees). */
+char *ioc_run_escape(const char *key);
+/* The jail of js with this UUID, or a new empty one (values all NULL) added to js. */
+struct ioc_jail *ioc_jails_get_or_add(struct ioc_jails *js, const char *uuid,
+    const char *dataset);
 
 /*
  * Loads jails with one `zfs get` of R/jails (depth 2).  props: NULL for

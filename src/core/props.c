@@ -1,5 +1,6 @@
 /* props.c — the property table and value validation. */
 #include "core/props.h"
+#include "core/depends.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -20,6 +21,7 @@ const struct ioc_prop ioc_props[] = {
 	{ "source_template", IOC_PT_STRING, "none", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL, "template the jail was cloned from" },
 	{ "boot", IOC_PT_ONOFF, "off", 0, 0, 0, NULL, "start at host boot (rcboot)" },
 	{ "priority", IOC_PT_INT, "99", 0, 0, 999, NULL, "boot order, ascending" },
+	{ "depends", IOC_PT_TAGS, "none", IOC_PF_NODEFAULT, 0, 0, NULL, "tags of the jails started before this one and stopped after it" },
 	{ "notes", IOC_PT_STRING, "none", IOC_PF_TABS, 0, 0, NULL, "free text, stored verbatim" },
 	{ "owner", IOC_PT_STRING, "root", 0, 0, 0, NULL, "owner of the jail" },
 	{ "last_started", IOC_PT_STRING, "none", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL, "when the jail last started" },
@@ -117,6 +119,8 @@ ioc_prop_find(const char *name)
 	size_t i;
 	if (strcmp(name, "istemplate") == 0)
 		name = "template";
+	else if (strcmp(name, "hostname") == 0)
+		name = "host_hostname"; /* the shell iocage's name for it (1.6 to 1.7.6 lib/ioc-rc) */
 	for (i = 0; i < ioc_nprops; i++)
 		if (strcmp(ioc_props[i].name, name) == 0)
 			return &ioc_props[i];
@@ -512,6 +516,8 @@ ioc_prop_validate(const struct ioc_prop *p, const char *value, char **canon,
 		break;
 	case IOC_PT_TAG:
 		return ioc_valid_tag(value, err) != 0 ? -1 : (*canon = ioc_xstrdup(value), 0);
+	case IOC_PT_TAGS:
+		return ioc_depends_parse(value, NULL, canon, err);
 	case IOC_PT_RELEASE:
 		if (strcmp(value, "none") != 0 && ioc_valid_release(value, err) != 0)
 			return -1;

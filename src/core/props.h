@@ -25,6 +25,7 @@ enum ioc_ptype {
 	IOC_PT_SIZE,	/* none or a size: digits with optional K M G T P suffix */
 	IOC_PT_RLIMIT,	/* off or LIMIT:ACTION */
 	IOC_PT_TAG,	/* [A-Za-z0-9._-], not a UUID, not all digits */
+	IOC_PT_TAGS,	/* none or TAG[,TAG...], each once (core/depends.h) */
 	IOC_PT_IP4,	/* none, inherit, or [IFACE|]ADDR[/MASK][,...] */
 	IOC_PT_IP6,	/* likewise for IPv6 */
 	IOC_PT_IFACES,	/* none or NAME:BRIDGE[,NAME:BRIDGE...] */
@@ -67,7 +68,8 @@ struct ioc_prop {
 extern const struct ioc_prop ioc_props[];
 extern const size_t ioc_nprops;
 
-/* Looks a property up by name (aliases: istemplate -> template). NULL if unknown. */
+/* Looks a property up by name (aliases: istemplate -> template, hostname ->
+ * host_hostname). NULL if unknown. */
 const struct ioc_prop *ioc_prop_find(const char *name);
 
 /*

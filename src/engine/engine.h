@@ -62,6 +62,13 @@ struct ioc_engine_ops {
 	 * run, one per line with their undo commands, for --dry-run. */
 	int (*dry_run)(const struct ioc_root *root, struct ioc_jail *j, const char *what,
 	    struct ioc_sb *out, struct ioc_error **err);
+	/*
+	 * Optional: 1 when the jail's container runs, asked without ZFS and
+	 * without a process (exec and console trust a run-time record only
+	 * then, core/runrec.h); 0 otherwise.  j may come from a record: its
+	 * UUID, tag and root path are real, its other values built-in.
+	 */
+	int (*running)(const struct ioc_root *root, const struct ioc_jail *j);
 };
 
 /* The engine of this host. */

@@ -10,6 +10,9 @@
  */
 #include "ops/ops.h"
 
+#include "core/depends.h"
+#include "core/legacy.h"
+
 #include <ctype.h>
 #include <string.h>
 
@@ -50,6 +53,53 @@ ioc_jails_tag_taken(const struct ioc_jails *js, const char *tag, const char *sel
 		    (self == NULL || strcmp(js->v[i].uuid, self) != 0))
 			return 1;
 	}
+	return 0;
+}
+
+int
+ioc_jails_depends_check(const struct ioc_jails *js, const char *uuid, const char *tag,
+    const char *value, struct ioc_error **err)
+{
+	struct ioc_dep_node *nodes = ioc_xcalloc(js->n + 2, sizeof(*nodes));
+	struct ioc_depgraph g;
+	size_t i, n = 0, self = (size_t)-1;
+	int rc;
+	for (i = 0; i < js->n; i++) {
+		if (!js->v[i].complete)
+			continue;
+		if (uuid && strcmp(js->v[i].uuid, uuid) == 0) {
+			self = n;
+			nodes[n].tag = tag;
+			nodes[n++].depends = value;
+			continue;
+		}
+		nodes[n].tag = ioc_jail_get(&js->v[i], "tag");
+		nodes[n++].depends = ioc_jail_get(&js->v[i], "depends");
+	}
+	if (self == (size_t)-1) {
+		self = n;
+		nodes[n].tag = tag;
+		nodes[n++].depends = value;
+	}
+	ioc_depgraph_build(&g, nodes, n);
+	rc = ioc_depgraph_check(&g, self, err);
+	ioc_depgraph_release(&g);
+	free(nodes);
+	if (rc != 0)
+		return ioc_error_wrap(err, "invalid value '%s' for property 'depends' of '%s'", value, tag);
+	return 0;
+}
+
+int
+ioc_ops_tag_links(const struct ioc_root *root, const struct ioc_jails *js, const char *uuid,
+    const char *tag, struct ioc_error **err)
+{
+	_cleanup_free_ char *rmp = NULL, *jmp = NULL;
+	if (!js->legacy)
+		return 0;
+	if (ioc_legacy_mountpoints(root->name, uuid, &rmp, &jmp, err) != 0 ||
+	    ioc_legacy_tags_sync(rmp, jmp, tag, err) != 0)
+		return -1;
 	return 0;
 }
 
@@ -239,8 +289,9 @@ int
 ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
     struct ioc_strv *uuids_out, struct ioc_error **err)
 {
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_newjail *nj = NULL;
+	const char *dep = NULL;
 	_cleanup_free_ char *snap = req->snapshot ? ioc_xstrdup(req->snapshot) : NULL;
 	_cleanup_free_ char *release = req->release ? ioc_xstrdup(req->release) : NULL;
 	_cleanup_free_ char *extra = req->source_template ?
@@ -297,6 +348,17 @@ ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
 		    "fetch release=%s'", release, release);
 		goto out;
 	}
+	for (i = 0; i < req->nprops; i++)
+		if (strcmp(req->props[i].p->name, "depends") == 0 &&
+		    strcmp(req->props[i].value, "none") != 0)
+			dep = req->props[i].value;
+	if (dep) {
+		/* the jails' tags and dependencies: the new ones may not close a cycle */
+		ioc_jails_release(&js);
+		if (ioc_jails_load(root, (const char *const[]){ "tag", "depends", NULL }, &js,
+		    err) != 0)
+			goto out;
+	}
 	nj = ioc_xcalloc((size_t)count, sizeof(*nj));
 	for (c = 0; c < count; c++) {
 		nj[c].uuid = req->uuid && count == 1 ? ioc_xstrdup(req->uuid) : ioc_uuid_new();
@@ -312,6 +374,8 @@ ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
 			ioc_err(err, "tag '%s' is already used by another jail (tags are unique)", nj[c].tag);
 			goto out;
 		}
+		if (dep && ioc_jails_depends_check(&js, NULL, nj[c].tag, dep, err) != 0)
+			goto out;
 		ioc_newjail_props(&nj[c], req->props, req->nprops, type, release, extra, req->untagged);
 		for (i = 0; i < carry.n; i++)
 			ioc_strv_push(&nj[c].props, carry.v[i]);
@@ -333,6 +397,10 @@ ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
 		}
 		if (uuids_out)
 			ioc_strv_push(uuids_out, nj[c].uuid);
+		if (!req->untagged && ioc_ops_tag_links(root, &js, nj[c].uuid, nj[c].tag, err) != 0) {
+			ioc_error_wrap(err, "jail '%s' (%s) created, but", nj[c].tag, nj[c].uuid);
+			goto out;
+		}
 		if (req->made)
 			req->made(req->made_arg, nj[c].uuid, nj[c].tag);
 	}

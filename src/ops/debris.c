@@ -12,7 +12,7 @@ static int
 ioc_debris_stop(const struct ioc_root *root, const struct ioc_jails *js, struct ioc_error **err)
 {
 	const struct ioc_engine_ops *e = ioc_engine();
-	struct ioc_jails all = { NULL, 0 };
+	struct ioc_jails all = { NULL, 0, 0 };
 	struct ioc_jstate *st = NULL;
 	size_t i;
 	int any = 0, rc = 0;

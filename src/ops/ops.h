@@ -68,6 +68,21 @@ int ioc_assigns_parse(char *const *words, size_t n, struct ioc_assign **out, siz
 char *ioc_jail_default_tag(const char *uuid);
 /* 1 when a complete jail in js other than self (a UUID, or NULL) has tag. */
 int ioc_jails_tag_taken(const struct ioc_jails *js, const char *tag, const char *self);
+/*
+ * depends= at set and create: the jail (uuid NULL for a new one) with tag and
+ * the depends value given may not name itself, every tag it names must be a
+ * jail's, and no cycle may be reachable from it.  js: every jail with tag and
+ * depends loaded.
+ */
+int ioc_jails_depends_check(const struct ioc_jails *js, const char *uuid, const char *tag,
+    const char *value, struct ioc_error **err);
+/*
+ * In a legacy root (js->legacy), the shell iocage's tags/TAG links follow the
+ * jail's tag (core/legacy.h; 1.7.6 lib/ioc-common __link_tag, __unlink_tag);
+ * tag NULL removes them.  Nothing happens in other roots.
+ */
+int ioc_ops_tag_links(const struct ioc_root *root, const struct ioc_jails *js, const char *uuid,
+    const char *tag, struct ioc_error **err);
 
 enum ioc_create_how {
 	IOC_CREATE_THICK, /* a copy of the source snapshot (zfs send | zfs receive) */

@@ -61,7 +61,7 @@ int
 ioc_ops_state1(const struct ioc_root *root, struct ioc_jail *j, struct ioc_jstate *st,
     struct ioc_error **err)
 {
-	struct ioc_jails one = { j, 1 };
+	struct ioc_jails one = { j, 1, 0 };
 	memset(st, 0, sizeof(*st));
 	snprintf(st->jid, sizeof(st->jid), "-");
 	return ioc_ops_states(root, &one, st, err);

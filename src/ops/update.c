@@ -131,7 +131,7 @@ ioc_update_recover_all(const struct ioc_root *root, struct ioc_strv *notes, stru
 {
 	_cleanup_free_ char *base = ioc_xasprintf("%s/jails", root->name);
 	struct ioc_zrows rows;
-	struct ioc_jails js = { NULL, 0 };
+	struct ioc_jails js = { NULL, 0, 0 };
 	size_t i, q, bl = strlen(base);
 	int rc = 0;
 

@@ -1138,9 +1138,9 @@ check_coverage(void)
 {
 	/* core, ZFS, fetch and Linux-only properties */
 	static const char *const notmine[] = { "uuid", "tag", "release", "type", "template",
-		"source_template", "boot", "priority", "notes", "owner", "last_started", "created",
-		"hostid", "pkglist", "userns", "userns_idmap", "record", "state", "jid", "compression",
-		"dedup", "quota", "reservation", "origin", "mountpoint", "compressratio",
+		"source_template", "boot", "priority", "depends", "notes", "owner", "last_started",
+		"created", "hostid", "pkglist", "userns", "userns_idmap", "record", "state", "jid",
+		"compression", "dedup", "quota", "reservation", "origin", "mountpoint", "compressratio",
 		"available", "used", "ftphost", "ftpdir", "ftpfiles", NULL };
 	size_t i, k;
 	for (i = 0; i < ioc_nprops; i++) {

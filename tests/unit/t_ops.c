@@ -24,7 +24,7 @@ int
 main(void)
 {
 	struct ioc_jail v[3];
-	struct ioc_jails js = { v, 3 };
+	struct ioc_jails js = { v, 3, 0 };
 	struct ioc_assign *as = NULL;
 	struct ioc_error *err = NULL;
 	size_t n = 0, i;

@@ -30,6 +30,7 @@
 #include "engine/freebsd/engine_freebsd.h"
 
 #include "core/fstab.h"
+#include "core/legacy.h"
 #include "net/net.h"
 #include "spawn/spawn.h"
 
@@ -1498,7 +1499,7 @@ static int
 ioc_fb_op_start(const struct ioc_root *root, struct ioc_jail *j, struct ioc_error **err)
 {
 	struct ioc_plan p;
-	if (ioc_jail_check_delegation(root, j, err) != 0 ||
+	if (ioc_legacy_jail_prepare(j, 0, err) != 0 || ioc_jail_check_delegation(root, j, err) != 0 ||
 	    ioc_freebsd_plan_start(root, j, &p, err) != 0)
 		return -1;
 	if (ioc_fb_store_macs(root, j, err) != 0) {
@@ -1512,7 +1513,8 @@ static int
 ioc_fb_op_stop(const struct ioc_root *root, struct ioc_jail *j, int force, struct ioc_error **err)
 {
 	struct ioc_plan p;
-	if (ioc_freebsd_plan_stop(root, j, force, &p, err) != 0)
+	if (ioc_legacy_jail_prepare(j, 1, err) != 0 ||
+	    ioc_freebsd_plan_stop(root, j, force, &p, err) != 0)
 		return -1;
 	return ioc_fb_run(&p, 0, NULL, err);
 }
@@ -1617,9 +1619,11 @@ ioc_fb_op_dry_run(const struct ioc_root *root, struct ioc_jail *j, const char *w
 	struct ioc_plan p;
 	int rv;
 	if (strcmp(what, "start") == 0)
-		rv = ioc_freebsd_plan_start(root, j, &p, err);
+		rv = ioc_legacy_jail_prepare(j, 0, err) != 0 ? -1 :
+		    ioc_freebsd_plan_start(root, j, &p, err);
 	else if (strcmp(what, "stop") == 0)
-		rv = ioc_freebsd_plan_stop(root, j, 0, &p, err);
+		rv = ioc_legacy_jail_prepare(j, 1, err) != 0 ? -1 :
+		    ioc_freebsd_plan_stop(root, j, 0, &p, err);
 	else if (strcmp(what, "cap") == 0)
 		rv = ioc_freebsd_plan_cap(root, j, &p, err);
 	else if (strcmp(what, "uncap") == 0)

@@ -16,6 +16,7 @@
 #include "engine/engine.h"
 #include "engine/linux/engine_linux.h"
 #include "core/fstab.h"
+#include "core/legacy.h"
 #include "net/net.h"
 #include "spawn/spawn.h"
 #include "core/subid.h"
@@ -1562,7 +1563,8 @@ ioc_lx_start(const struct ioc_root *root, struct ioc_jail *j, struct ioc_error *
 	size_t i;
 	int rc = 0;
 
-	if (ioc_jail_check_delegation(root, j, err) != 0)
+	/* a legacy root's fstab file and hook scripts join the values (legacy.h) */
+	if (ioc_legacy_jail_prepare(j, 0, err) != 0 || ioc_jail_check_delegation(root, j, err) != 0)
 		return -1;
 	memset(&s, 0, sizeof(s));
 	s.root = root;
@@ -1603,6 +1605,11 @@ ioc_lx_stop(const struct ioc_root *root, struct ioc_jail *j, int force, struct i
 
 	if (c == NULL)
 		return -1;
+	/* a legacy root's prestop/poststop scripts (legacy.h) */
+	if (ioc_legacy_jail_prepare(j, 1, err) != 0) {
+		lxc_container_put(c);
+		return -1;
+	}
 	dir = ioc_xasprintf("%s/%s", ioc_lx_path(), name);
 	ioc_parse_ll(ioc_lx_get(j, "stop_timeout"), 0, 86400, &t);
 	ioc_parse_ll(ioc_lx_get(j, "exec_timeout"), 0, 86400, &et);
@@ -1754,6 +1761,20 @@ out:
 		close(rootfd);
 	lxc_container_put(c);
 	return rc;
+}
+
+/* Is the jail's container running?  liblxc asks its monitor: no process, no ZFS. */
+static int
+ioc_lx_is_up(const struct ioc_root *root, const struct ioc_jail *j)
+{
+	struct lxc_container *c = ioc_lx_open(j, NULL);
+	int on;
+	(void)root;
+	if (c == NULL)
+		return 0;
+	on = c->is_running(c) ? 1 : 0;
+	lxc_container_put(c);
+	return on;
 }
 
 /* ------------------------------------------------------------- runtime */
@@ -2034,6 +2055,7 @@ const struct ioc_engine_ops ioc_engine_linux = {
 	.start = ioc_lx_start,
 	.stop = ioc_lx_stop,
 	.exec = ioc_lx_exec,
+	.running = ioc_lx_is_up,
 	.runtime = ioc_lx_runtime,
 	.cap = ioc_lx_cap,
 	.uncap = ioc_lx_uncap,

@@ -1,0 +1,54 @@
+/*
+ * runrec.h — the run-time record of a running jail: what `exec` and
+ * `console` need to reach it without a ZFS round trip.
+ *
+ * `start` writes it under the jail's lock once the engine has started the
+ * jail; `stop` removes it; `set tag=` rewrites it under the same lock.  It
+ * lives in the run directory, never on the pool:
+ *   RUNDIR/running/ROOT/UUID   (ROOT with '/' as %2F; directories 0700,
+ *                               files 0600, all owned by root)
+ * holding "uuid=", "tag=", "dataset=" and "rootfs=" lines.  A record is only
+ * a hint: its reader checks ownership and modes (a record planted by another
+ * user is ignored and removed), the caller asks the engine whether the
+ * jail's container runs (a record left by a host reboot or a container
+ * killed behind iocage's back is removed), and anything it cannot use sends
+ * the command down the ordinary path, which reads ZFS.
+ */
+#ifndef IOC_RUNREC_H
+#define IOC_RUNREC_H
+
+#include "core/core.h"
+
+struct ioc_runrec {
+	char *uuid;
+	char *tag;
+	char *dataset;
+	char *rootfs;
+};
+
+void ioc_runrec_init(struct ioc_runrec *r);
+void ioc_runrec_release(struct ioc_runrec *r);
+
+/* Writes j's record for root (caller holds the jail's lock); 0 or -1 with *err. */
+int ioc_runrec_write(const struct ioc_root *root, const struct ioc_jail *j,
+    struct ioc_error **err);
+/* Removes uuid's record for root, if any (caller holds the jail's lock). */
+void ioc_runrec_remove(const char *rootname, const char *uuid);
+/* Rewrites uuid's record with a new tag when there is one (set tag= of a running jail). */
+int ioc_runrec_retag(const char *rootname, const char *uuid, const char *tag,
+    struct ioc_error **err);
+/*
+ * Finds the record of name (a full UUID or a tag) under rootname: 1 with *r
+ * filled, 0 when there is none, or more than one, or it is not ours (such a
+ * file is removed).  Reads no ZFS.
+ */
+int ioc_runrec_find(const char *rootname, const char *name, struct ioc_runrec *r);
+/*
+ * Adds to js a jail made from r: its tag, dataset and root path as
+ * recorded, every other property its built-in value.  Enough for the
+ * engine's exec; nothing else may use it.
+ */
+struct ioc_jail *ioc_runrec_jail(const struct ioc_runrec *r, const char *rootname,
+    struct ioc_jails *js);
+
+#endif
