@@ -182,24 +182,6 @@ ioc_write_full(int fd, const void *buf, size_t n)
 	return 0;
 }
 
-/* The mountpoint of R/images (created when an old root lacks it). */
-static int
-ioc_images_dir(struct ioc_ctx *ctx, char **dir, struct ioc_error **err)
-{
-	_cleanup_free_ char *ds = ioc_xasprintf("%s/images", ctx->root.name);
-	*dir = NULL;
-	if (!ioc_zfs_exists(ds) && ioc_zfs_create(ds, NULL, 0, err) != 0)
-		return -1;
-	if (ioc_zfs_get1(ds, "mountpoint", dir, err) != 0)
-		return -1;
-	if (*dir == NULL || (*dir)[0] != '/') {
-		free(*dir);
-		*dir = NULL;
-		return ioc_err(err, "'%s' is not mounted: cannot store images there", ds);
-	}
-	return 0;
-}
-
 /* ---- export ---- */
 
 struct ioc_awriter {
@@ -482,7 +464,7 @@ ioc_cmd_export(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 			pdir = sl == NULL ? ioc_xstrdup(".") : sl == argv[1] ? ioc_xstrdup("/") :
 			    ioc_xstrndup(argv[1], (size_t)(sl - argv[1]));
 		} else {
-			if (ioc_images_dir(ctx, &dir, err) != 0)
+			if (ioc_root_store_dir(&ctx->root, "images", &dir, err) != 0)
 				goto out;
 			final = ioc_xasprintf("%s/%s-%s.ioc", dir, m.tag, stamp);
 			pdir = ioc_xstrdup(dir);
@@ -1274,7 +1256,7 @@ ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 			ioc_err(err, "import: standard input is a terminal: pipe an image into it");
 			goto out;
 		}
-		if (ioc_images_dir(ctx, &dir, err) != 0)
+		if (ioc_root_store_dir(&ctx->root, "images", &dir, err) != 0)
 			goto out;
 		fd = ioc_spool_stdin(dir, err);
 		if (fd < 0)

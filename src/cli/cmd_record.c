@@ -31,24 +31,6 @@ ioc_rec_sweep(struct ioc_ctx *ctx, struct ioc_error **err)
 	return ioc_record_sweep(&ctx->root, NULL, NULL, err);
 }
 
-/* Mountpoint of R/packages (created when missing). */
-static int
-ioc_packages_dir(struct ioc_ctx *ctx, char **dir, struct ioc_error **err)
-{
-	_cleanup_free_ char *ds = ioc_xasprintf("%s/packages", ctx->root.name);
-	*dir = NULL;
-	if (!ioc_zfs_exists(ds) && ioc_zfs_create(ds, NULL, 0, err) != 0)
-		return -1;
-	if (ioc_zfs_get1(ds, "mountpoint", dir, err) != 0)
-		return -1;
-	if (*dir == NULL || (*dir)[0] != '/') {
-		free(*dir);
-		*dir = NULL;
-		return ioc_err(err, "'%s' is not mounted: cannot store packages there", ds);
-	}
-	return 0;
-}
-
 /* Removes the partial archives (IOC_PKG_PARTIAL*) of killed runs from dir (root lock held). */
 static void
 ioc_rec_sweep_partial(const char *dir)
@@ -243,7 +225,7 @@ ioc_cmd_package(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 		    "the release it was recorded on", tag);
 		goto out;
 	}
-	if (ioc_rel_idmap(ctx, rel, &base, &count, err) != 0 || ioc_packages_dir(ctx, &dir, err) != 0 ||
+	if (ioc_rel_idmap(ctx, rel, &base, &count, err) != 0 || ioc_root_store_dir(&ctx->root, "packages", &dir, err) != 0 ||
 	    ioc_rec_sweep(ctx, err) != 0)
 		goto out;
 	ioc_rec_sweep_partial(dir);

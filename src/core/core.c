@@ -287,6 +287,24 @@ ioc_lock_jail_remove(const struct ioc_root *root, const char *uuid)
 }
 
 int
+ioc_root_store_dir(const struct ioc_root *root, const char *child, char **dir,
+    struct ioc_error **err)
+{
+	_cleanup_free_ char *ds = ioc_xasprintf("%s/%s", root->name, child);
+	*dir = NULL;
+	if (!ioc_zfs_exists(ds) && ioc_zfs_create(ds, NULL, 0, err) != 0)
+		return -1;
+	if (ioc_zfs_get1(ds, "mountpoint", dir, err) != 0)
+		return -1;
+	if (*dir == NULL || (*dir)[0] != '/') {
+		free(*dir);
+		*dir = NULL;
+		return ioc_err(err, "'%s' is not mounted: cannot store %s there", ds, child);
+	}
+	return 0;
+}
+
+int
 ioc_lock_root(const struct ioc_root *root, struct ioc_error **err)
 {
 	return ioc_lock_file(root->name, err);

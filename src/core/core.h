@@ -70,6 +70,13 @@ int ioc_root_activate(const char *dataset, struct ioc_error **err);
 void ioc_root_release(struct ioc_root *root);
 
 /*
+ * The mountpoint of R/CHILD ("images", "packages"), the dataset created when
+ * missing; *dir (caller frees) is an absolute path, else -1 with *err.
+ */
+int ioc_root_store_dir(const struct ioc_root *root, const char *child, char **dir,
+    struct ioc_error **err);
+
+/*
  * Locks: flock(2) on files in /var/run/iocage/locks (0700, root-only),
  * opened O_NOFOLLOW.  A lock dies with its holder, so a killed command never
  * blocks the next one.  Returns an fd to close (or -1 with *err).
