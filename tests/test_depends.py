@@ -168,6 +168,23 @@ def test_create_refuses_missing_and_self(rel):
     assert rel.ok("get", "depends", "web") == "db\n"
 
 
+def test_destroy_refuses_a_jail_others_depend_on(rel):
+    jail(rel, "db")
+    jail(rel, "web", "depends=db")
+    jail(rel, "api", "depends=web,db")
+    st = rel.zfs_state()
+    err = rel.fail("destroy", "-f", "db")
+    # the dependents in the order the jails are listed (by UUID)
+    assert err in ("iocage: cannot destroy 'db': jail(s) %s depend on it (depends=): change "
+                   "their depends first\n" % n for n in ("'web', 'api'", "'api', 'web'")), err
+    assert rel.zfs_state() == st
+    # once nothing depends on it any more, it goes; a dependent itself goes at once
+    rel.ok("destroy", "-f", "api")
+    rel.ok("set", "depends=none", "web")
+    rel.ok("destroy", "-f", "db")
+    assert rel.ok("get", "depends", "web") == "none\n"
+
+
 def test_cycle_and_missing_behind_our_back_refused_at_start(rel):
     ua = jail(rel, "a")
     jail(rel, "b", "depends=a")

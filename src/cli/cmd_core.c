@@ -707,6 +707,24 @@ ioc_cmd_get(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	return 0;
 }
 
+/* The tags of the complete jails other than j whose depends= names j's tag, joined into names. */
+static void
+ioc_dependents_names(const struct ioc_jails *js, const struct ioc_jail *j, struct ioc_sb *names)
+{
+	const char *tag = ioc_jail_get(j, "tag");
+	size_t i;
+	for (i = 0; i < js->n; i++) {
+		_cleanup_strv_ struct ioc_strv tags = IOC_STRV_INIT;
+		struct ioc_error *e = NULL;
+		if (!js->v[i].complete || &js->v[i] == j)
+			continue;
+		if (ioc_depends_parse(ioc_jail_get(&js->v[i], "depends"), &tags, NULL, &e) == 0 &&
+		    ioc_strv_contains(&tags, tag))
+			ioc_sb_addf(names, "%s'%s'", names->len ? ", " : "", ioc_jail_get(&js->v[i], "tag"));
+		ioc_error_free(e);
+	}
+}
+
 /* A new tag for a jail others depend on would leave them a missing dependency. */
 static int
 ioc_depends_check_rename(const struct ioc_jails *js, const struct ioc_jail *j, const char *newtag,
@@ -714,25 +732,16 @@ ioc_depends_check_rename(const struct ioc_jails *js, const struct ioc_jail *j, c
 {
 	_cleanup_sb_ struct ioc_sb names = IOC_SB_INIT;
 	const char *old = ioc_jail_get(j, "tag");
-	size_t i;
 	if (strcmp(old, newtag) == 0)
 		return 0;
 	ioc_sb_init(&names);
-	for (i = 0; i < js->n; i++) {
-		_cleanup_strv_ struct ioc_strv tags = IOC_STRV_INIT;
-		struct ioc_error *e = NULL;
-		if (!js->v[i].complete || &js->v[i] == j)
-			continue;
-		if (ioc_depends_parse(ioc_jail_get(&js->v[i], "depends"), &tags, NULL, &e) == 0 &&
-		    ioc_strv_contains(&tags, old))
-			ioc_sb_addf(&names, "%s'%s'", names.len ? ", " : "", ioc_jail_get(&js->v[i], "tag"));
-		ioc_error_free(e);
-	}
+	ioc_dependents_names(js, j, &names);
 	if (names.len)
 		return ioc_err(err, "cannot rename '%s' to '%s': jail(s) %s depend on it (depends=): "
 		    "change their depends first", old, newtag, names.buf);
 	return 0;
 }
+
 int
 ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
@@ -1092,9 +1101,20 @@ ioc_cmd_destroy(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	argv += k + 1;
 	if (argc != 1)
 		return ioc_usage(err, "destroy");
-	if (ioc_ctx_jail_all(ctx, argv[0], (const char *const[]){ "tag", "template", NULL }, &js, &j,
-	    err) != 0)
+	if (ioc_ctx_jail_all(ctx, argv[0], (const char *const[]){ "tag", "template", "depends", NULL },
+	    &js, &j, err) != 0)
 		return -1;
+	{
+		/* a jail others start after (depends=) would leave them a missing dependency */
+		_cleanup_sb_ struct ioc_sb names = IOC_SB_INIT;
+		ioc_sb_init(&names);
+		ioc_dependents_names(&js, j, &names);
+		if (names.len) {
+			ioc_err(err, "cannot destroy '%s': jail(s) %s depend on it (depends=): change "
+			    "their depends first", argv[0], names.buf);
+			goto out;
+		}
+	}
 	if (ioc_dependants(ctx, j, &deps, err) != 0)
 		goto out;
 	if (deps.n) {
