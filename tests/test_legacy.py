@@ -302,6 +302,14 @@ def test_tags_dir_made_in_legacy_root(legacy):
     nmp = sh("zfs", "get", "-H", "-o", "value", "mountpoint", "%s/jails/%s" % (r.name, new)).strip()
     assert os.listdir(tags) == ["eps"] and os.readlink(os.path.join(tags, "eps")) == nmp
     assert oct(os.lstat(tags).st_mode & 0o7777) == "0o755"
+    # an imported jail gets its link as a created one does (1.7.6's __import made
+    # none, which left tags/ short of the jails it listed)
+    path = r.ok("export", "eps").strip().split(" exported to ")[1]
+    imp = r.ok("import", path, "tag=eps2").split()[0]
+    imp_mp = sh("zfs", "get", "-H", "-o", "value", "mountpoint",
+                "%s/jails/%s" % (r.name, imp)).strip()
+    assert sorted(os.listdir(tags)) == ["eps", "eps2"]
+    assert os.readlink(os.path.join(tags, "eps2")) == imp_mp
 
 
 def test_tags_symlink_dir_refused(legacy):

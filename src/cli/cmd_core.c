@@ -848,7 +848,7 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	}
 	for (i = 0; i < n && !is_default; i++)
 		if (strcmp(as[i].p->name, "tag") == 0 &&
-		    ioc_ops_tag_links(&ctx->root, &js, j->uuid, as[i].value, err) != 0) {
+		    ioc_ops_tag_links(&ctx->root, js.legacy, j->uuid, as[i].value, err) != 0) {
 			ioc_error_wrap(err, "tag set to '%s', but", as[i].value);
 			goto out;
 		}

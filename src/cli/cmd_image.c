@@ -1364,7 +1364,12 @@ ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	}
 	if (ioc_zfs_set(im.jailds, IOC_PROP_PREFIX "tag", tag, err) != 0)
 		goto out;
+	created = 0; /* the jail is complete: nothing below removes it */
 	printf("%s %s\n", uuid, tag);
+	if (ioc_ops_tag_links(&ctx->root, js.legacy, uuid, tag, err) != 0) {
+		ioc_error_wrap(err, "jail '%s' (%s) imported, but", tag, uuid);
+		goto out;
+	}
 	rc = 0;
 out:
 	if (rc != 0 && created) {
@@ -1629,7 +1634,12 @@ ioc_import_legacy(struct ioc_ctx *ctx, const char *file, struct ioc_assign_list 
 	}
 	if (ioc_zfs_set(jailds, IOC_PROP_PREFIX "tag", tag, err) != 0)
 		goto out;
+	created = 0; /* the jail is complete: nothing below removes it */
 	printf("%s %s\n", uuid, tag);
+	if (ioc_ops_tag_links(&ctx->root, js.legacy, uuid, tag, err) != 0) {
+		ioc_error_wrap(err, "jail '%s' (%s) imported, but", tag, uuid);
+		goto out;
+	}
 	rc = 0;
 out:
 	if (rc != 0 && created) {

@@ -313,6 +313,7 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 	_cleanup_strv_ struct ioc_strv words = IOC_STRV_INIT;
 	const char *uuid = NULL;
 	size_t nas = 0;
+	int legacy = 0;
 	_cleanup_free_ char *snap = NULL;
 	_cleanup_free_ char *tag = NULL;
 	_cleanup_free_ char *mnt = NULL;
@@ -387,6 +388,7 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 	/* 2. act: debris of interrupted commands goes first (root lock held) */
 	if (ioc_debris_sweep(&ctx->root, &js, NULL, err) != 0)
 		goto out;
+	legacy = js.legacy;
 	ioc_jails_release(&js);
 	/* a thin jail of the package's release, untagged until the files are in */
 	memset(&req, 0, sizeof(req));
@@ -410,8 +412,15 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 	    ioc_record_apply_package(pkgfd, file, mnt, &dels, base, count, err) != 0 ||
 	    ioc_zfs_set(jailds, IOC_PROP_PREFIX "tag", tag, err) != 0)
 		goto out;
+	/* the jail is complete: nothing below removes it */
+	free(jailds);
+	jailds = NULL;
 	printf("%s %s\npackage %s deployed onto %s: %llu added or changed, %llu deleted\n",
 	    uuid, tag, file, tag, m.files, m.deletions);
+	if (ioc_ops_tag_links(&ctx->root, legacy, uuid, tag, err) != 0) {
+		ioc_error_wrap(err, "jail '%s' (%s) imported, but", tag, uuid);
+		goto out;
+	}
 	rc = 0;
 out:
 	if (rc != 0 && jailds) {

@@ -91,11 +91,11 @@ ioc_jails_depends_check(const struct ioc_jails *js, const char *uuid, const char
 }
 
 int
-ioc_ops_tag_links(const struct ioc_root *root, const struct ioc_jails *js, const char *uuid,
-    const char *tag, struct ioc_error **err)
+ioc_ops_tag_links(const struct ioc_root *root, int legacy, const char *uuid, const char *tag,
+    struct ioc_error **err)
 {
 	_cleanup_free_ char *rmp = NULL, *jmp = NULL;
-	if (!js->legacy)
+	if (!legacy)
 		return 0;
 	if (ioc_legacy_mountpoints(root->name, uuid, &rmp, &jmp, err) != 0 ||
 	    ioc_legacy_tags_sync(rmp, jmp, tag, err) != 0)
@@ -397,7 +397,7 @@ ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
 		}
 		if (uuids_out)
 			ioc_strv_push(uuids_out, nj[c].uuid);
-		if (!req->untagged && ioc_ops_tag_links(root, &js, nj[c].uuid, nj[c].tag, err) != 0) {
+		if (!req->untagged && ioc_ops_tag_links(root, js.legacy, nj[c].uuid, nj[c].tag, err) != 0) {
 			ioc_error_wrap(err, "jail '%s' (%s) created, but", nj[c].tag, nj[c].uuid);
 			goto out;
 		}

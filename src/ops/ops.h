@@ -77,12 +77,13 @@ int ioc_jails_tag_taken(const struct ioc_jails *js, const char *tag, const char 
 int ioc_jails_depends_check(const struct ioc_jails *js, const char *uuid, const char *tag,
     const char *value, struct ioc_error **err);
 /*
- * In a legacy root (js->legacy), the shell iocage's tags/TAG links follow the
- * jail's tag (core/legacy.h; 1.7.6 lib/ioc-common __link_tag, __unlink_tag);
- * tag NULL removes them.  Nothing happens in other roots.
+ * In a legacy root (legacy: struct ioc_jails.legacy of a load), the shell
+ * iocage's tags/TAG links follow the jail's tag (core/legacy.h; 1.7.6
+ * lib/ioc-common __link_tag, __unlink_tag); tag NULL removes them.  Nothing
+ * happens in other roots.
  */
-int ioc_ops_tag_links(const struct ioc_root *root, const struct ioc_jails *js, const char *uuid,
-    const char *tag, struct ioc_error **err);
+int ioc_ops_tag_links(const struct ioc_root *root, int legacy, const char *uuid, const char *tag,
+    struct ioc_error **err);
 
 enum ioc_create_how {
 	IOC_CREATE_THICK, /* a copy of the source snapshot (zfs send | zfs receive) */
