@@ -7,6 +7,7 @@ Every failure case checks that no release is left that `create` would use
 outside the release (host paths the hostile archives aim at)."""
 import hashlib
 import io
+import json
 import os
 import platform
 import signal
@@ -356,7 +357,13 @@ def test_device_nodes_left_out_and_setuid_root_shifted(root, tmp_path):
         add(t, "bin/suid", b"#!/bin/sh\n", mode=0o4755)
     r = root.run("fetch", "file=" + str(p), "release=dev")
     assert r.rc == 0, r
-    assert "left out 2 device nodes" in r.err
+    assert r.err == ("iocage: note: %s: left out 2 device nodes (a jail's devices come from the "
+                     "engine, never from its files)\n" % p), r
+    # with --json the note is a JSON object on stderr, as errors are (one warning sink)
+    r = root.run("--json", "fetch", "file=" + str(p), "release=dev2")
+    assert r.rc == 0, r
+    assert json.loads(r.err) == {"note": "%s: left out 2 device nodes (a jail's devices come "
+                                 "from the engine, never from its files)" % p}, r
     rr = rel_root(root, "dev")
     assert sorted(os.listdir(os.path.join(rr, "dev"))) == []
     st = os.lstat(os.path.join(rr, "bin", "suid"))

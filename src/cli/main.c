@@ -117,6 +117,7 @@ ioc_opts_parse(struct ioc_ctx *ctx, const char *cmd, const char *spec, int argc,
 			return i + 1;
 		if (strcmp(a, "--json") == 0) {
 			ctx->fmt = IOC_FMT_JSON;
+			ioc_note_json(1);
 			continue;
 		}
 		if (a[0] != '-' || a[1] == '\0')
@@ -347,8 +348,10 @@ main(int argc, char **argv)
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
 			ctx.root_arg = argv[++i];
-		else if (strcmp(argv[i], "--json") == 0)
+		else if (strcmp(argv[i], "--json") == 0) {
 			ctx.fmt = IOC_FMT_JSON;
+			ioc_note_json(1);
+		}
 		else if (strcmp(argv[i], "--dry-run") == 0)
 			ctx.dry_run = 1;
 		else if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-v") == 0) {

@@ -189,8 +189,8 @@ ioc_ar_extract_here(struct archive *a, struct archive *w, const char *label, str
 	if (n == 0)
 		return ioc_err(err, "%s is an empty archive", label);
 	if (devs)
-		fprintf(stderr, "iocage: %s: left out %lu device node%s (a jail's devices come from "
-		    "the engine, never from its files)\n", label, devs, devs == 1 ? "" : "s");
+		ioc_note("%s: left out %lu device node%s (a jail's devices come from the engine, "
+		    "never from its files)", label, devs, devs == 1 ? "" : "s");
 	return 0;
 }
 

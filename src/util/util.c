@@ -79,6 +79,46 @@ ioc_xasprintf(const char *fmt, ...)
 	return ioc_sb_detach(&sb);
 }
 
+static int ioc_notes_json;
+static struct ioc_sb *ioc_notes_sb;
+
+void
+ioc_note_json(int on)
+{
+	ioc_notes_json = on;
+}
+
+void
+ioc_note_capture(struct ioc_sb *sb)
+{
+	ioc_notes_sb = sb;
+}
+
+void
+ioc_note(const char *fmt, ...)
+{
+	struct ioc_sb m = IOC_SB_INIT, line = IOC_SB_INIT;
+	_cleanup_free_ char *p = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	ioc_sb_vaddf(&m, fmt, ap);
+	va_end(ap);
+	p = ioc_msg_printable(m.buf ? m.buf : "");
+	ioc_sb_release(&m);
+	if (ioc_notes_json) {
+		ioc_sb_adds(&line, "{\"note\": ");
+		ioc_sb_add_json(&line, p);
+		ioc_sb_adds(&line, "}\n");
+	} else {
+		ioc_sb_addf(&line, "iocage: note: %s\n", p);
+	}
+	if (ioc_notes_sb)
+		ioc_sb_adds(ioc_notes_sb, line.buf);
+	else
+		fputs(line.buf, stderr);
+	ioc_sb_release(&line);
+}
+
 static int
 ioc_verror(struct ioc_error **err, int code, const char *fmt, va_list ap)
 {

@@ -52,6 +52,21 @@ void ioc_error_free(struct ioc_error *e);
 #define ioc_error_wrap(...) (ioc_error_wrap(__VA_ARGS__), -1)
 #endif
 
+/*
+ * The one warning sink: a note is what a command says that does not fail it
+ * (a setting the engine cannot apply, device nodes left out of an archive).
+ * Every layer below cli calls ioc_note() instead of printing; it writes one
+ * line on stderr, made printable: "iocage: note: MSG", or with --json
+ * {"note": "MSG"} (ioc_note_json(1), set once by main), as errors are
+ * written.  An optional capture (ioc_note_capture) collects the lines
+ * instead, for a caller that prints them later in one piece.
+ */
+struct ioc_sb;
+void ioc_note(const char *fmt, ...) IOC_PRINTF(1, 2);
+void ioc_note_json(int on);
+/* Notes go into sb (lines as they would be printed) until called with NULL. */
+void ioc_note_capture(struct ioc_sb *sb);
+
 void *ioc_xmalloc(size_t n);
 void *ioc_xcalloc(size_t n, size_t m);
 void *ioc_xrealloc(void *p, size_t n);

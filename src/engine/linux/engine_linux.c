@@ -1031,7 +1031,7 @@ ioc_lx_check(struct ioc_lx_start *s, struct ioc_error **err)
 			if (strcmp(*l, p->name) == 0)
 				ok = 1;
 		if (!ok && ioc_parse_bool(ioc_lx_get(j, "rlimits")) == 1)
-			fprintf(stderr, "iocage: note: %s=%s has no Linux analogue and is not applied\n",
+			ioc_note("%s=%s has no Linux analogue and is not applied",
 			    p->name, j->values[i]);
 	}
 	if (ioc_lx_cg_settings(j, 0, s->cg, &s->ncg, err) != 0)
@@ -1135,9 +1135,9 @@ ioc_lx_files(struct ioc_lx_start *s, struct ioc_error **err)
 			return ioc_err(err, "jail_zfs: dataset %s is not mounted", s->zfs_ds);
 		}
 		s->zfs_src = m;
-		fprintf(stderr, "iocage: note: jail_zfs: %s is mounted at %s in the jail; managing it "
+		ioc_note("jail_zfs: %s is mounted at %s in the jail; managing it "
 		    "with zfs(8) from inside needs OpenZFS delegation, which this engine does not "
-		    "offer\n", s->zfs_ds, s->zfs_dst);
+		    "offer", s->zfs_ds, s->zfs_dst);
 	}
 	if (s->zfs_dst && ioc_lx_mount_target(s->rootfd, s->zfs_dst, 1, s->jroot_uid, s->jroot_gid,
 	    "jail_zfs_mountpoint", err) != 0)
@@ -1633,13 +1633,10 @@ ioc_lx_stop(const struct ioc_root *root, struct ioc_jail *j, int force, struct i
 			if (ioc_lx_attach(c, ioc_strv_argv(&argv), &as, IOC_LX_ATT_NOSTDIN, (int)et,
 			    &status, &to,
 			    &e2) == 0 && (status != 0 || to))
-				fprintf(stderr, "iocage: note: exec_stop %s\n",
-				    to ? "timed out" : "failed");
+				ioc_note("exec_stop %s", to ? "timed out" : "failed");
 		}
-		if (e2) {
-			_cleanup_free_ char *m = ioc_msg_printable(e2->msg);
-			fprintf(stderr, "iocage: note: %s\n", m);
-		}
+		if (e2)
+			ioc_note("%s", e2->msg);
 		ioc_error_free(e2);
 		free(as.home);
 	}
