@@ -32,7 +32,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
@@ -79,74 +78,6 @@ ioc_progress_add(struct ioc_progress *p, size_t n, int final)
 	t = ioc_secs(&p->start, &now);
 	fprintf(stderr, "\r%s: %.1f MiB, %.1f MiB/s%s", p->what, (double)p->bytes / 1048576.0,
 	    t > 0 ? (double)p->bytes / 1048576.0 / t : 0.0, final ? "\n" : "   ");
-}
-
-/* ---- a program running in a thread (its stdin or stdout is our pipe) ---- */
-
-struct ioc_bgrun {
-	pthread_t t;
-	struct ioc_strv argv;
-	struct ioc_run_opts o;
-	struct ioc_run_result r;
-	int rc;
-	int close_fd; /* our copy of the child's end: closed once the child ran */
-	struct ioc_error *err;
-};
-
-static void *
-ioc_bgrun_main(void *arg)
-{
-	struct ioc_bgrun *b = arg;
-	b->rc = ioc_run(ioc_strv_argv(&b->argv), &b->o, &b->r, &b->err);
-	if (b->close_fd >= 0)
-		close(b->close_fd);
-	b->close_fd = -1;
-	return NULL;
-}
-
-/* Starts argv in a thread; its stdin is in_fd or its stdout is out_fd (the
- * other is /dev/null); child_fd is closed when the program has finished. */
-static int
-ioc_bgrun_start(struct ioc_bgrun *b, const struct ioc_strv *argv, int in_fd, int out_fd,
-    int child_fd, struct ioc_error **err)
-{
-	size_t i;
-	memset(b, 0, sizeof(*b));
-	ioc_strv_init(&b->argv);
-	for (i = 0; i < argv->n; i++)
-		ioc_strv_push(&b->argv, argv->v[i]);
-	ioc_run_opts_init(&b->o);
-	b->o.in_fd = in_fd;
-	b->o.out_fd = out_fd;
-	b->o.err_fd = IOC_FD_CAPTURE;
-	ioc_run_result_init(&b->r);
-	b->close_fd = child_fd;
-	if (pthread_create(&b->t, NULL, ioc_bgrun_main, b) != 0) {
-		ioc_strv_release(&b->argv);
-		ioc_run_result_release(&b->r);
-		return ioc_err(err, "cannot start a thread: %s", strerror(errno));
-	}
-	return 0;
-}
-
-/* Waits; fails with the program's stderr when it failed. */
-static int
-ioc_bgrun_finish(struct ioc_bgrun *b, const char *what, struct ioc_error **err)
-{
-	int rc = 0;
-	pthread_join(b->t, NULL);
-	if (b->rc != 0) {
-		rc = ioc_err(err, "%s: %s", what, b->err ? b->err->msg : "cannot run");
-	} else if (b->r.status != 0) {
-		size_t l = b->r.err.len;
-		while (l && b->r.err.buf[l - 1] == '\n')
-			b->r.err.buf[--l] = '\0';
-		rc = ioc_err(err, "%s failed: %s", what, l ? b->r.err.buf : "(no message)");
-	}
-	ioc_error_free(b->err);
-	ioc_strv_release(&b->argv);
-	ioc_run_result_release(&b->r);
-	return rc;
 }
 
 /* Reads until n bytes or EOF; returns bytes read or -1. */
@@ -244,24 +175,16 @@ static int
 ioc_export_stream(struct archive *a, const char *name, const char *snap, const char *from,
     unsigned char *buf, char hex[65], struct ioc_error **err)
 {
-	_cleanup_strv_ struct ioc_strv av = IOC_STRV_INIT;
-	struct ioc_bgrun b;
+	struct ioc_async b;
 	struct ioc_sha256 h;
 	int p[2], rc = 0;
 	unsigned n = 0;
 	_cleanup_free_ char *what = ioc_xasprintf("zfs send %s", snap);
 
-	ioc_strv_push(&av, "zfs");
-	ioc_strv_push(&av, "send");
-	if (from) {
-		ioc_strv_push(&av, "-i");
-		ioc_strv_push(&av, from);
-	}
-	ioc_strv_push(&av, snap);
 	if (pipe2(p, O_CLOEXEC) != 0)
 		return ioc_err(err, "cannot create a pipe: %s", strerror(errno));
 	ioc_big_pipe(p[0]);
-	if (ioc_bgrun_start(&b, &av, IOC_FD_NULL, p[1], p[1], err) != 0) {
+	if (ioc_zfs_send_async(snap, from, p[1], &b, err) != 0) {
 		close(p[0]);
 		close(p[1]);
 		return -1;
@@ -289,7 +212,7 @@ ioc_export_stream(struct archive *a, const char *name, const char *snap, const c
 		}
 	}
 	close(p[0]); /* a send still writing gets EPIPE and ends */
-	if (ioc_bgrun_finish(&b, what, rc == 0 ? err : NULL) != 0)
+	if (ioc_run_async_wait(&b, what, rc == 0 ? err : NULL) != 0)
 		rc = -1;
 	ioc_sha256_final_hex(&h, hex);
 	return rc;
@@ -838,7 +761,7 @@ struct ioc_import {
 	char *jailds;
 	int pipefd;
 	int running;
-	struct ioc_bgrun b;
+	struct ioc_async b;
 	size_t cur;
 };
 
@@ -846,20 +769,12 @@ static int
 ioc_imp_start(void *cb, size_t ds, struct ioc_error **err)
 {
 	struct ioc_import *im = cb;
-	_cleanup_strv_ struct ioc_strv av = IOC_STRV_INIT;
 	_cleanup_free_ char *target = ioc_xasprintf("%s/%s", im->jailds, im->w.m.ds[ds].name);
 	int p[2];
-	if (ioc_zfs_guard(target, err) != 0)
-		return -1;
-	if (ioc_zfs_exists(target))
-		return ioc_err(err, "refusing to receive over the existing dataset '%s'", target);
-	ioc_strv_push(&av, "zfs");
-	ioc_strv_push(&av, "receive");
-	ioc_strv_push(&av, target);
 	if (pipe2(p, O_CLOEXEC) != 0)
 		return ioc_err(err, "cannot create a pipe: %s", strerror(errno));
 	ioc_big_pipe(p[1]);
-	if (ioc_bgrun_start(&im->b, &av, p[0], IOC_FD_NULL, p[0], err) != 0) {
+	if (ioc_zfs_receive_async(target, p[0], &im->b, err) != 0) {
 		close(p[0]);
 		close(p[1]);
 		return -1;
@@ -882,7 +797,7 @@ ioc_imp_end(void *cb, size_t ds, struct ioc_error **err)
 	im->running = 0;
 	/* the stream's checksum is compared when SHA256SUMS is read; a receive
 	 * that took a bad stream is undone with the whole jail */
-	return ioc_bgrun_finish(&im->b, what, err);
+	return ioc_run_async_wait(&im->b, what, err);
 }
 
 static int

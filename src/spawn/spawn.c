@@ -554,3 +554,58 @@ ioc_run_ok(char *const *argv, char **out, struct ioc_error **err)
 	ioc_run_result_release(&r);
 	return 0;
 }
+
+/* ---- a program running in a thread (its stdin or stdout is the caller's pipe) ---- */
+
+static void *
+ioc_async_main(void *arg)
+{
+	struct ioc_async *b = arg;
+	b->rc = ioc_run(ioc_strv_argv(&b->argv), &b->o, &b->r, &b->err);
+	if (b->close_fd >= 0)
+		close(b->close_fd);
+	b->close_fd = -1;
+	return NULL;
+}
+
+int
+ioc_run_async(struct ioc_async *b, const struct ioc_strv *argv, int in_fd, int out_fd,
+    int child_fd, struct ioc_error **err)
+{
+	size_t i;
+	memset(b, 0, sizeof(*b));
+	ioc_strv_init(&b->argv);
+	for (i = 0; i < argv->n; i++)
+		ioc_strv_push(&b->argv, argv->v[i]);
+	ioc_run_opts_init(&b->o);
+	b->o.in_fd = in_fd;
+	b->o.out_fd = out_fd;
+	b->o.err_fd = IOC_FD_CAPTURE;
+	ioc_run_result_init(&b->r);
+	b->close_fd = child_fd;
+	if (pthread_create(&b->t, NULL, ioc_async_main, b) != 0) {
+		ioc_strv_release(&b->argv);
+		ioc_run_result_release(&b->r);
+		return ioc_err(err, "cannot start a thread: %s", strerror(errno));
+	}
+	return 0;
+}
+
+int
+ioc_run_async_wait(struct ioc_async *b, const char *what, struct ioc_error **err)
+{
+	int rc = 0;
+	pthread_join(b->t, NULL);
+	if (b->rc != 0) {
+		rc = ioc_err(err, "%s: %s", what, b->err ? b->err->msg : "cannot run");
+	} else if (b->r.status != 0) {
+		size_t l = b->r.err.len;
+		while (l && b->r.err.buf[l - 1] == '\n')
+			b->r.err.buf[--l] = '\0';
+		rc = ioc_err(err, "%s failed: %s", what, l ? b->r.err.buf : "(no message)");
+	}
+	ioc_error_free(b->err);
+	ioc_strv_release(&b->argv);
+	ioc_run_result_release(&b->r);
+	return rc;
+}

@@ -20,6 +20,8 @@
 
 #include "util/util.h"
 
+#include <pthread.h>
+
 #define IOC_FD_NULL (-1)    /* /dev/null */
 #define IOC_FD_CAPTURE (-2) /* collect into the result's buffer */
 #define IOC_FD_INHERIT (-3) /* the caller's own fd 0, 1 or 2 */
@@ -57,6 +59,28 @@ const char *ioc_prog_path(const char *name);
  */
 int ioc_run(char *const *argv, const struct ioc_run_opts *o, struct ioc_run_result *res,
     struct ioc_error **err);
+
+/*
+ * A program run in a thread while the caller feeds its stdin or drains its
+ * stdout through a pipe (zfs send into an image, an image into zfs receive).
+ * in_fd/out_fd as in ioc_run_opts (the other end is IOC_FD_NULL), stderr is
+ * captured; child_fd (the child's end of the caller's pipe, or -1) is closed
+ * once the program has ended, so the caller sees EOF or EPIPE.  Every
+ * started runner must be waited for with ioc_run_async_wait.
+ */
+struct ioc_async {
+	pthread_t t;
+	struct ioc_strv argv;
+	struct ioc_run_opts o;
+	struct ioc_run_result r;
+	int rc;
+	int close_fd;
+	struct ioc_error *err;
+};
+int ioc_run_async(struct ioc_async *b, const struct ioc_strv *argv, int in_fd, int out_fd,
+    int child_fd, struct ioc_error **err);
+/* Waits; -1 with *err naming what (and the program's stderr) when it failed. */
+int ioc_run_async_wait(struct ioc_async *b, const char *what, struct ioc_error **err);
 
 /*
  * Runs `a | b`: a's stdout feeds b's stdin; a's stdin and b's stdout come from

@@ -543,6 +543,38 @@ ioc_zfs_promote(const char *name, struct ioc_error **err)
 }
 
 int
+ioc_zfs_send_async(const char *snap, const char *from, int out_fd, struct ioc_async *b,
+    struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv av = IOC_STRV_INIT;
+	if (ioc_zfs_guard(snap, err) != 0 || (from && ioc_zfs_guard(from, err) != 0))
+		return -1;
+	ioc_strv_push(&av, "zfs");
+	ioc_strv_push(&av, "send");
+	if (from) {
+		ioc_strv_push(&av, "-i");
+		ioc_strv_push(&av, from);
+	}
+	ioc_strv_push(&av, snap);
+	return ioc_run_async(b, &av, IOC_FD_NULL, out_fd, out_fd, err);
+}
+
+int
+ioc_zfs_receive_async(const char *target, int in_fd, struct ioc_async *b,
+    struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv av = IOC_STRV_INIT;
+	if (ioc_zfs_guard(target, err) != 0)
+		return -1;
+	if (ioc_zfs_exists(target))
+		return ioc_err(err, "refusing to receive over the existing dataset '%s'", target);
+	ioc_strv_push(&av, "zfs");
+	ioc_strv_push(&av, "receive");
+	ioc_strv_push(&av, target);
+	return ioc_run_async(b, &av, in_fd, IOC_FD_NULL, in_fd, err);
+}
+
+int
 ioc_zfs_send_recv(const char *snap, const char *target, const struct ioc_strv *recv_props,
     struct ioc_error **err)
 {

@@ -13,6 +13,7 @@
 #ifndef IOC_ZFS_H
 #define IOC_ZFS_H
 
+#include "spawn/spawn.h"
 #include "util/util.h"
 
 struct ioc_zrow {
@@ -106,6 +107,20 @@ int ioc_zfs_rollback(const char *snap, int destroy_newer, struct ioc_error **err
 int ioc_zfs_promote(const char *name, struct ioc_error **err);
 int ioc_zfs_mount(const char *name, struct ioc_error **err);
 int ioc_zfs_unmount(const char *name, struct ioc_error **err);
+/*
+ * `zfs send [-i from] snap` in a thread, its stream written to out_fd (the
+ * write end of the caller's pipe, closed when send ends): the caller reads
+ * the other end, then waits with ioc_run_async_wait.  snap is guarded.
+ */
+int ioc_zfs_send_async(const char *snap, const char *from, int out_fd, struct ioc_async *b,
+    struct ioc_error **err);
+/*
+ * `zfs receive target` in a thread reading in_fd (the read end of the
+ * caller's pipe, closed when receive ends): the caller writes the stream to
+ * the other end, closes it, and waits.  target is guarded and must not exist.
+ */
+int ioc_zfs_receive_async(const char *target, int in_fd, struct ioc_async *b,
+    struct ioc_error **err);
 /* `zfs send [-I from] snap | zfs receive [-u] target` (target guarded). */
 int ioc_zfs_send_recv(const char *snap, const char *target, const struct ioc_strv *recv_props,
     struct ioc_error **err);
