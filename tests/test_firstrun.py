@@ -159,3 +159,68 @@ def test_activate_never_grants_a_range_a_user_holds(bare_host):
         for p in FILES:
             with open(p, "w") as f:
                 f.write(bare[p])
+
+
+def test_activate_file_makes_a_pool_and_its_boot_unit_and_deactivate_undoes_them(pool, tmp_path):
+    """A host without a pool (issue 13, "First run without a pool"): `activate --file PATH
+    SIZE POOL/DATASET` makes a pool on a new sparse file and the systemd unit that imports it
+    at boot (enabled by its multi-user.target.wants link, as systemctl enable makes it), then
+    activates the root; `deactivate` removes the unit and exports the pool (iocage's root is
+    all it holds), keeping the file.  Bad input changes nothing."""
+    name = "iocfp%d" % os.getpid()
+    root = name + "/iocage"
+    img = tmp_path / "pool.img"
+    units = tmp_path / "units"
+    units.mkdir()
+    env = {"IOCAGE_SYSTEMD_DIR": str(units)}
+    pools = sh("zpool", "list", "-H", "-o", "name")
+    bad = [
+        (["relative/pool.img", "128M", root], "invalid file 'relative/pool.img'"),
+        ([str(tmp_path) + "/a b.img", "128M", root], "invalid file"),
+        ([str(img), "1M", root], "the size must be at least 64M"),
+        ([str(img), "12Q", root], "invalid size '12Q'"),
+        ([str(img), "128M", name], "invalid root '%s'" % name),
+        ([str(img), "128M", name + "/a/b"], "invalid root"),
+        ([str(img), "128M", "1pool/x"], "invalid root"),
+        ([str(tmp_path / "no" / "x.img"), "128M", root], "is not a directory"),
+        ([str(img), "128M", pool.name + "/other"], "a pool named '%s' exists already" % pool.name),
+    ]
+    for args, msg in bad:
+        r = run_iocage(["activate", "--file"] + args, env=env)
+        assert r.rc != 0 and msg in r.err, (args, r)
+    assert not img.exists() and os.listdir(str(units)) == []
+    assert sh("zpool", "list", "-H", "-o", "name") == pools
+    try:
+        r = run_iocage(["activate", "--file", str(img), "128M", root], env=env)
+        assert r.rc == 0, r
+        unit = units / ("iocage-pool-%s.service" % name)
+        assert r.out.startswith("made pool %s on %s (134217728 bytes, sparse); %s imports it at "
+                                "boot\n" % (name, img, unit)), r.out
+        assert "iocage root activated on %s\n" % root in r.out, r.out
+        st = os.stat(str(img))
+        assert st.st_size == 128 << 20 and st.st_mode & 0o777 == 0o600
+        assert st.st_blocks * 512 < st.st_size  # sparse
+        text = unit.read_text()
+        zpool = [p for p in ("/usr/sbin/zpool", "/sbin/zpool", "/usr/local/sbin/zpool")
+                 if os.access(p, os.X_OK)][0]
+        assert "\nExecStart=-%s import -d %s %s\n" % (zpool, tmp_path, name) in text, text
+        assert "\nWantedBy=multi-user.target\n" in text
+        assert os.readlink(str(units / "multi-user.target.wants" / unit.name)) == str(unit)
+        assert sh("zfs", "get", "-H", "-o", "value", PREFIX + "activate_file", root).strip() == \
+            str(img)
+        # the root works as any other
+        r = run_iocage(["-r", root, "create", "-e", "tag=first"])
+        assert r.rc == 0 and r.out.split()[1] == "first", r
+        r = run_iocage(["deactivate", root], env=env)
+        assert r.rc == 0, r
+        assert "removed the boot unit %s\n" % unit in r.out, r.out
+        assert "exported pool %s; its file %s is kept" % (name, img) in r.out, r.out
+        assert not unit.exists() and os.listdir(str(units / "multi-user.target.wants")) == []
+        assert name not in sh("zpool", "list", "-H", "-o", "name").split()
+        assert img.exists()
+    finally:
+        if name in sh("zpool", "list", "-H", "-o", "name").split():
+            sh("zpool", "destroy", "-f", name, check=False)
+        if os.path.isdir("/" + name) and not os.path.ismount("/" + name):
+            for d, _, _ in sorted(os.walk("/" + name), reverse=True):
+                os.rmdir(d)  # the mountpoints zfs left (empty once exported)

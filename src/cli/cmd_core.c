@@ -96,19 +96,54 @@ out:
 	return rc;
 }
 
+/* What activate --file made, recorded on the root for deactivate. */
+#define IOC_FILEPOOL_PROP IOC_PROP_PREFIX "activate_file"
+
+/* activate --file PATH SIZE [POOL/DATASET]: a new pool on a new file, then its root. */
+static int
+ioc_activate_file(int argc, char **argv, const char **ds, struct ioc_filepool_req *req,
+    struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv said = IOC_STRV_INIT;
+	size_t k;
+	if (argc < 3 || argc > 4)
+		return ioc_usage(err, "activate");
+	memset(req, 0, sizeof(*req));
+	req->path = argv[1];
+	req->dataset = argc == 4 ? argv[3] : "iocage/iocage";
+	if (ioc_parse_size(argv[2], &req->size) != 0)
+		return ioc_fail(err, IOC_EXIT_USAGE, "activate --file: invalid size '%s': expected a "
+		    "number with K, M, G or T (at least 64M)", argv[2]);
+	if (ioc_filepool_make(req, &said, err) != 0)
+		return -1;
+	for (k = 0; k < said.n; k++)
+		printf("%s\n", said.v[k]);
+	*ds = req->dataset;
+	return 0;
+}
+
 int
 ioc_cmd_activate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
 	struct ioc_opts o;
-	int i = ioc_opts_parse(ctx, "activate", "", argc - 1, argv + 1, &o, err);
-	const char *ds;
-	if (i < 0)
-		return -1;
-	argc -= i + 1;
-	argv += i + 1;
-	if (argc > 1)
-		return ioc_usage(err, "activate");
-	ds = argc == 1 ? argv[0] : NULL;
+	struct ioc_filepool_req fp;
+	int i;
+	const char *ds = NULL;
+	memset(&fp, 0, sizeof(fp));
+	if (argc >= 2 && strcmp(argv[1], "--file") == 0) {
+		if (ioc_activate_file(argc - 1, argv + 1, &ds, &fp, err) != 0)
+			return -1;
+		argc = 0;
+	} else {
+		i = ioc_opts_parse(ctx, "activate", "", argc - 1, argv + 1, &o, err);
+		if (i < 0)
+			return -1;
+		argc -= i + 1;
+		argv += i + 1;
+		if (argc > 1)
+			return ioc_usage(err, "activate");
+		ds = argc == 1 ? argv[0] : NULL;
+	}
 	if (ds == NULL && ctx->root_arg && *ctx->root_arg)
 		ds = ctx->root_arg;
 	if (ds == NULL) {
@@ -122,7 +157,9 @@ ioc_cmd_activate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **
 			printf("%s\n", act.v[k]);
 		return 0;
 	}
-	if (ioc_root_activate(ds, err) != 0 || ioc_subid_activate(ds, err) != 0)
+	if (ioc_root_activate(ds, err) != 0 ||
+	    (fp.path && ioc_zfs_set(ds, IOC_FILEPOOL_PROP, fp.path, err) != 0) ||
+	    ioc_subid_activate(ds, err) != 0)
 		return -1;
 	{
 		/* a shell iocage root is managed in place (legacy.h) */
@@ -219,6 +256,7 @@ ioc_cmd_deactivate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error 
 	struct ioc_opts o;
 	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_jstate *st = NULL;
+	_cleanup_free_ char *file = NULL;
 	size_t k;
 	int i = ioc_opts_parse(ctx, "deactivate", "", argc - 1, argv + 1, &o, err), lock, rc = -1;
 	if (i < 0)
@@ -242,11 +280,29 @@ ioc_cmd_deactivate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error 
 			goto out;
 		}
 	}
+	if (ioc_zfs_get1(ctx->root.name, IOC_FILEPOOL_PROP, &file, err) != 0)
+		goto out;
+	if (file && (strcmp(file, "-") == 0 || *file != '/')) {
+		free(file);
+		file = NULL;
+	}
 	if (ioc_subid_deactivate(&ctx->root, err) != 0 ||
 	    ioc_zfs_inherit(ctx->root.name, IOC_PROP_PREFIX "active", err) != 0)
 		goto out;
+	if (file && ioc_zfs_inherit(ctx->root.name, IOC_FILEPOOL_PROP, err) != 0)
+		goto out;
 	printf("iocage root deactivated on %s (every dataset is kept; 'iocage activate %s' manages "
 	    "it again)\n", ctx->root.name, ctx->root.name);
+	fflush(stdout);
+	if (file) {
+		/* activate --file made the pool: its boot unit goes, the pool is exported */
+		_cleanup_strv_ struct ioc_strv said = IOC_STRV_INIT;
+		int r2 = ioc_filepool_unmake(ctx->root.name, file, &said, err);
+		for (k = 0; k < said.n; k++)
+			printf("%s\n", said.v[k]);
+		if (r2 != 0)
+			goto out;
+	}
 	rc = 0;
 out:
 	free(st);

@@ -172,4 +172,33 @@ int ioc_update_recover(const struct ioc_root *root, struct ioc_jail *j, const ch
 int ioc_update_recover_all(const struct ioc_root *root, struct ioc_strv *notes,
     struct ioc_error **err);
 
+/* ---- filepool.c ---------------------------------------------------------- */
+
+/* activate --file: a new pool on a new sparse file, for a root POOL/DATASET. */
+struct ioc_filepool_req {
+	const char *path;	/* absolute; must not exist; its directory must */
+	unsigned long long size; /* bytes, at least 64M */
+	const char *dataset;	/* POOL/DATASET: the pool is new, the root its child */
+};
+/* The systemd unit directory (IOCAGE_SYSTEMD_DIR in tests, else /etc/systemd/system). */
+const char *ioc_filepool_unit_dir(void);
+/* Checks the request without touching anything (paths, size, names). */
+int ioc_filepool_check(const struct ioc_filepool_req *req, struct ioc_error **err);
+/*
+ * Makes the pool: ZFS answering (zfs-fuse started when there is no kernel
+ * module), the pool name free, the file created (O_EXCL, 0600, sparse),
+ * `zpool create POOL FILE`, and the unit iocage-pool-POOL.service (enabled
+ * by its multi-user.target.wants link) that imports it at boot.  A failure
+ * removes what was made.  said gets a line for each thing done.  The caller
+ * then activates req->dataset and records req->path on it.
+ */
+int ioc_filepool_make(const struct ioc_filepool_req *req, struct ioc_strv *said,
+    struct ioc_error **err);
+/*
+ * deactivate of a root made so: removes the unit, and exports the pool when
+ * it holds nothing but root (the file is kept: it holds the jails).
+ */
+int ioc_filepool_unmake(const char *root, const char *file, struct ioc_strv *said,
+    struct ioc_error **err);
+
 #endif
