@@ -14,7 +14,7 @@ static int ioc_cmd_help(struct ioc_ctx *, int, char **, struct ioc_error **);
 
 const struct ioc_cmd ioc_cmds[] = {
 	{ "activate", ioc_cmd_activate, IOC_CF_NEED_UID0,
-	  "activate [DATASET] | activate --file PATH SIZE [POOL/DATASET]",
+	  "activate [DATASET | --file PATH SIZE [POOL/DATASET]]",
 	  "mark DATASET as the iocage root (creating it and its children); alone: show active "
 	  "roots; --file: first make a pool on a new file (and its boot unit)" },
 	{ "deactivate", ioc_cmd_deactivate, IOC_CF_NEED_UID0, "deactivate [DATASET]",

@@ -21,7 +21,7 @@ const struct ioc_prop ioc_props[] = {
 	{ "source_template", IOC_PT_STRING, "none", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL, "template the jail was cloned from" },
 	{ "boot", IOC_PT_ONOFF, "off", 0, 0, 0, NULL, "start at host boot (rcboot)" },
 	{ "priority", IOC_PT_INT, "99", 0, 0, 999, NULL, "boot order, ascending" },
-	{ "depends", IOC_PT_TAGS, "none", IOC_PF_NODEFAULT, 0, 0, NULL, "tags of the jails started before this one and stopped after it" },
+	{ "depends", IOC_PT_TAGS, "none", IOC_PF_NODEFAULT, 0, 0, NULL, "tags of the jails started before this one and stopped after it (a jail named here is neither renamed nor destroyed while named)" },
 	{ "notes", IOC_PT_STRING, "none", IOC_PF_TABS, 0, 0, NULL, "free text, stored verbatim" },
 	{ "owner", IOC_PT_STRING, "root", 0, 0, 0, NULL, "owner of the jail" },
 	{ "last_started", IOC_PT_STRING, "none", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL, "when the jail last started" },
