@@ -23,6 +23,13 @@ check: deps
 	$(MAKE) -j2 -f build.mk lint fuzz-run FUZZTIME=8
 	sh tests/run.sh
 
+# The edit loop: the unit tests and the core integration tests (create, list,
+# get/set, snapshots, clean, names; man page and completion against the binary).
+check-fast: deps
+	./configure PREFIX=$(PREFIX)
+	$(MAKE) -j2 -f build.mk all asan unit
+	sh tests/run.sh tests/test_core.py tests/test_manpage.py tests/test_completion.py
+
 # The long load run (tests/stress): 500 jails on one root, 20 start/stop
 # cycles of 20 running jails; figures in build/stress-load.txt.
 stress: deps
@@ -56,4 +63,4 @@ clean:
 	rm -rf build iocage ioc-init config.mk
 	find src -name "*.o" -exec rm -f {} +
 
-.PHONY: all deps reconfigure check stress lint demo bench fuzz install clean
+.PHONY: all deps reconfigure check check-fast stress lint demo bench fuzz install clean

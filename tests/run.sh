@@ -15,7 +15,12 @@ for t in build/unit/t_*; do
 done
 echo "unit tests: $units run"
 PYTEST="/usr/bin/python3 -m pytest -q -p no:cacheprovider"
-IOCAGE_BIN=${IOCAGE_BIN:-build/iocage-asan} $PYTEST --durations=25 --ignore=tests/stress tests "$@" || fail=1
+# with arguments (make check-fast): only those test files, no valgrind pass
+if [ $# -eq 0 ]; then
+	IOCAGE_BIN=${IOCAGE_BIN:-build/iocage-asan} $PYTEST --durations=25 --ignore=tests/stress tests || fail=1
+else
+	IOCAGE_BIN=${IOCAGE_BIN:-build/iocage-asan} $PYTEST --durations=10 "$@" || fail=1
+fi
 if [ $# -eq 0 ] && [ -x build/iocage-vg ]; then
 	echo "valgrind pass over the CLI paths:"
 	IOC_FIGURES=valgrind-figures.json IOCAGE_BIN=tests/valgrind-iocage $PYTEST --durations=5 \
