@@ -133,7 +133,6 @@ ioc_cmd_activate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **
 	if (argc >= 2 && strcmp(argv[1], "--file") == 0) {
 		if (ioc_activate_file(argc - 1, argv + 1, &ds, &fp, err) != 0)
 			return -1;
-		argc = 0;
 	} else {
 		i = ioc_opts_parse(ctx, "activate", "", argc - 1, argv + 1, &o, err);
 		if (i < 0)

@@ -76,7 +76,7 @@ ioc_filepool_zfs_up(struct ioc_strv *said, struct ioc_error **err)
 	if (ioc_run_ok(start, NULL, err) != 0)
 		return ioc_error_wrap(err, "cannot start zfs-fuse");
 	for (i = 0; i < 40; i++) {
-		struct timespec ts = { 0, 250 * 1000 * 1000 };
+		struct timespec ts = { 0, 250L * 1000 * 1000 };
 		e = NULL;
 		if (ioc_filepool_pools(NULL, &e) == 0) {
 			ioc_strv_push(said, "started zfs-fuse (no ZFS kernel module is loaded)");

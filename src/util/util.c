@@ -98,7 +98,7 @@ void
 ioc_note(const char *fmt, ...)
 {
 	struct ioc_sb m = IOC_SB_INIT, line = IOC_SB_INIT;
-	_cleanup_free_ char *p = NULL;
+	char *p;
 	va_list ap;
 	va_start(ap, fmt);
 	ioc_sb_vaddf(&m, fmt, ap);
@@ -117,6 +117,7 @@ ioc_note(const char *fmt, ...)
 	else
 		fputs(line.buf, stderr);
 	ioc_sb_release(&line);
+	free(p);
 }
 
 static int

@@ -11,6 +11,7 @@
 #ifndef IOC_ENGINE_LINUX_H
 #define IOC_ENGINE_LINUX_H
 
+#include "core/core.h"
 #include "util/util.h"
 
 #include <sys/types.h>
@@ -40,5 +41,50 @@ int ioc_lx_mount_target(int rootfd, const char *path, int mkdir_missing, uid_t u
     const char *what, struct ioc_error **err);
 /* Splits a command property into words at blanks (never a shell). */
 void ioc_lx_words(const char *cmd, struct ioc_strv *out);
+
+
+/* ---- engine_linux_cg.c: cgroups (v1 and v2) and the limits set through them ---- */
+
+/* A jail's value of prop (its own, inherited or built in). */
+const char *ioc_lx_get(const struct ioc_jail *j, const char *prop);
+
+/* Which cgroup hierarchy runs a controller. */
+enum ioc_lx_cg { IOC_CG_NONE, IOC_CG_V1, IOC_CG_V2 };
+
+/* One cgroup setting: a controller, its file and value. */
+struct ioc_lx_cgset {
+	const char *ctrl;
+	char *file;
+	char *value;
+};
+
+/* Which hierarchy runs a controller: v2 where the host runs it, else v1. */
+enum ioc_lx_cg ioc_lx_cg_kind(const char *ctrl);
+
+/*
+ * The monitor's cgroups stay busy until the exited monitor is reaped by
+ * its parent (the host's init): retry for up to 5 s.
+ */
+void ioc_lx_cg_cleanup(const char *name);
+
+/*
+ * liblxc's daemonized start moves the calling process into the new
+ * container's monitor cgroups; this puts it back where it was (saved is
+ * the /proc/self/cgroup text read before), so those cgroups can be removed.
+ */
+void ioc_lx_cg_restore(const char *saved);
+
+/* A limit value (bytes with K/M/G/T, or a count) as a number; -1 when not one. */
+int ioc_lx_limit_amount(const char *v, unsigned long long *out);
+
+/* Computes the cgroup settings of a jail's limits (remove: the unlimited values). */
+int ioc_lx_cg_settings(const struct ioc_jail *j, int remove, struct ioc_lx_cgset *out, size_t *n,
+    struct ioc_error **err);
+
+/* Frees n settings of ioc_lx_cg_settings. */
+void ioc_lx_cg_free(struct ioc_lx_cgset *s, size_t n);
+
+/* The rlimit properties the engine applies (through cgroups). */
+extern const char *const ioc_lx_limits[];
 
 #endif
