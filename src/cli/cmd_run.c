@@ -6,7 +6,9 @@
  * Every handler: parse, resolve every name (an unknown one changes
  * nothing), then act jail by jail under the jail's lock.  One jail failing
  * does not stop the others; a command naming one jail reports that jail's
- * error as is, several get a line each and a summary.
+ * error as is, several get a line each and a summary.  With -j N (the
+ * default for ALL, rcboot and rcshutdown) up to N jails are acted on at once,
+ * each by a forked worker (ioc_plan_parallel).
  */
 #include "cli/commands.h"
 #include "engine/engine.h"
