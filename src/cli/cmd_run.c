@@ -6,7 +6,9 @@
  * Every handler: parse, resolve every name (an unknown one changes
  * nothing), then act jail by jail under the jail's lock.  One jail failing
  * does not stop the others; a command naming one jail reports that jail's
- * error as is, several get a line each and a summary.
+ * error as is, several get a line each and a summary.  With -j N (the
+ * default for ALL, rcboot and rcshutdown) up to N jails are acted on at once,
+ * each by a forked worker (ioc_plan_parallel).
  */
 #include "cli/commands.h"
 #include "engine/engine.h"
@@ -15,7 +17,10 @@
 #include "ops/ops.h"
 #include "spawn/spawn.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int
@@ -109,6 +114,8 @@ fail:
 }
 
 enum ioc_act { IOC_ACT_START, IOC_ACT_STOP, IOC_ACT_RESTART };
+
+#define IOC_RUN_JOBS_MAX 256 /* -j: workers at once */
 
 /*
  * The shell iocage's guard (1.7.6 lib/ioc-rc __start_jail: "hostid mismatch,
@@ -295,6 +302,7 @@ struct ioc_runreq {
 	int cascade;	  /* stop: running dependents are stopped first (stop -f, rcshutdown) */
 	int keep_going;	  /* ALL, rcboot, rcshutdown: a target that cannot be planned fails alone */
 	int rc;		  /* rcboot/rcshutdown: their messages and summary */
+	unsigned jobs;	  /* -j: at most this many jails at once; 1: one after the other */
 };
 
 /* One jail of a plan. */
@@ -342,7 +350,257 @@ ioc_plan_report(const struct ioc_runreq *rq, const char *tag, const char *msg)
 }
 
 /*
- * Runs a plan in order.  A jail whose dependency failed to start is not
+ * Why a jail of a plan may not run: starting, a dependency that failed;
+ * stopping, a dependent of the plan that did not stop.  NULL: it may.
+ */
+static struct ioc_error *
+ioc_plan_blocked(const struct ioc_depview *d, int stopping, char *const *why,
+    const unsigned char *inplan, size_t node)
+{
+	struct ioc_error *e1 = NULL;
+	size_t k;
+	for (k = 0; k < d->n && e1 == NULL; k++) {
+		if (!stopping && why[k] && ioc_depgraph_has(&d->g, node, k))
+			ioc_err(&e1, "its dependency '%s' failed: %s", d->nodes[k].tag, why[k]);
+		else if (stopping && why[k] && inplan[k] && ioc_depgraph_has(&d->g, k, node))
+			ioc_err(&e1, "its dependent '%s' did not stop: %s", d->nodes[k].tag, why[k]);
+	}
+	return e1;
+}
+
+/* One jail of a plan, in this process: targets get the request's action, the
+ * jails pulled in are started (or stopped) quietly. */
+static int
+ioc_plan_one(struct ioc_ctx *ctx, const struct ioc_runreq *rq, const struct ioc_runitem *it,
+    struct ioc_error **err)
+{
+	int stopping = rq->act == IOC_ACT_STOP;
+	return ioc_run_one(ctx, it->j, it->target ? rq->act : stopping ? IOC_ACT_STOP :
+	    IOC_ACT_START, (it->target || stopping) ? rq->force : 0, !it->target, err);
+}
+
+/*
+ * Parallel runs (-j N).  Each jail of the plan is started or stopped by a
+ * forked worker through the same one-jail path (its lock, the engine, its
+ * run-time record); the engine's prepare (the re-execution from a sealed
+ * copy) ran in this process before anything was planned, so a worker never
+ * re-executes.  A worker's standard output and error go to temporary files
+ * that this process prints whole when the worker ends, so no two jails'
+ * lines mix; its error message comes back through a pipe, its result as its
+ * exit status (0 nothing to do, 1 done, 2 failed).  No threads: each worker
+ * has liblxc to itself.
+ */
+struct ioc_worker {
+	pid_t pid;
+	size_t item; /* its index in the plan */
+	FILE *out;   /* its standard output */
+	FILE *errs;  /* its standard error */
+	int res;     /* read end of the pipe its error message comes through */
+};
+
+#define IOC_WORKER_MSG_MAX 4000 /* under any pipe's capacity: the write never blocks */
+
+static void
+ioc_worker_release(struct ioc_worker *w)
+{
+	if (w->out)
+		fclose(w->out);
+	if (w->errs)
+		fclose(w->errs);
+	if (w->res >= 0)
+		close(w->res);
+	w->out = w->errs = NULL;
+	w->res = -1;
+}
+
+/* The worker's side: one jail, its output to outfd and errfd, never returns. */
+static void __attribute__((noreturn))
+ioc_worker_main(struct ioc_ctx *ctx, const struct ioc_runreq *rq, const struct ioc_runitem *it,
+    int outfd, int errfd, int resfd)
+{
+	struct ioc_error *e1 = NULL;
+	int r = -1;
+	if (dup2(outfd, STDOUT_FILENO) >= 0 && dup2(errfd, STDERR_FILENO) >= 0)
+		r = ioc_plan_one(ctx, rq, it, &e1);
+	else
+		ioc_err(&e1, "cannot redirect the output of its worker: %s", strerror(errno));
+	fflush(stdout);
+	fflush(stderr);
+	if (r < 0) {
+		const char *m = e1 && e1->msg ? e1->msg : "failed";
+		if (write(resfd, m, strnlen(m, IOC_WORKER_MSG_MAX)) < 0) {
+			/* the parent reports "failed" without the reason */
+		}
+	}
+	/* _exit: the parent's memory and buffers are the parent's to release */
+	_exit(r < 0 ? 2 : r);
+}
+
+/* Forks the worker of plan item `item`; the others' fds are closed in it. */
+static int
+ioc_worker_start(struct ioc_ctx *ctx, const struct ioc_runreq *rq, const struct ioc_runitem *it,
+    size_t item, struct ioc_worker *w, const struct ioc_worker *others, size_t nothers,
+    struct ioc_error **err)
+{
+	int p[2] = { -1, -1 };
+	size_t k;
+	memset(w, 0, sizeof(*w));
+	w->res = -1;
+	w->item = item;
+	w->out = tmpfile();
+	w->errs = tmpfile();
+	if (w->out == NULL || w->errs == NULL || pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) {
+		ioc_err(err, "cannot prepare a worker: %s", strerror(errno));
+		ioc_worker_release(w);
+		return -1;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	w->pid = fork();
+	if (w->pid < 0) {
+		ioc_err(err, "cannot fork a worker: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		ioc_worker_release(w);
+		return -1;
+	}
+	if (w->pid == 0) {
+		close(p[0]);
+		for (k = 0; k < nothers; k++) {
+			close(fileno(others[k].out));
+			close(fileno(others[k].errs));
+			close(others[k].res);
+		}
+		ioc_worker_main(ctx, rq, it, fileno(w->out), fileno(w->errs), p[1]);
+	}
+	close(p[1]);
+	w->res = p[0];
+	return 0;
+}
+
+/* Prints what a worker wrote to f onto to, whole. */
+static void
+ioc_worker_copy(FILE *f, FILE *to)
+{
+	char buf[8192];
+	size_t l;
+	rewind(f);
+	while ((l = fread(buf, 1, sizeof(buf), f)) > 0)
+		fwrite(buf, 1, l, to);
+	fflush(to);
+}
+
+/*
+ * A worker that ended with status: its output printed, its fds closed.  1:
+ * done, 0: nothing to do, -1: failed, *msg (caller frees) says why.
+ */
+static int
+ioc_worker_end(struct ioc_worker *w, int status, char **msg)
+{
+	char buf[IOC_WORKER_MSG_MAX + 1];
+	ssize_t l = read(w->res, buf, sizeof(buf) - 1);
+	int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	ioc_worker_copy(w->out, stdout);
+	ioc_worker_copy(w->errs, stderr);
+	ioc_worker_release(w);
+	*msg = NULL;
+	if (code == 0 || code == 1)
+		return code;
+	if (code == 2)
+		*msg = l > 0 ? ioc_xstrndup(buf, (size_t)l) : ioc_xstrdup("failed");
+	else if (WIFSIGNALED(status))
+		*msg = ioc_xasprintf("its worker was killed by signal %d", WTERMSIG(status));
+	else
+		*msg = ioc_xasprintf("its worker exited with status %d", code);
+	return -1;
+}
+
+/*
+ * Runs a plan with at most rq->jobs workers (core/depends.h ioc_depsched:
+ * priority groups in turn, within one the jails whose dependencies are up
+ * together).  Every outcome is counted in *done and *failed and each
+ * failure reported, as the serial run does.
+ */
+static void
+ioc_plan_parallel(struct ioc_ctx *ctx, const struct ioc_depview *d, const struct ioc_runreq *rq,
+    struct ioc_runitem *items, size_t n, char **why, const unsigned char *inplan, size_t *done,
+    size_t *failed)
+{
+	int stopping = rq->act == IOC_ACT_STOP;
+	_cleanup_free_ size_t *order = ioc_xcalloc(n + 1, sizeof(*order));
+	_cleanup_free_ long long *prio = ioc_xcalloc(n + 1, sizeof(*prio));
+	_cleanup_free_ struct ioc_worker *w = ioc_xcalloc(rq->jobs + 1, sizeof(*w));
+	struct ioc_depsched s;
+	size_t nw = 0, i, k;
+
+	for (i = 0; i < n; i++) {
+		order[i] = items[i].node;
+		prio[i] = -1; /* pulled in: the scheduler puts it with what needs it */
+		if (items[i].target && ioc_parse_ll(ioc_jail_get(items[i].j, "priority"), 0, 999,
+		    &prio[i]) != 0)
+			prio[i] = 99;
+	}
+	ioc_depsched_init(&s, &d->g, order, n, prio, stopping);
+	while (s.left > 0) {
+		size_t it;
+		int status = 0;
+		char *msg = NULL;
+		pid_t pid;
+		int r;
+		while (nw < rq->jobs && (it = ioc_depsched_next(&s)) != (size_t)-1) {
+			size_t node = items[it].node;
+			struct ioc_error *e1 = ioc_plan_blocked(d, stopping, why, inplan, node);
+			if (e1 == NULL && ioc_worker_start(ctx, rq, &items[it], it, &w[nw], w, nw,
+			    &e1) == 0) {
+				nw++;
+				continue;
+			}
+			(*failed)++;
+			why[node] = ioc_xstrdup(e1 && e1->msg ? e1->msg : "failed");
+			ioc_plan_report(rq, d->nodes[node].tag, why[node]);
+			ioc_error_free(e1);
+			ioc_depsched_done(&s, it);
+		}
+		if (nw == 0)
+			break; /* not reached: with nothing running, something is ready */
+		pid = waitpid(-1, &status, 0);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid < 0) {
+			/* our workers are gone without a trace: each counts as failed */
+			for (k = 0; k < nw; k++) {
+				size_t node = items[w[k].item].node;
+				(*failed)++;
+				why[node] = ioc_xasprintf("its worker was lost: %s", strerror(errno));
+				ioc_plan_report(rq, d->nodes[node].tag, why[node]);
+				ioc_worker_release(&w[k]);
+				ioc_depsched_done(&s, w[k].item);
+			}
+			nw = 0;
+			continue;
+		}
+		for (k = 0; k < nw && w[k].pid != pid; k++)
+			;
+		if (k == nw)
+			continue; /* not a worker */
+		r = ioc_worker_end(&w[k], status, &msg);
+		if (r > 0)
+			(*done)++;
+		if (r < 0) {
+			size_t node = items[w[k].item].node;
+			(*failed)++;
+			why[node] = msg;
+			ioc_plan_report(rq, d->nodes[node].tag, msg);
+		}
+		ioc_depsched_done(&s, w[k].item);
+		w[k] = w[--nw];
+	}
+	ioc_depsched_release(&s);
+}
+
+/*
+ * Runs a plan: in order, or with rq->jobs > 1 in parallel (one named jail
+ * is always run here).  A jail whose dependency failed to start is not
  * started, a jail whose running dependent did not stop is not stopped: the
  * error names the chain.  One named jail (not rcboot/rcshutdown): its error
  * is the command's, and nothing else is reported apart; otherwise each
@@ -358,30 +616,22 @@ ioc_plan_run(struct ioc_ctx *ctx, const struct ioc_depview *d, const struct ioc_
 	int single = ntargets == 1 && !rq->rc;
 	char **why = ioc_xcalloc(d->n + 1, sizeof(*why)); /* node -> why it failed */
 	unsigned char *inplan = ioc_xcalloc(d->n + 1, 1);
-	size_t i, k, failed = planned_failed, done = 0, total = n + planned_failed;
+	size_t i, failed = planned_failed, done = 0, total = n + planned_failed;
 	int rc = 0;
 
 	for (i = 0; i < n; i++)
 		inplan[items[i].node] = 1;
+	if (rq->jobs > 1 && !single) {
+		ioc_plan_parallel(ctx, d, rq, items, n, why, inplan, &done, &failed);
+		goto summary;
+	}
 	for (i = 0; i < n; i++) {
 		size_t node = items[i].node;
 		const char *tag = d->nodes[node].tag;
-		struct ioc_error *e1 = NULL;
-		int r = 0;
-		/* starting: a failed dependency; stopping: a failed dependent of the plan */
-		for (k = 0; k < d->n && e1 == NULL; k++) {
-			if (!stopping && why[k] && ioc_depgraph_has(&d->g, node, k))
-				ioc_err(&e1, "its dependency '%s' failed: %s", d->nodes[k].tag, why[k]);
-			else if (stopping && why[k] && inplan[k] && ioc_depgraph_has(&d->g, k, node))
-				ioc_err(&e1, "its dependent '%s' did not stop: %s", d->nodes[k].tag,
-				    why[k]);
-		}
+		struct ioc_error *e1 = ioc_plan_blocked(d, stopping, why, inplan, node);
+		int r = -1;
 		if (e1 == NULL)
-			r = ioc_run_one(ctx, items[i].j, items[i].target ? rq->act :
-			    stopping ? IOC_ACT_STOP : IOC_ACT_START,
-			    (items[i].target || stopping) ? rq->force : 0, !items[i].target, &e1);
-		else
-			r = -1;
+			r = ioc_plan_one(ctx, rq, &items[i], &e1);
 		if (r > 0)
 			done++;
 		if (r >= 0) {
@@ -402,6 +652,7 @@ ioc_plan_run(struct ioc_ctx *ctx, const struct ioc_depview *d, const struct ioc_
 			ioc_plan_report(rq, tag, e1 ? e1->msg : NULL);
 		ioc_error_free(e1);
 	}
+summary:
 	if (rq->rc)
 		printf("%s: %zu jails, %zu failed\n", rq->cmd, total, failed);
 	else if (!single)
@@ -418,14 +669,60 @@ out:
 	return rc;
 }
 
-/* Targets as nodes of the view (every target is a complete jail, so one). */
-static size_t *
-ioc_plan_targets(const struct ioc_depview *d, struct ioc_jail **v, size_t n)
+/*
+ * What both plans begin with: the view of every jail's dependencies and the
+ * targets as its nodes (*targets, caller frees); a target gone since it was
+ * loaded is an error.  On failure nothing is left to release.
+ */
+static int
+ioc_plan_open(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, struct ioc_depview *d,
+    size_t **targets, struct ioc_error **err)
 {
-	size_t *t = ioc_xcalloc(n + 1, sizeof(*t)), i;
-	for (i = 0; i < n; i++)
-		t[i] = ioc_depview_node(d, v[i]->uuid);
-	return t;
+	size_t i;
+	*targets = NULL;
+	if (ioc_depview_load(ctx, d, err) != 0)
+		return -1;
+	*targets = ioc_xcalloc(n + 1, sizeof(**targets));
+	for (i = 0; i < n; i++) {
+		(*targets)[i] = ioc_depview_node(d, v[i]->uuid);
+		if ((*targets)[i] == (size_t)-1) {
+			ioc_err(err, "jail '%s' was destroyed meanwhile", ioc_jail_get(v[i], "tag"));
+			free(*targets);
+			*targets = NULL;
+			ioc_depview_release(d);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The plan's items in order (caller frees): targets keep their loaded
+ * entries, the jails pulled in are read (extra), then the plan runs.
+ */
+static int
+ioc_plan_items_run(struct ioc_ctx *ctx, const struct ioc_depview *d, const struct ioc_runreq *rq,
+    struct ioc_jail **v, size_t n, const size_t *targets, const size_t *order, size_t norder,
+    size_t planned_failed, struct ioc_error **err)
+{
+	struct ioc_jails extra = { NULL, 0, 0 };
+	struct ioc_runitem *items = ioc_xcalloc(norder + 1, sizeof(*items));
+	size_t i, k;
+	int rc = -1;
+	for (i = 0; i < norder; i++) {
+		items[i].node = order[i];
+		for (k = 0; k < n; k++)
+			if (targets[k] == order[i]) {
+				items[i].j = v[k];
+				items[i].target = 1;
+			}
+	}
+	if (ioc_plan_fill(ctx, d, items, norder, &extra, err) == 0)
+		rc = ioc_plan_run(ctx, d, rq, items, norder, rq->rc ? norder : n, planned_failed,
+		    err);
+	free(items);
+	ioc_jails_release(&extra);
+	return rc;
 }
 
 /*
@@ -439,20 +736,12 @@ ioc_run_start_plan(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n,
     const struct ioc_runreq *rq, struct ioc_error **err)
 {
 	struct ioc_depview d;
-	struct ioc_jails extra = { NULL, 0, 0 };
 	struct ioc_error **errs = NULL;
-	struct ioc_runitem *items = NULL;
-	size_t *targets = NULL, *order = NULL, norder = 0, bad, i, k;
+	size_t *targets = NULL, *order = NULL, norder = 0, bad, i;
 	int rc = -1;
 
-	if (ioc_depview_load(ctx, &d, err) != 0)
+	if (ioc_plan_open(ctx, v, n, &d, &targets, err) != 0)
 		return -1;
-	targets = ioc_plan_targets(&d, v, n);
-	for (i = 0; i < n; i++)
-		if (targets[i] == (size_t)-1) {
-			ioc_err(err, "jail '%s' was destroyed meanwhile", ioc_jail_get(v[i], "tag"));
-			goto out;
-		}
 	errs = ioc_xcalloc(n + 1, sizeof(*errs));
 	bad = ioc_depgraph_start_order(&d.g, targets, n, &order, &norder, errs);
 	for (i = 0; i < n && bad; i++) {
@@ -472,26 +761,13 @@ ioc_run_start_plan(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n,
 			fflush(stderr);
 		}
 	}
-	items = ioc_xcalloc(norder + 1, sizeof(*items));
-	for (i = 0; i < norder; i++) {
-		items[i].node = order[i];
-		for (k = 0; k < n; k++)
-			if (targets[k] == order[i]) {
-				items[i].j = v[k];
-				items[i].target = 1;
-			}
-	}
-	if (ioc_plan_fill(ctx, &d, items, norder, &extra, err) != 0)
-		goto out;
-	rc = ioc_plan_run(ctx, &d, rq, items, norder, rq->rc ? norder : n, bad, err);
+	rc = ioc_plan_items_run(ctx, &d, rq, v, n, targets, order, norder, bad, err);
 out:
-	for (i = 0; errs && i < n; i++)
+	for (i = 0; i < n; i++)
 		ioc_error_free(errs[i]);
 	free(errs);
-	free(items);
 	free(order);
 	free(targets);
-	ioc_jails_release(&extra);
 	ioc_depview_release(&d);
 	return rc;
 }
@@ -507,23 +783,15 @@ ioc_run_stop_plan(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n,
     const struct ioc_runreq *rq, struct ioc_error **err)
 {
 	struct ioc_depview d;
-	struct ioc_jails extra = { NULL, 0, 0 };
 	struct ioc_jstate *st = NULL;
-	struct ioc_runitem *items = NULL;
 	unsigned char *mark = NULL, *include = NULL;
 	size_t *targets = NULL, *order = NULL, norder = 0, i, k;
 	int rc = -1;
 
-	if (ioc_depview_load(ctx, &d, err) != 0)
+	if (ioc_plan_open(ctx, v, n, &d, &targets, err) != 0)
 		return -1;
-	targets = ioc_plan_targets(&d, v, n);
 	mark = ioc_xcalloc(d.n + 1, 1);
 	include = ioc_xcalloc(d.n + 1, 1);
-	for (i = 0; i < n; i++)
-		if (targets[i] == (size_t)-1) {
-			ioc_err(err, "jail '%s' was destroyed meanwhile", ioc_jail_get(v[i], "tag"));
-			goto out;
-		}
 	for (i = 0; i < n; i++)
 		include[targets[i]] = 1;
 	ioc_depgraph_dependents(&d.g, targets, n, mark);
@@ -563,26 +831,13 @@ ioc_run_stop_plan(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n,
 		}
 	}
 	ioc_depgraph_stop_order(&d.g, targets, n, include, &order, &norder);
-	items = ioc_xcalloc(norder + 1, sizeof(*items));
-	for (i = 0; i < norder; i++) {
-		items[i].node = order[i];
-		for (k = 0; k < n; k++)
-			if (targets[k] == order[i]) {
-				items[i].j = v[k];
-				items[i].target = 1;
-			}
-	}
-	if (ioc_plan_fill(ctx, &d, items, norder, &extra, err) != 0)
-		goto out;
-	rc = ioc_plan_run(ctx, &d, rq, items, norder, rq->rc ? norder : n, 0, err);
+	rc = ioc_plan_items_run(ctx, &d, rq, v, n, targets, order, norder, 0, err);
 out:
 	free(st);
 	free(mark);
 	free(include);
-	free(items);
 	free(order);
 	free(targets);
-	ioc_jails_release(&extra);
 	ioc_depview_release(&d);
 	return rc;
 }
@@ -616,6 +871,29 @@ ioc_run_dry(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const char *cons
 	return 0;
 }
 
+/*
+ * -j N: how many jails a command starts or stops at once.  Without it, the
+ * number of online CPUs for ALL, rcboot and rcshutdown, else one at a time.
+ */
+static int
+ioc_run_jobs(const char *cmd, const struct ioc_opts *o, int many, unsigned *jobs,
+    struct ioc_error **err)
+{
+	long long v = 1;
+	if (o->seen['j']) {
+		if (ioc_parse_ll(o->val['j'], 1, IOC_RUN_JOBS_MAX, &v) != 0)
+			return ioc_fail(err, IOC_EXIT_USAGE, "%s: invalid value '%s' for -j: expected the "
+			    "number of jails to %s at once, 1 to %d (1: one after the other)", cmd,
+			    o->val['j'], strcmp(cmd, "stop") == 0 || strcmp(cmd, "rcshutdown") == 0 ?
+			    "stop" : "start", IOC_RUN_JOBS_MAX);
+	} else if (many) {
+		v = sysconf(_SC_NPROCESSORS_ONLN);
+		v = v < 1 ? 1 : v > IOC_RUN_JOBS_MAX ? IOC_RUN_JOBS_MAX : v;
+	}
+	*jobs = (unsigned)v;
+	return 0;
+}
+
 static int
 ioc_run_lifecycle(struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, const char *cmd,
     struct ioc_error **err)
@@ -625,13 +903,18 @@ ioc_run_lifecycle(struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, 
 	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_jail **v = NULL;
 	size_t n;
-	int k = ioc_opts_parse(ctx, cmd, "f", argc - 1, argv + 1, &o, err), rc;
+	unsigned jobs;
+	int k = ioc_opts_parse(ctx, cmd, "fj:", argc - 1, argv + 1, &o, err), rc, all = 0, q;
 	if (k < 0)
 		return -1;
 	argc -= k + 1;
 	argv += k + 1;
 	if (argc < 1)
 		return ioc_usage(err, cmd);
+	for (q = 0; q < argc; q++)
+		all |= strcmp(argv[q], "ALL") == 0;
+	if (ioc_run_jobs(cmd, &o, all, &jobs, err) != 0)
+		return -1;
 	if (ctx->dry_run) {
 		static const char *const start[] = { "start", NULL }, *const stop[] = { "stop", NULL },
 		    *const restart[] = { "stop", "start", NULL };
@@ -656,9 +939,6 @@ ioc_run_lifecycle(struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, 
 	} else {
 		struct ioc_runreq rq;
 		size_t i, deps = 0;
-		int all = 0, q;
-		for (q = 0; q < argc; q++)
-			all |= strcmp(argv[q], "ALL") == 0;
 		for (i = 0; i < n; i++)
 			deps |= strcmp(ioc_jail_get(v[i], "depends"), "none") != 0;
 		memset(&rq, 0, sizeof(rq));
@@ -667,9 +947,10 @@ ioc_run_lifecycle(struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, 
 		rq.force = o.seen['f'];
 		rq.cascade = o.seen['f'];
 		rq.keep_going = all;
+		rq.jobs = jobs;
 		if (act == IOC_ACT_STOP)
 			rc = ioc_run_stop_plan(ctx, v, n, &rq, err);
-		else if (deps)
+		else if (deps || (jobs > 1 && n > 1))
 			rc = ioc_run_start_plan(ctx, v, n, &rq, err);
 		else
 			rc = ioc_run_many(ctx, v, n, act, o.seen['f'], cmd, err); /* no depends: as ever */
@@ -716,13 +997,18 @@ static int
 ioc_run_rc(struct ioc_ctx *ctx, int argc, char **argv, int boot, struct ioc_error **err)
 {
 	const char *cmd = boot ? "rcboot" : "rcshutdown";
+	struct ioc_opts o;
 	struct ioc_jails js;
 	struct ioc_jail **v;
 	size_t i, n = 0;
-	int rc;
-	(void)argv;
-	if (argc != 1)
+	unsigned jobs;
+	int rc, k = ioc_opts_parse(ctx, cmd, "j:", argc - 1, argv + 1, &o, err);
+	if (k < 0)
+		return -1;
+	if (argc - 1 - k != 0)
 		return ioc_usage(err, cmd);
+	if (ioc_run_jobs(cmd, &o, 1, &jobs, err) != 0)
+		return -1;
 	if (ioc_run_prepare(err) != 0)
 		return -1;
 	if (ioc_jails_load(&ctx->root, NULL, &js, err) != 0)
@@ -750,6 +1036,7 @@ ioc_run_rc(struct ioc_ctx *ctx, int argc, char **argv, int boot, struct ioc_erro
 		rq.cascade = 1;
 		rq.keep_going = 1;
 		rq.rc = 1;
+		rq.jobs = jobs;
 		rc = boot ? ioc_run_start_plan(ctx, v, n, &rq, err) :
 		    ioc_run_stop_plan(ctx, v, n, &rq, err);
 	}

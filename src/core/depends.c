@@ -284,3 +284,115 @@ ioc_depgraph_stop_order(const struct ioc_depgraph *g, const size_t *targets, siz
 	for (t = 0; t < nt; t++)
 		ioc_depgraph_stop_visit(g, targets[t], include, state, *out, nout);
 }
+
+int
+ioc_depsched_before(const struct ioc_depsched *s, size_t p, size_t i)
+{
+	if (p >= i)
+		return 0;
+	return s->stopping ? ioc_depgraph_has(s->g, s->order[p], s->order[i]) :
+	    ioc_depgraph_has(s->g, s->order[i], s->order[p]);
+}
+
+/* Ascending key: the lower the earlier its group runs. */
+static long long
+ioc_depsched_key(const struct ioc_depsched *s, long long prio)
+{
+	return s->stopping ? -prio : prio;
+}
+
+void
+ioc_depsched_init(struct ioc_depsched *s, const struct ioc_depgraph *g, const size_t *order,
+    size_t n, const long long *prio, int stopping)
+{
+	_cleanup_free_ long long *key = ioc_xcalloc(n + 1, sizeof(*key));
+	_cleanup_free_ unsigned char *has = ioc_xcalloc(n + 1, 1);
+	size_t i, p, k;
+	int changed = 1;
+
+	memset(s, 0, sizeof(*s));
+	s->g = g;
+	s->order = order;
+	s->n = n;
+	s->stopping = stopping;
+	s->left = n;
+	s->group = ioc_xcalloc(n + 1, sizeof(*s->group));
+	s->state = ioc_xcalloc(n + 1, 1);
+	for (i = 0; i < n; i++) {
+		has[i] = prio[i] >= 0;
+		key[i] = has[i] ? ioc_depsched_key(s, prio[i]) : 0;
+	}
+	/* the one that must go first joins the earliest group of those after it */
+	while (changed) {
+		changed = 0;
+		for (i = 0; i < n; i++)
+			for (p = 0; p < n; p++) {
+				if (p == i || !(stopping ? ioc_depgraph_has(g, order[p], order[i]) :
+				    ioc_depgraph_has(g, order[i], order[p])) || !has[i])
+					continue;
+				/* p goes before i */
+				if (!has[p] || key[i] < key[p]) {
+					key[p] = key[i];
+					has[p] = 1;
+					changed = 1;
+				}
+			}
+	}
+	/* groups: the distinct keys ranked (a jail keyed by nothing runs last) */
+	for (i = 0; i < n; i++) {
+		size_t rank = 0;
+		for (k = 0; k < n; k++) {
+			int earlier = 1;
+			if (!has[k] || (has[i] && key[k] >= key[i]))
+				continue;
+			for (p = 0; p < k && earlier; p++)
+				earlier = !(has[p] && key[p] == key[k]); /* each key counted once */
+			rank += earlier;
+		}
+		s->group[i] = rank;
+	}
+}
+
+void
+ioc_depsched_release(struct ioc_depsched *s)
+{
+	free(s->group);
+	free(s->state);
+	memset(s, 0, sizeof(*s));
+}
+
+size_t
+ioc_depsched_next(struct ioc_depsched *s)
+{
+	size_t i, p;
+	int open = 0;
+	if (s->left == 0)
+		return (size_t)-1;
+	/* groups are ranks (no gaps) and the earlier ones are all finished */
+	while (!open) {
+		for (i = 0; i < s->n; i++)
+			open |= s->group[i] == s->cur && s->state[i] != 2;
+		if (!open)
+			s->cur++;
+	}
+	for (i = 0; i < s->n; i++) {
+		int ready = s->state[i] == 0 && s->group[i] == s->cur;
+		for (p = 0; p < i && ready; p++)
+			if (s->state[p] != 2 && ioc_depsched_before(s, p, i))
+				ready = 0;
+		if (ready) {
+			s->state[i] = 1;
+			return i;
+		}
+	}
+	return (size_t)-1;
+}
+
+void
+ioc_depsched_done(struct ioc_depsched *s, size_t i)
+{
+	if (i < s->n && s->state[i] != 2) {
+		s->state[i] = 2;
+		s->left--;
+	}
+}

@@ -93,4 +93,43 @@ void ioc_depgraph_stop_order(const struct ioc_depgraph *g, const size_t *targets
  */
 int ioc_depgraph_check(const struct ioc_depgraph *g, size_t self, struct ioc_error **err);
 
+/*
+ * A plan run by several workers at once (rcboot -j N, start ALL -j N): the
+ * scheduler hands out the items of a plan (order[0..n), a start or stop
+ * order from above) as they become ready, and is told when each finishes.
+ *
+ * Items come in groups run one after the other: by priority (prio[i] of
+ * item i; a negative value marks a jail pulled in, which has none of its
+ * own), ascending at start, descending at stop.  A dependency joins the
+ * group of its earliest dependent at start, a dependent the group of its
+ * earliest dependency at stop, so no dependency edge points to a later
+ * group.  Within a group an item is ready when every item before it in the
+ * order that it must follow has finished (start: its dependencies; stop:
+ * its dependents); edges to later items are ignored, which breaks the
+ * cycles a stop order may hold.  One worker taking items from
+ * ioc_depsched_next in turn runs them in exactly the order given.
+ */
+struct ioc_depsched {
+	const struct ioc_depgraph *g;
+	const size_t *order;
+	size_t n;
+	int stopping;
+	size_t *group;	      /* per item: its group, 0 first */
+	unsigned char *state; /* per item: 0 waiting, 1 handed out, 2 finished */
+	size_t cur;	      /* the group being run */
+	size_t left;	      /* items not finished */
+};
+
+/* prio has n entries; order and g are borrowed and outlive s. */
+void ioc_depsched_init(struct ioc_depsched *s, const struct ioc_depgraph *g, const size_t *order,
+    size_t n, const long long *prio, int stopping);
+void ioc_depsched_release(struct ioc_depsched *s);
+/* The first ready item (an index into order), now handed out; (size_t)-1 when
+ * none is ready until a handed-out one finishes, or when all have finished. */
+size_t ioc_depsched_next(struct ioc_depsched *s);
+/* Item i (handed out) has finished, whether it succeeded or not. */
+void ioc_depsched_done(struct ioc_depsched *s, size_t i);
+/* 1 when item p must finish before item i may begin. */
+int ioc_depsched_before(const struct ioc_depsched *s, size_t p, size_t i);
+
 #endif

@@ -86,6 +86,57 @@ check(const struct ioc_dep_node *v, size_t n, size_t self)
 	return r;
 }
 
+
+/*
+ * A parallel run of a plan in rounds: up to w items handed out together,
+ * then all of them finished; "[a b] [c]".  tprio: the targets' priorities
+ * (pulled-in jails have none); include NULL: a start order.
+ */
+static char *
+waves(const struct ioc_dep_node *v, size_t n, const size_t *targets, const long long *tprio,
+    size_t nt, const unsigned char *include, size_t w)
+{
+	struct ioc_depgraph g;
+	struct ioc_depsched s;
+	struct ioc_error *errs[16] = { NULL };
+	struct ioc_sb sb = IOC_SB_INIT;
+	size_t *out = NULL, nout = 0, i, t, k, got[16];
+	long long prio[16];
+	ioc_sb_init(&sb);
+	ioc_depgraph_build(&g, v, n);
+	if (include)
+		ioc_depgraph_stop_order(&g, targets, nt, include, &out, &nout);
+	else
+		ioc_depgraph_start_order(&g, targets, nt, &out, &nout, errs);
+	for (i = 0; i < nout; i++) {
+		prio[i] = -1;
+		for (t = 0; t < nt; t++)
+			if (targets[t] == out[i])
+				prio[i] = tprio[t];
+	}
+	ioc_depsched_init(&s, &g, out, nout, prio, include != NULL);
+	for (;;) {
+		for (k = 0; k < w && (got[k] = ioc_depsched_next(&s)) != (size_t)-1; k++)
+			;
+		if (k == 0)
+			break;
+		ioc_sb_addf(&sb, "%s[", sb.len ? " " : "");
+		for (i = 0; i < k; i++) {
+			ioc_sb_addf(&sb, "%s%s", i ? " " : "", v[out[got[i]]].tag);
+			ioc_depsched_done(&s, got[i]);
+		}
+		ioc_sb_adds(&sb, "]");
+	}
+	if (s.left)
+		ioc_sb_addf(&sb, " STUCK(%zu)", s.left);
+	ioc_depsched_release(&s);
+	for (i = 0; i < nt; i++)
+		ioc_error_free(errs[i]);
+	free(out);
+	ioc_depgraph_release(&g);
+	return ioc_sb_detach(&sb);
+}
+
 #define CHECK_OWNED(expr, want) do { char *s_ = (expr); CHECK_STR(s_, want); free(s_); } while (0)
 
 int
@@ -208,6 +259,49 @@ main(void)
 		    "jails, each once)");
 		CHECK_OWNED(check(v, 3, 1), "ok");
 		CHECK_OWNED(stop_order(v, 3, t, 1, inc), "w a");
+	}
+	{
+		/*
+		 * Parallel runs: priority 10: a, b, c (needs a); 20: d (needs b), e, f
+		 * (needs g, priority 30, which joins f's group); targets by priority.
+		 */
+		static const struct ioc_dep_node v[] = { { "a", "none" }, { "b", "none" },
+			{ "c", "a" }, { "d", "b" }, { "e", "none" }, { "f", "g" }, { "g", "none" } };
+		size_t t_boot[] = { 0, 1, 2, 3, 4, 5, 6 }, t_down[] = { 6, 5, 4, 3, 2, 1, 0 };
+		long long p_boot[] = { 10, 10, 10, 20, 20, 20, 30 };
+		long long p_down[] = { 30, 20, 20, 20, 10, 10, 10 };
+		unsigned char inc[] = { 1, 1, 1, 1, 1, 1, 1 };
+		/* one worker: the serial order exactly */
+		CHECK_OWNED(start_order(v, 7, t_boot, 7), "a b c d e g f");
+		CHECK_OWNED(waves(v, 7, t_boot, p_boot, 7, NULL, 1),
+		    "[a] [b] [c] [d] [e] [g] [f]");
+		CHECK_OWNED(waves(v, 7, t_boot, p_boot, 7, NULL, 2), "[a b] [c] [d e] [g] [f]");
+		CHECK_OWNED(waves(v, 7, t_boot, p_boot, 7, NULL, 8), "[a b] [c] [d e g] [f]");
+		/* stop: descending, dependents first; f joins g's group */
+		CHECK_OWNED(stop_order(v, 7, t_down, 7, inc), "f g e d c b a");
+		CHECK_OWNED(waves(v, 7, t_down, p_down, 7, inc, 1),
+		    "[f] [g] [e] [d] [c] [b] [a]");
+		CHECK_OWNED(waves(v, 7, t_down, p_down, 7, inc, 2), "[f] [g] [e d] [c b] [a]");
+		CHECK_OWNED(waves(v, 7, t_down, p_down, 7, inc, 8), "[f] [g] [e d] [c b] [a]");
+	}
+	{
+		/* rcboot's test: early (10) needs late (50), needy (30) needs helper (no boot) */
+		static const struct ioc_dep_node v[] = { { "late", "none" }, { "early", "late" },
+			{ "mid", "none" }, { "helper", "none" }, { "needy", "helper" } };
+		size_t t_boot[] = { 1, 2, 4, 0 }, t_down[] = { 0, 4, 2, 1 };
+		long long p_boot[] = { 10, 20, 30, 50 }, p_down[] = { 50, 30, 20, 10 };
+		unsigned char inc[] = { 1, 1, 1, 0, 1 };
+		CHECK_OWNED(waves(v, 5, t_boot, p_boot, 4, NULL, 4),
+		    "[late] [early] [mid] [helper] [needy]");
+		CHECK_OWNED(waves(v, 5, t_down, p_down, 4, inc, 4), "[early] [late] [needy] [mid]");
+	}
+	{
+		/* a cycle in a stop order: broken, nothing waits forever */
+		static const struct ioc_dep_node v[] = { { "a", "b" }, { "b", "a" }, { "c", "a" } };
+		size_t t_b[] = { 1 };
+		long long p[] = { 5 };
+		unsigned char inc[] = { 1, 1, 1 };
+		CHECK_OWNED(waves(v, 3, t_b, p, 1, inc, 3), "[c] [a] [b]");
 	}
 	return CHECK_DONE();
 }
