@@ -307,11 +307,9 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 	struct ioc_pkg_manifest m;
 	struct ioc_strv dels = IOC_STRV_INIT;
 	struct ioc_jails js = { NULL, 0, 0 };
-	struct ioc_create_req req;
 	struct ioc_assign *as = NULL;
-	_cleanup_strv_ struct ioc_strv made = IOC_STRV_INIT;
 	_cleanup_strv_ struct ioc_strv words = IOC_STRV_INIT;
-	const char *uuid = NULL;
+	_cleanup_free_ char *uuid = NULL;
 	size_t nas = 0;
 	int legacy = 0;
 	_cleanup_free_ char *snap = NULL;
@@ -391,21 +389,8 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 	legacy = js.legacy;
 	ioc_jails_release(&js);
 	/* a thin jail of the package's release, untagged until the files are in */
-	memset(&req, 0, sizeof(req));
-	req.how = IOC_CREATE_THIN;
-	req.release = m.release;
-	req.tag = tag;
-	req.count = 1;
-	req.untagged = 1;
-	req.props = as;
-	req.nprops = nas;
-	if (ioc_jail_create(&ctx->root, &req, &made, err) != 0)
+	if (ioc_jail_create_untagged(&ctx->root, m.release, tag, as, nas, &uuid, err) != 0)
 		goto out;
-	if (made.n != 1) {
-		ioc_err(err, "import: the new jail was not made");
-		goto out;
-	}
-	uuid = made.v[0];
 	jailds = ioc_xasprintf("%s/jails/%s", ctx->root.name, uuid);
 	/* 3. deletions, then the files; the tag last */
 	if (ioc_newjail_rootfs(ctx, uuid, &mnt, err) != 0 ||

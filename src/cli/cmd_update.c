@@ -234,12 +234,11 @@ ioc_upd_release(struct ioc_ctx *ctx, const char *rel, struct ioc_error **err)
 	_cleanup_free_ char *newsnap = NULL;
 	_cleanup_free_ char *upd = NULL;
 	_cleanup_free_ char *tmpds = NULL;
-	_cleanup_strv_ struct ioc_strv made = IOC_STRV_INIT;
+	_cleanup_free_ char *made = NULL;
 	/* the host's network, for the package mirror */
 	static char *const net[] = { "vnet=off", "ip4=inherit", "interfaces=none" };
 	struct ioc_assign *as = NULL;
 	size_t nas = 0;
-	struct ioc_create_req req;
 	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_jail *j = NULL;
 	struct ioc_tree_diff d;
@@ -278,25 +277,13 @@ ioc_upd_release(struct ioc_ctx *ctx, const char *rel, struct ioc_error **err)
 		goto out;
 	}
 	tmptag = ioc_xasprintf("ioc-update-%s", stamp);
-	memset(&req, 0, sizeof(req));
-	req.how = IOC_CREATE_THIN;
-	req.release = rel;
-	req.tag = tmptag;
-	req.count = 1;
-	req.untagged = 1;
-	req.props = as;
-	req.nprops = nas;
-	if (ioc_jail_create(&ctx->root, &req, &made, err) != 0)
+	if (ioc_jail_create_untagged(&ctx->root, rel, tmptag, as, nas, &made, err) != 0)
 		goto out;
-	if (made.n != 1) {
-		ioc_err(err, "update release=: the temporary jail was not made");
-		goto out;
-	}
-	tmpds = ioc_xasprintf("%s/jails/%s", ctx->root.name, made.v[0]);
+	tmpds = ioc_xasprintf("%s/jails/%s", ctx->root.name, made);
 	if (ioc_jails_load(&ctx->root, NULL, &js, err) != 0)
 		goto out;
 	for (q = 0; q < js.n && j == NULL; q++)
-		if (strcmp(js.v[q].uuid, made.v[0]) == 0)
+		if (strcmp(js.v[q].uuid, made) == 0)
 			j = &js.v[q];
 	if (j == NULL) {
 		ioc_err(err, "update release=: the temporary jail '%s' is gone", tmpds);

@@ -410,3 +410,26 @@ out:
 	ioc_jails_release(&js);
 	return rc;
 }
+
+int
+ioc_jail_create_untagged(const struct ioc_root *root, const char *release, const char *tag,
+    const struct ioc_assign *props, size_t nprops, char **uuid, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv made = IOC_STRV_INIT;
+	struct ioc_create_req req;
+	*uuid = NULL;
+	memset(&req, 0, sizeof(req));
+	req.how = IOC_CREATE_THIN;
+	req.release = release;
+	req.tag = tag;
+	req.count = 1;
+	req.untagged = 1;
+	req.props = props;
+	req.nprops = nprops;
+	if (ioc_jail_create(root, &req, &made, err) != 0)
+		return -1;
+	if (made.n != 1)
+		return ioc_err(err, "the new jail of release '%s' was not made", release);
+	*uuid = ioc_xstrdup(made.v[0]);
+	return 0;
+}

@@ -129,6 +129,15 @@ struct ioc_create_req {
 int ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
     struct ioc_strv *uuids_out, struct ioc_error **err);
 
+/*
+ * One untagged thin jail of release (tag: the one it will get, checked
+ * unique) for a caller that finishes it and sets the tag last (package
+ * import, update release=): ioc_jail_create with the request they share.
+ * *uuid (caller frees) gets the new jail's UUID.
+ */
+int ioc_jail_create_untagged(const struct ioc_root *root, const char *release, const char *tag,
+    const struct ioc_assign *props, size_t nprops, char **uuid, struct ioc_error **err);
+
 /* ---- debris.c ------------------------------------------------------------ */
 
 /*
