@@ -220,6 +220,19 @@ def test_activate_file_makes_a_pool_and_its_boot_unit_and_deactivate_undoes_them
         assert not unit.exists() and os.listdir(str(units / "multi-user.target.wants")) == []
         assert name not in sh("zpool", "list", "-H", "-o", "name").split()
         assert img.exists()
+        # a host without systemd's unit directory (FreeBSD, OpenRC): the pool and the root,
+        # no unit, and it says so
+        img2 = tmp_path / "pool2.img"
+        nodir = {"IOCAGE_SYSTEMD_DIR": str(tmp_path / "no-systemd")}
+        r = run_iocage(["activate", "--file", str(img2), "64M", root], env=nodir)
+        assert r.rc == 0, r
+        assert r.out.startswith("made pool %s on %s (67108864 bytes, sparse); no systemd unit "
+                                "directory (%s): nothing imports it at boot\n"
+                                % (name, img2, nodir["IOCAGE_SYSTEMD_DIR"])), r.out
+        assert not os.path.exists(nodir["IOCAGE_SYSTEMD_DIR"])
+        r = run_iocage(["deactivate", root], env=nodir)
+        assert r.rc == 0 and "boot unit" not in r.out, r
+        assert "exported pool %s" % name in r.out, r.out
     finally:
         if name in sh("zpool", "list", "-H", "-o", "name").split():
             sh("zpool", "destroy", "-f", name, check=False)

@@ -168,6 +168,7 @@ ioc_filepool_make(const struct ioc_filepool_req *req, struct ioc_strv *said,
 	char *const create[] = { "zpool", "create", pool, (char *)req->path, NULL };
 	char *const destroy[] = { "zpool", "destroy", "-f", pool, NULL };
 	int fd, made_pool = 0;
+	struct stat st;
 	if (ioc_filepool_check(req, err) != 0 || ioc_filepool_zfs_up(said, err) != 0 ||
 	    ioc_filepool_pools(&pools, err) != 0)
 		return -1;
@@ -186,6 +187,13 @@ ioc_filepool_make(const struct ioc_filepool_req *req, struct ioc_strv *said,
 	if (ioc_run_ok(create, NULL, err) != 0)
 		goto undo;
 	made_pool = 1;
+	if (stat(ioc_filepool_unit_dir(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+		/* no systemd here (FreeBSD, OpenRC): importing at boot is the host's to arrange */
+		ioc_strv_pushf(said, "made pool %s on %s (%llu bytes, sparse); no systemd unit "
+		    "directory (%s): nothing imports it at boot", pool, req->path, req->size,
+		    ioc_filepool_unit_dir());
+		return 0;
+	}
 	if (ioc_filepool_unit_write(req, pool, &unit_path, err) != 0)
 		goto undo;
 	ioc_strv_pushf(said, "made pool %s on %s (%llu bytes, sparse); %s imports it at boot", pool,
@@ -217,9 +225,12 @@ ioc_filepool_unmake(const char *root, const char *file, struct ioc_strv *said,
 	size_t i;
 	if (!ioc_filepool_word_ok(pool, NULL))
 		return ioc_err(err, "deactivate: invalid pool name '%s'", pool);
-	if ((unlink(link) != 0 && errno != ENOENT) || (unlink(path) != 0 && errno != ENOENT))
+	if (unlink(link) != 0 && errno != ENOENT)
+		return ioc_err(err, "cannot remove %s: %s", link, strerror(errno));
+	if (unlink(path) == 0)
+		ioc_strv_pushf(said, "removed the boot unit %s", path);
+	else if (errno != ENOENT)
 		return ioc_err(err, "cannot remove %s: %s", path, strerror(errno));
-	ioc_strv_pushf(said, "removed the boot unit %s", path);
 	/* the pool goes away only when iocage's root is all it holds */
 	if (ioc_run_ok(list, &out, err) != 0)
 		return -1;
