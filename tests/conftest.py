@@ -150,33 +150,45 @@ def tree_digest(path):
     return res
 
 
+_DAEMON = [None]  # the zfs-fuse process this session started, if any
+
+
+def _zfs_daemon_stop():
+    """Stops the daemon this session started, only when no other pool is left
+    on it (several test sessions may share one daemon on a developer's
+    machine).  Called by the session inventory before it looks (pytest may
+    tear ``zfs_daemon`` down after it) and by ``zfs_daemon``; idempotent."""
+    started = _DAEMON[0]
+    if started is None:
+        return
+    listed = subprocess.run(["zpool", "list", "-H", "-o", "name"], capture_output=True,
+                            text=True)
+    # a failed listing says nothing about other sessions' pools: keep the daemon
+    if listed.returncode != 0 or listed.stdout.split():
+        return
+    _DAEMON[0] = None
+    started.terminate()
+    try:
+        started.wait(60)
+    except subprocess.TimeoutExpired:
+        # killed, then reaped: an unreaped daemon is a zombie that pgrep
+        # still finds (the first-use check then saw "still runs")
+        started.kill()
+        started.wait(30)
+
+
 @pytest.fixture(scope="session")
 def zfs_daemon():
-    started = None
     if not os.path.exists("/sys/module/zfs") and subprocess.run(
             ["pgrep", "-x", "zfs-fuse"], capture_output=True).returncode != 0:
-        started = subprocess.Popen(["zfs-fuse", "--no-daemon"], stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
+        _DAEMON[0] = subprocess.Popen(["zfs-fuse", "--no-daemon"], stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)
         for _ in range(100):
             if subprocess.run(["zpool", "list"], capture_output=True).returncode == 0:
                 break
             time.sleep(0.1)
     yield
-    # stop only a daemon we started, and only when no other pool is left on it
-    # (several test sessions may share one daemon on a developer's machine)
-    listed = subprocess.run(["zpool", "list", "-H", "-o", "name"], capture_output=True,
-                            text=True)
-    others = listed.stdout.split()
-    # a failed listing says nothing about other sessions' pools: keep the daemon
-    if started is not None and listed.returncode == 0 and not others:
-        started.terminate()
-        try:
-            started.wait(60)
-        except subprocess.TimeoutExpired:
-            # killed, then reaped: an unreaped daemon is a zombie that pgrep
-            # still finds (the first-use check then saw "still runs")
-            started.kill()
-            started.wait(30)
+    _zfs_daemon_stop()
 
 
 class Pool:
@@ -423,6 +435,7 @@ def _session_inventory(sentinels):
     lock = runhelp.subids_enter()
     yield
     runhelp.subids_leave(lock)
+    _zfs_daemon_stop()
     fu.cleanup(shared=bool(inventory.other_test_pools("")))
     after = inventory.inventory(None, sentinel_dir=sentinels)
     d = inventory.diff(before, after) + fu.leftover
