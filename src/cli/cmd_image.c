@@ -518,7 +518,7 @@ out:
 
 /* ---- import ---- */
 
-/* What a pass over an image found; pass 2 feeds the streams to receivers. */
+/* What the one pass over an image found, and where its streams go. */
 struct ioc_walk {
 	struct ioc_manifest m;
 	char *mtext;
@@ -526,7 +526,8 @@ struct ioc_walk {
 	char mhex[65];
 	char (*shex)[65];	/* per dataset */
 	unsigned long long total;
-	/* pass 2 */
+	/* called once the manifest is parsed, before any stream is read */
+	int (*manifest)(void *cb, struct ioc_error **err);
 	int (*feed)(void *cb, size_t ds, const void *buf, size_t n, struct ioc_error **err);
 	int (*start)(void *cb, size_t ds, struct ioc_error **err);
 	int (*end)(void *cb, size_t ds, struct ioc_error **err);
@@ -584,13 +585,15 @@ ioc_walk_check_sums(struct ioc_walk *w, const char *text, size_t len, struct ioc
 }
 
 /*
- * One pass over an image read from fd (positioned at its start).  Verifies
- * member names, order and types, the manifest, every stream's BEGIN record
- * and every checksum.  When w->feed is set, stream data goes there too
- * (pass 2); the manifest must then be byte-identical to expected_mtext.
+ * One pass over an image read from fd (a file or a pipe, read once, in
+ * order).  Verifies member names, order and types, the manifest, every
+ * stream's BEGIN record before a byte of that stream is fed on, and every
+ * checksum while the streams go to w->feed (hashed as they pass): a
+ * mismatch is known at SHA256SUMS, the end, and the caller then undoes what
+ * the receives made.
  */
 static int
-ioc_walk_image(int fd, struct ioc_walk *w, const char *expected_mtext, struct ioc_error **err)
+ioc_walk_image(int fd, struct ioc_walk *w, struct ioc_error **err)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
@@ -647,12 +650,9 @@ ioc_walk_image(int fd, struct ioc_walk *w, const char *expected_mtext, struct io
 			ioc_sha256_final_hex(&h, w->mhex);
 			if (ioc_manifest_parse(w->mtext, w->mlen, &w->m, err) != 0)
 				goto out;
-			if (expected_mtext && (strlen(expected_mtext) != w->mlen ||
-			    memcmp(expected_mtext, w->mtext, w->mlen) != 0)) {
-				ioc_err(err, "image changed while it was imported");
-				goto out;
-			}
 			w->shex = ioc_xcalloc(w->m.nds, sizeof(*w->shex));
+			if (w->manifest && w->manifest(w->cb, err) != 0)
+				goto out;
 			continue;
 		}
 		if (strcmp(name, "SHA256SUMS") == 0) {
@@ -809,42 +809,6 @@ ioc_imp_feed(void *cb, size_t ds, const void *buf, size_t n, struct ioc_error **
 		return ioc_err(err, "zfs receive of '%s' stopped reading its stream (%s)",
 		    im->w.m.ds[im->cur].name, strerror(errno));
 	return 0;
-}
-
-/* Copies standard input to an unlinked file under dir; returns its fd (at 0). */
-static int
-ioc_spool_stdin(const char *dir, struct ioc_error **err)
-{
-	_cleanup_free_ char *path = ioc_xasprintf("%s/.ioc-spool-XXXXXX", dir);
-	_cleanup_free_ unsigned char *buf = ioc_xmalloc(1 << 20);
-	struct ioc_progress prog;
-	int fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0)
-		return ioc_err(err, "cannot create a spool file in '%s': %s", dir, strerror(errno));
-	unlink(path); /* gone with us, whatever happens */
-	ioc_progress_init(&prog, "receiving");
-	for (;;) {
-		ssize_t r = read(0, buf, 1 << 20);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			close(fd);
-			return ioc_err(err, "cannot read standard input: %s", strerror(errno));
-		}
-		if (r == 0)
-			break;
-		if (ioc_write_full(fd, buf, (size_t)r) != 0) {
-			close(fd);
-			return ioc_err(err, "cannot spool the image under '%s': %s", dir, strerror(errno));
-		}
-		ioc_progress_add(&prog, (size_t)r, 0);
-	}
-	ioc_progress_add(&prog, 0, 1);
-	if (lseek(fd, 0, SEEK_SET) != 0) {
-		close(fd);
-		return ioc_err(err, "cannot rewind the spool file: %s", strerror(errno));
-	}
-	return fd;
 }
 
 /* Checks what the receives made: no origin but the expected, no local properties. */
@@ -1108,23 +1072,99 @@ ioc_import_find(struct ioc_ctx *ctx, const char *name, char **path, struct ioc_e
 	return 0;
 }
 
+/*
+ * The manifest hook of import: every check the manifest allows (tag, release
+ * snapshot of an incremental image, properties), then the quarantine: the
+ * jail's dataset made untagged (list never shows it; debris to the next
+ * command if this one dies), into which the streams are received.
+ */
+struct ioc_import_req {
+	struct ioc_import im;
+	struct ioc_ctx *ctx;
+	const struct ioc_assign_list *ov;
+	struct ioc_jails *js;
+	struct ioc_strv zprops;
+	char *relsnap, *uuid, *tag;
+	int created;
+};
+
+static int
+ioc_imp_manifest(void *cb, struct ioc_error **err)
+{
+	struct ioc_import_req *q = cb;
+	struct ioc_manifest *m = &q->im.w.m;
+	_cleanup_strv_ struct ioc_strv cp = IOC_STRV_INIT;
+	_cleanup_free_ char *now = NULL;
+	const char *tag = ioc_override(q->ov, "tag");
+	size_t d;
+
+	q->tag = ioc_xstrdup(tag ? tag : m->tag);
+	if (ioc_tag_used(q->js, q->tag))
+		return ioc_err(err, "tag '%s' is already used by another jail: import with tag=NEWTAG",
+		    q->tag);
+	if (m->ds[0].incremental) {
+		if (ioc_release_by_guid(q->ctx, m->release, m->ds[0].from_guid, &q->relsnap, err) != 0)
+			return -1;
+		if (q->relsnap == NULL)
+			return ioc_err(err, "the image is incremental from release '%s' (snapshot guid "
+			    "%llu), which this root does not have (a release fetched separately differs): "
+			    "export the jail without -i", m->release, m->ds[0].from_guid);
+	}
+	if (ioc_image_plan_props(m, q->ov->p, q->ov->v, q->ov->n, &q->zprops, err) != 0)
+		return -1;
+	q->uuid = ioc_import_uuid(q->ctx, q->js, m->uuid);
+	/* act */
+	if (ioc_clean_debris(&q->ctx->root, q->js, NULL, err) != 0)
+		return -1;
+	q->im.jailds = ioc_xasprintf("%s/jails/%s", q->ctx->root.name, q->uuid);
+	now = ioc_now_fmt("%Y-%m-%d %H:%M:%S");
+	ioc_strv_push(&cp, "canmount=off");
+	ioc_strv_push(&cp, "devices=off");
+	ioc_strv_pushf(&cp, IOC_PROP_PREFIX "type=%s", m->ds[0].incremental ? "clonejail" : "jail");
+	ioc_strv_pushf(&cp, IOC_PROP_PREFIX "release=%s", m->release);
+	ioc_strv_pushf(&cp, IOC_PROP_PREFIX "created=%s", now);
+	for (d = 0; d < q->zprops.n; d++)
+		ioc_strv_push(&cp, q->zprops.v[d]);
+	if (ioc_zfs_create(q->im.jailds, &cp, 0, err) != 0)
+		return -1;
+	q->created = 1;
+	return 0;
+}
+
+/* Opens the image to import: a regular file, or standard input read as it comes. */
+static int
+ioc_import_open(const char *file, struct ioc_error **err)
+{
+	struct stat st;
+	int fd;
+	if (strcmp(file, "-") == 0) {
+		if (isatty(0))
+			return ioc_err(err, "import: standard input is a terminal: pipe an image into it");
+		return fcntl(0, F_DUPFD_CLOEXEC, 3);
+	}
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ioc_err(err, "cannot open '%s': %s", ioc_has_ctrl(file) ? "(unprintable)" : file,
+		    strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return ioc_err(err, "'%s' is not a regular file", file);
+	}
+	return fd;
+}
+
 int
 ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
 	struct ioc_opts o;
 	struct ioc_assign_list ov = { NULL, NULL, 0 };
 	struct ioc_jails js = { NULL, 0, 0 };
-	struct ioc_import im;
-	_cleanup_strv_ struct ioc_strv zprops = IOC_STRV_INIT;
-	_cleanup_free_ char *dir = NULL;
-	_cleanup_free_ char *uuid = NULL;
-	_cleanup_free_ char *relsnap = NULL;
-	_cleanup_free_ char *mtext = NULL;
-	_cleanup_free_ char *tagbuf = NULL;
+	struct ioc_import_req q;
+	struct ioc_import *im = &q.im;
 	_cleanup_free_ char *found = NULL;
-	const char *tag, *file;
+	const char *file;
 	int k = ioc_opts_parse(ctx, "import", "", argc - 1, argv + 1, &o, err);
-	int rc = -1, fd = -1, created = 0, i;
+	int rc = -1, fd = -1, i;
 	size_t d;
 
 	if (k < 0)
@@ -1138,8 +1178,9 @@ ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	file = found ? found : argv[0];
 	if (ioc_record_is_package(file)) /* a differential package (cmd_record.c) */
 		return ioc_package_import(ctx, file, argc - 1, argv + 1, err);
-	memset(&im, 0, sizeof(im));
-	im.pipefd = -1;
+	memset(&q, 0, sizeof(q));
+	ioc_strv_init(&q.zprops);
+	im->pipefd = -1;
 	ov.p = ioc_xcalloc((size_t)argc, sizeof(*ov.p));
 	ov.v = ioc_xcalloc((size_t)argc, sizeof(*ov.v));
 	for (i = 1; i < argc; i++) {
@@ -1166,104 +1207,33 @@ ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	}
 	if (ioc_jails_load(&ctx->root, (const char *const[]){ "tag", NULL }, &js, err) != 0)
 		goto out;
-	if (strcmp(file, "-") == 0) {
-		if (isatty(0)) {
-			ioc_err(err, "import: standard input is a terminal: pipe an image into it");
-			goto out;
-		}
-		if (ioc_root_store_dir(&ctx->root, "images", &dir, err) != 0)
-			goto out;
-		fd = ioc_spool_stdin(dir, err);
-		if (fd < 0)
-			goto out;
-	} else {
-		struct stat st;
-		fd = open(file, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			ioc_err(err, "cannot open '%s': %s", ioc_has_ctrl(file) ? "(unprintable)" : file,
-			    strerror(errno));
-			goto out;
-		}
-		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-			ioc_err(err, "'%s' is not a regular file", file);
-			goto out;
-		}
-	}
-	/* pass 1: verify everything before anything is created */
-	ioc_progress_init(&im.w.prog, "verifying");
-	im.w.prog.on = 0;
-	if (ioc_walk_image(fd, &im.w, NULL, err) != 0)
+	fd = ioc_import_open(file, err);
+	if (fd < 0)
 		goto out;
-	mtext = ioc_steal(&im.w.mtext);
-	tag = ioc_override(&ov, "tag");
-	if (tag == NULL) {
-		tagbuf = ioc_xstrdup(im.w.m.tag);
-		tag = tagbuf;
-	}
-	if (ioc_tag_used(&js, tag)) {
-		ioc_err(err, "tag '%s' is already used by another jail: import with tag=NEWTAG", tag);
-		goto out;
-	}
-	if (im.w.m.ds[0].incremental) {
-		if (ioc_release_by_guid(ctx, im.w.m.release, im.w.m.ds[0].from_guid, &relsnap, err) != 0)
-			goto out;
-		if (relsnap == NULL) {
-			ioc_err(err, "the image is incremental from release '%s' (snapshot guid %llu), which this root does not have "
-			    "(a release fetched separately differs): export the jail without -i", im.w.m.release,
-			    im.w.m.ds[0].from_guid);
-			goto out;
-		}
-	}
-	if (ioc_image_plan_props(&im.w.m, ov.p, ov.v, ov.n, &zprops, err) != 0)
-		goto out;
-	uuid = ioc_import_uuid(ctx, &js, im.w.m.uuid);
-	/* act */
-	if (ioc_clean_debris(&ctx->root, &js, NULL, err) != 0)
-		goto out;
-	im.jailds = ioc_xasprintf("%s/jails/%s", ctx->root.name, uuid);
-	{
-		_cleanup_strv_ struct ioc_strv cp = IOC_STRV_INIT;
-		_cleanup_free_ char *now = ioc_now_fmt("%Y-%m-%d %H:%M:%S");
-		ioc_strv_push(&cp, "canmount=off");
-		ioc_strv_push(&cp, "devices=off");
-		ioc_strv_pushf(&cp, IOC_PROP_PREFIX "type=%s", im.w.m.ds[0].incremental ? "clonejail" : "jail");
-		ioc_strv_pushf(&cp, IOC_PROP_PREFIX "release=%s", im.w.m.release);
-		ioc_strv_pushf(&cp, IOC_PROP_PREFIX "created=%s", now);
-		for (d = 0; d < zprops.n; d++)
-			ioc_strv_push(&cp, zprops.v[d]);
-		if (ioc_zfs_create(im.jailds, &cp, 0, err) != 0)
-			goto out;
-		created = 1;
-	}
-	if (lseek(fd, 0, SEEK_SET) != 0) {
-		ioc_err(err, "cannot rewind the image: %s", strerror(errno));
-		goto out;
-	}
-	{
-		struct ioc_manifest keep = im.w.m;
-		ioc_manifest_init(&im.w.m);
-		free(im.w.shex);
-		im.w.shex = NULL;
-		ioc_manifest_release(&keep);
-	}
+	/* one pass: the manifest is checked and the quarantine made before the
+	   first stream; the streams are hashed as they go to zfs receive */
+	q.ctx = ctx;
+	q.ov = &ov;
+	q.js = &js;
 	signal(SIGPIPE, SIG_IGN);
-	im.w.feed = ioc_imp_feed;
-	im.w.start = ioc_imp_start;
-	im.w.end = ioc_imp_end;
-	im.w.cb = &im;
-	ioc_progress_init(&im.w.prog, "import");
-	if (ioc_walk_image(fd, &im.w, mtext, err) != 0) {
-		if (im.running)
-			ioc_imp_end(&im, im.cur, NULL);
+	im->w.manifest = ioc_imp_manifest;
+	im->w.feed = ioc_imp_feed;
+	im->w.start = ioc_imp_start;
+	im->w.end = ioc_imp_end;
+	im->w.cb = &q; /* q.im is its first member: the stream callbacks take it as their ioc_import */
+	ioc_progress_init(&im->w.prog, "import");
+	if (ioc_walk_image(fd, &im->w, err) != 0) {
+		if (im->running)
+			ioc_imp_end(im, im->cur, NULL);
 		goto out;
 	}
-	ioc_progress_add(&im.w.prog, 0, 1);
-	if (ioc_import_postcheck(&im, relsnap, err) != 0 ||
-	    ioc_import_scan(ctx, &im, &zprops, err) != 0)
+	ioc_progress_add(&im->w.prog, 0, 1);
+	if (ioc_import_postcheck(im, q.relsnap, err) != 0 ||
+	    ioc_import_scan(ctx, im, &q.zprops, err) != 0)
 		goto out;
 	{
 		/* the streams' snapshots are not the user's */
-		char *names[] = { im.jailds, NULL };
+		char *names[] = { im->jailds, NULL };
 		struct ioc_zrows rows;
 		ioc_zrows_init(&rows);
 		if (ioc_zfs_get(names, "type", 1, -1, NULL, 1, &rows, err) != 0) {
@@ -1277,27 +1247,31 @@ ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 			}
 		ioc_zrows_release(&rows);
 	}
-	if (ioc_zfs_set(im.jailds, IOC_PROP_PREFIX "tag", tag, err) != 0)
+	if (ioc_zfs_set(im->jailds, IOC_PROP_PREFIX "tag", q.tag, err) != 0)
 		goto out;
-	created = 0; /* the jail is complete: nothing below removes it */
-	printf("%s %s\n", uuid, tag);
-	if (ioc_ops_tag_links(&ctx->root, js.legacy, uuid, tag, err) != 0) {
-		ioc_error_wrap(err, "jail '%s' (%s) imported, but", tag, uuid);
+	q.created = 0; /* the jail is complete: nothing below removes it */
+	printf("%s %s\n", q.uuid, q.tag);
+	if (ioc_ops_tag_links(&ctx->root, js.legacy, q.uuid, q.tag, err) != 0) {
+		ioc_error_wrap(err, "jail '%s' (%s) imported, but", q.tag, q.uuid);
 		goto out;
 	}
 	rc = 0;
 out:
-	if (rc != 0 && created) {
+	if (rc != 0 && q.created) {
 		struct ioc_error *e2 = NULL;
-		ioc_zfs_destroy(im.jailds, 1, &e2);
+		ioc_zfs_destroy(im->jailds, 1, &e2);
 		ioc_error_free(e2);
 	}
 	if (fd >= 0)
 		close(fd);
-	if (im.pipefd >= 0)
-		close(im.pipefd);
-	free(im.jailds);
-	ioc_walk_release(&im.w);
+	if (im->pipefd >= 0)
+		close(im->pipefd);
+	free(im->jailds);
+	free(q.relsnap);
+	free(q.uuid);
+	free(q.tag);
+	ioc_strv_release(&q.zprops);
+	ioc_walk_release(&im->w);
 	ioc_assign_list_release(&ov);
 	ioc_jails_release(&js);
 	return rc;
