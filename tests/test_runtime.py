@@ -7,6 +7,7 @@ stopped here first).
 """
 import os
 import pty
+import re
 import select
 import subprocess
 import time
@@ -174,6 +175,35 @@ def test_default_hooks_start_no_process(rel, tmp_path):
         # (which the engine's re-execution from a sealed copy made twice)
         assert not [ln for ln in lines if "active,mountpoint" in ln], lines
     assert state(rel, "nh") == "down"
+
+
+def test_trace_times_every_step_of_start_and_stop(rel):
+    """IOC_TRACE=1 (issue 12: "measure each step"): a timing line on stderr for
+    each step of the Linux engine's start (its step table, in order), each
+    phase of stop, each program the spawn layer runs and the command as a
+    whole; nothing without it.  Times are printed, never asserted."""
+    jail(rel, "tr")
+    steps = ["check", "rundir", "macs", "files", "exec_prestart", "container", "host macs",
+             "exec_start", "exec_poststart", "last_started"]
+    pat = re.compile(r"^iocage: trace: +[0-9.]+ ms  (.*) \([0-9.]+ ms\)$")
+    r = rel.run("start", "tr", env={"IOC_TRACE": "1"})
+    assert r.rc == 0, r
+    lines = [pat.match(ln) for ln in r.err.splitlines()]
+    assert all(lines), r.err
+    what = [m.group(1) for m in lines]
+    assert [w.split(": step ", 1)[1] for w in what if ": step " in w] == steps, what
+    assert what[-1] == "command start: done", what
+    assert [w for w in what if w.startswith("run zfs ")], what  # the last_started write
+    r = rel.run("stop", "tr", env={"IOC_TRACE": "1"})
+    assert r.rc == 0, r
+    what = [pat.match(ln).group(1) for ln in r.err.splitlines()]
+    phases = [w.split(": ", 1)[1] for w in what if w.startswith("stop ioc-")]
+    assert [p.split(" (")[0] for p in phases] == [
+        "exec_prestop and exec_stop", "shutdown", "cgroups and run directory removed",
+        "exec_poststop"], what
+    assert what[-1] == "command stop: done", what
+    # silent without it
+    assert rel.run("start", "tr").err == "" and rel.run("stop", "tr").err == ""
 
 
 def test_restart_changes_jid(rel):

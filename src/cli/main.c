@@ -326,6 +326,8 @@ main(int argc, char **argv)
 	const struct ioc_cmd *c;
 	int i = 1, rc;
 
+	if (ioc_trace_on())
+		ioc_trace_clock(); /* trace times count from here */
 	/*
 	 * fds 0-2 closed by the caller would be the first files we open: a lock
 	 * file or an image would then receive our output.  /dev/null fills them.
@@ -402,7 +404,9 @@ main(int argc, char **argv)
 			rc = -1;
 	}
 	if (rc == 0) {
+		double t0 = ioc_trace_on() ? ioc_trace_clock() : 0;
 		rc = c->fn(&ctx, argc - i, argv + i, &err);
+		ioc_trace(t0, "command %s: %s", c->name, rc == 0 ? "done" : "failed");
 		if (rc != 0 && ctx.root.name && (c->flags & IOC_CF_NEED_UID0))
 			ioc_space_hint(&ctx, &err);
 	}

@@ -477,9 +477,14 @@ ioc_run(char *const *argv, const struct ioc_run_opts *o, struct ioc_run_result *
 		ioc_run_opts_init(&def);
 		o = &def;
 	}
+	double t0 = ioc_trace_on() ? ioc_trace_clock() : 0;
 	if (ioc_child_start(argv, o, &c, err) != 0)
 		return -1;
 	ioc_children_wait(&c, rs, 1, o->timeout_ms);
+	if (ioc_trace_on()) {
+		_cleanup_free_ char *a = ioc_argv_str(argv);
+		ioc_trace(t0, "run %.160s", a);
+	}
 	return 0;
 }
 
@@ -491,6 +496,7 @@ ioc_run_pipe(char *const *a, const struct ioc_run_opts *oa, struct ioc_run_resul
 	struct ioc_run_opts xa = *oa, xb = *ob;
 	struct ioc_child cs[2];
 	struct ioc_run_result *rs[2] = { ra, rb };
+	double t0 = ioc_trace_on() ? ioc_trace_clock() : 0;
 	int p[2];
 
 	if (pipe2(p, O_CLOEXEC) != 0)
@@ -514,6 +520,11 @@ ioc_run_pipe(char *const *a, const struct ioc_run_opts *oa, struct ioc_run_resul
 	}
 	close(p[0]);
 	ioc_children_wait(cs, rs, 2, oa->timeout_ms);
+	if (ioc_trace_on()) {
+		_cleanup_free_ char *sa = ioc_argv_str(a);
+		_cleanup_free_ char *sb = ioc_argv_str(b);
+		ioc_trace(t0, "run %.100s | %.100s", sa, sb);
+	}
 	return 0;
 }
 

@@ -94,6 +94,51 @@ ioc_note_capture(struct ioc_sb *sb)
 	ioc_notes_sb = sb;
 }
 
+static double ioc_trace_t0 = -1;
+
+int
+ioc_trace_on(void)
+{
+	static int on = -1;
+	if (on < 0) {
+		const char *v = getenv("IOC_TRACE");
+		on = v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
+	}
+	return on;
+}
+
+double
+ioc_trace_clock(void)
+{
+	struct timespec ts;
+	double now;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+	if (ioc_trace_t0 < 0)
+		ioc_trace_t0 = now;
+	return now;
+}
+
+void
+ioc_trace(double since, const char *fmt, ...)
+{
+	struct ioc_sb m = IOC_SB_INIT;
+	double now;
+	char *p;
+	va_list ap;
+	if (!ioc_trace_on())
+		return;
+	now = ioc_trace_clock();
+	va_start(ap, fmt);
+	ioc_sb_vaddf(&m, fmt, ap);
+	va_end(ap);
+	p = ioc_msg_printable(m.buf ? m.buf : "");
+	ioc_sb_release(&m);
+	fprintf(stderr, "iocage: trace: %8.1f ms  %s (%.1f ms)\n", now - ioc_trace_t0, p,
+	    now - since);
+	free(p);
+}
+
 void
 ioc_note(const char *fmt, ...)
 {

@@ -67,6 +67,17 @@ void ioc_note_json(int on);
 /* Notes go into sb (lines as they would be printed) until called with NULL. */
 void ioc_note_capture(struct ioc_sb *sb);
 
+/*
+ * IOC_TRACE=1 in the environment: timing lines on stderr, "iocage: trace:
+ * T ms  WHAT (D ms)", T counted from the process's first trace clock read
+ * (main reads it first), D from since.  For finding where a command's time
+ * goes (bench/, an administrator's question); silent otherwise, and cheap:
+ * callers take a clock only when ioc_trace_on().
+ */
+int ioc_trace_on(void);
+double ioc_trace_clock(void); /* ms, monotonic */
+void ioc_trace(double since, const char *fmt, ...) IOC_PRINTF(2, 3);
+
 void *ioc_xmalloc(size_t n);
 void *ioc_xcalloc(size_t n, size_t m);
 void *ioc_xrealloc(void *p, size_t n);

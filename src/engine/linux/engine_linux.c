@@ -1303,7 +1303,10 @@ ioc_lx_start(const struct ioc_root *root, struct ioc_jail *j, struct ioc_error *
 	ioc_lx_rmdir_name(s.dir);
 	ioc_lx_cg_cleanup(s.name);
 	for (i = 0; ioc_lx_steps[i].name; i++) {
-		if (ioc_lx_steps[i].run(&s, err) == 0)
+		double t0 = ioc_trace_on() ? ioc_trace_clock() : 0;
+		int r = ioc_lx_steps[i].run(&s, err);
+		ioc_trace(t0, "start %s: step %s", s.name, ioc_lx_steps[i].name);
+		if (r == 0)
 			continue;
 		while (i-- > 0)
 			if (ioc_lx_steps[i].undo)
@@ -1326,6 +1329,7 @@ ioc_lx_stop(const struct ioc_root *root, struct ioc_jail *j, int force, struct i
 	_cleanup_strv_ struct ioc_strv argv = IOC_STRV_INIT;
 	long long t = 30, et = 60;
 	int rootfd = -1, rc = -1;
+	double t0;
 	pid_t mon;
 	(void)root;
 
@@ -1346,6 +1350,7 @@ ioc_lx_stop(const struct ioc_root *root, struct ioc_jail *j, int force, struct i
 		lxc_container_put(c);
 		return 0;
 	}
+	t0 = ioc_trace_on() ? ioc_trace_clock() : 0;
 	if (!force && ioc_lx_hook(j, "exec_prestop", err) != 0) {
 		ioc_error_wrap(err, "not stopped (stop -f skips the hooks)");
 		goto out;
@@ -1366,6 +1371,8 @@ ioc_lx_stop(const struct ioc_root *root, struct ioc_jail *j, int force, struct i
 		ioc_error_free(e2);
 		free(as.home);
 	}
+	ioc_trace(t0, "stop %s: exec_prestop and exec_stop", name);
+	t0 = ioc_trace_on() ? ioc_trace_clock() : 0;
 	/* SIGTERM to init: it passes SIGTERM to every process and exits when they are gone */
 	mon = ioc_lx_monitor_pid(c);
 	if (force || !c->shutdown(c, (int)(t > 0 ? t : 1)))
@@ -1375,10 +1382,15 @@ ioc_lx_stop(const struct ioc_root *root, struct ioc_jail *j, int force, struct i
 		goto out;
 	}
 	ioc_lx_wait_gone(mon, 10);
+	ioc_trace(t0, "stop %s: shutdown (SIGTERM, %lld s grace)", name, force ? 0 : t);
+	t0 = ioc_trace_on() ? ioc_trace_clock() : 0;
 	ioc_lx_cg_cleanup(name);
 	ioc_lx_rmdir_name(dir);
+	ioc_trace(t0, "stop %s: cgroups and run directory removed", name);
+	t0 = ioc_trace_on() ? ioc_trace_clock() : 0;
 	if (!force && ioc_lx_hook(j, "exec_poststop", err) != 0)
 		goto out;
+	ioc_trace(t0, "stop %s: exec_poststop", name);
 	rc = 0;
 out:
 	if (rootfd >= 0)
