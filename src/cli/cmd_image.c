@@ -811,21 +811,22 @@ ioc_imp_feed(void *cb, size_t ds, const void *buf, size_t n, struct ioc_error **
 	return 0;
 }
 
-/* Checks what the receives made: no origin but the expected, no local properties. */
+/*
+ * Checks what the receives made: no origin but the expected, no local
+ * properties.  rows keeps what the one `zfs get -r all` read (the scan, the
+ * values below and the snapshot cleanup use it: no second read).
+ */
 static int
-ioc_import_postcheck(struct ioc_import *im, const char *relsnap, struct ioc_error **err)
+ioc_import_postcheck(struct ioc_import *im, const char *relsnap, struct ioc_zrows *rows,
+    struct ioc_error **err)
 {
 	char *names[] = { im->jailds, NULL };
-	struct ioc_zrows rows;
 	size_t i, jl = strlen(im->jailds);
 	int rc = 0, origin_seen = 0;
-	ioc_zrows_init(&rows);
-	if (ioc_zfs_get(names, "all", 1, -1, NULL, 1, &rows, err) != 0) {
-		ioc_zrows_release(&rows);
+	if (ioc_zfs_get(names, "all", 1, -1, NULL, 1, rows, err) != 0)
 		return -1;
-	}
-	for (i = 0; i < rows.n && rc == 0; i++) {
-		const struct ioc_zrow *r = &rows.v[i];
+	for (i = 0; i < rows->n && rc == 0; i++) {
+		const struct ioc_zrow *r = &rows->v[i];
 		const char *rel = r->name + jl;
 		if (strcmp(r->name, im->jailds) == 0 || strchr(r->name, '@'))
 			continue;
@@ -841,29 +842,40 @@ ioc_import_postcheck(struct ioc_import *im, const char *relsnap, struct ioc_erro
 			    r->prop);
 		}
 	}
-	ioc_zrows_release(&rows);
 	return rc;
 }
 
-/* A value the imported jail gets: from its planned properties, else R's own, else built in. */
+/* The value of prop on dataset ds in rows, or NULL. */
+static const struct ioc_zrow *
+ioc_import_row(const struct ioc_zrows *rows, const char *ds, const char *prop)
+{
+	size_t i;
+	for (i = 0; i < rows->n; i++)
+		if (strcmp(rows->v[i].name, ds) == 0 && strcmp(rows->v[i].prop, prop) == 0)
+			return &rows->v[i];
+	return NULL;
+}
+
+/*
+ * A value the imported jail gets: from its planned properties, else R's own
+ * (seen on the jail's dataset as inherited from R: a value from above R does
+ * not count), else built in.
+ */
 static char *
-ioc_import_value(struct ioc_ctx *ctx, const struct ioc_strv *zprops, const char *name)
+ioc_import_value(struct ioc_ctx *ctx, const struct ioc_strv *zprops, const struct ioc_zrows *rows,
+    const char *jailds, const char *name)
 {
 	_cleanup_free_ char *prop = ioc_xasprintf(IOC_PROP_PREFIX "%s", name);
 	_cleanup_free_ char *key = ioc_xasprintf("%s=", prop);
-	char *names[] = { ctx->root.name, NULL };
-	struct ioc_zrows rows;
-	char *v = NULL;
+	_cleanup_free_ char *from_root = ioc_xasprintf("inherited from %s", ctx->root.name);
+	const struct ioc_zrow *r = ioc_import_row(rows, jailds, prop);
 	size_t i;
 	for (i = 0; i < zprops->n; i++)
 		if (strncmp(zprops->v[i], key, strlen(key)) == 0)
 			return ioc_xstrdup(zprops->v[i] + strlen(key));
-	ioc_zrows_init(&rows);
-	if (ioc_zfs_get(names, prop, 0, 0, "local", 0, &rows, NULL) == 0 &&
-	    rows.n == 1)
-		v = ioc_xstrdup(rows.v[0].value);
-	ioc_zrows_release(&rows);
-	return v ? v : ioc_xstrdup(ioc_prop_find(name)->builtin);
+	if (r && strcmp(r->source, from_root) == 0)
+		return ioc_xstrdup(r->value);
+	return ioc_xstrdup(ioc_prop_find(name)->builtin);
 }
 
 /*
@@ -875,14 +887,14 @@ ioc_import_value(struct ioc_ctx *ctx, const struct ioc_strv *zprops, const char 
  */
 static int
 ioc_import_scan(struct ioc_ctx *ctx, struct ioc_import *im, const struct ioc_strv *zprops,
-    struct ioc_error **err)
+    const struct ioc_zrows *rows, struct ioc_error **err)
 {
 	static const char *const parts[] = { "root", "data", NULL };
 	unsigned long base = 0, count = 0;
 	size_t i;
 #ifdef __linux__
-	_cleanup_free_ char *userns = ioc_import_value(ctx, zprops, "userns");
-	_cleanup_free_ char *map = ioc_import_value(ctx, zprops, "userns_idmap");
+	_cleanup_free_ char *userns = ioc_import_value(ctx, zprops, rows, im->jailds, "userns");
+	_cleanup_free_ char *map = ioc_import_value(ctx, zprops, rows, im->jailds, "userns_idmap");
 	if (ioc_parse_bool(userns) == 1) {
 		const char *c = strchr(map, ':');
 		long long h, n;
@@ -899,9 +911,8 @@ ioc_import_scan(struct ioc_ctx *ctx, struct ioc_import *im, const struct ioc_str
 #endif
 	for (i = 0; parts[i]; i++) {
 		_cleanup_free_ char *ds = ioc_xasprintf("%s/%s", im->jailds, parts[i]);
-		_cleanup_free_ char *mp = NULL;
-		if (ioc_zfs_get1(ds, "mountpoint", &mp, err) != 0)
-			return -1;
+		const struct ioc_zrow *r = ioc_import_row(rows, ds, "mountpoint");
+		const char *mp = r ? r->value : NULL;
 		if (mp == NULL || mp[0] != '/')
 			continue; /* no such dataset, or not mounted */
 		if (ioc_tree_refuse_hostile(mp, base, count, err) != 0)
@@ -1161,6 +1172,7 @@ ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_import_req q;
 	struct ioc_import *im = &q.im;
+	struct ioc_zrows rows;
 	_cleanup_free_ char *found = NULL;
 	const char *file;
 	int k = ioc_opts_parse(ctx, "import", "", argc - 1, argv + 1, &o, err);
@@ -1180,6 +1192,7 @@ ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 		return ioc_package_import(ctx, file, argc - 1, argv + 1, err);
 	memset(&q, 0, sizeof(q));
 	ioc_strv_init(&q.zprops);
+	ioc_zrows_init(&rows);
 	im->pipefd = -1;
 	ov.p = ioc_xcalloc((size_t)argc, sizeof(*ov.p));
 	ov.v = ioc_xcalloc((size_t)argc, sizeof(*ov.v));
@@ -1228,25 +1241,14 @@ ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 		goto out;
 	}
 	ioc_progress_add(&im->w.prog, 0, 1);
-	if (ioc_import_postcheck(im, q.relsnap, err) != 0 ||
-	    ioc_import_scan(ctx, im, &q.zprops, err) != 0)
+	if (ioc_import_postcheck(im, q.relsnap, &rows, err) != 0 ||
+	    ioc_import_scan(ctx, im, &q.zprops, &rows, err) != 0)
 		goto out;
-	{
-		/* the streams' snapshots are not the user's */
-		char *names[] = { im->jailds, NULL };
-		struct ioc_zrows rows;
-		ioc_zrows_init(&rows);
-		if (ioc_zfs_get(names, "type", 1, -1, NULL, 1, &rows, err) != 0) {
-			ioc_zrows_release(&rows);
+	/* the streams' snapshots are not the user's (their type rows, one each) */
+	for (d = 0; d < rows.n; d++)
+		if (strchr(rows.v[d].name, '@') && strcmp(rows.v[d].prop, "type") == 0 &&
+		    ioc_zfs_destroy(rows.v[d].name, 0, err) != 0)
 			goto out;
-		}
-		for (d = 0; d < rows.n; d++)
-			if (strchr(rows.v[d].name, '@') && ioc_zfs_destroy(rows.v[d].name, 0, err) != 0) {
-				ioc_zrows_release(&rows);
-				goto out;
-			}
-		ioc_zrows_release(&rows);
-	}
 	if (ioc_zfs_set(im->jailds, IOC_PROP_PREFIX "tag", q.tag, err) != 0)
 		goto out;
 	q.created = 0; /* the jail is complete: nothing below removes it */
@@ -1271,6 +1273,7 @@ out:
 	free(q.uuid);
 	free(q.tag);
 	ioc_strv_release(&q.zprops);
+	ioc_zrows_release(&rows);
 	ioc_walk_release(&im->w);
 	ioc_assign_list_release(&ov);
 	ioc_jails_release(&js);
