@@ -11,6 +11,7 @@ pool (zfs-fuse) does not give it, so LXC's lifecycle uses `zfs clone` +
 Appends a "## Runtime" section to bench/RESULTS.md.
 """
 import os
+import re
 import statistics
 import subprocess
 import time
@@ -88,31 +89,76 @@ def bench(b, root, io, snap, lxcpath, t):
             ("stop", med(sp), med(lsp)), ("lifecycle", med(lio), med(llx))]
     for r in rows:
         print("%-10s iocage %.1f ms  lxc %.1f ms  ratio %.2f" % (r[0], r[1], r[2], r[1] / r[2]))
-    write(rows)
+    steps = trace_steps(io, "r")
+    pct = exec_percentiles(io, "r", lx)
+    write(rows, steps, pct)
 
 
-def write(rows):
-    out = ["Same busybox release, same pool, unprivileged (root = host uid 100000), no network; "
+STARTUP = ("The rows above are whole processes, the trace's `command` line is the command after its start-up: a start, stop or exec starts iocage three times (the command; its re-execution with LXC_MEMFD_REXEC set; liblxc's from a sealed memory copy, CVE-2019-5736), about 6 ms each since libcurl is opened only by fetch. The rest is zfs-fuse: each `zfs get`/`zfs set` is a process and a daemon round trip.")
+
+TRACE = re.compile(r"^iocage: trace: +[0-9.]+ ms  (.*) \(([0-9.]+) ms\)$")
+
+
+def trace_steps(io, tag):
+    """Medians of each IOC_TRACE line of start and stop (steps, phases, the
+    programs run, the command), REPS runs; names keep their order."""
+    env = dict(os.environ, IOC_TRACE="1")
+    cost, order = {}, []
+    for _ in range(REPS):
+        for cmd in ("start", "stop"):
+            r = subprocess.run(io + [cmd, tag], capture_output=True, text=True, env=env)
+            for line in r.stderr.splitlines():
+                m = TRACE.match(line)
+                if not m:
+                    continue
+                what = re.sub(r"ioc-[0-9a-f-]{36}", "JAIL", m.group(1))
+                what = re.sub(r"iocbench[a-z]+[0-9]+", "POOL", what)
+                what = re.sub(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8}", "DATE", what)
+                what = re.sub(r"/\S+/(jails|releases)/\S+", "...", what)
+                key = (cmd, what)
+                if key not in cost:
+                    cost[key] = []
+                    order.append(key)
+                cost[key].append(float(m.group(2)))
+    return [(c, w, statistics.median(cost[(c, w)])) for c, w in order]
+
+
+def exec_percentiles(io, tag, lx, n=200):
+    run(io + ["start", tag])
+    a = sorted(once(io + ["exec", tag, "/bin/true"]) * 1e3 for _ in range(n))
+    run(io + ["stop", tag])
+    run(["lxc-start"] + lx + ["-d"])
+    run(["lxc-wait"] + lx + ["-s", "RUNNING", "-t", "10"])
+    b = sorted(once(["lxc-attach"] + lx + ["--", "/bin/true"]) * 1e3 for _ in range(n))
+    run(["lxc-stop"] + lx + ["-k"])
+    p = lambda xs, q: xs[min(len(xs) - 1, int(q * len(xs)))]
+    return n, p(a, 0.5), p(a, 0.99), p(b, 0.5), p(b, 0.99)
+
+
+def write(rows, steps, pct):
+    load = os.getloadavg()[0]
+    out = ["Run on %s, load average %.2f when it ended (other work on the machine makes "
+           "every figure larger, the zfs-fuse calls most).  " % (time.strftime("%Y-%m-%d"), load) +
+           "Same busybox release, same pool, unprivileged (root = host uid 100000), no network; "
            "medians of %d runs (exec: of %d).  LXC side: `lxc-start -d`, `lxc-attach -- /bin/true`, "
            "`lxc-stop -k` of an equivalent container; its lifecycle copies with `zfs clone` "
            "(`lxc-copy -s` needs a backing store this pool does not give it).  iocage's stop runs "
-           "`exec_stop` and a graceful SIGTERM first; `lxc-stop -k` kills at once.\n" % (REPS, REPS * 3),
+           "`exec_stop` and a graceful SIGTERM first; `lxc-stop -k` kills at once.  `lxc-start -d` "
+           "returns before the container is up; iocage's start returns when the jail is up and "
+           "its hooks have run.\n" % (REPS, REPS * 3),
            "| operation | iocage ms | LXC ms | ratio (target ≤ 1.0) |", "|---|---|---|---|"]
     for name, a, b in rows:
         out.append("| %s | %.1f | %.1f | %.2f |" % (name, a, b, a / b))
-    ex = [r for r in rows if r[0] == "exec true"][0]
-    out.append("")
-    out.append("`iocage exec` takes %.1f ms (target: under 50 ms; the Python iocage's console "
-               "takes over 3 s).  Where a ratio is above 1.0, the difference is iocage's own "
-               "work, and most of it is zfs-fuse answering `zfs get` (15–30 ms a call here): "
-               "before entering a jail iocage re-executes itself from a sealed memory copy "
-               "(CVE-2019-5736); the copy reads every jail's tag with one `zfs get` (which "
-               "also checks the root) and the named jail's properties with another (a full "
-               "UUID skips the first), takes the jail's lock, and start and stop also record "
-               "`last_started` and run the exec_* hooks (by default `/usr/bin/true`, each a "
-               "process).  `lxc-start -d` returns before the container is up; iocage's start "
-               "returns when the jail is up and its hooks have run.\n"
-               % ex[1])
+    n, a50, a99, b50, b99 = pct
+    out += ["", "`exec /bin/true` into the running jail, %d runs each: iocage p50 %.1f ms, p99 "
+            "%.1f ms; `lxc-attach` p50 %.1f ms, p99 %.1f ms." % (n, a50, a99, b50, b99),
+            "", "Where the time of start and stop goes (`IOC_TRACE=1`, medians of %d runs; "
+            "steps and phases include the programs they run, which are also listed on their "
+            "own; `command` is the whole command after argument parsing):" % REPS, "",
+            "| command | step, phase or program | ms |", "|---|---|---|"]
+    for cmd, what, ms in steps:
+        out.append("| %s | %s | %.1f |" % (cmd, what.replace("|", "\\|"), ms))
+    out += ["", STARTUP, ""]
     write_section("Runtime: iocage vs LXC's own tools", out)
 
 
