@@ -32,6 +32,14 @@ def test_memory_limit_kills_a_process_over_it(rel):
     assert r.rc == 0, r
     rows = dict(l.split("\t") for l in rel.ok("inuse", "-H", "mem").splitlines())
     assert int(rows["memoryuse"]) > 0 and int(rows["maxproc"]) >= 1
+    # without a name: every running jail's, its tag first (1.7.6 lib/ioc-rctl
+    # __rctl_inuse_all listed the running jails' consumption); a stopped jail has none
+    jail(rel, "idle")
+    every = [l.split("\t") for l in rel.ok("inuse", "-H").splitlines()]
+    assert [x[1] for x in every if x[0] == "mem"] == list(rows), every
+    assert not [x for x in every if x[0] == "idle"], every
+    assert rel.ok("inuse").splitlines()[0].split() == ["TAG", "RESOURCE", "USE"]
+    assert "usage: iocage inuse" in rel.fail("inuse", "mem", "idle", rc=2)
     # uncap lifts it on the running jail, cap puts it back
     rel.ok("uncap", "mem")
     assert rel.run("exec", "mem", "dd", "if=/dev/zero", "of=/dev/null", "bs=64M",

@@ -1315,11 +1315,58 @@ ioc_cmd_runtime(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	return ioc_run_table(ctx, argc, argv, "runtime", ioc_engine()->runtime, cols, err);
 }
 
+/*
+ * inuse TAG: one jail's current use; inuse alone: every running jail's, one
+ * row a resource, as the shell iocage printed every running jail's
+ * consumption without a name (1.7.6 lib/ioc-rctl __rctl_inuse_all).
+ */
 int
 ioc_cmd_inuse(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
-	static const char *const cols[] = { "RESOURCE", "USE", NULL };
-	return ioc_run_table(ctx, argc, argv, "inuse", ioc_engine()->inuse, cols, err);
+	static const char *const cols[] = { "TAG", "RESOURCE", "USE", NULL };
+	const struct ioc_engine_ops *e = ioc_engine();
+	struct ioc_opts o;
+	struct ioc_jails js;
+	struct ioc_jstate *st;
+	struct ioc_jail **v;
+	struct ioc_table t;
+	size_t n, i, r;
+	int k = ioc_opts_parse(ctx, "inuse", "", argc - 1, argv + 1, &o, err), rc = 0;
+	if (k < 0)
+		return -1;
+	if (argc - k - 1 != 0)
+		return ioc_run_table(ctx, argc, argv, "inuse", e->inuse, cols + 1, err);
+	if (e->inuse == NULL)
+		return ioc_err(err, "inuse: not supported by the %s engine", e->name);
+	if (ioc_jails_load(&ctx->root, NULL, &js, err) != 0)
+		return -1;
+	st = ioc_ops_states_new(&ctx->root, &js, err);
+	if (st == NULL) {
+		ioc_jails_release(&js);
+		return -1;
+	}
+	v = ioc_sorted(&js, &n);
+	ioc_table_init(&t, cols);
+	for (i = 0; i < n && rc == 0; i++) {
+		struct ioc_table one;
+		if (!st[v[i] - js.v].running)
+			continue;
+		ioc_table_init(&one, cols + 1);
+		rc = e->inuse(&ctx->root, v[i], &one, err);
+		for (r = 0; rc == 0 && r < one.nrows; r++) {
+			const char *cells[] = { ioc_jail_get(v[i], "tag"), one.cells.v[2 * r],
+				one.cells.v[2 * r + 1], NULL };
+			ioc_table_add(&t, cells);
+		}
+		ioc_table_release(&one);
+	}
+	if (rc == 0)
+		ioc_table_print(&t, ctx->fmt, stdout);
+	ioc_table_release(&t);
+	free(v);
+	free(st);
+	ioc_jails_release(&js);
+	return rc;
 }
 
 /* cap / uncap: the engine applies or removes the limits of a running jail. */

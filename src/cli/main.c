@@ -64,7 +64,7 @@ const struct ioc_cmd ioc_cmds[] = {
 	{ "limits", ioc_cmd_limits, IOC_CF_ROOT, "limits [-H] [--json] [UUID|TAG]",
 	  "show the configured resource limits of a jail, or those set on every jail ('limts' too)" },
 	{ "uncap", ioc_cmd_uncap, IOC_CF_ROOT | IOC_CF_NEED_UID0 | IOC_CF_DRY_RUN, "uncap UUID|TAG", "remove resource limits from a running jail" },
-	{ "inuse", ioc_cmd_inuse, IOC_CF_ROOT | IOC_CF_NEED_UID0, "inuse [-H] [--json] UUID|TAG", "current resource usage" },
+	{ "inuse", ioc_cmd_inuse, IOC_CF_ROOT | IOC_CF_NEED_UID0, "inuse [-H] [--json] [UUID|TAG]", "current resource usage (every running jail's without a name)" },
 	{ "export", ioc_cmd_export, IOC_CF_ROOT | IOC_CF_NEED_UID0, "export [-i] UUID|TAG [FILE|-]",
 	  "write a jail (its datasets as ZFS streams, its properties) as an image to R/images, FILE or standard output (-i: a thin jail incrementally from its release)" },
 	{ "import", ioc_cmd_import, IOC_CF_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0,
