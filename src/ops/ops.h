@@ -12,6 +12,8 @@
  *              of package import and update release=
  *   debris.c   removing what interrupted commands left (jails, work clones)
  *   update.c   finding and rolling back interrupted updates
+ *   import.c   importing images (one pass into a quarantine) and the shell
+ *              iocage's UUID_DATE.tar.xz images
  */
 #ifndef IOC_OPS_H
 #define IOC_OPS_H
@@ -209,5 +211,30 @@ int ioc_filepool_make(const struct ioc_filepool_req *req, struct ioc_strv *said,
  */
 int ioc_filepool_unmake(const char *root, const char *file, struct ioc_strv *said,
     struct ioc_error **err);
+
+/* ---- import.c ------------------------------------------------------------ */
+
+/* What to import and how: the file ("-": standard input, read once) and the
+ * validated PROPERTY=VALUE overrides of the command line (ioc_prop_parse_assign,
+ * then ioc_ops_check_prop); progress, when set, gets the bytes as they are
+ * read and a final call. */
+struct ioc_import_req {
+	const char *file;
+	const struct ioc_prop **p;
+	char **v;
+	size_t n;
+	void (*progress)(void *arg, size_t bytes, int final);
+	void *progress_arg;
+};
+/*
+ * Imports an image (image.h) as a new jail: *uuid and *tag (caller frees)
+ * are set once the jail is complete, also when a later step (the legacy
+ * tags/ link) fails and -1 is returned.  The caller holds the root lock.
+ */
+int ioc_jail_import(const struct ioc_root *root, const struct ioc_import_req *req, char **uuid,
+    char **tag, struct ioc_error **err);
+/* The same for the shell iocage's UUID_DATE.tar.xz + UUID_DATE.sha256 (a thick jail). */
+int ioc_jail_import_legacy(const struct ioc_root *root, const struct ioc_import_req *req,
+    char **uuid, char **tag, struct ioc_error **err);
 
 #endif

@@ -78,6 +78,14 @@ int ioc_trace_on(void);
 double ioc_trace_clock(void); /* ms, monotonic */
 void ioc_trace(double since, const char *fmt, ...) IOC_PRINTF(2, 3);
 
+/* Reads until n bytes or EOF (EINTR retried); bytes read, or -1. */
+ssize_t ioc_read_full(int fd, void *buf, size_t n);
+/* Writes all n bytes (EINTR retried); 0, or -1 with errno. */
+int ioc_write_full(int fd, const void *buf, size_t n);
+/* Makes a pipe as large as the system allows (Linux: 1 MiB instead of 64 KiB), so
+ * that zfs send/receive keeps streaming while this side works; best effort. */
+void ioc_big_pipe(int fd);
+
 void *ioc_xmalloc(size_t n);
 void *ioc_xcalloc(size_t n, size_t m);
 void *ioc_xrealloc(void *p, size_t n);

@@ -1,0 +1,935 @@
+/*
+ * import.c — import of whole jails (format: image.h, docs/image-format.md)
+ * and of the shell iocage's UUID_DATE.tar.xz images (ops.h).
+ *
+ * One pass over the image, from a file or a pipe: the manifest comes first
+ * and is checked (the property policy, the tag, the release snapshot of an
+ * incremental image) before anything is made; then the jail's dataset is
+ * created without its tag (the quarantine: debris, never listed, swept by
+ * the next create/import/clean) and every stream goes to `zfs receive`
+ * while it is hashed, its BEGIN record checked before its first byte is
+ * passed on.  SHA256SUMS, at the end, decides; then the received datasets
+ * are checked (origin, no local or received properties) and their trees
+ * walked (no device node, no setuid file of a foreign id), and the tag is
+ * set last.  Any failure destroys the quarantine.
+ *
+ * zfs-fuse's `zfs receive` knows only -v -n -F -d, so the import cannot use
+ * -u, -o or -x: it accepts only plain (non-compound) streams, which carry no
+ * properties, and names every target itself (never -d, never -F).
+ */
+#include "ops/ops.h"
+#include "fetch/fetch.h"
+#include "image/image.h"
+#include "image/record.h"
+#include "spawn/spawn.h"
+#include "util/sha256.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* What the one pass over an image found, and where its streams go. */
+struct ioc_walk {
+	struct ioc_manifest m;
+	char *mtext;
+	size_t mlen;
+	char mhex[65];
+	char (*shex)[65];	/* per dataset */
+	unsigned long long total;
+	/* called once the manifest is parsed, before any stream is read */
+	int (*manifest)(void *cb, struct ioc_error **err);
+	int (*feed)(void *cb, size_t ds, const void *buf, size_t n, struct ioc_error **err);
+	int (*start)(void *cb, size_t ds, struct ioc_error **err);
+	int (*end)(void *cb, size_t ds, struct ioc_error **err);
+	void *cb;
+	void (*progress)(void *arg, size_t bytes, int final);
+	void *parg;
+};
+
+static void
+ioc_walk_release(struct ioc_walk *w)
+{
+	ioc_manifest_release(&w->m);
+	free(w->mtext);
+	free(w->shex);
+	w->mtext = NULL;
+	w->shex = NULL;
+}
+
+/* Parses SHA256SUMS and compares it with what the pass computed. */
+static int
+ioc_walk_check_sums(struct ioc_walk *w, const char *text, size_t len, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv lines = IOC_STRV_INIT;
+	_cleanup_free_ char *t = ioc_xstrndup(text, len);
+	size_t i, k, want = 1 + w->m.nds;
+	if (strlen(t) != len || len == 0 || t[len - 1] != '\n')
+		return ioc_err(err, "image is corrupt: SHA256SUMS is malformed");
+	t[len - 1] = '\0';
+	ioc_strv_split(&lines, t, '\n');
+	if (lines.n != want)
+		return ioc_err(err, "image is corrupt: SHA256SUMS lists %zu members, expected %zu", lines.n, want);
+	for (i = 0; i < lines.n; i++) {
+		const char *l = lines.v[i];
+		_cleanup_free_ char *name = NULL;
+		const char *hex;
+		if (strlen(l) < 67 || l[64] != ' ' || l[65] != ' ')
+			return ioc_err(err, "image is corrupt: SHA256SUMS line %zu is malformed", i + 1);
+		name = ioc_xstrdup(l + 66);
+		if (i == 0) {
+			hex = w->mhex;
+			if (strcmp(name, "MANIFEST") != 0)
+				return ioc_err(err, "image is corrupt: SHA256SUMS must list MANIFEST first");
+		} else {
+			_cleanup_free_ char *exp = ioc_xasprintf("streams/%s.zfs", w->m.ds[i - 1].name);
+			if (strcmp(name, exp) != 0)
+				return ioc_err(err, "image is corrupt: SHA256SUMS line %zu names the wrong member", i + 1);
+			hex = w->shex[i - 1];
+		}
+		for (k = 0; k < 64; k++)
+			if (!((l[k] >= '0' && l[k] <= '9') || (l[k] >= 'a' && l[k] <= 'f')))
+				return ioc_err(err, "image is corrupt: SHA256SUMS line %zu is malformed", i + 1);
+		if (strncmp(l, hex, 64) != 0)
+			return ioc_err(err, "image is corrupt: checksum mismatch for %s", name);
+	}
+	return 0;
+}
+
+/*
+ * One pass over an image read from fd (a file or a pipe, read once, in
+ * order).  Verifies member names, order and types, the manifest, every
+ * stream's BEGIN record before a byte of that stream is fed on, and every
+ * checksum while the streams go to w->feed (hashed as they pass): a
+ * mismatch is known at SHA256SUMS, the end, and the caller then undoes what
+ * the receives made.
+ */
+static int
+ioc_walk_image(int fd, struct ioc_walk *w, struct ioc_error **err)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	_cleanup_free_ unsigned char *buf = ioc_xmalloc(1 << 16);
+	struct ioc_sha256 h;
+	size_t cur = (size_t)-1, chunk = 0;
+	int rc = -1, r, have_sums = 0, in_stream = 0;
+	unsigned long long sofar = 0;
+
+	archive_read_support_format_tar(a);
+	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK) {
+		ioc_err(err, "not an iocage image, or a corrupt one: %s", archive_error_string(a));
+		goto out;
+	}
+	for (;;) {
+		const char *name;
+		la_int64_t size;
+		r = archive_read_next_header(a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r != ARCHIVE_OK) {
+			ioc_err(err, "image is corrupt or truncated: %s", archive_error_string(a));
+			goto out;
+		}
+		name = archive_entry_pathname(e);
+		size = archive_entry_size(e);
+		if (name == NULL || archive_entry_filetype(e) != AE_IFREG || !archive_entry_size_is_set(e) ||
+		    size < 0 || (unsigned long long)size > IOC_IMAGE_CHUNK_MAX) {
+			ioc_err(err, "image is corrupt: unexpected member '%s'",
+			    name && !ioc_has_ctrl(name) && strlen(name) < 200 ? name : "(unprintable)");
+			goto out;
+		}
+		if (have_sums) {
+			ioc_err(err, "image is corrupt: members after SHA256SUMS");
+			goto out;
+		}
+		if (w->mtext == NULL) {
+			/* the manifest comes first */
+			la_ssize_t n;
+			if (strcmp(name, "MANIFEST") != 0 || (size_t)size > IOC_IMAGE_MANIFEST_MAX) {
+				ioc_err(err, "not an iocage image: it does not start with a MANIFEST");
+				goto out;
+			}
+			w->mtext = ioc_xmalloc((size_t)size + 1);
+			n = size ? archive_read_data(a, w->mtext, (size_t)size) : 0;
+			if (n != size) {
+				ioc_err(err, "image is corrupt or truncated: %s", n < 0 ? archive_error_string(a) : "short manifest");
+				goto out;
+			}
+			w->mtext[size] = '\0';
+			w->mlen = (size_t)size;
+			ioc_sha256_init(&h);
+			ioc_sha256_update(&h, w->mtext, w->mlen);
+			ioc_sha256_final_hex(&h, w->mhex);
+			if (ioc_manifest_parse(w->mtext, w->mlen, &w->m, err) != 0)
+				goto out;
+			w->shex = ioc_xcalloc(w->m.nds, sizeof(*w->shex));
+			if (w->manifest && w->manifest(w->cb, err) != 0)
+				goto out;
+			continue;
+		}
+		if (strcmp(name, "SHA256SUMS") == 0) {
+			_cleanup_free_ char *t = NULL;
+			la_ssize_t n;
+			if (in_stream) {
+				ioc_sha256_final_hex(&h, w->shex[cur]);
+				if (w->end && w->end(w->cb, cur, err) != 0)
+					goto out;
+				in_stream = 0;
+			}
+			if (cur + 1 != w->m.nds) {
+				ioc_err(err, "image is corrupt or truncated: streams are missing");
+				goto out;
+			}
+			if (size > 65536) {
+				ioc_err(err, "image is corrupt: SHA256SUMS is too large");
+				goto out;
+			}
+			t = ioc_xmalloc((size_t)size + 1);
+			n = size ? archive_read_data(a, t, (size_t)size) : 0;
+			if (n != size) {
+				ioc_err(err, "image is corrupt or truncated: short SHA256SUMS");
+				goto out;
+			}
+			if (ioc_walk_check_sums(w, t, (size_t)size, err) != 0)
+				goto out;
+			have_sums = 1;
+			continue;
+		}
+		{
+			/* streams/NAME.zfs.NNNNNN: the current dataset's next chunk, or the next's first */
+			_cleanup_free_ char *same = NULL;
+			_cleanup_free_ char *next = NULL;
+			la_ssize_t n;
+			int first = 0;
+			if (in_stream)
+				same = ioc_xasprintf("streams/%s.zfs.%06zu", w->m.ds[cur].name, chunk);
+			if (cur + 1 < w->m.nds)
+				next = ioc_xasprintf("streams/%s.zfs.000000", w->m.ds[cur + 1].name);
+			if (same && strcmp(name, same) == 0) {
+				chunk++;
+			} else if (next && strcmp(name, next) == 0) {
+				if (in_stream) {
+					ioc_sha256_final_hex(&h, w->shex[cur]);
+					if (w->end && w->end(w->cb, cur, err) != 0)
+						goto out;
+				}
+				cur++;
+				chunk = 1;
+				in_stream = 1;
+				first = 1;
+				ioc_sha256_init(&h);
+				if (w->start && w->start(w->cb, cur, err) != 0)
+					goto out;
+			} else {
+				ioc_err(err, "image is corrupt: unexpected member '%s'",
+				    !ioc_has_ctrl(name) && strlen(name) < 200 ? name : "(unprintable)");
+				goto out;
+			}
+			if (first && size < IOC_DRR_BEGIN_LEN) {
+				ioc_err(err, "image is corrupt: the stream of '%s' is too short", w->m.ds[cur].name);
+				goto out;
+			}
+			while ((n = archive_read_data(a, buf, 1 << 16)) > 0) {
+				if (first) {
+					/* the first read of a chunk of >= 312 bytes returns them all
+					 * unless the archive is broken: insist */
+					if ((size_t)n < IOC_DRR_BEGIN_LEN) {
+						ioc_err(err, "image is corrupt: short read of the stream of '%s'", w->m.ds[cur].name);
+						goto out;
+					}
+					if (ioc_image_check_begin(buf, (size_t)n, &w->m.ds[cur], err) != 0)
+						goto out;
+					first = 0;
+				}
+				ioc_sha256_update(&h, buf, (size_t)n);
+				sofar += (unsigned long long)n;
+				if (w->feed && w->feed(w->cb, cur, buf, (size_t)n, err) != 0)
+					goto out;
+				if (w->progress)
+					w->progress(w->parg, (size_t)n, 0);
+			}
+			if (n < 0) {
+				ioc_err(err, "image is corrupt or truncated: %s", archive_error_string(a));
+				goto out;
+			}
+		}
+	}
+	if (w->mtext == NULL) {
+		ioc_err(err, "not an iocage image: it is empty");
+		goto out;
+	}
+	if (!have_sums) {
+		ioc_err(err, "image is truncated: SHA256SUMS is missing");
+		goto out;
+	}
+	w->total = sofar;
+	rc = 0;
+out:
+	archive_read_free(a);
+	return rc;
+}
+
+struct ioc_import {
+	struct ioc_walk w;
+	char *jailds;
+	int pipefd;
+	int running;
+	struct ioc_async b;
+	size_t cur;
+};
+
+static int
+ioc_imp_start(void *cb, size_t ds, struct ioc_error **err)
+{
+	struct ioc_import *im = cb;
+	_cleanup_free_ char *target = ioc_xasprintf("%s/%s", im->jailds, im->w.m.ds[ds].name);
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return ioc_err(err, "cannot create a pipe: %s", strerror(errno));
+	ioc_big_pipe(p[1]);
+	if (ioc_zfs_receive_async(target, p[0], &im->b, err) != 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	im->pipefd = p[1];
+	im->running = 1;
+	im->cur = ds;
+	return 0;
+}
+
+static int
+ioc_imp_end(void *cb, size_t ds, struct ioc_error **err)
+{
+	struct ioc_import *im = cb;
+	_cleanup_free_ char *what = ioc_xasprintf("zfs receive of '%s'", im->w.m.ds[ds].name);
+	if (!im->running)
+		return 0;
+	close(im->pipefd);
+	im->pipefd = -1;
+	im->running = 0;
+	/* the stream's checksum is compared when SHA256SUMS is read; a receive
+	 * that took a bad stream is undone with the whole jail */
+	return ioc_run_async_wait(&im->b, what, err);
+}
+
+static int
+ioc_imp_feed(void *cb, size_t ds, const void *buf, size_t n, struct ioc_error **err)
+{
+	struct ioc_import *im = cb;
+	(void)ds;
+	if (ioc_write_full(im->pipefd, buf, n) != 0)
+		return ioc_err(err, "zfs receive of '%s' stopped reading its stream (%s)",
+		    im->w.m.ds[im->cur].name, strerror(errno));
+	return 0;
+}
+
+/*
+ * Checks what the receives made: no origin but the expected, no local
+ * properties.  rows keeps what the one `zfs get -r all` read (the scan, the
+ * values below and the snapshot cleanup use it: no second read).
+ */
+static int
+ioc_import_postcheck(struct ioc_import *im, const char *relsnap, struct ioc_zrows *rows,
+    struct ioc_error **err)
+{
+	char *names[] = { im->jailds, NULL };
+	size_t i, jl = strlen(im->jailds);
+	int rc = 0, origin_seen = 0;
+	if (ioc_zfs_get(names, "all", 1, -1, NULL, 1, rows, err) != 0)
+		return -1;
+	for (i = 0; i < rows->n && rc == 0; i++) {
+		const struct ioc_zrow *r = &rows->v[i];
+		const char *rel = r->name + jl;
+		if (strcmp(r->name, im->jailds) == 0 || strchr(r->name, '@'))
+			continue;
+		if (strcmp(r->prop, "origin") == 0) {
+			int root = strcmp(rel, "/root") == 0;
+			int inc = root && im->w.m.ds[0].incremental;
+			if (inc ? relsnap == NULL || strcmp(r->value, relsnap) != 0 : strcmp(r->value, "-") != 0)
+				rc = ioc_err(err, "received dataset '%s' has the unexpected origin '%s'", r->name,
+				    r->value);
+			origin_seen |= inc;
+		} else if (strcmp(r->source, "local") == 0 || strcmp(r->source, "received") == 0) {
+			rc = ioc_err(err, "received dataset '%s' carries the property %s: refused", r->name,
+			    r->prop);
+		}
+	}
+	return rc;
+}
+
+/* The value of prop on dataset ds in rows, or NULL. */
+static const struct ioc_zrow *
+ioc_import_row(const struct ioc_zrows *rows, const char *ds, const char *prop)
+{
+	size_t i;
+	for (i = 0; i < rows->n; i++)
+		if (strcmp(rows->v[i].name, ds) == 0 && strcmp(rows->v[i].prop, prop) == 0)
+			return &rows->v[i];
+	return NULL;
+}
+
+/*
+ * A value the imported jail gets: from its planned properties, else R's own
+ * (seen on the jail's dataset as inherited from R: a value from above R does
+ * not count), else built in.
+ */
+static char *
+ioc_import_value(const struct ioc_root *root, const struct ioc_strv *zprops, const struct ioc_zrows *rows,
+    const char *jailds, const char *name)
+{
+	_cleanup_free_ char *prop = ioc_xasprintf(IOC_PROP_PREFIX "%s", name);
+	_cleanup_free_ char *key = ioc_xasprintf("%s=", prop);
+	_cleanup_free_ char *from_root = ioc_xasprintf("inherited from %s", root->name);
+	const struct ioc_zrow *r = ioc_import_row(rows, jailds, prop);
+	size_t i;
+	for (i = 0; i < zprops->n; i++)
+		if (strncmp(zprops->v[i], key, strlen(key)) == 0)
+			return ioc_xstrdup(zprops->v[i] + strlen(key));
+	if (r && strcmp(r->source, from_root) == 0)
+		return ioc_xstrdup(r->value);
+	return ioc_xstrdup(ioc_prop_find(name)->builtin);
+}
+
+/*
+ * The received datasets are still a quarantine (untagged: list never shows
+ * them).  Their trees may hold what no jail of ours would: device nodes, and
+ * setuid files of ids outside the jail's range (a uid-0 setuid shell for an
+ * unprivileged jail gives every host user root).  Refused, and the caller
+ * destroys the quarantine.
+ */
+static int
+ioc_import_scan(const struct ioc_root *root, struct ioc_import *im, const struct ioc_strv *zprops,
+    const struct ioc_zrows *rows, struct ioc_error **err)
+{
+	static const char *const parts[] = { "root", "data", NULL };
+	unsigned long base = 0, count = 0;
+	size_t i;
+#ifdef __linux__
+	_cleanup_free_ char *userns = ioc_import_value(root, zprops, rows, im->jailds, "userns");
+	_cleanup_free_ char *map = ioc_import_value(root, zprops, rows, im->jailds, "userns_idmap");
+	if (ioc_parse_bool(userns) == 1) {
+		const char *c = strchr(map, ':');
+		long long h, n;
+		_cleanup_free_ char *a = c ? ioc_xstrndup(map, (size_t)(c - map)) : NULL;
+		if (c == NULL || ioc_parse_ll(a, 0, 4294967295LL, &h) != 0 ||
+		    ioc_parse_ll(c + 1, 1, 4294967295LL, &n) != 0)
+			return ioc_err(err, "invalid userns_idmap '%s'", map);
+		base = (unsigned long)h;
+		count = (unsigned long)n;
+	}
+#else
+	(void)root;
+	(void)zprops;
+#endif
+	for (i = 0; parts[i]; i++) {
+		_cleanup_free_ char *ds = ioc_xasprintf("%s/%s", im->jailds, parts[i]);
+		const struct ioc_zrow *r = ioc_import_row(rows, ds, "mountpoint");
+		const char *mp = r ? r->value : NULL;
+		if (mp == NULL || mp[0] != '/')
+			continue; /* no such dataset, or not mounted */
+		if (ioc_tree_refuse_hostile(mp, base, count, err) != 0)
+			return ioc_error_wrap(err, "the image's %s is refused", parts[i]);
+	}
+	return 0;
+}
+
+static const char *
+ioc_override(const struct ioc_import_req *l, const char *name)
+{
+	size_t i;
+	for (i = l->n; i > 0; i--)
+		if (strcmp(l->p[i - 1]->name, name) == 0)
+			return l->v[i - 1];
+	return NULL;
+}
+
+static int
+ioc_tag_used(const struct ioc_jails *js, const char *tag)
+{
+	size_t i;
+	for (i = 0; i < js->n; i++)
+		if (js->v[i].complete && strcmp(ioc_jail_get(&js->v[i], "tag"), tag) == 0)
+			return 1;
+	return 0;
+}
+
+/* The jail's UUID: the image's unless this root has it already. */
+static char *
+ioc_import_uuid(const struct ioc_root *root, const struct ioc_jails *js, const char *want)
+{
+	size_t i;
+	_cleanup_free_ char *ds = NULL;
+	if (want == NULL)
+		return ioc_uuid_new();
+	for (i = 0; i < js->n; i++)
+		if (strcmp(js->v[i].uuid, want) == 0)
+			return ioc_uuid_new();
+	ds = ioc_xasprintf("%s/jails/%s", root->name, want);
+	if (ioc_zfs_exists(ds))
+		return ioc_uuid_new();
+	return ioc_xstrdup(want);
+}
+
+/* Finds R/releases/REL/root@* whose guid is g. */
+static int
+ioc_release_by_guid(const struct ioc_root *root, const char *rel, unsigned long long g, char **snap,
+    struct ioc_error **err)
+{
+	_cleanup_free_ char *rr = ioc_xasprintf("%s/releases/%s/root", root->name, rel);
+	char *names[] = { rr, NULL };
+	struct ioc_zrows rows;
+	size_t i;
+	*snap = NULL;
+	if (!ioc_zfs_exists(rr))
+		return 0;
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get(names, "guid", 0, 1, NULL, 1, &rows, err) != 0) {
+		ioc_zrows_release(&rows);
+		return -1;
+	}
+	for (i = 0; i < rows.n; i++)
+		if (strchr(rows.v[i].name, '@') && strtoull(rows.v[i].value, NULL, 10) == g) {
+			*snap = ioc_xstrdup(rows.v[i].name);
+			break;
+		}
+	ioc_zrows_release(&rows);
+	return 0;
+}
+
+/*
+ * The manifest hook of import: every check the manifest allows (tag, release
+ * snapshot of an incremental image, properties), then the quarantine: the
+ * jail's dataset made untagged (list never shows it; debris to the next
+ * command if this one dies), into which the streams are received.
+ */
+struct ioc_import_run {
+	struct ioc_import im;
+	const struct ioc_root *root;
+	const struct ioc_import_req *ov;
+	struct ioc_jails *js;
+	struct ioc_strv zprops;
+	char *relsnap, *uuid, *tag;
+	int created;
+};
+
+static int
+ioc_imp_manifest(void *cb, struct ioc_error **err)
+{
+	struct ioc_import_run *q = cb;
+	struct ioc_manifest *m = &q->im.w.m;
+	_cleanup_strv_ struct ioc_strv cp = IOC_STRV_INIT;
+	_cleanup_free_ char *now = NULL;
+	const char *tag = ioc_override(q->ov, "tag");
+	size_t d;
+
+	q->tag = ioc_xstrdup(tag ? tag : m->tag);
+	if (ioc_tag_used(q->js, q->tag))
+		return ioc_err(err, "tag '%s' is already used by another jail: import with tag=NEWTAG",
+		    q->tag);
+	if (m->ds[0].incremental) {
+		if (ioc_release_by_guid(q->root, m->release, m->ds[0].from_guid, &q->relsnap, err) != 0)
+			return -1;
+		if (q->relsnap == NULL)
+			return ioc_err(err, "the image is incremental from release '%s' (snapshot guid "
+			    "%llu), which this root does not have (a release fetched separately differs): "
+			    "export the jail without -i", m->release, m->ds[0].from_guid);
+	}
+	if (ioc_image_plan_props(m, q->ov->p, q->ov->v, q->ov->n, &q->zprops, err) != 0)
+		return -1;
+	q->uuid = ioc_import_uuid(q->root, q->js, m->uuid);
+	/* act */
+	if (ioc_clean_debris(q->root, q->js, NULL, err) != 0)
+		return -1;
+	q->im.jailds = ioc_xasprintf("%s/jails/%s", q->root->name, q->uuid);
+	now = ioc_now_fmt("%Y-%m-%d %H:%M:%S");
+	ioc_strv_push(&cp, "canmount=off");
+	ioc_strv_push(&cp, "devices=off");
+	ioc_strv_pushf(&cp, IOC_PROP_PREFIX "type=%s", m->ds[0].incremental ? "clonejail" : "jail");
+	ioc_strv_pushf(&cp, IOC_PROP_PREFIX "release=%s", m->release);
+	ioc_strv_pushf(&cp, IOC_PROP_PREFIX "created=%s", now);
+	for (d = 0; d < q->zprops.n; d++)
+		ioc_strv_push(&cp, q->zprops.v[d]);
+	if (ioc_zfs_create(q->im.jailds, &cp, 0, err) != 0)
+		return -1;
+	q->created = 1;
+	return 0;
+}
+
+/* Opens the image to import: a regular file, or standard input read as it comes. */
+static int
+ioc_import_open(const char *file, struct ioc_error **err)
+{
+	struct stat st;
+	int fd;
+	if (strcmp(file, "-") == 0) {
+		if (isatty(0))
+			return ioc_err(err, "import: standard input is a terminal: pipe an image into it");
+		return fcntl(0, F_DUPFD_CLOEXEC, 3);
+	}
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ioc_err(err, "cannot open '%s': %s", ioc_has_ctrl(file) ? "(unprintable)" : file,
+		    strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return ioc_err(err, "'%s' is not a regular file", file);
+	}
+	return fd;
+}
+
+
+int
+ioc_jail_import(const struct ioc_root *root, const struct ioc_import_req *req, char **uuid_out,
+    char **tag_out, struct ioc_error **err)
+{
+	struct ioc_jails js = { NULL, 0, 0 };
+	struct ioc_import_run q;
+	struct ioc_import *im = &q.im;
+	struct ioc_zrows rows;
+	int rc = -1, fd = -1;
+	size_t d;
+
+	memset(&q, 0, sizeof(q));
+	ioc_strv_init(&q.zprops);
+	ioc_zrows_init(&rows);
+	im->pipefd = -1;
+	if (ioc_override(req, "release") != NULL) {
+		ioc_fail(err, IOC_EXIT_USAGE, "import: the release comes from the image and cannot be given");
+		goto out;
+	}
+	if (ioc_jails_load(root, (const char *const[]){ "tag", NULL }, &js, err) != 0)
+		goto out;
+	fd = ioc_import_open(req->file, err);
+	if (fd < 0)
+		goto out;
+	/* one pass: the manifest is checked and the quarantine made before the
+	   first stream; the streams are hashed as they go to zfs receive */
+	q.root = root;
+	q.ov = req;
+	q.js = &js;
+	signal(SIGPIPE, SIG_IGN);
+	im->w.manifest = ioc_imp_manifest;
+	im->w.feed = ioc_imp_feed;
+	im->w.start = ioc_imp_start;
+	im->w.end = ioc_imp_end;
+	im->w.cb = &q; /* q.im is its first member: the stream callbacks take it as their ioc_import */
+	im->w.progress = req->progress;
+	im->w.parg = req->progress_arg;
+	if (ioc_walk_image(fd, &im->w, err) != 0) {
+		if (im->running)
+			ioc_imp_end(im, im->cur, NULL);
+		goto out;
+	}
+	if (req->progress)
+		req->progress(req->progress_arg, 0, 1);
+	if (ioc_import_postcheck(im, q.relsnap, &rows, err) != 0 ||
+	    ioc_import_scan(root, im, &q.zprops, &rows, err) != 0)
+		goto out;
+	/* the streams' snapshots are not the user's (their type rows, one each) */
+	for (d = 0; d < rows.n; d++)
+		if (strchr(rows.v[d].name, '@') && strcmp(rows.v[d].prop, "type") == 0 &&
+		    ioc_zfs_destroy(rows.v[d].name, 0, err) != 0)
+			goto out;
+	if (ioc_zfs_set(im->jailds, IOC_PROP_PREFIX "tag", q.tag, err) != 0)
+		goto out;
+	q.created = 0; /* the jail is complete: nothing below removes it */
+	*uuid_out = ioc_xstrdup(q.uuid);
+	*tag_out = ioc_xstrdup(q.tag);
+	if (ioc_ops_tag_links(root, js.legacy, q.uuid, q.tag, err) != 0) {
+		ioc_error_wrap(err, "jail '%s' (%s) imported, but", q.tag, q.uuid);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc != 0 && q.created) {
+		struct ioc_error *e2 = NULL;
+		ioc_zfs_destroy(im->jailds, 1, &e2);
+		ioc_error_free(e2);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (im->pipefd >= 0)
+		close(im->pipefd);
+	free(im->jailds);
+	free(q.relsnap);
+	free(q.uuid);
+	free(q.tag);
+	ioc_strv_release(&q.zprops);
+	ioc_zrows_release(&rows);
+	ioc_walk_release(&im->w);
+	ioc_jails_release(&js);
+	return rc;
+}
+
+
+/* Entry names of an archive open on fd (read from its start), "./" stripped. */
+static int
+ioc_archive_names(int fd, const char *file, struct ioc_strv *out, struct ioc_error **err)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	int r, rc = 0;
+	archive_read_support_format_all(a);
+	archive_read_support_filter_all(a);
+	if (lseek(fd, 0, SEEK_SET) != 0 || archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK) {
+		rc = ioc_err(err, "cannot read '%s': %s", file, archive_error_string(a));
+		goto out;
+	}
+	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
+		const char *n = archive_entry_pathname(e);
+		if (n == NULL)
+			continue;
+		while (n[0] == '.' && n[1] == '/')
+			n += 2;
+		if (*n && strcmp(n, ".") != 0)
+			ioc_strv_push(out, n);
+		if (out->n > 10000000) {
+			rc = ioc_err(err, "'%s' has too many entries", file);
+			goto out;
+		}
+	}
+	if (r != ARCHIVE_EOF)
+		rc = ioc_err(err, "'%s' is corrupt or truncated: %s", file, archive_error_string(a));
+out:
+	archive_read_free(a);
+	return rc;
+}
+
+/* 1: the tarball is a jail directory (root/ plus top-level files such as fstab). */
+static int
+ioc_legacy_is_jaildir(const struct ioc_strv *names)
+{
+	size_t i;
+	int root = 0;
+	for (i = 0; i < names->n; i++) {
+		const char *n = names->v[i];
+		if (strcmp(n, "root") == 0 || strcmp(n, "root/") == 0 || strncmp(n, "root/", 5) == 0)
+			root = 1;
+		else if (strchr(n, '/') != NULL && strchr(n, '/')[1] != '\0')
+			return 0;
+	}
+	return root;
+}
+
+/* The idmap base a new jail's files are shifted by (Linux user namespaces), or 0. */
+static unsigned long
+ioc_legacy_shift(const struct ioc_root *root, const char *jailds, unsigned long *count)
+{
+#ifdef __linux__
+	char *names[] = { (char *)jailds, NULL };
+	struct ioc_zrows rows;
+	_cleanup_free_ char *inh = ioc_xasprintf("inherited from %s", root->name);
+	const char *userns = "on", *map = "100000:65536";
+	unsigned long base = 0;
+	size_t i;
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get(names, IOC_PROP_PREFIX "userns," IOC_PROP_PREFIX "userns_idmap", 0, -1, NULL, 0,
+	    &rows, NULL) == 0) {
+		for (i = 0; i < rows.n; i++) {
+			if (strcmp(rows.v[i].source, "local") != 0 && strcmp(rows.v[i].source, inh) != 0)
+				continue;
+			if (strcmp(rows.v[i].prop, IOC_PROP_PREFIX "userns") == 0)
+				userns = rows.v[i].value;
+			else
+				map = rows.v[i].value;
+		}
+	}
+	if (ioc_parse_bool(userns) == 1) {
+		const char *colon = strchr(map, ':');
+		_cleanup_free_ char *b = colon ? ioc_xstrndup(map, (size_t)(colon - map)) : NULL;
+		long long lb, lc;
+		if (b && ioc_parse_ll(b, 0, 1LL << 32, &lb) == 0 &&
+		    ioc_parse_ll(colon + 1, 1, 1LL << 32, &lc) == 0) {
+			base = (unsigned long)lb;
+			*count = (unsigned long)lc;
+		}
+	}
+	ioc_zrows_release(&rows);
+	return base;
+#else
+	(void)root;
+	(void)jailds;
+	*count = 0;
+	return 0;
+#endif
+}
+
+int
+ioc_jail_import_legacy(const struct ioc_root *root, const struct ioc_import_req *ov,
+    char **uuid_out, char **tag_out, struct ioc_error **err)
+{
+	const char *file = ov->file;
+	_cleanup_free_ char *sumfile = ioc_xasprintf("%.*s.sha256", (int)(strlen(file) - 7), file);
+	_cleanup_free_ char *sumtext = NULL;
+	_cleanup_free_ char *uuid = NULL;
+	_cleanup_free_ char *tag = NULL;
+	_cleanup_free_ char *jailds = NULL;
+	_cleanup_free_ char *rootds = NULL;
+	_cleanup_free_ char *mp = NULL;
+	_cleanup_free_ char *stage = NULL;
+	_cleanup_strv_ struct ioc_strv names = IOC_STRV_INIT;
+	_cleanup_strv_ struct ioc_strv zprops = IOC_STRV_INIT;
+	struct ioc_manifest none;
+	struct ioc_jails js = { NULL, 0, 0 };
+	const char *base, *rel;
+	char hex[65];
+	size_t sl = 0, i;
+	int rc = -1, created = 0, jaildir, fd = -1;
+	struct stat st;
+
+	ioc_manifest_init(&none);
+	/* verify first: checksum file, checksum, archive listing, request; one open file for
+	   the checksum, the listing and the extraction: what was verified is what lands */
+	if (ioc_read_file(sumfile, 4096, &sumtext, &sl, NULL) != 0) {
+		ioc_err(err, "missing checksum file '%s' (the shell iocage wrote one beside each image)",
+		    ioc_has_ctrl(sumfile) ? "(unprintable)" : sumfile);
+		goto out;
+	}
+	fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+		ioc_err(err, "'%s' is not a regular file", ioc_has_ctrl(file) ? "(unprintable)" : file);
+		goto out;
+	}
+	if (fd < 0 || ioc_sha256_fd(fd, hex) != 0) {
+		ioc_err(err, "cannot read '%s': %s", ioc_has_ctrl(file) ? "(unprintable)" : file, strerror(errno));
+		goto out;
+	}
+	if (sl < 64 || strncmp(sumtext, hex, 64) != 0 || (sl > 64 && sumtext[64] != '\n' &&
+	    sumtext[64] != ' ' && sumtext[64] != '\t')) {
+		ioc_err(err, "checksum mismatch: '%s' does not match '%s'", file, sumfile);
+		goto out;
+	}
+	if (ioc_archive_names(fd, file, &names, err) != 0)
+		goto out;
+#ifdef IOC_FAULT_INJECT
+	{
+		/* test builds: another file renamed onto the image after it was verified */
+		const char *swap = getenv("IOC_FAULT_SWAP");
+		if (swap && rename(swap, file) != 0) {
+			ioc_err(err, "IOC_FAULT_SWAP: %s", strerror(errno));
+			goto out;
+		}
+	}
+#endif
+	jaildir = ioc_legacy_is_jaildir(&names);
+	if (ioc_jails_load(root, (const char *const[]){ "tag", NULL }, &js, err) != 0)
+		goto out;
+	base = strrchr(file, '/');
+	base = base ? base + 1 : file;
+	{
+		/* UUID_DATE.tar.xz: keep the UUID when this root does not have it */
+		_cleanup_free_ char *u = ioc_xstrndup(base, strcspn(base, "_"));
+		uuid = ioc_is_uuid(u) ? ioc_import_uuid(root, &js, u) : ioc_uuid_new();
+	}
+	if (ioc_override(ov, "tag"))
+		tag = ioc_xstrdup(ioc_override(ov, "tag"));
+	else
+		tag = strspn(uuid, "0123456789") >= 8 ? ioc_xasprintf("j%.8s", uuid) : ioc_xstrndup(uuid, 8);
+	if (ioc_tag_used(&js, tag)) {
+		ioc_err(err, "tag '%s' is already used by another jail: import with tag=NEWTAG", tag);
+		goto out;
+	}
+	rel = ioc_override(ov, "release");
+	none.uuid = ioc_xstrdup(uuid);
+	if (ioc_image_plan_props(&none, ov->p, ov->v, ov->n, &zprops, err) != 0)
+		goto out;
+	/* act */
+	if (ioc_clean_debris(root, &js, NULL, err) != 0)
+		goto out;
+	jailds = ioc_xasprintf("%s/jails/%s", root->name, uuid);
+	rootds = ioc_xasprintf("%s/root", jailds);
+	{
+		_cleanup_strv_ struct ioc_strv cp = IOC_STRV_INIT;
+		_cleanup_free_ char *now = ioc_now_fmt("%Y-%m-%d %H:%M:%S");
+		ioc_strv_push(&cp, "canmount=off");
+		ioc_strv_push(&cp, "devices=off");
+		ioc_strv_push(&cp, IOC_PROP_PREFIX "type=jail");
+		ioc_strv_pushf(&cp, IOC_PROP_PREFIX "release=%s", rel ? rel : "none");
+		ioc_strv_pushf(&cp, IOC_PROP_PREFIX "created=%s", now);
+		for (i = 0; i < zprops.n; i++)
+			ioc_strv_push(&cp, zprops.v[i]);
+		if (ioc_zfs_create(jailds, &cp, 0, err) != 0)
+			goto out;
+		created = 1;
+	}
+	if (ioc_zfs_create(rootds, NULL, 0, err) != 0 || ioc_zfs_get1(rootds, "mountpoint", &mp, err) != 0)
+		goto out;
+	if (mp == NULL || mp[0] != '/') {
+		ioc_err(err, "'%s' is not mounted", rootds);
+		goto out;
+	}
+	stage = jaildir ? ioc_xasprintf("%s/.ioc-legacy-import", mp) : ioc_xstrdup(mp);
+	if (jaildir && mkdir(stage, 0700) != 0) {
+		ioc_err(err, "cannot create '%s': %s", stage, strerror(errno));
+		goto out;
+	}
+	if (ioc_fetch_extract_fd(fd, file, stage, err) != 0)
+		goto out;
+	if (jaildir) {
+		/* move root/'s entries up into the dataset; other files (fstab) are not imported */
+		_cleanup_free_ char *src = ioc_xasprintf("%s/root", stage);
+		DIR *d = opendir(src);
+		struct dirent *de;
+		if (d == NULL) {
+			ioc_err(err, "'%s' has no root directory", file);
+			goto out;
+		}
+		while ((de = readdir(d)) != NULL) {
+			_cleanup_free_ char *from = NULL;
+			_cleanup_free_ char *to = NULL;
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			from = ioc_xasprintf("%s/%s", src, de->d_name);
+			to = ioc_xasprintf("%s/%s", mp, de->d_name);
+			/* the dataset is new: nothing but the staging directory is there */
+			if (strcmp(de->d_name, ".ioc-legacy-import") == 0 || rename(from, to) != 0) {
+				ioc_err(err, "cannot move '%s' into place: %s", de->d_name, strerror(errno));
+				closedir(d);
+				goto out;
+			}
+		}
+		closedir(d);
+		{
+			/* what is left of the staging tree goes */
+			_cleanup_strv_ struct ioc_strv rm = IOC_STRV_INIT;
+			ioc_strv_push(&rm, "rm");
+			ioc_strv_push(&rm, "-rf");
+			ioc_strv_push(&rm, "--");
+			ioc_strv_push(&rm, stage);
+			if (ioc_run_ok(ioc_strv_argv(&rm), NULL, err) != 0)
+				goto out;
+		}
+	}
+	{
+		unsigned long count = 0, shift = ioc_legacy_shift(root, jailds, &count);
+		if (shift && ioc_fetch_shift_tree(mp, shift, count, err) != 0)
+			goto out;
+	}
+	if (ioc_zfs_set(jailds, IOC_PROP_PREFIX "tag", tag, err) != 0)
+		goto out;
+	created = 0; /* the jail is complete: nothing below removes it */
+	*uuid_out = ioc_xstrdup(uuid);
+	*tag_out = ioc_xstrdup(tag);
+	if (ioc_ops_tag_links(root, js.legacy, uuid, tag, err) != 0) {
+		ioc_error_wrap(err, "jail '%s' (%s) imported, but", tag, uuid);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc != 0 && created) {
+		struct ioc_error *e2 = NULL;
+		ioc_zfs_destroy(jailds, 1, &e2);
+		ioc_error_free(e2);
+	}
+	if (fd >= 0)
+		close(fd);
+	ioc_manifest_release(&none);
+	ioc_jails_release(&js);
+	return rc;
+}
