@@ -12,6 +12,7 @@
  *              of package import and update release=
  *   debris.c   removing what interrupted commands left (jails, work clones)
  *   update.c   finding and rolling back interrupted updates
+ *   export.c   exporting a jail as an image
  *   import.c   importing images (one pass into a quarantine) and the shell
  *              iocage's UUID_DATE.tar.xz images
  */
@@ -20,6 +21,7 @@
 
 #include "core/core.h"
 #include "engine/engine.h"
+#include "image/image.h"
 
 /* ---- runtime.c ---------------------------------------------------------- */
 
@@ -211,6 +213,29 @@ int ioc_filepool_make(const struct ioc_filepool_req *req, struct ioc_strv *said,
  */
 int ioc_filepool_unmake(const char *root, const char *file, struct ioc_strv *said,
     struct ioc_error **err);
+
+/* ---- export.c ------------------------------------------------------------ */
+
+/* What an export writes: the manifest (its text checked as import checks it)
+ * and, for -i, the release snapshot the root dataset is sent from. */
+struct ioc_export_plan {
+	struct ioc_manifest m;
+	char *mtext;
+	char *origin;
+};
+/* Plans the export of j (every property loaded); name is how the user named it
+ * (messages); incremental: -i. */
+int ioc_export_plan_make(const struct ioc_root *root, const struct ioc_jail *j, const char *name,
+    int incremental, struct ioc_export_plan *p, struct ioc_error **err);
+void ioc_export_plan_release(struct ioc_export_plan *p);
+/*
+ * Writes the image of plan p to outfd under the jail's lock (a snapshot taken
+ * and dropped); progress, when set, gets the bytes written and a final call;
+ * whole_hex gets the SHA-256 of every byte written.
+ */
+int ioc_jail_export(const struct ioc_root *root, const struct ioc_jail *j,
+    const struct ioc_export_plan *p, int outfd, void (*progress)(void *arg, size_t bytes, int final),
+    void *parg, char whole_hex[65], struct ioc_error **err);
 
 /* ---- import.c ------------------------------------------------------------ */
 
