@@ -340,16 +340,9 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 	if ((pkgfd = ioc_record_open_package(file, err)) < 0 ||
 	    ioc_record_verify_package(pkgfd, file, &m, &dels, err) != 0)
 		goto out;
-#ifdef IOC_FAULT_INJECT
-	{
-		/* test builds: another file renamed onto the package after it was verified */
-		const char *swap = getenv("IOC_FAULT_SWAP");
-		if (swap && rename(swap, file) != 0) {
-			ioc_err(err, "IOC_FAULT_SWAP: %s", strerror(errno));
-			goto out;
-		}
-	}
-#endif
+	/* test builds: another file put in its place after it was verified */
+	if (ioc_fault_swap(file, err) != 0)
+		goto out;
 	for (i = 0; i < nprops; i++)
 		if (strncmp(props[i], "release=", 8) == 0 && strcmp(props[i] + 8, m.release) != 0) {
 			ioc_err(err, "release mismatch: the package was recorded on release '%s', not "

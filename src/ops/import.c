@@ -807,16 +807,9 @@ ioc_jail_import_legacy(const struct ioc_root *root, const struct ioc_import_req 
 	}
 	if (ioc_archive_names(fd, file, &names, err) != 0)
 		goto out;
-#ifdef IOC_FAULT_INJECT
-	{
-		/* test builds: another file renamed onto the image after it was verified */
-		const char *swap = getenv("IOC_FAULT_SWAP");
-		if (swap && rename(swap, file) != 0) {
-			ioc_err(err, "IOC_FAULT_SWAP: %s", strerror(errno));
-			goto out;
-		}
-	}
-#endif
+	/* test builds: another file put in its place after it was verified */
+	if (ioc_fault_swap(file, err) != 0)
+		goto out;
 	jaildir = ioc_legacy_is_jaildir(&names);
 	if (ioc_jails_load(root, (const char *const[]){ "tag", NULL }, &js, err) != 0)
 		goto out;

@@ -620,3 +620,17 @@ ioc_run_async_wait(struct ioc_async *b, const char *what, struct ioc_error **err
 	ioc_run_result_release(&b->r);
 	return rc;
 }
+
+int
+ioc_fault_swap(const char *path, struct ioc_error **err)
+{
+#ifdef IOC_FAULT_INJECT
+	const char *swap = getenv("IOC_FAULT_SWAP");
+	if (swap && rename(swap, path) != 0)
+		return ioc_err(err, "IOC_FAULT_SWAP: %s", strerror(errno));
+#else
+	(void)path;
+	(void)err;
+#endif
+	return 0;
+}

@@ -14,6 +14,7 @@
  *   IOC_FAULT_TRACE=FILE   append "N argv..." for every spawn
  *   IOC_FAULT_KILL=N       SIGKILL ourselves just before the Nth spawn
  *   IOC_FAULT_FAIL=N:S     the Nth spawn does not run and "exits" with S
+ *   IOC_FAULT_SWAP=FILE    ioc_fault_swap renames FILE onto the path it is given
  */
 #ifndef IOC_SPAWN_H
 #define IOC_SPAWN_H
@@ -105,5 +106,12 @@ extern unsigned long ioc_spawn_count;
 
 /* Called in the child after fork, before exec; used by the fault layer. */
 int ioc_fault_before_spawn(char *const *argv, int *fake_status);
+
+/*
+ * Test builds: renames $IOC_FAULT_SWAP onto path (another file put in place of
+ * an image or package after it was verified: what lands must still be what was
+ * verified); 0 when unset and in every other build, -1 with *err on failure.
+ */
+int ioc_fault_swap(const char *path, struct ioc_error **err);
 
 #endif
