@@ -10,6 +10,8 @@ import os
 import re
 import subprocess
 
+from conftest import sh
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "build", "unit", "t_freebsd_engine")
 
@@ -51,6 +53,24 @@ def test_dry_run_prints_the_freebsd_plan_and_changes_nothing(release):
     assert sorted(pairs) == sorted([["# stop %s (%s)" % (t, jails[t]),
                                      "# start %s (%s)" % (t, jails[t])]
                                     for t in ("web", "empty")]), out
+    # a jail's dependencies come first, marked, in the order start takes them
+    # (issue 14); a missing one is refused as start refuses it
+    r.ok("create", "-e", "tag=app", "depends=empty", env=fb)
+    out = r.ok("--dry-run", "start", "app", env=fb)
+    heads = [ln for ln in out.splitlines() if ln.startswith("# ")]
+    assert heads == ["# empty is a dependency: started first unless it runs",
+                     "# start empty (%s)" % r.jails()["empty"],
+                     "# start app (%s)" % r.jails()["app"]], out
+    out = r.ok("--dry-run", "restart", "app", env=fb)
+    heads = [ln for ln in out.splitlines() if ln.startswith("# ")]
+    assert heads[1:] == ["# start empty (%s)" % r.jails()["empty"],
+                         "# stop app (%s)" % r.jails()["app"],
+                         "# start app (%s)" % r.jails()["app"]], out
+    sh("zfs", "set", "org.freebsd.iocage:depends=gone", "%s/jails/%s" % (r.name, r.jails()["app"]))
+    err = r.fail("--dry-run", "start", "app", env=fb)
+    assert "cannot start 'app'" in err and "gone" in err, err
+    r.ok("destroy", "-f", "app")
+    before = r.zfs_state()
     for cmd in ("stop", "cap", "uncap"):
         out = r.ok("--dry-run", cmd, "web", env=fb)
         assert out.startswith("# %s web (%s)\nplan: " % (cmd, uuid)), (cmd, out)

@@ -872,6 +872,71 @@ ioc_run_dry(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const char *cons
 }
 
 /*
+ * --dry-run of start and restart: the jails the request depends on
+ * (recursively, in the order start takes them) are shown first, each
+ * marked as a dependency (start leaves one that runs alone; the dry run
+ * reads no states); a cycle or a missing dependency is refused as start
+ * refuses it.
+ */
+static int
+ioc_run_dry_start(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const char *const *steps,
+    struct ioc_error **err)
+{
+	static const char *const start[] = { "start", NULL };
+	struct ioc_depview d;
+	struct ioc_jails extra = { NULL, 0, 0 };
+	struct ioc_runitem *items = NULL;
+	struct ioc_error **errs = NULL;
+	size_t *targets = NULL, *order = NULL, norder = 0, i, k;
+	int rc = -1;
+
+	if (ioc_plan_open(ctx, v, n, &d, &targets, err) != 0)
+		return -1;
+	errs = ioc_xcalloc(n + 1, sizeof(*errs));
+	if (ioc_depgraph_start_order(&d.g, targets, n, &order, &norder, errs) != 0) {
+		for (i = 0; i < n && errs[i] == NULL; i++)
+			;
+		if (i == n) {
+			ioc_err(err, "cannot order the start of the jails named");
+			goto out;
+		}
+		*err = errs[i];
+		errs[i] = NULL;
+		ioc_error_wrap(err, "cannot start '%s'", d.nodes[targets[i]].tag);
+		goto out;
+	}
+	items = ioc_xcalloc(norder + 1, sizeof(*items));
+	for (i = 0; i < norder; i++) {
+		items[i].node = order[i];
+		for (k = 0; k < n; k++)
+			if (targets[k] == order[i]) {
+				items[i].j = v[k];
+				items[i].target = 1;
+			}
+	}
+	if (ioc_plan_fill(ctx, &d, items, norder, &extra, err) != 0)
+		goto out;
+	for (i = 0; i < norder; i++) {
+		if (!items[i].target)
+			printf("# %s is a dependency: started first unless it runs\n",
+			    d.nodes[items[i].node].tag);
+		if (ioc_run_dry(ctx, &items[i].j, 1, items[i].target ? steps : start, err) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	for (i = 0; i < n; i++)
+		ioc_error_free(errs[i]);
+	free(errs);
+	free(items);
+	free(order);
+	free(targets);
+	ioc_jails_release(&extra);
+	ioc_depview_release(&d);
+	return rc;
+}
+
+/*
  * -j N: how many jails a command starts or stops at once.  Without it, the
  * number of online CPUs for ALL, rcboot and rcshutdown, else one at a time.
  */
@@ -920,8 +985,10 @@ ioc_run_lifecycle(struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, 
 		    *const restart[] = { "stop", "start", NULL };
 		if (ioc_run_targets(ctx, argc, argv, &js, &v, &n, err) != 0)
 			return -1;
-		rc = ioc_run_dry(ctx, v, n, act == IOC_ACT_START ? start :
-		    act == IOC_ACT_STOP ? stop : restart, err);
+		if (act == IOC_ACT_STOP)
+			rc = ioc_run_dry(ctx, v, n, stop, err);
+		else
+			rc = ioc_run_dry_start(ctx, v, n, act == IOC_ACT_START ? start : restart, err);
 		free(v);
 		ioc_jails_release(&js);
 		return rc;
