@@ -105,10 +105,19 @@ class BenchRoot:
         return run(["zfs", "get", "-H", "-o", "value", "mountpoint", ds]).stdout.strip()
 
     def __exit__(self, *exc):
-        subprocess.run(self.io + ["stop", "-f", "ALL"], capture_output=True) \
-            if hasattr(self, "io") else None
+        if hasattr(self, "io"):
+            subprocess.run(self.io + ["stop", "-f", "ALL"], capture_output=True)
+            # undoes what activate made: the subordinate id line it added to
+            # /etc/subuid and /etc/subgid (a destroyed pool would leave it)
+            subprocess.run([IOCAGE, "deactivate", self.root], capture_output=True)
         subprocess.run(["zpool", "destroy", "-f", self.pool], capture_output=True)
         shutil.rmtree(self.work, ignore_errors=True)
+        # liblxc's lock files of the containers of this lxcpath (runtime.py's LXC side)
+        shutil.rmtree("/run/lxc/lock" + self.work, ignore_errors=True)
+        try:
+            os.rmdir(os.path.dirname("/run/lxc/lock" + self.work))
+        except OSError:
+            pass
         for f in self.added:
             lines = open(f).readlines()
             if SUB in lines:
