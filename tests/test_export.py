@@ -494,3 +494,65 @@ def test_progress_only_on_a_terminal(web):
     assert p.returncode == 0
     text = data.decode(errors="replace")
     assert "export:" in text and "MiB" in text and "MiB/s" in text, text
+
+
+def test_legacy_package_tarball_deploys_onto_a_thin_jail(release, tmp_path):
+    """A package of the shell iocage (1.7.6 lib/ioc-image __package: `tar -cJf
+    $iocroot/packages/UUID.tar.xz -C $mountpoint/recorded .` and UUID.sha256)
+    found in R/packages is deployed as 1.7.6 __import did: onto a new thin jail
+    of the release (here release= names it: the tarball does not), its files
+    over the release's, in the jail's id range; a package that would replace a
+    directory of the release, or one without release=, changes nothing."""
+    r = release
+    pdir = sh("zfs", "get", "-H", "-o", "value", "mountpoint", r.name + "/packages").strip()
+    if not os.path.isdir(pdir):
+        pytest.skip("no R/packages here")
+    u = "0b6c2f1e-1111-4222-8333-343434343434"
+
+    def package(name, members):
+        path = os.path.join(pdir, name + ".tar.xz")
+        with tarfile.open(path, "w:xz") as t:
+            for n, data, mode in members:
+                ti = tarfile.TarInfo(n)
+                if data is None:
+                    ti.type, ti.mode = tarfile.DIRTYPE, mode
+                else:
+                    ti.size, ti.mode = len(data), mode
+                t.addfile(ti, io.BytesIO(data) if data is not None else None)
+        with open(path, "rb") as f, open(os.path.join(pdir, name + ".sha256"), "w") as g:
+            g.write(hashlib.sha256(f.read()).hexdigest() + "\n")
+        return path
+
+    made = [package(u, [("./etc", None, 0o755), ("./etc/motd", b"from the package\n", 0o644),
+                        ("./opt", None, 0o755), ("./opt/app", None, 0o750),
+                        ("./opt/app/run", b"#!/bin/sh\n", 0o755)])]
+    try:
+        before = state(r)
+        err = r.fail("import", u[:13])
+        assert "package of the shell iocage" in err and "release=" in err, err
+        assert state(r) == before
+        nu, tag = r.ok("import", u[:13], "release=bb", "tag=pk").split()
+        assert tag == "pk" and nu != u
+        st = r.zfs_state()
+        assert st["%s/jails/%s/root" % (r.name, nu)]["origin"][0] == \
+            r.name + "/releases/bb/root@ioc-release"
+        mp = rootfs(r, nu)
+        with open(os.path.join(mp, "etc", "motd")) as f:
+            assert f.read() == "from the package\n"
+        assert os.path.exists(os.path.join(mp, "bin", "busybox"))  # the release is still there
+        run = os.stat(os.path.join(mp, "opt", "app", "run"))
+        assert run.st_uid == 100000 and run.st_mode & 0o777 == 0o755, run
+        assert not os.path.exists(os.path.join(mp, ".ioc-legacy-package"))
+        r.ok("destroy", "-f", "pk")
+        # a file where the release has a directory: refused, the new jail removed again
+        v = "0b6c2f1e-1111-4222-8333-565656565656"
+        made.append(package(v, [("./bin", b"x\n", 0o644)]))
+        mid = state(r)
+        err = r.fail("import", v[:25], "release=bb", "tag=pk2")
+        assert "would replace a directory" in err, err
+        assert state(r) == mid and "pk2" not in r.jails()
+    finally:
+        for p in made:
+            for f in (p, p[:-7] + ".sha256"):
+                if os.path.exists(f):
+                    os.unlink(f)

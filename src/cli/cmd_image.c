@@ -302,6 +302,26 @@ ioc_import_find(struct ioc_ctx *ctx, const char *name, char **path, struct ioc_e
 	return 0;
 }
 
+/*
+ * 1 when file lives in R/packages: a .tar.xz there is a package of the shell
+ * iocage (1.7.6 __import looked for packages there, images in R/images).
+ */
+static int
+ioc_import_in_packages(struct ioc_ctx *ctx, const char *file)
+{
+	_cleanup_free_ char *pds = ioc_xasprintf("%s/packages", ctx->root.name);
+	_cleanup_free_ char *pdir = NULL;
+	_cleanup_free_ char *real = realpath(file, NULL);
+	_cleanup_free_ char *rdir = NULL;
+	const char *sl = real ? strrchr(real, '/') : NULL;
+	if (sl == NULL || ioc_zfs_get1(pds, "mountpoint", &pdir, NULL) != 0 || pdir == NULL ||
+	    pdir[0] != '/')
+		return 0;
+	rdir = realpath(pdir, NULL);
+	return rdir != NULL && strlen(rdir) == (size_t)(sl - real) &&
+	    strncmp(rdir, real, (size_t)(sl - real)) == 0;
+}
+
 int
 ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
@@ -350,9 +370,10 @@ ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	req.progress = ioc_image_progress;
 	req.progress_arg = &prog;
 	fl = strlen(file);
-	if (fl > 7 && strcmp(file + fl - 7, ".tar.xz") == 0)
+	if (fl > 7 && strcmp(file + fl - 7, ".tar.xz") == 0) {
+		req.legacy_package = ioc_import_in_packages(ctx, file);
 		rc = ioc_jail_import_legacy(&ctx->root, &req, &uuid, &tag, err);
-	else
+	} else
 		rc = ioc_jail_import(&ctx->root, &req, &uuid, &tag, err);
 	/* a complete jail is named, also when a last step (a tags/ link) failed */
 	if (uuid != NULL)

@@ -760,6 +760,168 @@ ioc_legacy_shift(const struct ioc_root *root, const char *jailds, unsigned long 
 #endif
 }
 
+/* Removes a staging directory of an import (rm -rf -- DIR, argv). */
+static int
+ioc_rm_stage(const char *stage, struct ioc_error **err)
+{
+	char *const argv[] = { "rm", "-rf", "--", (char *)stage, NULL };
+	return ioc_run_ok(argv, NULL, err);
+}
+
+/*
+ * Moves the staged tree in sfd into dfd (the new jail's root, a clone of its
+ * release), never through a symbolic link of the jail's tree: a directory
+ * enters the directory of its name, anything else replaces what has its name
+ * (a file, a link: rename(2) replaces the link itself), and an entry that
+ * would replace a directory, or a directory that meets a non-directory, is
+ * refused.  What is left in sfd is the emptied directories.
+ */
+static int
+ioc_merge_tree(int sfd, int dfd, const char *path, int depth, struct ioc_error **err)
+{
+	DIR *d;
+	struct dirent *e;
+	int rc = 0, fd;
+	if (depth > 512)
+		return ioc_err(err, "'%s': directories nested too deep (more than 512)", path);
+	fd = dup(sfd);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return ioc_err(err, "cannot read the staged '%s': %s", path, strerror(errno));
+	}
+	while (rc == 0 && (e = readdir(d)) != NULL) {
+		_cleanup_free_ char *sub = NULL;
+		struct stat ss, ds;
+		int have;
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		sub = ioc_xasprintf("%s/%s", path, e->d_name);
+		if (fstatat(sfd, e->d_name, &ss, AT_SYMLINK_NOFOLLOW) != 0) {
+			rc = ioc_err(err, "cannot stat the staged '%s': %s", sub, strerror(errno));
+			break;
+		}
+		have = fstatat(dfd, e->d_name, &ds, AT_SYMLINK_NOFOLLOW) == 0;
+		if (S_ISDIR(ss.st_mode) && have && S_ISDIR(ds.st_mode)) {
+			int a = openat(sfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int b = openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (a < 0 || b < 0)
+				rc = ioc_err(err, "cannot open '%s': %s", sub, strerror(errno));
+			else
+				rc = ioc_merge_tree(a, b, sub, depth + 1, err);
+			if (a >= 0)
+				close(a);
+			if (b >= 0)
+				close(b);
+			continue;
+		}
+		if (have && (S_ISDIR(ds.st_mode) || S_ISDIR(ss.st_mode)))
+			rc = ioc_err(err, "the package's '%s' would replace a %s of the release (refused)",
+			    sub, S_ISDIR(ds.st_mode) ? "directory" : "file or link with a directory");
+		else if (renameat(sfd, e->d_name, dfd, e->d_name) != 0)
+			rc = ioc_err(err, "cannot move '%s' into place: %s", sub, strerror(errno));
+	}
+	closedir(d);
+	return rc;
+}
+
+/* The validated overrides but tag and release, for the jail a package is deployed on. */
+static struct ioc_assign *
+ioc_import_assigns(const struct ioc_import_req *req, size_t *n)
+{
+	struct ioc_assign *a = ioc_xcalloc(req->n + 1, sizeof(*a));
+	size_t i;
+	*n = 0;
+	for (i = 0; i < req->n; i++) {
+		if (strcmp(req->p[i]->name, "tag") == 0 || strcmp(req->p[i]->name, "release") == 0)
+			continue;
+		a[*n].p = req->p[i];
+		a[(*n)++].value = ioc_xstrdup(req->v[i]);
+	}
+	return a;
+}
+
+/*
+ * A package of the shell iocage (R/packages/UUID.tar.xz, 1.7.6 lib/ioc-image
+ * __package: the recorded files of a jail, root-relative), verified by the
+ * caller, deployed as 1.7.6 __import did: onto a new thin jail of the
+ * release, the files extracted over it.  Here they are extracted into a
+ * staging directory of the new root, shifted into the jail's id range there,
+ * and moved into place without following the release's links; the jail is
+ * tagged last.  *uuid gets the new jail's UUID.
+ */
+static int
+ioc_import_legacy_pkg(const struct ioc_root *root, const struct ioc_import_req *req,
+    const char *rel, const char *tag, int fd, char **uuid, struct ioc_error **err)
+{
+	_cleanup_free_ char *jailds = NULL;
+	_cleanup_free_ char *rootds = NULL;
+	_cleanup_free_ char *mounted = NULL;
+	_cleanup_free_ char *mp = NULL;
+	_cleanup_free_ char *stage = NULL;
+	struct ioc_assign *as;
+	size_t nas;
+	int rc = -1, sfd = -1, dfd = -1;
+
+	free(*uuid);
+	*uuid = NULL;
+	as = ioc_import_assigns(req, &nas);
+	rc = ioc_jail_create_untagged(root, rel, tag, as, nas, uuid, err);
+	ioc_assigns_free(as, nas);
+	if (rc != 0)
+		return -1;
+	rc = -1;
+	jailds = ioc_xasprintf("%s/jails/%s", root->name, *uuid);
+	rootds = ioc_xasprintf("%s/root", jailds);
+	if (ioc_zfs_get1(rootds, "mounted", &mounted, err) != 0 ||
+	    ((mounted == NULL || strcmp(mounted, "yes") != 0) && ioc_zfs_mount(rootds, err) != 0) ||
+	    ioc_zfs_get1(rootds, "mountpoint", &mp, err) != 0)
+		goto out;
+	if (mp == NULL || mp[0] != '/') {
+		ioc_err(err, "'%s' is not mounted", rootds);
+		goto out;
+	}
+	stage = ioc_xasprintf("%s/.ioc-legacy-package", mp);
+	if (mkdir(stage, 0700) != 0) {
+		ioc_err(err, "cannot create '%s': %s", stage, strerror(errno));
+		goto out;
+	}
+	if (lseek(fd, 0, SEEK_SET) != 0 || ioc_fetch_extract_fd(fd, req->file, stage, err) != 0)
+		goto out;
+	{
+		unsigned long count = 0, shift = ioc_legacy_shift(root, jailds, &count);
+		if (shift && ioc_fetch_shift_tree(stage, shift, count, err) != 0)
+			goto out;
+	}
+	sfd = open(stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dfd = open(mp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sfd < 0 || dfd < 0) {
+		ioc_err(err, "cannot open '%s': %s", mp, strerror(errno));
+		goto out;
+	}
+	if (ioc_merge_tree(sfd, dfd, "", 0, err) != 0)
+		goto out;
+	/* what is left of the staging tree (emptied directories) goes */
+	if (ioc_rm_stage(stage, err) != 0)
+		goto out;
+	if (ioc_zfs_set(jailds, IOC_PROP_PREFIX "tag", tag, err) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (sfd >= 0)
+		close(sfd);
+	if (dfd >= 0)
+		close(dfd);
+	if (rc != 0) {
+		struct ioc_error *e2 = NULL;
+		if (ioc_zfs_destroy(jailds, 1, &e2) == 0)
+			ioc_error_wrap(err, "cannot deploy the package (the new jail was removed again)");
+		ioc_error_free(e2);
+	}
+	return rc;
+}
+
 int
 ioc_jail_import_legacy(const struct ioc_root *root, const struct ioc_import_req *ov,
     char **uuid_out, char **tag_out, struct ioc_error **err)
@@ -829,12 +991,36 @@ ioc_jail_import_legacy(const struct ioc_root *root, const struct ioc_import_req 
 		goto out;
 	}
 	rel = ioc_override(ov, "release");
+	if (ov->legacy_package) {
+		/* 1.7.6 __import deployed a package onto a new jail of the default release */
+		_cleanup_free_ char *snap = NULL;
+		if (rel == NULL) {
+			ioc_err(err, "'%s' is a package of the shell iocage, which does not say its "
+			    "release: import it with release=REL (the release it was recorded on, "
+			    "fetched here)", base);
+			goto out;
+		}
+		if (ioc_release_snapshot(root, rel, &snap, err) != 0)
+			goto out;
+	}
 	none.uuid = ioc_xstrdup(uuid);
 	if (ioc_image_plan_props(&none, ov->p, ov->v, ov->n, &zprops, err) != 0)
 		goto out;
 	/* act */
 	if (ioc_clean_debris(root, &js, NULL, err) != 0)
 		goto out;
+	if (ov->legacy_package) {
+		rc = ioc_import_legacy_pkg(root, ov, rel, tag, fd, &uuid, err);
+		if (rc == 0) {
+			*uuid_out = ioc_xstrdup(uuid);
+			*tag_out = ioc_xstrdup(tag);
+			if (ioc_ops_tag_links(root, js.legacy, uuid, tag, err) != 0) {
+				ioc_error_wrap(err, "jail '%s' (%s) imported, but", tag, uuid);
+				rc = -1;
+			}
+		}
+		goto out;
+	}
 	jailds = ioc_xasprintf("%s/jails/%s", root->name, uuid);
 	rootds = ioc_xasprintf("%s/root", jailds);
 	{
@@ -888,16 +1074,9 @@ ioc_jail_import_legacy(const struct ioc_root *root, const struct ioc_import_req 
 			}
 		}
 		closedir(d);
-		{
-			/* what is left of the staging tree goes */
-			_cleanup_strv_ struct ioc_strv rm = IOC_STRV_INIT;
-			ioc_strv_push(&rm, "rm");
-			ioc_strv_push(&rm, "-rf");
-			ioc_strv_push(&rm, "--");
-			ioc_strv_push(&rm, stage);
-			if (ioc_run_ok(ioc_strv_argv(&rm), NULL, err) != 0)
-				goto out;
-		}
+		/* what is left of the staging tree goes */
+		if (ioc_rm_stage(stage, err) != 0)
+			goto out;
 	}
 	{
 		unsigned long count = 0, shift = ioc_legacy_shift(root, jailds, &count);

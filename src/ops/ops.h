@@ -250,6 +250,9 @@ struct ioc_import_req {
 	size_t n;
 	void (*progress)(void *arg, size_t bytes, int final);
 	void *progress_arg;
+	/* ioc_jail_import_legacy: the file is a package of the shell iocage (it
+	 * lives in R/packages): deployed onto a new thin jail of release= */
+	int legacy_package;
 };
 /*
  * Imports an image (image.h) as a new jail: *uuid and *tag (caller frees)
@@ -258,7 +261,9 @@ struct ioc_import_req {
  */
 int ioc_jail_import(const struct ioc_root *root, const struct ioc_import_req *req, char **uuid,
     char **tag, struct ioc_error **err);
-/* The same for the shell iocage's UUID_DATE.tar.xz + UUID_DATE.sha256 (a thick jail). */
+/* The same for the shell iocage's UUID_DATE.tar.xz + UUID_DATE.sha256: an image
+ * becomes a thick jail, a package (legacy_package) a thin jail of release= with
+ * the package's files over the release's. */
 int ioc_jail_import_legacy(const struct ioc_root *root, const struct ioc_import_req *req,
     char **uuid, char **tag, struct ioc_error **err);
 
