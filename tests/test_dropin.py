@@ -114,9 +114,10 @@ def test_clone_without_a_snapshot_takes_one(release):
 
 
 def test_limits_without_a_jail_lists_every_jail_and_limts_is_an_alias(release):
-    """lib/ioc-rctl __rctl_list (v1.7.6): without a name, "* All active limits:"
-    for every jail; the shell iocage's README (tags 1.0-1.3.1) spelled the
-    command `limts [UUID]`."""
+    """lib/ioc-rctl __rctl_list (v1.7.6): "* Active limits for jail: UUID" and
+    the rules in force; without a name, "* All active limits:" for every jail;
+    the shell iocage's README (tags 1.0-1.3.1) spelled the command
+    `limts [UUID]`.  -l (and -H, --json): the table of every limit."""
     r = release
     r.ok("create", "-e", "tag=a", "memoryuse=1G:deny", "rlimits=on")
     r.ok("create", "-e", "tag=b", "maxproc=100:deny")
@@ -130,8 +131,12 @@ def test_limits_without_a_jail_lists_every_jail_and_limts_is_an_alias(release):
                                                    ["memoryuse", "8G:log", "no (rlimits=off)"]]
     assert r.ok("limts", "-H") == r.ok("limits", "-H")
     assert r.ok("limts", "-H", "a") == r.ok("limits", "-H", "a")
-    assert r.ok("limits", "a").splitlines()[0].split() == ["LIMIT", "VALUE", "APPLIED"]
+    assert r.ok("limits", "-l", "a").splitlines()[0].split() == ["LIMIT", "VALUE", "APPLIED"]
     assert "usage: iocage limits" in r.fail("limits", "a", "b", rc=2)
+    # the default is __rctl_list's layout: rules in force only (none: nothing runs)
+    assert r.ok("limits", "a") == "* Active limits for jail: %s\n" % r.jails()["a"]
+    assert r.ok("limits") == "* All active limits:\n"
+    assert r.ok("limts") == r.ok("limits")
 
 
 def _host_suite():

@@ -38,8 +38,30 @@ def test_memory_limit_kills_a_process_over_it(rel):
     every = [l.split("\t") for l in rel.ok("inuse", "-H").splitlines()]
     assert [x[1] for x in every if x[0] == "mem"] == list(rows), every
     assert not [x for x in every if x[0] == "idle"], every
-    assert rel.ok("inuse").splitlines()[0].split() == ["TAG", "RESOURCE", "USE"]
+    assert rel.ok("inuse", "-l").splitlines()[0].split() == ["TAG", "RESOURCE", "USE"]
+    # without -l, -H or --json: the shell iocage's layouts (1.7.6 lib/ioc-rctl
+    # __rctl_inuse: a heading and NAME=VALUE lines; __rctl_inuse_all: CSV with
+    # UUID,TAG first, one line a running jail)
+    one = rel.ok("inuse", "mem").splitlines()
+    assert one[:2] == ["Consumed resources:", "-------------------"], one
+    assert [ln.split("=", 1)[0] for ln in one[2:]] == list(rows), one
+    csv = [ln.split(",") for ln in rel.ok("inuse").splitlines()]
+    assert csv[0] == ["UUID", "TAG"] + list(rows), csv
+    assert [c[:2] for c in csv[1:] if c[1] == "mem"] == [[rel.jails()["mem"], "mem"]], csv
+    assert not [c for c in csv[1:] if c[1] == "idle"], csv
     assert "usage: iocage inuse" in rel.fail("inuse", "mem", "idle", rc=2)
+    # limits: 1.7.6 lib/ioc-rctl __rctl_list's lines, the rules in force in the
+    # running jail (rctl -h's RESOURCE:ACTION=AMOUNT) and its CPU set; without
+    # a name every running jail's rules as `rctl` prints them, plain units
+    uuid = rel.jails()["mem"]
+    lim = rel.ok("limits", "mem").splitlines()
+    assert lim[:2] == ["* Active limits for jail: %s" % uuid, "  - memoryuse:deny=32M"], lim
+    assert len(lim) == 3 and lim[2].startswith("* CPU set:  0"), lim
+    assert rel.ok("limits", "idle") == "* Active limits for jail: %s\n" % rel.jails()["idle"]
+    every = rel.ok("limits").splitlines()
+    assert every[0] == "* All active limits:" and \
+        "jail:ioc-%s:memoryuse:deny=33554432" % uuid in every[1:], every
+    assert not [ln for ln in every if rel.jails()["idle"] in ln], every
     # uncap lifts it on the running jail, cap puts it back
     rel.ok("uncap", "mem")
     assert rel.run("exec", "mem", "dd", "if=/dev/zero", "of=/dev/null", "bs=64M",
