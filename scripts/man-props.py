@@ -41,6 +41,9 @@ TYPES = {
     "IOC_PT_IDMAP": "HOSTID:COUNT",
     "IOC_PT_NATIVE_SIZE": "size|none",
     "IOC_PT_NATIVE_COMPRESS": "compression",
+    "IOC_PT_NETIF": "interface|none",
+    "IOC_PT_CIDR4": "IPv4 network",
+    "IOC_PT_FORWARDS": "port forwards|none",
 }
 
 MACROS = {

@@ -183,7 +183,7 @@ def test_trace_times_every_step_of_start_and_stop(rel):
     phase of stop, each program the spawn layer runs and the command as a
     whole; nothing without it.  Times are printed, never asserted."""
     jail(rel, "tr")
-    steps = ["check", "rundir", "macs", "files", "exec_prestart", "container", "host macs",
+    steps = ["check", "rundir", "macs", "files", "exec_prestart", "container", "host macs", "nat",
              "exec_start", "exec_poststart", "last_started"]
     pat = re.compile(r"^iocage: trace: +[0-9.]+ ms  (.*) \([0-9.]+ ms\)$")
     r = rel.run("start", "tr", env={"IOC_TRACE": "1"})
@@ -276,6 +276,11 @@ def test_runtime_shows_live_parameters(rel):
     assert d["init_pid"] == [jid(rel, "rt")]
     assert d["lxc.rootfs.path"][0].endswith(rootfs(rel, u))
     assert "u 0 100000 65536" in d["lxc.idmap"]
+    # without -l, -H or --json: the shell iocage's lines, "  NAME=VALUE" (1.7.6
+    # lib/ioc-info __runtime printed jls -n's words so); -l: the table
+    legacy = rel.ok("runtime", "rt").splitlines()
+    assert legacy == ["  %s=%s" % (k, v) for k, v in rows], legacy
+    assert rel.ok("runtime", "-l", "rt").splitlines()[0].split() == ["PARAMETER", "VALUE"]
 
 
 def _pty_session(argv, script, timeout=60):

@@ -82,6 +82,10 @@ const struct ioc_prop ioc_props[] = {
 	{ "defaultrouter6", IOC_PT_ADDR6, "none", 0, 0, 0, NULL, "IPv6 default route" },
 	{ "resolver", IOC_PT_STRING, "none", IOC_PF_TABS, 0, 0, NULL, "resolv.conf lines separated by ;" },
 	JP("exec_fib", IOC_PT_INT, "0"),
+	{ "nat", IOC_PT_ONOFF, "off", 0, 0, 0, NULL, "the jail behind the host's address (masqueraded) with nat_forwards: see NAT under SECURITY" },
+	{ "nat_interface", IOC_PT_NETIF, "none", 0, 0, 0, NULL, "host interface NAT leaves by (none: the default route's; FreeBSD needs a name)" },
+	{ "nat_prefix", IOC_PT_CIDR4, "172.16.0.0/12", 0, 0, 0, NULL, "IPv4 range NAT jails get a /30 of (stored in ip4_addr)" },
+	{ "nat_forwards", IOC_PT_FORWARDS, "none", IOC_PF_NODEFAULT, 0, 0, NULL, "host ports forwarded in: tcp(JAILPORT:HOSTPORT),udp(PORT)" },
 	{ "mac_prefix", IOC_PT_STRING, "02ff60", 0, 0, 0, NULL, "first 3 bytes of generated MACs" },
 	{ "vnet0_mac", IOC_PT_MAC, "none", IOC_PF_NODEFAULT, 0, 0, NULL, "MAC of vnet0 (host side, jail side)" },
 	{ "vnet1_mac", IOC_PT_MAC, "none", IOC_PF_NODEFAULT, 0, 0, NULL, "MAC of vnet1" },
@@ -451,6 +455,106 @@ ioc_bad(struct ioc_error **err, const struct ioc_prop *p, const char *value, con
 }
 
 int
+ioc_cidr4_parse(const char *value, unsigned long *net, int *len)
+{
+	const char *slash = strchr(value, '/');
+	_cleanup_free_ char *a = slash ? ioc_xstrndup(value, (size_t)(slash - value)) : NULL;
+	struct in_addr in;
+	long long l;
+	unsigned long n, mask;
+	if (a == NULL || inet_pton(AF_INET, a, &in) != 1 || ioc_parse_ll(slash + 1, 8, 30, &l) != 0)
+		return -1;
+	n = ntohl(in.s_addr);
+	mask = (0xffffffffUL << (32 - l)) & 0xffffffffUL;
+	if ((n & ~mask & 0xffffffffUL) != 0)
+		return -1;
+	*net = n;
+	*len = (int)l;
+	return 0;
+}
+
+static int
+ioc_forward_port(const char *s, size_t n, unsigned *out)
+{
+	char buf[8];
+	long long v;
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (ioc_parse_ll(buf, 1, 65535, &v) != 0)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+int
+ioc_forwards_parse(const char *value, struct ioc_forward **out, size_t *n, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv parts = IOC_STRV_INIT;
+	struct ioc_forward *f = NULL;
+	size_t i, k;
+	*out = NULL;
+	*n = 0;
+	if (strcmp(value, "none") == 0)
+		return 0;
+	ioc_strv_split(&parts, value, ',');
+	f = ioc_xcalloc(parts.n + 1, sizeof(*f));
+	for (i = 0; i < parts.n; i++) {
+		const char *e = parts.v[i], *open = strchr(e, '('), *colon;
+		size_t len = strlen(e);
+		if (open == NULL || len < 3 || e[len - 1] != ')' ||
+		    !((open - e == 3 && strncmp(e, "tcp", 3) == 0) ||
+		    (open - e == 3 && strncmp(e, "udp", 3) == 0)))
+			goto bad;
+		f[i].udp = e[0] == 'u';
+		open++;
+		colon = memchr(open, ':', (size_t)(e + len - 1 - open));
+		if (colon) {
+			if (ioc_forward_port(open, (size_t)(colon - open), &f[i].jport) != 0 ||
+			    ioc_forward_port(colon + 1, (size_t)(e + len - 1 - colon - 1), &f[i].hport) != 0)
+				goto bad;
+		} else {
+			if (ioc_forward_port(open, (size_t)(e + len - 1 - open), &f[i].jport) != 0)
+				goto bad;
+			f[i].hport = f[i].jport;
+		}
+		for (k = 0; k < i; k++)
+			if (f[k].udp == f[i].udp && f[k].hport == f[i].hport) {
+				ioc_err(err, "invalid value for property 'nat_forwards': host port %s %u is "
+				    "forwarded twice", f[i].udp ? "udp" : "tcp", f[i].hport);
+				free(f);
+				return -1;
+			}
+	}
+	*out = f;
+	*n = parts.n;
+	return 0;
+bad:
+	free(f);
+	if (ioc_has_ctrl(parts.v[i]) || strlen(parts.v[i]) > 64)
+		return ioc_err(err, "invalid value for property 'nat_forwards': expected none or "
+		    "PROTO(JAILPORT[:HOSTPORT])[,...] with PROTO tcp or udp, e.g. tcp(80:8080),udp(53)");
+	return ioc_err(err, "invalid value for property 'nat_forwards': entry '%s': expected "
+	    "PROTO(JAILPORT[:HOSTPORT]) with PROTO tcp or udp and ports 1-65535, "
+	    "e.g. tcp(80:8080),udp(53)", parts.v[i]);
+}
+
+static int
+ioc_valid_netif(const char *s)
+{
+	const char *q;
+	if (strcmp(s, "none") == 0)
+		return 1;
+	if (*s == '\0' || strlen(s) > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return 0;
+	for (q = s; *q; q++)
+		if (!(isalnum((unsigned char)*q) || strchr("._-", *q)))
+			return 0;
+	return 1;
+}
+
+int
 ioc_prop_validate(const struct ioc_prop *p, const char *value, char **canon,
     struct ioc_error **err)
 {
@@ -587,6 +691,27 @@ ioc_prop_validate(const struct ioc_prop *p, const char *value, char **canon,
 		    (strncmp(value, "zstd-", 5) == 0 && ioc_parse_ll(value + 5, 1, 19, &n) == 0)))
 			return ioc_bad(err, p, value, "on|off|lz4|lzjb|gzip|gzip-1..9|zle|zstd|zstd-1..19");
 		break;
+	case IOC_PT_NETIF:
+		if (!ioc_valid_netif(value))
+			return ioc_bad(err, p, value, "none or an interface name (1-15 letters, digits, "
+			    "'.', '_', '-'), e.g. eth0");
+		break;
+	case IOC_PT_CIDR4: {
+		unsigned long net;
+		int len;
+		if (ioc_cidr4_parse(value, &net, &len) != 0)
+			return ioc_bad(err, p, value, "an IPv4 network ADDR/LEN with LEN 8 to 30 and no "
+			    "host bits set, e.g. 172.16.0.0/12");
+		break;
+	}
+	case IOC_PT_FORWARDS: {
+		struct ioc_forward *f = NULL;
+		size_t nf;
+		if (ioc_forwards_parse(value, &f, &nf, err) != 0)
+			return -1;
+		free(f);
+		break;
+	}
 	}
 	*canon = ioc_xstrdup(v);
 	return 0;

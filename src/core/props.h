@@ -41,6 +41,9 @@ enum ioc_ptype {
 	IOC_PT_IDMAP,	/* HOSTID:COUNT */
 	IOC_PT_NATIVE_SIZE, /* native quota/reservation: none or a size */
 	IOC_PT_NATIVE_COMPRESS,
+	IOC_PT_NETIF,	/* none or a network interface name (1-15 of [A-Za-z0-9._-]) */
+	IOC_PT_CIDR4,	/* an IPv4 network ADDR/LEN, LEN 8..30, no host bits */
+	IOC_PT_FORWARDS, /* none or PROTO(JAILPORT[:HOSTPORT])[,...] (ioc_forwards_parse) */
 };
 
 enum ioc_pflags {
@@ -89,6 +92,21 @@ int ioc_prop_validate(const struct ioc_prop *p, const char *value, char **canon,
  * the flags (read-only, create-only unless creating).  Fills *p and *canon. */
 int ioc_prop_parse_assign(const char *arg, int creating, const struct ioc_prop **p,
     char **canon, struct ioc_error **err);
+
+/*
+ * nat_forwards, as iocage 1.x writes it: tcp(80:8080),udp(53) forwards host
+ * port 8080 to the jail's port 80 and host port 53 to the jail's 53.  Each
+ * (protocol, host port) at most once.  "none" gives n = 0.
+ */
+struct ioc_forward {
+	int udp;		/* 0: tcp */
+	unsigned jport, hport;	/* 1..65535 */
+};
+int ioc_forwards_parse(const char *value, struct ioc_forward **out, size_t *n,
+    struct ioc_error **err);
+
+/* nat_prefix: "172.16.0.0/12" -> network address (host order) and length. */
+int ioc_cidr4_parse(const char *value, unsigned long *net, int *len);
 
 /* ZFS property name: "org.freebsd.iocage:NAME" or the native name. */
 char *ioc_prop_zfs_name(const struct ioc_prop *p);

@@ -2,8 +2,14 @@
 #include "net/net.h"
 
 #include "core/props.h"
+#include "zfs/zfs.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <string.h>
 #include <strings.h>
 
@@ -74,6 +80,8 @@ ioc_net_plan_release(struct ioc_net_plan *plan)
 	}
 	free(plan->router4);
 	free(plan->router6);
+	free(plan->nat.ext_if);
+	free(plan->nat.fwd);
 	memset(plan, 0, sizeof(*plan));
 }
 
@@ -164,6 +172,214 @@ ioc_net_validate(const char *(*get)(void *, const char *), void *arg, struct ioc
 	return 0;
 }
 
+char *
+ioc_net_ntoa4(unsigned long a, char buf[16])
+{
+	snprintf(buf, 16, "%lu.%lu.%lu.%lu", (a >> 24) & 0xff, (a >> 16) & 0xff, (a >> 8) & 0xff,
+	    a & 0xff);
+	return buf;
+}
+
+static unsigned long
+ioc_net_mask4(int len)
+{
+	return len <= 0 ? 0 : (0xffffffffUL << (32 - len)) & 0xffffffffUL;
+}
+
+/* The IPv4 networks of an ip4_addr value (its /MASK, 32 when none). */
+static void
+ioc_net_used_of(const char *value, unsigned long (**used)[2], size_t *n)
+{
+	_cleanup_strv_ struct ioc_strv parts = IOC_STRV_INIT;
+	size_t i;
+	if (value == NULL || strcmp(value, "none") == 0 || strcmp(value, "inherit") == 0)
+		return;
+	ioc_strv_split(&parts, value, ',');
+	for (i = 0; i < parts.n; i++) {
+		const char *e = strchr(parts.v[i], '|'), *slash;
+		_cleanup_free_ char *a = NULL;
+		struct in_addr in;
+		long long m = 32;
+		e = e ? e + 1 : parts.v[i];
+		slash = strchr(e, '/');
+		a = slash ? ioc_xstrndup(e, (size_t)(slash - e)) : ioc_xstrdup(e);
+		if (inet_pton(AF_INET, a, &in) != 1)
+			continue;
+		if (slash)
+			ioc_parse_ll(slash + 1, 0, 32, &m);
+		*used = ioc_xrealloc(*used, (*n + 1) * sizeof(**used));
+		(*used)[*n][0] = ntohl(in.s_addr);
+		(*used)[*n][1] = ioc_net_mask4((int)m);
+		(*n)++;
+	}
+}
+
+/* The networks on the host's interfaces. */
+static void
+ioc_net_used_host(unsigned long (**used)[2], size_t *n)
+{
+	struct ifaddrs *ifa, *p;
+	if (getifaddrs(&ifa) != 0)
+		return;
+	for (p = ifa; p; p = p->ifa_next) {
+		if (p->ifa_addr == NULL || p->ifa_addr->sa_family != AF_INET || p->ifa_netmask == NULL)
+			continue;
+		*used = ioc_xrealloc(*used, (*n + 1) * sizeof(**used));
+		(*used)[*n][0] = ntohl(((struct sockaddr_in *)(void *)p->ifa_addr)->sin_addr.s_addr);
+		(*used)[*n][1] = ntohl(((struct sockaddr_in *)(void *)p->ifa_netmask)->sin_addr.s_addr);
+		(*n)++;
+	}
+	freeifaddrs(ifa);
+}
+
+/* The first /30 of pnet/plen overlapping none of used; 0 when none is free. */
+static unsigned long
+ioc_net_free_block(unsigned long pnet, int plen, unsigned long (*used)[2], size_t nused)
+{
+	unsigned long nblocks = 1UL << (30 - plen), b, k;
+	for (b = 0; b < nblocks; b++) {
+		unsigned long base = pnet + 4 * b;
+		for (k = 0; k < nused; k++) {
+			/* two networks overlap when the shorter mask maps both to one network */
+			unsigned long m = used[k][1] & 0xfffffffcUL;
+			if ((base & m) == (used[k][0] & m))
+				break;
+		}
+		if (k == nused)
+			return base;
+	}
+	return 0;
+}
+
+int
+ioc_net_nat_assign(const struct ioc_root *root, struct ioc_jail *j, int store, char **value,
+    struct ioc_error **err)
+{
+	static const char *const props[] = { "ip4_addr", NULL };
+	const struct ioc_prop *pp = ioc_prop_find("ip4_addr");
+	const char *ifaces = ioc_jail_get(j, "interfaces"), *c;
+	struct ioc_jails js = { 0 };
+	unsigned long (*used)[2] = NULL, pnet, base;
+	_cleanup_free_ char *ifname = NULL;
+	size_t nused = 0, i;
+	int plen, lock = -1, rc = -1;
+	char buf[16];
+
+	*value = NULL;
+	if (ioc_parse_bool(ioc_jail_get(j, "nat")) != 1 || ioc_parse_bool(ioc_jail_get(j, "vnet")) != 1 ||
+	    strcmp(ioc_jail_get(j, "ip4"), "new") != 0 || strcmp(ioc_jail_get(j, "ip4_addr"), "none") != 0)
+		return 0;
+	if (ioc_cidr4_parse(ioc_jail_get(j, "nat_prefix"), &pnet, &plen) != 0)
+		return ioc_err(err, "invalid value '%s' for property 'nat_prefix': expected an IPv4 "
+		    "network ADDR/LEN, e.g. 172.16.0.0/12", ioc_jail_get(j, "nat_prefix"));
+	if (ifaces && strcmp(ifaces, "none") != 0 && (c = strpbrk(ifaces, ":,")) != NULL)
+		ifname = ioc_xstrndup(ifaces, (size_t)(c - ifaces));
+	else
+		ifname = ioc_xstrdup("vnet0");
+	/* one picker at a time on this root: a jail lock's file, not the root's
+	 * (destroy holds the root lock while it waits for a jail's) */
+	if (store && (lock = ioc_lock_jail(root, "nat-addresses", err)) < 0)
+		return -1;
+	if (ioc_jails_load(root, props, &js, err) != 0)
+		goto out;
+	for (i = 0; i < js.n; i++)
+		if (strcmp(js.v[i].uuid, j->uuid) != 0)
+			ioc_net_used_of(ioc_jail_get(&js.v[i], "ip4_addr"), &used, &nused);
+	ioc_net_used_host(&used, &nused);
+	base = ioc_net_free_block(pnet, plen, used, nused);
+	if (base == 0) {
+		ioc_err(err, "nat_prefix %s/%d has no free /30 left: set a larger nat_prefix on the "
+		    "root, or ip4_addr on the jail", ioc_net_ntoa4(pnet, buf), plen);
+		goto out;
+	}
+	*value = ioc_xasprintf("%s|%s/30", ifname, ioc_net_ntoa4(base + 2, buf));
+	if (store && ioc_zfs_set(j->dataset, IOC_PROP_PREFIX "ip4_addr", *value, err) != 0) {
+		ioc_error_wrap(err, "nat: cannot store ip4_addr=%s", *value);
+		free(*value);
+		*value = NULL;
+		goto out;
+	}
+	free(j->values[pp - ioc_props]);
+	j->values[pp - ioc_props] = ioc_xstrdup(*value);
+	j->srcs[pp - ioc_props] = IOC_SRC_LOCAL;
+	rc = 0;
+out:
+	free(used);
+	ioc_jails_release(&js);
+	if (lock >= 0)
+		close(lock);
+	return rc;
+}
+
+/*
+ * nat=on: the first vnet interface leaves its bridge; its IPv4 address (if
+ * ip4_addr gave one) and router are the NAT link's two ends.
+ */
+static int
+ioc_net_nat_plan(struct ioc_net_plan *plan, const char *(*get)(void *, const char *), void *arg,
+    struct ioc_error **err)
+{
+	struct ioc_net_nat *n = &plan->nat;
+	const char *ext = get(arg, "nat_interface");
+	struct ioc_net_if *f;
+	size_t k;
+	n->on = 1;
+	if (plan->mode != IOC_NET_VNET || plan->nifs == 0 || strcmp(get(arg, "ip4"), "new") != 0)
+		return ioc_err(err, "nat=on needs the jail's own IPv4 stack: vnet=on and ip4=new "
+		    "(ip4=inherit shares the host's, ip4=disable has none)");
+	f = &plan->ifs[0];
+	free(f->bridge);
+	f->bridge = NULL;
+	{
+		/* read only here, so validated only here (nat=on) */
+		const struct ioc_prop *ip = ioc_prop_find("nat_interface");
+		char *canon = NULL;
+		if (ioc_prop_validate(ip, ext, &canon, err) != 0)
+			return -1;
+		free(canon);
+	}
+	if (ioc_cidr4_parse(get(arg, "nat_prefix"), &n->pnet, &n->plen) != 0)
+		return ioc_err(err, "invalid value for property 'nat_prefix': expected an IPv4 network "
+		    "ADDR/LEN with LEN 8 to 30, e.g. 172.16.0.0/12");
+	if (ext && strcmp(ext, "none") != 0)
+		n->ext_if = ioc_xstrdup(ext);
+	if (ioc_forwards_parse(get(arg, "nat_forwards"), &n->fwd, &n->nfwd, err) != 0)
+		return -1;
+	for (k = 0; k < f->naddrs; k++) {
+		struct in_addr in;
+		unsigned long m;
+		if (f->addrs[k].v6 || inet_pton(AF_INET, f->addrs[k].addr, &in) != 1)
+			continue;
+		n->jail4 = ntohl(in.s_addr);
+		n->len = f->addrs[k].prefix < 0 ? 24 : f->addrs[k].prefix;
+		if (n->len > 30)
+			return ioc_err(err, "nat=on: ip4_addr %s|%s/%d leaves no address for the host "
+			    "side: use /30 or shorter (or ip4_addr=none: iocage picks one from nat_prefix)",
+			    f->name, f->addrs[k].addr, n->len);
+		if (plan->router4 && inet_pton(AF_INET, plan->router4, &in) == 1) {
+			n->host4 = ntohl(in.s_addr);
+		} else {
+			char buf[16];
+			m = ioc_net_mask4(n->len);
+			n->host4 = (n->jail4 & m) + 1;
+			if (n->host4 == n->jail4)
+				n->host4++;
+			free(plan->router4);
+			plan->router4 = ioc_xstrdup(ioc_net_ntoa4(n->host4, buf));
+		}
+		if ((n->host4 & ioc_net_mask4(n->len)) != (n->jail4 & ioc_net_mask4(n->len)) ||
+		    n->host4 == n->jail4)
+			return ioc_err(err, "nat=on: defaultrouter %s is the host side of the NAT link and "
+			    "must be another address of the jail's network %s|%s/%d", plan->router4,
+			    f->name, f->addrs[k].addr, n->len);
+		break;
+	}
+	if (n->jail4 == 0)
+		return ioc_err(err, "nat=on: ip4_addr gives %s no IPv4 address (ip4_addr=none lets "
+		    "iocage pick one from nat_prefix at start)", f->name);
+	return 0;
+}
+
 int
 ioc_net_plan_make(const char *uuid, const char *(*get)(void *, const char *), void *arg,
     struct ioc_net_plan *plan, struct ioc_error **err)
@@ -178,6 +394,9 @@ ioc_net_plan_make(const char *uuid, const char *(*get)(void *, const char *), vo
 	if (ioc_net_validate(get, arg, err) != 0)
 		return -1;
 	if (strcmp(ip4, "inherit") == 0) {
+		if (ioc_parse_bool(get(arg, "nat")) == 1)
+			return ioc_err(err, "nat=on needs the jail's own IPv4 stack: vnet=on and ip4=new "
+			    "(ip4=inherit shares the host's)");
 		plan->mode = IOC_NET_INHERIT;
 		return 0;
 	}
@@ -221,6 +440,18 @@ ioc_net_plan_make(const char *uuid, const char *(*get)(void *, const char *), vo
 			}
 		}
 	}
+	if (vnet && plan->nifs == 0 && ioc_parse_bool(get(arg, "nat")) == 1) {
+		/* nat=on with interfaces=none: the NAT link is vnet0 */
+		struct ioc_net_if *nif = &plan->ifs[plan->nifs++];
+		if (!ioc_net_valid_mac_prefix(prefix))
+			return ioc_err(err, "invalid mac_prefix '%s': expected 6 hex digits of a unicast "
+			    "prefix (first byte even), e.g. 02ff60",
+			    ioc_has_ctrl(prefix) || strlen(prefix) > 64 ? "?" : prefix);
+		memset(nif, 0, sizeof(*nif));
+		nif->name = ioc_xstrdup("vnet0");
+		ioc_net_mac(prefix, uuid, 0, nif->mac_host, nif->mac_jail);
+		nif->mac_new = 1;
+	}
 	if (strcmp(ip4, "disable") != 0 &&
 	    ioc_net_add_addrs(plan, "ip4_addr", get(arg, "ip4_addr"), 0, err) != 0)
 		goto fail;
@@ -233,6 +464,8 @@ ioc_net_plan_make(const char *uuid, const char *(*get)(void *, const char *), vo
 		plan->router4 = ioc_xstrdup(r4);
 	if (r6 && strcmp(r6, "none") != 0)
 		plan->router6 = ioc_xstrdup(r6);
+	if (ioc_parse_bool(get(arg, "nat")) == 1 && ioc_net_nat_plan(plan, get, arg, err) != 0)
+		goto fail;
 	if ((plan->router4 || plan->router6) && plan->nifs == 0) {
 		ioc_net_plan_release(plan);
 		return ioc_err(err, "defaultrouter is set but the jail has no interface to reach it "

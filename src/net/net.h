@@ -13,6 +13,14 @@
  *             (ipvlan where the kernel has it, macvlan otherwise).
  *   ip4=inherit: the jail shares the host's network stack.
  *
+ *   nat=on:   the first vnet interface (vnet0 unless interfaces= names
+ *             another) is not on a bridge: its host side gets the first
+ *             address of the jail's /30 and is the jail's default router;
+ *             the host masquerades what the jail sends out of nat_interface
+ *             and forwards nat_forwards' host ports to it.  With ip4_addr
+ *             none a free /30 of nat_prefix is picked at the first start
+ *             and stored in ip4_addr (ioc_net_nat_assign): the jail keeps it.
+ *
  * MAC addresses are stable: mac_prefix (3 bytes) followed by 3 bytes of a
  * hash of the UUID and the interface index; the host side ends in an even
  * byte, the jail side in the same byte + 1.
@@ -20,6 +28,7 @@
 #ifndef IOC_NET_H
 #define IOC_NET_H
 
+#include "core/core.h"
 #include "util/util.h"
 
 #define IOC_NET_MAXIF 4 /* vnet0_mac .. vnet3_mac */
@@ -46,8 +55,21 @@ struct ioc_net_if {
 	size_t naddrs;
 };
 
+struct ioc_net_nat {
+	int on;
+	char *ext_if;		/* nat_interface; NULL: the default route's */
+	unsigned long jail4;	/* host byte order */
+	unsigned long host4;	/* the host side's address, the jail's router */
+	int len;		/* prefix length of both */
+	unsigned long pnet;	/* nat_prefix */
+	int plen;
+	struct ioc_forward *fwd; /* nat_forwards */
+	size_t nfwd;
+};
+
 struct ioc_net_plan {
 	enum ioc_net_mode mode;
+	struct ioc_net_nat nat;
 	struct ioc_net_if ifs[8];
 	size_t nifs;
 	char *router4, *router6; /* NULL when none */
@@ -62,6 +84,21 @@ struct ioc_net_plan {
 int ioc_net_plan_make(const char *uuid, const char *(*get)(void *, const char *), void *arg,
     struct ioc_net_plan *plan, struct ioc_error **err);
 void ioc_net_plan_release(struct ioc_net_plan *plan);
+
+/*
+ * nat=on with ip4_addr none (both engines, before start plans anything):
+ * the first /30 of nat_prefix that overlaps none of this root's jails'
+ * networks and none of the host's own; the jail gets its second address as
+ * ip4_addr=IFACE|A.B.C.D/30 (IFACE the first of interfaces=, else vnet0),
+ * stored on its dataset when store is set (under a lock, so two starts
+ * never pick one block) and always in j's loaded values; the first address
+ * becomes the host side, the jail's router.  *value (caller frees) is the
+ * new ip4_addr, NULL when nothing was needed.
+ */
+int ioc_net_nat_assign(const struct ioc_root *root, struct ioc_jail *j, int store, char **value,
+    struct ioc_error **err);
+/* "a.b.c.d" of a host-order IPv4 address into buf (16 bytes). */
+char *ioc_net_ntoa4(unsigned long a, char buf[16]);
 
 /* mac_prefix check: 6 hex digits, unicast (first byte even). */
 int ioc_net_valid_mac_prefix(const char *s);

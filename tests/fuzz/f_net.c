@@ -16,10 +16,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const keys[] = { "vnet", "ip4", "ip6", "interfaces", "mac_prefix", "ip4_addr",
 	"ip6_addr", "defaultrouter", "defaultrouter6", "vnet0_mac", "vnet1_mac", "vnet2_mac",
-	"vnet3_mac", NULL };
+	"vnet3_mac", "nat", "nat_interface", "nat_prefix", "nat_forwards", NULL };
 
 struct vals {
-	char *v[16];
+	char *v[24];
 };
 
 static const char *
@@ -84,8 +84,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (!ifname_ok(f->name))
 				__builtin_trap();
 			if (p.mode == IOC_NET_VNET) {
-				if (f->bridge == NULL || !ifname_ok(f->bridge) || !hex12(f->mac_host) ||
-				    !hex12(f->mac_jail))
+				/* nat=on: the first interface is on no bridge */
+				if ((f->bridge == NULL ? !(p.nat.on && i == 0) : !ifname_ok(f->bridge)) ||
+				    !hex12(f->mac_host) || !hex12(f->mac_jail))
 					__builtin_trap();
 				c = ioc_net_mac_colon(f->mac_jail);
 				if (strlen(c) != 17)
@@ -98,6 +99,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    a->prefix < -1 || a->prefix > (a->v6 ? 128 : 32))
 					__builtin_trap();
 			}
+		}
+		if (p.nat.on) {
+			/* two distinct ends of one network, a router the jail can reach, ports in range */
+			unsigned long m = p.nat.len <= 0 ? 0 : (0xffffffffUL << (32 - p.nat.len)) & 0xffffffffUL;
+			if (p.mode != IOC_NET_VNET || p.nifs == 0 || p.nat.len < 0 || p.nat.len > 30 ||
+			    p.nat.jail4 == p.nat.host4 || (p.nat.jail4 & m) != (p.nat.host4 & m) ||
+			    p.router4 == NULL || (p.nat.ext_if && !ifname_ok(p.nat.ext_if)))
+				__builtin_trap();
+			for (k = 0; k < p.nat.nfwd; k++)
+				if (p.nat.fwd[k].jport < 1 || p.nat.fwd[k].jport > 65535 ||
+				    p.nat.fwd[k].hport < 1 || p.nat.fwd[k].hport > 65535)
+					__builtin_trap();
 		}
 		if ((p.router4 && inet_pton(AF_INET, p.router4, buf) != 1) ||
 		    (p.router6 && inet_pton(AF_INET6, p.router6, buf) != 1))

@@ -302,6 +302,14 @@ static const struct tcase cases[] = {
 		"ip6_addr=vnet1|accept_rtadv", "mac_prefix=0A0B0C"),
 	    L("3", "epair5a", "epair6a"), { 0 }, 1, 0 },
 	{ "vnet_no_interfaces", L("interfaces=none"), L("4"), { 0 }, 1, 0 },
+	/* nat=on: vnet0 off the bridge, its host end the router, rules in a pf anchor */
+	{ "nat", L("nat=on", "nat_interface=em0", "interfaces=none", "ip4_addr=vnet0|172.16.0.6/30",
+		"nat_forwards=tcp(80:8080),udp(53)"),
+	    L("7", "epair3a"), { 0 }, 1, 0 },
+	{ "nat_bridge_and_router", L("nat=on", "nat_interface=igb1",
+		"interfaces=vnet0:bridge0,vnet1:bridge1", "ip4_addr=vnet0|10.9.0.10/24,vnet1|10.1.0.5/24",
+		"defaultrouter=10.9.0.1"),
+	    L("7", "epair3a", "epair4a"), { 0 }, 1, 0 },
 	{ "shared_ip",
 	    L("vnet=off", "ip4_addr=em0|192.0.2.10/24,192.0.2.11", "ip6_addr=em0|2001:db8::10/64",
 		"ip4_saddrsel=0", "defaultrouter=192.0.2.1"),
@@ -809,6 +817,30 @@ check_other_refusals(void)
 	ioc_error_free(e);
 	e = NULL;
 	ioc_strv_release(&pk);
+	/* nat=on: pf needs the outgoing interface by name; an address and a real stack */
+	{
+		const char *const *bad[] = {
+			(const char *const[]){ "nat=on", "ip4_addr=vnet0|172.16.0.2/30", NULL },
+			(const char *const[]){ "nat=on", "nat_interface=em0", NULL },
+			(const char *const[]){ "nat=on", "nat_interface=em0", "ip4_addr=vnet0|172.16.0.2/32",
+			    NULL },
+			(const char *const[]){ "nat=on", "nat_interface=em0", "ip4=inherit", NULL },
+			(const char *const[]){ "nat=on", "nat_interface=em0;x", "ip4_addr=vnet0|10.0.0.2/30",
+			    NULL },
+		};
+		static const char *const want[] = { "needs nat_interface=", "no IPv4 address",
+			"leaves no address for the host side", "own IPv4 stack", "nat_interface" };
+		size_t b;
+		for (b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+			struct ioc_jail nj;
+			tjail_make(&nj, ROOTFS, bad[b]);
+			CHECK(ioc_freebsd_plan_start(&troot, &nj, &p, &e) != 0 && e &&
+			    strstr(e->msg, want[b]), "nat refusal %zu: %s", b, e ? e->msg : "planned");
+			ioc_error_free(e);
+			e = NULL;
+			tjail_free(&nj);
+		}
+	}
 	/* console: a hostile TERM is dropped, not passed */
 	CHECK(ioc_freebsd_plan_console(&troot, &j, "xterm;x", &p, &e) == 0 && p.v[0].env == NULL,
 	    "hostile TERM passed on");

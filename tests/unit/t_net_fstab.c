@@ -19,6 +19,59 @@ get(void *arg, const char *k)
 	return "none";
 }
 
+/* nat=on: the first interface leaves its bridge; its address and the host end */
+static void
+t_nat(void)
+{
+	struct kv two[] = { { "vnet", "on" }, { "ip4", "new" }, { "ip6", "new" }, { "nat", "on" },
+		{ "interfaces", "vnet0:br0,vnet1:br1" }, { "mac_prefix", "02ff60" },
+		{ "ip4_addr", "vnet0|10.5.0.6/30,vnet1|10.1.0.5/24" }, { "nat_interface", "em0" },
+		{ "nat_prefix", "172.16.0.0/12" }, { "nat_forwards", "tcp(80:8080),udp(53)" },
+		{ NULL, NULL } };
+	struct kv bare[] = { { "vnet", "on" }, { "ip4", "new" }, { "ip6", "new" }, { "nat", "on" },
+		{ "interfaces", "none" }, { "mac_prefix", "02ff60" }, { "ip4_addr", "10.7.0.9/24" },
+		{ "defaultrouter", "10.7.0.254" }, { "nat_prefix", "172.16.0.0/12" }, { NULL, NULL } };
+	struct kv slash32[] = { { "vnet", "on" }, { "ip4", "new" }, { "ip6", "new" }, { "nat", "on" },
+		{ "interfaces", "none" }, { "mac_prefix", "02ff60" }, { "ip4_addr", "vnet0|10.7.0.9/32" },
+		{ "nat_prefix", "172.16.0.0/12" }, { NULL, NULL } };
+	struct kv noaddr[] = { { "vnet", "on" }, { "ip4", "new" }, { "ip6", "new" }, { "nat", "on" },
+		{ "interfaces", "none" }, { "mac_prefix", "02ff60" }, { "nat_prefix", "172.16.0.0/12" },
+		{ NULL, NULL } };
+	struct kv farrouter[] = { { "vnet", "on" }, { "ip4", "new" }, { "ip6", "new" }, { "nat", "on" },
+		{ "interfaces", "none" }, { "mac_prefix", "02ff60" }, { "ip4_addr", "vnet0|10.7.0.9/30" },
+		{ "defaultrouter", "10.8.0.1" }, { "nat_prefix", "172.16.0.0/12" }, { NULL, NULL } };
+	struct kv inh[] = { { "vnet", "on" }, { "ip4", "inherit" }, { "ip6", "new" }, { "nat", "on" },
+		{ NULL, NULL } };
+	struct ioc_net_plan p;
+	struct ioc_error *e = NULL;
+
+	CHECK(ioc_net_plan_make("u-1", get, two, &p, &e) == 0);
+	CHECK(p.nat.on && p.nifs == 2 && p.ifs[0].bridge == NULL && strcmp(p.ifs[1].bridge, "br1") == 0);
+	CHECK(p.nat.jail4 == 0x0a050006UL && p.nat.host4 == 0x0a050005UL && p.nat.len == 30);
+	CHECK(p.router4 && strcmp(p.router4, "10.5.0.5") == 0 && strcmp(p.nat.ext_if, "em0") == 0);
+	CHECK(p.nat.nfwd == 2 && p.nat.fwd[0].jport == 80 && p.nat.fwd[0].hport == 8080 &&
+	    !p.nat.fwd[0].udp && p.nat.fwd[1].udp && p.nat.fwd[1].hport == 53);
+	ioc_net_plan_release(&p);
+	/* interfaces=none: vnet0; an address without interface goes to it; defaultrouter wins */
+	CHECK(ioc_net_plan_make("u-1", get, bare, &p, &e) == 0);
+	CHECK(p.nifs == 1 && strcmp(p.ifs[0].name, "vnet0") == 0 && p.ifs[0].bridge == NULL &&
+	    p.ifs[0].mac_new && p.nat.host4 == 0x0a0700feUL && p.nat.ext_if == NULL);
+	ioc_net_plan_release(&p);
+	CHECK(ioc_net_plan_make("u-1", get, slash32, &p, &e) == -1 && strstr(e->msg, "/30 or shorter"));
+	ioc_error_free(e);
+	e = NULL;
+	CHECK(ioc_net_plan_make("u-1", get, noaddr, &p, &e) == -1 && strstr(e->msg, "no IPv4 address"));
+	ioc_error_free(e);
+	e = NULL;
+	CHECK(ioc_net_plan_make("u-1", get, farrouter, &p, &e) == -1 &&
+	    strstr(e->msg, "must be another address of the jail's network"));
+	ioc_error_free(e);
+	e = NULL;
+	CHECK(ioc_net_plan_make("u-1", get, inh, &p, &e) == -1 && strstr(e->msg, "own IPv4 stack"));
+	ioc_error_free(e);
+	e = NULL;
+}
+
 static void
 t_plan(void)
 {
@@ -154,6 +207,7 @@ int
 main(void)
 {
 	t_plan();
+	t_nat();
 	t_plan_raw();
 	t_mac();
 	t_fstab();

@@ -20,6 +20,10 @@
  *               IF inet ADDR/LEN alias / -alias, IF inet6 ADDR/LEN alias,
  *               IF destroy, IF up
  *   route(8)    route add default GW, route add -inet6 default GW
+ *   sysctl(8)   sysctl net.inet.ip.forwarding=1 (nat=on)
+ *   pfctl(8)    pfctl -a ANCHOR -f - (rules on stdin, pf.conf(5) syntax:
+ *               nat on IF inet from A to any -> (IF), rdr on IF inet proto
+ *               P from any to (IF) port N -> A port M), pfctl -a ANCHOR -F all
  *   dhclient(8), rtsol(8) for ip4_addr IF|dhcp and ip6_addr IF|accept_rtadv
  *   mount(8)    mount -t nullfs [-o ro] SRC DST (mount_nullfs(8)),
  *               mount -t linprocfs linprocfs DST; umount(8) DST
@@ -97,7 +101,7 @@ static const char *const ioc_fb_used[] = {
 	"jail_zfs_mountpoint", "fstab", "memoryuse", "memorylocked", "vmemoryuse", "maxproc",
 	"cputime", "pcpu", "datasize", "stacksize", "coredumpsize", "openfiles",
 	"pseudoterminals", "swapuse", "nthr", "msgqqueued", "msgqsize", "nmsgq", "nsemop",
-	"nshm", "shmsize", "wallclock", NULL
+	"nshm", "shmsize", "wallclock", "nat", "nat_interface", "nat_prefix", "nat_forwards", NULL
 };
 
 /* rctl(8) resources, in the order rules are added. */
@@ -762,20 +766,79 @@ ioc_fb_addr_nic(const struct ioc_fb_nic *nics, size_t nn, const struct ioc_fb_ip
 	return NULL;
 }
 
+static const char *
+ioc_fb_get_cb(void *arg, const char *prop)
+{
+	return ioc_fb_get(arg, prop);
+}
+
+/* nat=on with interfaces=none: the NAT link is vnet0 (as net.h plans it). */
+static void
+ioc_fb_nat_nic(const struct ioc_fb *f, struct ioc_fb_nic **nics, size_t *nn)
+{
+	if (*nn != 0)
+		return;
+	*nics = ioc_xcalloc(1, sizeof(**nics));
+	(*nics)[0].nic = ioc_xstrdup("vnet0");
+	(*nics)[0].bridge = ioc_xstrdup("");
+	(*nics)[0].host = ioc_net_host_ifname(f->j->uuid, 0);
+	*nn = 1;
+}
+
+/*
+ * nat=on (vnet only): net.h's plan gives the NAT link's two ends (the jail
+ * address from ip4_addr, picked at the first start: ioc_net_nat_assign) and
+ * the forwards; the first interface leaves its bridge (with interfaces=none
+ * it is vnet0).  pf needs the outgoing interface by name: FreeBSD has no
+ * "egress" group to fall back on.
+ */
+static int
+ioc_fb_nat_plan(const struct ioc_fb *f, struct ioc_fb_nic **nics, size_t *nn,
+    struct ioc_net_plan *np, struct ioc_error **err)
+{
+	if (ioc_fb_isnone(ioc_fb_get(f, "nat_interface")))
+		return ioc_err(err, "nat=on: the FreeBSD engine needs nat_interface= (the host's "
+		    "outgoing interface, e.g. em0)");
+	if (ioc_net_plan_make(f->j->uuid, ioc_fb_get_cb, (void *)f, np, err) != 0)
+		return -1;
+	ioc_fb_nat_nic(f, nics, nn);
+	return 0;
+}
+
+/* The pf rules of a NAT jail (anchor iocage/NAME): validated words only. */
+static char *
+ioc_fb_nat_rules(const struct ioc_net_plan *np)
+{
+	struct ioc_sb sb = IOC_SB_INIT;
+	char jail[16];
+	size_t i;
+	const char *ext = np->nat.ext_if;
+	ioc_sb_init(&sb);
+	ioc_net_ntoa4(np->nat.jail4, jail);
+	ioc_sb_addf(&sb, "nat on %s inet from %s to any -> (%s)\n", ext, jail, ext);
+	for (i = 0; i < np->nat.nfwd; i++)
+		ioc_sb_addf(&sb, "rdr on %s inet proto %s from any to (%s) port %u -> %s port %u\n",
+		    ext, np->nat.fwd[i].udp ? "udp" : "tcp", ext, np->nat.fwd[i].hport, jail,
+		    np->nat.fwd[i].jport);
+	return ioc_sb_detach(&sb);
+}
+
 int
 ioc_freebsd_plan_start(const struct ioc_root *root, const struct ioc_jail *j, struct ioc_plan *p,
     struct ioc_error **err)
 {
+	struct ioc_net_plan np;
 	struct ioc_fb f;
 	struct ioc_fb_nic *nics = NULL;
 	struct ioc_fb_mnt *mnts = NULL;
 	struct ioc_fb_ip *ip4 = NULL, *ip6 = NULL;
 	size_t nn = 0, nm = 0, n4 = 0, n6 = 0, i, k;
 	_cleanup_free_ char *ds = NULL;
-	int vnet, rv = -1;
+	int vnet, nat = 0, rv = -1;
 	struct ioc_step *s;
 
 	ioc_plan_init(p, "start");
+	memset(&np, 0, sizeof(np));
 	if (ioc_fb_load(&f, root, j, err) != 0) {
 		ioc_plan_release(p);
 		return -1;
@@ -785,6 +848,9 @@ ioc_freebsd_plan_start(const struct ioc_root *root, const struct ioc_jail *j, st
 	vnet = ioc_fb_on(&f, "vnet");
 	if (ioc_fb_check_system_user(&f, err) != 0 || ioc_fb_mnts(&f, &mnts, &nm, err) != 0 ||
 	    (vnet && ioc_fb_nics(&f, &nics, &nn, err) != 0))
+		goto out;
+	nat = vnet && ioc_fb_on(&f, "nat");
+	if (nat && ioc_fb_nat_plan(&f, &nics, &nn, &np, err) != 0)
 		goto out;
 	n4 = ioc_fb_ips(ioc_fb_get(&f, "ip4_addr"), &ip4);
 	n6 = ioc_fb_ips(ioc_fb_get(&f, "ip6_addr"), &ip6);
@@ -860,7 +926,7 @@ ioc_freebsd_plan_start(const struct ioc_root *root, const struct ioc_jail *j, st
 	if (ds)
 		ioc_plan_add(p, (const char *const[]){ "zfs", "set", "jailed=on", ds, NULL });
 	/* 7. bridges must exist (checked before the jail is made) */
-	for (i = 0; i < nn; i++) {
+	for (i = nat ? 1 : 0; i < nn; i++) {
 		_cleanup_free_ char *hint = NULL;
 		for (k = 0; k < i; k++)
 			if (strcmp(nics[k].bridge, nics[i].bridge) == 0)
@@ -917,8 +983,18 @@ ioc_freebsd_plan_start(const struct ioc_root *root, const struct ioc_jail *j, st
 		ioc_pargv_push(&s->cmd, "ether");
 		ioc_pargv_push(&s->cmd, mb);
 
-		s = ioc_plan_add(p, (const char *const[]){ "ifconfig", n->bridge, "addm", n->host, NULL });
-		ioc_step_undo(s, (const char *const[]){ "ifconfig", n->bridge, "deletem", n->host, NULL });
+		if (nat && i == 0) {
+			/* the NAT link: the host end is the jail's router */
+			char h[16];
+			_cleanup_free_ char *cidr = ioc_xasprintf("%s/%d",
+			    ioc_net_ntoa4(np.nat.host4, h), np.nat.len);
+			ioc_plan_add(p, (const char *const[]){ "ifconfig", n->host, "inet", cidr, NULL });
+		} else {
+			s = ioc_plan_add(p, (const char *const[]){ "ifconfig", n->bridge, "addm", n->host,
+			    NULL });
+			ioc_step_undo(s, (const char *const[]){ "ifconfig", n->bridge, "deletem", n->host,
+			    NULL });
+		}
 		ioc_plan_add(p, (const char *const[]){ "ifconfig", n->host, "up", NULL });
 
 		s = ioc_plan_add(p, (const char *const[]){ "ifconfig", NULL });
@@ -950,9 +1026,23 @@ ioc_freebsd_plan_start(const struct ioc_root *root, const struct ioc_jail *j, st
 	if (vnet && strcmp(ioc_fb_get(&f, "defaultrouter"), "none") != 0)
 		ioc_plan_add(p, (const char *const[]){ "jexec", f.name, "/sbin/route", "add", "default",
 		    ioc_fb_get(&f, "defaultrouter"), NULL });
+	else if (nat)
+		ioc_plan_add(p, (const char *const[]){ "jexec", f.name, "/sbin/route", "add", "default",
+		    np.router4, NULL });
 	if (vnet && strcmp(ioc_fb_get(&f, "defaultrouter6"), "none") != 0)
 		ioc_plan_add(p, (const char *const[]){ "jexec", f.name, "/sbin/route", "add", "-inet6",
 		    "default", ioc_fb_get(&f, "defaultrouter6"), NULL });
+	/* 11b. nat: forwarding on, the jail's rules in its own pf anchor (the
+	 * host's pf.conf holds nat-anchor and rdr-anchor for iocage/ and its children; iocage never
+	 * loads or flushes the main ruleset) */
+	if (nat) {
+		_cleanup_free_ char *anchor = ioc_xasprintf("iocage/%s", f.name);
+		_cleanup_free_ char *rules = ioc_fb_nat_rules(&np);
+		ioc_plan_add(p, (const char *const[]){ "sysctl", "net.inet.ip.forwarding=1", NULL });
+		s = ioc_plan_add(p, (const char *const[]){ "pfctl", "-a", anchor, "-f", "-", NULL });
+		ioc_step_set_stdin(s, rules);
+		ioc_step_undo(s, (const char *const[]){ "pfctl", "-a", anchor, "-F", "all", NULL });
+	}
 	/* 12. delegated dataset */
 	if (ds) {
 		s = ioc_plan_add(p, (const char *const[]){ "zfs", "jail", f.name, ds, NULL });
@@ -980,6 +1070,7 @@ out:
 	ioc_fb_mnts_free(mnts, nm);
 	ioc_fb_ips_free(ip4, n4);
 	ioc_fb_ips_free(ip6, n6);
+	ioc_net_plan_release(&np);
 	ioc_fb_release(&f);
 	return rv;
 }
@@ -1012,6 +1103,8 @@ ioc_freebsd_plan_stop(const struct ioc_root *root, const struct ioc_jail *j, int
 	if (ioc_fb_check_system_user(&f, err) != 0 || ioc_fb_mnts(&f, &mnts, &nm, err) != 0 ||
 	    (vnet && ioc_fb_nics(&f, &nics, &nn, err) != 0))
 		goto out;
+	if (vnet && ioc_fb_on(&f, "nat"))
+		ioc_fb_nat_nic(&f, &nics, &nn);
 	n4 = ioc_fb_ips(ioc_fb_get(&f, "ip4_addr"), &ip4);
 	n6 = ioc_fb_ips(ioc_fb_get(&f, "ip6_addr"), &ip6);
 	if (ioc_fb_on(&f, "jail_zfs") && (ds = ioc_fb_zfs_dataset(&f, err)) == NULL)
@@ -1048,6 +1141,12 @@ ioc_freebsd_plan_stop(const struct ioc_root *root, const struct ioc_jail *j, int
 		ioc_pargv_push(&s->cmd, filter);
 	}
 	s->flags = IOC_STEP_IGNORE;
+	/* nat: the jail's pf anchor emptied (ignored: nothing there is fine) */
+	if (vnet && ioc_fb_on(&f, "nat")) {
+		_cleanup_free_ char *anchor = ioc_xasprintf("iocage/%s", f.name);
+		s = ioc_plan_add(p, (const char *const[]){ "pfctl", "-a", anchor, "-F", "all", NULL });
+		s->flags = IOC_STEP_IGNORE;
+	}
 	/* destroying the host end of an epair destroys both ends */
 	for (i = nn; i > 0; i--) {
 		s = ioc_plan_add(p, (const char *const[]){ "ifconfig", nics[i - 1].host, "destroy", NULL });
@@ -1499,8 +1598,13 @@ static int
 ioc_fb_op_start(const struct ioc_root *root, struct ioc_jail *j, struct ioc_error **err)
 {
 	struct ioc_plan p;
+	_cleanup_free_ char *picked = NULL;
 	if (ioc_legacy_jail_prepare(j, 0, err) != 0 || ioc_jail_check_delegation(root, j, err) != 0 ||
-	    ioc_freebsd_plan_start(root, j, &p, err) != 0)
+	    ioc_net_nat_assign(root, j, 1, &picked, err) != 0)
+		return -1;
+	if (picked)
+		ioc_note("nat: %s gets ip4_addr=%s", ioc_jail_get(j, "tag"), picked);
+	if (ioc_freebsd_plan_start(root, j, &p, err) != 0)
 		return -1;
 	if (ioc_fb_store_macs(root, j, err) != 0) {
 		ioc_plan_release(&p);
@@ -1618,9 +1722,13 @@ ioc_fb_op_dry_run(const struct ioc_root *root, struct ioc_jail *j, const char *w
 {
 	struct ioc_plan p;
 	int rv;
-	if (strcmp(what, "start") == 0)
-		rv = ioc_legacy_jail_prepare(j, 0, err) != 0 ? -1 :
+	if (strcmp(what, "start") == 0) {
+		/* the address a first start of a NAT jail would pick, not stored */
+		_cleanup_free_ char *picked = NULL;
+		rv = ioc_legacy_jail_prepare(j, 0, err) != 0 ||
+		    ioc_net_nat_assign(root, j, 0, &picked, err) != 0 ? -1 :
 		    ioc_freebsd_plan_start(root, j, &p, err);
+	}
 	else if (strcmp(what, "stop") == 0)
 		rv = ioc_legacy_jail_prepare(j, 1, err) != 0 ? -1 :
 		    ioc_freebsd_plan_stop(root, j, 0, &p, err);

@@ -541,16 +541,23 @@ ioc_lx_net_cfg(struct ioc_lx_start *s, struct ioc_error **err)
 		if (p->mode == IOC_NET_VNET) {
 			_cleanup_free_ char *host = ioc_net_host_ifname(s->j->uuid, (unsigned)i);
 			_cleanup_free_ char *mac = ioc_net_mac_colon(f->mac_jail);
-			if (!ioc_lx_iface_exists(f->bridge))
+			if (f->bridge == NULL) {
+				/* nat=on: a link of its own, the host side routes (engine_linux_nat.c) */
+				ioc_lx_cfg(s, NK("type"), "veth");
+				ioc_lx_cfg(s, NK("veth.pair"), "%s", host);
+				ioc_lx_cfg(s, NK("hwaddr"), "%s", mac);
+			} else if (!ioc_lx_iface_exists(f->bridge))
 				return ioc_err(err, "interfaces: bridge '%s' does not exist; create it first "
 				    "(e.g. 'ip link add %s type bridge && ip link set %s up'), or change "
 				    "interfaces=", f->bridge, f->bridge, f->bridge);
-			if (!ioc_lx_is_bridge(f->bridge))
+			else if (!ioc_lx_is_bridge(f->bridge))
 				return ioc_err(err, "interfaces: '%s' is not a bridge", f->bridge);
-			ioc_lx_cfg(s, NK("type"), "veth");
-			ioc_lx_cfg(s, NK("link"), "%s", f->bridge);
-			ioc_lx_cfg(s, NK("veth.pair"), "%s", host);
-			ioc_lx_cfg(s, NK("hwaddr"), "%s", mac);
+			else {
+				ioc_lx_cfg(s, NK("type"), "veth");
+				ioc_lx_cfg(s, NK("link"), "%s", f->bridge);
+				ioc_lx_cfg(s, NK("veth.pair"), "%s", host);
+				ioc_lx_cfg(s, NK("hwaddr"), "%s", mac);
+			}
 		} else {
 			if (!ioc_lx_iface_exists(f->name))
 				return ioc_err(err, "ip4_addr/ip6_addr name host interface '%s', which does "
@@ -649,6 +656,7 @@ ioc_lx_check(struct ioc_lx_start *s, struct ioc_error **err)
 	int dfd;
 	DIR *d;
 	struct dirent *e;
+	_cleanup_free_ char *picked = NULL;
 	int empty = 1;
 	size_t i;
 	static const char *const need[] = { "dev", "proc", "sys", NULL };
@@ -711,7 +719,13 @@ ioc_lx_check(struct ioc_lx_start *s, struct ioc_error **err)
 		return -1;
 	if (ioc_lx_init_path(&s->init, err) != 0)
 		return -1;
+	if (ioc_net_nat_assign(s->root, j, 1, &picked, err) != 0)
+		return -1;
+	if (picked)
+		ioc_note("nat: %s gets ip4_addr=%s", ioc_lx_tag(j), picked);
 	if (ioc_net_plan_make(j->uuid, ioc_lx_get_cb, j, &s->net, err) != 0)
+		return -1;
+	if (ioc_lx_nat_check(&s->net, err) != 0)
 		return -1;
 	if (ioc_lx_net_cfg(s, err) != 0)
 		return -1;
@@ -781,12 +795,15 @@ ioc_lx_mkdir(struct ioc_lx_start *s, struct ioc_error **err)
 	return 0;
 }
 
-/* Removes the run-time directory and the files liblxc made in it. */
+/* Removes the run-time directory and the files liblxc made in it (and
+ * first the NAT rules its undo file names). */
 static void
 ioc_lx_rmdir_name(const char *dir)
 {
-	DIR *d = opendir(dir);
+	DIR *d;
 	struct dirent *e;
+	ioc_lx_nat_stop(dir);
+	d = opendir(dir);
 	if (d) {
 		while ((e = readdir(d)) != NULL) {
 			if (e->d_name[0] == '.' && (e->d_name[1] == '\0' ||
@@ -1211,6 +1228,19 @@ ioc_lx_host_macs(struct ioc_lx_start *s, struct ioc_error **err)
 	return 0;
 }
 
+/* Step: nat=on's host side and rules (engine_linux_nat.c). */
+static int
+ioc_lx_nat(struct ioc_lx_start *s, struct ioc_error **err)
+{
+	return ioc_lx_nat_start(s->root, s->j, &s->net, s->dir, err);
+}
+
+static void
+ioc_lx_unnat(struct ioc_lx_start *s)
+{
+	ioc_lx_nat_stop(s->dir);
+}
+
 /* Step: exec_start inside; the jail stays up after it returns (persist). */
 static int
 ioc_lx_exec_start(struct ioc_lx_start *s, struct ioc_error **err)
@@ -1254,6 +1284,7 @@ static const struct ioc_lx_step ioc_lx_steps[] = {
 	{ "exec_prestart", ioc_lx_prestart, NULL },
 	{ "container", ioc_lx_container, ioc_lx_uncontainer },
 	{ "host macs", ioc_lx_host_macs, NULL },
+	{ "nat", ioc_lx_nat, ioc_lx_unnat },
 	{ "exec_start", ioc_lx_exec_start, NULL },
 	{ "exec_poststart", ioc_lx_poststart, NULL },
 	{ "last_started", ioc_lx_last_started, NULL },

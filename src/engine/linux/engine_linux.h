@@ -43,6 +43,27 @@ int ioc_lx_mount_target(int rootfd, const char *path, int mkdir_missing, uid_t u
 void ioc_lx_words(const char *cmd, struct ioc_strv *out);
 
 
+/* ---- engine_linux_nat.c: nat=on (nftables table inet iocage) ---- */
+
+struct ioc_net_plan;
+/*
+ * nat=on, before anything is made: nat_interface (or the default route's,
+ * then stored in the plan) must exist and nft be installed.  0 when nat is
+ * off.  (The address was picked before the plan: ioc_net_nat_assign.)
+ */
+int ioc_lx_nat_check(struct ioc_net_plan *plan, struct ioc_error **err);
+/*
+ * After the container is up: the host side's address, IPv4 forwarding, and
+ * the jail's chains and map elements in one nft transaction; the undo
+ * transaction is written to rundir.  A host port already forwarded by
+ * another jail is refused, naming it.
+ */
+int ioc_lx_nat_start(const struct ioc_root *root, const struct ioc_jail *j,
+    const struct ioc_net_plan *plan, const char *rundir, struct ioc_error **err);
+/* Removes the rules a start made (rundir's undo file); quiet when none. */
+void ioc_lx_nat_stop(const char *rundir);
+
+
 /* ---- engine_linux_cg.c: cgroups (v1 and v2) and the limits set through them ---- */
 
 /* A jail's value of prop (its own, inherited or built in). */
