@@ -473,7 +473,7 @@ ioc_lx_cfg(struct ioc_lx_start *s, const char *key, const char *fmt, ...)
 	ioc_strv_push_owned(&s->cfg, ioc_sb_detach(&sb));
 }
 
-static int
+int
 ioc_lx_iface_exists(const char *name)
 {
 	_cleanup_free_ char *p = ioc_xasprintf("/sys/class/net/%s", name);

@@ -39,6 +39,8 @@ int ioc_lx_write_resolv(int rootfd, const char *value, uid_t uid, gid_t gid,
  */
 int ioc_lx_mount_target(int rootfd, const char *path, int mkdir_missing, uid_t uid, gid_t gid,
     const char *what, struct ioc_error **err);
+/* Whether the host has a network interface of that name (/sys/class/net). */
+int ioc_lx_iface_exists(const char *name);
 /* Splits a command property into words at blanks (never a shell). */
 void ioc_lx_words(const char *cmd, struct ioc_strv *out);
 

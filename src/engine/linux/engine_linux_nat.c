@@ -70,12 +70,9 @@ ioc_lx_nat_check(struct ioc_net_plan *plan, struct ioc_error **err)
 	if (plan->nat.ext_if == NULL && (plan->nat.ext_if = ioc_lx_nat_default_if()) == NULL)
 		return ioc_err(err, "nat: the host has no IPv4 default route to leave by: set "
 		    "nat_interface= to the host's outgoing interface");
-	{
-		_cleanup_free_ char *p = ioc_xasprintf("/sys/class/net/%s", plan->nat.ext_if);
-		if (access(p, F_OK) != 0)
-			return ioc_err(err, "nat_interface: host interface '%s' does not exist ('ip link' "
-			    "lists them)", plan->nat.ext_if);
-	}
+	if (!ioc_lx_iface_exists(plan->nat.ext_if))
+		return ioc_err(err, "nat_interface: host interface '%s' does not exist ('ip link' "
+		    "lists them)", plan->nat.ext_if);
 	if (ioc_prog_path("nft") == NULL)
 		return ioc_err(err, "nat=on needs nft (Debian package nftables) on the host");
 	return 0;
