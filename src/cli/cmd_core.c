@@ -338,6 +338,51 @@ ioc_legacy_ip(const char *v)
 	return ioc_xstrndup(s, slash ? (size_t)(slash - s) : len);
 }
 
+/*
+ * ip4_addr as list shows it: an IFACE|DHCP entry with the addresses the
+ * interface has now ("vnet0|DHCP 10.0.0.5/24"), or "(not running)"; other
+ * entries as stored.  *legacy gets the shell iocage's one-word IP column:
+ * the first leased address without its length, "DHCP" when there is none.
+ */
+static char *
+ioc_list_ip4(const struct ioc_ctx *ctx, const struct ioc_jail *j, int running, char **legacy)
+{
+	const char *v = ioc_jail_get(j, "ip4_addr");
+	const struct ioc_engine_ops *e = ioc_engine();
+	_cleanup_strv_ struct ioc_strv parts = IOC_STRV_INIT;
+	struct ioc_sb sb = IOC_SB_INIT;
+	size_t i, k;
+	*legacy = NULL;
+	if (strcasestr(v, "|dhcp") == NULL) {
+		*legacy = ioc_legacy_ip(v);
+		return ioc_xstrdup(v);
+	}
+	ioc_strv_split(&parts, v, ',');
+	for (i = 0; i < parts.n; i++) {
+		const char *bar = strchr(parts.v[i], '|');
+		_cleanup_strv_ struct ioc_strv addrs = IOC_STRV_INIT;
+		_cleanup_free_ char *ifname = NULL;
+		struct ioc_error *ign = NULL;
+		ioc_sb_addf(&sb, "%s%s", i ? "," : "", parts.v[i]);
+		if (bar == NULL || strcasecmp(bar + 1, "dhcp") != 0)
+			continue;
+		ifname = ioc_xstrndup(parts.v[i], (size_t)(bar - parts.v[i]));
+		if (!running || e->addrs == NULL ||
+		    e->addrs(&ctx->root, j, ifname, 0, &addrs, &ign) != 0 || addrs.n == 0) {
+			ioc_error_free(ign);
+			ioc_sb_adds(&sb, running ? " (no lease)" : " (not running)");
+			continue;
+		}
+		for (k = 0; k < addrs.n; k++)
+			ioc_sb_addf(&sb, " %s", addrs.v[k]);
+		if (*legacy == NULL)
+			*legacy = ioc_xstrndup(addrs.v[0], strcspn(addrs.v[0], "/"));
+	}
+	if (*legacy == NULL)
+		*legacy = ioc_xstrdup("DHCP");
+	return ioc_sb_detach(&sb);
+}
+
 int
 ioc_cmd_list(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
@@ -408,9 +453,10 @@ ioc_cmd_list(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		const char *c[8];
 		int tmpl = strcmp(ioc_jail_get(j, "template"), "yes") == 0;
 		struct ioc_jstate *s = &st[j - js.v];
-		_cleanup_free_ char *ip = ioc_legacy_ip(ioc_jail_get(j, "ip4_addr"));
+		_cleanup_free_ char *ip = NULL, *ip4 = NULL;
 		if (tmpl != (o.seen['t'] != 0))
 			continue;
+		ip4 = ioc_list_ip4(ctx, j, s->running, &ip);
 		c[0] = s->jid;
 		c[1] = j->uuid;
 		c[2] = ioc_jail_get(j, "boot");
@@ -418,7 +464,7 @@ ioc_cmd_list(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		c[4] = ioc_jail_get(j, "tag");
 		c[5] = legacy ? ip : ioc_jail_get(j, "type");
 		c[6] = ioc_jail_get(j, "release");
-		c[7] = ioc_jail_get(j, "ip4_addr");
+		c[7] = ip4;
 		ioc_table_add(&t, c);
 	}
 	if (legacy) {

@@ -72,10 +72,10 @@ const struct ioc_prop ioc_props[] = {
 	{ "interfaces", IOC_PT_IFACES, "vnet0:bridge0", 0, 0, 0, NULL, "NAME:BRIDGE pairs" },
 	{ "host_hostname", IOC_PT_HOSTNAME, "%UUID%", IOC_PF_NODEFAULT, 0, 0, NULL, "host name inside" },
 	{ "host_domainname", IOC_PT_STRING, "none", 0, 0, 0, NULL, "NIS domain name" },
-	{ "ip4_addr", IOC_PT_IP4, "none", IOC_PF_NODEFAULT, 0, 0, NULL, "IFACE|ADDR/MASK[,...]" },
+	{ "ip4_addr", IOC_PT_IP4, "none", IOC_PF_NODEFAULT, 0, 0, NULL, "IFACE|ADDR/MASK[,...]; vnet: IFACE|DHCP (see DHCP under SECURITY)" },
 	JB("ip4_saddrsel", "1"),
 	{ "ip4", IOC_PT_CHOICE, "new", 0, 0, 0, "new|inherit|disable", "IPv4 stack: new, inherit (host's) or disable" },
-	{ "ip6_addr", IOC_PT_IP6, "none", IOC_PF_NODEFAULT, 0, 0, NULL, "IFACE|ADDR/PREFIX[,...]" },
+	{ "ip6_addr", IOC_PT_IP6, "none", IOC_PF_NODEFAULT, 0, 0, NULL, "IFACE|ADDR/PREFIX[,...]; vnet: IFACE|accept_rtadv (SLAAC)" },
 	JB("ip6_saddrsel", "1"),
 	{ "ip6", IOC_PT_CHOICE, "new", 0, 0, 0, "new|inherit|disable", "IPv6 stack" },
 	{ "defaultrouter", IOC_PT_ADDR4, "none", 0, 0, 0, NULL, "IPv4 default route" },
@@ -546,7 +546,7 @@ ioc_valid_netif(const char *s)
 	const char *q;
 	if (strcmp(s, "none") == 0)
 		return 1;
-	if (*s == '\0' || strlen(s) > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+	if (*s == '\0' || *s == '-' || strlen(s) > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
 		return 0;
 	for (q = s; *q; q++)
 		if (!(isalnum((unsigned char)*q) || strchr("._-", *q)))
@@ -694,7 +694,7 @@ ioc_prop_validate(const struct ioc_prop *p, const char *value, char **canon,
 	case IOC_PT_NETIF:
 		if (!ioc_valid_netif(value))
 			return ioc_bad(err, p, value, "none or an interface name (1-15 letters, digits, "
-			    "'.', '_', '-'), e.g. eth0");
+			    "'.', '_', '-', not starting with '-'), e.g. eth0");
 		break;
 	case IOC_PT_CIDR4: {
 		unsigned long net;

@@ -69,6 +69,13 @@ struct ioc_engine_ops {
 	 * UUID, tag and root path are real, its other values built-in.
 	 */
 	int (*running)(const struct ioc_root *root, const struct ioc_jail *j);
+	/*
+	 * Optional: the addresses ("ADDR/LEN") the interface ifname of a
+	 * running jail has now, for what DHCP and router adverts gave it
+	 * (IPv6 without link-local ones).
+	 */
+	int (*addrs)(const struct ioc_root *root, const struct ioc_jail *j, const char *ifname,
+	    int v6, struct ioc_strv *out, struct ioc_error **err);
 };
 
 /* The engine of this host. */

@@ -111,6 +111,7 @@ ioc_net_add_addrs(struct ioc_net_plan *plan, const char *prop, const char *value
 		struct ioc_net_if *nif;
 		struct ioc_net_addr *a;
 		long long m = -1;
+		int auto_;
 		if (bar) {
 			ifname = ioc_xstrndup(e, (size_t)(bar - e));
 			e = bar + 1;
@@ -120,13 +121,21 @@ ioc_net_add_addrs(struct ioc_net_plan *plan, const char *prop, const char *value
 			return ioc_err(err, "%s entry '%s' needs a host interface when vnet=off: "
 			    "write IFACE|ADDR/MASK, e.g. eth0|%s", prop, e, e);
 		}
-		if (strcasecmp(e, "dhcp") == 0 || strcasecmp(e, "accept_rtadv") == 0)
-			return ioc_err(err, "%s: '%s' is not supported by this engine: give a static address",
-			    prop, e);
+		auto_ = strcasecmp(e, "dhcp") == 0 || strcasecmp(e, "accept_rtadv") == 0;
+		if (auto_ && plan->mode != IOC_NET_VNET)
+			return ioc_err(err, "%s entry '%s|%s' needs vnet=on: DHCP and router adverts "
+			    "configure the jail's own interface", prop, ifname, e);
 		nif = ioc_net_find_if(plan, ifname);
 		if (nif == NULL && plan->mode == IOC_NET_VNET)
 			return ioc_err(err, "%s names interface '%s', but interfaces= does not list it "
 			    "(interfaces lists NAME:BRIDGE pairs, e.g. %s:bridge0)", prop, ifname, ifname);
+		if (auto_ && nif != NULL) { /* nif is set: vnet, and listed */
+			if (v6)
+				nif->rtadv6 = 1;
+			else
+				nif->dhcp4 = 1;
+			continue;
+		}
 		if (nif == NULL) {
 			if (plan->nifs == sizeof(plan->ifs) / sizeof(plan->ifs[0]))
 				return ioc_err(err, "%s: too many host interfaces (at most 8)", prop);
@@ -328,6 +337,10 @@ ioc_net_nat_plan(struct ioc_net_plan *plan, const char *(*get)(void *, const cha
 		return ioc_err(err, "nat=on needs the jail's own IPv4 stack: vnet=on and ip4=new "
 		    "(ip4=inherit shares the host's, ip4=disable has none)");
 	f = &plan->ifs[0];
+	if (f->dhcp4)
+		return ioc_err(err, "nat=on gives %s its address and router: ip4_addr=%s|DHCP cannot "
+		    "be combined with it (ip4_addr=none lets iocage pick one from nat_prefix)", f->name,
+		    f->name);
 	free(f->bridge);
 	f->bridge = NULL;
 	{
@@ -466,6 +479,15 @@ ioc_net_plan_make(const char *uuid, const char *(*get)(void *, const char *), vo
 		plan->router6 = ioc_xstrdup(r6);
 	if (ioc_parse_bool(get(arg, "nat")) == 1 && ioc_net_nat_plan(plan, get, arg, err) != 0)
 		goto fail;
+	if (plan->nifs && ((plan->ifs[0].dhcp4 && plan->router4) ||
+	    (plan->ifs[0].rtadv6 && plan->router6))) {
+		int four = plan->ifs[0].dhcp4 && plan->router4;
+		const char *r = four ? "defaultrouter" : "defaultrouter6";
+		ioc_err(err, "%s=%s and ip%c_addr=%s|%s: the %s gives the default router; set %s=none",
+		    r, four ? plan->router4 : plan->router6, four ? '4' : '6', plan->ifs[0].name,
+		    four ? "DHCP" : "accept_rtadv", four ? "DHCP server" : "router advert", r);
+		goto fail;
+	}
 	if ((plan->router4 || plan->router6) && plan->nifs == 0) {
 		ioc_net_plan_release(plan);
 		return ioc_err(err, "defaultrouter is set but the jail has no interface to reach it "

@@ -12,6 +12,11 @@
  *             the jail gets the address on a child interface of it
  *             (ipvlan where the kernel has it, macvlan otherwise).
  *   ip4=inherit: the jail shares the host's network stack.
+ *   DHCP:     ip4_addr=vnet0|DHCP (vnet only) asks the jail's own DHCP
+ *             client for vnet0's address and router once the jail is up;
+ *             ip6_addr=vnet0|accept_rtadv takes SLAAC addresses from the
+ *             router adverts on its link.  Neither with nat=on, nor with a
+ *             defaultrouter of the same family.
  *
  *   nat=on:   the first vnet interface (vnet0 unless interfaces= names
  *             another) is not on a bridge: its host side gets the first
@@ -53,6 +58,8 @@ struct ioc_net_if {
 	int mac_new;	/* macs were generated (not read from vnetN_mac) */
 	struct ioc_net_addr *addrs;
 	size_t naddrs;
+	int dhcp4;	/* ip4_addr IFACE|DHCP: the jail's own client asks (vnet only) */
+	int rtadv6;	/* ip6_addr IFACE|accept_rtadv: SLAAC from router adverts (vnet only) */
 };
 
 struct ioc_net_nat {

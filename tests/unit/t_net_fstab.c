@@ -72,6 +72,49 @@ t_nat(void)
 	e = NULL;
 }
 
+/* IFACE|DHCP and IFACE|accept_rtadv: vnet only, not with nat=on or a router of that family */
+static void
+t_dhcp(void)
+{
+	struct kv ok[] = { { "vnet", "on" }, { "ip4", "new" }, { "ip6", "new" },
+		{ "interfaces", "vnet0:br0,vnet1:br1" }, { "mac_prefix", "02ff60" },
+		{ "ip4_addr", "vnet0|DHCP,vnet1|10.1.0.5/24" }, { "ip6_addr", "vnet0|accept_rtadv" },
+		{ NULL, NULL } };
+	struct kv shared[] = { { "vnet", "off" }, { "ip4", "new" }, { "ip6", "new" },
+		{ "mac_prefix", "02ff60" }, { "ip4_addr", "eth0|dhcp" }, { NULL, NULL } };
+	struct kv nat[] = { { "vnet", "on" }, { "ip4", "new" }, { "ip6", "new" }, { "nat", "on" },
+		{ "interfaces", "none" }, { "mac_prefix", "02ff60" }, { "ip4_addr", "vnet0|DHCP" },
+		{ "nat_prefix", "172.16.0.0/12" }, { NULL, NULL } };
+	struct kv router[] = { { "vnet", "on" }, { "ip4", "new" }, { "ip6", "new" },
+		{ "interfaces", "vnet0:br0" }, { "mac_prefix", "02ff60" }, { "ip4_addr", "vnet0|DHCP" },
+		{ "defaultrouter", "10.0.0.1" }, { NULL, NULL } };
+	struct kv router6[] = { { "vnet", "on" }, { "ip4", "new" }, { "ip6", "new" },
+		{ "interfaces", "vnet0:br0" }, { "mac_prefix", "02ff60" },
+		{ "ip6_addr", "vnet0|accept_rtadv" }, { "defaultrouter6", "fd00::1" }, { NULL, NULL } };
+	struct ioc_net_plan p;
+	struct ioc_error *e = NULL;
+
+	CHECK(ioc_net_plan_make("u-1", get, ok, &p, &e) == 0);
+	CHECK(p.nifs == 2 && p.ifs[0].dhcp4 && p.ifs[0].rtadv6 && p.ifs[0].naddrs == 0);
+	CHECK(!p.ifs[1].dhcp4 && !p.ifs[1].rtadv6 && p.ifs[1].naddrs == 1);
+	ioc_net_plan_release(&p);
+	CHECK(ioc_net_plan_make("u-1", get, shared, &p, &e) == -1 && strstr(e->msg, "needs vnet=on"));
+	ioc_error_free(e);
+	e = NULL;
+	CHECK(ioc_net_plan_make("u-1", get, nat, &p, &e) == -1 &&
+	    strstr(e->msg, "cannot be combined"));
+	ioc_error_free(e);
+	e = NULL;
+	CHECK(ioc_net_plan_make("u-1", get, router, &p, &e) == -1 &&
+	    strstr(e->msg, "defaultrouter=10.0.0.1 and ip4_addr=vnet0|DHCP"));
+	ioc_error_free(e);
+	e = NULL;
+	CHECK(ioc_net_plan_make("u-1", get, router6, &p, &e) == -1 &&
+	    strstr(e->msg, "set defaultrouter6=none"));
+	ioc_error_free(e);
+	e = NULL;
+}
+
 static void
 t_plan(void)
 {
@@ -208,6 +251,7 @@ main(void)
 {
 	t_plan();
 	t_nat();
+	t_dhcp();
 	t_plan_raw();
 	t_mac();
 	t_fstab();

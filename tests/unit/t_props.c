@@ -79,6 +79,8 @@ main(void)
 	CHECK(bad("ip4_addr", "bad iface|10.0.0.1", "IFACE") && bad("ip4_addr", "vnet0|fd00::1", "IFACE"));
 	CHECK(ok("ip6_addr", "vnet0|fd00::5/64", NULL) && bad("ip6_addr", "vnet0|10.0.0.1", "PREFIX"));
 	CHECK(ok("interfaces", "vnet0:bridge0,vnet1:bridge1", NULL) && bad("interfaces", "vnet0", "NAME:BRIDGE"));
+	/* found by f_net: a leading - would read as an option where a name is an argument */
+	CHECK(ok("nat_interface", "eth0", NULL) && bad("nat_interface", "-x", "not starting with"));
 	CHECK(ok("defaultrouter", "10.0.0.1", NULL) && bad("defaultrouter", "10.0.0.1/24", "IPv4"));
 	CHECK(ok("vnet0_mac", "02ff60000001 02ff60000002", NULL) && bad("vnet0_mac", "02ff6000000", "hex"));
 	CHECK(ok("cpuset", "0,2-3", NULL) && bad("cpuset", "3-1", "CPU list") && bad("cpuset", "a", "CPU"));

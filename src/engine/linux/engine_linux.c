@@ -727,6 +727,12 @@ ioc_lx_check(struct ioc_lx_start *s, struct ioc_error **err)
 		return -1;
 	if (ioc_lx_nat_check(&s->net, err) != 0)
 		return -1;
+	for (i = 0; i < s->net.nifs; i++) {
+		_cleanup_strv_ struct ioc_strv dhcp = IOC_STRV_INIT;
+		if (s->net.ifs[i].dhcp4 &&
+		    ioc_lx_dhcp_client(s->rootfd, s->net.ifs[i].name, &dhcp, err) != 0)
+			return -1;
+	}
 	if (ioc_lx_net_cfg(s, err) != 0)
 		return -1;
 	if (ioc_fstab_parse(ioc_lx_get(j, "fstab"), &s->fstab, err) != 0)
@@ -1014,6 +1020,7 @@ ioc_lx_container(struct ioc_lx_start *s, struct ioc_error **err)
 	_cleanup_free_ char *cfg = ioc_xasprintf("%s/config", s->dir);
 	_cleanup_free_ char *cgsaved = NULL;
 	bool ok;
+	int raw = strcmp(ioc_lx_get(s->j, "allow_raw_sockets"), "1") == 0;
 	static const char *const drop = "sys_module sys_rawio sys_time sys_boot mac_admin "
 	    "mac_override audit_control sys_pacct";
 
@@ -1043,8 +1050,10 @@ ioc_lx_container(struct ioc_lx_start *s, struct ioc_error **err)
 		ioc_lx_cfg(s, "lxc.apparmor.profile", "unconfined");
 	if (access("/usr/share/lxc/config/common.seccomp", R_OK) == 0)
 		ioc_lx_cfg(s, "lxc.seccomp.profile", "/usr/share/lxc/config/common.seccomp");
-	ioc_lx_cfg(s, "lxc.cap.drop", "%s%s%s%s", drop,
-	    strcmp(ioc_lx_get(s->j, "allow_raw_sockets"), "1") == 0 ? "" : " net_raw",
+	/* a DHCP client needs a packet socket: a DHCP jail keeps CAP_NET_RAW (its own netns) */
+	for (i = 0; i < s->net.nifs; i++)
+		raw |= s->net.ifs[i].dhcp4;
+	ioc_lx_cfg(s, "lxc.cap.drop", "%s%s%s%s", drop, raw ? "" : " net_raw",
 	    strcmp(ioc_lx_get(s->j, "allow_chflags"), "1") == 0 ? "" : " linux_immutable",
 	    s->userns ? "" : ioc_lx_privileged_drop(s->j));
 	ioc_lx_devices(s);
@@ -1241,6 +1250,64 @@ ioc_lx_unnat(struct ioc_lx_start *s)
 	ioc_lx_nat_stop(s->dir);
 }
 
+/*
+ * Step: DHCP and router adverts (engine_linux_dhcp.c).  The jail's DHCP
+ * client runs inside as its root, bounded by exec_timeout, and stays to
+ * renew; a start without a lease fails.  SLAAC needs no program: accept_ra
+ * is turned on and the first address awaited for up to 10 s.
+ */
+static int
+ioc_lx_dhcp(struct ioc_lx_start *s, struct ioc_error **err)
+{
+	long long t = 60;
+	pid_t init;
+	size_t i, tries;
+	if (s->net.mode != IOC_NET_VNET)
+		return 0;
+	ioc_parse_ll(ioc_lx_get(s->j, "exec_timeout"), 0, 86400, &t);
+	init = s->c->init_pid(s->c);
+	for (i = 0; i < s->net.nifs; i++) {
+		const struct ioc_net_if *f = &s->net.ifs[i];
+		_cleanup_strv_ struct ioc_strv argv = IOC_STRV_INIT, addrs = IOC_STRV_INIT;
+		int status = 0, to = 0;
+		if (f->rtadv6 && ioc_lx_if_addrs(init, f->name, 1, 1, &addrs, err) != 0)
+			return -1;
+		if (!f->dhcp4)
+			continue;
+		if (ioc_lx_dhcp_client(s->rootfd, f->name, &argv, err) != 0)
+			return -1;
+		if (ioc_lx_attach(s->c, ioc_strv_argv(&argv), NULL, IOC_LX_ATT_NOSTDIN, (int)t, &status,
+		    &to, err) != 0)
+			return ioc_error_wrap(err, "DHCP on %s", f->name);
+		if (to || status != 0)
+			return ioc_err(err, "DHCP on %s: %s got no lease%s (is a DHCP server on %s?)",
+			    f->name, argv.v[0], to ? " within exec_timeout" : "",
+			    f->bridge ? f->bridge : "its link");
+		ioc_strv_release(&addrs);
+		if (ioc_lx_if_addrs(init, f->name, 0, 0, &addrs, err) != 0)
+			return -1;
+		if (addrs.n == 0)
+			return ioc_err(err, "DHCP on %s: %s ended without error, but %s has no IPv4 "
+			    "address (does its event script configure the lease?)", f->name, argv.v[0],
+			    f->name);
+	}
+	for (i = 0; i < s->net.nifs; i++) {
+		_cleanup_strv_ struct ioc_strv addrs = IOC_STRV_INIT;
+		if (!s->net.ifs[i].rtadv6)
+			continue;
+		for (tries = 0; tries < 50 && addrs.n == 0; tries++) {
+			if (tries)
+				usleep(200000);
+			if (ioc_lx_if_addrs(init, s->net.ifs[i].name, 1, 0, &addrs, err) != 0)
+				return -1;
+		}
+		if (addrs.n == 0)
+			ioc_note("ip6_addr=%s|accept_rtadv: no router advert in 10 s; %s gets its SLAAC "
+			    "address when one comes", s->net.ifs[i].name, ioc_lx_tag(s->j));
+	}
+	return 0;
+}
+
 /* Step: exec_start inside; the jail stays up after it returns (persist). */
 static int
 ioc_lx_exec_start(struct ioc_lx_start *s, struct ioc_error **err)
@@ -1285,6 +1352,7 @@ static const struct ioc_lx_step ioc_lx_steps[] = {
 	{ "container", ioc_lx_container, ioc_lx_uncontainer },
 	{ "host macs", ioc_lx_host_macs, NULL },
 	{ "nat", ioc_lx_nat, ioc_lx_unnat },
+	{ "dhcp", ioc_lx_dhcp, NULL },
 	{ "exec_start", ioc_lx_exec_start, NULL },
 	{ "exec_poststart", ioc_lx_poststart, NULL },
 	{ "last_started", ioc_lx_last_started, NULL },
@@ -1634,6 +1702,22 @@ ioc_lx_running(const struct ioc_jail *j, struct lxc_container **out, struct ioc_
 	return 0;
 }
 
+static int
+ioc_lx_addrs(const struct ioc_root *root, const struct ioc_jail *j, const char *ifname, int v6,
+    struct ioc_strv *out, struct ioc_error **err)
+{
+	struct lxc_container *c = NULL;
+	pid_t init;
+	(void)root;
+	if (ioc_lx_running(j, &c, err) != 0)
+		return -1;
+	init = c->init_pid(c);
+	lxc_container_put(c);
+	if (init <= 0)
+		return ioc_err(err, "jail '%s' is not running", ioc_lx_tag(j));
+	return ioc_lx_if_addrs(init, ifname, v6, 0, out, err);
+}
+
 /* Applies (or removes) the limits on a running jail. */
 static int
 ioc_lx_setlimits(struct ioc_jail *j, int remove, struct ioc_error **err)
@@ -1761,10 +1845,6 @@ ioc_lx_check_prop(const struct ioc_prop *p, const char *value, struct ioc_error 
 		    "memoryuse, pcpu, maxproc, openfiles and the cpuset property): set it to off",
 		    p->name);
 	}
-	if ((p->type == IOC_PT_IP4 || p->type == IOC_PT_IP6) &&
-	    (strstr(value, "|dhcp") || strstr(value, "|DHCP") || strstr(value, "accept_rtadv")))
-		return ioc_err(err, "%s: DHCP and accept_rtadv are not supported on Linux: give a "
-		    "static address", p->name);
 	if (strcmp(p->name, "host_hostname") == 0 && strlen(value) > 64)
 		return ioc_err(err, "invalid value for property 'host_hostname' (%zu characters): "
 		    "Linux host names have at most 64 characters", strlen(value));
@@ -1828,4 +1908,5 @@ const struct ioc_engine_ops ioc_engine_linux = {
 	.inuse = ioc_lx_inuse,
 	.check_prop = ioc_lx_check_prop,
 	.prepare = ioc_lx_prepare,
+	.addrs = ioc_lx_addrs,
 };

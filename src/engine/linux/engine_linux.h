@@ -1,7 +1,8 @@
 /*
  * engine_linux.h — internals of the Linux engine shared by its files
  * (engine_linux.c: lifecycle through liblxc; engine_linux_fs.c: safe file
- * operations inside a jail's root).  Linux only.
+ * operations inside a jail's root; _nat.c, _dhcp.c, _cg.c: see their
+ * sections below).  Linux only.
  *
  * Every path inside a jail is resolved against an fd of the jail's root
  * with openat2(RESOLVE_IN_ROOT): a symlink in the jail can never lead out
@@ -64,6 +65,23 @@ int ioc_lx_nat_start(const struct ioc_root *root, const struct ioc_jail *j,
     const struct ioc_net_plan *plan, const char *rundir, struct ioc_error **err);
 /* Removes the rules a start made (rundir's undo file); quiet when none. */
 void ioc_lx_nat_stop(const char *rundir);
+
+
+/* ---- engine_linux_dhcp.c: ip4_addr IFACE|DHCP, ip6_addr IFACE|accept_rtadv ---- */
+
+/*
+ * The jail's DHCP client for ifname as argv (dhclient, else udhcpc with its
+ * event script); -1 with an error naming what the jail lacks.
+ */
+int ioc_lx_dhcp_client(int rootfd, const char *ifname, struct ioc_strv *argv,
+    struct ioc_error **err);
+/*
+ * The addresses ("ADDR/LEN") ifname has now in the network namespace of
+ * the process init (IPv6: without link-local ones), read in a child that
+ * entered it.  rtadv: turn on accept_ra and autoconf there first.
+ */
+int ioc_lx_if_addrs(pid_t init, const char *ifname, int v6, int rtadv, struct ioc_strv *out,
+    struct ioc_error **err);
 
 
 /* ---- engine_linux_cg.c: cgroups (v1 and v2) and the limits set through them ---- */
