@@ -167,6 +167,37 @@ def test_fetch_and_create_default_to_the_hosts_release(root, busybox_tarball):
     root.ok("destroy", "-f", "h")
 
 
+def test_fetch_of_a_freebsd_release_updates_it_unless_n(root, tmp_path):
+    """1.7.6 lib/ioc-common __fetch_release: after extracting, "* Updating
+    base jail..", then freebsd-update fetch and install against the new
+    release.  The FreeBSD engine is chosen with IOCAGE_ENGINE=freebsd; this
+    host has no freebsd-update, so the step shows itself by failing the
+    fetch, which removes the unfinished release; -n skips the update.  The
+    command line is golden (tests/golden/freebsd/update.golden, "freebsd
+    fetch")."""
+    import io
+    import tarfile
+    tb = str(tmp_path / "base.txz")
+    with tarfile.open(tb, "w:xz") as t:
+        for d in ("bin", "etc", "dev", "proc", "sys"):
+            ti = tarfile.TarInfo(d)
+            ti.type, ti.mode = tarfile.DIRTYPE, 0o755
+            t.addfile(ti)
+        data = b"#!/bin/sh\necho 13.2-RELEASE-p1\n"
+        ti = tarfile.TarInfo("bin/freebsd-version")
+        ti.size, ti.mode = len(data), 0o555
+        t.addfile(ti, io.BytesIO(data))
+    fb = {"IOCAGE_ENGINE": "freebsd"}
+    before = root.zfs_state()
+    r = root.run("fetch", "file=" + tb, "release=13.2-RELEASE", env=fb)
+    assert r.rc == 1 and "* Updating base jail.." in r.out, r
+    assert "freebsd-update" in r.err and "fetch -n skips the update" in r.err, r
+    assert root.zfs_state() == before
+    out = root.ok("fetch", "-n", "file=" + tb, "release=13.2-RELEASE", env=fb)
+    assert "Updating base jail" not in out and "release 13.2-RELEASE fetched" in out, out
+    assert "13.2-RELEASE" in root.ok("list", "-r")
+
+
 def test_list_df_snaplist_keep_the_shell_iocages_columns(release):
     """The default tables print as the shell iocage's printf did, so that
     `awk '{print $N}'` of old scripts finds the same field; -l, -H and --json

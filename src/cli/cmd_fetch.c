@@ -11,9 +11,18 @@
  * last: it is the one mark of a complete release, so a failure or a kill at
  * any point leaves nothing that create would use; a failure removes
  * R/releases/REL itself, a kill leaves it for the next fetch to remove.
+ *
+ * On FreeBSD a FreeBSD release (its root has /bin/freebsd-version) is
+ * brought up to date before its snapshot, as the shell iocage's
+ * __fetch_release did (1.7.6 lib/ioc-common: "* Updating base jail..",
+ * freebsd-update fetch, install), but with the host's configuration and a
+ * work directory outside the release's root (ops/update.c); `fetch -n`
+ * leaves the release as the distribution files have it.
  */
 #include "cli/commands.h"
+#include "engine/engine.h"
 #include "fetch/fetch.h"
+#include "ops/ops.h"
 #include "spawn/spawn.h"
 
 #include <errno.h>
@@ -36,6 +45,7 @@ struct ioc_fetch_req {
 	struct ioc_strv files; /* URL mode: distribution files */
 	char *mirror;	      /* debootstrap mode */
 	int shift;	      /* Linux: shift owners for the user namespace */
+	int no_update;	      /* -n: no freebsd-update of a FreeBSD release */
 	unsigned long idbase, idcount;
 	char *idmap_value;    /* release_idmap: "HOSTID:COUNT" or "none" */
 	/* datasets */
@@ -117,7 +127,9 @@ ioc_fetch_plan(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_fetch_req 
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (strncmp(a, "release=", 8) == 0)
+		if (strcmp(a, "-n") == 0)
+			r->no_update = 1;
+		else if (strncmp(a, "release=", 8) == 0)
 			r->release = a + 8;
 		else if (strncmp(a, "ftphost=", 8) == 0)
 			ftphost = a + 8;
@@ -131,10 +143,10 @@ ioc_fetch_plan(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_fetch_req 
 			mirror = a + 7;
 		else if (ioc_has_ctrl(a))
 			return ioc_fail(err, IOC_EXIT_USAGE, "fetch: unknown argument with a control "
-			    "character; expected release=, ftphost=, ftpdir=, ftpfiles=, file=, mirror=");
+			    "character; expected -n, release=, ftphost=, ftpdir=, ftpfiles=, file=, mirror=");
 		else
 			return ioc_fail(err, IOC_EXIT_USAGE, "fetch: unknown argument '%s'; expected "
-			    "release=REL, ftphost=HOST, ftpdir=DIR, ftpfiles=\"FILE ...\", file=PATH, "
+			    "-n, release=REL, ftphost=HOST, ftpdir=DIR, ftpfiles=\"FILE ...\", file=PATH, "
 			    "mirror=URL", a);
 	}
 	if (r->release == NULL && r->file)
@@ -418,7 +430,29 @@ ioc_fetch_debootstrap(struct ioc_fetch_req *r, const char *dest, struct ioc_erro
 	return rc;
 }
 
-/* Makes R/releases/REL/root, fills it, shifts it, snapshots it. */
+/*
+ * FreeBSD engine, a FreeBSD release, no -n: freebsd-update fetch install
+ * against the new release's root before its snapshot; a failure fails the
+ * fetch (the unfinished release is removed, and the next fetch starts again).
+ */
+static int
+ioc_fetch_update(const struct ioc_fetch_req *r, const char *mp, struct ioc_error **err)
+{
+	_cleanup_free_ char *ver = ioc_xasprintf("%s/bin/freebsd-version", mp);
+	_cleanup_free_ char *dir = NULL;
+	struct stat st;
+	if (r->no_update || strcmp(ioc_engine()->name, "freebsd") != 0 ||
+	    lstat(ver, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	if (ioc_fetch_mountpoint(r->rel_ds, &dir, err) != 0)
+		return -1;
+	printf("* Updating base jail..\n");
+	if (ioc_freebsd_update(mp, dir, r->release, err) != 0)
+		return ioc_error_wrap(err, "release '%s' (fetch -n skips the update)", r->release);
+	return 0;
+}
+
+/* Makes R/releases/REL/root, fills it, shifts it, updates it, snapshots it. */
 static int
 ioc_fetch_build(struct ioc_fetch_req *r, const char *dl_mp, struct ioc_error **err)
 {
@@ -461,6 +495,8 @@ ioc_fetch_build(struct ioc_fetch_req *r, const char *dl_mp, struct ioc_error **e
 	if (r->shift && ioc_fetch_shift_tree(mp, r->idbase, r->idcount, err) != 0)
 		return ioc_error_wrap(err, "release '%s': cannot shift owners for userns_idmap=%s "
 		    "(set userns=off on the root to store it unshifted)", r->release, r->idmap_value);
+	if (ioc_fetch_update(r, mp, err) != 0)
+		return -1;
 	return ioc_zfs_snapshot(r->snap, 0, err);
 }
 

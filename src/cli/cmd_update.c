@@ -63,56 +63,16 @@ ioc_upd_apt(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err)
 	return 0;
 }
 
-/*
- * freebsd-update's work directory: R/jails/UUID/freebsd-update, beside the
- * jail's root and out of its reach, a root-owned 0700 directory (made here;
- * one that is anything else is refused, never followed).
- */
-static int
-ioc_upd_workdir(const struct ioc_jail *j, char **out, struct ioc_error **err)
-{
-	const char *slash = j->rootfs ? strrchr(j->rootfs, '/') : NULL;
-	_cleanup_free_ char *dir = NULL;
-	_cleanup_close_ int fd = -1;
-	struct stat st;
-	if (slash == NULL || slash == j->rootfs)
-		return ioc_err(err, "jail '%s' has no mounted root", j->uuid);
-	dir = ioc_xasprintf("%.*s/" IOC_UPDATE_FREEBSD_WORKDIR, (int)(slash - j->rootfs), j->rootfs);
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return ioc_err(err, "cannot make '%s': %s", dir, strerror(errno));
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0)
-		return ioc_err(err, "'%s' is not a directory (refused): %s", dir, strerror(errno));
-	if (st.st_uid != 0 || (st.st_mode & 077) != 0)
-		return ioc_err(err, "'%s' is not a root-only directory (refused)", dir);
-	*out = ioc_steal(&dir);
-	return 0;
-}
-
-/* freebsd-update on the host against the jail's root. */
+/* freebsd-update on the host against the jail's root (ops/update.c). */
 static int
 ioc_upd_freebsd(struct ioc_jail *j, struct ioc_error **err)
 {
-	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
-	struct ioc_run_opts o;
-	struct ioc_run_result r;
-	static const char *const env[] = { "PAGER=cat", NULL };
-	int rc;
-	_cleanup_free_ char *workdir = NULL;
-	if (ioc_upd_workdir(j, &workdir, err) != 0)
-		return -1;
-	ioc_update_freebsd_argv(j->rootfs, workdir, ioc_jail_get(j, "release"), &a);
-	ioc_run_opts_init(&o);
-	o.out_fd = IOC_FD_INHERIT;
-	o.err_fd = IOC_FD_INHERIT;
-	o.env = env;
-	ioc_run_result_init(&r);
-	fflush(stdout);
-	rc = ioc_run(ioc_strv_argv(&a), &o, &r, err);
-	if (rc == 0 && r.status != 0)
-		rc = ioc_err(err, "freebsd-update failed with status %d", r.status);
-	ioc_run_result_release(&r);
-	return rc;
+	const char *slash = j->rootfs ? strrchr(j->rootfs, '/') : NULL;
+	_cleanup_free_ char *dir = NULL;
+	if (slash == NULL || slash == j->rootfs)
+		return ioc_err(err, "jail '%s' has no mounted root", j->uuid);
+	dir = ioc_xstrndup(j->rootfs, (size_t)(slash - j->rootfs));
+	return ioc_freebsd_update(j->rootfs, dir, ioc_jail_get(j, "release"), err);
 }
 
 /* Prints the notes an operation collected (a rolled-back interrupted update). */

@@ -20,7 +20,7 @@ const struct ioc_cmd ioc_cmds[] = {
 	{ "deactivate", ioc_cmd_deactivate, IOC_CF_NEED_UID0, "deactivate [DATASET]",
 	  "unmark an iocage root (its datasets are kept) and remove what activate added to /etc/subuid and /etc/subgid" },
 	{ "fetch", ioc_cmd_fetch, IOC_CF_ROOT | IOC_CF_NEED_UID0,
-	  "fetch [release=REL] [ftphost=HOST] [ftpdir=DIR] [ftpfiles=\"base.txz ...\"] [file=PATH] [mirror=URL]",
+	  "fetch [-n] [release=REL] [ftphost=HOST] [ftpdir=DIR] [ftpfiles=\"base.txz ...\"] [file=PATH] [mirror=URL]",
 	  "fetch a release: FreeBSD distribution files (SHA-256 checked), a local root-filesystem tarball, or a Debian suite via debootstrap" },
 	{ "create", ioc_cmd_create, IOC_CF_ROOT | IOC_CF_LAZY_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0,
 	  "create [-c|-e] [-t TEMPLATE] [release=REL] [count=N] [pkglist=FILE] [PROPERTY=VALUE ...]",

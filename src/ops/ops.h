@@ -185,6 +185,15 @@ int ioc_update_recover(const struct ioc_root *root, struct ioc_jail *j, const ch
 int ioc_update_recover_all(const struct ioc_root *root, struct ioc_strv *notes,
     struct ioc_error **err);
 
+/*
+ * freebsd-update fetch install on the host against rootfs (a jail's or a
+ * release's root) of release, with the host's configuration; its work
+ * directory is DIR/freebsd-update (dir: the dataset above rootfs, out of
+ * the root's reach), made root-only here.
+ */
+int ioc_freebsd_update(const char *rootfs, const char *dir, const char *release,
+    struct ioc_error **err);
+
 /* ---- filepool.c ---------------------------------------------------------- */
 
 /* activate --file: a new pool on a new sparse file, for a root POOL/DATASET. */

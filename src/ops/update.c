@@ -8,8 +8,14 @@
  * its state, so a killed update leaves the jail as it was, or complete.
  */
 #include "ops/ops.h"
+#include "engine/update.h"
+#include "spawn/spawn.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum ioc_upd_each { IOC_UPD_ROLLBACK, IOC_UPD_UNMARK };
@@ -168,5 +174,53 @@ ioc_update_recover_all(const struct ioc_root *root, struct ioc_strv *notes, stru
 	}
 	ioc_zrows_release(&rows);
 	ioc_jails_release(&js);
+	return rc;
+}
+
+/*
+ * freebsd-update's work directory: DIR/freebsd-update, beside the root it
+ * updates and out of its reach, a root-owned 0700 directory (made here; one
+ * that is anything else is refused, never followed).
+ */
+static int
+ioc_upd_workdir(const char *dir, char **out, struct ioc_error **err)
+{
+	_cleanup_free_ char *wd = ioc_xasprintf("%s/" IOC_UPDATE_FREEBSD_WORKDIR, dir);
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	if (mkdir(wd, 0700) != 0 && errno != EEXIST)
+		return ioc_err(err, "cannot make '%s': %s", wd, strerror(errno));
+	fd = open(wd, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0)
+		return ioc_err(err, "'%s' is not a directory (refused): %s", wd, strerror(errno));
+	if (st.st_uid != 0 || (st.st_mode & 077) != 0)
+		return ioc_err(err, "'%s' is not a root-only directory (refused)", wd);
+	*out = ioc_steal(&wd);
+	return 0;
+}
+
+int
+ioc_freebsd_update(const char *rootfs, const char *dir, const char *release,
+    struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
+	_cleanup_free_ char *workdir = NULL;
+	struct ioc_run_opts o;
+	struct ioc_run_result r;
+	static const char *const env[] = { "PAGER=cat", NULL };
+	int rc;
+	if (ioc_upd_workdir(dir, &workdir, err) != 0)
+		return -1;
+	ioc_update_freebsd_argv(rootfs, workdir, release, &a);
+	ioc_run_opts_init(&o);
+	o.out_fd = IOC_FD_INHERIT;
+	o.err_fd = IOC_FD_INHERIT;
+	o.env = env;
+	ioc_run_result_init(&r);
+	fflush(stdout);
+	rc = ioc_run(ioc_strv_argv(&a), &o, &r, err);
+	if (rc == 0 && r.status != 0)
+		rc = ioc_err(err, "freebsd-update failed with status %d", r.status);
+	ioc_run_result_release(&r);
 	return rc;
 }

@@ -40,6 +40,14 @@ main(void)
 			}
 		}
 		ioc_strv_release(&a);
+		/* fetch: a release's root, the work directory beside it (1.7.6 __fetch_release
+		 * used the release's own freebsd-update.conf and a work dir inside the root) */
+		ioc_update_freebsd_argv("/tank/iocage/releases/13.2-RELEASE/root",
+		    "/tank/iocage/releases/13.2-RELEASE/freebsd-update", "13.2-RELEASE", &a);
+		s = ioc_argv_str(ioc_strv_argv(&a));
+		ioc_sb_addf(&out, "freebsd fetch: %s\n", s);
+		free(s);
+		ioc_strv_release(&a);
 		/* a root path with a space stays one word */
 		ioc_update_freebsd_argv("/mnt/my pool/jails/x/root", "/mnt/my pool/jails/x/freebsd-update",
 		    "14.0-RELEASE", &a);
