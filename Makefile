@@ -59,8 +59,11 @@ lint: deps
 install: all
 	$(MAKE) -f build.mk install DESTDIR=$(DESTDIR)
 
+uninstall:
+	$(MAKE) -f build.mk uninstall DESTDIR=$(DESTDIR)
+
 clean:
 	rm -rf build iocage ioc-init config.mk
 	find src -name "*.o" -exec rm -f {} +
 
-.PHONY: all deps reconfigure check check-fast stress lint demo bench fuzz install clean
+.PHONY: all deps reconfigure check check-fast stress lint demo bench fuzz install uninstall clean

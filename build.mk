@@ -95,5 +95,20 @@ install: iocage
 	cp contrib/completion/_iocage $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_iocage
 	chmod 644 $(DESTDIR)$(PREFIX)/share/bash-completion/completions/iocage \
 		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_iocage
+	@# a host install (no DESTDIR: not a package being staged) grants root the default id
+	@# range of unprivileged jails where none covers it, recording it for uninstall
+	mkdir -p $(DESTDIR)$(PREFIX)/share/iocage
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+		$(PREFIX)/sbin/iocage subids add $(PREFIX)/share/iocage/subids-added; fi
 
-.PHONY: all asan unit fuzz fuzz-run lint install
+# Removes what install put there, and the subordinate id line only if install added it.
+uninstall:
+	if [ -z "$(DESTDIR)" ] && [ -x $(PREFIX)/sbin/iocage ]; then \
+		$(PREFIX)/sbin/iocage subids remove $(PREFIX)/share/iocage/subids-added; fi
+	rm -f $(DESTDIR)$(PREFIX)/sbin/iocage $(DESTDIR)$(PREFIX)/libexec/iocage/ioc-init \
+		$(DESTDIR)$(PREFIX)/share/man/man8/iocage.8 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/iocage \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_iocage
+	-rmdir $(DESTDIR)$(PREFIX)/libexec/iocage $(DESTDIR)$(PREFIX)/share/iocage
+
+.PHONY: all asan unit fuzz fuzz-run lint install uninstall

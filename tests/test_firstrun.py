@@ -239,3 +239,44 @@ def test_activate_file_makes_a_pool_and_its_boot_unit_and_deactivate_undoes_them
         if os.path.isdir("/" + name) and not os.path.ismount("/" + name):
             for d, _, _ in sorted(os.walk("/" + name), reverse=True):
                 os.rmdir(d)  # the mountpoints zfs left (empty once exported)
+
+
+def test_make_install_grants_the_range_and_uninstall_takes_only_that_back(bare_host, tmp_path):
+    """As Incus and LXD packages do: a host install (no DESTDIR) adds
+    root's range where no line covers it, says so in one line and records it
+    beside the man page; uninstall removes exactly that line and the record.
+    A range that was there before install is never removed."""
+    import subprocess
+    _, bare = bare_host
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    prefix = str(tmp_path / "prefix")
+    record = os.path.join(prefix, "share", "iocage", "subids-added")
+
+    def make(target):
+        r = subprocess.run(["make", "-s", "-f", "build.mk", target, "PREFIX=" + prefix],
+                           cwd=repo, capture_output=True, text=True)
+        assert r.returncode == 0, r
+        return r.stdout
+
+    out = make("install")
+    assert "added '%s' to /etc/subuid,/etc/subgid" % LINE in out, out
+    assert "'make uninstall' removes it" in out
+    for p in FILES:
+        assert _read(p) == bare[p] + LINE + "\n"
+    with open(record) as f:
+        assert f.read() == "%s /etc/subuid,/etc/subgid\n" % LINE
+    # again: covered now, nothing added, the record kept
+    assert "added" not in make("install")
+    assert all(_read(p).count(LINE) == 1 for p in FILES)
+    out = make("uninstall")
+    assert "removed '%s' from /etc/subuid,/etc/subgid (make install had added it)" % LINE in out
+    assert {p: _read(p) for p in FILES} == bare
+    assert not os.path.exists(os.path.join(prefix, "sbin", "iocage"))
+    assert not os.path.exists(record)
+    # a range the host had before install: install records nothing, uninstall keeps it
+    for p in FILES:
+        with open(p, "a") as f:
+            f.write(LINE + "\n")
+    assert "added" not in make("install") and not os.path.exists(record)
+    assert "removed" not in make("uninstall")
+    assert all(_read(p).count(LINE) == 1 for p in FILES)

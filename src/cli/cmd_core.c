@@ -7,6 +7,7 @@
 #include "spawn/spawn.h"
 #include "core/subid.h"
 
+#include <errno.h>
 #include <string.h>
 
 /* The root's default idmap: userns_idmap set locally on R, else the built-in one. */
@@ -41,23 +42,23 @@ out:
 }
 
 /*
- * activate, on a host whose newuidmap/newgidmap need it (subid.h): adds the
- * root's default id range for root to /etc/subuid and /etc/subgid where no
- * line covers it, says so, and records it on R for deactivate.  Unprivileged
- * jails (the default) then start on the first try.
+ * On a host whose newuidmap/newgidmap need it (subid.h): adds root:HOST:COUNT
+ * to /etc/subuid and /etc/subgid where no line covers it and says so; *rec
+ * (caller frees) gets "root:HOST:COUNT FILE[,FILE]" when a line was added,
+ * NULL when nothing was.  A range another user holds is never granted.
+ * Unprivileged jails (the default) then start on the first try.
  */
 static int
-ioc_subid_activate(const char *ds, struct ioc_error **err)
+ioc_subid_grant(unsigned long host, unsigned long count, const char *undo, char **rec,
+    struct ioc_error **err)
 {
 	static const char *const files[] = { IOC_SUBUID, IOC_SUBGID };
 	struct ioc_sb added = IOC_SB_INIT;
-	unsigned long host, count;
 	size_t i;
 	int rc = -1;
+	*rec = NULL;
 	if (access(IOC_NEWUIDMAP, X_OK) != 0)
 		return 0; /* liblxc writes the maps itself: nothing to grant */
-	if (ioc_root_idmap(ds, &host, &count, err) != 0)
-		return -1;
 	ioc_sb_init(&added);
 	for (i = 0; i < 2; i++) {
 		/* ids a user already holds would make that user's containers our jails' root */
@@ -86,14 +87,27 @@ ioc_subid_activate(const char *ds, struct ioc_error **err)
 	}
 	rc = 0;
 	if (added.len) {
-		_cleanup_free_ char *rec = ioc_xasprintf("root:%lu:%lu %s", host, count, added.buf);
+		*rec = ioc_xasprintf("root:%lu:%lu %s", host, count, added.buf);
 		printf("added 'root:%lu:%lu' to %s (the id range of unprivileged jails; "
-		    "'iocage deactivate' removes it)\n", host, count, added.buf);
-		rc = ioc_zfs_set(ds, IOC_SUBID_PROP, rec, err);
+		    "'%s' removes it)\n", host, count, added.buf, undo);
 	}
 out:
 	ioc_sb_release(&added);
 	return rc;
+}
+
+/* activate: the root's default range granted, and recorded on R for deactivate. */
+static int
+ioc_subid_activate(const char *ds, struct ioc_error **err)
+{
+	_cleanup_free_ char *rec = NULL;
+	unsigned long host, count;
+	if (access(IOC_NEWUIDMAP, X_OK) != 0)
+		return 0;
+	if (ioc_root_idmap(ds, &host, &count, err) != 0 ||
+	    ioc_subid_grant(host, count, "iocage deactivate", &rec, err) != 0)
+		return -1;
+	return rec ? ioc_zfs_set(ds, IOC_SUBID_PROP, rec, err) : 0;
 }
 
 /* What activate --file made, recorded on the root for deactivate. */
@@ -184,6 +198,28 @@ ioc_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_error **e
 }
 
 /*
+ * Parses a grant record "root:HOST:COUNT FILE[,FILE]" (ioc_subid_grant);
+ * *line gets "root:HOST:COUNT", files the files.  where names the record's
+ * place in errors.
+ */
+static int
+ioc_subid_record(const char *rec, const char *where, unsigned long *host, unsigned long *count,
+    char **line, struct ioc_strv *files, struct ioc_error **err)
+{
+	const char *sp = strchr(rec, ' ');
+	size_t i;
+	if (sp == NULL || ioc_subid_parse(rec, (size_t)(sp - rec), host, count) != 0)
+		return ioc_err(err, "%s is '%s', not what iocage writes: left alone", where, rec);
+	ioc_strv_split(files, sp + 1, ',');
+	for (i = 0; i < files->n; i++)
+		if (strcmp(files->v[i], IOC_SUBUID) != 0 && strcmp(files->v[i], IOC_SUBGID) != 0)
+			return ioc_err(err, "%s names '%s', not a subordinate id file: left alone", where,
+			    files->v[i]);
+	*line = ioc_xstrndup(rec, (size_t)(sp - rec));
+	return 0;
+}
+
+/*
  * deactivate: undoes what activate made and nothing else.  The subordinate id
  * line it added goes (or, while another active root remains, stays, and the
  * record moves to that root), then the `active` mark; every dataset is kept.
@@ -192,7 +228,7 @@ static int
 ioc_subid_deactivate(const struct ioc_root *root, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv act = IOC_STRV_INIT, files = IOC_STRV_INIT;
-	_cleanup_free_ char *rec = NULL, *line = NULL;
+	_cleanup_free_ char *rec = NULL, *line = NULL, *where = NULL;
 	struct ioc_zrows rows;
 	char *names[] = { root->name, NULL };
 	unsigned long host, count;
@@ -208,19 +244,10 @@ ioc_subid_deactivate(const struct ioc_root *root, struct ioc_error **err)
 	}
 	rec = ioc_xstrdup(rows.v[0].value);
 	sp = strchr(rec, ' ');
-	if (sp == NULL || ioc_subid_parse(rec, (size_t)(sp - rec), &host, &count) != 0) {
-		ioc_err(err, "%s on %s is '%s', not what activate writes: left alone (remove it with "
-		    "'zfs inherit %s %s')", IOC_SUBID_PROP, root->name, rec, IOC_SUBID_PROP, root->name);
+	where = ioc_xasprintf("%s on %s", IOC_SUBID_PROP, root->name);
+	if (ioc_subid_record(rec, where, &host, &count, &line, &files, err) != 0) {
+		ioc_error_wrap(err, "remove it with 'zfs inherit %s %s'", IOC_SUBID_PROP, root->name);
 		goto out;
-	}
-	line = ioc_xstrndup(rec, (size_t)(sp - rec));
-	ioc_strv_split(&files, sp + 1, ',');
-	for (i = 0; i < files.n; i++) {
-		if (strcmp(files.v[i], IOC_SUBUID) != 0 && strcmp(files.v[i], IOC_SUBGID) != 0) {
-			ioc_err(err, "%s on %s names '%s', not a subordinate id file: left alone",
-			    IOC_SUBID_PROP, root->name, files.v[i]);
-			goto out;
-		}
 	}
 	if (ioc_root_list_active(&act, err) != 0)
 		goto out;
@@ -246,6 +273,51 @@ ioc_subid_deactivate(const struct ioc_root *root, struct ioc_error **err)
 out:
 	ioc_zrows_release(&rows);
 	return rc;
+}
+
+/*
+ * subids add FILE | remove FILE: what `make install` and `make uninstall`
+ * run (as Incus and LXD packages do): add grants the built-in userns_idmap
+ * range to root where no line covers it and records what it added in FILE
+ * (install metadata, beside the man page); remove takes exactly that out
+ * again and deletes FILE.  No FILE: nothing was added, nothing is removed.
+ */
+int
+ioc_cmd_subids(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv files = IOC_STRV_INIT;
+	_cleanup_free_ char *rec = NULL, *line = NULL, *text = NULL;
+	const char *v = ioc_prop_find("userns_idmap")->builtin;
+	unsigned long host, count;
+	size_t len, i;
+	(void)ctx;
+	if (argc != 3 || (strcmp(argv[1], "add") != 0 && strcmp(argv[1], "remove") != 0) ||
+	    argv[2][0] != '/')
+		return ioc_usage(err, "subids");
+	if (strcmp(argv[1], "add") == 0) {
+		text = ioc_xasprintf("root:%s", v);
+		if (ioc_subid_parse(text, strlen(text), &host, &count) != 0)
+			return ioc_err(err, "built-in userns_idmap '%s' is not HOSTID:COUNT", v);
+		if (ioc_subid_grant(host, count, "make uninstall", &rec, err) != 0)
+			return -1;
+		if (rec == NULL)
+			return 0;
+		free(text);
+		text = ioc_xasprintf("%s\n", rec);
+		return ioc_write_file_atomic(argv[2], text, strlen(text), 0644, err);
+	}
+	if (ioc_read_file(argv[2], 4096, &text, &len, NULL) != 0)
+		return 0; /* install added nothing */
+	text[strcspn(text, "\n")] = '\0';
+	if (ioc_subid_record(text, argv[2], &host, &count, &line, &files, err) != 0)
+		return -1;
+	for (i = 0; i < files.n; i++)
+		if (ioc_subid_remove(files.v[i], host, count, err) != 0)
+			return -1;
+	if (unlink(argv[2]) != 0)
+		return ioc_err(err, "cannot remove %s: %s", argv[2], strerror(errno));
+	printf("removed '%s' from %s (make install had added it)\n", line, text + strlen(line) + 1);
+	return 0;
 }
 
 int

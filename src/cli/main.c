@@ -19,6 +19,8 @@ const struct ioc_cmd ioc_cmds[] = {
 	  "roots; --file: first make a pool on a new file (and its boot unit)" },
 	{ "deactivate", ioc_cmd_deactivate, IOC_CF_NEED_UID0, "deactivate [DATASET]",
 	  "unmark an iocage root (its datasets are kept) and remove what activate added to /etc/subuid and /etc/subgid" },
+	{ "subids", ioc_cmd_subids, IOC_CF_NEED_UID0, "subids add|remove RECORD",
+	  "what make install/uninstall run: grant root the default userns_idmap range in /etc/subuid and /etc/subgid where none covers it, recording it in RECORD; remove exactly that again" },
 	{ "fetch", ioc_cmd_fetch, IOC_CF_ROOT | IOC_CF_NEED_UID0,
 	  "fetch [-n] [release=REL] [ftphost=HOST] [ftpdir=DIR] [ftpfiles=\"base.txz ...\"] [file=PATH] [mirror=URL]",
 	  "fetch a release: FreeBSD distribution files (SHA-256 checked), a local root-filesystem tarball, or a Debian suite via debootstrap" },
