@@ -184,6 +184,23 @@ def test_nat_needs_its_own_ipv4_stack(rel, outside):
     assert host_state(rel) == before
 
 
+def test_a_full_nat_prefix_is_refused_and_changes_nothing(rel, outside):
+    """nat_prefix holds one /30: the first jail takes it at its first start,
+    the second is refused, stores no address and starts nothing."""
+    ns, ext = outside
+    one = ["nat=on", "nat_interface=" + ext, "nat_prefix=10.213.65.0/30"]
+    jail(rel, "nf1", *one)
+    jail(rel, "nf2", *one)
+    rel.ok("start", "nf1")
+    assert rel.ok("get", "ip4_addr", "nf1").strip() == "vnet0|10.213.65.2/30"
+    before, zfs = host_state(rel), rel.zfs_state()
+    r = rel.run("start", "nf2")
+    assert r.rc == 1 and "nat_prefix 10.213.65.0/30 has no free /30 left" in r.err, r
+    assert state(rel, "nf2") == "down" and host_state(rel) == before
+    assert rel.zfs_state() == zfs and rel.ok("get", "ip4_addr", "nf2").strip() == "none"
+    rel.ok("stop", "nf1")
+
+
 def test_nat_interface_must_exist(rel, outside):
     nat_jail(rel, "nx", "iocnoif9")
     before = host_state(rel)
