@@ -153,5 +153,11 @@ int ioc_run_state1(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_jstate *s
 int ioc_run_stop_for_destroy(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err);
 /* Lets the engine re-execute before a command that will run code in a jail changes anything. */
 int ioc_run_prepare_early(struct ioc_error **err);
+/* An engine op the command needs: a clear error when this engine has none. */
+int ioc_run_need(const struct ioc_engine_ops *e, const void *op, const char *what,
+    struct ioc_error **err);
+/* --dry-run: the engine's command lines of each step for each jail. */
+int ioc_run_dry(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const char *const *steps,
+    struct ioc_error **err);
 
 #endif

@@ -46,6 +46,31 @@ int ioc_lx_iface_exists(const char *name);
 void ioc_lx_words(const char *cmd, struct ioc_strv *out);
 
 
+/* ---- engine_linux.c: the container handle ---- */
+
+struct lxc_container;
+struct ioc_table;
+/* Opens a jail's container object by name and lxcpath; NULL with *err. */
+struct lxc_container *ioc_lx_open(const struct ioc_jail *j, struct ioc_error **err);
+/* The jail's tag, for messages. */
+const char *ioc_lx_tag(const struct ioc_jail *j);
+/* The lxcpath (RUNDIR/lxc) and a jail's container name "ioc-UUID" (caller frees). */
+const char *ioc_lx_path(void);
+char *ioc_lx_name(const struct ioc_jail *j);
+
+
+/* ---- engine_linux_live.c: the engine ops on a running jail ---- */
+
+int ioc_lx_runtime(const struct ioc_root *root, struct ioc_jail *j, struct ioc_table *t,
+    struct ioc_error **err);
+int ioc_lx_cap(const struct ioc_root *root, struct ioc_jail *j, struct ioc_error **err);
+int ioc_lx_uncap(const struct ioc_root *root, struct ioc_jail *j, struct ioc_error **err);
+int ioc_lx_inuse(const struct ioc_root *root, struct ioc_jail *j, struct ioc_table *t,
+    struct ioc_error **err);
+int ioc_lx_addrs(const struct ioc_root *root, const struct ioc_jail *j, const char *ifname,
+    int v6, struct ioc_strv *out, struct ioc_error **err);
+
+
 /* ---- engine_linux_nat.c: nat=on (nftables table inet iocage) ---- */
 
 struct ioc_net_plan;
