@@ -184,7 +184,7 @@ def test_trace_times_every_step_of_start_and_stop(rel):
     whole; nothing without it.  Times are printed, never asserted."""
     jail(rel, "tr")
     steps = ["check", "rundir", "macs", "files", "exec_prestart", "container", "host macs", "nat",
-             "exec_start", "exec_poststart", "last_started"]
+             "dhcp", "exec_start", "exec_poststart", "last_started"]
     pat = re.compile(r"^iocage: trace: +[0-9.]+ ms  (.*) \([0-9.]+ ms\)$")
     r = rel.run("start", "tr", env={"IOC_TRACE": "1"})
     assert r.rc == 0, r
