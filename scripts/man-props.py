@@ -44,6 +44,7 @@ TYPES = {
     "IOC_PT_NETIF": "interface|none",
     "IOC_PT_CIDR4": "IPv4 network",
     "IOC_PT_FORWARDS": "port forwards|none",
+    "IOC_PT_SYNCTARGET": "sync target|none",
 }
 
 MACROS = {

@@ -394,6 +394,13 @@ ioc_jail_table_done(struct ioc_ctx *ctx, struct ioc_table *t, struct ioc_jail **
 	ioc_jails_release(js);
 }
 
+/* A jail's state word: up, down, or replica (a synced copy, ops/sync.c). */
+static const char *
+ioc_state_word(const struct ioc_jail *j, const struct ioc_jstate *s)
+{
+	return s->running ? "up" : ioc_jail_is_replica(j) ? "replica" : "down";
+}
+
 /*
  * The address the shell iocage's list showed for ip4_addr: its
  * `cut -d'|' -f2 | cut -d'/' -f1` (the first address without interface and
@@ -459,7 +466,7 @@ int
 ioc_cmd_list(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
 	static const char *const props[] = { "tag", "boot", "type", "release", "ip4_addr",
-		"template", NULL };
+		"template", "replica", NULL };
 	static const char *const cols[] = { "JID", "UUID", "BOOT", "STATE", "TAG", "TYPE",
 		"RELEASE", "IP4", NULL };
 	/*
@@ -532,7 +539,7 @@ ioc_cmd_list(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		c[0] = s->jid;
 		c[1] = j->uuid;
 		c[2] = ioc_jail_get(j, "boot");
-		c[3] = s->running ? "up" : "down";
+		c[3] = ioc_state_word(j, s);
 		c[4] = ioc_jail_get(j, "tag");
 		c[5] = legacy ? ip : ioc_jail_get(j, "type");
 		c[6] = ioc_jail_get(j, "release");
@@ -743,7 +750,7 @@ static int
 ioc_get_every(struct ioc_ctx *ctx, const struct ioc_prop *p, struct ioc_error **err)
 {
 	static const char *const cols[] = { "UUID", "TAG", "VALUE", NULL };
-	const char *props[] = { "tag", p->name, NULL };
+	const char *props[] = { "tag", p->name, "replica", NULL };
 	struct ioc_jails js;
 	struct ioc_jstate *st = NULL;
 	struct ioc_jail **v;
@@ -765,7 +772,7 @@ ioc_get_every(struct ioc_ctx *ctx, const struct ioc_prop *p, struct ioc_error **
 		c[2] = ioc_jail_get(v[i], p->name);
 		if (live)
 			c[2] = strcmp(p->name, "jid") == 0 ? st[v[i] - js.v].jid :
-			    st[v[i] - js.v].running ? "up" : "down";
+			    ioc_state_word(v[i], &st[v[i] - js.v]);
 		ioc_table_add(&t, c);
 	}
 	ioc_jail_table_done(ctx, &t, v, st, &js);
@@ -827,7 +834,7 @@ ioc_cmd_get(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		const char *v = j->values[p - ioc_props];
 		struct ioc_jstate *s = &st[j - js.v];
 		if (strcmp(p->name, "state") == 0)
-			v = s->running ? "up" : "down";
+			v = ioc_state_word(j, s);
 		else if (strcmp(p->name, "jid") == 0)
 			v = s->jid;
 		if (ctx->fmt == IOC_FMT_JSON) {
@@ -867,7 +874,7 @@ ioc_cmd_get(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 			c[1] = j->values[i];
 			c[2] = ioc_jail_source(j, q);
 			if (strcmp(q->name, "state") == 0)
-				c[1] = s->running ? "up" : "down";
+				c[1] = ioc_state_word(j, s);
 			else if (strcmp(q->name, "jid") == 0)
 				c[1] = s->jid;
 			ioc_table_add(&t, c);

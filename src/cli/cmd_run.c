@@ -149,6 +149,9 @@ ioc_run_one(struct ioc_ctx *ctx, struct ioc_jail *j, enum ioc_act act, int force
 	if (act != IOC_ACT_STOP && strcmp(ioc_jail_get(j, "template"), "yes") == 0)
 		return ioc_err(err, "'%s' is a template (template=yes) and is never started: "
 		    "clone a jail from it ('iocage create -t %s')", tag, tag);
+	if (act != IOC_ACT_STOP && ioc_jail_is_replica(j))
+		return ioc_err(err, "'%s' is a replica (a synced copy of a jail of another root, "
+		    "iocage sync) and never starts here", tag);
 	if (act != IOC_ACT_STOP && !force && ioc_run_hostid_check(j, err) != 0)
 		return -1;
 	lockfd = ioc_lock_jail(&ctx->root, j->uuid, err);
@@ -407,8 +410,9 @@ ioc_run_rc(struct ioc_ctx *ctx, int argc, char **argv, int boot, struct ioc_erro
 	v = ioc_xcalloc(js.n + 1, sizeof(*v));
 	for (i = 0; i < js.n; i++)
 		if (js.v[i].complete && ioc_parse_bool(ioc_jail_get(&js.v[i], "boot")) == 1 &&
-		    strcmp(ioc_jail_get(&js.v[i], "template"), "yes") != 0)
-			v[n++] = &js.v[i];
+		    strcmp(ioc_jail_get(&js.v[i], "template"), "yes") != 0 &&
+		    !ioc_jail_is_replica(&js.v[i]))
+			v[n++] = &js.v[i]; /* a replica keeps its source's boot=on, never starts */
 	ioc_rc_desc = !boot;
 	qsort(v, n, sizeof(*v), ioc_cmp_prio);
 	if (n == 0) {

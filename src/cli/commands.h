@@ -82,6 +82,7 @@ int ioc_ctx_jail_all(struct ioc_ctx *ctx, const char *name, const char *const *p
 int ioc_cmd_activate(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_deactivate(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_subids(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_sync(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_list(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_get(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_set(struct ioc_ctx *, int, char **, struct ioc_error **);

@@ -21,6 +21,8 @@ const struct ioc_cmd ioc_cmds[] = {
 	  "unmark an iocage root (its datasets are kept) and remove what activate added to /etc/subuid and /etc/subgid" },
 	{ "subids", ioc_cmd_subids, IOC_CF_NEED_UID0, "subids add|remove RECORD",
 	  "what make install/uninstall run: grant root the default userns_idmap range in /etc/subuid and /etc/subgid where none covers it, recording it in RECORD; remove exactly that again" },
+	{ "sync", ioc_cmd_sync, IOC_CF_ROOT | IOC_CF_NEED_UID0, "sync UUID|TAG|ALL",
+	  "replicate a jail (ALL: those with sync_state=on) into the iocage root its sync_target names: a replica there that never starts; incremental after the first" },
 	{ "fetch", ioc_cmd_fetch, IOC_CF_ROOT | IOC_CF_NEED_UID0,
 	  "fetch [-n] [release=REL] [ftphost=HOST] [ftpdir=DIR] [ftpfiles=\"base.txz ...\"] [file=PATH] [mirror=URL]",
 	  "fetch a release: FreeBSD distribution files (SHA-256 checked), a local root-filesystem tarball, or a Debian suite via debootstrap" },

@@ -639,11 +639,14 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 			j->srcs[idx] = IOC_SRC_NATIVE;
 			continue;
 		}
-		if (strcmp(p->name, "tag") == 0 && strcmp(r->source, "local") == 0)
+		/* "received": set by a `zfs receive` of a replication stream (a replica, a
+		 * root moved with zfs send -R): the jail's own value as much as "local" */
+		int own = strcmp(r->source, "local") == 0 || strcmp(r->source, "received") == 0;
+		if (strcmp(p->name, "tag") == 0 && own)
 			j->complete |= 1;
 		free(j->values[idx]);
 		j->values[idx] = NULL;
-		if (strcmp(r->source, "local") == 0) {
+		if (own) {
 			j->values[idx] = ioc_xstrdup(r->value);
 			j->srcs[idx] = IOC_SRC_LOCAL;
 		} else if (strcmp(r->source, inh_root) == 0 && !(p->flags & IOC_PF_NODEFAULT)) {
@@ -723,6 +726,13 @@ ioc_jail_get(const struct ioc_jail *j, const char *prop)
 	if (p == NULL)
 		return NULL;
 	return j->values[p - ioc_props];
+}
+
+int
+ioc_jail_is_replica(const struct ioc_jail *j)
+{
+	const char *v = ioc_jail_get(j, "replica");
+	return v != NULL && strcmp(v, "yes") == 0;
 }
 
 const char *

@@ -129,6 +129,8 @@ int ioc_jails_load_named(const struct ioc_root *root, const char *const *props,
     char *const *names, struct ioc_jails *out, struct ioc_error **err);
 void ioc_jails_release(struct ioc_jails *js);
 /* The loaded value of a property (built-in when not set); never NULL if loaded. */
+/* 1 when j is a replica (replica=yes, ops/sync.c); 0 also when that was not loaded. */
+int ioc_jail_is_replica(const struct ioc_jail *j);
 const char *ioc_jail_get(const struct ioc_jail *j, const char *prop);
 /* Source label for `get all`: local, default, built-in, ... (static string or j-owned). */
 const char *ioc_jail_source(const struct ioc_jail *j, const struct ioc_prop *p);

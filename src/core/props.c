@@ -22,6 +22,9 @@ const struct ioc_prop ioc_props[] = {
 	{ "boot", IOC_PT_ONOFF, "off", 0, 0, 0, NULL, "start at host boot (rcboot)" },
 	{ "priority", IOC_PT_INT, "99", 0, 0, 999, NULL, "boot order, ascending" },
 	{ "depends", IOC_PT_TAGS, "none", IOC_PF_NODEFAULT, 0, 0, NULL, "tags of the jails started before this one and stopped after it (a jail named here is neither renamed nor destroyed while named)" },
+	{ "sync_state", IOC_PT_ONOFF, "off", 0, 0, 0, NULL, "on: 'iocage sync ALL' replicates the jail to sync_target" },
+	{ "sync_target", IOC_PT_SYNCTARGET, "none", 0, 0, 0, NULL, "iocage root replicas go to: POOL/DATASET here ([USER@]HOST:POOL/DATASET: not yet); sync_tgt_zpool is the legacy name" },
+	{ "replica", IOC_PT_STRING, "no", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL, "yes: a synced copy of a jail of another root (never started; state replica)" },
 	{ "notes", IOC_PT_STRING, "none", IOC_PF_TABS, 0, 0, NULL, "free text, stored verbatim" },
 	{ "owner", IOC_PT_STRING, "root", 0, 0, 0, NULL, "owner of the jail" },
 	{ "last_started", IOC_PT_STRING, "none", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL, "when the jail last started" },
@@ -125,6 +128,8 @@ ioc_prop_find(const char *name)
 		name = "template";
 	else if (strcmp(name, "hostname") == 0)
 		name = "host_hostname"; /* the shell iocage's name for it (1.6 to 1.7.6 lib/ioc-rc) */
+	else if (strcmp(name, "sync_tgt_zpool") == 0)
+		name = "sync_target"; /* reserved by the shell iocage 1.7.6 (lib/ioc-globals) */
 	for (i = 0; i < ioc_nprops; i++)
 		if (strcmp(ioc_props[i].name, name) == 0)
 			return &ioc_props[i];
@@ -704,6 +709,15 @@ ioc_prop_validate(const struct ioc_prop *p, const char *value, char **canon,
 			    "host bits set, e.g. 172.16.0.0/12");
 		break;
 	}
+	case IOC_PT_SYNCTARGET: {
+		char *h = NULL, *d = NULL;
+		if (strcmp(value, "none") != 0 && ioc_sync_target_parse(value, &h, &d) != 0)
+			return ioc_bad(err, p, value, "none, an iocage root POOL/DATASET, or "
+			    "[USER@]HOST:POOL/DATASET");
+		free(h);
+		free(d);
+		break;
+	}
 	case IOC_PT_FORWARDS: {
 		struct ioc_forward *f = NULL;
 		size_t nf;
@@ -798,3 +812,42 @@ ioc_fmt_size(const char *bytes, int parsable)
 	return ioc_xasprintf(d < 10 ? "%.2f%c" : d < 100 ? "%.1f%c" : "%.0f%c", d, units[u]);
 }
 
+
+int
+ioc_sync_target_parse(const char *v, char **host, char **dataset)
+{
+	const char *colon = strchr(v, ':'), *at = NULL, *h, *q, *ds = v;
+	*host = NULL;
+	*dataset = NULL;
+	if (strcmp(v, "none") == 0 || strlen(v) > 512)
+		return -1;
+	if (colon) {
+		at = memchr(v, '@', (size_t)(colon - v));
+		h = at ? at + 1 : v;
+		if (at) {
+			if (!(islower((unsigned char)v[0]) || v[0] == '_'))
+				return -1;
+			for (q = v; q < at; q++)
+				if (!(islower((unsigned char)*q) || isdigit((unsigned char)*q) || *q == '_' ||
+				    *q == '-'))
+					return -1;
+		}
+		if (h == colon || *h == '-')
+			return -1;
+		for (q = h; q < colon; q++)
+			if (!(isalnum((unsigned char)*q) || *q == '.' || *q == '-'))
+				return -1;
+		ds = colon + 1;
+	}
+	/* POOL/DATASET: ZFS name characters, at least one '/', no snapshot */
+	if (strchr(ds, '/') == NULL || ds[0] == '/' || ds[strlen(ds) - 1] == '/' ||
+	    strstr(ds, "//") || strstr(ds, "/./") || strstr(ds, "/../") || ds[0] == '-')
+		return -1;
+	for (q = ds; *q; q++)
+		if (!(isalnum((unsigned char)*q) || strchr("/._-", *q)))
+			return -1;
+	if (colon)
+		*host = ioc_xstrndup(v, (size_t)(colon - v));
+	*dataset = ioc_xstrdup(ds);
+	return 0;
+}

@@ -44,6 +44,7 @@ enum ioc_ptype {
 	IOC_PT_NETIF,	/* none or a network interface name (1-15 of [A-Za-z0-9._-]) */
 	IOC_PT_CIDR4,	/* an IPv4 network ADDR/LEN, LEN 8..30, no host bits */
 	IOC_PT_FORWARDS, /* none or PROTO(JAILPORT[:HOSTPORT])[,...] (ioc_forwards_parse) */
+	IOC_PT_SYNCTARGET, /* none, POOL/DATASET, or [USER@]HOST:POOL/DATASET (ioc_sync_target_parse) */
 };
 
 enum ioc_pflags {
@@ -123,5 +124,13 @@ int ioc_parse_size(const char *s, unsigned long long *out);
 char *ioc_fmt_size(const char *bytes, int parsable);
 /* Normalises on/off-ish words: returns 1 for on, 0 for off, -1 otherwise. */
 int ioc_parse_bool(const char *s);
+
+/*
+ * sync_target: none, a local dataset POOL/DATASET (*host NULL), or
+ * [USER@]HOST:POOL/DATASET (*host "[USER@]HOST").  USER: [a-z_][a-z0-9_-]*;
+ * HOST: letters, digits, '.', '-', not starting with '-'.  0, or -1 when the
+ * value is none or malformed.  Caller frees *host and *dataset.
+ */
+int ioc_sync_target_parse(const char *v, char **host, char **dataset);
 
 #endif

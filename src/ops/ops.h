@@ -194,6 +194,26 @@ int ioc_update_recover_all(const struct ioc_root *root, struct ioc_strv *notes,
 int ioc_freebsd_update(const char *rootfs, const char *dir, const char *release,
     struct ioc_error **err);
 
+/* ---- sync.c -------------------------------------------------------------- */
+
+/* Snapshots of a sync: @ioc-sync-N, N counting up per jail. */
+#define IOC_SYNC_SNAP "ioc-sync-"
+
+struct ioc_sync_result {
+	char *snap;   /* R/jails/UUID@ioc-sync-N, the snapshot sent */
+	char *target; /* TARGET/jails/UUID, the replica */
+	int full;     /* the whole stream (first sync), else incremental */
+};
+/*
+ * Replicates j into the iocage root its sync_target names (see sync.c):
+ * snapshot, send -R (incremental from the newest snapshot both sides hold),
+ * mark the copy replica=yes, keep two sync snapshots a side.  The caller
+ * holds j's lock.
+ */
+int ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, struct ioc_sync_result *res,
+    struct ioc_error **err);
+void ioc_sync_result_release(struct ioc_sync_result *r);
+
 /* ---- filepool.c ---------------------------------------------------------- */
 
 /* activate --file: a new pool on a new sparse file, for a root POOL/DATASET. */

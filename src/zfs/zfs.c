@@ -608,6 +608,52 @@ ioc_zfs_send_recv(const char *snap, const char *target, const struct ioc_strv *r
 	return rc;
 }
 
+int
+ioc_zfs_replicate(const char *snap, const char *from, const char *target, int force,
+    struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv s = IOC_STRV_INIT;
+	_cleanup_strv_ struct ioc_strv r = IOC_STRV_INIT;
+	struct ioc_run_opts oa, ob;
+	struct ioc_run_result ra, rb;
+	int rc = 0;
+
+	if (ioc_zfs_guard(target, err) != 0)
+		return -1;
+	if (!ioc_zfs_valid_name(snap) || strchr(snap, '@') == NULL ||
+	    (from && (!ioc_zfs_valid_name(from) || strchr(from, '@') || strchr(from, '/'))))
+		return ioc_err(err, "refusing to send '%s': not a snapshot name", snap);
+	ioc_strv_push(&s, "zfs");
+	ioc_strv_push(&s, "send");
+	ioc_strv_push(&s, "-R");
+	if (from) {
+		ioc_strv_push(&s, "-I");
+		ioc_strv_pushf(&s, "@%s", from);
+	}
+	ioc_strv_push(&s, snap);
+	ioc_strv_push(&r, "zfs");
+	ioc_strv_push(&r, "receive");
+	ioc_strv_push(&r, "-u");
+	if (force)
+		ioc_strv_push(&r, "-F");
+	ioc_strv_push(&r, target);
+	ioc_run_opts_init(&oa);
+	ioc_run_opts_init(&ob);
+	ioc_run_result_init(&ra);
+	ioc_run_result_init(&rb);
+	if (ioc_run_pipe(ioc_strv_argv(&s), &oa, &ra, ioc_strv_argv(&r), &ob, &rb, err) != 0)
+		rc = -1;
+	else if (rb.status != 0)
+		rc = ioc_err(err, "zfs receive %s failed: %.*s", target, (int)strcspn(rb.err.buf, "\n"),
+		    rb.err.buf);
+	else if (ra.status != 0)
+		rc = ioc_err(err, "zfs send %s failed: %.*s", snap, (int)strcspn(ra.err.buf, "\n"),
+		    ra.err.buf);
+	ioc_run_result_release(&ra);
+	ioc_run_result_release(&rb);
+	return rc;
+}
+
 /* Splits a line at runs of blanks (tabs, spaces). */
 static void
 ioc_allow_words(const char *l, struct ioc_strv *w)

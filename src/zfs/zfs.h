@@ -126,6 +126,16 @@ int ioc_zfs_send_recv(const char *snap, const char *target, const struct ioc_str
     struct ioc_error **err);
 
 
+/*
+ * `zfs send -R [-I @from] snap | zfs receive -u [-F] target` (sync): the
+ * dataset, its children, their snapshots and properties, incremental from
+ * the snapshot from (a bare snapshot name) when given.  force (-F) rolls the
+ * target back to the stream's base first: only for a replica the caller has
+ * checked is its own.  target is guarded; snap is only read.
+ */
+int ioc_zfs_replicate(const char *snap, const char *from, const char *target, int force,
+    struct ioc_error **err);
+
 /* Children names of a dataset (recursive, filesystems only), parents first. */
 int ioc_zfs_list_children(const char *name, struct ioc_strv *out, struct ioc_error **err);
 

@@ -1173,7 +1173,8 @@ check_coverage(void)
 		"source_template", "boot", "priority", "depends", "notes", "owner", "last_started",
 		"created", "hostid", "pkglist", "userns", "userns_idmap", "record", "state", "jid",
 		"compression", "dedup", "quota", "reservation", "origin", "mountpoint", "compressratio",
-		"available", "used", "ftphost", "ftpdir", "ftpfiles", NULL };
+		"available", "used", "ftphost", "ftpdir", "ftpfiles", "sync_state", "sync_target",
+		"replica", NULL };
 	size_t i, k;
 	for (i = 0; i < ioc_nprops; i++) {
 		int listed = 0;

@@ -79,6 +79,23 @@ main(void)
 	CHECK(bad("ip4_addr", "bad iface|10.0.0.1", "IFACE") && bad("ip4_addr", "vnet0|fd00::1", "IFACE"));
 	CHECK(ok("ip6_addr", "vnet0|fd00::5/64", NULL) && bad("ip6_addr", "vnet0|10.0.0.1", "PREFIX"));
 	CHECK(ok("interfaces", "vnet0:bridge0,vnet1:bridge1", NULL) && bad("interfaces", "vnet0", "NAME:BRIDGE"));
+	/* sync_target: a local root, or a remote one; no snapshot, no option, no empty part */
+	CHECK(ok("sync_target", "tank/backup/iocage", NULL) && ok("sync_target", "none", NULL) &&
+	    ok("sync_target", "bk_1@host-2.example:tank/iocage", NULL) &&
+	    ok("sync_tgt_zpool", "h:tank/i", NULL));
+	CHECK(bad("sync_target", "tank", "POOL/DATASET") && bad("sync_target", "-o/x", "POOL") &&
+	    bad("sync_target", "u@:tank/x", "POOL") && bad("sync_target", "U@h:tank/x", "POOL") &&
+	    bad("sync_target", "h:tank/x@s", "POOL") && bad("sync_target", "-h:tank/x", "POOL") &&
+	    bad("sync_target", "h:tank/../x", "POOL") && bad("sync_target", "h;reboot:tank/x", "POOL"));
+	{
+		char *h = NULL, *d = NULL;
+		CHECK(ioc_sync_target_parse("me@b.example:tank/i", &h, &d) == 0 && h && d &&
+		    strcmp(h, "me@b.example") == 0 && strcmp(d, "tank/i") == 0);
+		free(h);
+		free(d);
+		CHECK(ioc_sync_target_parse("tank/i", &h, &d) == 0 && h == NULL && strcmp(d, "tank/i") == 0);
+		free(d);
+	}
 	/* found by f_net: a leading - would read as an option where a name is an argument */
 	CHECK(ok("nat_interface", "eth0", NULL) && bad("nat_interface", "-x", "not starting with"));
 	CHECK(ok("defaultrouter", "10.0.0.1", NULL) && bad("defaultrouter", "10.0.0.1/24", "IPv4"));

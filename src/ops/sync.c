@@ -1,0 +1,171 @@
+/*
+ * sync.c — a warm copy of a jail in another iocage root (sync_target).
+ *
+ * A sync snapshots the jail's datasets as @ioc-sync-N (N one more than the
+ * newest on the jail) and sends them with their properties (`zfs send -R`)
+ * into TARGET/jails/UUID: the whole stream the first time, after that only
+ * what came since the newest ioc-sync snapshot both sides hold (`-I`).  The
+ * copy is marked replica=yes: its root lists it with state replica and never
+ * starts it.  A receive rolls back (-F) only a dataset that is this jail's
+ * replica; anything else at that name is refused.  After a sync both sides
+ * keep their two newest ioc-sync snapshots.
+ *
+ * The target is a local iocage root (an active one, neither this root nor
+ * inside it nor around it); every write there is guarded by that root, as
+ * writes here are by this one.  A failure leaves the replica as the last
+ * good sync made it (zfs receive is all or nothing) and the jail untouched
+ * but for its new snapshot, which the next sync sends along.
+ */
+#include "ops/ops.h"
+#include "core/props.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The ioc-sync-N numbers of ds's snapshots, ascending; NULL when ds does not exist. */
+static int
+ioc_sync_snaps(const char *ds, long long **out, size_t *n, struct ioc_error **err)
+{
+	struct ioc_zrows rows;
+	char *names[] = { (char *)ds, NULL };
+	size_t i, k, dl = strlen(ds);
+	*out = NULL;
+	*n = 0;
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get_existing(names, "type", 1, 1, &rows, err) != 0)
+		return -1;
+	for (i = 0; i < rows.n; i++) {
+		const char *nm = rows.v[i].name;
+		long long v;
+		if (strncmp(nm, ds, dl) != 0 || strncmp(nm + dl, "@" IOC_SYNC_SNAP, 1 + strlen(
+		    IOC_SYNC_SNAP)) != 0 || ioc_parse_ll(nm + dl + 1 + strlen(IOC_SYNC_SNAP), 1,
+		    1000000000LL, &v) != 0)
+			continue;
+		*out = ioc_xrealloc(*out, (*n + 1) * sizeof(**out));
+		for (k = *n; k > 0 && (*out)[k - 1] > v; k--)
+			(*out)[k] = (*out)[k - 1];
+		(*out)[k] = v;
+		(*n)++;
+	}
+	ioc_zrows_release(&rows);
+	return 0;
+}
+
+/* The target root of j's sync_target, checked: a local, active root apart from root. */
+static int
+ioc_sync_target(const struct ioc_root *root, const struct ioc_jail *j, struct ioc_root *t,
+    struct ioc_error **err)
+{
+	const char *v = ioc_jail_get(j, "sync_target"), *tag = ioc_jail_get(j, "tag");
+	_cleanup_free_ char *host = NULL, *ds = NULL;
+	size_t rl = strlen(root->name), tl;
+	if (strcmp(v, "none") == 0)
+		return ioc_err(err, "jail '%s' has no sync_target: set sync_target=POOL/DATASET (an "
+		    "iocage root, activated there) first", tag);
+	if (ioc_sync_target_parse(v, &host, &ds) != 0)
+		return ioc_err(err, "jail '%s': invalid sync_target (a value written outside "
+		    "iocage?): expected POOL/DATASET", tag);
+	if (host)
+		return ioc_err(err, "jail '%s': sync_target=%s names another host; syncing over ssh is "
+		    "not built yet (a local iocage root POOL/DATASET works)", tag, v);
+	tl = strlen(ds);
+	if (strcmp(ds, root->name) == 0 || (tl > rl && strncmp(ds, root->name, rl) == 0 &&
+	    ds[rl] == '/') || (rl > tl && strncmp(root->name, ds, tl) == 0 && root->name[tl] == '/'))
+		return ioc_err(err, "jail '%s': sync_target=%s is this root %s, inside it or around "
+		    "it: replicas go to another iocage root", tag, ds, root->name);
+	if (ioc_root_find(ds, t, err) != 0)
+		return ioc_error_wrap(err, "jail '%s': sync_target", tag);
+	return 0;
+}
+
+/* Destroys ds@ioc-sync-K for every K in v[0 .. n) below keep (guard: ds's root). */
+static int
+ioc_sync_prune(const char *ds, const long long *v, size_t n, long long keep,
+    struct ioc_error **err)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		_cleanup_free_ char *s = NULL;
+		if (v[i] >= keep)
+			continue;
+		s = ioc_xasprintf("%s@" IOC_SYNC_SNAP "%lld", ds, v[i]);
+		if (ioc_zfs_destroy(s, 1, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, struct ioc_sync_result *res,
+    struct ioc_error **err)
+{
+	struct ioc_root t = { NULL, NULL, 0 };
+	_cleanup_free_ char *tds = NULL, *snap = NULL, *from = NULL, *rep = NULL;
+	long long *sv = NULL, *tv = NULL, next, base = 0;
+	size_t sn = 0, tn = 0, i, k;
+	int rc = -1, exists;
+
+	memset(res, 0, sizeof(*res));
+	if (strcmp(ioc_jail_get(j, "replica"), "yes") == 0)
+		return ioc_err(err, "jail '%s' is a replica: it is synced to, not from",
+		    ioc_jail_get(j, "tag"));
+	if (ioc_sync_target(root, j, &t, err) != 0)
+		return -1;
+	tds = ioc_xasprintf("%s/jails/%s", t.name, j->uuid);
+	if (ioc_zfs_get1(tds, IOC_PROP_PREFIX "replica", &rep, err) != 0)
+		goto out;
+	exists = rep != NULL;
+	if (exists && strcmp(rep, "yes") != 0) {
+		ioc_err(err, "%s exists and is not a replica of jail '%s': refusing to overwrite it",
+		    tds, ioc_jail_get(j, "tag"));
+		goto out;
+	}
+	if (ioc_sync_snaps(j->dataset, &sv, &sn, err) != 0 ||
+	    (exists && ioc_sync_snaps(tds, &tv, &tn, err) != 0))
+		goto out;
+	for (i = 0; i < sn; i++)
+		for (k = 0; k < tn; k++)
+			if (sv[i] == tv[k] && sv[i] > base)
+				base = sv[i];
+	if (exists && base == 0) {
+		ioc_err(err, "the replica %s shares no ioc-sync snapshot with jail '%s': destroy it "
+		    "there ('iocage -r %s destroy -f %s') and sync again", tds, ioc_jail_get(j, "tag"),
+		    t.name, j->uuid);
+		goto out;
+	}
+	next = sn ? sv[sn - 1] + 1 : 1;
+	snap = ioc_xasprintf("%s@" IOC_SYNC_SNAP "%lld", j->dataset, next);
+	if (ioc_zfs_snapshot(snap, 1, err) != 0)
+		goto out;
+	if (base)
+		from = ioc_xasprintf(IOC_SYNC_SNAP "%lld", base);
+	ioc_zfs_set_guard_root(t.name);
+	if (ioc_zfs_replicate(snap, from, tds, exists, err) != 0 ||
+	    ioc_zfs_set(tds, IOC_PROP_PREFIX "replica", "yes", err) != 0 ||
+	    (exists && ioc_sync_prune(tds, tv, tn, base, err) != 0)) {
+		ioc_zfs_set_guard_root(root->name);
+		goto out;
+	}
+	ioc_zfs_set_guard_root(root->name);
+	/* this side keeps the base and the new snapshot: the next sync's -I starts at next */
+	if (ioc_sync_prune(j->dataset, sv, sn, base ? base : next, err) != 0)
+		goto out;
+	res->snap = ioc_steal(&snap);
+	res->target = ioc_steal(&tds);
+	res->full = base == 0;
+	rc = 0;
+out:
+	free(sv);
+	free(tv);
+	ioc_root_release(&t);
+	return rc;
+}
+
+void
+ioc_sync_result_release(struct ioc_sync_result *r)
+{
+	free(r->snap);
+	free(r->target);
+	memset(r, 0, sizeof(*r));
+}

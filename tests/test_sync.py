@@ -1,0 +1,147 @@
+"""iocage sync (issue 15, first part): a warm copy of a jail in another
+iocage root on this machine.  Two roots on the test pool: the jail's and the
+target (activated there); the replica is compared file by file with the
+jail after each sync.  Remote targets ([USER@]HOST:DATASET) are refused as
+not built yet."""
+import os
+import subprocess
+
+import pytest
+
+from conftest import PREFIX, Root, destroy_root, run_iocage, sh, tree_digest
+
+
+@pytest.fixture
+def target(pool, release):
+    """A second iocage root on the same pool (made after the jail's root, so
+    torn down first)."""
+    name = "%s/virt/ioc%d" % (pool.name, next(pool.counter))
+    r = run_iocage(["activate", name])
+    assert r.rc == 0, r
+    yield Root(pool, name)
+    destroy_root(name)
+
+
+def snaps(ds):
+    out = sh("zfs", "list", "-H", "-t", "snapshot", "-o", "name", "-r", ds)
+    return sorted(l.split("@")[1] for l in out.split() if l.startswith(ds + "@"))
+
+
+def replica_tree(t, uuid):
+    """The replica's root files (mounted for the comparison, unmounted again)."""
+    ds = "%s/jails/%s/root" % (t.name, uuid)
+    sh("zfs", "mount", ds)
+    try:
+        mp = sh("zfs", "get", "-H", "-o", "value", "mountpoint", ds).strip()
+        return tree_digest(mp)
+    finally:
+        subprocess.run(["zfs", "unmount", ds], capture_output=True)
+
+
+def jail_tree(r, uuid):
+    return tree_digest(os.path.join(r.mountpoint, "jails", uuid, "root"))
+
+
+@pytest.mark.parametrize("thin", [False, True], ids=["thick", "thin"])
+def test_first_and_incremental_sync_make_a_replica_that_never_starts(release, target, thin):
+    r, t = release, target
+    out = r.ok("create", *(["-c"] if thin else []), "release=bb", "tag=s1",
+               "sync_target=" + t.name, "boot=on").split()
+    uuid = out[0]
+    src = os.path.join(r.mountpoint, "jails", uuid, "root")
+    with open(os.path.join(src, "etc", "synced"), "w") as f:
+        f.write("one\n")
+    out = r.ok("sync", "s1")
+    assert "%s/jails/%s" % (t.name, uuid) in out and "ioc-sync-1" in out and "full" in out, out
+    # listed there as a replica, with the jail's tag and properties; never started there
+    row = [l.split("\t") for l in t.ok("list", "-H").splitlines()]
+    assert [(x[1], x[3], x[4]) for x in row] == [(uuid, "replica", "s1")], row
+    assert t.ok("get", "state", "s1").strip() == "replica"
+    assert t.ok("get", "sync_target", "s1").strip() == t.name
+    assert replica_tree(t, uuid) == jail_tree(r, uuid)
+    err = t.fail("start", "s1")
+    assert "'s1' is a replica" in err and "never starts here" in err, err
+    out = t.run("rcboot")
+    assert "s1" not in out.out and t.ok("get", "state", "s1").strip() == "replica", out
+    # a change, then an incremental sync carries just that
+    with open(os.path.join(src, "etc", "synced"), "w") as f:
+        f.write("two\n")
+    os.unlink(os.path.join(src, "etc", "motd")) if os.path.exists(
+        os.path.join(src, "etc", "motd")) else None
+    out = r.ok("sync", "s1")
+    assert "ioc-sync-2" in out and "incremental" in out, out
+    assert replica_tree(t, uuid) == jail_tree(r, uuid)
+    # a third: both sides keep their two newest sync snapshots
+    r.ok("sync", "s1")
+    assert snaps("%s/jails/%s" % (r.name, uuid)) == ["ioc-sync-2", "ioc-sync-3"]
+    assert snaps("%s/jails/%s" % (t.name, uuid)) == ["ioc-sync-2", "ioc-sync-3"]
+    # the jail itself is untouched and starts as before in its own root
+    assert r.ok("get", "replica", "s1").strip() == "no"
+    assert r.ok("get", "state", "s1").strip() == "down"
+
+
+def test_sync_all_takes_the_jails_with_sync_state_on(release, target):
+    r, t = release, target
+    r.ok("create", "-c", "release=bb", "tag=a1", "sync_target=" + t.name, "sync_state=on")
+    r.ok("create", "-c", "release=bb", "tag=a2", "sync_target=" + t.name)
+    out = r.ok("--json", "sync", "ALL")
+    assert '"a1"' in out and '"a2"' not in out and '"full"' in out, out
+    assert [l.split("\t")[4] for l in t.ok("list", "-H").splitlines()] == ["a1"]
+
+
+@pytest.mark.parametrize("value,expected", [
+    (None, "has no sync_target: set sync_target=POOL/DATASET"),
+    ("SELF", "is this root"),
+    ("SELF/jails", "is this root"),
+    ("POOL/virt", "is this root"),
+    ("NEIGHBOUR", "is not an active iocage root"),
+    ("POOL/virt/nothere", "cannot read iocage root"),
+    ("backup@host.example:tank/iocage", "names another host; syncing over ssh is not built yet"),
+])
+def test_refused_targets_change_nothing(release, target, pool, value, expected):
+    r, t = release, target
+    r.ok("create", "-c", "release=bb", "tag=s2")
+    neighbour = "%s/ioc-sync-neighbour" % pool.name
+    if value == "NEIGHBOUR":
+        # a tenant's dataset beside the roots: never written to
+        sh("zfs", "create", neighbour)
+    try:
+        if value is not None:
+            v = value.replace("SELF", r.name).replace("POOL", pool.name).replace(
+                "NEIGHBOUR", neighbour)
+            r.ok("set", "sync_target=" + v, "s2")
+        before, tbefore = r.zfs_state(), t.zfs_state()
+        nbefore = sh("zfs", "get", "-H", "-r", "all", neighbour) if value == "NEIGHBOUR" else ""
+        r_ = r.run("sync", "s2")
+        assert r_.rc == 1 and expected in r_.err, r_
+        assert r.zfs_state() == before and t.zfs_state() == tbefore
+        if value == "NEIGHBOUR":
+            assert sh("zfs", "get", "-H", "-r", "all", neighbour) == nbefore
+    finally:
+        if value == "NEIGHBOUR":
+            destroy_root(neighbour)
+
+
+@pytest.mark.parametrize("value", ["tank", "-o/x", "user@:tank/x", "Root@h:tank/x",
+                                   "h:tank/x@snap", "tank//x", "/tank/x"])
+def test_bad_sync_target_values_are_refused_at_set(release, value):
+    r = release
+    r.ok("create", "-c", "release=bb", "tag=s3")
+    st = r.zfs_state()
+    r_ = r.run("set", "sync_target=" + value, "s3")
+    assert r_.rc != 0 and "sync_target" in r_.err, r_
+    assert r.zfs_state() == st
+
+
+def test_sync_never_overwrites_what_is_not_its_replica(release, target):
+    r, t = release, target
+    uuid = r.ok("create", "-c", "release=bb", "tag=s4", "sync_target=" + t.name).split()[0]
+    # a dataset of that name in the target that is not this jail's replica
+    sh("zfs", "create", "%s/jails/%s" % (t.name, uuid))
+    tbefore = t.zfs_state()
+    r_ = r.run("sync", "s4")
+    assert r_.rc == 1 and "is not a replica of jail 's4': refusing to overwrite it" in r_.err, r_
+    assert t.zfs_state() == tbefore
+    # the legacy spelling names the same property
+    assert r.ok("get", "sync_tgt_zpool", "s4").strip() == t.name
+    assert PREFIX + "replica" not in t.zfs_state().get("%s/jails/%s" % (t.name, uuid), {})
