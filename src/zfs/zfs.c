@@ -574,30 +574,19 @@ ioc_zfs_receive_async(const char *target, int in_fd, struct ioc_async *b,
 	return ioc_run_async(b, &av, in_fd, IOC_FD_NULL, in_fd, err);
 }
 
-int
-ioc_zfs_send_recv(const char *snap, const char *target, const struct ioc_strv *recv_props,
+/* Runs `send | receive` (argv s and r); an error names the side that failed. */
+static int
+ioc_zfs_pipe(struct ioc_strv *s, struct ioc_strv *r, const char *snap, const char *target,
     struct ioc_error **err)
 {
-	_cleanup_strv_ struct ioc_strv s = IOC_STRV_INIT;
-	_cleanup_strv_ struct ioc_strv r = IOC_STRV_INIT;
 	struct ioc_run_opts oa, ob;
 	struct ioc_run_result ra, rb;
 	int rc = 0;
-
-	if (ioc_zfs_guard(target, err) != 0 || ioc_zfs_guard(snap, err) != 0)
-		return -1;
-	ioc_strv_push(&s, "zfs");
-	ioc_strv_push(&s, "send");
-	ioc_strv_push(&s, snap);
-	ioc_strv_push(&r, "zfs");
-	ioc_strv_push(&r, "receive");
-	ioc_push_props(&r, recv_props);
-	ioc_strv_push(&r, target);
 	ioc_run_opts_init(&oa);
 	ioc_run_opts_init(&ob);
 	ioc_run_result_init(&ra);
 	ioc_run_result_init(&rb);
-	if (ioc_run_pipe(ioc_strv_argv(&s), &oa, &ra, ioc_strv_argv(&r), &ob, &rb, err) != 0)
+	if (ioc_run_pipe(ioc_strv_argv(s), &oa, &ra, ioc_strv_argv(r), &ob, &rb, err) != 0)
 		rc = -1;
 	else if (rb.status != 0)
 		rc = ioc_err(err, "zfs receive %s failed: %s", target, rb.err.buf);
@@ -609,14 +598,30 @@ ioc_zfs_send_recv(const char *snap, const char *target, const struct ioc_strv *r
 }
 
 int
+ioc_zfs_send_recv(const char *snap, const char *target, const struct ioc_strv *recv_props,
+    struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv s = IOC_STRV_INIT;
+	_cleanup_strv_ struct ioc_strv r = IOC_STRV_INIT;
+
+	if (ioc_zfs_guard(target, err) != 0 || ioc_zfs_guard(snap, err) != 0)
+		return -1;
+	ioc_strv_push(&s, "zfs");
+	ioc_strv_push(&s, "send");
+	ioc_strv_push(&s, snap);
+	ioc_strv_push(&r, "zfs");
+	ioc_strv_push(&r, "receive");
+	ioc_push_props(&r, recv_props);
+	ioc_strv_push(&r, target);
+	return ioc_zfs_pipe(&s, &r, snap, target, err);
+}
+
+int
 ioc_zfs_replicate(const char *snap, const char *from, const char *target, int force,
     struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv s = IOC_STRV_INIT;
 	_cleanup_strv_ struct ioc_strv r = IOC_STRV_INIT;
-	struct ioc_run_opts oa, ob;
-	struct ioc_run_result ra, rb;
-	int rc = 0;
 
 	if (ioc_zfs_guard(target, err) != 0)
 		return -1;
@@ -637,21 +642,7 @@ ioc_zfs_replicate(const char *snap, const char *from, const char *target, int fo
 	if (force)
 		ioc_strv_push(&r, "-F");
 	ioc_strv_push(&r, target);
-	ioc_run_opts_init(&oa);
-	ioc_run_opts_init(&ob);
-	ioc_run_result_init(&ra);
-	ioc_run_result_init(&rb);
-	if (ioc_run_pipe(ioc_strv_argv(&s), &oa, &ra, ioc_strv_argv(&r), &ob, &rb, err) != 0)
-		rc = -1;
-	else if (rb.status != 0)
-		rc = ioc_err(err, "zfs receive %s failed: %.*s", target, (int)strcspn(rb.err.buf, "\n"),
-		    rb.err.buf);
-	else if (ra.status != 0)
-		rc = ioc_err(err, "zfs send %s failed: %.*s", snap, (int)strcspn(ra.err.buf, "\n"),
-		    ra.err.buf);
-	ioc_run_result_release(&ra);
-	ioc_run_result_release(&rb);
-	return rc;
+	return ioc_zfs_pipe(&s, &r, snap, target, err);
 }
 
 /* Splits a line at runs of blanks (tabs, spaces). */
