@@ -451,6 +451,7 @@ struct ioc_lx_start {
 	struct ioc_fstab fstab;
 	char *zfs_ds, *zfs_src, *zfs_dst; /* jail_zfs: dataset, its mountpoint, target */
 	struct ioc_strv start_argv, stop_check;
+	struct ioc_strv dhcp_argv[8]; /* per net.ifs entry with DHCP: the jail's client */
 	struct ioc_lx_runas runas;
 	struct ioc_lx_cgset cg[8];
 	size_t ncg;
@@ -727,12 +728,10 @@ ioc_lx_check(struct ioc_lx_start *s, struct ioc_error **err)
 		return -1;
 	if (ioc_lx_nat_check(&s->net, err) != 0)
 		return -1;
-	for (i = 0; i < s->net.nifs; i++) {
-		_cleanup_strv_ struct ioc_strv dhcp = IOC_STRV_INIT;
+	for (i = 0; i < s->net.nifs; i++)
 		if (s->net.ifs[i].dhcp4 &&
-		    ioc_lx_dhcp_client(s->rootfd, s->net.ifs[i].name, &dhcp, err) != 0)
+		    ioc_lx_dhcp_client(s->rootfd, s->net.ifs[i].name, &s->dhcp_argv[i], err) != 0)
 			return -1;
-	}
 	if (ioc_lx_net_cfg(s, err) != 0)
 		return -1;
 	if (ioc_fstab_parse(ioc_lx_get(j, "fstab"), &s->fstab, err) != 0)
@@ -1268,27 +1267,26 @@ ioc_lx_dhcp(struct ioc_lx_start *s, struct ioc_error **err)
 	init = s->c->init_pid(s->c);
 	for (i = 0; i < s->net.nifs; i++) {
 		const struct ioc_net_if *f = &s->net.ifs[i];
-		_cleanup_strv_ struct ioc_strv argv = IOC_STRV_INIT, addrs = IOC_STRV_INIT;
+		_cleanup_strv_ struct ioc_strv addrs = IOC_STRV_INIT;
+		struct ioc_strv *argv = &s->dhcp_argv[i]; /* found by the check step */
 		int status = 0, to = 0;
 		if (f->rtadv6 && ioc_lx_if_addrs(init, f->name, 1, 1, &addrs, err) != 0)
 			return -1;
 		if (!f->dhcp4)
 			continue;
-		if (ioc_lx_dhcp_client(s->rootfd, f->name, &argv, err) != 0)
-			return -1;
-		if (ioc_lx_attach(s->c, ioc_strv_argv(&argv), NULL, IOC_LX_ATT_NOSTDIN, (int)t, &status,
+		if (ioc_lx_attach(s->c, ioc_strv_argv(argv), NULL, IOC_LX_ATT_NOSTDIN, (int)t, &status,
 		    &to, err) != 0)
 			return ioc_error_wrap(err, "DHCP on %s", f->name);
 		if (to || status != 0)
 			return ioc_err(err, "DHCP on %s: %s got no lease%s (is a DHCP server on %s?)",
-			    f->name, argv.v[0], to ? " within exec_timeout" : "",
+			    f->name, argv->v[0], to ? " within exec_timeout" : "",
 			    f->bridge ? f->bridge : "its link");
 		ioc_strv_release(&addrs);
 		if (ioc_lx_if_addrs(init, f->name, 0, 0, &addrs, err) != 0)
 			return -1;
 		if (addrs.n == 0)
 			return ioc_err(err, "DHCP on %s: %s ended without error, but %s has no IPv4 "
-			    "address (does its event script configure the lease?)", f->name, argv.v[0],
+			    "address (does its event script configure the lease?)", f->name, argv->v[0],
 			    f->name);
 	}
 	for (i = 0; i < s->net.nifs; i++) {
@@ -1362,6 +1360,7 @@ static const struct ioc_lx_step ioc_lx_steps[] = {
 static void
 ioc_lx_start_release(struct ioc_lx_start *s)
 {
+	size_t k;
 	if (s->c)
 		lxc_container_put(s->c);
 	if (s->rootfd >= 0)
@@ -1377,6 +1376,8 @@ ioc_lx_start_release(struct ioc_lx_start *s)
 	ioc_fstab_release(&s->fstab);
 	ioc_strv_release(&s->start_argv);
 	ioc_strv_release(&s->stop_check);
+	for (k = 0; k < sizeof(s->dhcp_argv) / sizeof(s->dhcp_argv[0]); k++)
+		ioc_strv_release(&s->dhcp_argv[k]);
 	ioc_strv_release(&s->cfg);
 	ioc_lx_cg_free(s->cg, s->ncg);
 }
