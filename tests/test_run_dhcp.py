@@ -121,6 +121,28 @@ def test_no_client_in_the_jail_is_refused_before_anything_is_made(rel, dhcp):
     assert host_state(rel) == before and rel.zfs_state() == zfs
 
 
+def test_no_client_at_all_and_a_script_that_configures_nothing(rel, dhcp):
+    """A release without dhclient or udhcpc is refused before anything is
+    made; a client whose event script leaves the interface without an
+    address fails the start, which is undone."""
+    br, _ = dhcp
+    u = jail(rel, "d6", "vnet=on", "interfaces=vnet0:" + br, "ip4_addr=vnet0|DHCP")
+    client = os.path.join(rootfs(rel, u), "sbin", "udhcpc")
+    os.unlink(client)
+    before = host_state(rel)
+    zfs = rel.zfs_state()
+    r = rel.run("start", "d6")
+    assert r.rc == 1 and "the jail has no DHCP client (dhclient, or udhcpc" in r.err, r
+    assert state(rel, "d6") == "down" and host_state(rel) == before and rel.zfs_state() == zfs
+    os.symlink("/bin/busybox", client)
+    with_client(rel, u)
+    with open(os.path.join(rootfs(rel, u), "etc", "udhcpc", "default.script"), "w") as f:
+        f.write("#!/bin/sh\nexit 0\n")
+    r = rel.run("start", "d6")
+    assert r.rc == 1 and "ended without error, but vnet0 has no IPv4 address" in r.err, r
+    assert state(rel, "d6") == "down" and host_state(rel) == before
+
+
 def test_no_server_fails_the_start_and_undoes_it(rel, bridge):  # noqa: F811
     u = jail(rel, "d3", "vnet=on", "interfaces=vnet0:" + bridge, "ip4_addr=vnet0|DHCP")
     with_client(rel, u)

@@ -71,6 +71,9 @@ def test_first_and_incremental_sync_make_a_replica_that_never_starts(release, ta
     out = r.ok("sync", "s1")
     assert "ioc-sync-2" in out and "incremental" in out, out
     assert replica_tree(t, uuid) == jail_tree(r, uuid)
+    # the replica is synced to, never from
+    err = t.fail("sync", "s1")
+    assert "'s1' is a replica: it is synced to, not from" in err, err
     # a third: both sides keep their two newest sync snapshots
     r.ok("sync", "s1")
     assert snaps("%s/jails/%s" % (r.name, uuid)) == ["ioc-sync-2", "ioc-sync-3"]
@@ -145,3 +148,16 @@ def test_sync_never_overwrites_what_is_not_its_replica(release, target):
     # the legacy spelling names the same property
     assert r.ok("get", "sync_tgt_zpool", "s4").strip() == t.name
     assert PREFIX + "replica" not in t.zfs_state().get("%s/jails/%s" % (t.name, uuid), {})
+
+
+def test_a_replica_that_shares_no_snapshot_is_refused(release, target):
+    """The jail's sync snapshots were removed behind iocage's back: no
+    incremental base is left, and the replica is not overwritten."""
+    r, t = release, target
+    uuid = r.ok("create", "-c", "release=bb", "tag=s5", "sync_target=" + t.name).split()[0]
+    r.ok("sync", "s5")
+    sh("zfs", "destroy", "-r", "%s/jails/%s@ioc-sync-1" % (r.name, uuid))
+    before, tbefore = r.zfs_state(), t.zfs_state()
+    r_ = r.run("sync", "s5")
+    assert r_.rc == 1 and "shares no ioc-sync snapshot with jail 's5'" in r_.err, r_
+    assert r.zfs_state() == before and t.zfs_state() == tbefore
