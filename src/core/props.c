@@ -38,6 +38,7 @@ const struct ioc_prop ioc_props[] = {
 	{ "userns", IOC_PT_ONOFF, "on", IOC_PF_LINUX, 0, 0, NULL, "Linux: run in a user namespace (off: privileged, for trusted jails only)" },
 	{ "userns_idmap", IOC_PT_IDMAP, "100000:65536", IOC_PF_LINUX, 0, 0, NULL, "Linux: host id range root inside maps to (HOSTID:COUNT)" },
 	{ "record", IOC_PT_STRING, "none", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL, "differential recording: started or stopped, and when (record, package)" },
+	{ "recipe_done", IOC_PT_STRING, "none", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL, "identities of the recipe steps done inside the jail (apply)" },
 	{ "state", IOC_PT_STRING, "down", IOC_PF_RO | IOC_PF_RUNTIME | IOC_PF_NODEFAULT, 0, 0, NULL, "up or down" },
 	{ "jid", IOC_PT_STRING, "-", IOC_PF_RO | IOC_PF_RUNTIME | IOC_PF_NODEFAULT, 0, 0, NULL, "jail id while running" },
 	/* jail parameters */

@@ -15,6 +15,8 @@
  *   export.c   exporting a jail as an image
  *   import.c   importing images (one pass into a quarantine) and the shell
  *              iocage's UUID_DATE.tar.xz images
+ *   apply.c    recipes (core/recipe.h): a jail made or brought to what its
+ *              recipe says, changing only what differs, undone on failure
  */
 #ifndef IOC_OPS_H
 #define IOC_OPS_H
@@ -22,6 +24,7 @@
 #include "core/core.h"
 #include "engine/engine.h"
 #include "image/image.h"
+#include "core/recipe.h"
 
 /* ---- runtime.c ---------------------------------------------------------- */
 
@@ -53,6 +56,9 @@ int ioc_ops_exec_ok(const struct ioc_root *root, struct ioc_jail *j, char *const
  */
 int ioc_ops_install_pkgs(const struct ioc_root *root, const char *uuid,
     const struct ioc_strv *pkgs, struct ioc_error **err);
+/* Installs pkgs in the running jail j with its package manager (as pkglist). */
+int ioc_ops_pkgs_in(const struct ioc_root *root, struct ioc_jail *j, const struct ioc_strv *pkgs,
+    struct ioc_error **err);
 
 /* ---- create.c ------------------------------------------------------------ */
 
@@ -295,5 +301,32 @@ int ioc_jail_import(const struct ioc_root *root, const struct ioc_import_req *re
  * the package's files over the release's. */
 int ioc_jail_import_legacy(const struct ioc_root *root, const struct ioc_import_req *req,
     char **uuid, char **tag, struct ioc_error **err);
+
+/* ---- apply.c ------------------------------------------------------------- */
+
+struct ioc_apply_req {
+	const struct ioc_recipe *r;
+	int dirfd;		/* the recipe's folder: copy and mount sources are beneath it */
+	const char *dirpath;	/* its absolute path, without links (mount sources) */
+	const char *tag;	/* the jail's tag */
+	int dry_run;		/* plan only */
+	/* each line of the plan, then of what was done */
+	void (*say)(void *arg, const char *line);
+	void *say_arg;
+};
+
+/*
+ * Brings the jail tag to what the recipe says (root lock held by the caller):
+ * reads every copy source and checks every property value and the jail
+ * (release, type, tag) first; plans what differs (a new jail: everything)
+ * and says the plan; then, unless dry_run, snapshots an existing jail
+ * (@ioc-apply-TIME, kept), sets the properties that differ, starts the jail
+ * (restarts it when it ran and properties changed), does the steps not
+ * recorded as done, and records them (recipe_done).  On a failure the jail
+ * is put back: a new one destroyed, an existing one rolled back to the
+ * snapshot with its properties and running state as before; *err says so.
+ */
+int ioc_jail_apply(const struct ioc_root *root, const struct ioc_apply_req *req,
+    struct ioc_error **err);
 
 #endif

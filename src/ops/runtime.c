@@ -95,44 +95,43 @@ ioc_ops_exec_ok(const struct ioc_root *root, struct ioc_jail *j, char *const *ar
 	return 0;
 }
 
+/* The release's package manager: 1 apt-get, 2 pkg, 0 none (looked up without following links out). */
+static int
+ioc_ops_pkg_manager(const struct ioc_jail *j)
+{
+	static const char *const paths[] = { "/usr/bin/apt-get", "/usr/sbin/pkg" };
+	int i;
+	for (i = 0; i < 2; i++) {
+		_cleanup_free_ char *p = ioc_xasprintf("%s%s", j->rootfs ? j->rootfs : "/nonexistent",
+		    paths[i]);
+		if (faccessat(AT_FDCWD, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			return i + 1;
+	}
+	return 0;
+}
+
+static int
+ioc_ops_no_pkg_manager(const struct ioc_jail *j, struct ioc_error **err)
+{
+	return ioc_err(err, "pkglist: release '%s' has no package manager (apt-get or pkg)",
+	    ioc_jail_get(j, "release"));
+}
+
 int
-ioc_ops_install_pkgs(const struct ioc_root *root, const char *uuid, const struct ioc_strv *pkgs,
+ioc_ops_pkgs_in(const struct ioc_root *root, struct ioc_jail *j, const struct ioc_strv *pkgs,
     struct ioc_error **err)
 {
-	const struct ioc_engine_ops *e = ioc_engine();
 	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
-	_cleanup_free_ char *apt = NULL;
-	_cleanup_free_ char *pkg = NULL;
-	char *const names[] = { (char *)uuid, NULL };
-	struct ioc_jails js;
-	struct ioc_jail *j;
-	struct ioc_error *e2 = NULL;
+	int mgr = ioc_ops_pkg_manager(j);
 	size_t i;
-	int rc = -1, apt_ok, pkg_ok;
 
-	if (e->exec == NULL)
-		return ioc_err(err, "pkglist: not supported by the %s engine", e->name);
-	if (ioc_jails_load_named(root, NULL, names, &js, err) != 0)
-		return -1;
-	if (ioc_jail_resolve(&js, uuid, &j, err) != 0)
-		goto out;
-	/* which package manager the release has (looked up without following links out) */
-	apt = ioc_xasprintf("%s/usr/bin/apt-get", j->rootfs ? j->rootfs : "/nonexistent");
-	pkg = ioc_xasprintf("%s/usr/sbin/pkg", j->rootfs ? j->rootfs : "/nonexistent");
-	apt_ok = faccessat(AT_FDCWD, apt, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-	pkg_ok = faccessat(AT_FDCWD, pkg, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-	if (!apt_ok && !pkg_ok) {
-		ioc_err(err, "pkglist: release '%s' has no package manager (apt-get or pkg)",
-		    ioc_jail_get(j, "release"));
-		goto out;
-	}
-	if (e->start(root, j, err) != 0)
-		goto out;
-	if (apt_ok) {
+	if (mgr == 0)
+		return ioc_ops_no_pkg_manager(j, err);
+	if (mgr == 1) {
 		char *upd[] = { "/usr/bin/env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "-q",
 			"update", NULL };
 		if (ioc_ops_exec_ok(root, j, upd, err) != 0)
-			goto stop;
+			return -1;
 		ioc_strv_push(&a, "/usr/bin/env");
 		ioc_strv_push(&a, "DEBIAN_FRONTEND=noninteractive");
 		ioc_strv_push(&a, "apt-get");
@@ -148,10 +147,33 @@ ioc_ops_install_pkgs(const struct ioc_root *root, const char *uuid, const struct
 	}
 	for (i = 0; i < pkgs->n; i++)
 		ioc_strv_push(&a, pkgs->v[i]);
-	if (ioc_ops_exec_ok(root, j, ioc_strv_argv(&a), err) != 0)
-		goto stop;
-	rc = 0;
-stop:
+	return ioc_ops_exec_ok(root, j, ioc_strv_argv(&a), err);
+}
+
+int
+ioc_ops_install_pkgs(const struct ioc_root *root, const char *uuid, const struct ioc_strv *pkgs,
+    struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	char *const names[] = { (char *)uuid, NULL };
+	struct ioc_jails js;
+	struct ioc_jail *j;
+	struct ioc_error *e2 = NULL;
+	int rc = -1;
+
+	if (e->exec == NULL)
+		return ioc_err(err, "pkglist: not supported by the %s engine", e->name);
+	if (ioc_jails_load_named(root, NULL, names, &js, err) != 0)
+		return -1;
+	if (ioc_jail_resolve(&js, uuid, &j, err) != 0)
+		goto out;
+	if (ioc_ops_pkg_manager(j) == 0) {
+		ioc_ops_no_pkg_manager(j, err);
+		goto out;
+	}
+	if (e->start(root, j, err) != 0)
+		goto out;
+	rc = ioc_ops_pkgs_in(root, j, pkgs, err);
 	if (e->stop(root, j, 0, rc == 0 ? err : &e2) != 0)
 		rc = -1;
 	ioc_error_free(e2);
