@@ -19,6 +19,12 @@ cleanup() {
 			"$IOCAGE" -r "$POOL/virt/iocage" stop "$c" >/dev/null 2>&1
 		done
 		[ -n "${BRIDGE:-}" ] && ip link del "$BRIDGE" 2>/dev/null
+		if [ -n "${NS:-}" ]; then
+			ip link del "$EXT" 2>/dev/null
+			ip netns del "$NS" 2>/dev/null
+			[ -n "$HAD_TABLE" ] || nft delete table inet iocage 2>/dev/null
+			[ -z "$FWD" ] || echo "$FWD" > /proc/sys/net/ipv4/ip_forward
+		fi
 		# what activate added to /etc/subuid and /etc/subgid goes with the root
 		"$IOCAGE" deactivate "$POOL/virt/iocage"
 		zpool destroy -f "$POOL" 2>/dev/null
@@ -125,6 +131,35 @@ if [ "$(uname -s)" = Linux ] && [ -z "${NO_RUN:-}" ]; then
 	run "$IOCAGE" exec thin ping -c 1 -W 2 10.251.0.12
 	run "$IOCAGE" stop thin thin2
 	run "$IOCAGE" list
+
+	say "recipes: a jail described in a file (examples/), applied, and applied again"
+	# The "outside" is a network namespace behind a veth pair made here; its
+	# host end is nat_interface, so the port forward answers there and no
+	# packet leaves this machine.
+	cp -R examples "$WORK/examples"
+	chmod -R a+rX "$WORK/examples"
+	NS=iocdemo$$ EXT=iocdemo-ext
+	HAD_TABLE=$(nft list table inet iocage >/dev/null 2>&1 && echo yes || true)
+	FWD=$(cat /proc/sys/net/ipv4/ip_forward)
+	ip netns add "$NS"
+	ip link add "$EXT" type veth peer name iocdemo-out
+	ip link set iocdemo-out netns "$NS"
+	ip addr add 10.252.0.1/24 dev "$EXT"
+	ip link set "$EXT" up
+	ip -n "$NS" addr add 10.252.0.2/24 dev iocdemo-out
+	ip -n "$NS" link set iocdemo-out up
+	run "$IOCAGE" set nat_interface=$EXT nat_prefix=10.252.64.0/24 default
+	run cat "$WORK/examples/web/web.recipe"
+	run "$IOCAGE" apply -n "$WORK/examples/web/web.recipe"
+	run "$IOCAGE" apply "$WORK/examples/web/web.recipe"
+	run "$IOCAGE" apply "$WORK/examples/web/web.recipe"
+	echo "from the outside namespace, the host's port 8080 (forwarded to the jail's 80):"
+	run ip netns exec "$NS" python3 -c "import urllib.request as u; print(u.urlopen('http://10.252.0.1:8080/', timeout=10).read().decode(), end='')"
+	run "$IOCAGE" apply "$WORK/examples/share/share.recipe"
+	run "$IOCAGE" exec share ls -ln /home/guest
+	run "$IOCAGE" exec share cat /srv/shared/README
+	run "$IOCAGE" get recipe_done share
+	run "$IOCAGE" stop web share
 fi
 
 say "destroy"

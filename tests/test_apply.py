@@ -10,6 +10,7 @@ import stat
 
 import pytest
 
+from conftest import install_release
 from runhelp import open_path, rel, rootfs, state, subids  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("subids")
@@ -234,3 +235,18 @@ def test_a_recipe_does_not_change_what_a_jail_was_made_as(rel, tmp_path):
         err = rel.fail("apply", f)
         assert msg in err, err
         assert rel.zfs_state() == before
+
+
+def test_the_example_recipes_plan_and_a_missing_release_is_refused(rel, busybox_tarball, tmp_path):
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples")
+    before = rel.zfs_state()
+    err = rel.fail("apply", "-n", os.path.join(here, "web", "web.recipe"))
+    assert "release 'busybox' is not fetched" in err, err
+    assert rel.zfs_state() == before
+    install_release(rel, busybox_tarball, rel="busybox")
+    out = rel.ok("apply", "-n", os.path.join(here, "web", "web.recipe"))
+    assert "web: set nat_forwards=tcp(80:8080)" in out and "web: copy rc /etc/rc 0755" in out
+    out = rel.ok("apply", "-n", os.path.join(here, "share", "share.recipe"), "s1")
+    assert "s1: set fstab=%s /srv/shared ro" % os.path.realpath(
+        os.path.join(here, "share", "shared")) in out, out
+    assert rel.jails() == {}

@@ -708,6 +708,16 @@ ioc_apply_prepare(struct ioc_apply *a, struct ioc_error **err)
 			a->j = &a->js.v[i];
 	if (ioc_apply_check_depends(a, err) != 0)
 		return -1;
+	if (a->j == NULL && a->req->r->release && a->req->r->type != IOC_RT_EMPTY) {
+		/* the plan of a new jail names a release that is there */
+		_cleanup_free_ char *snap = NULL;
+		if (ioc_release_snapshot(a->root, a->req->r->release, &snap, err) != 0)
+			return -1;
+		if (snap == NULL)
+			return ioc_err(err, "release '%s' is not fetched (or its fetch did not "
+			    "finish): run 'iocage fetch release=%s'", a->req->r->release,
+			    a->req->r->release);
+	}
 	if (a->j) {
 		a->uuid = ioc_xstrdup(a->j->uuid);
 		if (ioc_apply_check_jail(a, err) != 0)
