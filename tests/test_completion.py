@@ -125,7 +125,8 @@ def test_bash_options_from_usage(bindir, noroot):
     assert bash_complete(bindir, root, "iocage create -") == ["-c", "-e", "-t"]
     # commands added later show up by themselves
     assert bash_complete(bindir, root, "iocage record ") == ["start", "stop"]
-    assert bash_complete(bindir, root, "iocage up") == ["update"]
+    assert bash_complete(bindir, root, "iocage up") == ["update", "upgrade"]
+    assert bash_complete(bindir, root, "iocage app") == ["apply"]
     assert "properties" in bash_complete(bindir, root, "iocage help p")
 
 

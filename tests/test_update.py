@@ -385,3 +385,165 @@ def test_update_release_killed(deb, tmp_path):
     assert res.rc == 0, res
     assert len(release_snaps(r)) == len(snaps0) + 1
     drop_new_release_snaps(r, snaps_start)
+
+
+# ---- upgrade TAG release=NEW --------------------------------------------------------
+
+def upgrade(r, *args, env=None):
+    open_path(r.mountpoint)
+    return r.run("upgrade", *args, env=env, timeout=1800)
+
+
+def read_in(top, rel):
+    with open(os.path.join(top, rel)) as f:
+        return f.read()
+
+
+def unshift(top, shift=SHIFT):
+    """Gives a jail's tree back to the host's ids (owner - shift), as a release
+    fetched with userns=off has them: for a privileged jail."""
+    seen = set()
+    for d, dirs, files in os.walk(top):
+        for n in [d] + [os.path.join(d, x) for x in dirs + files]:
+            st = os.lstat(n)
+            if (st.st_dev, st.st_ino) in seen or st.st_uid < shift:
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            os.lchown(n, st.st_uid - shift, st.st_gid - shift)
+            if not stat.S_ISLNK(st.st_mode):
+                os.chmod(n, st.st_mode & 0o7777)
+
+
+def test_upgrade_bookworm_to_trixie(deb):
+    """A real release upgrade from the host's mirror: the jail's apt sources
+    switch suite, apt-get full-upgrade runs inside, the release property
+    follows, and the snapshot before it is kept.  The jail is privileged
+    (userns=off, its tree given back to host ids): on zfs-fuse the root of a
+    user namespace cannot give files to other owners, which dpkg does for
+    files such as unix_chkpwd (group shadow); kernel ZFS allows it."""
+    r = deb
+    out = r.ok("create", "release=bookworm", "tag=upg", "userns=off", *NET).split()
+    u = out[0]
+    top = rootfs(r, u)
+    unshift(top)
+    assert read_in(top, "etc/debian_version").startswith("12.")
+    res = upgrade(r, "upg", "release=trixie")
+    assert res.rc == 0, (res.out[-3000:], res.err[-3000:])
+    m = re.search(r"^upg: snapshot (ioc_upgrade_\S+) taken$", res.out, re.M)
+    assert m, res.out
+    snap = m.group(1)
+    assert ("upg upgraded to trixie; snapshot %s kept" % snap) in res.out
+    assert read_in(top, "etc/debian_version").startswith("13."), read_in(top, "etc/debian_version")
+    assert "VERSION_CODENAME=trixie" in read_in(top, "usr/lib/os-release")
+    src = read_in(top, "etc/apt/sources.list")
+    assert " trixie " in src and "bookworm" not in src, src
+    assert r.ok("get", "release", "upg").strip() == "trixie"
+    assert snaps(r, u) == {"/": [snap], "/root": [snap]}
+    assert state(r, "upg") == "down"
+    # the same release again is refused, and changes nothing
+    st = r.zfs_state()
+    res = upgrade(r, "upg", "release=trixie")
+    assert res.rc == 1 and "'upg' is of release trixie already" in res.err, res
+    assert r.zfs_state() == st
+    r.ok("destroy", "-f", "upg")
+
+
+def test_a_thin_jail_is_upgraded_in_place(deb):
+    """A thin jail keeps its origin (the old release's snapshot) and names the
+    new release (to oldstable: bookworm's packages, a short run)."""
+    r = deb
+    u = mkjail(r, "upt")
+    origin = r.ok("get", "origin", "upt")
+    res = upgrade(r, "upt", "release=oldstable")
+    assert res.rc == 0, res
+    assert r.ok("get", "release", "upt").strip() == "oldstable"
+    assert r.ok("get", "origin", "upt") == origin
+    assert " oldstable " in read_in(rootfs(r, u), "etc/apt/sources.list")
+    r.ok("destroy", "-f", "upt")
+
+
+@pytest.mark.parametrize("args,msg", [
+    (("ref", "release=../x"), "release"),
+    (("ref", "release=Trixie"), "by their codenames (bookworm to trixie)"),
+    (("ref", "release=bookworm"), "'ref' is of release bookworm already"),
+    (("ref",), "usage: iocage upgrade"),
+    (("release=trixie", "release=sid"), "usage: iocage upgrade"),
+    (("nosuchjail", "release=trixie"), "nosuchjail"),
+])
+def test_upgrade_refusals_change_nothing(deb, args, msg):
+    r = deb
+    mkjail(r, "ref")
+    st = r.zfs_state()
+    res = upgrade(r, *args)
+    assert res.rc != 0 and msg in res.err, res
+    assert r.zfs_state() == st
+    r.ok("destroy", "-f", "ref")
+
+
+def test_failed_upgrade_rolls_back_files_and_release(deb):
+    """A suite the mirror does not have: apt-get update fails after the sources
+    were switched; the jail, its sources and its release are as before."""
+    r = deb
+    u = mkjail(r, "upf")
+    top = rootfs(r, u)
+    before = meta(top)
+    res = upgrade(r, "upf", "release=nosuchsuite")
+    assert res.rc == 1, res
+    last = res.err.splitlines()[-1]
+    assert last.startswith("iocage: upgrade of 'upf' failed: ") and \
+        ", release bookworm" in last, res.err
+    assert meta(top) == before
+    assert "bookworm" in read_in(top, "etc/apt/sources.list")
+    assert r.ok("get", "release", "upf").strip() == "bookworm"
+    assert state(r, "upf") == "down"
+    r.ok("destroy", "-f", "upf")
+
+
+def test_upgrade_killed_leaves_the_jail_as_before_or_complete(deb, tmp_path):
+    """SIGKILL before the external steps an upgrade adds to or changes in an
+    update's (to oldstable: the same packages as bookworm, so each run is
+    short): its snapshot with the release in its mark, the first after it
+    (the start, before the sources switch and full-upgrade run inside), the
+    new release, each unmark.  The jail is as before, files and release; one cut
+    short after its snapshot is rolled back by `clean`, the release put back
+    with the files.  (The steps both share are walked one by one by
+    test_update_killed_leaves_the_jail_as_before_or_complete: one code path.)"""
+    r = deb
+    u = mkjail(r, "upk")
+    top = rootfs(r, u)
+    before = meta(top)
+    tf = tmp_path / "trace"
+    res = upgrade(r, "upk", "release=oldstable", env={"IOC_FAULT_TRACE": str(tf)})
+    assert res.rc == 0, res
+    assert r.ok("get", "release", "upk").strip() == "oldstable"
+    lines = tf.read_text().splitlines()
+    last = max(i for i, l in enumerate(lines) if l.startswith("1 "))
+    steps = [l.split(" ", 1) for l in lines[last:]]
+    snap_at = step(steps, lambda c: c.startswith("zfs snapshot "))
+    assert step(steps, lambda c: c.startswith("zfs set ") and ":release=oldstable" in c) > snap_at
+    # back to bookworm for the walk
+    first = snaps(r, u)["/root"][0]
+    r.ok("rollback", "-f", "upk@" + first)
+    r.ok("snapremove", "upk@" + first)
+    sh("zfs", "set", PREFIX + "release=bookworm", "%s/jails/%s" % (r.name, u))
+    assert meta(top) == before
+    points = sorted({snap_at, snap_at + 1} | {
+        int(k) for k, c in steps if int(k) > snap_at and (
+            c.startswith("zfs set ") or c.startswith("zfs inherit "))})
+    assert len(points) >= 5, steps
+    for n in points:
+        what = "step %d of %d: %s" % (n, len(steps), steps[n - 1][1][:60])
+        res = upgrade(r, "upk", "release=oldstable", env={"IOC_FAULT_KILL": str(n)})
+        assert res.rc in (-9, 137), (what, res)
+        out = r.ok("clean")
+        m = re.search(r"^upk: an interrupted update was rolled back to snapshot (\S+)$",
+                      out, re.M)
+        assert bool(m) == (n > snap_at), (what, out)
+        assert state(r, "upk") == "down", what
+        assert r.ok("get", "release", "upk").strip() == "bookworm", what
+        got = meta(top)
+        assert got == before, (what, sorted(k for k in set(got) | set(before)
+                                            if got.get(k) != before.get(k))[:20])
+        for sn in snaps(r, u).get("/root", []):
+            r.ok("snapremove", "upk@" + sn)
+    r.ok("destroy", "-f", "upk")

@@ -35,6 +35,7 @@
 #include "spawn/spawn.h"
 #include "engine/update.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -63,15 +64,17 @@ ioc_upd_apt(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err)
 	return 0;
 }
 
-/* freebsd-update on the host against the jail's root (ops/update.c). */
+/* freebsd-update on the host against the jail's root (ops/update.c); to: upgrade. */
 static int
-ioc_upd_freebsd(struct ioc_jail *j, struct ioc_error **err)
+ioc_upd_freebsd(struct ioc_jail *j, const char *to, struct ioc_error **err)
 {
 	const char *slash = j->rootfs ? strrchr(j->rootfs, '/') : NULL;
 	_cleanup_free_ char *dir = NULL;
 	if (slash == NULL || slash == j->rootfs)
 		return ioc_err(err, "jail '%s' has no mounted root", j->uuid);
 	dir = ioc_xstrndup(j->rootfs, (size_t)(slash - j->rootfs));
+	if (to)
+		return ioc_freebsd_upgrade(j->rootfs, dir, ioc_jail_get(j, "release"), to, err);
 	return ioc_freebsd_update(j->rootfs, dir, ioc_jail_get(j, "release"), err);
 }
 
@@ -84,19 +87,102 @@ ioc_upd_notes(const struct ioc_strv *notes)
 		printf("%s\n", notes->v[i]);
 }
 
+/* A Debian suite's codename (bookworm, trixie): what upgrade switches apt's sources between. */
+static int
+ioc_upg_codename(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz");
+	return n > 0 && n <= 32 && s[n] == '\0';
+}
+
+/* The jail's apt source files, as paths inside it (listed without following a link). */
+static int
+ioc_upg_sources(const char *rootfs, struct ioc_strv *files, struct ioc_error **err)
+{
+	_cleanup_free_ char *list = ioc_xasprintf("%s/etc/apt/sources.list", rootfs);
+	_cleanup_free_ char *dir = ioc_xasprintf("%s/etc/apt/sources.list.d", rootfs);
+	struct stat st;
+	int fd;
+	if (lstat(list, &st) == 0 && S_ISREG(st.st_mode))
+		ioc_strv_push(files, "/etc/apt/sources.list");
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		DIR *d = fdopendir(fd);
+		struct dirent *de;
+		while (d && (de = readdir(d)) != NULL) {
+			size_t n = strlen(de->d_name);
+			if (ioc_has_ctrl(de->d_name) || de->d_name[0] == '.' ||
+			    !((n > 5 && strcmp(de->d_name + n - 5, ".list") == 0) ||
+			    (n > 8 && strcmp(de->d_name + n - 8, ".sources") == 0)))
+				continue;
+			if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISREG(st.st_mode))
+				ioc_strv_pushf(files, "/etc/apt/sources.list.d/%s", de->d_name);
+		}
+		if (d)
+			closedir(d);
+		else
+			close(fd);
+	}
+	if (files->n == 0)
+		return ioc_err(err, "the jail has no apt sources (/etc/apt/sources.list or "
+		    "sources.list.d/*.list, *.sources) to switch to the new suite");
+	return 0;
+}
+
+/* upgrade in a running Linux jail: the sources switch suite, then apt-get full-upgrade. */
+static int
+ioc_upg_apt(struct ioc_ctx *ctx, struct ioc_jail *j, const char *to, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv files = IOC_STRV_INIT;
+	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
+	int n;
+	if (ioc_upg_sources(j->rootfs, &files, err) != 0)
+		return -1;
+	ioc_upgrade_sources_argv(ioc_jail_get(j, "release"), to, &files, &a);
+	if (ioc_ops_exec_ok(&ctx->root, j, ioc_strv_argv(&a), err) != 0)
+		return -1;
+	for (n = 0; n < IOC_UPDATE_APT_STEPS; n++) {
+		_cleanup_strv_ struct ioc_strv b = IOC_STRV_INIT;
+		ioc_upgrade_apt_argv(n, &b);
+		if (ioc_ops_exec_ok(&ctx->root, j, ioc_strv_argv(&b), err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* What upgrade refuses before it changes anything. */
+static int
+ioc_upg_check(struct ioc_jail *j, const char *name, const char *to, int linux_engine,
+    struct ioc_error **err)
+{
+	const char *from = ioc_jail_get(j, "release");
+	if (ioc_valid_release(to, err) != 0)
+		return -1;
+	if (strcmp(from, to) == 0)
+		return ioc_err(err, "'%s' is of release %s already ('iocage update %s' brings it "
+		    "up to date)", name, to, name);
+	if (linux_engine && (!ioc_upg_codename(from) || !ioc_upg_codename(to)))
+		return ioc_err(err, "upgrade moves a Debian jail from one suite to another by "
+		    "their codenames (bookworm to trixie): '%s' to '%s' is not that", from, to);
+	return 0;
+}
+
 /*
- * Updates a loaded jail (lock held) shown as name; *snapname gets the
- * snapshot taken.  An interrupted earlier update is rolled back first.
+ * Updates a loaded jail (lock held) shown as name, or upgrades it to release
+ * to (not NULL); *snapname gets the snapshot taken.  An interrupted earlier
+ * update or upgrade is rolled back first.
  */
 static int
-ioc_upd_jail(struct ioc_ctx *ctx, struct ioc_jail *j, const char *name, char **snapname,
-    struct ioc_error **err)
+ioc_upd_jail(struct ioc_ctx *ctx, struct ioc_jail *j, const char *name, const char *to,
+    char **snapname, struct ioc_error **err)
 {
 	const struct ioc_engine_ops *e = ioc_engine();
 	int linux_engine = strcmp(e->name, "freebsd") != 0;
 	_cleanup_free_ char *full = NULL;
 	_cleanup_strv_ struct ioc_strv sprops = IOC_STRV_INIT;
 	_cleanup_strv_ struct ioc_strv notes = IOC_STRV_INIT;
+	_cleanup_free_ char *mark = NULL;
 	int was_running, started = 0, rc = -1;
 	struct ioc_error *why = NULL;
 
@@ -113,6 +199,8 @@ ioc_upd_jail(struct ioc_ctx *ctx, struct ioc_jail *j, const char *name, char **s
 		    name);
 	if (linux_engine && (e->exec == NULL || e->start == NULL))
 		return ioc_err(err, "update: the %s engine cannot run commands in a jail", e->name);
+	if (to && ioc_upg_check(j, name, to, linux_engine, err) != 0)
+		return -1;
 	rc = ioc_update_recover(&ctx->root, j, name, &notes, err);
 	ioc_upd_notes(&notes);
 	if (rc != 0)
@@ -121,7 +209,8 @@ ioc_upd_jail(struct ioc_ctx *ctx, struct ioc_jail *j, const char *name, char **s
 	was_running = ioc_ops_running(&ctx->root, j, err);
 	if (was_running < 0)
 		return -1;
-	*snapname = ioc_now_fmt(IOC_UPDATE_SNAP_PREFIX "%Y-%m-%d_%H-%M-%S");
+	*snapname = ioc_now_fmt(to ? IOC_UPGRADE_SNAP_PREFIX "%Y-%m-%d_%H-%M-%S" :
+	    IOC_UPDATE_SNAP_PREFIX "%Y-%m-%d_%H-%M-%S");
 	full = ioc_xasprintf("%s@%s", j->dataset, *snapname);
 	{
 		/* a second update within the same second gets its own name */
@@ -135,7 +224,10 @@ ioc_upd_jail(struct ioc_ctx *ctx, struct ioc_jail *j, const char *name, char **s
 		}
 	}
 	/* the snapshot carries the mark from its first moment: no window without it */
-	ioc_strv_pushf(&sprops, IOC_UPDATE_MARK "=%s", was_running ? "up" : "down");
+	/* an upgrade's mark names the release the jail goes back to */
+	ioc_strv_pushf(&sprops, IOC_UPDATE_MARK "=%s%s%s", was_running ? "up" : "down",
+	    to ? " release=" : "", to ? ioc_jail_get(j, "release") : "");
+	mark = ioc_xstrdup(strchr(sprops.v[0], '=') + 1);
 	if (ioc_zfs_snapshot_props(full, 1, &sprops, err) != 0) {
 		free(*snapname);
 		*snapname = NULL;
@@ -149,11 +241,14 @@ ioc_upd_jail(struct ioc_ctx *ctx, struct ioc_jail *j, const char *name, char **s
 				goto failed;
 			started = 1;
 		}
-		if (ioc_upd_apt(ctx, j, &why) != 0)
+		if ((to ? ioc_upg_apt(ctx, j, to, &why) : ioc_upd_apt(ctx, j, &why)) != 0)
 			goto failed;
 		if (started && e->stop(&ctx->root, j, 0, &why) != 0)
 			goto failed;
-	} else if (ioc_upd_freebsd(j, &why) != 0)
+	} else if (ioc_upd_freebsd(j, to, &why) != 0)
+		goto failed;
+	/* an upgraded jail names its new release before the mark goes */
+	if (to && ioc_zfs_set(j->dataset, IOC_PROP_PREFIX "release", to, &why) != 0)
 		goto failed;
 	/* done: the mark goes (an update whose mark cannot go is not confirmed) */
 	if (ioc_update_unmark(j, *snapname, &why) != 0)
@@ -165,9 +260,11 @@ failed:
 	{
 		struct ioc_error *e2 = NULL, *es = NULL;
 		if (ioc_update_back(&ctx->root, j, *snapname, was_running, &e2, &es) == 0 &&
+		    ioc_update_mark_release(j, mark, &e2) == 0 &&
 		    ioc_update_unmark(j, *snapname, &e2) == 0) {
-			ioc_err(err, "update of '%s' failed: %s; rolled back to snapshot %s", name,
-			    why ? why->msg : "error", *snapname);
+			ioc_err(err, "%s of '%s' failed: %s; rolled back to snapshot %s%s%s",
+			    to ? "upgrade" : "update", name, why ? why->msg : "error", *snapname,
+			    to ? ", release " : "", to ? ioc_jail_get(j, "release") : "");
 			if (es)
 				ioc_error_wrap(err, "and it did not start again (%s)", es->msg);
 		} else {
@@ -249,7 +346,7 @@ ioc_upd_release(struct ioc_ctx *ctx, const char *rel, struct ioc_error **err)
 		ioc_err(err, "update release=: the temporary jail '%s' is gone", tmpds);
 		goto out;
 	}
-	if (ioc_upd_jail(ctx, j, tmptag, &upd, err) != 0)
+	if (ioc_upd_jail(ctx, j, tmptag, NULL, &upd, err) != 0)
 		goto out;
 	/* the release's root is its newest snapshot (rolled back above): copy what changed */
 	if (ioc_record_diff(relmnt, j->rootfs, 0, &d, err) != 0 ||
@@ -285,25 +382,17 @@ out:
 	return rc;
 }
 
-int
-ioc_cmd_update(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+/* update (to NULL) or upgrade one jail by name, under its lock. */
+static int
+ioc_upd_named(struct ioc_ctx *ctx, const char *name, const char *to, struct ioc_error **err)
 {
-	struct ioc_opts o;
 	struct ioc_jails js;
 	struct ioc_jail *j;
 	_cleanup_free_ char *snap = NULL;
-	int k = ioc_opts_parse(ctx, "update", "", argc - 1, argv + 1, &o, err);
+	const char *tag;
 	int rc, lockfd;
 
-	if (k < 0)
-		return -1;
-	argc -= k + 1;
-	argv += k + 1;
-	if (argc != 1)
-		return ioc_usage(err, "update");
-	if (strncmp(argv[0], "release=", 8) == 0)
-		return ioc_upd_release(ctx, argv[0] + 8, err);
-	if (ioc_ctx_jail(ctx, argv[0], NULL, &js, &j, err) != 0)
+	if (ioc_ctx_jail(ctx, name, NULL, &js, &j, err) != 0)
 		return -1;
 	/* running code in the jail may make the engine re-execute us: before any change */
 	if (ioc_run_prepare_early(err) != 0) {
@@ -315,11 +404,51 @@ ioc_cmd_update(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 		ioc_jails_release(&js);
 		return -1;
 	}
-	rc = ioc_upd_jail(ctx, j, ioc_jail_get(j, "tag"), &snap, err);
-	if (rc == 0)
+	tag = ioc_jail_get(j, "tag");
+	rc = ioc_upd_jail(ctx, j, tag, to, &snap, err);
+	if (rc == 0 && to)
+		printf("%s upgraded to %s; snapshot %s kept ('iocage rollback %s@%s' and 'iocage "
+		    "set' of release= undo it)\n", tag, to, snap, tag, snap);
+	else if (rc == 0)
 		printf("%s updated; snapshot %s kept ('iocage rollback %s@%s' undoes the update)\n",
-		    ioc_jail_get(j, "tag"), snap, ioc_jail_get(j, "tag"), snap);
+		    tag, snap, tag, snap);
 	close(lockfd);
 	ioc_jails_release(&js);
 	return rc;
+}
+
+int
+ioc_cmd_update(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	int k = ioc_opts_parse(ctx, "update", "", argc - 1, argv + 1, &o, err);
+
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (argc != 1)
+		return ioc_usage(err, "update");
+	if (strncmp(argv[0], "release=", 8) == 0)
+		return ioc_upd_release(ctx, argv[0] + 8, err);
+	return ioc_upd_named(ctx, argv[0], NULL, err);
+}
+
+/* upgrade UUID|TAG release=NEW (either order). */
+int
+ioc_cmd_upgrade(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	int k = ioc_opts_parse(ctx, "upgrade", "", argc - 1, argv + 1, &o, err), r;
+
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (argc != 2)
+		return ioc_usage(err, "upgrade");
+	r = strncmp(argv[0], "release=", 8) == 0 ? 0 : 1;
+	if (strncmp(argv[r], "release=", 8) != 0 || strncmp(argv[1 - r], "release=", 8) == 0)
+		return ioc_usage(err, "upgrade");
+	return ioc_upd_named(ctx, argv[1 - r], argv[r] + 8, err);
 }

@@ -128,6 +128,7 @@ int ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char *
 /* cmd_update.c */
 int ioc_cmd_update(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_apply(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_upgrade(struct ioc_ctx *, int, char **, struct ioc_error **);
 /* cmd_template.c: `set template=yes|no` (see there for the kill -9 order). */
 #define IOC_TEMPLATE_SNAP "ioc-template" /* R/jails/UUID/root@ioc-template */
 /* Jails cloned from j's snapshots, named by tag, appended to names ("a, b"). */

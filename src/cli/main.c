@@ -80,6 +80,8 @@ const struct ioc_cmd ioc_cmds[] = {
 	  "write what changed between record start and stop as R/packages/TAG-DATE.iocpkg with its SHA-256 ('import PACKAGE' deploys it)" },
 	{ "update", ioc_cmd_update, IOC_CF_ROOT | IOC_CF_NEED_UID0, "update UUID|TAG|release=REL",
 	  "update a jail's packages (snapshot first, rolled back on failure), or a fetched release for new jails" },
+	{ "upgrade", ioc_cmd_upgrade, IOC_CF_ROOT | IOC_CF_NEED_UID0, "upgrade UUID|TAG release=REL",
+	  "move a jail to another release (Linux: Debian suites, its apt sources switched and apt-get full-upgrade inside; FreeBSD: freebsd-update -r REL upgrade install); snapshot first, rolled back with its release on failure" },
 	{ "apply", ioc_cmd_apply, IOC_CF_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0, "apply [-n] FILE [TAG]",
 	  "make a jail, or bring it to what its recipe FILE says, changing only what differs (plan first; -n: plan only; rolled back on failure); TAG: the file's name without extension" },
 	{ "clean", ioc_cmd_clean, IOC_CF_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0, "clean",

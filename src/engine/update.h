@@ -31,4 +31,21 @@ void ioc_update_apt_argv(int n, struct ioc_strv *argv);
 void ioc_update_freebsd_argv(const char *rootfs, const char *workdir, const char *release,
     struct ioc_strv *argv);
 
+/*
+ * upgrade (a jail to another release).  Linux: the jail's apt sources switch
+ * suite (sed inside the jail on the files named: every whole word OLD, so
+ * OLD-updates and OLD-security follow), then apt-get update and full-upgrade
+ * (n: 0 update, 1 full-upgrade), keeping changed configuration files.
+ * FreeBSD (1.7.6 lib/ioc-upgrade __upgrade): freebsd-update -r NEW upgrade,
+ * then install until it has nothing left to install (step 0 upgrade, 1
+ * install), with the update's host configuration and work directory, and
+ * UNAME_r=OLD in the environment as the shell iocage set it.
+ */
+#define IOC_UPGRADE_SNAP_PREFIX "ioc_upgrade_"
+void ioc_upgrade_sources_argv(const char *old, const char *new, const struct ioc_strv *files,
+    struct ioc_strv *argv);
+void ioc_upgrade_apt_argv(int n, struct ioc_strv *argv);
+void ioc_upgrade_freebsd_argv(const char *rootfs, const char *workdir, const char *old,
+    const char *new, int step, struct ioc_strv *argv);
+
 #endif

@@ -199,6 +199,16 @@ int ioc_update_recover_all(const struct ioc_root *root, struct ioc_strv *notes,
  */
 int ioc_freebsd_update(const char *rootfs, const char *dir, const char *release,
     struct ioc_error **err);
+/*
+ * freebsd-update -r new upgrade, then install until nothing is left, on the
+ * host against rootfs (as ioc_freebsd_update; engine/update.h's argv).
+ */
+int ioc_freebsd_upgrade(const char *rootfs, const char *dir, const char *old, const char *new,
+    struct ioc_error **err);
+/* An update mark: 1 when the jail ran ("up", "up release=OLD"). */
+int ioc_update_mark_up(const char *mark);
+/* An upgrade's mark ("... release=OLD"): sets j's release back to OLD; 0 when none. */
+int ioc_update_mark_release(struct ioc_jail *j, const char *mark, struct ioc_error **err);
 
 /* ---- sync.c -------------------------------------------------------------- */
 

@@ -70,13 +70,33 @@ ioc_update_back(const struct ioc_root *root, struct ioc_jail *j, const char *sna
 	return 0;
 }
 
-/* Rolls back the interrupted update found on j (snap, "up"|"down"); lock held. */
+int
+ioc_update_mark_up(const char *mark)
+{
+	return strncmp(mark, "up", 2) == 0 && (mark[2] == '\0' || mark[2] == ' ');
+}
+
+int
+ioc_update_mark_release(struct ioc_jail *j, const char *mark, struct ioc_error **err)
+{
+	const char *rel = strstr(mark, " release=");
+	if (rel == NULL)
+		return 0;
+	rel += 9;
+	if (ioc_valid_release(rel, err) != 0)
+		return ioc_error_wrap(err, "the upgrade mark names no release");
+	return ioc_zfs_set(j->dataset, IOC_PROP_PREFIX "release", rel, err);
+}
+
+/* Rolls back the interrupted update found on j (snap, its mark); lock held. */
 static int
 ioc_upd_recover_one(const struct ioc_root *root, struct ioc_jail *j, const char *name,
     const char *snap, const char *was, struct ioc_strv *notes, struct ioc_error **err)
 {
 	struct ioc_error *es = NULL;
-	if (ioc_update_back(root, j, snap, strcmp(was, "up") == 0, err, &es) != 0 ||
+	/* an upgrade's jail gets its release back with its files */
+	if (ioc_update_back(root, j, snap, ioc_update_mark_up(was), err, &es) != 0 ||
+	    ioc_update_mark_release(j, was, err) != 0 ||
 	    ioc_upd_each(j, snap, IOC_UPD_UNMARK, err) != 0) {
 		ioc_error_free(es);
 		return ioc_error_wrap(err, "cannot roll back the interrupted update of '%s' to "
@@ -222,5 +242,40 @@ ioc_freebsd_update(const char *rootfs, const char *dir, const char *release,
 	if (rc == 0 && r.status != 0)
 		rc = ioc_err(err, "freebsd-update failed with status %d", r.status);
 	ioc_run_result_release(&r);
+	return rc;
+}
+
+int
+ioc_freebsd_upgrade(const char *rootfs, const char *dir, const char *old, const char *new,
+    struct ioc_error **err)
+{
+	_cleanup_free_ char *workdir = NULL;
+	struct ioc_run_opts o;
+	int step, st, rc = 0;
+	if (ioc_upd_workdir(dir, &workdir, err) != 0)
+		return -1;
+	ioc_run_opts_init(&o);
+	o.out_fd = IOC_FD_INHERIT;
+	o.err_fd = IOC_FD_INHERIT;
+	/* upgrade asks "Does this look reasonable (y/n)?" for each list it shows */
+	o.in_fd = IOC_FD_CAPTURE;
+	o.in_data = "y\ny\ny\ny\n";
+	o.in_len = 8;
+	/* upgrade, then install until there is nothing left (at most 4 rounds) */
+	for (step = 0; step < 5 && rc == 0; step++) {
+		_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
+		struct ioc_run_result r;
+		ioc_upgrade_freebsd_argv(rootfs, workdir, old, new, step > 0, &a);
+		ioc_run_result_init(&r);
+		fflush(stdout);
+		rc = ioc_run(ioc_strv_argv(&a), &o, &r, err);
+		if (rc == 0 && r.status != 0 && step < 2)
+			rc = ioc_err(err, "freebsd-update %s failed with status %d",
+			    step == 0 ? "upgrade" : "install", r.status);
+		st = r.status;
+		ioc_run_result_release(&r);
+		if (rc == 0 && st != 0)
+			break; /* a later install with nothing to install: done */
+	}
 	return rc;
 }

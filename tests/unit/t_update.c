@@ -65,6 +65,37 @@ main(void)
 		free(s);
 		ioc_strv_release(&a);
 	}
+	/* upgrade (1.7.6 lib/ioc-upgrade __upgrade: UNAME_r, PAGER, -r NEW upgrade, then install) */
+	for (n = 0; n < 2; n++) {
+		struct ioc_strv a = IOC_STRV_INIT;
+		char *s;
+		ioc_upgrade_freebsd_argv("/tank/iocage/jails/0b6c2f1e-1111-4222-8333-444455556666/root",
+		    "/tank/iocage/jails/0b6c2f1e-1111-4222-8333-444455556666/freebsd-update",
+		    "13.2-RELEASE", "14.1-RELEASE", n, &a);
+		s = ioc_argv_str(ioc_strv_argv(&a));
+		ioc_sb_addf(&out, "freebsd upgrade: %s\n", s);
+		free(s);
+		ioc_strv_release(&a);
+	}
+	{
+		struct ioc_strv a = IOC_STRV_INIT, files = IOC_STRV_INIT;
+		char *s;
+		ioc_strv_push(&files, "/etc/apt/sources.list");
+		ioc_strv_push(&files, "/etc/apt/sources.list.d/debian.sources");
+		ioc_upgrade_sources_argv("bookworm", "trixie", &files, &a);
+		s = ioc_argv_str(ioc_strv_argv(&a));
+		ioc_sb_addf(&out, "linux upgrade: %s\n", s);
+		free(s);
+		ioc_strv_release(&a);
+		ioc_strv_release(&files);
+		for (n = 0; n < IOC_UPDATE_APT_STEPS; n++) {
+			ioc_upgrade_apt_argv(n, &a);
+			s = ioc_argv_str(ioc_strv_argv(&a));
+			ioc_sb_addf(&out, "linux upgrade: %s\n", s);
+			free(s);
+			ioc_strv_release(&a);
+		}
+	}
 	if (getenv("UPDATE_GOLDEN")) {
 		if (ioc_write_file_atomic(path, out.buf, out.len, 0644, NULL) != 0)
 			rc = 1;
