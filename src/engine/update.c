@@ -45,8 +45,9 @@ ioc_upgrade_sources_argv(const char *old, const char *new, const struct ioc_strv
 		ioc_strv_push(argv, files->v[i]);
 }
 
-void
-ioc_update_freebsd_argv(const char *rootfs, const char *workdir, const char *release,
+/* freebsd-update with the jail's root, the work directory and the host's conf. */
+static void
+ioc_freebsd_update_base(const char *rootfs, const char *workdir, const char *release,
     struct ioc_strv *argv)
 {
 	ioc_strv_push(argv, "freebsd-update");
@@ -59,6 +60,13 @@ ioc_update_freebsd_argv(const char *rootfs, const char *workdir, const char *rel
 	ioc_strv_push(argv, "--not-running-from-cron");
 	ioc_strv_push(argv, "--currently-running");
 	ioc_strv_push(argv, release);
+}
+
+void
+ioc_update_freebsd_argv(const char *rootfs, const char *workdir, const char *release,
+    struct ioc_strv *argv)
+{
+	ioc_freebsd_update_base(rootfs, workdir, release, argv);
 	ioc_strv_push(argv, "fetch");
 	ioc_strv_push(argv, "install");
 }
@@ -70,16 +78,7 @@ ioc_upgrade_freebsd_argv(const char *rootfs, const char *workdir, const char *ol
 	ioc_strv_push(argv, "env");
 	ioc_strv_pushf(argv, "UNAME_r=%s", old);
 	ioc_strv_push(argv, "PAGER=cat");
-	ioc_strv_push(argv, "freebsd-update");
-	ioc_strv_push(argv, "-b");
-	ioc_strv_push(argv, rootfs);
-	ioc_strv_push(argv, "-d");
-	ioc_strv_push(argv, workdir);
-	ioc_strv_push(argv, "-f");
-	ioc_strv_push(argv, IOC_UPDATE_FREEBSD_CONF);
-	ioc_strv_push(argv, "--not-running-from-cron");
-	ioc_strv_push(argv, "--currently-running");
-	ioc_strv_push(argv, old);
+	ioc_freebsd_update_base(rootfs, workdir, old, argv);
 	if (step == 0) {
 		ioc_strv_push(argv, "-r");
 		ioc_strv_push(argv, new);
