@@ -250,3 +250,13 @@ def test_the_example_recipes_plan_and_a_missing_release_is_refused(rel, busybox_
     assert "s1: set fstab=%s /srv/shared ro" % os.path.realpath(
         os.path.join(here, "share", "shared")) in out, out
     assert rel.jails() == {}
+
+
+def test_pkg_needs_a_package_manager(rel, tmp_path):
+    """pkg installs with the jail's package manager (create's pkglist path); a
+    busybox jail has none: refused, and the jail the apply made goes again."""
+    f = recipe(tmp_path, "release bb\ntype thin\npkg hello\n", name="p.r")
+    before = rel.zfs_state()
+    err = rel.fail("apply", f)
+    assert "recipe line 3 (pkg hello)" in err and "has no package manager" in err, err
+    assert rel.zfs_state() == before and rel.jails() == {}

@@ -9,7 +9,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#define IOC_RECIPE_MAX (1024 * 1024)
+#define IOC_RECIPE_MAX ((size_t)1 << 20)
 #define IOC_RECIPE_LINE 4096
 #define IOC_RECIPE_STEPS 400 /* their identities fit one ZFS user property (8 KiB) */
 
@@ -405,8 +405,8 @@ ioc_recipe_parse(const char *text, size_t len, struct ioc_recipe *r, struct ioc_
 		_cleanup_strv_ struct ioc_strv w = IOC_STRV_INIT;
 		pos += n + (nl != NULL);
 		line++;
-		if (n > 0 && s[n - 1] == '\r')
-			n--;
+		if (nl != NULL && nl != s && nl[-1] == '\r')
+			n--; /* a CRLF line ending */
 		if (n > IOC_RECIPE_LINE) {
 			ioc_err(err, "recipe line %d: longer than %d bytes", line, IOC_RECIPE_LINE);
 			goto bad;

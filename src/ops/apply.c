@@ -26,8 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define IOC_APPLY_FILE_MAX (16 << 20)
-#define IOC_APPLY_FILES_MAX (64 << 20)
+#define IOC_APPLY_FILE_MAX ((size_t)16 << 20)
+#define IOC_APPLY_FILES_MAX ((size_t)64 << 20)
 
 struct ioc_apply_old {
 	const struct ioc_prop *p;
@@ -112,7 +112,7 @@ ioc_apply_open_beneath(int dirfd, const char *rel, const char *what, struct ioc_
 		return ioc_err(err, "%s: source '%s' is not a regular file%s", what, rel,
 		    strcmp(what, "mount") == 0 ? " or a folder" : "");
 	}
-	if (st.st_size > IOC_APPLY_FILE_MAX) {
+	if ((unsigned long long)st.st_size > IOC_APPLY_FILE_MAX) {
 		close(next);
 		return ioc_err(err, "copy: source '%s' is larger than 16 MiB", rel);
 	}
