@@ -175,7 +175,7 @@ def test_mount_lines_take_folders_beside_the_recipe(rel, tmp_path):
     assert rel.run("exec", "m", "touch", "/srv/data/x").rc != 0
 
 
-@pytest.mark.parametrize("text,files,msg", [
+HOSTILE = [
     ("copy ../secret /x\n", {}, "copy: source '../secret' must name a file beside the recipe"),
     ("copy /etc/shadow /x\n", {}, "copy: source '/etc/shadow' must name a file beside"),
     ("copy link /x\n", {"link": None}, "a link: sources never leave the recipe's folder"),
@@ -204,25 +204,32 @@ def test_mount_lines_take_folders_beside_the_recipe(rel, tmp_path):
     ("type thin\ntype thick\n", {}, "type: named twice"),
     ("sudo rm -rf /\n", {}, "unknown statement 'sudo'"),
     ("run echo \x1b[31m\n", {}, "a control character"),
-])
-def test_hostile_or_wrong_recipes_change_nothing(rel, tmp_path, text, files, msg):
+]
+
+
+def test_hostile_or_wrong_recipes_change_nothing(rel, tmp_path):
+    """Each refused before anything is made, with a message saying what is
+    wrong (one root for all of them: each case in its own folder)."""
     outside = tmp_path / "secret"
     outside.write_text("host secret\n")
-    d = tmp_path / "recipes"
-    d.mkdir()
-    for name, content in files.items():
-        if content is None and name == "link":
-            os.symlink(str(outside), str(d / name))
-        elif content is None:
-            os.symlink(str(tmp_path), str(d / name))
-        else:
-            (d / name).write_text(content)
-    f = recipe(tmp_path, "release bb\n" + text if "release" not in text else text, name="h.r")
-    before = rel.zfs_state()
-    err = rel.fail("apply", f)
-    assert msg in err, err
-    assert rel.zfs_state() == before and rel.jails() == {}
-    assert not os.path.exists("/tmp/PWN")
+    for k, (text, files, msg) in enumerate(HOSTILE):
+        d = tmp_path / ("case%d" % k)
+        d.mkdir()
+        for name, content in files.items():
+            if content is None and name == "link":
+                os.symlink(str(outside), str(d / name))
+            elif content is None:
+                os.symlink(str(tmp_path), str(d / name))
+            else:
+                (d / name).write_text(content)
+        f = d / "h.r"
+        f.write_text("release bb\n" + text if "release" not in text else text)
+        open_path(str(f))
+        before = rel.zfs_state()
+        err = rel.fail("apply", str(f))
+        assert msg in err, (text, err)
+        assert rel.zfs_state() == before and rel.jails() == {}, text
+        assert not os.path.exists("/tmp/PWN"), text
 
 
 def test_a_recipe_does_not_change_what_a_jail_was_made_as(rel, tmp_path):
