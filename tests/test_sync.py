@@ -161,3 +161,19 @@ def test_a_replica_that_shares_no_snapshot_is_refused(release, target):
     r_ = r.run("sync", "s5")
     assert r_.rc == 1 and "shares no ioc-sync snapshot with jail 's5'" in r_.err, r_
     assert r.zfs_state() == before and t.zfs_state() == tbefore
+
+
+def test_a_tag_taken_in_the_target_root_is_refused(release, target):
+    """The replica carries the jail's tag: a target root with another jail of
+    that tag refuses it (list and names there would be ambiguous)."""
+    r, t = release, target
+    r.ok("create", "-c", "release=bb", "tag=s6", "sync_target=" + t.name)
+    t.ok("create", "-e", "tag=s6")
+    before, tbefore = r.zfs_state(), t.zfs_state()
+    r_ = r.run("sync", "s6")
+    assert r_.rc == 1 and "the target root %s has another jail tagged 's6'" % t.name in r_.err, r_
+    assert r.zfs_state() == before and t.zfs_state() == tbefore
+    # renamed there, the sync goes through
+    t.ok("set", "tag=s6-local", "s6")
+    r.ok("sync", "s6")
+    assert sorted(t.jails()) == ["s6", "s6-local"]

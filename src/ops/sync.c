@@ -96,6 +96,27 @@ ioc_sync_prune(const char *ds, const long long *v, size_t n, long long keep,
 	return 0;
 }
 
+/* The replica takes j's tag: no other jail of the target root may have it. */
+static int
+ioc_sync_tag_free(const struct ioc_root *t, const struct ioc_jail *j, struct ioc_error **err)
+{
+	struct ioc_jails tj = { NULL, 0, 0 };
+	const char *tag = ioc_jail_get(j, "tag");
+	size_t i;
+	int rc = 0;
+	if (ioc_jails_load_tags(t, NULL, &tj, NULL, err) != 0)
+		return -1;
+	for (i = 0; i < tj.n && rc == 0; i++) {
+		const char *other = ioc_jail_get(&tj.v[i], "tag");
+		if (other && strcmp(other, tag) == 0 && strcmp(tj.v[i].uuid, j->uuid) != 0)
+			rc = ioc_err(err, "jail '%s': the target root %s has another jail tagged '%s' "
+			    "(%s): its replica would share that tag there; rename one of them "
+			    "('iocage set tag=NEW ...')", tag, t->name, tag, tj.v[i].uuid);
+	}
+	ioc_jails_release(&tj);
+	return rc;
+}
+
 int
 ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, struct ioc_sync_result *res,
     struct ioc_error **err)
@@ -121,6 +142,8 @@ ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, struct ioc_
 		    tds, ioc_jail_get(j, "tag"));
 		goto out;
 	}
+	if (ioc_sync_tag_free(&t, j, err) != 0)
+		goto out;
 	if (ioc_sync_snaps(j->dataset, &sv, &sn, err) != 0 ||
 	    (exists && ioc_sync_snaps(tds, &tv, &tn, err) != 0))
 		goto out;
