@@ -42,14 +42,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* 1 when the jail's root has apt-get (looked up without following a link out). */
-static int
-ioc_upd_has_apt(const char *rootfs)
-{
-	_cleanup_free_ char *p = ioc_xasprintf("%s/usr/bin/apt-get", rootfs ? rootfs : "/nonexistent");
-	return faccessat(AT_FDCWD, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
 /* The apt-get steps in a running jail. */
 static int
 ioc_upd_apt(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err)
@@ -194,7 +186,7 @@ ioc_upd_jail(struct ioc_ctx *ctx, struct ioc_jail *j, const char *name, const ch
 		return ioc_err(err, "'%s' is an empty jail: it has no release to update", name);
 	if (j->rootfs == NULL)
 		return ioc_err(err, "the root of '%s' is not mounted", name);
-	if (linux_engine && !ioc_upd_has_apt(j->rootfs))
+	if (linux_engine && !ioc_ops_jail_has(j, "/usr/bin/apt-get"))
 		return ioc_err(err, "'%s' has no package manager this host can drive (apt-get)",
 		    name);
 	if (linux_engine && (e->exec == NULL || e->start == NULL))

@@ -392,14 +392,6 @@ ioc_apply_copy(struct ioc_apply *a, size_t i, struct ioc_error **err)
 	return 0;
 }
 
-/* A program of the jail's, looked up without following links out of it. */
-static int
-ioc_apply_has(const struct ioc_jail *j, const char *path)
-{
-	_cleanup_free_ char *p = ioc_xasprintf("%s%s", j->rootfs ? j->rootfs : "/nonexistent", path);
-	return faccessat(AT_FDCWD, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-}
-
 /* service NAME: the jail's own service manager enables it. */
 static int
 ioc_apply_service(struct ioc_apply *a, const char *name, struct ioc_error **err)
@@ -408,13 +400,13 @@ ioc_apply_service(struct ioc_apply *a, const char *name, struct ioc_error **err)
 	char *openrc[] = { "/sbin/rc-update", "add", (char *)name, "default", NULL };
 	char *sysv[] = { "/usr/sbin/update-rc.d", (char *)name, "defaults", NULL };
 	char *sysd[] = { "systemctl", "enable", "--", (char *)name, NULL };
-	if (ioc_apply_has(a->j, "/etc/rc.subr") && ioc_apply_has(a->j, "/usr/sbin/service"))
+	if (ioc_ops_jail_has(a->j, "/etc/rc.subr") && ioc_ops_jail_has(a->j, "/usr/sbin/service"))
 		return ioc_ops_exec_ok(a->root, a->j, fbsd, err);
-	if (ioc_apply_has(a->j, "/sbin/rc-update"))
+	if (ioc_ops_jail_has(a->j, "/sbin/rc-update"))
 		return ioc_ops_exec_ok(a->root, a->j, openrc, err);
-	if (ioc_apply_has(a->j, "/usr/sbin/update-rc.d"))
+	if (ioc_ops_jail_has(a->j, "/usr/sbin/update-rc.d"))
 		return ioc_ops_exec_ok(a->root, a->j, sysv, err);
-	if (ioc_apply_has(a->j, "/usr/bin/systemctl") || ioc_apply_has(a->j, "/bin/systemctl"))
+	if (ioc_ops_jail_has(a->j, "/usr/bin/systemctl") || ioc_ops_jail_has(a->j, "/bin/systemctl"))
 		return ioc_ops_exec_ok(a->root, a->j, sysd, err);
 	return ioc_err(err, "service %s: the jail has no service manager (FreeBSD's service(8), "
 	    "rc-update, update-rc.d or systemctl); a jail without one starts what its exec_start "

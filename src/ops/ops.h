@@ -59,6 +59,9 @@ int ioc_ops_install_pkgs(const struct ioc_root *root, const char *uuid,
 /* Installs pkgs in the running jail j with its package manager (as pkglist). */
 int ioc_ops_pkgs_in(const struct ioc_root *root, struct ioc_jail *j, const struct ioc_strv *pkgs,
     struct ioc_error **err);
+/* 1 when the jail's root has PATH (absolute inside the jail): a program
+ * looked for before it is run there; the last component is not followed. */
+int ioc_ops_jail_has(const struct ioc_jail *j, const char *path);
 
 /* ---- create.c ------------------------------------------------------------ */
 

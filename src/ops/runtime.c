@@ -95,19 +95,20 @@ ioc_ops_exec_ok(const struct ioc_root *root, struct ioc_jail *j, char *const *ar
 	return 0;
 }
 
-/* The release's package manager: 1 apt-get, 2 pkg, 0 none (looked up without following links out). */
+int
+ioc_ops_jail_has(const struct ioc_jail *j, const char *path)
+{
+	_cleanup_free_ char *p = ioc_xasprintf("%s%s", j->rootfs ? j->rootfs : "/nonexistent", path);
+	return faccessat(AT_FDCWD, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* The release's package manager: 1 apt-get, 2 pkg, 0 none. */
 static int
 ioc_ops_pkg_manager(const struct ioc_jail *j)
 {
-	static const char *const paths[] = { "/usr/bin/apt-get", "/usr/sbin/pkg" };
-	int i;
-	for (i = 0; i < 2; i++) {
-		_cleanup_free_ char *p = ioc_xasprintf("%s%s", j->rootfs ? j->rootfs : "/nonexistent",
-		    paths[i]);
-		if (faccessat(AT_FDCWD, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-			return i + 1;
-	}
-	return 0;
+	if (ioc_ops_jail_has(j, "/usr/bin/apt-get"))
+		return 1;
+	return ioc_ops_jail_has(j, "/usr/sbin/pkg") ? 2 : 0;
 }
 
 static int
