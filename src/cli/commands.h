@@ -78,7 +78,7 @@ int ioc_ctx_jail(struct ioc_ctx *ctx, const char *name, const char *const *props
 int ioc_ctx_jail_all(struct ioc_ctx *ctx, const char *name, const char *const *props,
     struct ioc_jails *js, struct ioc_jail **j, struct ioc_error **err);
 
-/* cmd_core.c */
+/* cmd_core.c, cmd_props.c, cmd_jail.c, cmd_activate.c */
 int ioc_cmd_activate(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_deactivate(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_subids(struct ioc_ctx *, int, char **, struct ioc_error **);
@@ -92,6 +92,16 @@ int ioc_cmd_clone(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_destroy(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_df(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_clean(struct ioc_ctx *, int, char **, struct ioc_error **);
+/* Fills states for the loaded jails (down when the engine says nothing). */
+struct ioc_jstate *ioc_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_error **err);
+/* Prints a table of jails and releases what list and get ALL built it from. */
+void ioc_jail_table_done(struct ioc_ctx *ctx, struct ioc_table *t, struct ioc_jail **v,
+    struct ioc_jstate *st, struct ioc_jails *js);
+/* A jail's state word: up, down, or replica (a synced copy, ops/sync.c). */
+const char *ioc_state_word(const struct ioc_jail *j, const struct ioc_jstate *s);
+/* cmd_props.c: the tags of the complete jails other than j whose depends= names j's tag. */
+void ioc_dependents_names(const struct ioc_jails *js, const struct ioc_jail *j,
+    struct ioc_sb *names);
 /* cmd_snap.c */
 int ioc_cmd_snapshot(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_snaplist(struct ioc_ctx *, int, char **, struct ioc_error **);

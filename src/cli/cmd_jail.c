@@ -1,0 +1,393 @@
+/* cmd_jail.c — create, clone, destroy and clean (commands.h). */
+#include "cli/commands.h"
+#include "core/depends.h"
+#include "core/runrec.h"
+#include "core/legacy.h"
+#include "core/pkglist.h"
+#include "spawn/spawn.h"
+#include "core/subid.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* Prints a jail create made, as it is made (pkglist output of the next one follows it). */
+static void
+ioc_print_made(void *arg, const char *uuid, const char *tag)
+{
+	(void)arg;
+	printf("%s %s\n", uuid, tag);
+	fflush(stdout);
+}
+
+int
+ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	struct ioc_assign *as;
+	struct ioc_create_req req;
+	_cleanup_free_ char *release = NULL;
+	_cleanup_free_ char *tag = NULL;
+	_cleanup_strv_ struct ioc_strv pkgs = IOC_STRV_INIT;
+	long long count = 1;
+	int k = ioc_opts_parse(ctx, "create", "cet:n:f", argc - 1, argv + 1, &o, err);
+	int i, n = 0, rc = -1;
+
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (o.seen['c'] && o.seen['e'])
+		return ioc_fail(err, IOC_EXIT_USAGE, "create: -c (thin) and -e (empty) exclude each other");
+	memset(&req, 0, sizeof(req));
+	req.how = o.seen['e'] ? IOC_CREATE_EMPTY : o.seen['c'] ? IOC_CREATE_THIN : IOC_CREATE_THICK;
+	if (o.seen['n']) {
+		tag = ioc_xstrdup(o.val['n']);
+		if (ioc_valid_tag(tag, err) != 0)
+			return -1;
+	}
+	as = ioc_xcalloc((size_t)argc + 1, sizeof(*as));
+	for (i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "count=", 6) == 0) {
+			if (ioc_parse_ll(argv[i] + 6, 1, 1000, &count) != 0) {
+				ioc_err(err, "invalid value '%s' for count: expected an integer from 1 to 1000",
+				    argv[i] + 6);
+				goto out;
+			}
+			continue;
+		}
+		if (ioc_prop_parse_assign(argv[i], 1, &as[n].p, &as[n].value, err) != 0)
+			goto out;
+		if (ioc_ops_check_prop(as[n].p, as[n].value, err) != 0) {
+			n++;
+			goto out;
+		}
+		if (strcmp(as[n].p->name, "tag") == 0) {
+			free(tag);
+			tag = ioc_xstrdup(as[n].value);
+		} else if (strcmp(as[n].p->name, "release") == 0) {
+			free(release);
+			release = ioc_xstrdup(as[n].value);
+		} else if (strcmp(as[n].p->name, "template") == 0 && strcmp(as[n].value, "yes") == 0) {
+			n++;
+			ioc_err(err, "create: template=yes is set on an existing, stopped jail "
+			    "('iocage set template=yes TAG')");
+			goto out;
+		}
+		n++;
+	}
+	if (o.seen['t'] && o.seen['e']) {
+		ioc_fail(err, IOC_EXIT_USAGE, "create: -t and -e exclude each other");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (strcmp(as[i].p->name, "pkglist") == 0 && strcmp(as[i].value, "none") != 0) {
+			if (req.how == IOC_CREATE_EMPTY) {
+				ioc_err(err, "create: pkglist needs a release (an empty jail has no package manager)");
+				goto out;
+			}
+			if (ioc_pkglist_read(as[i].value, &pkgs, err) != 0)
+				goto out;
+		}
+	/* the operation reads the pool (template, release, tags) and makes the jails */
+	req.template_name = o.seen['t'] ? o.val['t'] : NULL;
+	req.release = release;
+	req.tag = tag;
+	req.count = count;
+	req.props = as;
+	req.nprops = (size_t)n;
+	req.pkgs = &pkgs;
+	req.made = ioc_print_made;
+	rc = ioc_jail_create(&ctx->root, &req, NULL, err);
+out:
+	ioc_assigns_free(as, (size_t)n);
+	return rc;
+}
+
+int
+ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	struct ioc_jails js = { NULL, 0, 0 };
+	struct ioc_jail *src;
+	struct ioc_assign *as;
+	struct ioc_create_req req;
+	_cleanup_free_ char *srcname = NULL;
+	_cleanup_free_ char *snap = NULL;
+	_cleanup_free_ char *made = NULL;
+	_cleanup_free_ char *uuid = NULL;
+	_cleanup_free_ char *deftag = NULL;
+	const char *at, *tag = NULL, *tmpl = NULL;
+	int k = ioc_opts_parse(ctx, "clone", "", argc - 1, argv + 1, &o, err);
+	int i, n = 0, rc = -1;
+
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (argc < 1)
+		return ioc_usage(err, "clone");
+	at = strchr(argv[0], '@');
+	srcname = at ? ioc_xstrndup(argv[0], (size_t)(at - argv[0])) : ioc_xstrdup(argv[0]);
+	as = ioc_xcalloc((size_t)argc, sizeof(*as));
+	for (i = 1; i < argc; i++) {
+		if (ioc_prop_parse_assign(argv[i], 1, &as[n].p, &as[n].value, err) != 0 ||
+		    ioc_ops_check_prop(as[n].p, as[n].value, err) != 0) {
+			n++;
+			goto out;
+		}
+		if (strcmp(as[n].p->name, "release") == 0) {
+			n++;
+			ioc_err(err, "clone: release comes from the source jail and cannot be given");
+			goto out;
+		}
+		if (strcmp(as[n].p->name, "tag") == 0)
+			tag = as[n].value;
+		n++;
+	}
+	if (ioc_ctx_jail_all(ctx, srcname, NULL, &js, &src, err) != 0)
+		goto out;
+	if (at) {
+		if (!ioc_zfs_valid_name(at + 1) || strchr(at + 1, '@') || strchr(at + 1, '/')) {
+			ioc_err(err, "invalid snapshot name '%s'", at + 1);
+			goto out;
+		}
+		snap = ioc_xasprintf("%s/root@%s", src->dataset, at + 1);
+		if (!ioc_zfs_exists(snap)) {
+			ioc_err(err, "jail '%s' has no snapshot '%s' ('iocage snaplist %s' lists them)",
+			    srcname, at + 1, srcname);
+			goto out;
+		}
+	} else if (strcmp(ioc_jail_get(src, "template"), "yes") == 0) {
+		snap = ioc_xasprintf("%s/root@ioc-template", src->dataset);
+		tmpl = ioc_jail_get(src, "tag");
+	}
+	uuid = ioc_uuid_new();
+	deftag = tag ? NULL : ioc_jail_default_tag(uuid);
+	if (tag == NULL)
+		tag = deftag;
+	/* before the snapshot below: a taken tag changes nothing */
+	if (ioc_jails_tag_taken(&js, tag, NULL)) {
+		ioc_err(err, "tag '%s' is already used by another jail (tags are unique)", tag);
+		goto out;
+	}
+	if (snap == NULL) {
+		/*
+		 * A jail without @SNAPSHOT: snapshot it now, named for the new jail, as
+		 * the shell iocage did (1.7.6 lib/ioc-zfs __clone_jail: zfs snapshot -r
+		 * DATASET@UUID); the clone keeps it as its origin.
+		 */
+		_cleanup_free_ char *all = ioc_xasprintf("%s@%s", src->dataset, uuid);
+		if (ioc_zfs_snapshot(all, 1, err) != 0)
+			goto out;
+		snap = ioc_xasprintf("%s/root@%s", src->dataset, uuid);
+		made = ioc_steal(&all);
+	}
+	memset(&req, 0, sizeof(req));
+	req.how = IOC_CREATE_THIN;
+	req.snapshot = snap;
+	req.carry_from = src; /* the source's own settings that the user did not override */
+	req.source_template = tmpl;
+	req.release = ioc_jail_get(src, "release");
+	req.uuid = uuid;
+	req.tag = tag;
+	req.count = 1;
+	req.props = as;
+	req.nprops = (size_t)n;
+	req.made = ioc_print_made;
+	rc = ioc_jail_create(&ctx->root, &req, NULL, err);
+	if (rc != 0 && made)
+		ioc_zfs_destroy(made, 1, NULL); /* the snapshot this clone took, undone */
+out:
+	ioc_jails_release(&js);
+	ioc_assigns_free(as, (size_t)n);
+	return rc;
+}
+
+/* Jails whose datasets are clones of this jail's snapshots: "tag (uuid)" list. */
+static int
+ioc_dependants(struct ioc_ctx *ctx, const struct ioc_jail *j, struct ioc_strv *out,
+    struct ioc_error **err)
+{
+	_cleanup_free_ char *base = ioc_xasprintf("%s/jails", ctx->root.name);
+	char *names[] = { base, NULL };
+	struct ioc_zrows rows;
+	size_t i, dl = strlen(j->dataset);
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get(names, "origin", 0, 2, NULL, 0, &rows, err) != 0) {
+		ioc_zrows_release(&rows);
+		return -1;
+	}
+	for (i = 0; i < rows.n; i++) {
+		const char *org = rows.v[i].value;
+		if (strncmp(org, j->dataset, dl) == 0 && (org[dl] == '/' || org[dl] == '@') &&
+		    strncmp(rows.v[i].name, j->dataset, dl) != 0)
+			ioc_strv_push(out, rows.v[i].name);
+	}
+	ioc_zrows_release(&rows);
+	return 0;
+}
+
+int
+ioc_cmd_destroy(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_opts o;
+	struct ioc_jails js;
+	struct ioc_jail *j;
+	_cleanup_strv_ struct ioc_strv deps = IOC_STRV_INIT;
+	struct ioc_jstate *st;
+	_cleanup_free_ char *rmp = NULL, *jmp = NULL;
+	int k = ioc_opts_parse(ctx, "destroy", "fr", argc - 1, argv + 1, &o, err);
+	int rc = -1, lockfd = -1, running;
+	size_t i;
+
+	if (k < 0)
+		return -1;
+	argc -= k + 1;
+	argv += k + 1;
+	if (argc != 1)
+		return ioc_usage(err, "destroy");
+	if (ioc_ctx_jail_all(ctx, argv[0], (const char *const[]){ "tag", "template", "depends", NULL },
+	    &js, &j, err) != 0)
+		return -1;
+	{
+		/* a jail others start after (depends=) would leave them a missing dependency */
+		_cleanup_sb_ struct ioc_sb names = IOC_SB_INIT;
+		ioc_sb_init(&names);
+		ioc_dependents_names(&js, j, &names);
+		if (names.len) {
+			ioc_err(err, "cannot destroy '%s': jail(s) %s depend on it (depends=): change "
+			    "their depends first", argv[0], names.buf);
+			goto out;
+		}
+	}
+	if (ioc_dependants(ctx, j, &deps, err) != 0)
+		goto out;
+	if (deps.n) {
+		struct ioc_sb sb = IOC_SB_INIT;
+		ioc_sb_init(&sb);
+		for (i = 0; i < deps.n; i++) {
+			const char *u = deps.v[i] + strlen(ctx->root.name) + strlen("/jails/");
+			size_t q;
+			for (q = 0; q < js.n; q++)
+				if (strncmp(u, js.v[q].uuid, strlen(js.v[q].uuid)) == 0 && js.v[q].complete)
+					break;
+			ioc_sb_addf(&sb, "%s%s", i ? ", " : "",
+			    q < js.n ? ioc_jail_get(&js.v[q], "tag") : deps.v[i]);
+		}
+		ioc_err(err, "cannot destroy '%s': jails depend on it: %s (destroy them or 'iocage promote' them first)",
+		    argv[0], sb.buf);
+		ioc_sb_release(&sb);
+		goto out;
+	}
+	st = ioc_states(ctx, &js, err);
+	if (st == NULL)
+		goto out;
+	running = st[j - js.v].running;
+	free(st);
+	if (running && !o.seen['f']) {
+		ioc_err(err, "jail '%s' is running: stop it first, or use destroy -f", argv[0]);
+		goto out;
+	}
+	if (!o.seen['f'] && isatty(0)) {
+		char line[16];
+		fprintf(stderr, "destroy jail %s (%s) and all its data? [y/N] ", ioc_jail_get(j, "tag"),
+		    j->uuid);
+		if (fgets(line, sizeof(line), stdin) == NULL || (line[0] != 'y' && line[0] != 'Y')) {
+			ioc_err(err, "not destroyed");
+			goto out;
+		}
+	}
+	lockfd = ioc_lock_jail(&ctx->root, j->uuid, err);
+	if (lockfd < 0)
+		goto out;
+	if (running && ioc_run_stop_for_destroy(ctx, j, err) != 0)
+		goto out;
+	/* a killed package's work clones hang on the jail's snapshots */
+	if (ioc_record_sweep(&ctx->root, j->uuid, NULL, err) != 0)
+		goto out;
+	/* the shell iocage's tags links (legacy roots): found by the jail's mountpoint */
+	if (js.legacy && ioc_legacy_mountpoints(ctx->root.name, j->uuid, &rmp, &jmp, err) != 0)
+		goto out;
+	if (ioc_zfs_destroy(j->dataset, 1, err) != 0) {
+		ioc_error_wrap(err, "cannot destroy '%s'", argv[0]);
+		goto out;
+	}
+	ioc_runrec_remove(ctx->root.name, j->uuid);
+	ioc_lock_jail_remove(&ctx->root, j->uuid);
+	printf("%s (%s) destroyed\n", ioc_jail_get(j, "tag"), j->uuid);
+	if (js.legacy && ioc_legacy_tags_sync(rmp, jmp, NULL, err) != 0) {
+		ioc_error_wrap(err, "jail '%s' destroyed, but", argv[0]);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (lockfd >= 0)
+		close(lockfd);
+	ioc_jails_release(&js);
+	return rc;
+}
+
+/* Snapshots of R/jails itself (no jail owns them): left by a killed `snapshot ALL`. */
+static int
+ioc_sweep_top_snaps(struct ioc_ctx *ctx, struct ioc_error **err)
+{
+	_cleanup_free_ char *top = ioc_xasprintf("%s/jails", ctx->root.name);
+	char *names[] = { top, NULL };
+	struct ioc_zrows rows;
+	size_t i;
+	int rc = 0;
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get(names, "type", 0, 1, NULL, 1, &rows, err) != 0) {
+		ioc_zrows_release(&rows);
+		return -1;
+	}
+	for (i = 0; i < rows.n && rc == 0; i++) {
+		const char *at = strchr(rows.v[i].name, '@');
+		if (at == NULL || (size_t)(at - rows.v[i].name) != strlen(top) ||
+		    strncmp(rows.v[i].name, top, strlen(top)) != 0)
+			continue;
+		rc = ioc_zfs_destroy(rows.v[i].name, 0, err);
+		if (rc == 0)
+			printf("removed debris %s\n", rows.v[i].name);
+	}
+	ioc_zrows_release(&rows);
+	return rc;
+}
+
+/* Prints the lines an operation collected ("removed debris NAME", or notes as they are). */
+static void
+ioc_print_lines(const struct ioc_strv *v, const char *prefix)
+{
+	size_t i;
+	for (i = 0; i < v->n; i++)
+		printf("%s%s\n", prefix, v->v[i]);
+}
+
+int
+ioc_cmd_clean(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv removed = IOC_STRV_INIT, works = IOC_STRV_INIT;
+	_cleanup_strv_ struct ioc_strv notes = IOC_STRV_INIT;
+	struct ioc_jails js;
+	int rc;
+	(void)argv;
+	if (argc != 1)
+		return ioc_usage(err, "clean");
+	if (ioc_jails_load(&ctx->root, (const char *const[]){ "tag", NULL }, &js, err) != 0)
+		return -1;
+	rc = ioc_debris_sweep(&ctx->root, &js, &removed, err);
+	ioc_jails_release(&js);
+	if (rc == 0) {
+		ioc_print_lines(&removed, "removed debris ");
+		rc = ioc_sweep_top_snaps(ctx, err);
+	}
+	if (rc == 0) {
+		rc = ioc_record_sweep(&ctx->root, NULL, &works, err);
+		ioc_print_lines(&works, "removed debris ");
+	}
+	if (rc == 0) {
+		rc = ioc_update_recover_all(&ctx->root, &notes, err);
+		ioc_print_lines(&notes, "");
+	}
+	return rc;
+}

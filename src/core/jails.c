@@ -1,0 +1,716 @@
+/* jails.c — the jail model: loading the jails of a root in one zfs get, names, releases, debris (core.h). */
+#include "core/core.h"
+
+#include "core/legacy.h"
+#include "spawn/spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+static void
+ioc_jail_free(struct ioc_jail *j)
+{
+	size_t i;
+	for (i = 0; i < ioc_nprops; i++) {
+		free(j->values[i]);
+		free(j->natsrc[i]);
+		free(j->ignored_from[i]);
+	}
+	free(j->values);
+	free(j->srcs);
+	free(j->natsrc);
+	free(j->ignored_from);
+	free(j->uuid);
+	free(j->dataset);
+	free(j->rootfs);
+}
+
+void
+ioc_jails_release(struct ioc_jails *js)
+{
+	size_t i;
+	for (i = 0; i < js->n; i++)
+		ioc_jail_free(&js->v[i]);
+	free(js->v);
+	js->v = NULL;
+	js->n = 0;
+}
+
+struct ioc_jail *
+ioc_jails_get_or_add(struct ioc_jails *js, const char *uuid, const char *dataset)
+{
+	size_t i;
+	struct ioc_jail *j;
+	/* rows come grouped by dataset: the last one is the usual hit */
+	for (i = js->n; i > 0; i--)
+		if (strcmp(js->v[i - 1].uuid, uuid) == 0)
+			return &js->v[i - 1];
+	js->v = ioc_xrealloc(js->v, (js->n + 1) * sizeof(*js->v));
+	j = &js->v[js->n++];
+	memset(j, 0, sizeof(*j));
+	j->uuid = ioc_xstrdup(uuid);
+	j->dataset = ioc_xstrdup(dataset);
+	j->values = ioc_xcalloc(ioc_nprops, sizeof(char *));
+	j->srcs = ioc_xcalloc(ioc_nprops, sizeof(enum ioc_src));
+	j->natsrc = ioc_xcalloc(ioc_nprops, sizeof(char *));
+	j->ignored_from = ioc_xcalloc(ioc_nprops, sizeof(char *));
+	return j;
+}
+
+int
+ioc_jails_load(const struct ioc_root *root, const char *const *props,
+    struct ioc_jails *out, struct ioc_error **err)
+{
+	return ioc_jails_load_rel(root, props, NULL, out, NULL, err);
+}
+
+static int ioc_jails_load_depth(const struct ioc_root *root, const char *const *props,
+    const char *release, int depth, const struct ioc_strv *only, struct ioc_jails *out,
+    char **snap, struct ioc_error **err);
+
+int
+ioc_jails_load_rel(const struct ioc_root *root, const char *const *props, const char *release,
+    struct ioc_jails *out, char **snap, struct ioc_error **err)
+{
+	return ioc_jails_load_depth(root, props, release, 2, NULL, out, snap, err);
+}
+
+int
+ioc_jails_load_tags(const struct ioc_root *root, const char *release, struct ioc_jails *out,
+    char **snap, struct ioc_error **err)
+{
+	static const char *const props[] = { "tag", NULL };
+	return ioc_jails_load_depth(root, props, release, 1, NULL, out, snap, err);
+}
+
+/* Whether name may be taken as a UUID prefix: IOC_UUID_PREFIX_MIN or more
+ * lower-case hex characters (shorter or other words are names only). */
+static int
+ioc_uuid_prefix_ok(const char *name)
+{
+	size_t nl = strlen(name);
+	return nl >= IOC_UUID_PREFIX_MIN && strspn(name, "0123456789abcdef-") == nl;
+}
+
+int
+ioc_jails_load_named(const struct ioc_root *root, const char *const *props,
+    char *const *names, struct ioc_jails *out, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv cand = IOC_STRV_INIT;
+	struct ioc_jails t;
+	size_t i, k;
+	int uuids = names[0] != NULL;
+
+	out->v = NULL;
+	out->n = 0;
+	out->legacy = 0;
+	for (i = 0; names[i]; i++)
+		uuids &= ioc_is_uuid(names[i]);
+	if (uuids) {
+		/* tags never look like a UUID: R/jails/UUID alone decides */
+		for (i = 0; names[i]; i++)
+			ioc_strv_push(&cand, names[i]);
+		if (ioc_jails_load_depth(root, props, NULL, 2, &cand, out, NULL, err) != 0)
+			return -1;
+		if (out->n > 0)
+			return 0;
+		/* none there: the tag read below checks the root and finds nothing */
+		ioc_strv_release(&cand);
+		ioc_strv_init(&cand);
+	}
+	if (ioc_jails_load_tags(root, NULL, &t, NULL, err) != 0)
+		return -1;
+	for (k = 0; k < t.n; k++) {
+		const char *tag = ioc_jail_get(&t.v[k], "tag");
+		for (i = 0; names[i]; i++) {
+			/* a prefix as ioc_jail_resolve takes one: 'b' names no jail 'b…' */
+			if (strcmp(tag, names[i]) != 0 && strcmp(t.v[k].uuid, names[i]) != 0 &&
+			    !(ioc_uuid_prefix_ok(names[i]) &&
+				strncmp(t.v[k].uuid, names[i], strlen(names[i])) == 0))
+				continue;
+			if (!ioc_strv_contains(&cand, t.v[k].uuid))
+				ioc_strv_push(&cand, t.v[k].uuid);
+		}
+	}
+	ioc_jails_release(&t);
+	if (cand.n == 0)
+		return 0;
+	return ioc_jails_load_depth(root, props, NULL, 2, &cand, out, NULL, err);
+}
+
+/*
+ * The shell iocage (1.6 to 1.7.6, lib/ioc-rc) named a jail's host name
+ * `hostname` and wrote `host_hostname` too, always as the UUID, never using
+ * it.  A jail it made keeps the name it ran with: a local `hostname` is the
+ * jail's host_hostname while host_hostname is still that UUID (setting
+ * host_hostname, or hostname, here writes host_hostname, which then wins).
+ */
+static void
+ioc_legacy_hostname(const char *base, const struct ioc_zrows *rows, struct ioc_jails *js)
+{
+	size_t i, k, idx = (size_t)(ioc_prop_find("host_hostname") - ioc_props), bl = strlen(base);
+	for (i = 0; i < rows->n; i++) {
+		const struct ioc_zrow *r = &rows->v[i];
+		_cleanup_free_ char *canon = NULL;
+		if (strcmp(r->prop, IOC_PROP_PREFIX "hostname") != 0 ||
+		    strcmp(r->source, "local") != 0 || strncmp(r->name, base, bl) != 0 ||
+		    r->name[bl] != '/' || strchr(r->name + bl + 1, '/') != NULL ||
+		    ioc_prop_validate(&ioc_props[idx], r->value, &canon, NULL) != 0)
+			continue;
+		for (k = 0; k < js->n; k++) {
+			struct ioc_jail *j = &js->v[k];
+			if (strcmp(j->dataset, r->name) != 0 || j->values[idx] == NULL ||
+			    strcmp(j->values[idx], j->uuid) != 0)
+				continue;
+			free(j->values[idx]);
+			j->values[idx] = ioc_xstrdup(canon);
+			j->srcs[idx] = IOC_SRC_LOCAL;
+		}
+	}
+}
+
+/* depth 2 sees each jail's root child (completeness); depth 1 only the jails' own rows. */
+static int
+ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, const char *release,
+    int depth, const struct ioc_strv *only, struct ioc_jails *out, char **snap,
+    struct ioc_error **err)
+{
+	_cleanup_free_ char *base = ioc_xasprintf("%s/jails", root->name);
+	_cleanup_free_ char *inh_root = ioc_xasprintf("inherited from %s", root->name);
+	_cleanup_free_ char *relroot = release ?
+	    ioc_xasprintf("%s/releases/%s/root", root->name, release) : NULL;
+	_cleanup_free_ char *relsnap = release ? ioc_xasprintf("%s@" IOC_RELEASE_SNAP, relroot) : NULL;
+	_cleanup_free_ char *legacy = ioc_xasprintf("%s/" IOC_LEGACY_DEFAULTS, root->name);
+	struct ioc_sb plist = IOC_SB_INIT;
+	struct ioc_zrows rows;
+	_cleanup_strv_ struct ioc_strv names = IOC_STRV_INIT;
+	char **legacy_def = ioc_xcalloc(ioc_nprops, sizeof(char *));
+	size_t i, k, bl = strlen(base);
+	unsigned char *want = ioc_xcalloc(ioc_nprops, 1);
+	int rc = 0, root_ok = root->verified;
+	long long best = -1;
+
+	out->v = NULL;
+	out->n = 0;
+	out->legacy = 0;
+	ioc_sb_init(&plist);
+	ioc_sb_adds(&plist, depth >= 2 ? "mountpoint," IOC_PROP_PREFIX "tag" : IOC_PROP_PREFIX "tag");
+	for (i = 0; i < ioc_nprops; i++) {
+		const struct ioc_prop *p = &ioc_props[i];
+		int w = props == NULL;
+		for (k = 0; props && props[k]; k++)
+			if (strcmp(props[k], p->name) == 0)
+				w = 1;
+		if (!w || (p->flags & IOC_PF_RUNTIME) || strcmp(p->name, "uuid") == 0)
+			continue;
+		want[i] = 1;
+		if (strcmp(p->name, "mountpoint") == 0 || strcmp(p->name, "tag") == 0)
+			continue;
+		ioc_sb_addc(&plist, ',');
+		if (!(p->flags & IOC_PF_NATIVE))
+			ioc_sb_adds(&plist, IOC_PROP_PREFIX);
+		ioc_sb_adds(&plist, p->name);
+	}
+	if (want[ioc_prop_find("host_hostname") - ioc_props]) {
+		/* a jail of the shell iocage may carry its own `hostname` (see below) */
+		ioc_sb_adds(&plist, "," IOC_PROP_PREFIX "hostname");
+	}
+	if (!root->verified) {
+		/*
+		 * R/jails inherits `active` from R: its row says whether R is an
+		 * active root ("inherited from R"), with no extra dataset to read.
+		 */
+		ioc_sb_adds(&plist, "," IOC_PROP_PREFIX "active");
+	}
+	if (only) {
+		/* these jails alone (R/jails/UUID and its children: one level less) */
+		for (i = 0; i < only->n; i++)
+			ioc_strv_pushf(&names, "%s/%s", base, only->v[i]);
+	} else
+		ioc_strv_push(&names, base);
+	if (release) {
+		/* the release's snapshots are at depth 1 below its root dataset */
+		ioc_sb_adds(&plist, ",creation");
+		ioc_strv_push(&names, relroot);
+	}
+	/* the shell iocage's R/.defaults (legacy.h), in the same read */
+	ioc_strv_push(&names, legacy);
+	if (snap)
+		*snap = NULL;
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get_existing(ioc_strv_argv(&names), plist.buf, only ? depth - 1 : depth,
+	    release != NULL, &rows, err) != 0) {
+		if (!root->verified)
+			ioc_error_wrap(err, "cannot read iocage root '%s'", root->name);
+		rc = -1;
+		goto out;
+	}
+	for (i = 0; i < rows.n; i++) {
+		struct ioc_zrow *r = &rows.v[i];
+		const char *rest, *slash;
+
+		/* R/jails, or a jail below it, inherits `active` from R */
+		if (!root_ok && strncmp(r->name, base, bl) == 0 &&
+		    (r->name[bl] == '\0' || (only && r->name[bl] == '/')) &&
+		    strcmp(r->prop, IOC_PROP_PREFIX "active") == 0 &&
+		    strcmp(r->source, inh_root) == 0 && ioc_parse_bool(r->value) == 1)
+			root_ok = 1;
+		if (relsnap && strchr(r->name, '@') && strcmp(r->prop, "creation") == 0 &&
+		    strncmp(r->name, relsnap, strlen(relsnap)) == 0) {
+			long long cr = 0;
+			ioc_parse_ll(r->value, 0, 1LL << 62, &cr);
+			if (cr >= best && snap) {
+				best = cr;
+				free(*snap);
+				*snap = ioc_xstrdup(r->name);
+			}
+		}
+		if (strchr(r->name, '@'))
+			continue;
+		if (strcmp(r->name, legacy) == 0) {
+			out->legacy = 1;
+			const struct ioc_prop *lp = strncmp(r->prop, IOC_PROP_PREFIX, strlen(IOC_PROP_PREFIX)) == 0 ?
+			    ioc_prop_find(r->prop + strlen(IOC_PROP_PREFIX)) : NULL;
+			if (lp && strcmp(r->source, "local") == 0 &&
+			    !(lp->flags & (IOC_PF_NODEFAULT | IOC_PF_NATIVE | IOC_PF_RUNTIME))) {
+				free(legacy_def[lp - ioc_props]);
+				legacy_def[lp - ioc_props] = ioc_xstrdup(r->value);
+			}
+			continue;
+		}
+		_cleanup_free_ char *uuid = NULL;
+		_cleanup_free_ char *ds = NULL;
+		struct ioc_jail *j;
+		const struct ioc_prop *p;
+		size_t idx;
+
+		if (strncmp(r->name, base, bl) != 0 || r->name[bl] != '/')
+			continue;
+		rest = r->name + bl + 1;
+		slash = strchr(rest, '/');
+		uuid = slash ? ioc_xstrndup(rest, (size_t)(slash - rest)) : ioc_xstrdup(rest);
+		ds = ioc_xasprintf("%s/%s", base, uuid);
+		j = ioc_jails_get_or_add(out, uuid, ds);
+		if (slash) {
+			if (strcmp(slash + 1, "root") == 0) {
+				j->complete |= 2;
+				if (strcmp(r->prop, "mountpoint") == 0) {
+					free(j->rootfs);
+					j->rootfs = ioc_xstrdup(r->value);
+				} else if (strcmp(r->prop, "origin") == 0 && strcmp(r->value, "-") != 0) {
+					/* a thin jail's origin is its root's: the release or template snapshot */
+					size_t oi = (size_t)(ioc_prop_find("origin") - ioc_props);
+					free(j->values[oi]);
+					free(j->natsrc[oi]);
+					j->values[oi] = ioc_xstrdup(r->value);
+					j->natsrc[oi] = ioc_xstrdup("-");
+					j->srcs[oi] = IOC_SRC_NATIVE;
+				}
+			} else if (strcmp(slash + 1, "data") == 0)
+				j->has_data = 1;
+			continue;
+		}
+		if (strcmp(r->prop, IOC_PROP_PREFIX "hostname") == 0)
+			continue; /* the legacy name: after the others (ioc_legacy_hostname) */
+		if (strncmp(r->prop, IOC_PROP_PREFIX, strlen(IOC_PROP_PREFIX)) == 0)
+			p = ioc_prop_find(r->prop + strlen(IOC_PROP_PREFIX));
+		else
+			p = ioc_prop_find(r->prop);
+		if (p == NULL)
+			continue;
+		idx = (size_t)(p - ioc_props);
+		if (p->flags & IOC_PF_NATIVE) {
+			if (strcmp(p->name, "origin") == 0 && j->values[idx] && strcmp(j->values[idx], "-") != 0)
+				continue; /* already the root's origin */
+			free(j->values[idx]);
+			free(j->natsrc[idx]);
+			j->values[idx] = ioc_xstrdup(r->value);
+			j->natsrc[idx] = ioc_xstrdup(r->source);
+			j->srcs[idx] = IOC_SRC_NATIVE;
+			continue;
+		}
+		/* "received": set by a `zfs receive` of a replication stream (a replica, a
+		 * root moved with zfs send -R): the jail's own value as much as "local" */
+		int own = strcmp(r->source, "local") == 0 || strcmp(r->source, "received") == 0;
+		if (strcmp(p->name, "tag") == 0 && own)
+			j->complete |= 1;
+		free(j->values[idx]);
+		j->values[idx] = NULL;
+		if (own) {
+			j->values[idx] = ioc_xstrdup(r->value);
+			j->srcs[idx] = IOC_SRC_LOCAL;
+		} else if (strcmp(r->source, inh_root) == 0 && !(p->flags & IOC_PF_NODEFAULT)) {
+			j->values[idx] = ioc_xstrdup(r->value);
+			j->srcs[idx] = IOC_SRC_DEFAULT;
+		} else if (strncmp(r->source, "inherited from ", 15) == 0) {
+			j->srcs[idx] = IOC_SRC_IGNORED;
+			free(j->ignored_from[idx]);
+			j->ignored_from[idx] = ioc_xstrdup(r->source + 15);
+		} else
+			j->srcs[idx] = IOC_SRC_BUILTIN;
+	}
+	if (!root_ok && only && out->n == 0) {
+		/* no such jail: nothing read says whether R is a root (the caller's tag read does) */
+	} else if (!root_ok) {
+		rc = ioc_err(err, "'%s' is not an active iocage root: run 'iocage activate %s'",
+		    root->name, root->name);
+		goto out;
+	}
+	/* fill built-ins; legacy on/off spellings read canonically */
+	for (k = 0; k < out->n; k++) {
+		struct ioc_jail *j = &out->v[k];
+		/* shallow: every tagged jail counts (its root child is not looked at) */
+		j->complete = depth >= 2 ? j->complete == 3 : (j->complete & 1);
+		j->legacy = out->legacy;
+		for (i = 0; i < ioc_nprops; i++) {
+			const struct ioc_prop *p = &ioc_props[i];
+			if (!want[i] && !(p->flags & IOC_PF_RUNTIME) && strcmp(p->name, "uuid") != 0)
+				continue;
+			if (strcmp(p->name, "uuid") == 0) {
+				free(j->values[i]);
+				j->values[i] = ioc_xstrdup(j->uuid);
+				j->srcs[i] = IOC_SRC_LOCAL;
+				continue;
+			}
+			if (j->values[i] == NULL && legacy_def[i] != NULL) {
+				/* a default of the shell iocage's R/.defaults (below R's own) */
+				j->values[i] = ioc_xstrdup(legacy_def[i]);
+				j->srcs[i] = IOC_SRC_DEFAULT;
+			}
+			if (j->values[i] == NULL) {
+				j->values[i] = ioc_prop_builtin(p, j->uuid, root->name);
+				if (j->srcs[i] != IOC_SRC_IGNORED)
+					j->srcs[i] = IOC_SRC_BUILTIN;
+			} else if (p->type == IOC_PT_ONOFF || p->type == IOC_PT_YESNO ||
+			    p->type == IOC_PT_BOOL01) {
+				char *c = NULL;
+				if (ioc_prop_validate(p, j->values[i], &c, NULL) == 0) {
+					free(j->values[i]);
+					j->values[i] = c;
+				}
+			}
+		}
+	}
+	ioc_legacy_hostname(base, &rows, out);
+out:
+	for (i = 0; i < ioc_nprops; i++)
+		free(legacy_def[i]);
+	free(legacy_def);
+	free(want);
+	ioc_sb_release(&plist);
+	ioc_zrows_release(&rows);
+	if (rc != 0) {
+		ioc_jails_release(out);
+		if (snap) {
+			free(*snap);
+			*snap = NULL;
+		}
+	}
+	return rc;
+}
+
+const char *
+ioc_jail_get(const struct ioc_jail *j, const char *prop)
+{
+	const struct ioc_prop *p = ioc_prop_find(prop);
+	if (p == NULL)
+		return NULL;
+	return j->values[p - ioc_props];
+}
+
+int
+ioc_jail_is_replica(const struct ioc_jail *j)
+{
+	const char *v = ioc_jail_get(j, "replica");
+	return v != NULL && strcmp(v, "yes") == 0;
+}
+
+const char *
+ioc_jail_source(const struct ioc_jail *j, const struct ioc_prop *p)
+{
+	size_t i = (size_t)(p - ioc_props);
+	switch (j->srcs[i]) {
+	case IOC_SRC_LOCAL: return "local";
+	case IOC_SRC_DEFAULT: return "default";
+	case IOC_SRC_IGNORED: return "built-in (ignored a value inherited from outside the root)";
+	case IOC_SRC_NATIVE: return j->natsrc[i] ? j->natsrc[i] : "-";
+	case IOC_SRC_BUILTIN: break;
+	}
+	if (p->flags & IOC_PF_RUNTIME)
+		return "-";
+	return "built-in";
+}
+
+int
+ioc_jail_resolve(const struct ioc_jails *js, const char *name, struct ioc_jail **out,
+    struct ioc_error **err)
+{
+	struct ioc_sb sb = IOC_SB_INIT;
+	size_t i, n = 0, nl = strlen(name);
+	struct ioc_jail *hit = NULL;
+
+	*out = NULL;
+	if (*name == '\0')
+		return ioc_fail(err, IOC_EXIT_USAGE, "a jail name (tag, UUID or UUID prefix) is required");
+	for (i = 0; i < js->n; i++) {
+		const char *tag = ioc_jail_get(&js->v[i], "tag");
+		if (!js->v[i].complete)
+			continue;
+		if ((tag && strcmp(tag, name) == 0) || strcmp(js->v[i].uuid, name) == 0) {
+			*out = &js->v[i];
+			return 0;
+		}
+	}
+	if (!ioc_uuid_prefix_ok(name)) {
+		/* short or non-hex words are names, never prefixes: 'a' must not pick a jail */
+		if (ioc_has_ctrl(name) || nl > 128)
+			return ioc_err(err, "no jail with that name (the name is not printable or too long)");
+		return ioc_err(err, "no jail named '%s' (name a jail by tag, UUID or a UUID prefix of at least %d characters; 'iocage list' shows them)",
+		    name, IOC_UUID_PREFIX_MIN);
+	}
+	ioc_sb_init(&sb);
+	for (i = 0; i < js->n; i++) {
+		if (!js->v[i].complete || strncmp(js->v[i].uuid, name, nl) != 0)
+			continue;
+		hit = &js->v[i];
+		ioc_sb_addf(&sb, "%s%s (%s)", n ? ", " : "", hit->uuid, ioc_jail_get(hit, "tag"));
+		n++;
+	}
+	if (n == 1) {
+		ioc_sb_release(&sb);
+		*out = hit;
+		return 0;
+	}
+	if (n > 1)
+		ioc_err(err, "'%s' is ambiguous: it matches %s", name, sb.buf);
+	else if (ioc_has_ctrl(name) || nl > 128)
+		ioc_err(err, "no jail with that name (the name is not printable or too long)");
+	else
+		ioc_err(err, "no jail named '%s' (name a jail by tag, UUID or unique UUID prefix; 'iocage list' shows them)",
+		    name);
+	ioc_sb_release(&sb);
+	return -1;
+}
+
+char *
+ioc_uuid_new(void)
+{
+	unsigned char b[16];
+	if (getentropy(b, sizeof(b)) != 0) {
+		/* getentropy of 16 bytes cannot fail on supported systems */
+		abort();
+	}
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	return ioc_xasprintf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+	    b[14], b[15]);
+}
+
+/* Rows of R/releases, recursive, with snapshots. */
+static int
+ioc_release_rows(const struct ioc_root *root, struct ioc_zrows *rows, struct ioc_error **err)
+{
+	_cleanup_free_ char *base = ioc_xasprintf("%s/releases", root->name);
+	char *names[] = { base, NULL };
+	return ioc_zfs_get(names, "creation", 1, -1, NULL, 1, rows, err);
+}
+
+int
+ioc_release_snapshot(const struct ioc_root *root, const char *rel, char **snap,
+    struct ioc_error **err)
+{
+	struct ioc_zrows rows;
+	_cleanup_free_ char *prefix = ioc_xasprintf("%s/releases/%s/root@" IOC_RELEASE_SNAP,
+	    root->name, rel);
+	size_t i;
+	long long best = -1;
+	*snap = NULL;
+	ioc_zrows_init(&rows);
+	if (ioc_release_rows(root, &rows, err) != 0) {
+		ioc_zrows_release(&rows);
+		return -1;
+	}
+	for (i = 0; i < rows.n; i++) {
+		long long c = 0;
+		if (strncmp(rows.v[i].name, prefix, strlen(prefix)) != 0)
+			continue;
+		ioc_parse_ll(rows.v[i].value, 0, 1LL << 62, &c);
+		if (c >= best) {
+			best = c;
+			free(*snap);
+			*snap = ioc_xstrdup(rows.v[i].name);
+		}
+	}
+	ioc_zrows_release(&rows);
+	if (*snap == NULL)
+		return ioc_err(err, "release '%s' is not fetched (or its fetch did not finish): run 'iocage fetch release=%s'",
+		    rel, rel);
+	return 0;
+}
+
+static int
+ioc_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+ioc_release_list(const struct ioc_root *root, struct ioc_strv *out, struct ioc_error **err)
+{
+	struct ioc_zrows rows;
+	_cleanup_free_ char *base = ioc_xasprintf("%s/releases/", root->name);
+	size_t i, bl = strlen(base);
+	ioc_zrows_init(&rows);
+	if (ioc_release_rows(root, &rows, err) != 0) {
+		ioc_zrows_release(&rows);
+		return -1;
+	}
+	for (i = 0; i < rows.n; i++) {
+		const char *n = rows.v[i].name, *s;
+		_cleanup_free_ char *rel = NULL;
+		if (strncmp(n, base, bl) != 0)
+			continue;
+		s = strstr(n + bl, "/root@" IOC_RELEASE_SNAP);
+		if (s == NULL || strchr(n + bl, '/') != s)
+			continue;
+		rel = ioc_xstrndup(n + bl, (size_t)(s - (n + bl)));
+		if (!ioc_strv_contains(out, rel))
+			ioc_strv_push(out, rel);
+	}
+	ioc_zrows_release(&rows);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(char *), ioc_cmp_str);
+	return 0;
+}
+
+int
+ioc_clean_debris(const struct ioc_root *root, const struct ioc_jails *js,
+    struct ioc_strv *removed, struct ioc_error **err)
+{
+	size_t i;
+	(void)root;
+	for (i = 0; i < js->n; i++) {
+		if (js->v[i].complete)
+			continue;
+		if (ioc_zfs_destroy(js->v[i].dataset, 1, err) != 0)
+			return ioc_error_wrap(err, "cannot remove debris '%s'", js->v[i].dataset);
+		if (removed)
+			ioc_strv_push(removed, js->v[i].dataset);
+	}
+	return 0;
+}
+
+int
+ioc_hook_noop(const char *v)
+{
+	v += strspn(v, " \t");
+	return v[0] == '\0' || strcmp(v, "/usr/bin/true") == 0 || strcmp(v, "none") == 0;
+}
+
+/* 1 when property name's value v (from a source other than built-in) reaches the host. */
+static int
+ioc_reaches_host(const struct ioc_jail *j, const char *name, const char *v)
+{
+	if (strncmp(name, "exec_pre", 8) == 0 || strncmp(name, "exec_post", 9) == 0)
+		return !ioc_hook_noop(v);
+	if (strcmp(name, "fstab") == 0)
+		return strcmp(v, "none") != 0;
+	if (strcmp(name, "resolver") == 0)
+		return v[0] == '/';
+	if (strcmp(name, "userns") == 0)
+		return strcmp(v, "off") == 0;
+	if (strcmp(name, "jail_zfs_dataset") == 0)
+		return strcmp(ioc_jail_get(j, "jail_zfs"), "on") == 0;
+	return 1; /* userns_idmap */
+}
+
+int
+ioc_jail_check_delegation(const struct ioc_root *root, const struct ioc_jail *j,
+    struct ioc_error **err)
+{
+	static const char *const names[] = { "exec_prestart", "exec_poststart", "exec_prestop",
+		"exec_poststop", "fstab", "resolver", "userns", "userns_idmap", "jail_zfs_dataset",
+		NULL };
+	const char *checked[2] = { NULL, NULL };
+	size_t i;
+	for (i = 0; names[i]; i++) {
+		const struct ioc_prop *p = ioc_prop_find(names[i]);
+		_cleanup_strv_ struct ioc_strv who = IOC_STRV_INIT;
+		enum ioc_src src;
+		const char *ds;
+		if (p == NULL || j->values == NULL || j->values[p - ioc_props] == NULL)
+			continue;
+		src = j->srcs[p - ioc_props];
+		if (src != IOC_SRC_LOCAL && src != IOC_SRC_DEFAULT)
+			continue;
+		if (!ioc_reaches_host(j, p->name, j->values[p - ioc_props]))
+			continue;
+		ds = src == IOC_SRC_LOCAL ? j->dataset : root->name;
+		if (ds == NULL)
+			continue;
+		if ((checked[0] && strcmp(checked[0], ds) == 0) ||
+		    (checked[1] && strcmp(checked[1], ds) == 0))
+			continue; /* one `zfs allow` a dataset */
+		checked[checked[0] ? 1 : 0] = ds;
+		if (ioc_zfs_delegated(ds, &who, err) != 0)
+			return -1;
+		if (who.n > 0)
+			return ioc_err(err, "refusing to start '%s': %s is set on %s and acts on the "
+			    "host as root, but %s may set user properties there: remove the "
+			    "delegation (zfs unallow) or the value", ioc_jail_get(j, "tag"), p->name,
+			    ds, who.v[0]);
+	}
+	return 0;
+}
+
+const char *
+ioc_host_release(struct ioc_error **err)
+{
+	static char *rel;
+#ifdef __linux__
+	_cleanup_free_ char *text = NULL;
+	_cleanup_strv_ struct ioc_strv lines = IOC_STRV_INIT;
+	size_t len, i;
+	if (rel)
+		return rel;
+	if (ioc_read_file("/etc/os-release", 65536, &text, &len, err) != 0)
+		return NULL;
+	ioc_strv_split(&lines, text, '\n');
+	for (i = 0; i < lines.n && rel == NULL; i++) {
+		const char *v = lines.v[i];
+		size_t n;
+		if (strncmp(v, "VERSION_CODENAME=", 17) != 0)
+			continue;
+		v += 17;
+		n = strlen(v);
+		if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0]) {
+			v++;
+			n -= 2;
+		}
+		if (n > 0)
+			rel = ioc_xstrndup(v, n);
+	}
+	if (rel == NULL)
+		ioc_err(err, "the host's /etc/os-release names no VERSION_CODENAME: give release=REL");
+	return rel;
+#else
+	struct utsname u;
+	const char *dash;
+	if (rel)
+		return rel;
+	if (uname(&u) != 0) {
+		ioc_err(err, "uname: %s", strerror(errno));
+		return NULL;
+	}
+	dash = strchr(u.release, '-');
+	dash = dash ? strchr(dash + 1, '-') : NULL;
+	rel = dash ? ioc_xstrndup(u.release, (size_t)(dash - u.release)) : ioc_xstrdup(u.release);
+	return rel;
+#endif
+}
