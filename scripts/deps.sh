@@ -7,7 +7,7 @@ FreeBSD)
 	exit 0 ;;
 esac
 PKGS="build-essential pkg-config libarchive-dev libcurl4-openssl-dev libssl-dev lxc lxc-dev \
-zfs-fuse busybox-static debootstrap python3 python3-pytest uidmap iproute2 \
+zfs-fuse busybox-static debootstrap python3 python3-pytest python3-pytest-xdist uidmap iproute2 \
 valgrind clang clang-tidy cppcheck libclang-rt-14-dev mandoc hyperfine zsh nftables dnsmasq-base"
 missing=
 for p in $PKGS; do

@@ -2,9 +2,10 @@
 
 Fixtures (pytest):
 
-* ``zfs_daemon`` (session): makes sure ZFS answers.  Starts ``zfs-fuse`` when
-  no ZFS kernel module is loaded and no daemon runs; stops only a daemon it
-  started.
+* ``zfs_daemon`` (session): makes sure ZFS answers.  The session hooks (the
+  controlling process, before any xdist worker) start ``zfs-fuse`` when no ZFS
+  kernel module is loaded and no daemon runs, and stop only a daemon they
+  started, after the last test (its messages: ``build/zfs-fuse.log``).
 * ``pool`` (session): a file-backed pool ``ioct<PID>`` on a sparse file in a
   temporary directory, with neighbour datasets standing for other tenants:
   ``POOL/vbox`` (files), ``POOL/ezjail`` (files, a user property),
@@ -33,6 +34,7 @@ Environment: ``IOCAGE_BIN`` (default ``build/iocage-asan`` if built, else
 """
 import hashlib
 import itertools
+import json
 import os
 import shutil
 import subprocess
@@ -156,8 +158,8 @@ _DAEMON = [None]  # the zfs-fuse process this session started, if any
 def _zfs_daemon_stop():
     """Stops the daemon this session started, only when no other pool is left
     on it (several test sessions may share one daemon on a developer's
-    machine).  Called by the session inventory before it looks (pytest may
-    tear ``zfs_daemon`` down after it) and by ``zfs_daemon``; idempotent."""
+    machine).  Called by pytest_sessionfinish in the controlling process,
+    before the last inventory; idempotent."""
     started = _DAEMON[0]
     if started is None:
         return
@@ -177,18 +179,26 @@ def _zfs_daemon_stop():
         started.wait(30)
 
 
-@pytest.fixture(scope="session")
-def zfs_daemon():
+def _zfs_daemon_start():
+    """Starts zfs-fuse when no ZFS kernel module is loaded and no daemon runs
+    (the controlling process, before any worker: see pytest_sessionstart)."""
     if not os.path.exists("/sys/module/zfs") and subprocess.run(
             ["pgrep", "-x", "zfs-fuse"], capture_output=True).returncode != 0:
-        _DAEMON[0] = subprocess.Popen(["zfs-fuse", "--no-daemon"], stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            if subprocess.run(["zpool", "list"], capture_output=True).returncode == 0:
-                break
-            time.sleep(0.1)
-    yield
-    _zfs_daemon_stop()
+        # its messages (an assertion it dies of) in build/zfs-fuse.log
+        os.makedirs(os.path.join(REPO, "build"), exist_ok=True)
+        with open(os.path.join(REPO, "build", "zfs-fuse.log"), "ab") as log:
+            _DAEMON[0] = subprocess.Popen(["zfs-fuse", "--no-daemon"], stdout=log, stderr=log)
+    for _ in range(100):
+        if subprocess.run(["zpool", "list"], capture_output=True).returncode == 0:
+            break
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def zfs_daemon():
+    """ZFS answers: the session hooks started the daemon where it was missing."""
+    assert subprocess.run(["zpool", "list"], capture_output=True).returncode == 0, \
+        "ZFS does not answer (zfs-fuse not running?)"
 
 
 class Pool:
@@ -421,10 +431,25 @@ def sentinels():
     shutil.rmtree(d, ignore_errors=True)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _session_inventory(sentinels):
-    """The whole session leaves the host as it found it."""
-    before = inventory.inventory(None, sentinel_dir=sentinels)
+def _is_worker(config):
+    """True in a pytest-xdist worker; the controlling process (or a run
+    without workers) owns the host-wide set-up."""
+    return hasattr(config, "workerinput")
+
+
+SESSION = {}
+
+
+def pytest_sessionstart(session):
+    """The whole run leaves the host as it found it.  Taken once, in the
+    controlling process, before any worker starts and after every worker has
+    ended: the inventory of the host (interfaces, cgroups, LXC run-time
+    directories, mounts, host files) compared in full, whatever ran in
+    between; the first-use artefacts; the subordinate id range; the zfs-fuse
+    daemon.  Per-test inventories (_test_inventory) run in the workers."""
+    if _is_worker(session.config):
+        return
+    SESSION["before"] = inventory.inventory(None)
     # what a fresh host lacks and the first test would create once (/run/netns):
     # made now, so every test starts from the same host, and removed at the end
     fu = FIRST_USE[0] = firstuse.FirstUse()
@@ -432,17 +457,40 @@ def _session_inventory(sentinels):
     # the subordinate id range of unprivileged jails, there for every test:
     # activate adds it only where it is missing (test_firstrun.py shows that)
     import runhelp
-    lock = runhelp.subids_enter()
-    yield
-    runhelp.subids_leave(lock)
+    SESSION["subids"] = runhelp.subids_enter()
+    _zfs_daemon_start()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    """After the tests' own session fixtures are torn down (trylast: pools
+    destroyed) and, under xdist, after every worker has ended."""
+    if _is_worker(session.config):
+        session.config.workeroutput["figures"] = json.dumps(FIGURES)
+        return
+    if "before" not in SESSION:
+        return
+    import runhelp
+    runhelp.subids_leave(SESSION.pop("subids"))
     _zfs_daemon_stop()
+    fu = FIRST_USE[0]
     fu.cleanup(shared=bool(inventory.other_test_pools("")))
-    after = inventory.inventory(None, sentinel_dir=sentinels)
-    d = inventory.diff(before, after) + fu.leftover
+    after = inventory.inventory(None)
+    d = inventory.diff(SESSION.pop("before"), after) + fu.leftover
     FIGURES["inventory_checks"] += 1
     FIGURES["inventory_diffs"] += len(d)
     write_figures()
-    assert not d, "the test session changed the host:\n" + "\n".join(d)
+    if d:
+        SESSION["host_diff"] = d
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """A worker's figures, added to the controlling process's."""
+    out = getattr(node, "workeroutput", {}).get("figures")
+    if out:
+        merge_figures(FIGURES, json.loads(out))
 
 
 @pytest.fixture(autouse=True)
@@ -480,6 +528,11 @@ FIRST_USE = [None]
 def pytest_terminal_summary(terminalreporter):
     """Says which first-use artefacts existed before the run and what became
     of those it made (firstuse.py)."""
+    d = SESSION.get("host_diff")
+    if d:
+        terminalreporter.write_sep("=", "FAILED: the test session changed the host", red=True)
+        for line in d:
+            terminalreporter.write_line(line)
     fu = FIRST_USE[0]
     if fu is None or not fu.report:
         return
@@ -488,17 +541,50 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(line)
 
 
-def pytest_sessionfinish(session, exitstatus):
-    write_figures()
+def merge_figures(into, other):
+    """Adds one run's figures to another's (xdist workers; the serial pass)."""
+    for k, v in other.items():
+        if k == "tests":
+            for mod, counts in v.items():
+                t = into["tests"].setdefault(mod, {"passed": 0, "failed": 0, "skipped": 0})
+                for o, n in counts.items():
+                    t[o] = t.get(o, 0) + n
+        else:
+            into[k] = into.get(k, 0) + v
 
 
 def write_figures():
-    import json
+    """build/IOC_FIGURES (reliability-figures.json); with IOC_FIGURES_ADD=1
+    this run's figures are added to the file's (run.sh's serial pass)."""
     os.makedirs(os.path.join(REPO, "build"), exist_ok=True)
-    name = os.environ.get("IOC_FIGURES", "reliability-figures.json")
-    with open(os.path.join(REPO, "build", name), "w") as f:
-        json.dump(FIGURES, f, indent=1, sort_keys=True)
+    name = os.path.join(REPO, "build", os.environ.get("IOC_FIGURES", "reliability-figures.json"))
+    figures = FIGURES
+    if os.environ.get("IOC_FIGURES_ADD") == "1" and os.path.exists(name):
+        with open(name) as f:
+            figures = json.load(f)
+        merge_figures(figures, FIGURES)
+    with open(name, "w") as f:
+        json.dump(figures, f, indent=1, sort_keys=True)
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes minutes (a real debootstrap); runs by default")
+    config.addinivalue_line("markers", "serial: changes host-wide state other tests rely on "
+                            "(the subordinate id lines, the nftables table, the forwarding "
+                            "sysctl) or needs a host no other test uses: run.sh runs these "
+                            "after the parallel pass, alone")
+
+
+# Under xdist (IOC_TEST_WORKERS): the test files that take longest, started
+# first so that no worker is left with a long file at the end (--dist loadfile
+# hands out files in collection order); measured with --durations.
+SLOW_FIRST = ("test_update.py", "test_fetch.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # one process: the files in their usual order
+    def rank(item):
+        name = os.path.basename(str(item.fspath))
+        return SLOW_FIRST.index(name) if name in SLOW_FIRST else len(SLOW_FIRST)
+    items.sort(key=rank)  # stable: the order within a file is kept

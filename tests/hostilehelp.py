@@ -7,7 +7,7 @@
   backticks, ';', option-like words, non-UTF-8 bytes, 64 KiB strings.
 * ``lxc_items(path)``: the configuration items a start handed to liblxc, as
   written by the sanitizer build's IOC_LXC_CONFIG_DUMP knob
-  (src/engine/linux/engine_linux.c): [(key, value), ...].
+  (src/engine/linux/engine_linux_config.c): [(key, value), ...].
 * ``check_lxc_items(items)``: every key is one iocage sets on purpose and no
   value holds a newline or another control character; returns the decoded
   mount entries [(src, dst, type, options)].
@@ -22,8 +22,9 @@ _counter = itertools.count(1)
 
 LXC_DIR = "/var/run/iocage/lxc"
 
-# every key the Linux engine sets (src/engine/linux/engine_linux.c, ioc_lx_container and
-# ioc_lx_net_cfg); anything else in a configuration is an injected key
+# every key the Linux engine sets (src/engine/linux/engine_linux_start.c's ioc_lx_container
+# and engine_linux_config.c's ioc_lx_net_cfg); anything else in a configuration is an
+# injected key
 ALLOWED_KEYS = [re.compile(r) for r in (
     r"lxc\.log\.file", r"lxc\.log\.level", r"lxc\.rootfs\.path", r"lxc\.uts\.name",
     r"lxc\.autodev", r"lxc\.mount\.auto", r"lxc\.mount\.entry", r"lxc\.init\.cmd",

@@ -177,11 +177,26 @@ def host_state(root=None):
     def mine(item):
         u = UUID_RE.findall(item)
         return all(x in ours for x in u)
+    links = st["links"]
     st = HostState({k: ([x for x in v if mine(x)] if isinstance(v, list) else v)
                     for k, v in st.items()})
-    st["links"] = None
+    # the host ends of vnet pairs are named after their jail's UUID
+    # (net.c ioc_net_host_ifname): this pool's are compared, other links not
+    hashes = {"%08x" % (_fnv1a(u) & 0xffffffff) for u in ours}
+    st["links"] = [n for n in links if VETH_RE.match(n) and VETH_RE.match(n).group(1) in hashes]
     st["monitors"] = None
     return st
+
+
+VETH_RE = re.compile(r"ioc([0-9a-f]{8})n\d+$")
+
+
+def _fnv1a(s):
+    """net.c's ioc_net_hash: 64-bit FNV-1a."""
+    h = 1469598103934665603
+    for b in s.encode():
+        h = ((h ^ b) * 1099511628211) & 0xffffffffffffffff
+    return h
 
 
 def _host_state(root=None):

@@ -16,6 +16,9 @@ import inventory
 from conftest import PREFIX, run_iocage, sh
 from runhelp import jail, rel, state  # noqa: F401
 
+# the host as nobody else uses it (conftest "serial": after the parallel pass)
+pytestmark = pytest.mark.serial
+
 FILES = ("/etc/subuid", "/etc/subgid")
 LINE = "root:100000:65536"
 

@@ -3,9 +3,14 @@ claims to watch, and the invariant check notices a broken root."""
 import os
 import subprocess
 
+import pytest
+
 import inventory
 from conftest import destroy_root, sh
 from runhelp import jail
+
+# the host as nobody else uses it (conftest "serial": after the parallel pass)
+pytestmark = pytest.mark.serial
 
 
 def test_inventory_notices_pool_changes(pool, sentinels):
@@ -48,7 +53,6 @@ def test_inventory_notices_sentinels_and_processes(pool, sentinels):
 
 def test_inventory_notices_interfaces(pool, sentinels):
     if inventory.other_test_pools(pool.name):
-        import pytest
         pytest.skip("another test session shares the host: interfaces are not compared")
     before = inventory.inventory(pool, (), sentinels)
     sh("ip", "link", "add", "iocharn0", "type", "veth", "peer", "name", "iocharn1")
@@ -80,7 +84,6 @@ def test_first_use_netns_mount_is_noticed_and_removed(pool, sentinels):
     """A fresh host has no /run/netns; the first 'ip netns add' makes it a
     mount and leaves it.  The harness must see that (a used machine hid it
     from CI) and remove what its run made: here on a host made fresh first."""
-    import pytest
     import firstuse
     if inventory.other_test_pools(pool.name):
         pytest.skip("another test session shares the host: /run/netns may be in use")

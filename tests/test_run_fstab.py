@@ -132,7 +132,7 @@ def test_jail_zfs_dataset_of_another_jail_is_refused(rel):
     other = jail(rel, "zo", "jail_zfs=on")
     u = jail(rel, "zt")
     st = rel.zfs_state()
-    hs = host_state()
+    hs = host_state(rel)
     for ds, shown in (("jails/%s/data" % other, "jails/%s/data" % other),
                       ("%s/jails/%s/root" % (rel.name, u), "jails/%s/root" % u),
                       ("releases/bb/root", "releases/bb/root"),
@@ -141,7 +141,7 @@ def test_jail_zfs_dataset_of_another_jail_is_refused(rel):
         r = rel.run("start", "zt")
         assert r.rc == 1 and "jail_zfs_dataset '%s' may not be delegated" % shown in r.err, (ds, r)
         assert state(rel, "zt") == "down"
-    assert host_state() == hs
+    assert host_state(rel) == hs
     rel.ok("set", "jail_zfs=off", "zt")
     rel.ok("destroy", "-f", "zt")
     rel.ok("destroy", "-f", "zo")

@@ -3,7 +3,7 @@ them; memoryuse, maxproc, pcpu, openfiles, cpuset; refusal of limits with no
 Linux analogue at set time; cap/uncap/inuse/limits."""
 import pytest
 
-from runhelp import cgroup_dirs, jail, subids, rel  # noqa: F401
+from runhelp import cgroup_dirs, host_state, jail, subids, rel  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("subids")
 
@@ -103,9 +103,9 @@ def test_rlimits_off_applies_nothing(rel):
 
 
 def test_limits_leave_no_cgroups(rel):
-    jail(rel, "cg", "rlimits=on", "memoryuse=64M:deny", "maxproc=50:deny")
-    before = cgroup_dirs()
+    u = jail(rel, "cg", "rlimits=on", "memoryuse=64M:deny", "maxproc=50:deny")
+    before = host_state(rel)
     rel.ok("start", "cg")
-    assert [d for d in cgroup_dirs() if "lxc.payload.ioc-" in d]
+    assert [d for d in cgroup_dirs() if "lxc.payload.ioc-" + u in d]
     rel.ok("stop", "cg")
-    assert cgroup_dirs() == before
+    assert host_state(rel) == before

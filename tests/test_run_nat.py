@@ -13,7 +13,8 @@ import pytest
 from conftest import sh
 from runhelp import host_state, jail, rel, state, subids  # noqa: F401
 
-pytestmark = pytest.mark.usefixtures("subids")
+# the nftables table and the forwarding sysctl are the host's: alone (conftest "serial")
+pytestmark = [pytest.mark.usefixtures("subids"), pytest.mark.serial]
 
 PREFIX4 = "10.213.64.0/24"
 SERVER = r"""

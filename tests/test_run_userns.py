@@ -28,6 +28,7 @@ def test_root_is_mapped_to_the_idmap(rel):
     assert uid == "100000"
 
 
+@pytest.mark.serial  # takes the subordinate id line away from every jail of the host
 def test_missing_subuid_line_is_named(rel):
     jail(rel, "s")
     covered = [p for p in ("/etc/subuid",) if SUBID_LINE in open(p).read()]
