@@ -172,40 +172,64 @@ refuse:
 	return NULL;
 }
 
+/* The type of dataset name in rows ("filesystem", ...), NULL when it has no row. */
+static const char *
+ioc_rows_type(const struct ioc_zrows *rows, const char *name)
+{
+	size_t i;
+	for (i = 0; i < rows->n; i++)
+		if (strcmp(rows->v[i].name, name) == 0 && strcmp(rows->v[i].prop, "type") == 0)
+			return rows->v[i].value;
+	return NULL;
+}
+
 int
 ioc_root_activate(const char *dataset, struct ioc_error **err)
 {
 	_cleanup_free_ char *parent = NULL;
-	_cleanup_free_ char *t = NULL;
-	const char *slash;
+	char *names[3] = { NULL, NULL, NULL };
+	struct ioc_zrows rows;
+	const char *t;
 	size_t i;
+	int rc = -1;
 
 	if (!ioc_root_name_ok(dataset))
 		return ioc_fail(err, IOC_EXIT_USAGE,
 		    "invalid dataset name '%s': expected POOL/DATASET (letters, digits, '_', '-', '.', "
 		    "':'; no component starting with '-')", dataset);
-	slash = strchr(dataset, '/');
-	if (slash == NULL)
+	if (strchr(dataset, '/') == NULL)
 		return ioc_err(err, "refusing to activate the pool's top dataset '%s': the pool is shared; "
 		    "name a dataset such as %s/iocage", dataset, dataset);
 	parent = ioc_xstrndup(dataset, (size_t)(strrchr(dataset, '/') - dataset));
-	if (ioc_zfs_get1(dataset, "type", &t, err) != 0)
-		return -1;
-	if (t == NULL && !ioc_zfs_exists(parent))
-		return ioc_err(err, "cannot activate '%s': parent dataset '%s' does not exist "
+	/* the root with its children, and its parent, in one zfs get */
+	names[0] = (char *)dataset;
+	names[1] = parent;
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get_existing(names, "type", 1, 0, &rows, err) != 0)
+		goto out;
+	t = ioc_rows_type(&rows, dataset);
+	if (t == NULL && ioc_rows_type(&rows, parent) == NULL) {
+		ioc_err(err, "cannot activate '%s': parent dataset '%s' does not exist "
 		    "(iocage creates nothing outside its root; create it with 'zfs create %s')",
 		    dataset, parent, parent);
-	if (t != NULL && strcmp(t, "filesystem") != 0)
-		return ioc_err(err, "cannot activate '%s': it is a %s, not a filesystem", dataset, t);
+		goto out;
+	}
+	if (t != NULL && strcmp(t, "filesystem") != 0) {
+		ioc_err(err, "cannot activate '%s': it is a %s, not a filesystem", dataset, t);
+		goto out;
+	}
 	ioc_zfs_set_guard_root(dataset);
 	if (t == NULL && ioc_zfs_create(dataset, NULL, 0, err) != 0)
-		return -1;
+		goto out;
 	for (i = 0; ioc_root_children[i]; i++) {
 		_cleanup_free_ char *c = ioc_xasprintf("%s/%s", dataset, ioc_root_children[i]);
-		if (!ioc_zfs_exists(c) && ioc_zfs_create(c, NULL, 0, err) != 0)
-			return -1;
+		if (ioc_rows_type(&rows, c) == NULL && ioc_zfs_create(c, NULL, 0, err) != 0)
+			goto out;
 	}
-	return ioc_zfs_set(dataset, IOC_PROP_PREFIX "active", "yes", err);
+	rc = ioc_zfs_set(dataset, IOC_PROP_PREFIX "active", "yes", err);
+out:
+	ioc_zrows_release(&rows);
+	return rc;
 }
 
 const char *
