@@ -17,5 +17,13 @@ int ioc_hexval(char c);
 int ioc_arch_err(struct archive *a, const char *what, struct ioc_error **err);
 /* Removes topfd/rel without following a symlink anywhere on the way (record_read.c). */
 int ioc_remove_rel(int topfd, const char *rel, struct ioc_error **err);
+/*
+ * The end of a disk writer's work (record_write.c): closes w when the work
+ * went well (rc 0; "cannot finish WHAT" when the close fails), returns to the
+ * working directory cwd and frees w and topfd (each may be unset: NULL, -1).
+ * Returns rc, or -1 with err set.
+ */
+int ioc_disk_writer_end(struct archive *w, int rc, const char *what, int cwd, int topfd,
+    struct ioc_error **err);
 
 #endif

@@ -395,23 +395,11 @@ ioc_record_apply_package(int fd, const char *path, const char *top,
 		ioc_arch_err(a, "package is truncated or corrupt", err);
 		goto out;
 	}
-	if (archive_write_close(w) != ARCHIVE_OK) {
-		ioc_err(err, "cannot finish extraction: %s", archive_error_string(w));
-		goto out;
-	}
 	rc = 0;
 out:
-	if (cwd >= 0) {
-		if (fchdir(cwd) != 0 && rc == 0)
-			rc = ioc_err(err, "cannot return to the working directory");
-		close(cwd);
-	}
-	if (w)
-		archive_write_free(w);
+	rc = ioc_disk_writer_end(w, rc, "extraction", cwd, topfd, err);
 	if (a)
 		archive_read_free(a);
-	if (topfd >= 0)
-		close(topfd);
 	ioc_pkg_manifest_release(&m);
 	ioc_strv_release(&dels2);
 	free(relc);

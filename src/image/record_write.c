@@ -269,12 +269,17 @@ ioc_record_copy_tree(const char *src, const struct ioc_tree_diff *d, const char 
 			goto out;
 		}
 	}
-	if (archive_write_close(w) != ARCHIVE_OK) {
-		ioc_err(err, "cannot finish the copy: %s", archive_error_string(w));
-		goto out;
-	}
 	rc = 0;
 out:
+	return ioc_disk_writer_end(w, rc, "the copy", cwd, topfd, err);
+}
+
+int
+ioc_disk_writer_end(struct archive *w, int rc, const char *what, int cwd, int topfd,
+    struct ioc_error **err)
+{
+	if (rc == 0 && w && archive_write_close(w) != ARCHIVE_OK)
+		rc = ioc_err(err, "cannot finish %s: %s", what, archive_error_string(w));
 	if (cwd >= 0) {
 		if (fchdir(cwd) != 0 && rc == 0)
 			rc = ioc_err(err, "cannot return to the working directory");
