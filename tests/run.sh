@@ -25,7 +25,10 @@ PYTEST="/usr/bin/python3 -m pytest -q -p no:cacheprovider"
 # host nobody else uses: they run afterwards, alone, their figures added to
 # the first pass's.
 workers=${IOC_TEST_WORKERS:-1}
-[ "$workers" -ge 1 ] 2>/dev/null || workers=1
+if ! [ "$workers" -ge 1 ] 2>/dev/null; then
+	echo "IOC_TEST_WORKERS='$workers' is not a number of workers (1 or more): running with 1" >&2
+	workers=1
+fi
 if [ "$workers" -ge 2 ]; then par="-n $workers --dist loadfile"; else par="-n 0"; fi
 # with arguments (make check-fast): only those test files, no valgrind pass
 if [ $# -eq 0 ]; then

@@ -183,7 +183,7 @@ def host_state(root=None):
     # the host ends of vnet pairs are named after their jail's UUID
     # (net.c ioc_net_host_ifname): this pool's are compared, other links not
     hashes = {"%08x" % (_fnv1a(u) & 0xffffffff) for u in ours}
-    st["links"] = [n for n in links if VETH_RE.match(n) and VETH_RE.match(n).group(1) in hashes]
+    st["links"] = [n for n in links if (m := VETH_RE.match(n)) and m.group(1) in hashes]
     st["monitors"] = None
     return st
 
