@@ -232,44 +232,40 @@ ioc_lx_guard(const char *rootfs, unsigned long owner, mode_t mode, struct ioc_er
 	return 0;
 }
 
-/* Step 1: everything that can be checked, before anything changes. */
-int
-ioc_lx_check(struct ioc_lx_start *s, struct ioc_error **err)
+/* 1 when the directory open at rootfd has nothing in it but . and .. */
+static int
+ioc_lx_root_empty(int rootfd)
 {
-	struct ioc_jail *j = s->j;
-	struct stat st;
-	int dfd;
-	DIR *d;
+	int dfd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
 	struct dirent *e;
-	_cleanup_free_ char *picked = NULL;
 	int empty = 1;
-	size_t i;
-	static const char *const need[] = { "dev", "proc", "sys", NULL };
-	const char *v;
 
-	if (j->rootfs == NULL || j->rootfs[0] != '/')
-		return ioc_err(err, "the jail's root dataset %s/root is not mounted", j->dataset);
-	if (ioc_has_ctrl(j->rootfs))
-		return ioc_err(err, "the mountpoint of %s/root contains a control character "
-		    "(newline, tab...): it cannot be a container's root", j->dataset);
-	for (i = 0; ioc_lx_used[i]; i++)
-		if (ioc_lx_valid(j, ioc_lx_used[i], err) != 0)
-			return -1;
-	s->rootfd = ioc_lx_root_open(j->rootfs, err);
-	if (s->rootfd < 0)
-		return -1;
-	if (fstat(s->rootfd, &st) != 0)
-		return ioc_err(err, "cannot stat '%s': %s", j->rootfs, strerror(errno));
-	dfd = openat(s->rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	d = dfd >= 0 ? fdopendir(dfd) : NULL;
 	while (d && (e = readdir(d)) != NULL)
 		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
 			empty = 0;
 	if (d)
 		closedir(d);
-	if (empty)
-		return ioc_err(err, "the jail's root %s is empty (an empty jail, create -e): put a root "
-		    "filesystem there first%s", j->rootfs,
+	return empty;
+}
+
+/* The jail's root opened (s->rootfd, its stat in *st): not empty, with the
+ * directories a Linux root filesystem needs. */
+static int
+ioc_lx_check_root(struct ioc_lx_start *s, struct stat *st, struct ioc_error **err)
+{
+	const struct ioc_jail *j = s->j;
+	static const char *const need[] = { "dev", "proc", "sys", NULL };
+	size_t i;
+
+	s->rootfd = ioc_lx_root_open(j->rootfs, err);
+	if (s->rootfd < 0)
+		return -1;
+	if (fstat(s->rootfd, st) != 0)
+		return ioc_err(err, "cannot stat '%s': %s", j->rootfs, strerror(errno));
+	if (ioc_lx_root_empty(s->rootfd))
+		return ioc_err(err, "the jail's root %s is empty (an empty jail, create -e): put a "
+		    "root filesystem there first%s", j->rootfs,
 		    ioc_parse_bool(ioc_lx_get(j, "userns")) == 1 ?
 		    ", owned by the ids of userns_idmap" : "");
 	for (i = 0; need[i]; i++) {
@@ -279,31 +275,51 @@ ioc_lx_check(struct ioc_lx_start *s, struct ioc_error **err)
 			    "filesystem needs /dev, /proc and /sys)", j->rootfs, need[i]);
 		close(fd);
 	}
+	return 0;
+}
+
+/* userns: the id map, which must match the root's owner (st) and the
+ * subordinate ids; then the directory above the root guarded for the jail's
+ * root user (host root without userns). */
+static int
+ioc_lx_check_ids(struct ioc_lx_start *s, const struct stat *st, struct ioc_error **err)
+{
+	const struct ioc_jail *j = s->j;
+
 	s->userns = ioc_parse_bool(ioc_lx_get(j, "userns")) == 1;
-	if (s->userns) {
-		if (ioc_lx_parse_idmap(ioc_lx_get(j, "userns_idmap"), &s->idmap, err) != 0)
-			return -1;
-		if (st.st_uid != s->idmap.host) {
-			return ioc_err(err, "the jail's root %s is owned by host uid %lu, but "
-			    "userns_idmap=%lu:%lu maps the jail's root user to host uid %lu: the files "
-			    "were not shifted for this map (releases record theirs as release_idmap); "
-			    "set userns_idmap to the map the files were made with, or userns=off (weaker)",
-			    j->rootfs, (unsigned long)st.st_uid, s->idmap.host, s->idmap.count,
-			    s->idmap.host);
-		}
-		if (access(IOC_NEWUIDMAP, X_OK) == 0 &&
-		    (ioc_lx_check_subid(IOC_SUBUID, &s->idmap, err) != 0 ||
-		    ioc_lx_check_subid(IOC_SUBGID, &s->idmap, err) != 0))
-			return -1;
-		s->jroot_uid = (uid_t)s->idmap.host;
-		s->jroot_gid = (gid_t)s->idmap.host;
-		if (ioc_lx_guard(j->rootfs, s->idmap.host, 0100, err) != 0 ||
-		    ioc_lx_reachable(j->rootfs, s->idmap.host, err) != 0)
-			return -1;
-	} else if (ioc_lx_guard(j->rootfs, 0, 0700, err) != 0)
+	if (!s->userns)
+		return ioc_lx_guard(j->rootfs, 0, 0700, err);
+	if (ioc_lx_parse_idmap(ioc_lx_get(j, "userns_idmap"), &s->idmap, err) != 0)
 		return -1;
-	if (ioc_lx_init_path(&s->init, err) != 0)
+	if (st->st_uid != s->idmap.host) {
+		return ioc_err(err, "the jail's root %s is owned by host uid %lu, but "
+		    "userns_idmap=%lu:%lu maps the jail's root user to host uid %lu: the files "
+		    "were not shifted for this map (releases record theirs as release_idmap); "
+		    "set userns_idmap to the map the files were made with, or userns=off (weaker)",
+		    j->rootfs, (unsigned long)st->st_uid, s->idmap.host, s->idmap.count,
+		    s->idmap.host);
+	}
+	if (access(IOC_NEWUIDMAP, X_OK) == 0 &&
+	    (ioc_lx_check_subid(IOC_SUBUID, &s->idmap, err) != 0 ||
+	    ioc_lx_check_subid(IOC_SUBGID, &s->idmap, err) != 0))
 		return -1;
+	s->jroot_uid = (uid_t)s->idmap.host;
+	s->jroot_gid = (gid_t)s->idmap.host;
+	if (ioc_lx_guard(j->rootfs, s->idmap.host, 0100, err) != 0 ||
+	    ioc_lx_reachable(j->rootfs, s->idmap.host, err) != 0)
+		return -1;
+	return 0;
+}
+
+/* The network: a NAT address picked if needed, the net plan, a DHCP client
+ * for every DHCP interface, and the container's network configuration. */
+static int
+ioc_lx_check_net(struct ioc_lx_start *s, struct ioc_error **err)
+{
+	struct ioc_jail *j = s->j;
+	_cleanup_free_ char *picked = NULL;
+	size_t i;
+
 	if (ioc_net_nat_assign(s->root, j, 1, &picked, err) != 0)
 		return -1;
 	if (picked)
@@ -318,7 +334,18 @@ ioc_lx_check(struct ioc_lx_start *s, struct ioc_error **err)
 			return -1;
 	if (ioc_lx_net_cfg(s, err) != 0)
 		return -1;
-	if (ioc_fstab_parse(ioc_lx_get(j, "fstab"), &s->fstab, err) != 0)
+	return 0;
+}
+
+/* fstab parsed into s->fstab: every source exists on the host, every
+ * target inside the root is safe or missing (made at the files step). */
+static int
+ioc_lx_check_fstab(struct ioc_lx_start *s, struct ioc_error **err)
+{
+	struct stat st;
+	size_t i;
+
+	if (ioc_fstab_parse(ioc_lx_get(s->j, "fstab"), &s->fstab, err) != 0)
 		return ioc_error_wrap(err, "fstab");
 	for (i = 0; i < s->fstab.n; i++) {
 		struct ioc_fstab_ent *f = &s->fstab.v[i];
@@ -333,23 +360,35 @@ ioc_lx_check(struct ioc_lx_start *s, struct ioc_error **err)
 			*err = NULL;
 		}
 	}
-	if (ioc_parse_bool(ioc_lx_get(j, "jail_zfs")) == 1) {
-		const char *ds = ioc_lx_get(j, "jail_zfs_dataset");
-		const char *mp = ioc_lx_get(j, "jail_zfs_mountpoint");
-		s->zfs_ds = ioc_jail_zfs_dataset(s->root, j->uuid, ds, err);
-		if (s->zfs_ds == NULL)
-			return -1;
-		if (ioc_zfs_guard(s->zfs_ds, err) != 0)
-			return ioc_error_wrap(err, "jail_zfs_dataset");
-		s->zfs_dst = ioc_xstrdup(strcmp(mp, "none") == 0 ? "/mnt/data" : mp);
-	}
-	v = ioc_lx_get(j, "exec_jail_user");
-	if (ioc_lx_jail_user(s->rootfd, v, &s->runas, err) != 0)
-		return ioc_error_wrap(err, "exec_jail_user");
-	if (ioc_lx_jail_cmd(s->rootfd, j, "exec_start", &s->start_argv, err) != 0)
+	return 0;
+}
+
+/* jail_zfs: the delegated dataset's name (guarded) and its path inside. */
+static int
+ioc_lx_check_zfs(struct ioc_lx_start *s, struct ioc_error **err)
+{
+	const struct ioc_jail *j = s->j;
+	const char *ds, *mp;
+
+	if (ioc_parse_bool(ioc_lx_get(j, "jail_zfs")) != 1)
+		return 0;
+	ds = ioc_lx_get(j, "jail_zfs_dataset");
+	mp = ioc_lx_get(j, "jail_zfs_mountpoint");
+	s->zfs_ds = ioc_jail_zfs_dataset(s->root, j->uuid, ds, err);
+	if (s->zfs_ds == NULL)
 		return -1;
-	if (ioc_lx_jail_cmd(s->rootfd, j, "exec_stop", &s->stop_check, err) != 0)
-		return -1;
+	if (ioc_zfs_guard(s->zfs_ds, err) != 0)
+		return ioc_error_wrap(err, "jail_zfs_dataset");
+	s->zfs_dst = ioc_xstrdup(strcmp(mp, "none") == 0 ? "/mnt/data" : mp);
+	return 0;
+}
+
+/* Notes every resource limit that is set but has no Linux analogue. */
+static void
+ioc_lx_note_rlimits(const struct ioc_jail *j)
+{
+	size_t i;
+
 	for (i = 0; i < ioc_nprops; i++) {
 		const struct ioc_prop *p = &ioc_props[i];
 		const char *const *l;
@@ -363,6 +402,40 @@ ioc_lx_check(struct ioc_lx_start *s, struct ioc_error **err)
 			ioc_note("%s=%s has no Linux analogue and is not applied",
 			    p->name, j->values[i]);
 	}
+}
+
+/* Step 1: everything that can be checked, before anything changes. */
+int
+ioc_lx_check(struct ioc_lx_start *s, struct ioc_error **err)
+{
+	struct ioc_jail *j = s->j;
+	struct stat st;
+	size_t i;
+	const char *v;
+
+	if (j->rootfs == NULL || j->rootfs[0] != '/')
+		return ioc_err(err, "the jail's root dataset %s/root is not mounted", j->dataset);
+	if (ioc_has_ctrl(j->rootfs))
+		return ioc_err(err, "the mountpoint of %s/root contains a control character "
+		    "(newline, tab...): it cannot be a container's root", j->dataset);
+	for (i = 0; ioc_lx_used[i]; i++)
+		if (ioc_lx_valid(j, ioc_lx_used[i], err) != 0)
+			return -1;
+	if (ioc_lx_check_root(s, &st, err) != 0 || ioc_lx_check_ids(s, &st, err) != 0)
+		return -1;
+	if (ioc_lx_init_path(&s->init, err) != 0)
+		return -1;
+	if (ioc_lx_check_net(s, err) != 0 || ioc_lx_check_fstab(s, err) != 0 ||
+	    ioc_lx_check_zfs(s, err) != 0)
+		return -1;
+	v = ioc_lx_get(j, "exec_jail_user");
+	if (ioc_lx_jail_user(s->rootfd, v, &s->runas, err) != 0)
+		return ioc_error_wrap(err, "exec_jail_user");
+	if (ioc_lx_jail_cmd(s->rootfd, j, "exec_start", &s->start_argv, err) != 0)
+		return -1;
+	if (ioc_lx_jail_cmd(s->rootfd, j, "exec_stop", &s->stop_check, err) != 0)
+		return -1;
+	ioc_lx_note_rlimits(j);
 	if (ioc_lx_cg_settings(j, 0, s->cg, &s->ncg, err) != 0)
 		return -1;
 	return 0;
