@@ -33,20 +33,12 @@
 
 static void ioc_lx_destroy_container(struct lxc_container *c, const char *name, const char *dir);
 
-/* Step: the container itself, daemonized, running ioc-init. */
-static int
-ioc_lx_container(struct ioc_lx_start *s, struct ioc_error **err)
+/* The container's system: log, root, hostname, the mounts of /proc, /sys
+ * and ioc-init, init, console and ttys, halt signal, AppArmor, seccomp. */
+static void
+ioc_lx_cfg_system(struct ioc_lx_start *s)
 {
-	struct lxc_container *c;
-	size_t i;
 	_cleanup_free_ char *log = ioc_xasprintf("%s/lxc.log", s->dir);
-	_cleanup_free_ char *cfgtmp = ioc_xasprintf("%s/config.tmp", s->dir);
-	_cleanup_free_ char *cfg = ioc_xasprintf("%s/config", s->dir);
-	_cleanup_free_ char *cgsaved = NULL;
-	bool ok;
-	int raw = strcmp(ioc_lx_get(s->j, "allow_raw_sockets"), "1") == 0;
-	static const char *const drop = "sys_module sys_rawio sys_time sys_boot mac_admin "
-	    "mac_override audit_control sys_pacct";
 
 	ioc_lx_cfg(s, "lxc.log.file", "%s", log);
 	ioc_lx_cfg(s, "lxc.log.level", "WARN");
@@ -74,6 +66,18 @@ ioc_lx_container(struct ioc_lx_start *s, struct ioc_error **err)
 		ioc_lx_cfg(s, "lxc.apparmor.profile", "unconfined");
 	if (access("/usr/share/lxc/config/common.seccomp", R_OK) == 0)
 		ioc_lx_cfg(s, "lxc.seccomp.profile", "/usr/share/lxc/config/common.seccomp");
+}
+
+/* What the container may do: the capabilities it loses, its devices, and
+ * with userns its id map. */
+static void
+ioc_lx_cfg_privileges(struct ioc_lx_start *s)
+{
+	size_t i;
+	int raw = strcmp(ioc_lx_get(s->j, "allow_raw_sockets"), "1") == 0;
+	static const char *const drop = "sys_module sys_rawio sys_time sys_boot mac_admin "
+	    "mac_override audit_control sys_pacct";
+
 	/* a DHCP client needs a packet socket: a DHCP jail keeps CAP_NET_RAW (its own netns) */
 	for (i = 0; i < s->net.nifs; i++)
 		raw |= s->net.ifs[i].dhcp4;
@@ -85,6 +89,14 @@ ioc_lx_container(struct ioc_lx_start *s, struct ioc_error **err)
 		ioc_lx_cfg(s, "lxc.idmap", "u 0 %lu %lu", s->idmap.host, s->idmap.count);
 		ioc_lx_cfg(s, "lxc.idmap", "g 0 %lu %lu", s->idmap.host, s->idmap.count);
 	}
+}
+
+/* The bind mounts of fstab and of the delegated dataset (jail_zfs). */
+static void
+ioc_lx_cfg_mounts(struct ioc_lx_start *s)
+{
+	size_t i;
+
 	/* paths as fstab(5) fields: a blank in a path cannot add fields or options */
 	for (i = 0; i < s->fstab.n; i++) {
 		_cleanup_free_ char *src = ioc_fstab_escape(s->fstab.v[i].src);
@@ -98,6 +110,14 @@ ioc_lx_container(struct ioc_lx_start *s, struct ioc_error **err)
 		_cleanup_free_ char *dst = ioc_fstab_escape(s->zfs_dst + strspn(s->zfs_dst, "/"));
 		ioc_lx_cfg(s, "lxc.mount.entry", "%s %s none bind 0 0", src, dst);
 	}
+}
+
+/* The limits: the cgroup settings and, with rlimits=on, openfiles. */
+static void
+ioc_lx_cfg_limits(struct ioc_lx_start *s)
+{
+	size_t i;
+
 	for (i = 0; i < s->ncg; i++) {
 		_cleanup_free_ char *k = ioc_xasprintf("lxc.cgroup%s.%s",
 		    ioc_lx_cg_kind(s->cg[i].ctrl) == IOC_CG_V2 ? "2" : "", s->cg[i].file);
@@ -106,28 +126,61 @@ ioc_lx_container(struct ioc_lx_start *s, struct ioc_error **err)
 			ioc_lx_cfg(s, "lxc.cgroup.cpu.cfs_period_us", "100000");
 		if (strcmp(s->cg[i].file, "memory.limit_in_bytes") == 0 &&
 		    access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0)
-			ioc_lx_cfg(s, "lxc.cgroup.memory.memsw.limit_in_bytes", "%s", s->cg[i].value);
+			ioc_lx_cfg(s, "lxc.cgroup.memory.memsw.limit_in_bytes", "%s",
+			    s->cg[i].value);
 	}
 	if (ioc_parse_bool(ioc_lx_get(s->j, "rlimits")) == 1) {
 		unsigned long long n;
 		if (ioc_lx_limit_amount(ioc_lx_get(s->j, "openfiles"), &n) == 0)
 			ioc_lx_cfg(s, "lxc.prlimit.nofile", "%llu", n);
 	}
-#ifdef IOC_FAULT_INJECT
-	ioc_lx_cfg_dump(s);
-#endif
+}
+
+/* A liblxc container given every item of the configuration, a copy of which
+ * is saved in the run-time directory; NULL (err set) if liblxc refuses. */
+static struct lxc_container *
+ioc_lx_container_new(struct ioc_lx_start *s, struct ioc_error **err)
+{
+	_cleanup_free_ char *cfgtmp = ioc_xasprintf("%s/config.tmp", s->dir);
+	_cleanup_free_ char *cfg = ioc_xasprintf("%s/config", s->dir);
+	struct lxc_container *c;
+	size_t i;
+
 	c = lxc_container_new(s->name, ioc_lx_path());
-	if (c == NULL)
-		return ioc_err(err, "liblxc cannot make container '%s'", s->name);
+	if (c == NULL) {
+		ioc_err(err, "liblxc cannot make container '%s'", s->name);
+		return NULL;
+	}
 	for (i = 0; i + 1 < s->cfg.n; i += 2)
 		if (!c->set_config_item(c, s->cfg.v[i], s->cfg.v[i + 1])) {
 			ioc_err(err, "liblxc refused %s = %s", s->cfg.v[i], s->cfg.v[i + 1]);
 			lxc_container_put(c);
-			return -1;
+			return NULL;
 		}
 	/* a copy for people and lxc-* tools (removed at stop); written atomically */
 	if (c->save_config(c, cfgtmp))
 		rename(cfgtmp, cfg);
+	return c;
+}
+
+/* Step: the container itself, daemonized, running ioc-init. */
+static int
+ioc_lx_container(struct ioc_lx_start *s, struct ioc_error **err)
+{
+	struct lxc_container *c;
+	_cleanup_free_ char *cgsaved = NULL;
+	bool ok;
+
+	ioc_lx_cfg_system(s);
+	ioc_lx_cfg_privileges(s);
+	ioc_lx_cfg_mounts(s);
+	ioc_lx_cfg_limits(s);
+#ifdef IOC_FAULT_INJECT
+	ioc_lx_cfg_dump(s);
+#endif
+	c = ioc_lx_container_new(s, err);
+	if (c == NULL)
+		return -1;
 	c->want_daemonize(c, true);
 	c->want_close_all_fds(c, true);
 	/*
@@ -147,8 +200,8 @@ ioc_lx_container(struct ioc_lx_start *s, struct ioc_error **err)
 	ioc_lx_cg_restore(cgsaved);
 	if (!ok) {
 		_cleanup_free_ char *why = ioc_lx_log_error(s->dir);
-		ioc_err(err, "the container did not start%s%s", why ? ": " : " (see the log of liblxc)",
-		    why ? why : "");
+		ioc_err(err, "the container did not start%s%s",
+		    why ? ": " : " (see the log of liblxc)", why ? why : "");
 		ioc_lx_destroy_container(c, s->name, s->dir);
 		lxc_container_put(c);
 		return -1;
