@@ -241,6 +241,8 @@ ioc_lx_root_empty(int rootfd)
 	struct dirent *e;
 	int empty = 1;
 
+	if (d == NULL && dfd >= 0)
+		close(dfd);
 	while (d && (e = readdir(d)) != NULL)
 		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
 			empty = 0;
