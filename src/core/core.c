@@ -187,7 +187,7 @@ int
 ioc_root_activate(const char *dataset, struct ioc_error **err)
 {
 	_cleanup_free_ char *parent = NULL;
-	char *names[3] = { NULL, NULL, NULL };
+	char *names[2] = { NULL, NULL };
 	struct ioc_zrows rows;
 	const char *t;
 	size_t i;
@@ -201,14 +201,14 @@ ioc_root_activate(const char *dataset, struct ioc_error **err)
 		return ioc_err(err, "refusing to activate the pool's top dataset '%s': the pool is shared; "
 		    "name a dataset such as %s/iocage", dataset, dataset);
 	parent = ioc_xstrndup(dataset, (size_t)(strrchr(dataset, '/') - dataset));
-	/* the root with its children, and its parent, in one zfs get */
+	/* the root with its children in one zfs get (not with its parent's: a
+	 * dataset listed twice is refused) */
 	names[0] = (char *)dataset;
-	names[1] = parent;
 	ioc_zrows_init(&rows);
 	if (ioc_zfs_get_existing(names, "type", 1, 0, &rows, err) != 0)
 		goto out;
 	t = ioc_rows_type(&rows, dataset);
-	if (t == NULL && ioc_rows_type(&rows, parent) == NULL) {
+	if (t == NULL && !ioc_zfs_exists(parent)) {
 		ioc_err(err, "cannot activate '%s': parent dataset '%s' does not exist "
 		    "(iocage creates nothing outside its root; create it with 'zfs create %s')",
 		    dataset, parent, parent);
