@@ -474,6 +474,158 @@ ioc_valid_netif(const char *s)
 	return 1;
 }
 
+/* Checks a value of a network type: addresses, interfaces, host names, MACs, port forwards. */
+static int
+ioc_valid_net_value(const struct ioc_prop *p, const char *value, struct ioc_error **err)
+{
+	switch (p->type) {
+	case IOC_PT_IP4:
+	case IOC_PT_IP6:
+		if (strcmp(value, "none") != 0 &&
+		    !ioc_valid_iplist(value, p->type == IOC_PT_IP4 ? AF_INET : AF_INET6))
+			return ioc_bad(err, p, value, p->type == IOC_PT_IP4 ?
+			    "none or IFACE|ADDR/MASK[,IFACE|ADDR/MASK...], e.g. vnet0|10.0.0.5/24" :
+			    "none or IFACE|ADDR/PREFIX[,...], e.g. vnet0|fd00::5/64");
+		break;
+	case IOC_PT_IFACES:
+		if (strcmp(value, "none") != 0 && !ioc_valid_ifaces(value))
+			return ioc_bad(err, p, value,
+			    "none or NAME:BRIDGE[,NAME:BRIDGE...], e.g. vnet0:bridge0");
+		break;
+	case IOC_PT_HOSTNAME:
+		if (!ioc_valid_hostname(value))
+			return ioc_bad(err, p, value, "a host name (letters, digits, '-', '.')");
+		break;
+	case IOC_PT_ADDR4:
+	case IOC_PT_ADDR6:
+		if (strcmp(value, "none") != 0 &&
+		    !ioc_valid_addr(value, p->type == IOC_PT_ADDR4 ? AF_INET : AF_INET6, 0))
+			return ioc_bad(err, p, value,
+			    p->type == IOC_PT_ADDR4 ? "none or an IPv4 address" :
+			    "none or an IPv6 address");
+		break;
+	case IOC_PT_MAC: {
+		const char *sp = strchr(value, ' ');
+		if (strcmp(value, "none") != 0 &&
+		    !(sp ? ioc_valid_mac1(value, (size_t)(sp - value)) &&
+			    ioc_valid_mac1(sp + 1, strlen(sp + 1)) :
+			   ioc_valid_mac1(value, strlen(value))))
+			return ioc_bad(err, p, value,
+			    "none or 'HOSTMAC JAILMAC', 12 hex digits each");
+		break;
+	}
+	case IOC_PT_NETIF:
+		if (!ioc_valid_netif(value))
+			return ioc_bad(err, p, value, "none or an interface name (1-15 letters, "
+			    "digits, '.', '_', '-', not starting with '-'), e.g. eth0");
+		break;
+	case IOC_PT_CIDR4: {
+		unsigned long net;
+		int len;
+		if (ioc_cidr4_parse(value, &net, &len) != 0)
+			return ioc_bad(err, p, value, "an IPv4 network ADDR/LEN with LEN 8 to 30 "
+			    "and no host bits set, e.g. 172.16.0.0/12");
+		break;
+	}
+	case IOC_PT_FORWARDS: {
+		struct ioc_forward *f = NULL;
+		size_t nf;
+		if (ioc_forwards_parse(value, &f, &nf, err) != 0)
+			return -1;
+		free(f);
+		break;
+	}
+	default:
+		break; /* ioc_prop_validate sends only the types above */
+	}
+	return 0;
+}
+
+/* Checks a value of a storage type: releases, datasets, paths, compression, sync targets. */
+static int
+ioc_valid_storage_value(const struct ioc_prop *p, const char *value, struct ioc_error **err)
+{
+	long long n;
+
+	switch (p->type) {
+	case IOC_PT_RELEASE:
+		if (strcmp(value, "none") != 0 && ioc_valid_release(value, err) != 0)
+			return -1;
+		break;
+	case IOC_PT_DATASET: {
+		const char *q;
+		if (*value == '\0' || value[0] == '/' || strstr(value, "..") ||
+		    strstr(value, "//") || value[strlen(value) - 1] == '/')
+			return ioc_bad(err, p, value,
+			    "a dataset path below the iocage root, e.g. jails/UUID/data");
+		for (q = value; *q; q++)
+			if (!(isalnum((unsigned char)*q) || strchr("/._-:", *q)))
+				return ioc_bad(err, p, value, "a dataset path below the iocage "
+				    "root (letters, digits, '/', '.', '_', '-', ':')");
+		break;
+	}
+	case IOC_PT_PATH:
+		if (strcmp(value, "none") != 0 && (value[0] != '/' || strstr(value, "/../") ||
+		    (strlen(value) >= 3 && strcmp(value + strlen(value) - 3, "/..") == 0)))
+			return ioc_bad(err, p, value, "none or an absolute path without '..'");
+		break;
+	case IOC_PT_NATIVE_COMPRESS:
+		if (!(ioc_valid_choice("on|off|lzjb|gzip|zle|lz4|zstd|zstd-fast", value) ||
+		    (strncmp(value, "gzip-", 5) == 0 && value[5] >= '1' && value[5] <= '9' &&
+			!value[6]) ||
+		    (strncmp(value, "zstd-", 5) == 0 && ioc_parse_ll(value + 5, 1, 19, &n) == 0)))
+			return ioc_bad(err, p, value,
+			    "on|off|lz4|lzjb|gzip|gzip-1..9|zle|zstd|zstd-1..19");
+		break;
+	case IOC_PT_SYNCTARGET: {
+		char *h = NULL, *d = NULL;
+		if (strcmp(value, "none") != 0 && ioc_sync_target_parse(value, &h, &d) != 0)
+			return ioc_bad(err, p, value, "none, an iocage root POOL/DATASET, or "
+			    "[USER@]HOST:POOL/DATASET");
+		free(h);
+		free(d);
+		break;
+	}
+	default:
+		break; /* ioc_prop_validate sends only the types above */
+	}
+	return 0;
+}
+
+/* Checks a value of a limit type: rctl limits, CPU sets, id ranges. */
+static int
+ioc_valid_limit_value(const struct ioc_prop *p, const char *value, struct ioc_error **err)
+{
+	switch (p->type) {
+	case IOC_PT_RLIMIT:
+		if (!ioc_valid_rlimit(value))
+			return ioc_bad(err, p, value, "off or LIMIT:ACTION, e.g. 8G:deny "
+			    "(actions: deny, log, devctl, throttle, sigNAME)");
+		break;
+	case IOC_PT_CPUSET:
+		if (!ioc_valid_cpuset(value))
+			return ioc_bad(err, p, value, "off or a CPU list such as 0,2-3");
+		break;
+	case IOC_PT_IDMAP: {
+		long long a, c;
+		const char *colon = strchr(value, ':');
+		_cleanup_free_ char *first = colon ?
+		    ioc_xstrndup(value, (size_t)(colon - value)) : NULL;
+		if (!colon || ioc_parse_ll(first, 1, 4294967295LL, &a) != 0 ||
+		    ioc_parse_ll(colon + 1, 1, 4294967295LL, &c) != 0 || a + c > 4294967296LL)
+			return ioc_bad(err, p, value, "HOSTID:COUNT, e.g. 100000:65536");
+		break;
+	}
+	default:
+		break; /* ioc_prop_validate sends only the types above */
+	}
+	return 0;
+}
+
+/*
+ * Checks value against p's type and sets *canon to its canonical spelling.
+ * The scalar types are checked here; the others by type family above.
+ */
 int
 ioc_prop_validate(const struct ioc_prop *p, const char *value, char **canon,
     struct ioc_error **err)
@@ -489,9 +641,10 @@ ioc_prop_validate(const struct ioc_prop *p, const char *value, char **canon,
 		    p->name, IOC_VALUE_MAX);
 	/* control characters: never allowed except tabs where stored verbatim */
 	for (const char *q = value; *q; q++)
-		if (((unsigned char)*q < 0x20 || *q == 0x7f) && !(*q == '\t' && (p->flags & IOC_PF_TABS)))
-			return ioc_bad(err, p, value,
-			    (p->flags & IOC_PF_TABS) ? "text without newlines or control characters (tabs are kept)" :
+		if (((unsigned char)*q < 0x20 || *q == 0x7f) &&
+		    !(*q == '\t' && (p->flags & IOC_PF_TABS)))
+			return ioc_bad(err, p, value, (p->flags & IOC_PF_TABS) ?
+			    "text without newlines or control characters (tabs are kept)" :
 			    "a value without control characters (no tabs or newlines)");
 	switch (p->type) {
 	case IOC_PT_STRING:
@@ -533,114 +686,37 @@ ioc_prop_validate(const struct ioc_prop *p, const char *value, char **canon,
 		if (strcmp(value, "0") == 0)
 			v = "none";
 		break;
-	case IOC_PT_RLIMIT:
-		if (!ioc_valid_rlimit(value))
-			return ioc_bad(err, p, value,
-			    "off or LIMIT:ACTION, e.g. 8G:deny (actions: deny, log, devctl, throttle, sigNAME)");
-		break;
 	case IOC_PT_TAG:
 		return ioc_valid_tag(value, err) != 0 ? -1 : (*canon = ioc_xstrdup(value), 0);
 	case IOC_PT_TAGS:
 		return ioc_depends_parse(value, NULL, canon, err);
-	case IOC_PT_RELEASE:
-		if (strcmp(value, "none") != 0 && ioc_valid_release(value, err) != 0)
-			return -1;
-		break;
 	case IOC_PT_IP4:
 	case IOC_PT_IP6:
-		if (strcmp(value, "none") != 0 &&
-		    !ioc_valid_iplist(value, p->type == IOC_PT_IP4 ? AF_INET : AF_INET6))
-			return ioc_bad(err, p, value, p->type == IOC_PT_IP4 ?
-			    "none or IFACE|ADDR/MASK[,IFACE|ADDR/MASK...], e.g. vnet0|10.0.0.5/24" :
-			    "none or IFACE|ADDR/PREFIX[,...], e.g. vnet0|fd00::5/64");
-		break;
 	case IOC_PT_IFACES:
-		if (strcmp(value, "none") != 0 && !ioc_valid_ifaces(value))
-			return ioc_bad(err, p, value, "none or NAME:BRIDGE[,NAME:BRIDGE...], e.g. vnet0:bridge0");
-		break;
 	case IOC_PT_HOSTNAME:
-		if (!ioc_valid_hostname(value))
-			return ioc_bad(err, p, value, "a host name (letters, digits, '-', '.')");
-		break;
 	case IOC_PT_ADDR4:
 	case IOC_PT_ADDR6:
-		if (strcmp(value, "none") != 0 &&
-		    !ioc_valid_addr(value, p->type == IOC_PT_ADDR4 ? AF_INET : AF_INET6, 0))
-			return ioc_bad(err, p, value, p->type == IOC_PT_ADDR4 ? "none or an IPv4 address" :
-			    "none or an IPv6 address");
-		break;
-	case IOC_PT_MAC: {
-		const char *sp = strchr(value, ' ');
-		if (strcmp(value, "none") != 0 &&
-		    !(sp ? ioc_valid_mac1(value, (size_t)(sp - value)) && ioc_valid_mac1(sp + 1, strlen(sp + 1)) :
-		    ioc_valid_mac1(value, strlen(value))))
-			return ioc_bad(err, p, value, "none or 'HOSTMAC JAILMAC', 12 hex digits each");
-		break;
-	}
-	case IOC_PT_CPUSET:
-		if (!ioc_valid_cpuset(value))
-			return ioc_bad(err, p, value, "off or a CPU list such as 0,2-3");
-		break;
-	case IOC_PT_DATASET: {
-		const char *q;
-		if (*value == '\0' || value[0] == '/' || strstr(value, "..") || strstr(value, "//") ||
-		    value[strlen(value) - 1] == '/')
-			return ioc_bad(err, p, value, "a dataset path below the iocage root, e.g. jails/UUID/data");
-		for (q = value; *q; q++)
-			if (!(isalnum((unsigned char)*q) || strchr("/._-:", *q)))
-				return ioc_bad(err, p, value, "a dataset path below the iocage root (letters, digits, '/', '.', '_', '-', ':')");
-		break;
-	}
-	case IOC_PT_PATH:
-		if (strcmp(value, "none") != 0 && (value[0] != '/' || strstr(value, "/../") ||
-		    (strlen(value) >= 3 && strcmp(value + strlen(value) - 3, "/..") == 0)))
-			return ioc_bad(err, p, value, "none or an absolute path without '..'");
-		break;
-	case IOC_PT_IDMAP: {
-		long long a, c;
-		const char *colon = strchr(value, ':');
-		_cleanup_free_ char *first = colon ? ioc_xstrndup(value, (size_t)(colon - value)) : NULL;
-		if (!colon || ioc_parse_ll(first, 1, 4294967295LL, &a) != 0 ||
-		    ioc_parse_ll(colon + 1, 1, 4294967295LL, &c) != 0 || a + c > 4294967296LL)
-			return ioc_bad(err, p, value, "HOSTID:COUNT, e.g. 100000:65536");
-		break;
-	}
-	case IOC_PT_NATIVE_COMPRESS:
-		if (!(ioc_valid_choice("on|off|lzjb|gzip|zle|lz4|zstd|zstd-fast", value) ||
-		    (strncmp(value, "gzip-", 5) == 0 && value[5] >= '1' && value[5] <= '9' && !value[6]) ||
-		    (strncmp(value, "zstd-", 5) == 0 && ioc_parse_ll(value + 5, 1, 19, &n) == 0)))
-			return ioc_bad(err, p, value, "on|off|lz4|lzjb|gzip|gzip-1..9|zle|zstd|zstd-1..19");
-		break;
+	case IOC_PT_MAC:
 	case IOC_PT_NETIF:
-		if (!ioc_valid_netif(value))
-			return ioc_bad(err, p, value, "none or an interface name (1-15 letters, digits, "
-			    "'.', '_', '-', not starting with '-'), e.g. eth0");
-		break;
-	case IOC_PT_CIDR4: {
-		unsigned long net;
-		int len;
-		if (ioc_cidr4_parse(value, &net, &len) != 0)
-			return ioc_bad(err, p, value, "an IPv4 network ADDR/LEN with LEN 8 to 30 and no "
-			    "host bits set, e.g. 172.16.0.0/12");
-		break;
-	}
-	case IOC_PT_SYNCTARGET: {
-		char *h = NULL, *d = NULL;
-		if (strcmp(value, "none") != 0 && ioc_sync_target_parse(value, &h, &d) != 0)
-			return ioc_bad(err, p, value, "none, an iocage root POOL/DATASET, or "
-			    "[USER@]HOST:POOL/DATASET");
-		free(h);
-		free(d);
-		break;
-	}
-	case IOC_PT_FORWARDS: {
-		struct ioc_forward *f = NULL;
-		size_t nf;
-		if (ioc_forwards_parse(value, &f, &nf, err) != 0)
+	case IOC_PT_CIDR4:
+	case IOC_PT_FORWARDS:
+		if (ioc_valid_net_value(p, value, err) != 0)
 			return -1;
-		free(f);
 		break;
-	}
+	case IOC_PT_RELEASE:
+	case IOC_PT_DATASET:
+	case IOC_PT_PATH:
+	case IOC_PT_NATIVE_COMPRESS:
+	case IOC_PT_SYNCTARGET:
+		if (ioc_valid_storage_value(p, value, err) != 0)
+			return -1;
+		break;
+	case IOC_PT_RLIMIT:
+	case IOC_PT_CPUSET:
+	case IOC_PT_IDMAP:
+		if (ioc_valid_limit_value(p, value, err) != 0)
+			return -1;
+		break;
 	}
 	*canon = ioc_xstrdup(v);
 	return 0;
