@@ -150,6 +150,109 @@ ioc_manifest_line_err(struct ioc_error **err, size_t lineno, const char *what)
 	return ioc_err(err, "invalid image manifest, line %zu: %s", lineno, what);
 }
 
+/* Reads an incremental stream's base guid: 1 to 20 decimal digits, not 0. */
+static int
+ioc_manifest_guid(const char *s, unsigned long long *g)
+{
+	char *end = NULL;
+
+	if (!isdigit((unsigned char)s[0]) || strlen(s) > 20)
+		return -1;
+	*g = strtoull(s, &end, 10);
+	return *end != '\0' || *g == 0 ? -1 : 0;
+}
+
+/* Takes a "dataset NAME full|incremental GUID" line: root first, each after its parent. */
+static int
+ioc_manifest_dataset(struct ioc_manifest *m, const char *rest, size_t lineno,
+    struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv f = IOC_STRV_INIT;
+	unsigned long long g = 0;
+	int inc;
+	size_t i;
+
+	ioc_strv_split(&f, rest, ' ');
+	if (f.n < 2 || !ioc_image_ds_name_ok(f.v[0]))
+		return ioc_manifest_line_err(err, lineno,
+		    "expected 'dataset root|data|data/NAME full|incremental GUID'");
+	inc = strcmp(f.v[1], "incremental") == 0;
+	if (!((f.n == 2 && strcmp(f.v[1], "full") == 0) ||
+	    (f.n == 3 && inc && strcmp(f.v[0], "root") == 0)))
+		return ioc_manifest_line_err(err, lineno,
+		    "expected 'full', or 'incremental GUID' for root only");
+	if (inc) {
+		if (ioc_manifest_guid(f.v[2], &g) != 0)
+			return ioc_manifest_line_err(err, lineno, "invalid guid");
+		if (strcmp(m->release, "none") == 0)
+			return ioc_manifest_line_err(err, lineno,
+			    "an incremental stream needs a release");
+	}
+	if (m->nds == 0 && strcmp(f.v[0], "root") != 0)
+		return ioc_manifest_line_err(err, lineno, "the first dataset must be root");
+	if (m->nds >= IOC_IMAGE_DATASETS_MAX)
+		return ioc_manifest_line_err(err, lineno, "too many datasets");
+	for (i = 0; i < m->nds; i++)
+		if (strcmp(m->ds[i].name, f.v[0]) == 0)
+			return ioc_manifest_line_err(err, lineno, "dataset listed twice");
+	if (strncmp(f.v[0], "data/", 5) == 0) {
+		/* its parent must come first */
+		_cleanup_free_ char *parent = ioc_xstrndup(f.v[0],
+		    (size_t)(strrchr(f.v[0], '/') - f.v[0]));
+		int found = 0;
+		for (i = 0; i < m->nds; i++)
+			found |= strcmp(m->ds[i].name, parent) == 0;
+		if (!found)
+			return ioc_manifest_line_err(err, lineno,
+			    "a dataset must follow its parent");
+	}
+	ioc_manifest_add_ds(m, f.v[0], inc, g);
+	return 0;
+}
+
+/* Takes a "prop NAME VALUE" line: a property an image may carry, once, with a valid value. */
+static int
+ioc_manifest_prop(struct ioc_manifest *m, const char *rest, size_t lineno,
+    struct ioc_error **err)
+{
+	const char *vsp = strchr(rest, ' ');
+	_cleanup_free_ char *name = NULL;
+	_cleanup_free_ char *val = NULL;
+	char *canon = NULL;
+	const struct ioc_prop *p;
+
+	if (vsp == NULL)
+		return ioc_manifest_line_err(err, lineno, "expected 'prop NAME VALUE'");
+	name = ioc_xstrndup(rest, (size_t)(vsp - rest));
+	p = ioc_prop_find(name);
+	if (p == NULL || strcmp(p->name, name) != 0 ||
+	    (p->flags & (IOC_PF_NATIVE | IOC_PF_RUNTIME)) || strcmp(name, "uuid") == 0 ||
+	    strcmp(name, "tag") == 0 || strcmp(name, "release") == 0)
+		return ioc_err(err, "invalid image manifest, line %zu: property '%s' cannot be "
+		    "carried by an image", lineno,
+		    ioc_has_ctrl(name) || strlen(name) > 64 ? "(unprintable)" : name);
+	if (ioc_strv_contains(&m->pnames, name))
+		return ioc_manifest_line_err(err, lineno, "property listed twice");
+	if (m->pnames.n >= IOC_IMAGE_PROPS_MAX)
+		return ioc_manifest_line_err(err, lineno, "too many properties");
+	val = ioc_image_unescape(vsp + 1, strlen(vsp + 1));
+	if (val == NULL)
+		return ioc_manifest_line_err(err, lineno,
+		    "bad escape or control character in a value");
+	if (ioc_prop_validate(p, val, &canon, err) != 0) {
+		ioc_error_wrap(err, "invalid image manifest, line %zu", lineno);
+		return -1;
+	}
+	ioc_manifest_add_prop(m, name, canon);
+	free(canon);
+	return 0;
+}
+
+/*
+ * Parses a manifest line by line: the header, uuid, tag and release lines in
+ * that order, then the datasets (ioc_manifest_dataset) and the properties
+ * (ioc_manifest_prop).
+ */
 int
 ioc_manifest_parse(const char *text, size_t len, struct ioc_manifest *m,
     struct ioc_error **err)
@@ -158,9 +261,11 @@ ioc_manifest_parse(const char *text, size_t len, struct ioc_manifest *m,
 	int stage = 0; /* 0 header, 1 uuid, 2 tag, 3 release, 4 datasets, 5 props */
 	ioc_manifest_init(m);
 	if (len > IOC_IMAGE_MANIFEST_MAX)
-		return ioc_err(err, "invalid image manifest: larger than %u bytes", IOC_IMAGE_MANIFEST_MAX);
+		return ioc_err(err, "invalid image manifest: larger than %u bytes",
+		    IOC_IMAGE_MANIFEST_MAX);
 	if (len == 0 || text[len - 1] != '\n')
-		return ioc_err(err, "invalid image manifest: empty or truncated (no final newline)");
+		return ioc_err(err,
+		    "invalid image manifest: empty or truncated (no final newline)");
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t l = (size_t)(nl - (text + pos));
@@ -176,8 +281,8 @@ ioc_manifest_parse(const char *text, size_t len, struct ioc_manifest *m,
 		pos += l + 1;
 		if (stage == 0) {
 			if (strcmp(line, IOC_IMAGE_HEADER) != 0) {
-				ioc_err(err, "not an iocage image (or a newer format): expected '%s' first",
-				    IOC_IMAGE_HEADER);
+				ioc_err(err, "not an iocage image (or a newer format): "
+				    "expected '%s' first", IOC_IMAGE_HEADER);
 				goto fail;
 			}
 			stage = 1;
@@ -198,8 +303,10 @@ ioc_manifest_parse(const char *text, size_t len, struct ioc_manifest *m,
 			m->uuid = ioc_xstrdup(rest);
 			stage = 2;
 		} else if (stage == 2) {
-			if (strcmp(word, "tag") != 0 || ioc_has_ctrl(rest) || ioc_valid_tag(rest, NULL) != 0) {
-				ioc_manifest_line_err(err, lineno, "expected 'tag TAG' with a valid tag");
+			if (strcmp(word, "tag") != 0 || ioc_has_ctrl(rest) ||
+			    ioc_valid_tag(rest, NULL) != 0) {
+				ioc_manifest_line_err(err, lineno,
+				    "expected 'tag TAG' with a valid tag");
 				goto fail;
 			}
 			m->tag = ioc_xstrdup(rest);
@@ -213,101 +320,13 @@ ioc_manifest_parse(const char *text, size_t len, struct ioc_manifest *m,
 			m->release = ioc_xstrdup(rest);
 			stage = 4;
 		} else if (strcmp(word, "dataset") == 0 && stage == 4) {
-			_cleanup_strv_ struct ioc_strv f = IOC_STRV_INIT;
-			unsigned long long g = 0;
-			int inc;
-			size_t i;
-			ioc_strv_split(&f, rest, ' ');
-			if (f.n < 2 || !ioc_image_ds_name_ok(f.v[0])) {
-				ioc_manifest_line_err(err, lineno, "expected 'dataset root|data|data/NAME full|incremental GUID'");
+			if (ioc_manifest_dataset(m, rest, lineno, err) != 0)
 				goto fail;
-			}
-			inc = strcmp(f.v[1], "incremental") == 0;
-			if (!((f.n == 2 && strcmp(f.v[1], "full") == 0) ||
-			    (f.n == 3 && inc && strcmp(f.v[0], "root") == 0))) {
-				ioc_manifest_line_err(err, lineno, "expected 'full', or 'incremental GUID' for root only");
-				goto fail;
-			}
-			if (inc) {
-				char *end = NULL;
-				if (!isdigit((unsigned char)f.v[2][0]) || strlen(f.v[2]) > 20)
-					goto badguid;
-				g = strtoull(f.v[2], &end, 10);
-				if (*end != '\0' || g == 0) {
-badguid:
-					ioc_manifest_line_err(err, lineno, "invalid guid");
-					goto fail;
-				}
-				if (strcmp(m->release, "none") == 0) {
-					ioc_manifest_line_err(err, lineno, "an incremental stream needs a release");
-					goto fail;
-				}
-			}
-			if (m->nds == 0 && strcmp(f.v[0], "root") != 0) {
-				ioc_manifest_line_err(err, lineno, "the first dataset must be root");
-				goto fail;
-			}
-			if (m->nds >= IOC_IMAGE_DATASETS_MAX) {
-				ioc_manifest_line_err(err, lineno, "too many datasets");
-				goto fail;
-			}
-			for (i = 0; i < m->nds; i++)
-				if (strcmp(m->ds[i].name, f.v[0]) == 0) {
-					ioc_manifest_line_err(err, lineno, "dataset listed twice");
-					goto fail;
-				}
-			if (strncmp(f.v[0], "data/", 5) == 0) {
-				/* its parent must come first */
-				_cleanup_free_ char *parent = ioc_xstrndup(f.v[0],
-				    (size_t)(strrchr(f.v[0], '/') - f.v[0]));
-				int found = 0;
-				for (i = 0; i < m->nds; i++)
-					found |= strcmp(m->ds[i].name, parent) == 0;
-				if (!found) {
-					ioc_manifest_line_err(err, lineno, "a dataset must follow its parent");
-					goto fail;
-				}
-			}
-			ioc_manifest_add_ds(m, f.v[0], inc, g);
-		} else if (strcmp(word, "prop") == 0 && (stage == 4 || stage == 5) && m->nds > 0) {
-			const char *vsp = strchr(rest, ' ');
-			_cleanup_free_ char *name = NULL;
-			_cleanup_free_ char *val = NULL;
-			char *canon = NULL;
-			const struct ioc_prop *p;
+		} else if (strcmp(word, "prop") == 0 && (stage == 4 || stage == 5) &&
+		    m->nds > 0) {
 			stage = 5;
-			if (vsp == NULL) {
-				ioc_manifest_line_err(err, lineno, "expected 'prop NAME VALUE'");
+			if (ioc_manifest_prop(m, rest, lineno, err) != 0)
 				goto fail;
-			}
-			name = ioc_xstrndup(rest, (size_t)(vsp - rest));
-			p = ioc_prop_find(name);
-			if (p == NULL || strcmp(p->name, name) != 0 ||
-			    (p->flags & (IOC_PF_NATIVE | IOC_PF_RUNTIME)) || strcmp(name, "uuid") == 0 ||
-			    strcmp(name, "tag") == 0 || strcmp(name, "release") == 0) {
-				ioc_err(err, "invalid image manifest, line %zu: property '%s' cannot be carried by an image",
-				    lineno, ioc_has_ctrl(name) || strlen(name) > 64 ? "(unprintable)" : name);
-				goto fail;
-			}
-			if (ioc_strv_contains(&m->pnames, name)) {
-				ioc_manifest_line_err(err, lineno, "property listed twice");
-				goto fail;
-			}
-			if (m->pnames.n >= IOC_IMAGE_PROPS_MAX) {
-				ioc_manifest_line_err(err, lineno, "too many properties");
-				goto fail;
-			}
-			val = ioc_image_unescape(vsp + 1, strlen(vsp + 1));
-			if (val == NULL) {
-				ioc_manifest_line_err(err, lineno, "bad escape or control character in a value");
-				goto fail;
-			}
-			if (ioc_prop_validate(p, val, &canon, err) != 0) {
-				ioc_error_wrap(err, "invalid image manifest, line %zu", lineno);
-				goto fail;
-			}
-			ioc_manifest_add_prop(m, name, canon);
-			free(canon);
 		} else {
 			ioc_manifest_line_err(err, lineno, "unexpected line");
 			goto fail;
