@@ -1,8 +1,5 @@
 /* cmd_jail.c — create, clone, destroy and clean (commands.h). */
 #include "cli/commands.h"
-#include "core/depends.h"
-#include "core/runrec.h"
-#include "core/legacy.h"
 #include "core/pkglist.h"
 #include "spawn/spawn.h"
 #include "core/subid.h"
@@ -203,42 +200,22 @@ out:
 	return rc;
 }
 
-/* Jails whose datasets are clones of this jail's snapshots: "tag (uuid)" list. */
-static int
-ioc_dependants(struct ioc_ctx *ctx, const struct ioc_jail *j, struct ioc_strv *out,
-    struct ioc_error **err)
+/* Prints what destroy did to the jail: "TAG (UUID) stopped", then "... destroyed". */
+static void
+ioc_print_destroy(void *arg, const char *uuid, const char *tag, const char *what)
 {
-	_cleanup_free_ char *base = ioc_xasprintf("%s/jails", ctx->root.name);
-	char *names[] = { base, NULL };
-	struct ioc_zrows rows;
-	size_t i, dl = strlen(j->dataset);
-	ioc_zrows_init(&rows);
-	if (ioc_zfs_get(names, "origin", 0, 2, NULL, 0, &rows, err) != 0) {
-		ioc_zrows_release(&rows);
-		return -1;
-	}
-	for (i = 0; i < rows.n; i++) {
-		const char *org = rows.v[i].value;
-		if (strncmp(org, j->dataset, dl) == 0 && (org[dl] == '/' || org[dl] == '@') &&
-		    strncmp(rows.v[i].name, j->dataset, dl) != 0)
-			ioc_strv_push(out, rows.v[i].name);
-	}
-	ioc_zrows_release(&rows);
-	return 0;
+	(void)arg;
+	printf("%s (%s) %s\n", tag, uuid, what);
 }
 
 int
 ioc_cmd_destroy(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
 	struct ioc_opts o;
-	struct ioc_jails js;
-	struct ioc_jail *j;
-	_cleanup_strv_ struct ioc_strv deps = IOC_STRV_INIT;
-	struct ioc_jstate *st;
-	_cleanup_free_ char *rmp = NULL, *jmp = NULL;
+	struct ioc_destroy_req req;
+	struct ioc_destroy_target d;
 	int k = ioc_opts_parse(ctx, "destroy", "fr", argc - 1, argv + 1, &o, err);
-	int rc = -1, lockfd = -1, running;
-	size_t i;
+	int rc = -1;
 
 	if (k < 0)
 		return -1;
@@ -246,84 +223,24 @@ ioc_cmd_destroy(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	argv += k + 1;
 	if (argc != 1)
 		return ioc_usage(err, "destroy");
-	if (ioc_ctx_jail_all(ctx, argv[0], (const char *const[]){ "tag", "template", "depends", NULL },
-	    &js, &j, err) != 0)
+	memset(&req, 0, sizeof(req));
+	req.name = argv[0];
+	req.force = o.seen['f'];
+	req.did = ioc_print_destroy;
+	if (ioc_destroy_check(&ctx->root, &req, &d, err) != 0)
 		return -1;
-	{
-		/* a jail others start after (depends=) would leave them a missing dependency */
-		_cleanup_sb_ struct ioc_sb names = IOC_SB_INIT;
-		ioc_sb_init(&names);
-		ioc_dependents_names(&js, j, &names);
-		if (names.len) {
-			ioc_err(err, "cannot destroy '%s': jail(s) %s depend on it (depends=): change "
-			    "their depends first", argv[0], names.buf);
-			goto out;
-		}
-	}
-	if (ioc_dependants(ctx, j, &deps, err) != 0)
-		goto out;
-	if (deps.n) {
-		struct ioc_sb sb = IOC_SB_INIT;
-		ioc_sb_init(&sb);
-		for (i = 0; i < deps.n; i++) {
-			const char *u = deps.v[i] + strlen(ctx->root.name) + strlen("/jails/");
-			size_t q;
-			for (q = 0; q < js.n; q++)
-				if (strncmp(u, js.v[q].uuid, strlen(js.v[q].uuid)) == 0 && js.v[q].complete)
-					break;
-			ioc_sb_addf(&sb, "%s%s", i ? ", " : "",
-			    q < js.n ? ioc_jail_get(&js.v[q], "tag") : deps.v[i]);
-		}
-		ioc_err(err, "cannot destroy '%s': jails depend on it: %s (destroy them or 'iocage promote' them first)",
-		    argv[0], sb.buf);
-		ioc_sb_release(&sb);
-		goto out;
-	}
-	st = ioc_states(ctx, &js, err);
-	if (st == NULL)
-		goto out;
-	running = st[j - js.v].running;
-	free(st);
-	if (running && !o.seen['f']) {
-		ioc_err(err, "jail '%s' is running: stop it first, or use destroy -f", argv[0]);
-		goto out;
-	}
-	if (!o.seen['f'] && isatty(0)) {
+	if (!req.force && isatty(0)) {
 		char line[16];
-		fprintf(stderr, "destroy jail %s (%s) and all its data? [y/N] ", ioc_jail_get(j, "tag"),
-		    j->uuid);
+		fprintf(stderr, "destroy jail %s (%s) and all its data? [y/N] ",
+		    ioc_jail_get(d.j, "tag"), d.j->uuid);
 		if (fgets(line, sizeof(line), stdin) == NULL || (line[0] != 'y' && line[0] != 'Y')) {
 			ioc_err(err, "not destroyed");
 			goto out;
 		}
 	}
-	lockfd = ioc_lock_jail(&ctx->root, j->uuid, err);
-	if (lockfd < 0)
-		goto out;
-	if (running && ioc_run_stop_for_destroy(ctx, j, err) != 0)
-		goto out;
-	/* a killed package's work clones hang on the jail's snapshots */
-	if (ioc_record_sweep(&ctx->root, j->uuid, NULL, err) != 0)
-		goto out;
-	/* the shell iocage's tags links (legacy roots): found by the jail's mountpoint */
-	if (js.legacy && ioc_legacy_mountpoints(ctx->root.name, j->uuid, &rmp, &jmp, err) != 0)
-		goto out;
-	if (ioc_zfs_destroy(j->dataset, 1, err) != 0) {
-		ioc_error_wrap(err, "cannot destroy '%s'", argv[0]);
-		goto out;
-	}
-	ioc_runrec_remove(ctx->root.name, j->uuid);
-	ioc_lock_jail_remove(&ctx->root, j->uuid);
-	printf("%s (%s) destroyed\n", ioc_jail_get(j, "tag"), j->uuid);
-	if (js.legacy && ioc_legacy_tags_sync(rmp, jmp, NULL, err) != 0) {
-		ioc_error_wrap(err, "jail '%s' destroyed, but", argv[0]);
-		goto out;
-	}
-	rc = 0;
+	rc = ioc_jail_destroy(&ctx->root, &req, &d, err);
 out:
-	if (lockfd >= 0)
-		close(lockfd);
-	ioc_jails_release(&js);
+	ioc_destroy_target_release(&d);
 	return rc;
 }
 

@@ -1,6 +1,5 @@
 /* cmd_props.c — get, set and defaults (commands.h). */
 #include "cli/commands.h"
-#include "core/depends.h"
 #include "core/runrec.h"
 #include "core/legacy.h"
 #include "core/pkglist.h"
@@ -339,39 +338,28 @@ ioc_cmd_get(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	return 0;
 }
 
-/* The tags of the complete jails other than j whose depends= names j's tag, joined into names. */
-void
-ioc_dependents_names(const struct ioc_jails *js, const struct ioc_jail *j, struct ioc_sb *names)
-{
-	const char *tag = ioc_jail_get(j, "tag");
-	size_t i;
-	for (i = 0; i < js->n; i++) {
-		_cleanup_strv_ struct ioc_strv tags = IOC_STRV_INIT;
-		struct ioc_error *e = NULL;
-		if (!js->v[i].complete || &js->v[i] == j)
-			continue;
-		if (ioc_depends_parse(ioc_jail_get(&js->v[i], "depends"), &tags, NULL, &e) == 0 &&
-		    ioc_strv_contains(&tags, tag))
-			ioc_sb_addf(names, "%s'%s'", names->len ? ", " : "", ioc_jail_get(&js->v[i], "tag"));
-		ioc_error_free(e);
-	}
-}
-
-/* A new tag for a jail others depend on would leave them a missing dependency. */
+/*
+ * A new tag or depends= at set: a new tag for a jail others depend on would
+ * leave them a missing dependency; then the jail's dependencies, as they
+ * will be, are checked (ioc_jails_depends_check).
+ */
 static int
-ioc_depends_check_rename(const struct ioc_jails *js, const struct ioc_jail *j, const char *newtag,
-    struct ioc_error **err)
+ioc_set_check_depends(const struct ioc_jails *js, const struct ioc_jail *j, const char *newtag,
+    const char *newdep, struct ioc_error **err)
 {
 	_cleanup_sb_ struct ioc_sb names = IOC_SB_INIT;
 	const char *old = ioc_jail_get(j, "tag");
-	if (strcmp(old, newtag) == 0)
+	if (newtag && strcmp(old, newtag) != 0) {
+		ioc_sb_init(&names);
+		ioc_jails_dependents(js, j, &names);
+		if (names.len)
+			return ioc_err(err, "cannot rename '%s' to '%s': jail(s) %s depend on it "
+			    "(depends=): change their depends first", old, newtag, names.buf);
+	}
+	if (newtag == NULL && newdep == NULL)
 		return 0;
-	ioc_sb_init(&names);
-	ioc_dependents_names(js, j, &names);
-	if (names.len)
-		return ioc_err(err, "cannot rename '%s' to '%s': jail(s) %s depend on it (depends=): "
-		    "change their depends first", old, newtag, names.buf);
-	return 0;
+	return ioc_jails_depends_check(js, j->uuid, newtag ? newtag : old,
+	    newdep ? newdep : ioc_jail_get(j, "depends"), err);
 }
 
 int
@@ -444,11 +432,7 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 			if (strcmp(as[i].p->name, "depends") == 0)
 				newdep = as[i].value;
 		}
-		if (newtag && ioc_depends_check_rename(&js, j, newtag, err) != 0)
-			goto out;
-		if ((newtag || newdep) &&
-		    ioc_jails_depends_check(&js, j->uuid, newtag ? newtag : ioc_jail_get(j, "tag"),
-		    newdep ? newdep : ioc_jail_get(j, "depends"), err) != 0)
+		if (ioc_set_check_depends(&js, j, newtag, newdep, err) != 0)
 			goto out;
 		dataset = ioc_xstrdup(j->dataset);
 		lockfd = ioc_lock_jail(&ctx->root, j->uuid, err);

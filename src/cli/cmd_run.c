@@ -452,28 +452,6 @@ ioc_cmd_rcshutdown(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error 
 	return ioc_run_rc(ctx, argc, argv, 0, err);
 }
 
-int
-ioc_run_stop_for_destroy(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err)
-{
-	const struct ioc_engine_ops *e = ioc_engine();
-	struct ioc_jails js;
-	struct ioc_jail *full;
-	int rc;
-	if (ioc_run_need(e, (void *)e->stop, "destroy -f", err) != 0)
-		return -1;
-	/* everything before this point only read: re-executing here is safe */
-	if (ioc_run_prepare(err) != 0)
-		return -1;
-	/* the caller holds the jail's lock and loaded only a few properties */
-	if (ioc_ctx_jail(ctx, j->uuid, NULL, &js, &full, err) != 0)
-		return -1;
-	rc = e->stop(&ctx->root, full, 0, err);
-	if (rc == 0)
-		printf("%s (%s) stopped\n", ioc_jail_get(full, "tag"), full->uuid);
-	ioc_jails_release(&js);
-	return rc;
-}
-
 /*
  * A running jail named by its UUID or tag, from its run-time record
  * (core/runrec.h): 1 with *js and *j filled, reading no ZFS, when the root

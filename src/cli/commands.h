@@ -99,9 +99,6 @@ void ioc_jail_table_done(struct ioc_ctx *ctx, struct ioc_table *t, struct ioc_ja
     struct ioc_jstate *st, struct ioc_jails *js);
 /* A jail's state word: up, down, or replica (a synced copy, ops/sync.c). */
 const char *ioc_state_word(const struct ioc_jail *j, const struct ioc_jstate *s);
-/* cmd_props.c: the tags of the complete jails other than j whose depends= names j's tag. */
-void ioc_dependents_names(const struct ioc_jails *js, const struct ioc_jail *j,
-    struct ioc_sb *names);
 /* cmd_snap.c */
 int ioc_cmd_snapshot(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_snaplist(struct ioc_ctx *, int, char **, struct ioc_error **);
@@ -154,16 +151,15 @@ int ioc_template_apply(struct ioc_ctx *ctx, struct ioc_jail *j, int yes, struct 
  * Runtime hooks the core commands call (implemented in cmd_run.c, thin
  * callers of ops/runtime.c where an operation needs the same): the state of
  * each jail for list/get (one engine query per listing, no process per
- * jail) and stopping a running jail for destroy -f (the engine's refusal
- * of a property value is ioc_ops_check_prop).  All may be called with
- * jails that are not running.
+ * jail; the engine's refusal of a property value is ioc_ops_check_prop,
+ * destroy -f stops through ops/destroy.c).  All may be called with jails
+ * that are not running.
  */
 int ioc_run_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_jstate *st,
     struct ioc_error **err);
 /* The same for one jail. */
 int ioc_run_state1(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_jstate *st,
     struct ioc_error **err);
-int ioc_run_stop_for_destroy(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_error **err);
 /* Lets the engine re-execute before a command that will run code in a jail changes anything. */
 int ioc_run_prepare_early(struct ioc_error **err);
 /* An engine op the command needs: a clear error when this engine has none. */

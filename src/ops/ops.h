@@ -10,6 +10,7 @@
  *              checks, running a command inside a jail, package installation)
  *   create.c   making jails: create, create -t, clone, and the untagged jails
  *              of package import and update release=
+ *   destroy.c  destroying a jail: the check, then the destroy
  *   debris.c   removing what interrupted commands left (jails, work clones)
  *   update.c   finding and rolling back interrupted updates
  *   export.c   exporting a jail as an image
@@ -150,6 +151,47 @@ int ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *re
  */
 int ioc_jail_create_untagged(const struct ioc_root *root, const char *release, const char *tag,
     const struct ioc_assign *props, size_t nprops, char **uuid, struct ioc_error **err);
+
+/* ---- destroy.c ----------------------------------------------------------- */
+
+/* The tags of the complete jails other than j whose depends= names j's tag,
+ * appended to names ("'a', 'b'"); js: the jails loaded with tag and depends.
+ * destroy refuses such a jail, set its new tag. */
+void ioc_jails_dependents(const struct ioc_jails *js, const struct ioc_jail *j,
+    struct ioc_sb *names);
+
+struct ioc_destroy_req {
+	const char *name; /* the jail: tag, UUID or prefix, as messages name it */
+	int force;	  /* -f: a running jail is stopped, not refused */
+	/* called with what happened to the jail: "stopped" (it ran), then "destroyed" */
+	void (*did)(void *arg, const char *uuid, const char *tag, const char *what);
+	void *did_arg;
+};
+
+/* The jail a check found, for the destroy (release with ioc_destroy_target_release). */
+struct ioc_destroy_target {
+	struct ioc_jails js;  /* every jail, with tag, template and depends */
+	struct ioc_jail *j;   /* the one named, in js */
+	int running;
+};
+
+/*
+ * Loads every jail and resolves req->name into *d; refuses (changing
+ * nothing) when a jail depends on it (depends=) or is a clone of one of its
+ * snapshots, or when it runs and req->force is not set.  d needs no release
+ * after -1.  The caller holds the root lock.
+ */
+int ioc_destroy_check(const struct ioc_root *root, const struct ioc_destroy_req *req,
+    struct ioc_destroy_target *d, struct ioc_error **err);
+void ioc_destroy_target_release(struct ioc_destroy_target *d);
+/*
+ * Destroys the jail d checked (root lock held; takes the jail's): stops it
+ * when it ran, removes a killed package's work clones, destroys its datasets
+ * (zfs destroy -r), its run-time record and its lock file, then in a legacy
+ * root the tags links that pointed at it.  req->did hears of each step.
+ */
+int ioc_jail_destroy(const struct ioc_root *root, const struct ioc_destroy_req *req,
+    const struct ioc_destroy_target *d, struct ioc_error **err);
 
 /* ---- debris.c ------------------------------------------------------------ */
 

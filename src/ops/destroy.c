@@ -1,0 +1,197 @@
+/*
+ * destroy.c — destroying a jail in two steps: the check (no jail depends on
+ * it, by depends= or as a clone of its snapshots; a running jail only with
+ * force), then, under the jail's lock, the destroy: the jail stopped when it
+ * runs, the work clones of a killed `package`, its datasets, the shell
+ * iocage's tags links in a legacy root, its run-time record and lock file.
+ * The caller holds the root lock and asks the user, if at all, in between.
+ */
+#include "ops/ops.h"
+#include "core/depends.h"
+#include "core/legacy.h"
+#include "core/runrec.h"
+
+#include <string.h>
+#include <unistd.h>
+
+void
+ioc_jails_dependents(const struct ioc_jails *js, const struct ioc_jail *j, struct ioc_sb *names)
+{
+	const char *tag = ioc_jail_get(j, "tag");
+	size_t i;
+	for (i = 0; i < js->n; i++) {
+		_cleanup_strv_ struct ioc_strv tags = IOC_STRV_INIT;
+		struct ioc_error *e = NULL;
+		if (!js->v[i].complete || &js->v[i] == j)
+			continue;
+		if (ioc_depends_parse(ioc_jail_get(&js->v[i], "depends"), &tags, NULL, &e) == 0 &&
+		    ioc_strv_contains(&tags, tag))
+			ioc_sb_addf(names, "%s'%s'", names->len ? ", " : "",
+			    ioc_jail_get(&js->v[i], "tag"));
+		ioc_error_free(e);
+	}
+}
+
+/* Datasets of other jails that are clones of j's snapshots (one `zfs get origin`). */
+static int
+ioc_destroy_clones(const struct ioc_root *root, const struct ioc_jail *j, struct ioc_strv *out,
+    struct ioc_error **err)
+{
+	_cleanup_free_ char *base = ioc_xasprintf("%s/jails", root->name);
+	char *names[] = { base, NULL };
+	struct ioc_zrows rows;
+	size_t i, dl = strlen(j->dataset);
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get(names, "origin", 0, 2, NULL, 0, &rows, err) != 0) {
+		ioc_zrows_release(&rows);
+		return -1;
+	}
+	for (i = 0; i < rows.n; i++) {
+		const char *org = rows.v[i].value;
+		if (strncmp(org, j->dataset, dl) == 0 && (org[dl] == '/' || org[dl] == '@') &&
+		    strncmp(rows.v[i].name, j->dataset, dl) != 0)
+			ioc_strv_push(out, rows.v[i].name);
+	}
+	ioc_zrows_release(&rows);
+	return 0;
+}
+
+/* Refuses when jails are clones of j's snapshots, naming complete ones by their tag. */
+static int
+ioc_destroy_check_clones(const struct ioc_root *root, const char *name,
+    const struct ioc_jails *js, const struct ioc_jail *j, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv deps = IOC_STRV_INIT;
+	struct ioc_sb sb = IOC_SB_INIT;
+	size_t i;
+	if (ioc_destroy_clones(root, j, &deps, err) != 0)
+		return -1;
+	if (deps.n == 0)
+		return 0;
+	ioc_sb_init(&sb);
+	for (i = 0; i < deps.n; i++) {
+		const char *u = deps.v[i] + strlen(root->name) + strlen("/jails/");
+		size_t q;
+		for (q = 0; q < js->n; q++)
+			if (strncmp(u, js->v[q].uuid, strlen(js->v[q].uuid)) == 0 &&
+			    js->v[q].complete)
+				break;
+		ioc_sb_addf(&sb, "%s%s", i ? ", " : "",
+		    q < js->n ? ioc_jail_get(&js->v[q], "tag") : deps.v[i]);
+	}
+	ioc_err(err, "cannot destroy '%s': jails depend on it: %s (destroy them or "
+	    "'iocage promote' them first)", name, sb.buf);
+	ioc_sb_release(&sb);
+	return -1;
+}
+
+int
+ioc_destroy_check(const struct ioc_root *root, const struct ioc_destroy_req *req,
+    struct ioc_destroy_target *d, struct ioc_error **err)
+{
+	static const char *const props[] = { "tag", "template", "depends", NULL };
+	_cleanup_sb_ struct ioc_sb names = IOC_SB_INIT;
+	struct ioc_jstate *st;
+
+	memset(d, 0, sizeof(*d));
+	if (ioc_jails_load(root, props, &d->js, err) != 0)
+		return -1;
+	if (ioc_jail_resolve(&d->js, req->name, &d->j, err) != 0)
+		goto fail;
+	/* a jail others start after (depends=) would leave them a missing dependency */
+	ioc_sb_init(&names);
+	ioc_jails_dependents(&d->js, d->j, &names);
+	if (names.len) {
+		ioc_err(err, "cannot destroy '%s': jail(s) %s depend on it (depends=): change "
+		    "their depends first", req->name, names.buf);
+		goto fail;
+	}
+	if (ioc_destroy_check_clones(root, req->name, &d->js, d->j, err) != 0)
+		goto fail;
+	st = ioc_ops_states_new(root, &d->js, err);
+	if (st == NULL)
+		goto fail;
+	d->running = st[d->j - d->js.v].running;
+	free(st);
+	if (d->running && !req->force) {
+		ioc_err(err, "jail '%s' is running: stop it first, or use destroy -f", req->name);
+		goto fail;
+	}
+	return 0;
+fail:
+	ioc_destroy_target_release(d);
+	return -1;
+}
+
+void
+ioc_destroy_target_release(struct ioc_destroy_target *d)
+{
+	ioc_jails_release(&d->js);
+	d->j = NULL;
+}
+
+/* Stops the running jail j (its lock held) with every property loaded, as the engine needs. */
+static int
+ioc_destroy_stop(const struct ioc_root *root, const struct ioc_destroy_req *req,
+    const struct ioc_jail *j, struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	char *const names[] = { j->uuid, NULL };
+	struct ioc_jails js;
+	struct ioc_jail *full;
+	int rc;
+	if (e->stop == NULL)
+		return ioc_err(err, "destroy -f: not supported by the %s engine", e->name);
+	/* everything before this point only read: re-executing here is safe */
+	if (ioc_ops_prepare(err) != 0)
+		return -1;
+	/* the check loaded only a few properties */
+	if (ioc_jails_load_named(root, NULL, names, &js, err) != 0)
+		return -1;
+	if (ioc_jail_resolve(&js, j->uuid, &full, err) != 0) {
+		ioc_jails_release(&js);
+		return -1;
+	}
+	rc = e->stop(root, full, 0, err);
+	if (rc == 0 && req->did)
+		req->did(req->did_arg, full->uuid, ioc_jail_get(full, "tag"), "stopped");
+	ioc_jails_release(&js);
+	return rc;
+}
+
+int
+ioc_jail_destroy(const struct ioc_root *root, const struct ioc_destroy_req *req,
+    const struct ioc_destroy_target *d, struct ioc_error **err)
+{
+	const struct ioc_jail *j = d->j;
+	_cleanup_free_ char *rmp = NULL, *jmp = NULL;
+	int rc = -1, lockfd;
+
+	lockfd = ioc_lock_jail(root, j->uuid, err);
+	if (lockfd < 0)
+		return -1;
+	if (d->running && ioc_destroy_stop(root, req, j, err) != 0)
+		goto out;
+	/* a killed package's work clones hang on the jail's snapshots */
+	if (ioc_record_sweep(root, j->uuid, NULL, err) != 0)
+		goto out;
+	/* the shell iocage's tags links (legacy roots): found by the jail's mountpoint */
+	if (d->js.legacy && ioc_legacy_mountpoints(root->name, j->uuid, &rmp, &jmp, err) != 0)
+		goto out;
+	if (ioc_zfs_destroy(j->dataset, 1, err) != 0) {
+		ioc_error_wrap(err, "cannot destroy '%s'", req->name);
+		goto out;
+	}
+	ioc_runrec_remove(root->name, j->uuid);
+	ioc_lock_jail_remove(root, j->uuid);
+	if (req->did)
+		req->did(req->did_arg, j->uuid, ioc_jail_get(j, "tag"), "destroyed");
+	if (d->js.legacy && ioc_legacy_tags_sync(rmp, jmp, NULL, err) != 0) {
+		ioc_error_wrap(err, "jail '%s' destroyed, but", req->name);
+		goto out;
+	}
+	rc = 0;
+out:
+	close(lockfd);
+	return rc;
+}
