@@ -37,15 +37,10 @@ static int
 ioc_destroy_clones(const struct ioc_root *root, const struct ioc_jail *j, struct ioc_strv *out,
     struct ioc_error **err)
 {
-	_cleanup_free_ char *base = ioc_xasprintf("%s/jails", root->name);
-	char *names[] = { base, NULL };
 	struct ioc_zrows rows;
 	size_t i, dl = strlen(j->dataset);
-	ioc_zrows_init(&rows);
-	if (ioc_zfs_get(names, "origin", 0, 2, NULL, 0, &rows, err) != 0) {
-		ioc_zrows_release(&rows);
+	if (ioc_jails_origins(root, &rows, err) != 0)
 		return -1;
-	}
 	for (i = 0; i < rows.n; i++) {
 		const char *org = rows.v[i].value;
 		if (strncmp(org, j->dataset, dl) == 0 && (org[dl] == '/' || org[dl] == '@') &&

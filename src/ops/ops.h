@@ -11,6 +11,8 @@
  *   create.c   making jails: create, create -t, clone, and the untagged jails
  *              of package import and update release=
  *   destroy.c  destroying a jail: the check, then the destroy
+ *   snap.c     a jail's snapshots: snapshot (also of every jail), snaplist,
+ *              snapremove, rollback
  *   debris.c   removing what interrupted commands left (jails, work clones)
  *   update.c   finding and rolling back interrupted updates
  *   export.c   exporting a jail as an image
@@ -193,6 +195,67 @@ void ioc_destroy_target_release(struct ioc_destroy_target *d);
 int ioc_jail_destroy(const struct ioc_root *root, const struct ioc_destroy_req *req,
     const struct ioc_destroy_target *d, struct ioc_error **err);
 
+/* ---- snap.c -------------------------------------------------------------- */
+
+/*
+ * Splits "NAME@SNAP" at its last '@' into *name and *snap (caller frees
+ * both); *snap NULL when there is no '@'.  SNAP must be letters, digits,
+ * '_', '-', '.', ':', not starting with '-' or '.', at most 200 characters.
+ */
+int ioc_snap_split(const char *arg, char **name, char **snap, struct ioc_error **err);
+
+/* One snapshot of a jail's root dataset; the strings point into its ioc_snaps. */
+struct ioc_snap {
+	const char *name;	/* after the '@' */
+	const char *creation;	/* as zfs get gives it: seconds since the epoch */
+	const char *referenced;	/* bytes, or "-" */
+	const char *used;	/* bytes, or "-" */
+};
+struct ioc_snaps {
+	struct ioc_snap *v;	/* oldest first */
+	size_t n;
+	struct ioc_zrows rows;	/* what v points into */
+};
+void ioc_snaps_release(struct ioc_snaps *s);
+/* snaplist: the snapshots of the root dataset of the jail name means (tag, UUID or
+ * prefix), in one `zfs get`; *out needs no release after -1. */
+int ioc_jail_snaplist(const struct ioc_root *root, const char *name, struct ioc_snaps *out,
+    struct ioc_error **err);
+/* The origin of every dataset under R/jails, two levels deep ("-": not a clone);
+ * rows needs no release after -1. */
+int ioc_jails_origins(const struct ioc_root *root, struct ioc_zrows *rows, struct ioc_error **err);
+
+struct ioc_snap_req {
+	const char *name; /* the jail (tag, UUID or prefix) as messages name it; snapshot: or ALL */
+	const char *snap; /* checked (ioc_snap_split); snapshot: NULL for ioc-YYYY-MM-DD_HH:MM:SS */
+	int force;	  /* rollback: past newer snapshots, destroying them */
+};
+/* What was done, for the caller to say (release with ioc_snap_result_release). */
+struct ioc_snap_result {
+	char *tag;	/* the jail's tag; "ALL" for snapshot ALL */
+	char *snap;	/* the snapshot's name */
+	char *newer;	/* rollback: the newer snapshots destroyed ("a, b"), or NULL */
+};
+void ioc_snap_result_release(struct ioc_snap_result *r);
+/*
+ * snapshot: every dataset of the jail (zfs snapshot -r R/jails/UUID@SNAP);
+ * for ALL every jail at one instant, under the root lock taken here (the
+ * caller verifies a lazily named root first).
+ */
+int ioc_jail_snapshot(const struct ioc_root *root, const struct ioc_snap_req *req,
+    struct ioc_snap_result *res, struct ioc_error **err);
+/* snapremove: the snapshot of every dataset of the jail, refused while a
+ * dataset is cloned from its root's. */
+int ioc_jail_snapremove(const struct ioc_root *root, const struct ioc_snap_req *req,
+    struct ioc_snap_result *res, struct ioc_error **err);
+/*
+ * rollback: the stopped jail's datasets that have the snapshot, rolled back
+ * to it under the jail's lock (taken here); a snapshot that is not the
+ * newest only with force, the newer ones destroyed.
+ */
+int ioc_jail_rollback(const struct ioc_root *root, const struct ioc_snap_req *req,
+    struct ioc_snap_result *res, struct ioc_error **err);
+
 /* ---- debris.c ------------------------------------------------------------ */
 
 /*
@@ -271,8 +334,8 @@ struct ioc_sync_result {
  * mark the copy replica=yes, keep two sync snapshots a side.  The caller
  * holds j's lock.
  */
-int ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, struct ioc_sync_result *res,
-    struct ioc_error **err);
+int ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j,
+    struct ioc_sync_result *res, struct ioc_error **err);
 void ioc_sync_result_release(struct ioc_sync_result *r);
 
 /* ---- filepool.c ---------------------------------------------------------- */
@@ -324,8 +387,9 @@ void ioc_export_plan_release(struct ioc_export_plan *p);
  * whole_hex gets the SHA-256 of every byte written.
  */
 int ioc_jail_export(const struct ioc_root *root, const struct ioc_jail *j,
-    const struct ioc_export_plan *p, int outfd, void (*progress)(void *arg, size_t bytes, int final),
-    void *parg, char whole_hex[65], struct ioc_error **err);
+    const struct ioc_export_plan *p, int outfd,
+    void (*progress)(void *arg, size_t bytes, int final), void *parg, char whole_hex[65],
+    struct ioc_error **err);
 
 /* ---- import.c ------------------------------------------------------------ */
 
