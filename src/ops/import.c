@@ -102,6 +102,147 @@ ioc_walk_check_sums(struct ioc_walk *w, const char *text, size_t len, struct ioc
 	return 0;
 }
 
+/* Where the pass over an image is: the archive, the current stream and its hash. */
+struct ioc_walk_pos {
+	struct archive *a;
+	unsigned char *buf; /* 64 KiB */
+	struct ioc_sha256 h;
+	size_t cur;	/* the current dataset, (size_t)-1 before the first */
+	size_t chunk;	/* the number of its next chunk */
+	int in_stream, have_sums;
+	unsigned long long sofar;
+};
+
+/* Reads the image's first member, the manifest: hashed, parsed, then handed to w->manifest. */
+static int
+ioc_walk_manifest(struct archive *a, struct ioc_walk *w, const char *name, la_int64_t size,
+    struct ioc_error **err)
+{
+	struct ioc_sha256 h;
+	la_ssize_t n;
+	if (strcmp(name, "MANIFEST") != 0 || (size_t)size > IOC_IMAGE_MANIFEST_MAX)
+		return ioc_err(err, "not an iocage image: it does not start with a MANIFEST");
+	w->mtext = ioc_xmalloc((size_t)size + 1);
+	n = size ? archive_read_data(a, w->mtext, (size_t)size) : 0;
+	if (n != size)
+		return ioc_err(err, "image is corrupt or truncated: %s",
+		    n < 0 ? archive_error_string(a) : "short manifest");
+	w->mtext[size] = '\0';
+	w->mlen = (size_t)size;
+	ioc_sha256_init(&h);
+	ioc_sha256_update(&h, w->mtext, w->mlen);
+	ioc_sha256_final_hex(&h, w->mhex);
+	if (ioc_manifest_parse(w->mtext, w->mlen, &w->m, err) != 0)
+		return -1;
+	w->shex = ioc_xcalloc(w->m.nds, sizeof(*w->shex));
+	if (w->manifest && w->manifest(w->cb, err) != 0)
+		return -1;
+	return 0;
+}
+
+/* Ends the current dataset's stream, if one is open: its checksum, then w->end. */
+static int
+ioc_walk_stream_end(struct ioc_walk_pos *p, struct ioc_walk *w, struct ioc_error **err)
+{
+	if (!p->in_stream)
+		return 0;
+	p->in_stream = 0;
+	ioc_sha256_final_hex(&p->h, w->shex[p->cur]);
+	if (w->end && w->end(w->cb, p->cur, err) != 0)
+		return -1;
+	return 0;
+}
+
+/* Reads the last member, SHA256SUMS, after every dataset's stream, and checks it. */
+static int
+ioc_walk_sums(struct ioc_walk_pos *p, struct ioc_walk *w, la_int64_t size, struct ioc_error **err)
+{
+	_cleanup_free_ char *t = NULL;
+	la_ssize_t n;
+	if (ioc_walk_stream_end(p, w, err) != 0)
+		return -1;
+	if (p->cur + 1 != w->m.nds)
+		return ioc_err(err, "image is corrupt or truncated: streams are missing");
+	if (size > 65536)
+		return ioc_err(err, "image is corrupt: SHA256SUMS is too large");
+	t = ioc_xmalloc((size_t)size + 1);
+	n = size ? archive_read_data(p->a, t, (size_t)size) : 0;
+	if (n != size)
+		return ioc_err(err, "image is corrupt or truncated: short SHA256SUMS");
+	if (ioc_walk_check_sums(w, t, (size_t)size, err) != 0)
+		return -1;
+	p->have_sums = 1;
+	return 0;
+}
+
+/*
+ * Passes the data of the current member, a chunk of the current stream, to
+ * w->feed, hashed as it goes; a stream's first chunk has its BEGIN record
+ * checked before a byte of it is fed on.
+ */
+static int
+ioc_walk_feed(struct ioc_walk_pos *p, struct ioc_walk *w, int first, struct ioc_error **err)
+{
+	la_ssize_t n;
+	while ((n = archive_read_data(p->a, p->buf, 1 << 16)) > 0) {
+		if (first) {
+			/* the first read of a chunk of >= 312 bytes returns them all
+			 * unless the archive is broken: insist */
+			if ((size_t)n < IOC_DRR_BEGIN_LEN)
+				return ioc_err(err, "image is corrupt: short read of the stream "
+				    "of '%s'", w->m.ds[p->cur].name);
+			if (ioc_image_check_begin(p->buf, (size_t)n, &w->m.ds[p->cur], err) != 0)
+				return -1;
+			first = 0;
+		}
+		ioc_sha256_update(&p->h, p->buf, (size_t)n);
+		p->sofar += (unsigned long long)n;
+		if (w->feed && w->feed(w->cb, p->cur, p->buf, (size_t)n, err) != 0)
+			return -1;
+		if (w->progress)
+			w->progress(w->parg, (size_t)n, 0);
+	}
+	if (n < 0)
+		return ioc_err(err, "image is corrupt or truncated: %s",
+		    archive_error_string(p->a));
+	return 0;
+}
+
+/* Takes a stream member: the current dataset's next chunk, or the next dataset's first. */
+static int
+ioc_walk_stream(struct ioc_walk_pos *p, struct ioc_walk *w, const char *name, la_int64_t size,
+    struct ioc_error **err)
+{
+	/* streams/NAME.zfs.NNNNNN: the current dataset's next chunk, or the next's first */
+	_cleanup_free_ char *same = NULL;
+	_cleanup_free_ char *next = NULL;
+	int first = 0;
+	if (p->in_stream)
+		same = ioc_xasprintf("streams/%s.zfs.%06zu", w->m.ds[p->cur].name, p->chunk);
+	if (p->cur + 1 < w->m.nds)
+		next = ioc_xasprintf("streams/%s.zfs.000000", w->m.ds[p->cur + 1].name);
+	if (same && strcmp(name, same) == 0) {
+		p->chunk++;
+	} else if (next && strcmp(name, next) == 0) {
+		if (ioc_walk_stream_end(p, w, err) != 0)
+			return -1;
+		p->cur++;
+		p->chunk = 1;
+		p->in_stream = 1;
+		first = 1;
+		ioc_sha256_init(&p->h);
+		if (w->start && w->start(w->cb, p->cur, err) != 0)
+			return -1;
+	} else {
+		return ioc_err(err, "image is corrupt: unexpected member '%s'",
+		    !ioc_has_ctrl(name) && strlen(name) < 200 ? name : "(unprintable)");
+	}
+	if (first && size < IOC_DRR_BEGIN_LEN)
+		return ioc_err(err, "image is corrupt: the stream of '%s' is too short",
+		    w->m.ds[p->cur].name);
+	return ioc_walk_feed(p, w, first, err);
+}
+
 /*
  * One pass over an image read from fd (a file or a pipe, read once, in
  * order).  Verifies member names, order and types, the manifest, every
@@ -113,27 +254,30 @@ ioc_walk_check_sums(struct ioc_walk *w, const char *text, size_t len, struct ioc
 static int
 ioc_walk_image(int fd, struct ioc_walk *w, struct ioc_error **err)
 {
-	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	_cleanup_free_ unsigned char *buf = ioc_xmalloc(1 << 16);
-	struct ioc_sha256 h;
-	size_t cur = (size_t)-1, chunk = 0;
-	int rc = -1, r, have_sums = 0, in_stream = 0;
-	unsigned long long sofar = 0;
+	struct ioc_walk_pos p;
+	int rc = -1, r;
 
-	archive_read_support_format_tar(a);
-	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK) {
-		ioc_err(err, "not an iocage image, or a corrupt one: %s", archive_error_string(a));
+	memset(&p, 0, sizeof(p));
+	p.a = archive_read_new();
+	p.buf = buf;
+	p.cur = (size_t)-1;
+	archive_read_support_format_tar(p.a);
+	if (archive_read_open_fd(p.a, fd, 1 << 16) != ARCHIVE_OK) {
+		ioc_err(err, "not an iocage image, or a corrupt one: %s",
+		    archive_error_string(p.a));
 		goto out;
 	}
 	for (;;) {
 		const char *name;
 		la_int64_t size;
-		r = archive_read_next_header(a, &e);
+		r = archive_read_next_header(p.a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK) {
-			ioc_err(err, "image is corrupt or truncated: %s", archive_error_string(a));
+			ioc_err(err, "image is corrupt or truncated: %s",
+			    archive_error_string(p.a));
 			goto out;
 		}
 		name = archive_entry_pathname(e);
@@ -144,134 +288,32 @@ ioc_walk_image(int fd, struct ioc_walk *w, struct ioc_error **err)
 			    name && !ioc_has_ctrl(name) && strlen(name) < 200 ? name : "(unprintable)");
 			goto out;
 		}
-		if (have_sums) {
+		if (p.have_sums) {
 			ioc_err(err, "image is corrupt: members after SHA256SUMS");
 			goto out;
 		}
-		if (w->mtext == NULL) {
-			/* the manifest comes first */
-			la_ssize_t n;
-			if (strcmp(name, "MANIFEST") != 0 || (size_t)size > IOC_IMAGE_MANIFEST_MAX) {
-				ioc_err(err, "not an iocage image: it does not start with a MANIFEST");
-				goto out;
-			}
-			w->mtext = ioc_xmalloc((size_t)size + 1);
-			n = size ? archive_read_data(a, w->mtext, (size_t)size) : 0;
-			if (n != size) {
-				ioc_err(err, "image is corrupt or truncated: %s", n < 0 ? archive_error_string(a) : "short manifest");
-				goto out;
-			}
-			w->mtext[size] = '\0';
-			w->mlen = (size_t)size;
-			ioc_sha256_init(&h);
-			ioc_sha256_update(&h, w->mtext, w->mlen);
-			ioc_sha256_final_hex(&h, w->mhex);
-			if (ioc_manifest_parse(w->mtext, w->mlen, &w->m, err) != 0)
-				goto out;
-			w->shex = ioc_xcalloc(w->m.nds, sizeof(*w->shex));
-			if (w->manifest && w->manifest(w->cb, err) != 0)
-				goto out;
-			continue;
-		}
-		if (strcmp(name, "SHA256SUMS") == 0) {
-			_cleanup_free_ char *t = NULL;
-			la_ssize_t n;
-			if (in_stream) {
-				ioc_sha256_final_hex(&h, w->shex[cur]);
-				if (w->end && w->end(w->cb, cur, err) != 0)
-					goto out;
-				in_stream = 0;
-			}
-			if (cur + 1 != w->m.nds) {
-				ioc_err(err, "image is corrupt or truncated: streams are missing");
-				goto out;
-			}
-			if (size > 65536) {
-				ioc_err(err, "image is corrupt: SHA256SUMS is too large");
-				goto out;
-			}
-			t = ioc_xmalloc((size_t)size + 1);
-			n = size ? archive_read_data(a, t, (size_t)size) : 0;
-			if (n != size) {
-				ioc_err(err, "image is corrupt or truncated: short SHA256SUMS");
-				goto out;
-			}
-			if (ioc_walk_check_sums(w, t, (size_t)size, err) != 0)
-				goto out;
-			have_sums = 1;
-			continue;
-		}
-		{
-			/* streams/NAME.zfs.NNNNNN: the current dataset's next chunk, or the next's first */
-			_cleanup_free_ char *same = NULL;
-			_cleanup_free_ char *next = NULL;
-			la_ssize_t n;
-			int first = 0;
-			if (in_stream)
-				same = ioc_xasprintf("streams/%s.zfs.%06zu", w->m.ds[cur].name, chunk);
-			if (cur + 1 < w->m.nds)
-				next = ioc_xasprintf("streams/%s.zfs.000000", w->m.ds[cur + 1].name);
-			if (same && strcmp(name, same) == 0) {
-				chunk++;
-			} else if (next && strcmp(name, next) == 0) {
-				if (in_stream) {
-					ioc_sha256_final_hex(&h, w->shex[cur]);
-					if (w->end && w->end(w->cb, cur, err) != 0)
-						goto out;
-				}
-				cur++;
-				chunk = 1;
-				in_stream = 1;
-				first = 1;
-				ioc_sha256_init(&h);
-				if (w->start && w->start(w->cb, cur, err) != 0)
-					goto out;
-			} else {
-				ioc_err(err, "image is corrupt: unexpected member '%s'",
-				    !ioc_has_ctrl(name) && strlen(name) < 200 ? name : "(unprintable)");
-				goto out;
-			}
-			if (first && size < IOC_DRR_BEGIN_LEN) {
-				ioc_err(err, "image is corrupt: the stream of '%s' is too short", w->m.ds[cur].name);
-				goto out;
-			}
-			while ((n = archive_read_data(a, buf, 1 << 16)) > 0) {
-				if (first) {
-					/* the first read of a chunk of >= 312 bytes returns them all
-					 * unless the archive is broken: insist */
-					if ((size_t)n < IOC_DRR_BEGIN_LEN) {
-						ioc_err(err, "image is corrupt: short read of the stream of '%s'", w->m.ds[cur].name);
-						goto out;
-					}
-					if (ioc_image_check_begin(buf, (size_t)n, &w->m.ds[cur], err) != 0)
-						goto out;
-					first = 0;
-				}
-				ioc_sha256_update(&h, buf, (size_t)n);
-				sofar += (unsigned long long)n;
-				if (w->feed && w->feed(w->cb, cur, buf, (size_t)n, err) != 0)
-					goto out;
-				if (w->progress)
-					w->progress(w->parg, (size_t)n, 0);
-			}
-			if (n < 0) {
-				ioc_err(err, "image is corrupt or truncated: %s", archive_error_string(a));
-				goto out;
-			}
-		}
+		/* the manifest comes first */
+		if (w->mtext == NULL)
+			r = ioc_walk_manifest(p.a, w, name, size, err);
+		else if (strcmp(name, "SHA256SUMS") == 0)
+			r = ioc_walk_sums(&p, w, size, err);
+		else
+			r = ioc_walk_stream(&p, w, name, size, err);
+		if (r != 0)
+			goto out;
 	}
 	if (w->mtext == NULL) {
 		ioc_err(err, "not an iocage image: it is empty");
 		goto out;
 	}
-	if (!have_sums) {
+	if (!p.have_sums) {
 		ioc_err(err, "image is truncated: SHA256SUMS is missing");
 		goto out;
 	}
-	w->total = sofar;
+	w->total = p.sofar;
 	rc = 0;
 out:
-	archive_read_free(a);
+	archive_read_free(p.a);
 	return rc;
 }
 
@@ -477,6 +519,36 @@ ioc_import_uuid(const struct ioc_root *root, const struct ioc_jails *js, const c
 	return ioc_xstrdup(want);
 }
 
+/* Makes the jail's dataset untagged (the quarantine) with its type, release and properties. */
+int
+ioc_import_quarantine(const char *jailds, const char *type, const char *release,
+    const struct ioc_strv *zprops, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv cp = IOC_STRV_INIT;
+	_cleanup_free_ char *now = ioc_now_fmt("%Y-%m-%d %H:%M:%S");
+	size_t i;
+	ioc_strv_push(&cp, "canmount=off");
+	ioc_strv_push(&cp, "devices=off");
+	ioc_strv_pushf(&cp, IOC_PROP_PREFIX "type=%s", type);
+	ioc_strv_pushf(&cp, IOC_PROP_PREFIX "release=%s", release);
+	ioc_strv_pushf(&cp, IOC_PROP_PREFIX "created=%s", now);
+	for (i = 0; i < zprops->n; i++)
+		ioc_strv_push(&cp, zprops->v[i]);
+	return ioc_zfs_create(jailds, &cp, 0, err);
+}
+
+/* Hands out the complete jail's UUID and tag, then makes its tag links. */
+int
+ioc_import_publish(const struct ioc_root *root, const struct ioc_jails *js, const char *uuid,
+    const char *tag, char **uuid_out, char **tag_out, struct ioc_error **err)
+{
+	*uuid_out = ioc_xstrdup(uuid);
+	*tag_out = ioc_xstrdup(tag);
+	if (ioc_ops_tag_links(root, js->legacy, uuid, tag, err) != 0)
+		return ioc_error_wrap(err, "jail '%s' (%s) imported, but", tag, uuid);
+	return 0;
+}
+
 /* Finds R/releases/REL/root@* whose guid is g. */
 static int
 ioc_release_by_guid(const struct ioc_root *root, const char *rel, unsigned long long g, char **snap,
@@ -524,10 +596,7 @@ ioc_imp_manifest(void *cb, struct ioc_error **err)
 {
 	struct ioc_import_run *q = cb;
 	struct ioc_manifest *m = &q->im.w.m;
-	_cleanup_strv_ struct ioc_strv cp = IOC_STRV_INIT;
-	_cleanup_free_ char *now = NULL;
 	const char *tag = ioc_override(q->ov, "tag");
-	size_t d;
 
 	q->tag = ioc_xstrdup(tag ? tag : m->tag);
 	if (ioc_tag_used(q->js, q->tag))
@@ -548,15 +617,8 @@ ioc_imp_manifest(void *cb, struct ioc_error **err)
 	if (ioc_clean_debris(q->root, q->js, NULL, err) != 0)
 		return -1;
 	q->im.jailds = ioc_xasprintf("%s/jails/%s", q->root->name, q->uuid);
-	now = ioc_now_fmt("%Y-%m-%d %H:%M:%S");
-	ioc_strv_push(&cp, "canmount=off");
-	ioc_strv_push(&cp, "devices=off");
-	ioc_strv_pushf(&cp, IOC_PROP_PREFIX "type=%s", m->ds[0].incremental ? "clonejail" : "jail");
-	ioc_strv_pushf(&cp, IOC_PROP_PREFIX "release=%s", m->release);
-	ioc_strv_pushf(&cp, IOC_PROP_PREFIX "created=%s", now);
-	for (d = 0; d < q->zprops.n; d++)
-		ioc_strv_push(&cp, q->zprops.v[d]);
-	if (ioc_zfs_create(q->im.jailds, &cp, 0, err) != 0)
+	if (ioc_import_quarantine(q->im.jailds, m->ds[0].incremental ? "clonejail" : "jail",
+	    m->release, &q->zprops, err) != 0)
 		return -1;
 	q->created = 1;
 	return 0;
@@ -639,13 +701,7 @@ ioc_jail_import(const struct ioc_root *root, const struct ioc_import_req *req, c
 	if (ioc_zfs_set(im->jailds, IOC_PROP_PREFIX "tag", q.tag, err) != 0)
 		goto out;
 	q.created = 0; /* the jail is complete: nothing below removes it */
-	*uuid_out = ioc_xstrdup(q.uuid);
-	*tag_out = ioc_xstrdup(q.tag);
-	if (ioc_ops_tag_links(root, js.legacy, q.uuid, q.tag, err) != 0) {
-		ioc_error_wrap(err, "jail '%s' (%s) imported, but", q.tag, q.uuid);
-		goto out;
-	}
-	rc = 0;
+	rc = ioc_import_publish(root, &js, q.uuid, q.tag, uuid_out, tag_out, err);
 out:
 	if (rc != 0 && q.created) {
 		struct ioc_error *e2 = NULL;

@@ -271,121 +271,123 @@ out:
 	return rc;
 }
 
-int
-ioc_jail_import_legacy(const struct ioc_root *root, const struct ioc_import_req *ov,
-    char **uuid_out, char **tag_out, struct ioc_error **err)
+/*
+ * Opens the shell iocage's image file and checks it against the checksum
+ * file beside it (UUID_DATE.sha256); the open file, or -1.
+ */
+static int
+ioc_legacy_open_verified(const char *file, struct ioc_error **err)
 {
-	const char *file = ov->file;
 	_cleanup_free_ char *sumfile = ioc_xasprintf("%.*s.sha256", (int)(strlen(file) - 7), file);
 	_cleanup_free_ char *sumtext = NULL;
-	_cleanup_free_ char *uuid = NULL;
-	_cleanup_free_ char *tag = NULL;
-	_cleanup_free_ char *jailds = NULL;
-	_cleanup_free_ char *rootds = NULL;
-	_cleanup_free_ char *mp = NULL;
-	_cleanup_free_ char *stage = NULL;
-	_cleanup_strv_ struct ioc_strv names = IOC_STRV_INIT;
-	_cleanup_strv_ struct ioc_strv zprops = IOC_STRV_INIT;
-	struct ioc_manifest none;
-	struct ioc_jails js = { NULL, 0, 0 };
-	const char *base, *rel;
 	char hex[65];
-	size_t sl = 0, i;
-	int rc = -1, created = 0, jaildir, fd = -1;
+	size_t sl = 0;
 	struct stat st;
+	int fd;
 
-	ioc_manifest_init(&none);
-	/* verify first: checksum file, checksum, archive listing, request; one open file for
-	   the checksum, the listing and the extraction: what was verified is what lands */
-	if (ioc_read_file(sumfile, 4096, &sumtext, &sl, NULL) != 0) {
-		ioc_err(err, "missing checksum file '%s' (the shell iocage wrote one beside each image)",
-		    ioc_has_ctrl(sumfile) ? "(unprintable)" : sumfile);
-		goto out;
-	}
+	if (ioc_read_file(sumfile, 4096, &sumtext, &sl, NULL) != 0)
+		return ioc_err(err, "missing checksum file '%s' (the shell iocage wrote one beside "
+		    "each image)", ioc_has_ctrl(sumfile) ? "(unprintable)" : sumfile);
 	fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
 		ioc_err(err, "'%s' is not a regular file", ioc_has_ctrl(file) ? "(unprintable)" : file);
-		goto out;
+		goto fail;
 	}
 	if (fd < 0 || ioc_sha256_fd(fd, hex) != 0) {
-		ioc_err(err, "cannot read '%s': %s", ioc_has_ctrl(file) ? "(unprintable)" : file, strerror(errno));
-		goto out;
+		ioc_err(err, "cannot read '%s': %s", ioc_has_ctrl(file) ? "(unprintable)" : file,
+		    strerror(errno));
+		goto fail;
 	}
 	if (sl < 64 || strncmp(sumtext, hex, 64) != 0 || (sl > 64 && sumtext[64] != '\n' &&
 	    sumtext[64] != ' ' && sumtext[64] != '\t')) {
 		ioc_err(err, "checksum mismatch: '%s' does not match '%s'", file, sumfile);
-		goto out;
+		goto fail;
 	}
-	if (ioc_archive_names(fd, file, &names, err) != 0)
-		goto out;
-	/* test builds: another file put in its place after it was verified */
-	if (ioc_fault_swap(file, err) != 0)
-		goto out;
-	jaildir = ioc_legacy_is_jaildir(&names);
-	if (ioc_jails_load(root, (const char *const[]){ "tag", NULL }, &js, err) != 0)
-		goto out;
-	base = strrchr(file, '/');
-	base = base ? base + 1 : file;
+	return fd;
+fail:
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/*
+ * The new jail's UUID (the image's, when this root does not have it) and tag
+ * (tag=, else one made of the UUID), which no complete jail may have.
+ */
+static int
+ioc_legacy_identity(const struct ioc_root *root, const struct ioc_import_req *ov,
+    const struct ioc_jails *js, const char *base, char **uuid, char **tag, struct ioc_error **err)
+{
+	const char *want = ioc_override(ov, "tag");
 	{
 		/* UUID_DATE.tar.xz: keep the UUID when this root does not have it */
 		_cleanup_free_ char *u = ioc_xstrndup(base, strcspn(base, "_"));
-		uuid = ioc_is_uuid(u) ? ioc_import_uuid(root, &js, u) : ioc_uuid_new();
+		*uuid = ioc_is_uuid(u) ? ioc_import_uuid(root, js, u) : ioc_uuid_new();
 	}
-	if (ioc_override(ov, "tag"))
-		tag = ioc_xstrdup(ioc_override(ov, "tag"));
+	if (want)
+		*tag = ioc_xstrdup(want);
+	else if (strspn(*uuid, "0123456789") >= 8)
+		*tag = ioc_xasprintf("j%.8s", *uuid);
 	else
-		tag = strspn(uuid, "0123456789") >= 8 ? ioc_xasprintf("j%.8s", uuid) : ioc_xstrndup(uuid, 8);
-	if (ioc_tag_used(&js, tag)) {
-		ioc_err(err, "tag '%s' is already used by another jail: import with tag=NEWTAG", tag);
-		goto out;
-	}
-	rel = ioc_override(ov, "release");
-	if (ov->legacy_package) {
-		/* 1.7.6 __import deployed a package onto a new jail of the default release */
-		_cleanup_free_ char *snap = NULL;
-		if (rel == NULL) {
-			ioc_err(err, "'%s' is a package of the shell iocage, which does not say its "
-			    "release: import it with release=REL (the release it was recorded on, "
-			    "fetched here)", base);
-			goto out;
+		*tag = ioc_xstrndup(*uuid, 8);
+	if (ioc_tag_used(js, *tag))
+		return ioc_err(err, "tag '%s' is already used by another jail: import with "
+		    "tag=NEWTAG", *tag);
+	return 0;
+}
+
+/*
+ * Moves the entries of a jail directory's root/, extracted into stage, up
+ * into mp, the new root dataset's mountpoint, then removes the staging tree.
+ */
+static int
+ioc_legacy_lift_root(const char *stage, const char *mp, const char *file, struct ioc_error **err)
+{
+	/* move root/'s entries up into the dataset; other files (fstab) are not imported */
+	_cleanup_free_ char *src = ioc_xasprintf("%s/root", stage);
+	DIR *d = opendir(src);
+	struct dirent *de;
+	if (d == NULL)
+		return ioc_err(err, "'%s' has no root directory", file);
+	while ((de = readdir(d)) != NULL) {
+		_cleanup_free_ char *from = NULL;
+		_cleanup_free_ char *to = NULL;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		from = ioc_xasprintf("%s/%s", src, de->d_name);
+		to = ioc_xasprintf("%s/%s", mp, de->d_name);
+		/* the dataset is new: nothing but the staging directory is there */
+		if (strcmp(de->d_name, ".ioc-legacy-import") == 0 || rename(from, to) != 0) {
+			ioc_err(err, "cannot move '%s' into place: %s", de->d_name,
+			    strerror(errno));
+			closedir(d);
+			return -1;
 		}
-		if (ioc_release_snapshot(root, rel, &snap, err) != 0)
-			goto out;
 	}
-	none.uuid = ioc_xstrdup(uuid);
-	if (ioc_image_plan_props(&none, ov->p, ov->v, ov->n, &zprops, err) != 0)
-		goto out;
-	/* act */
-	if (ioc_clean_debris(root, &js, NULL, err) != 0)
-		goto out;
-	if (ov->legacy_package) {
-		rc = ioc_import_legacy_pkg(root, ov, rel, tag, fd, &uuid, err);
-		if (rc == 0) {
-			*uuid_out = ioc_xstrdup(uuid);
-			*tag_out = ioc_xstrdup(tag);
-			if (ioc_ops_tag_links(root, js.legacy, uuid, tag, err) != 0) {
-				ioc_error_wrap(err, "jail '%s' (%s) imported, but", tag, uuid);
-				rc = -1;
-			}
-		}
-		goto out;
-	}
-	jailds = ioc_xasprintf("%s/jails/%s", root->name, uuid);
-	rootds = ioc_xasprintf("%s/root", jailds);
-	{
-		_cleanup_strv_ struct ioc_strv cp = IOC_STRV_INIT;
-		_cleanup_free_ char *now = ioc_now_fmt("%Y-%m-%d %H:%M:%S");
-		ioc_strv_push(&cp, "canmount=off");
-		ioc_strv_push(&cp, "devices=off");
-		ioc_strv_push(&cp, IOC_PROP_PREFIX "type=jail");
-		ioc_strv_pushf(&cp, IOC_PROP_PREFIX "release=%s", rel ? rel : "none");
-		ioc_strv_pushf(&cp, IOC_PROP_PREFIX "created=%s", now);
-		for (i = 0; i < zprops.n; i++)
-			ioc_strv_push(&cp, zprops.v[i]);
-		if (ioc_zfs_create(jailds, &cp, 0, err) != 0)
-			goto out;
-		created = 1;
-	}
+	closedir(d);
+	/* what is left of the staging tree goes */
+	return ioc_rm_stage(stage, err);
+}
+
+/*
+ * Makes the jail of a shell iocage image (a jail directory, or a bare root
+ * tree) from the verified archive open on fd: R/jails/UUID untagged, its
+ * root, the tree extracted and shifted into the jail's id range, the tag set
+ * last.  A failure removes the jail again.
+ */
+static int
+ioc_legacy_deploy(const struct ioc_root *root, const char *uuid, const char *tag,
+    const char *rel, const struct ioc_strv *zprops, int fd, const char *file, int jaildir,
+    struct ioc_error **err)
+{
+	_cleanup_free_ char *jailds = ioc_xasprintf("%s/jails/%s", root->name, uuid);
+	_cleanup_free_ char *rootds = ioc_xasprintf("%s/root", jailds);
+	_cleanup_free_ char *mp = NULL;
+	_cleanup_free_ char *stage = NULL;
+	int rc = -1;
+
+	if (ioc_import_quarantine(jailds, "jail", rel ? rel : "none", zprops, err) != 0)
+		return -1;
 	if (ioc_zfs_create(rootds, NULL, 0, err) != 0 || ioc_zfs_get1(rootds, "mountpoint", &mp, err) != 0)
 		goto out;
 	if (mp == NULL || mp[0] != '/') {
@@ -399,34 +401,8 @@ ioc_jail_import_legacy(const struct ioc_root *root, const struct ioc_import_req 
 	}
 	if (ioc_fetch_extract_fd(fd, file, stage, err) != 0)
 		goto out;
-	if (jaildir) {
-		/* move root/'s entries up into the dataset; other files (fstab) are not imported */
-		_cleanup_free_ char *src = ioc_xasprintf("%s/root", stage);
-		DIR *d = opendir(src);
-		struct dirent *de;
-		if (d == NULL) {
-			ioc_err(err, "'%s' has no root directory", file);
-			goto out;
-		}
-		while ((de = readdir(d)) != NULL) {
-			_cleanup_free_ char *from = NULL;
-			_cleanup_free_ char *to = NULL;
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			from = ioc_xasprintf("%s/%s", src, de->d_name);
-			to = ioc_xasprintf("%s/%s", mp, de->d_name);
-			/* the dataset is new: nothing but the staging directory is there */
-			if (strcmp(de->d_name, ".ioc-legacy-import") == 0 || rename(from, to) != 0) {
-				ioc_err(err, "cannot move '%s' into place: %s", de->d_name, strerror(errno));
-				closedir(d);
-				goto out;
-			}
-		}
-		closedir(d);
-		/* what is left of the staging tree goes */
-		if (ioc_rm_stage(stage, err) != 0)
-			goto out;
-	}
+	if (jaildir && ioc_legacy_lift_root(stage, mp, file, err) != 0)
+		goto out;
 	{
 		unsigned long count = 0, shift = ioc_legacy_shift(root, jailds, &count);
 		if (shift && ioc_fetch_shift_tree(mp, shift, count, err) != 0)
@@ -434,20 +410,73 @@ ioc_jail_import_legacy(const struct ioc_root *root, const struct ioc_import_req 
 	}
 	if (ioc_zfs_set(jailds, IOC_PROP_PREFIX "tag", tag, err) != 0)
 		goto out;
-	created = 0; /* the jail is complete: nothing below removes it */
-	*uuid_out = ioc_xstrdup(uuid);
-	*tag_out = ioc_xstrdup(tag);
-	if (ioc_ops_tag_links(root, js.legacy, uuid, tag, err) != 0) {
-		ioc_error_wrap(err, "jail '%s' (%s) imported, but", tag, uuid);
-		goto out;
-	}
 	rc = 0;
 out:
-	if (rc != 0 && created) {
+	if (rc != 0) {
 		struct ioc_error *e2 = NULL;
 		ioc_zfs_destroy(jailds, 1, &e2);
 		ioc_error_free(e2);
 	}
+	return rc;
+}
+
+int
+ioc_jail_import_legacy(const struct ioc_root *root, const struct ioc_import_req *ov,
+    char **uuid_out, char **tag_out, struct ioc_error **err)
+{
+	const char *file = ov->file;
+	_cleanup_free_ char *uuid = NULL;
+	_cleanup_free_ char *tag = NULL;
+	_cleanup_strv_ struct ioc_strv names = IOC_STRV_INIT;
+	_cleanup_strv_ struct ioc_strv zprops = IOC_STRV_INIT;
+	struct ioc_manifest none;
+	struct ioc_jails js = { NULL, 0, 0 };
+	const char *base, *rel;
+	int rc = -1, jaildir, fd;
+
+	ioc_manifest_init(&none);
+	/* verify first: checksum file, checksum, archive listing, request; one open file for
+	   the checksum, the listing and the extraction: what was verified is what lands */
+	fd = ioc_legacy_open_verified(file, err);
+	if (fd < 0 || ioc_archive_names(fd, file, &names, err) != 0)
+		goto out;
+	/* test builds: another file put in its place after it was verified */
+	if (ioc_fault_swap(file, err) != 0)
+		goto out;
+	jaildir = ioc_legacy_is_jaildir(&names);
+	if (ioc_jails_load(root, (const char *const[]){ "tag", NULL }, &js, err) != 0)
+		goto out;
+	base = strrchr(file, '/');
+	base = base ? base + 1 : file;
+	if (ioc_legacy_identity(root, ov, &js, base, &uuid, &tag, err) != 0)
+		goto out;
+	rel = ioc_override(ov, "release");
+	if (ov->legacy_package) {
+		/* 1.7.6 __import deployed a package onto a new jail of the default release */
+		_cleanup_free_ char *snap = NULL;
+		if (rel == NULL) {
+			ioc_err(err, "'%s' is a package of the shell iocage, which does not say "
+			    "its release: import it with release=REL (the release it was recorded "
+			    "on, fetched here)", base);
+			goto out;
+		}
+		if (ioc_release_snapshot(root, rel, &snap, err) != 0)
+			goto out;
+	}
+	none.uuid = ioc_xstrdup(uuid);
+	if (ioc_image_plan_props(&none, ov->p, ov->v, ov->n, &zprops, err) != 0)
+		goto out;
+	/* act */
+	if (ioc_clean_debris(root, &js, NULL, err) != 0)
+		goto out;
+	if (ov->legacy_package)
+		rc = ioc_import_legacy_pkg(root, ov, rel, tag, fd, &uuid, err);
+	else
+		rc = ioc_legacy_deploy(root, uuid, tag, rel, &zprops, fd, file, jaildir, err);
+	/* the jail is complete: nothing below removes it */
+	if (rc == 0)
+		rc = ioc_import_publish(root, &js, uuid, tag, uuid_out, tag_out, err);
+out:
 	if (fd >= 0)
 		close(fd);
 	ioc_manifest_release(&none);
