@@ -113,6 +113,147 @@ ioc_fetch_idmap(const char *v, unsigned long *base, unsigned long *count, struct
 	return 0;
 }
 
+/* What fetch's arguments name besides the release, file= and -n (NULL: not given). */
+struct ioc_fetch_args {
+	const char *ftphost, *ftpdir, *ftpfiles, *mirror;
+};
+
+/* Parses fetch's words into r (release=, file=, -n) and a; an unknown word is a usage error. */
+static int
+ioc_fetch_parse_args(int argc, char **argv, struct ioc_fetch_req *r, struct ioc_fetch_args *a,
+    struct ioc_error **err)
+{
+	int i;
+	for (i = 1; i < argc; i++) {
+		const char *w = argv[i];
+		if (strcmp(w, "-n") == 0)
+			r->no_update = 1;
+		else if (strncmp(w, "release=", 8) == 0)
+			r->release = w + 8;
+		else if (strncmp(w, "ftphost=", 8) == 0)
+			a->ftphost = w + 8;
+		else if (strncmp(w, "ftpdir=", 7) == 0)
+			a->ftpdir = w + 7;
+		else if (strncmp(w, "ftpfiles=", 9) == 0)
+			a->ftpfiles = w + 9;
+		else if (strncmp(w, "file=", 5) == 0)
+			r->file = w + 5;
+		else if (strncmp(w, "mirror=", 7) == 0)
+			a->mirror = w + 7;
+		else if (ioc_has_ctrl(w))
+			return ioc_fail(err, IOC_EXIT_USAGE, "fetch: unknown argument with a "
+			    "control character; expected -n, release=, ftphost=, ftpdir=, "
+			    "ftpfiles=, file=, mirror=");
+		else
+			return ioc_fail(err, IOC_EXIT_USAGE, "fetch: unknown argument '%s'; "
+			    "expected -n, release=REL, ftphost=HOST, ftpdir=DIR, "
+			    "ftpfiles=\"FILE ...\", file=PATH, mirror=URL", w);
+	}
+	return 0;
+}
+
+/* file= mode: opens the archive (kept open in r->file_fd) and checks that it is one. */
+static int
+ioc_fetch_plan_file(struct ioc_fetch_req *r, struct ioc_error **err)
+{
+	struct stat st;
+	r->how = IOC_FETCH_FILE;
+	if (*r->file == '\0' || ioc_has_ctrl(r->file))
+		return ioc_fail(err, IOC_EXIT_USAGE, "fetch: file= needs the path of an archive");
+	r->file_fd = open(r->file, O_RDONLY | O_CLOEXEC);
+	if (r->file_fd < 0)
+		return ioc_err(err, "file=: cannot open '%s': %s", r->file, strerror(errno));
+	if (fstat(r->file_fd, &st) != 0 || !S_ISREG(st.st_mode))
+		return ioc_err(err, "'%s' is not a regular file (file= takes an archive of a root "
+		    "filesystem)", r->file);
+	return ioc_fetch_probe_archive(r->file_fd, r->file, err);
+}
+
+/* Debian suite: debootstrap (Linux only) and the mirror, mirror= or the host's apt mirror. */
+static int
+ioc_fetch_plan_debootstrap(struct ioc_fetch_req *r, const char *mirror, struct ioc_error **err)
+{
+#ifdef __linux__
+	r->how = IOC_FETCH_DEBOOTSTRAP;
+	if (ioc_prog_path("debootstrap") == NULL)
+		return ioc_err(err, "release '%s' is a Debian suite, but debootstrap is not "
+		    "installed", r->release);
+	if (mirror) {
+		if (ioc_fetch_valid_mirror(mirror, err) != 0)
+			return -1;
+		r->mirror = ioc_xstrdup(mirror);
+		return 0;
+	}
+	return ioc_fetch_apt_mirror(&r->mirror, err);
+#else
+	return ioc_err(err, "release '%s' is a Debian suite: debootstrap releases are made on "
+	    "Linux hosts only", r->release);
+#endif
+}
+
+/* The distribution files of fl, a space-separated list (ftpfiles), into r->files once each. */
+static int
+ioc_fetch_plan_files(struct ioc_fetch_req *r, const char *fl, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv words = IOC_STRV_INIT;
+	size_t k;
+	ioc_strv_split(&words, fl, ' ');
+	for (k = 0; k < words.n; k++) {
+		if (*words.v[k] == '\0')
+			continue;
+		if (ioc_fetch_valid_file_name(words.v[k], err) != 0)
+			return ioc_error_wrap(err, "ftpfiles");
+		if (strcmp(words.v[k], "MANIFEST") == 0)
+			return ioc_err(err, "ftpfiles: MANIFEST is always fetched; list the "
+			    "distribution files (e.g. base.txz)");
+		if (!ioc_strv_contains(&r->files, words.v[k]))
+			ioc_strv_push(&r->files, words.v[k]);
+	}
+	if (r->files.n == 0)
+		return ioc_fail(err, IOC_EXIT_USAGE, "fetch: ftpfiles names no file (e.g. "
+		    "ftpfiles=\"base.txz lib32.txz\")");
+	return 0;
+}
+
+/* URL mode: the base URL (ftphost=, ftpdir= or the root's defaults dv) and the files. */
+static int
+ioc_fetch_plan_url(struct ioc_fetch_req *r, const struct ioc_fetch_args *a, char *const *dv,
+    struct ioc_error **err)
+{
+	_cleanup_free_ char *dir = NULL;
+	const char *ftpdir = a->ftpdir;
+	r->how = IOC_FETCH_URL;
+	if (a->mirror)
+		return ioc_fail(err, IOC_EXIT_USAGE, "fetch: mirror= is for Debian suites "
+		    "(debootstrap); FreeBSD releases use ftphost= and ftpdir=");
+	if (ftpdir == NULL && strcmp(dv[1], "none") != 0)
+		ftpdir = dv[1];
+	if (ftpdir == NULL || strcmp(ftpdir, "none") == 0)
+		dir = ioc_xasprintf("releases/%s/%s", ioc_fetch_arch(), r->release);
+	else
+		dir = ioc_xstrdup(ftpdir);
+	if (ioc_fetch_base_url(a->ftphost ? a->ftphost : dv[0], dir, &r->base_url, err) != 0)
+		return -1;
+	ioc_strv_init(&r->files);
+	return ioc_fetch_plan_files(r, a->ftpfiles ? a->ftpfiles : dv[2], err);
+}
+
+#ifdef __linux__
+/* The id range a release's owners are shifted into: the root's userns and userns_idmap. */
+static int
+ioc_fetch_plan_userns(struct ioc_fetch_req *r, char *const *dv, struct ioc_error **err)
+{
+	int on = ioc_parse_bool(dv[3]);
+	if (on < 0)
+		return ioc_err(err, "invalid userns '%s' on the root: expected on|off", dv[3]);
+	r->shift = on;
+	if (on && ioc_fetch_idmap(dv[4], &r->idbase, &r->idcount, err) != 0)
+		return -1;
+	r->idmap_value = on ? ioc_xasprintf("%lu:%lu", r->idbase, r->idcount) : ioc_xstrdup("none");
+	return 0;
+}
+#endif
+
 /* Parses and validates the whole request; nothing is written. */
 static int
 ioc_fetch_plan(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_fetch_req *r,
@@ -120,35 +261,12 @@ ioc_fetch_plan(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_fetch_req 
 {
 	static const char *const defs[] = { "ftphost", "ftpdir", "ftpfiles", "userns",
 		"userns_idmap", NULL };
-	const char *ftphost = NULL, *ftpdir = NULL, *ftpfiles = NULL, *mirror = NULL;
+	struct ioc_fetch_args a = { NULL, NULL, NULL, NULL };
 	char *dv[6] = { NULL };
-	struct stat st;
 	int i, rc = -1;
 
-	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "-n") == 0)
-			r->no_update = 1;
-		else if (strncmp(a, "release=", 8) == 0)
-			r->release = a + 8;
-		else if (strncmp(a, "ftphost=", 8) == 0)
-			ftphost = a + 8;
-		else if (strncmp(a, "ftpdir=", 7) == 0)
-			ftpdir = a + 7;
-		else if (strncmp(a, "ftpfiles=", 9) == 0)
-			ftpfiles = a + 9;
-		else if (strncmp(a, "file=", 5) == 0)
-			r->file = a + 5;
-		else if (strncmp(a, "mirror=", 7) == 0)
-			mirror = a + 7;
-		else if (ioc_has_ctrl(a))
-			return ioc_fail(err, IOC_EXIT_USAGE, "fetch: unknown argument with a control "
-			    "character; expected -n, release=, ftphost=, ftpdir=, ftpfiles=, file=, mirror=");
-		else
-			return ioc_fail(err, IOC_EXIT_USAGE, "fetch: unknown argument '%s'; expected "
-			    "-n, release=REL, ftphost=HOST, ftpdir=DIR, ftpfiles=\"FILE ...\", file=PATH, "
-			    "mirror=URL", a);
-	}
+	if (ioc_fetch_parse_args(argc, argv, r, &a, err) != 0)
+		return -1;
 	if (r->release == NULL && r->file)
 		return ioc_fail(err, IOC_EXIT_USAGE, "fetch: file=PATH needs release=NAME (the name "
 		    "the archive's root filesystem gets)");
@@ -160,7 +278,7 @@ ioc_fetch_plan(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_fetch_req 
 	}
 	if (ioc_valid_release(r->release, err) != 0)
 		return -1;
-	if (r->file && (ftphost || ftpdir || ftpfiles || mirror))
+	if (r->file && (a.ftphost || a.ftpdir || a.ftpfiles || a.mirror))
 		return ioc_fail(err, IOC_EXIT_USAGE, "fetch: file= imports a local archive; it "
 		    "excludes ftphost=, ftpdir=, ftpfiles= and mirror=");
 	if (ioc_fetch_defaults(ctx, defs, dv, err) != 0)
@@ -171,103 +289,16 @@ ioc_fetch_plan(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_fetch_req 
 	r->snap = ioc_xasprintf("%s@" IOC_RELEASE_SNAP, r->root_ds);
 	r->dl_ds = ioc_xasprintf("%s/download/%s", ctx->root.name, r->release);
 
-	if (r->file) {
-		r->how = IOC_FETCH_FILE;
-		if (*r->file == '\0' || ioc_has_ctrl(r->file)) {
-			ioc_fail(err, IOC_EXIT_USAGE, "fetch: file= needs the path of an archive");
-			goto out;
-		}
-		r->file_fd = open(r->file, O_RDONLY | O_CLOEXEC);
-		if (r->file_fd < 0) {
-			ioc_err(err, "file=: cannot open '%s': %s", r->file, strerror(errno));
-			goto out;
-		}
-		if (fstat(r->file_fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-			ioc_err(err, "'%s' is not a regular file (file= takes an archive of a root "
-			    "filesystem)", r->file);
-			goto out;
-		}
-		if (ioc_fetch_probe_archive(r->file_fd, r->file, err) != 0)
-			goto out;
-	} else if (!ftphost && !ftpdir && !ftpfiles && ioc_fetch_debootstrap_suite(r->release)) {
+	if (r->file)
+		rc = ioc_fetch_plan_file(r, err);
+	else if (!a.ftphost && !a.ftpdir && !a.ftpfiles && ioc_fetch_debootstrap_suite(r->release))
+		rc = ioc_fetch_plan_debootstrap(r, a.mirror, err);
+	else
+		rc = ioc_fetch_plan_url(r, &a, dv, err);
 #ifdef __linux__
-		r->how = IOC_FETCH_DEBOOTSTRAP;
-		if (ioc_prog_path("debootstrap") == NULL) {
-			ioc_err(err, "release '%s' is a Debian suite, but debootstrap is not installed",
-			    r->release);
-			goto out;
-		}
-		if (mirror) {
-			if (ioc_fetch_valid_mirror(mirror, err) != 0)
-				goto out;
-			r->mirror = ioc_xstrdup(mirror);
-		} else if (ioc_fetch_apt_mirror(&r->mirror, err) != 0) {
-			goto out;
-		}
-#else
-		ioc_err(err, "release '%s' is a Debian suite: debootstrap releases are made on Linux "
-		    "hosts only", r->release);
-		goto out;
+	if (rc == 0)
+		rc = ioc_fetch_plan_userns(r, dv, err);
 #endif
-	} else {
-		_cleanup_free_ char *dir = NULL;
-		size_t k;
-		r->how = IOC_FETCH_URL;
-		if (mirror) {
-			ioc_fail(err, IOC_EXIT_USAGE, "fetch: mirror= is for Debian suites (debootstrap); "
-			    "FreeBSD releases use ftphost= and ftpdir=");
-			goto out;
-		}
-		if (ftpdir == NULL && strcmp(dv[1], "none") != 0)
-			ftpdir = dv[1];
-		if (ftpdir == NULL || strcmp(ftpdir, "none") == 0)
-			dir = ioc_xasprintf("releases/%s/%s", ioc_fetch_arch(), r->release);
-		else
-			dir = ioc_xstrdup(ftpdir);
-		if (ioc_fetch_base_url(ftphost ? ftphost : dv[0], dir, &r->base_url, err) != 0)
-			goto out;
-		ioc_strv_init(&r->files);
-		{
-			_cleanup_strv_ struct ioc_strv words = IOC_STRV_INIT;
-			const char *fl = ftpfiles ? ftpfiles : dv[2];
-			ioc_strv_split(&words, fl, ' ');
-			for (k = 0; k < words.n; k++) {
-				if (*words.v[k] == '\0')
-					continue;
-				if (ioc_fetch_valid_file_name(words.v[k], err) != 0) {
-					ioc_error_wrap(err, "ftpfiles");
-					goto out;
-				}
-				if (strcmp(words.v[k], "MANIFEST") == 0) {
-					ioc_err(err, "ftpfiles: MANIFEST is always fetched; list the "
-					    "distribution files (e.g. base.txz)");
-					goto out;
-				}
-				if (!ioc_strv_contains(&r->files, words.v[k]))
-					ioc_strv_push(&r->files, words.v[k]);
-			}
-			if (r->files.n == 0) {
-				ioc_fail(err, IOC_EXIT_USAGE, "fetch: ftpfiles names no file (e.g. "
-				    "ftpfiles=\"base.txz lib32.txz\")");
-				goto out;
-			}
-		}
-	}
-#ifdef __linux__
-	{
-		int on = ioc_parse_bool(dv[3]);
-		if (on < 0) {
-			ioc_err(err, "invalid userns '%s' on the root: expected on|off", dv[3]);
-			goto out;
-		}
-		r->shift = on;
-		if (on && ioc_fetch_idmap(dv[4], &r->idbase, &r->idcount, err) != 0)
-			goto out;
-		r->idmap_value = on ? ioc_xasprintf("%lu:%lu", r->idbase, r->idcount) :
-		    ioc_xstrdup("none");
-	}
-#endif
-	rc = 0;
 out:
 	for (i = 0; i < 6; i++)
 		free(dv[i]);
