@@ -285,6 +285,70 @@ ioc_newjails_free(struct ioc_newjail *nj, long long count)
 	free(nj);
 }
 
+/*
+ * Where the new jails come from: a snapshot (with the settings of carry_from
+ * in carry), a template (create -t), or a release: release=, else the host's
+ * for jails that need one, else "none".
+ */
+static int
+ioc_create_source(const struct ioc_root *root, const struct ioc_create_req *req, char **snap,
+    char **release, char **extra, struct ioc_strv *carry, struct ioc_error **err)
+{
+	if (req->snapshot) {
+		if (req->carry_from)
+			ioc_carry_props(req->carry_from, req->props, req->nprops, carry);
+	} else if (req->template_name) {
+		if (ioc_create_from_template(root, req, snap, release, extra, carry, err) != 0)
+			return -1;
+	} else if (req->how != IOC_CREATE_EMPTY && *release == NULL) {
+		/* the host's own release, as the shell iocage created by default */
+		const char *host = ioc_host_release(err);
+		if (host == NULL)
+			return -1;
+		*release = ioc_xstrdup(host);
+	}
+	if (*release == NULL)
+		*release = ioc_xstrdup("none");
+	return 0;
+}
+
+/* The tag of new jail c (from 0) of count: TAG, or TAG_1..TAG_count; NULL without tag=. */
+static char *
+ioc_create_nth_tag(const char *tag, long long count, long long c)
+{
+	if (tag == NULL)
+		return NULL;
+	return count > 1 ? ioc_xasprintf("%s_%lld", tag, c + 1) : ioc_xstrdup(tag);
+}
+
+/*
+ * Makes one planned jail: its datasets, its packages (removed again when
+ * they do not install), its tag links; then reports it (uuids_out, made).
+ */
+static int
+ioc_create_one(const struct ioc_root *root, const struct ioc_create_req *req, int legacy,
+    struct ioc_newjail *nj, const char *snap, struct ioc_strv *uuids_out, struct ioc_error **err)
+{
+	if (ioc_make_jail(root, nj, req->how, snap, err) != 0)
+		return ioc_error_wrap(err, "cannot create jail '%s'", nj->tag);
+	if (req->pkgs && req->pkgs->n &&
+	    ioc_ops_install_pkgs(root, nj->uuid, req->pkgs, err) != 0) {
+		/* no half-made jails: one whose packages did not install goes */
+		struct ioc_error *e2 = NULL;
+		_cleanup_free_ char *ds = ioc_xasprintf("%s/jails/%s", root->name, nj->uuid);
+		ioc_zfs_destroy(ds, 1, &e2);
+		ioc_error_free(e2);
+		return ioc_error_wrap(err, "cannot create jail '%s' (removed again)", nj->tag);
+	}
+	if (uuids_out)
+		ioc_strv_push(uuids_out, nj->uuid);
+	if (!req->untagged && ioc_ops_tag_links(root, legacy, nj->uuid, nj->tag, err) != 0)
+		return ioc_error_wrap(err, "jail '%s' (%s) created, but", nj->tag, nj->uuid);
+	if (req->made)
+		req->made(req->made_arg, nj->uuid, nj->tag);
+	return 0;
+}
+
 int
 ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
     struct ioc_strv *uuids_out, struct ioc_error **err)
@@ -304,21 +368,8 @@ ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
 
 	if (tag && ioc_valid_tag(tag, err) != 0)
 		return -1;
-	if (req->snapshot) {
-		if (req->carry_from)
-			ioc_carry_props(req->carry_from, req->props, req->nprops, &carry);
-	} else if (req->template_name) {
-		if (ioc_create_from_template(root, req, &snap, &release, &extra, &carry, err) != 0)
-			return -1;
-	} else if (req->how != IOC_CREATE_EMPTY && release == NULL) {
-		/* the host's own release, as the shell iocage created by default */
-		const char *host = ioc_host_release(err);
-		if (host == NULL)
-			return -1;
-		release = ioc_xstrdup(host);
-	}
-	if (release == NULL)
-		release = ioc_xstrdup("none");
+	if (ioc_create_source(root, req, &snap, &release, &extra, &carry, err) != 0)
+		return -1;
 	/* running code in the jail may make the engine re-execute us: before any change */
 	if (req->pkgs && req->pkgs->n && ioc_ops_prepare(err) != 0)
 		return -1;
@@ -331,8 +382,7 @@ ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
 	    err) != 0)
 		goto out;
 	for (c = 0; c < count && !full; c++) {
-		_cleanup_free_ char *t = tag && count > 1 ? ioc_xasprintf("%s_%lld", tag, c + 1) :
-		    tag ? ioc_xstrdup(tag) : NULL;
+		_cleanup_free_ char *t = ioc_create_nth_tag(tag, count, c);
 		if (t && ioc_jails_tag_taken(&js, t, NULL))
 			full = 1;
 	}
@@ -362,11 +412,8 @@ ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
 	nj = ioc_xcalloc((size_t)count, sizeof(*nj));
 	for (c = 0; c < count; c++) {
 		nj[c].uuid = req->uuid && count == 1 ? ioc_xstrdup(req->uuid) : ioc_uuid_new();
-		if (tag && count > 1)
-			nj[c].tag = ioc_xasprintf("%s_%lld", tag, c + 1);
-		else if (tag)
-			nj[c].tag = ioc_xstrdup(tag);
-		else
+		nj[c].tag = ioc_create_nth_tag(tag, count, c);
+		if (nj[c].tag == NULL)
 			nj[c].tag = ioc_jail_default_tag(nj[c].uuid);
 		if (ioc_valid_tag(nj[c].tag, err) != 0)
 			goto out;
@@ -380,30 +427,9 @@ ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
 		for (i = 0; i < carry.n; i++)
 			ioc_strv_push(&nj[c].props, carry.v[i]);
 	}
-	for (c = 0; c < count; c++) {
-		if (ioc_make_jail(root, &nj[c], req->how, snap, err) != 0) {
-			ioc_error_wrap(err, "cannot create jail '%s'", nj[c].tag);
+	for (c = 0; c < count; c++)
+		if (ioc_create_one(root, req, js.legacy, &nj[c], snap, uuids_out, err) != 0)
 			goto out;
-		}
-		if (req->pkgs && req->pkgs->n &&
-		    ioc_ops_install_pkgs(root, nj[c].uuid, req->pkgs, err) != 0) {
-			/* no half-made jails: one whose packages did not install goes */
-			struct ioc_error *e2 = NULL;
-			_cleanup_free_ char *ds = ioc_xasprintf("%s/jails/%s", root->name, nj[c].uuid);
-			ioc_zfs_destroy(ds, 1, &e2);
-			ioc_error_free(e2);
-			ioc_error_wrap(err, "cannot create jail '%s' (removed again)", nj[c].tag);
-			goto out;
-		}
-		if (uuids_out)
-			ioc_strv_push(uuids_out, nj[c].uuid);
-		if (!req->untagged && ioc_ops_tag_links(root, js.legacy, nj[c].uuid, nj[c].tag, err) != 0) {
-			ioc_error_wrap(err, "jail '%s' (%s) created, but", nj[c].tag, nj[c].uuid);
-			goto out;
-		}
-		if (req->made)
-			req->made(req->made_arg, nj[c].uuid, nj[c].tag);
-	}
 	rc = 0;
 out:
 	ioc_newjails_free(nj, count);
