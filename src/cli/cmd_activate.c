@@ -34,7 +34,8 @@ ioc_root_idmap(const char *ds, unsigned long *host, unsigned long *count, struct
 		_cleanup_free_ char *a = c ? ioc_xstrndup(v, (size_t)(c - v)) : NULL;
 		if (c == NULL || ioc_parse_ll(a, 0, 4294967295LL, &h) != 0 ||
 		    ioc_parse_ll(c + 1, 1, 4294967295LL, &n) != 0) {
-			ioc_err(err, "invalid userns_idmap '%s' on %s: expected HOSTID:COUNT", v, ds);
+			ioc_err(
+			    err, "invalid userns_idmap '%s' on %s: expected HOSTID:COUNT", v, ds);
 			goto out;
 		}
 	}
@@ -54,8 +55,8 @@ out:
  * Unprivileged jails (the default) then start on the first try.
  */
 static int
-ioc_subid_grant(unsigned long host, unsigned long count, const char *undo, char **rec,
-    struct ioc_error **err)
+ioc_subid_grant(
+    unsigned long host, unsigned long count, const char *undo, char **rec, struct ioc_error **err)
 {
 	static const char *const files[] = { IOC_SUBUID, IOC_SUBGID };
 	struct ioc_sb added = IOC_SB_INIT;
@@ -72,10 +73,11 @@ ioc_subid_grant(unsigned long host, unsigned long count, const char *undo, char 
 		if (ioc_subid_file_covers(files[i], host, count, NULL) == 0 &&
 		    ioc_read_file(files[i], 1 << 20, &text, &len, NULL) == 0 &&
 		    (other = ioc_subid_overlap(text, host, count)) != NULL) {
-			printf("not adding 'root:%lu:%lu' to %s and %s: it overlaps '%s' in %s; give "
+			printf(
+			    "not adding 'root:%lu:%lu' to %s and %s: it overlaps '%s' in %s; give "
 			    "the root a free range first (e.g. 'iocage set userns_idmap=1000000:65536 "
-			    "default', before fetching releases)\n", host, count, IOC_SUBUID, IOC_SUBGID,
-			    other, files[i]);
+			    "default', before fetching releases)\n",
+			    host, count, IOC_SUBUID, IOC_SUBGID, other, files[i]);
 			rc = 0;
 			goto out;
 		}
@@ -94,7 +96,8 @@ ioc_subid_grant(unsigned long host, unsigned long count, const char *undo, char 
 	if (added.len) {
 		*rec = ioc_xasprintf("root:%lu:%lu %s", host, count, added.buf);
 		printf("added 'root:%lu:%lu' to %s (the id range of unprivileged jails; "
-		    "'%s' removes it)\n", host, count, added.buf, undo);
+		       "'%s' removes it)\n",
+		    host, count, added.buf, undo);
 	}
 out:
 	ioc_sb_release(&added);
@@ -120,8 +123,8 @@ ioc_subid_activate(const char *ds, struct ioc_error **err)
 
 /* activate --file PATH SIZE [POOL/DATASET]: a new pool on a new file, then its root. */
 static int
-ioc_activate_file(int argc, char **argv, const char **ds, struct ioc_filepool_req *req,
-    struct ioc_error **err)
+ioc_activate_file(
+    int argc, char **argv, const char **ds, struct ioc_filepool_req *req, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv said = IOC_STRV_INIT;
 	size_t k;
@@ -131,8 +134,10 @@ ioc_activate_file(int argc, char **argv, const char **ds, struct ioc_filepool_re
 	req->path = argv[1];
 	req->dataset = argc == 4 ? argv[3] : "iocage/iocage";
 	if (ioc_parse_size(argv[2], &req->size) != 0)
-		return ioc_fail(err, IOC_EXIT_USAGE, "activate --file: invalid size '%s': expected a "
-		    "number with K, M, G or T (at least 64M)", argv[2]);
+		return ioc_fail(err, IOC_EXIT_USAGE,
+		    "activate --file: invalid size '%s': expected a "
+		    "number with K, M, G or T (at least 64M)",
+		    argv[2]);
 	if (ioc_filepool_make(req, &said, err) != 0)
 		return -1;
 	for (k = 0; k < said.n; k++)
@@ -170,7 +175,8 @@ ioc_cmd_activate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **
 		if (ioc_root_list_active(&act, err) != 0)
 			return -1;
 		if (act.n == 0)
-			return ioc_err(err, "no active iocage root: run 'iocage activate POOL/DATASET'");
+			return ioc_err(
+			    err, "no active iocage root: run 'iocage activate POOL/DATASET'");
 		for (k = 0; k < act.n; k++)
 			printf("%s\n", act.v[k]);
 		return 0;
@@ -211,8 +217,8 @@ ioc_subid_record(const char *rec, const char *where, unsigned long *host, unsign
 	ioc_strv_split(files, sp + 1, ',');
 	for (i = 0; i < files->n; i++)
 		if (strcmp(files->v[i], IOC_SUBUID) != 0 && strcmp(files->v[i], IOC_SUBGID) != 0)
-			return ioc_err(err, "%s names '%s', not a subordinate id file: left alone", where,
-			    files->v[i]);
+			return ioc_err(err, "%s names '%s', not a subordinate id file: left alone",
+			    where, files->v[i]);
 	*line = ioc_xstrndup(rec, (size_t)(sp - rec));
 	return 0;
 }
@@ -244,7 +250,8 @@ ioc_subid_deactivate(const struct ioc_root *root, struct ioc_error **err)
 	sp = strchr(rec, ' ');
 	where = ioc_xasprintf("%s on %s", IOC_SUBID_PROP, root->name);
 	if (ioc_subid_record(rec, where, &host, &count, &line, &files, err) != 0) {
-		ioc_error_wrap(err, "remove it with 'zfs inherit %s %s'", IOC_SUBID_PROP, root->name);
+		ioc_error_wrap(
+		    err, "remove it with 'zfs inherit %s %s'", IOC_SUBID_PROP, root->name);
 		goto out;
 	}
 	if (ioc_root_list_active(&act, err) != 0)
@@ -340,11 +347,13 @@ ioc_cmd_deactivate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error 
 	lock = ioc_lock_root(&ctx->root, err);
 	if (lock < 0)
 		return -1;
-	if (ioc_jails_load(&ctx->root, props, &js, err) != 0 || (st = ioc_ops_states_new(&ctx->root, &js, err)) == NULL)
+	if (ioc_jails_load(&ctx->root, props, &js, err) != 0 ||
+	    (st = ioc_ops_states_new(&ctx->root, &js, err)) == NULL)
 		goto out;
 	for (k = 0; k < js.n; k++) {
 		if (st[k].running) {
-			ioc_err(err, "jail '%s' of %s is running: stop it first ('iocage stop ALL')",
+			ioc_err(err,
+			    "jail '%s' of %s is running: stop it first ('iocage stop ALL')",
 			    ioc_jail_get(&js.v[k], "tag"), ctx->root.name);
 			goto out;
 		}
@@ -361,7 +370,8 @@ ioc_cmd_deactivate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error 
 	if (file && ioc_zfs_inherit(ctx->root.name, IOC_FILEPOOL_PROP, err) != 0)
 		goto out;
 	printf("iocage root deactivated on %s (every dataset is kept; 'iocage activate %s' manages "
-	    "it again)\n", ctx->root.name, ctx->root.name);
+	       "it again)\n",
+	    ctx->root.name, ctx->root.name);
 	fflush(stdout);
 	if (file) {
 		/* activate --file made the pool: its boot unit goes, the pool is exported */
@@ -379,4 +389,3 @@ out:
 	close(lock);
 	return rc;
 }
-

@@ -62,14 +62,16 @@ ioc_cmd_apply(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 	path = argv[0];
 	tag = argc == 2 ? ioc_xstrdup(argv[1]) : ioc_apply_default_tag(path);
 	if (ioc_valid_tag(tag, err) != 0)
-		return ioc_error_wrap(err, "apply: %s", argc == 2 ? "TAG" :
-		    "the recipe's file name (without its extension) is the tag; name one after FILE");
+		return ioc_error_wrap(err, "apply: %s",
+		    argc == 2 ?
+			"TAG" :
+			"the recipe's file name (without its extension) is the tag; name one after FILE");
 	if (ioc_read_file(path, 1024 * 1024 + 1, &text, &len, err) != 0)
 		return ioc_error_wrap(err, "apply: recipe");
 	if (ioc_recipe_parse(text, len, &r, err) != 0)
 		return -1;
 	dir = strrchr(path, '/') ? ioc_xstrndup(path, (size_t)(strrchr(path, '/') - path)) :
-	    ioc_xstrdup(".");
+				   ioc_xstrdup(".");
 	dirfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	dirpath = realpath(dir[0] ? dir : "/", NULL);
 	if (dirfd < 0 || dirpath == NULL) {

@@ -200,7 +200,8 @@ ioc_cmd_df(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
 	static const char *const props[] = { "tag", "compressratio", "reservation", "quota", "used",
 		"available", NULL };
-	static const char *const cols[] = { "UUID", "CRT", "RES", "QTA", "USE", "AVA", "TAG", NULL };
+	static const char *const cols[] = { "UUID", "CRT", "RES", "QTA", "USE", "AVA", "TAG",
+		NULL };
 	struct ioc_opts o;
 	struct ioc_jails js;
 	struct ioc_table t;
@@ -221,8 +222,10 @@ ioc_cmd_df(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	for (i = 0; i < n; i++) {
 		struct ioc_jail *j = v[i];
 		const char *q = ioc_jail_get(j, "quota"), *r = ioc_jail_get(j, "reservation");
-		char *res = strcmp(r, "0") == 0 ? ioc_xstrdup("none") : ioc_fmt_size(r, o.seen['p']);
-		char *qta = strcmp(q, "0") == 0 ? ioc_xstrdup("none") : ioc_fmt_size(q, o.seen['p']);
+		char *res =
+		    strcmp(r, "0") == 0 ? ioc_xstrdup("none") : ioc_fmt_size(r, o.seen['p']);
+		char *qta =
+		    strcmp(q, "0") == 0 ? ioc_xstrdup("none") : ioc_fmt_size(q, o.seen['p']);
 		char *use = ioc_fmt_size(ioc_jail_get(j, "used"), o.seen['p']);
 		char *ava = ioc_fmt_size(ioc_jail_get(j, "available"), o.seen['p']);
 		const char *c[] = { j->uuid, ioc_jail_get(j, "compressratio"), res, qta, use, ava,

@@ -41,13 +41,13 @@ struct ioc_fetch_req {
 	const char *release;
 	const char *file; /* file= as given */
 	int file_fd;
-	char *base_url;	      /* URL mode: ".../" */
+	char *base_url; /* URL mode: ".../" */
 	struct ioc_strv files; /* URL mode: distribution files */
-	char *mirror;	      /* debootstrap mode */
-	int shift;	      /* Linux: shift owners for the user namespace */
-	int no_update;	      /* -n: no freebsd-update of a FreeBSD release */
+	char *mirror; /* debootstrap mode */
+	int shift; /* Linux: shift owners for the user namespace */
+	int no_update; /* -n: no freebsd-update of a FreeBSD release */
 	unsigned long idbase, idcount;
-	char *idmap_value;    /* release_idmap: "HOSTID:COUNT" or "none" */
+	char *idmap_value; /* release_idmap: "HOSTID:COUNT" or "none" */
 	/* datasets */
 	char *rel_ds, *root_ds, *snap, *dl_ds;
 };
@@ -69,8 +69,8 @@ ioc_fetch_req_release(struct ioc_fetch_req *r)
 
 /* The root's local defaults for the given properties (built-in where not set). */
 static int
-ioc_fetch_defaults(struct ioc_ctx *ctx, const char *const *names, char **vals,
-    struct ioc_error **err)
+ioc_fetch_defaults(
+    struct ioc_ctx *ctx, const char *const *names, char **vals, struct ioc_error **err)
 {
 	struct ioc_zrows rows;
 	_cleanup_sb_ struct ioc_sb props = IOC_SB_INIT;
@@ -89,7 +89,8 @@ ioc_fetch_defaults(struct ioc_ctx *ctx, const char *const *names, char **vals,
 		_cleanup_free_ char *zn = ioc_xasprintf(IOC_PROP_PREFIX "%s", names[i]);
 		vals[i] = NULL;
 		for (k = 0; k < rows.n; k++)
-			if (strcmp(rows.v[k].prop, zn) == 0 && strcmp(rows.v[k].name, ctx->root.name) == 0)
+			if (strcmp(rows.v[k].prop, zn) == 0 &&
+			    strcmp(rows.v[k].name, ctx->root.name) == 0)
 				vals[i] = ioc_xstrdup(rows.v[k].value);
 		if (vals[i] == NULL)
 			vals[i] = ioc_xstrdup(p ? p->builtin : "");
@@ -107,7 +108,8 @@ ioc_fetch_idmap(const char *v, unsigned long *base, unsigned long *count, struct
 	long long h, n;
 	if (!c || ioc_parse_ll(a, 1, 4294967295LL, &h) != 0 ||
 	    ioc_parse_ll(c + 1, 1, 4294967295LL, &n) != 0 || h + n > 4294967296LL)
-		return ioc_err(err, "invalid userns_idmap '%s' on the root: expected HOSTID:COUNT", v);
+		return ioc_err(
+		    err, "invalid userns_idmap '%s' on the root: expected HOSTID:COUNT", v);
 	*base = (unsigned long)h;
 	*count = (unsigned long)n;
 	return 0;
@@ -141,13 +143,16 @@ ioc_fetch_parse_args(int argc, char **argv, struct ioc_fetch_req *r, struct ioc_
 		else if (strncmp(w, "mirror=", 7) == 0)
 			a->mirror = w + 7;
 		else if (ioc_has_ctrl(w))
-			return ioc_fail(err, IOC_EXIT_USAGE, "fetch: unknown argument with a "
+			return ioc_fail(err, IOC_EXIT_USAGE,
+			    "fetch: unknown argument with a "
 			    "control character; expected -n, release=, ftphost=, ftpdir=, "
 			    "ftpfiles=, file=, mirror=");
 		else
-			return ioc_fail(err, IOC_EXIT_USAGE, "fetch: unknown argument '%s'; "
+			return ioc_fail(err, IOC_EXIT_USAGE,
+			    "fetch: unknown argument '%s'; "
 			    "expected -n, release=REL, ftphost=HOST, ftpdir=DIR, "
-			    "ftpfiles=\"FILE ...\", file=PATH, mirror=URL", w);
+			    "ftpfiles=\"FILE ...\", file=PATH, mirror=URL",
+			    w);
 	}
 	return 0;
 }
@@ -164,8 +169,10 @@ ioc_fetch_plan_file(struct ioc_fetch_req *r, struct ioc_error **err)
 	if (r->file_fd < 0)
 		return ioc_err(err, "file=: cannot open '%s': %s", r->file, strerror(errno));
 	if (fstat(r->file_fd, &st) != 0 || !S_ISREG(st.st_mode))
-		return ioc_err(err, "'%s' is not a regular file (file= takes an archive of a root "
-		    "filesystem)", r->file);
+		return ioc_err(err,
+		    "'%s' is not a regular file (file= takes an archive of a root "
+		    "filesystem)",
+		    r->file);
 	return ioc_fetch_probe_archive(r->file_fd, r->file, err);
 }
 
@@ -176,8 +183,10 @@ ioc_fetch_plan_debootstrap(struct ioc_fetch_req *r, const char *mirror, struct i
 #ifdef __linux__
 	r->how = IOC_FETCH_DEBOOTSTRAP;
 	if (ioc_prog_path("debootstrap") == NULL)
-		return ioc_err(err, "release '%s' is a Debian suite, but debootstrap is not "
-		    "installed", r->release);
+		return ioc_err(err,
+		    "release '%s' is a Debian suite, but debootstrap is not "
+		    "installed",
+		    r->release);
 	if (mirror) {
 		if (ioc_fetch_valid_mirror(mirror, err) != 0)
 			return -1;
@@ -186,8 +195,10 @@ ioc_fetch_plan_debootstrap(struct ioc_fetch_req *r, const char *mirror, struct i
 	}
 	return ioc_fetch_apt_mirror(&r->mirror, err);
 #else
-	return ioc_err(err, "release '%s' is a Debian suite: debootstrap releases are made on "
-	    "Linux hosts only", r->release);
+	return ioc_err(err,
+	    "release '%s' is a Debian suite: debootstrap releases are made on "
+	    "Linux hosts only",
+	    r->release);
 #endif
 }
 
@@ -204,13 +215,15 @@ ioc_fetch_plan_files(struct ioc_fetch_req *r, const char *fl, struct ioc_error *
 		if (ioc_fetch_valid_file_name(words.v[k], err) != 0)
 			return ioc_error_wrap(err, "ftpfiles");
 		if (strcmp(words.v[k], "MANIFEST") == 0)
-			return ioc_err(err, "ftpfiles: MANIFEST is always fetched; list the "
+			return ioc_err(err,
+			    "ftpfiles: MANIFEST is always fetched; list the "
 			    "distribution files (e.g. base.txz)");
 		if (!ioc_strv_contains(&r->files, words.v[k]))
 			ioc_strv_push(&r->files, words.v[k]);
 	}
 	if (r->files.n == 0)
-		return ioc_fail(err, IOC_EXIT_USAGE, "fetch: ftpfiles names no file (e.g. "
+		return ioc_fail(err, IOC_EXIT_USAGE,
+		    "fetch: ftpfiles names no file (e.g. "
 		    "ftpfiles=\"base.txz lib32.txz\")");
 	return 0;
 }
@@ -224,7 +237,8 @@ ioc_fetch_plan_url(struct ioc_fetch_req *r, const struct ioc_fetch_args *a, char
 	const char *ftpdir = a->ftpdir;
 	r->how = IOC_FETCH_URL;
 	if (a->mirror)
-		return ioc_fail(err, IOC_EXIT_USAGE, "fetch: mirror= is for Debian suites "
+		return ioc_fail(err, IOC_EXIT_USAGE,
+		    "fetch: mirror= is for Debian suites "
 		    "(debootstrap); FreeBSD releases use ftphost= and ftpdir=");
 	if (ftpdir == NULL && strcmp(dv[1], "none") != 0)
 		ftpdir = dv[1];
@@ -256,8 +270,8 @@ ioc_fetch_plan_userns(struct ioc_fetch_req *r, char *const *dv, struct ioc_error
 
 /* Parses and validates the whole request; nothing is written. */
 static int
-ioc_fetch_plan(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_fetch_req *r,
-    struct ioc_error **err)
+ioc_fetch_plan(
+    struct ioc_ctx *ctx, int argc, char **argv, struct ioc_fetch_req *r, struct ioc_error **err)
 {
 	static const char *const defs[] = { "ftphost", "ftpdir", "ftpfiles", "userns",
 		"userns_idmap", NULL };
@@ -268,7 +282,8 @@ ioc_fetch_plan(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_fetch_req 
 	if (ioc_fetch_parse_args(argc, argv, r, &a, err) != 0)
 		return -1;
 	if (r->release == NULL && r->file)
-		return ioc_fail(err, IOC_EXIT_USAGE, "fetch: file=PATH needs release=NAME (the name "
+		return ioc_fail(err, IOC_EXIT_USAGE,
+		    "fetch: file=PATH needs release=NAME (the name "
 		    "the archive's root filesystem gets)");
 	if (r->release == NULL) {
 		/* the host's own release, as the shell iocage fetched by default */
@@ -279,7 +294,8 @@ ioc_fetch_plan(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_fetch_req 
 	if (ioc_valid_release(r->release, err) != 0)
 		return -1;
 	if (r->file && (a.ftphost || a.ftpdir || a.ftpfiles || a.mirror))
-		return ioc_fail(err, IOC_EXIT_USAGE, "fetch: file= imports a local archive; it "
+		return ioc_fail(err, IOC_EXIT_USAGE,
+		    "fetch: file= imports a local archive; it "
 		    "excludes ftphost=, ftpdir=, ftpfiles= and mirror=");
 	if (ioc_fetch_defaults(ctx, defs, dv, err) != 0)
 		goto out;
@@ -360,8 +376,10 @@ ioc_fetch_download_all(struct ioc_fetch_req *r, struct ioc_error **err)
 		char hex[IOC_SHA256_HEX] = "";
 		int fd;
 		if (e == NULL) {
-			ioc_err(err, "the MANIFEST of release '%s' does not list '%s' (it lists the files "
-			    "that ftpfiles= may name)", r->release, name);
+			ioc_err(err,
+			    "the MANIFEST of release '%s' does not list '%s' (it lists the files "
+			    "that ftpfiles= may name)",
+			    r->release, name);
 			goto out;
 		}
 		/* a file kept from an earlier, interrupted fetch is reused when it checks out */
@@ -382,8 +400,10 @@ ioc_fetch_download_all(struct ioc_fetch_req *r, struct ioc_error **err)
 			goto out;
 		if (strcmp(hex, e->sha256) != 0) {
 			unlinkat(dfd, name, 0);
-			ioc_err(err, "checksum mismatch for %s: the MANIFEST says SHA-256 %s, the "
-			    "download has %s; nothing was extracted", url, e->sha256, hex);
+			ioc_err(err,
+			    "checksum mismatch for %s: the MANIFEST says SHA-256 %s, the "
+			    "download has %s; nothing was extracted",
+			    url, e->sha256, hex);
 			goto out;
 		}
 	}
@@ -419,7 +439,9 @@ ioc_fetch_umount_below(const char *dir)
 			*end = '\0';
 		/* mount points with blanks are octal-escaped in /proc/self/mounts: ours have none */
 		if (strncmp(mp, prefix, strlen(prefix)) == 0)
-			umount2(mp, MNT_DETACH | UMOUNT_NOFOLLOW); /* a link planted there is not followed */
+			umount2(mp,
+			    MNT_DETACH |
+				UMOUNT_NOFOLLOW); /* a link planted there is not followed */
 	}
 }
 #endif
@@ -431,7 +453,8 @@ ioc_fetch_debootstrap(struct ioc_fetch_req *r, const char *dest, struct ioc_erro
 	struct ioc_run_opts o;
 	struct ioc_run_result res;
 	_cleanup_free_ char *variant = ioc_xstrdup("--variant=minbase");
-	char *argv[] = { "debootstrap", variant, (char *)r->release, (char *)dest, r->mirror, NULL };
+	char *argv[] = { "debootstrap", variant, (char *)r->release, (char *)dest, r->mirror,
+		NULL };
 	int tty = isatty(2), rc;
 
 	ioc_run_opts_init(&o);
@@ -472,8 +495,8 @@ ioc_fetch_update(const struct ioc_fetch_req *r, const char *mp, struct ioc_error
 	_cleanup_free_ char *ver = ioc_xasprintf("%s/bin/freebsd-version", mp);
 	_cleanup_free_ char *dir = NULL;
 	struct stat st;
-	if (r->no_update || strcmp(ioc_engine()->name, "freebsd") != 0 ||
-	    lstat(ver, &st) != 0 || !S_ISREG(st.st_mode))
+	if (r->no_update || strcmp(ioc_engine()->name, "freebsd") != 0 || lstat(ver, &st) != 0 ||
+	    !S_ISREG(st.st_mode))
 		return 0;
 	if (ioc_fetch_mountpoint(r->rel_ds, &dir, err) != 0)
 		return -1;
@@ -492,7 +515,9 @@ ioc_fetch_build(struct ioc_fetch_req *r, const char *dl_mp, struct ioc_error **e
 	size_t i;
 
 	ioc_strv_pushf(&props, IOC_PROP_PREFIX "release_source=%s",
-	    r->how == IOC_FETCH_URL ? "url" : r->how == IOC_FETCH_FILE ? "file" : "debootstrap");
+	    r->how == IOC_FETCH_URL	 ? "url" :
+		r->how == IOC_FETCH_FILE ? "file" :
+					   "debootstrap");
 	if (r->idmap_value)
 		ioc_strv_pushf(&props, IOC_PROP_PREFIX "release_idmap=%s", r->idmap_value);
 	if (ioc_zfs_create(r->rel_ds, &props, 0, err) != 0)
@@ -524,8 +549,10 @@ ioc_fetch_build(struct ioc_fetch_req *r, const char *dl_mp, struct ioc_error **e
 		break;
 	}
 	if (r->shift && ioc_fetch_shift_tree(mp, r->idbase, r->idcount, err) != 0)
-		return ioc_error_wrap(err, "release '%s': cannot shift owners for userns_idmap=%s "
-		    "(set userns=off on the root to store it unshifted)", r->release, r->idmap_value);
+		return ioc_error_wrap(err,
+		    "release '%s': cannot shift owners for userns_idmap=%s "
+		    "(set userns=off on the root to store it unshifted)",
+		    r->release, r->idmap_value);
 	if (ioc_fetch_update(r, mp, err) != 0)
 		return -1;
 	return ioc_zfs_snapshot(r->snap, 0, err);
@@ -573,8 +600,10 @@ ioc_cmd_fetch(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 	if (ioc_fetch_build(&r, dl_mp, err) != 0) {
 		if (ioc_zfs_exists(r.rel_ds) && ioc_zfs_destroy(r.rel_ds, 1, &e2) != 0) {
 			if (err && *err) {
-				char *m = ioc_xasprintf("%s (the unfinished release could not be removed: "
-				    "%s; the next fetch removes it)", (*err)->msg, e2->msg);
+				char *m = ioc_xasprintf(
+				    "%s (the unfinished release could not be removed: "
+				    "%s; the next fetch removes it)",
+				    (*err)->msg, e2->msg);
 				free((*err)->msg);
 				(*err)->msg = m;
 			}

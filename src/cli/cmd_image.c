@@ -124,7 +124,8 @@ ioc_cmd_export(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 		return ioc_usage(err, "export");
 	to_stdout = argc == 2 && strcmp(argv[1], "-") == 0;
 	if (to_stdout && isatty(1))
-		return ioc_err(err, "export: refusing to write an image to a terminal: redirect it or name a FILE");
+		return ioc_err(err,
+		    "export: refusing to write an image to a terminal: redirect it or name a FILE");
 	if (argc == 2 && !to_stdout && (argv[1][0] == '\0' || ioc_has_ctrl(argv[1])))
 		return ioc_fail(err, IOC_EXIT_USAGE, "export: invalid file name");
 	memset(&plan, 0, sizeof(plan));
@@ -141,8 +142,9 @@ ioc_cmd_export(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 		if (argc == 2) {
 			const char *sl = strrchr(argv[1], '/');
 			final = ioc_xstrdup(argv[1]);
-			pdir = sl == NULL ? ioc_xstrdup(".") : sl == argv[1] ? ioc_xstrdup("/") :
-			    ioc_xstrndup(argv[1], (size_t)(sl - argv[1]));
+			pdir = sl == NULL ? ioc_xstrdup(".") :
+			    sl == argv[1] ? ioc_xstrdup("/") :
+					    ioc_xstrndup(argv[1], (size_t)(sl - argv[1]));
 		} else {
 			if (ioc_root_store_dir(&ctx->root, "images", &dir, err) != 0)
 				goto out;
@@ -176,12 +178,14 @@ ioc_cmd_export(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 				goto out;
 			}
 		} else {
-			/* R/images: never replace an image; a second one in the same second gets -2, -3 ... */
+			/* R/images: never replace an image; a second one in the same second gets
+			 * -2, -3 ... */
 			unsigned n = 1;
 			_cleanup_free_ char *stem = ioc_xstrndup(final, strlen(final) - 4);
 			while (link(partial, final) != 0) {
 				if (errno != EEXIST || ++n > 1000) {
-					ioc_err(err, "cannot write '%s': %s", final, strerror(errno));
+					ioc_err(
+					    err, "cannot write '%s': %s", final, strerror(errno));
 					goto out;
 				}
 				free(final);
@@ -225,8 +229,8 @@ ioc_assign_list_release(struct ioc_assign_list *l)
 
 /* Files in dir whose names start with name and end with one of the suffixes (regular files). */
 static void
-ioc_import_matches(const char *dir, const char *name, const char *const *suffixes,
-    struct ioc_strv *out)
+ioc_import_matches(
+    const char *dir, const char *name, const char *const *suffixes, struct ioc_strv *out)
 {
 	DIR *d = dir ? opendir(dir) : NULL;
 	struct dirent *e;
@@ -293,11 +297,14 @@ ioc_import_find(struct ioc_ctx *ctx, const char *name, char **path, struct ioc_e
 		return rc;
 	}
 	if (imgs.n && pkgs.n)
-		return ioc_err(err, "'%s' matches both an image (%s) and a package (%s): give more of "
-		    "the name or the path", name, imgs.v[0], pkgs.v[0]);
+		return ioc_err(err,
+		    "'%s' matches both an image (%s) and a package (%s): give more of "
+		    "the name or the path",
+		    name, imgs.v[0], pkgs.v[0]);
 	if (imgs.n + pkgs.n == 0)
-		return ioc_err(err, "no file, image or package named '%s' (looked for %s* in %s and %s)",
-		    name, name, idir ? idir : ids, pdir ? pdir : pds);
+		return ioc_err(err,
+		    "no file, image or package named '%s' (looked for %s* in %s and %s)", name,
+		    name, idir ? idir : ids, pdir ? pdir : pds);
 	*path = ioc_xstrdup(imgs.n ? imgs.v[0] : pkgs.v[0]);
 	return 0;
 }
@@ -356,8 +363,10 @@ ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 		ov.n++;
 		if (ioc_ops_check_prop(ov.p[ov.n - 1], ov.v[ov.n - 1], err) != 0)
 			goto out;
-		if (strcmp(ov.p[ov.n - 1]->name, "template") == 0 && strcmp(ov.v[ov.n - 1], "yes") == 0) {
-			ioc_err(err, "import: template=yes is set afterwards ('iocage set template=yes TAG')");
+		if (strcmp(ov.p[ov.n - 1]->name, "template") == 0 &&
+		    strcmp(ov.v[ov.n - 1], "yes") == 0) {
+			ioc_err(err,
+			    "import: template=yes is set afterwards ('iocage set template=yes TAG')");
 			goto out;
 		}
 	}

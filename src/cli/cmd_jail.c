@@ -34,7 +34,8 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	argc -= k + 1;
 	argv += k + 1;
 	if (o.seen['c'] && o.seen['e'])
-		return ioc_fail(err, IOC_EXIT_USAGE, "create: -c (thin) and -e (empty) exclude each other");
+		return ioc_fail(
+		    err, IOC_EXIT_USAGE, "create: -c (thin) and -e (empty) exclude each other");
 	memset(&req, 0, sizeof(req));
 	req.how = o.seen['e'] ? IOC_CREATE_EMPTY : o.seen['c'] ? IOC_CREATE_THIN : IOC_CREATE_THICK;
 	if (o.seen['n']) {
@@ -46,7 +47,8 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	for (i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "count=", 6) == 0) {
 			if (ioc_parse_ll(argv[i] + 6, 1, 1000, &count) != 0) {
-				ioc_err(err, "invalid value '%s' for count: expected an integer from 1 to 1000",
+				ioc_err(err,
+				    "invalid value '%s' for count: expected an integer from 1 to 1000",
 				    argv[i] + 6);
 				goto out;
 			}
@@ -64,9 +66,11 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 		} else if (strcmp(as[n].p->name, "release") == 0) {
 			free(release);
 			release = ioc_xstrdup(as[n].value);
-		} else if (strcmp(as[n].p->name, "template") == 0 && strcmp(as[n].value, "yes") == 0) {
+		} else if (strcmp(as[n].p->name, "template") == 0 &&
+		    strcmp(as[n].value, "yes") == 0) {
 			n++;
-			ioc_err(err, "create: template=yes is set on an existing, stopped jail "
+			ioc_err(err,
+			    "create: template=yes is set on an existing, stopped jail "
 			    "('iocage set template=yes TAG')");
 			goto out;
 		}
@@ -79,7 +83,8 @@ ioc_cmd_create(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	for (i = 0; i < n; i++)
 		if (strcmp(as[i].p->name, "pkglist") == 0 && strcmp(as[i].value, "none") != 0) {
 			if (req.how == IOC_CREATE_EMPTY) {
-				ioc_err(err, "create: pkglist needs a release (an empty jail has no package manager)");
+				ioc_err(err,
+				    "create: pkglist needs a release (an empty jail has no package manager)");
 				goto out;
 			}
 			if (ioc_pkglist_read(as[i].value, &pkgs, err) != 0)
@@ -134,7 +139,8 @@ ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 		}
 		if (strcmp(as[n].p->name, "release") == 0) {
 			n++;
-			ioc_err(err, "clone: release comes from the source jail and cannot be given");
+			ioc_err(
+			    err, "clone: release comes from the source jail and cannot be given");
 			goto out;
 		}
 		if (strcmp(as[n].p->name, "tag") == 0)
@@ -150,7 +156,8 @@ ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 		}
 		snap = ioc_xasprintf("%s/root@%s", src->dataset, at + 1);
 		if (!ioc_zfs_exists(snap)) {
-			ioc_err(err, "jail '%s' has no snapshot '%s' ('iocage snaplist %s' lists them)",
+			ioc_err(err,
+			    "jail '%s' has no snapshot '%s' ('iocage snaplist %s' lists them)",
 			    srcname, at + 1, srcname);
 			goto out;
 		}
@@ -233,7 +240,8 @@ ioc_cmd_destroy(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 		char line[16];
 		fprintf(stderr, "destroy jail %s (%s) and all its data? [y/N] ",
 		    ioc_jail_get(d.j, "tag"), d.j->uuid);
-		if (fgets(line, sizeof(line), stdin) == NULL || (line[0] != 'y' && line[0] != 'Y')) {
+		if (fgets(line, sizeof(line), stdin) == NULL ||
+		    (line[0] != 'y' && line[0] != 'Y')) {
 			ioc_err(err, "not destroyed");
 			goto out;
 		}
@@ -290,7 +298,7 @@ ioc_cmd_clean(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 	(void)argv;
 	if (argc != 1)
 		return ioc_usage(err, "clean");
-	if (ioc_jails_load(&ctx->root, (const char *const[]){ "tag", NULL }, &js, err) != 0)
+	if (ioc_jails_load(&ctx->root, (const char *const[]) { "tag", NULL }, &js, err) != 0)
 		return -1;
 	rc = ioc_debris_sweep(&ctx->root, &js, &removed, err);
 	ioc_jails_release(&js);

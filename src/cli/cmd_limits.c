@@ -226,7 +226,8 @@ ioc_limits_rows(const struct ioc_jail *j, int tagged, struct ioc_table *t)
 		else if (ioc_ops_check_prop(p, v, &e1) != 0)
 			c[3] = "no (no analogue on this host)";
 		else
-			c[3] = (on || strcmp(p->name, "cpuset") == 0) ? "at start" : "no (rlimits=off)";
+			c[3] = (on || strcmp(p->name, "cpuset") == 0) ? "at start" :
+									"no (rlimits=off)";
 		ioc_error_free(e1);
 		ioc_table_add(t, c + !tagged);
 	}

@@ -48,8 +48,10 @@ ioc_root_value(struct ioc_ctx *ctx, const struct ioc_zrows *rows, const struct i
 			int on_root = 0;
 			for (k = 0; k < rows->n; k++)
 				on_root |= strcmp(rows->v[k].name, ctx->root.name) == 0 &&
-				    strcmp(rows->v[k].prop, zn) == 0 && strcmp(rows->v[k].source, "local") == 0;
-			if (on_root || (p->flags & IOC_PF_NATIVE) || strcmp(rows->v[i].source, "local") != 0)
+				    strcmp(rows->v[k].prop, zn) == 0 &&
+				    strcmp(rows->v[k].source, "local") == 0;
+			if (on_root || (p->flags & IOC_PF_NATIVE) ||
+			    strcmp(rows->v[i].source, "local") != 0)
 				continue;
 			if (ioc_prop_validate(p, rows->v[i].value, value, NULL) != 0)
 				*value = ioc_xstrdup(rows->v[i].value);
@@ -82,26 +84,26 @@ ioc_root_value(struct ioc_ctx *ctx, const struct ioc_zrows *rows, const struct i
 static const char *const ioc_legacy_order[] = {
 	/* CONF_NET */
 	"interfaces", "vnet", "host_hostname", "hostname", "ip4_addr", "ip4_saddrsel", "ip4",
-	"ip6_addr", "ip6_saddrsel", "ip6", "defaultrouter", "defaultrouter6", "resolver", "exec_fib",
-	"vnet0_mac", "vnet1_mac", "vnet2_mac", "vnet3_mac",
+	"ip6_addr", "ip6_saddrsel", "ip6", "defaultrouter", "defaultrouter6", "resolver",
+	"exec_fib", "vnet0_mac", "vnet1_mac", "vnet2_mac", "vnet3_mac",
 	/* CONF_JAIL */
 	"devfs_ruleset", "mount_devfs", "exec_start", "exec_stop", "exec_prestart", "exec_prestop",
 	"exec_poststop", "exec_poststart", "exec_clean", "exec_timeout", "stop_timeout",
-	"exec_jail_user", "exec_system_jail_user", "exec_system_user", "mount_fdescfs", "mount_procfs",
-	"enforce_statfs", "children_max", "login_flags", "securelevel", "allow_set_hostname",
-	"allow_sysvipc", "allow_raw_sockets", "allow_chflags", "allow_mount", "allow_mount_devfs",
-	"allow_mount_nullfs", "allow_mount_procfs", "allow_mount_tmpfs", "allow_mount_zfs",
-	"allow_quotas", "allow_socket_af", "host_hostuuid",
+	"exec_jail_user", "exec_system_jail_user", "exec_system_user", "mount_fdescfs",
+	"mount_procfs", "enforce_statfs", "children_max", "login_flags", "securelevel",
+	"allow_set_hostname", "allow_sysvipc", "allow_raw_sockets", "allow_chflags", "allow_mount",
+	"allow_mount_devfs", "allow_mount_nullfs", "allow_mount_procfs", "allow_mount_tmpfs",
+	"allow_mount_zfs", "allow_quotas", "allow_socket_af", "host_hostuuid",
 	/* CONF_RCTL */
 	"memoryuse", "memorylocked", "vmemoryuse", "maxproc", "cputime", "pcpu", "datasize",
-	"stacksize", "coredumpsize", "openfiles", "pseudoterminals", "swapuse", "nthr", "msgqqueued",
-	"msgqsize", "nmsgq", "nsemop", "nshm", "shmsize", "wallclock",
+	"stacksize", "coredumpsize", "openfiles", "pseudoterminals", "swapuse", "nthr",
+	"msgqqueued", "msgqsize", "nmsgq", "nsemop", "nshm", "shmsize", "wallclock",
 	/* CONF_CUSTOM */
 	"tag", "template", "rlimits", "boot", "notes", "owner", "priority", "last_started", "type",
 	"hostid", "cpuset", "jail_zfs", "jail_zfs_dataset", "release",
 	/* CONF_ZFS (defaults only) */
-	"compression", "origin", "quota", "mountpoint", "compressratio", "available", "used", "dedup",
-	"reservation",
+	"compression", "origin", "quota", "mountpoint", "compressratio", "available", "used",
+	"dedup", "reservation",
 	/* CONF_SYNC, CONF_FTP */
 	"sync_target", "sync_tgt_zpool", "ftphost", "ftpdir", NULL
 };
@@ -166,7 +168,8 @@ ioc_cmd_defaults(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **
 		for (i = 0; i < n; i++) {
 			_cleanup_free_ char *val = NULL;
 			const char *src;
-			if (v[i]->flags & (IOC_PF_RUNTIME | IOC_PF_NODEFAULT | IOC_PF_RO | IOC_PF_HIDDEN))
+			if (v[i]->flags &
+			    (IOC_PF_RUNTIME | IOC_PF_NODEFAULT | IOC_PF_RO | IOC_PF_HIDDEN))
 				continue;
 			ioc_root_value(ctx, &rows, v[i], &val, &src);
 			printf("%s=%s\n", names[i], val);
@@ -223,7 +226,7 @@ ioc_get_every(struct ioc_ctx *ctx, const struct ioc_prop *p, struct ioc_error **
 		c[2] = ioc_jail_get(v[i], p->name);
 		if (live)
 			c[2] = strcmp(p->name, "jid") == 0 ? st[v[i] - js.v].jid :
-			    ioc_state_word(v[i], &st[v[i] - js.v]);
+							     ioc_state_word(v[i], &st[v[i] - js.v]);
 		ioc_table_add(&t, c);
 	}
 	ioc_jail_table_done(ctx, &t, v, st, &js);
@@ -258,9 +261,12 @@ ioc_cmd_get(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		_cleanup_free_ char *v = NULL;
 		const char *src;
 		if (all)
-			return ioc_root_verify(ctx, err) != 0 ? -1 : ioc_cmd_defaults(ctx, 1, argv - k - 1, err);
+			return ioc_root_verify(ctx, err) != 0 ?
+			    -1 :
+			    ioc_cmd_defaults(ctx, 1, argv - k - 1, err);
 		if (p->flags & (IOC_PF_NODEFAULT | IOC_PF_RUNTIME))
-			return ioc_err(err, "property '%s' has no root default (it is per jail)", p->name);
+			return ioc_err(
+			    err, "property '%s' has no root default (it is per jail)", p->name);
 		if (ioc_root_verify(ctx, err) != 0 || ioc_root_values(ctx, &rows, err) != 0)
 			return -1;
 		ioc_root_value(ctx, &rows, p, &v, &src);
@@ -270,7 +276,8 @@ ioc_cmd_get(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	}
 	if (strcmp(target, "ALL") == 0) {
 		if (all)
-			return ioc_err(err, "'get all ALL' is not supported: name one property for every jail, "
+			return ioc_err(err,
+			    "'get all ALL' is not supported: name one property for every jail, "
 			    "or one jail for every property");
 		return ioc_get_every(ctx, p, err);
 	}
@@ -306,7 +313,8 @@ ioc_cmd_get(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		const char **names = ioc_xcalloc(cap, sizeof(*names));
 		size_t n = ioc_legacy_props(v, names), i;
 		for (i = 0; i < n; i++)
-			if (!(v[i]->flags & (IOC_PF_HIDDEN | IOC_PF_RUNTIME)) && !ioc_legacy_zfs(v[i]))
+			if (!(v[i]->flags & (IOC_PF_HIDDEN | IOC_PF_RUNTIME)) &&
+			    !ioc_legacy_zfs(v[i]))
 				printf("%s:%s\n", names[i], j->values[v[i] - ioc_props]);
 		free(names);
 		free(v);
@@ -353,13 +361,15 @@ ioc_set_check_depends(const struct ioc_jails *js, const struct ioc_jail *j, cons
 		ioc_sb_init(&names);
 		ioc_jails_dependents(js, j, &names);
 		if (names.len)
-			return ioc_err(err, "cannot rename '%s' to '%s': jail(s) %s depend on it "
-			    "(depends=): change their depends first", old, newtag, names.buf);
+			return ioc_err(err,
+			    "cannot rename '%s' to '%s': jail(s) %s depend on it "
+			    "(depends=): change their depends first",
+			    old, newtag, names.buf);
 	}
 	if (newtag == NULL && newdep == NULL)
 		return 0;
-	return ioc_jails_depends_check(js, j->uuid, newtag ? newtag : old,
-	    newdep ? newdep : ioc_jail_get(j, "depends"), err);
+	return ioc_jails_depends_check(
+	    js, j->uuid, newtag ? newtag : old, newdep ? newdep : ioc_jail_get(j, "depends"), err);
 }
 
 int
@@ -371,7 +381,8 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	struct ioc_jail *j = NULL;
 	const char *target;
 	int k = ioc_opts_parse(ctx, "set", "", argc - 1, argv + 1, &o, err);
-	int i, n, rc = -1, lockfd = -1, rootlock = -1, is_default, has_tag = 0, has_dep = 0, tmpl = -1;
+	int i, n, rc = -1, lockfd = -1, rootlock = -1, is_default, has_tag = 0, has_dep = 0,
+		  tmpl = -1;
 	_cleanup_free_ char *dataset = NULL;
 
 	if (k < 0)
@@ -394,7 +405,8 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		if (ioc_prop_parse_assign(argv[i], 0, &as[i].p, &as[i].value, err) != 0)
 			goto out;
 		if (is_default && (as[i].p->flags & IOC_PF_NODEFAULT)) {
-			ioc_err(err, "property '%s' cannot be a root default: it is per jail", as[i].p->name);
+			ioc_err(err, "property '%s' cannot be a root default: it is per jail",
+			    as[i].p->name);
 			goto out;
 		}
 		if (ioc_ops_check_prop(as[i].p, as[i].value, err) != 0)
@@ -407,8 +419,8 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 			tmpl = strcmp(as[i].value, "yes") == 0;
 	}
 	if (strchr(target, '=') != NULL) {
-		ioc_fail(err, IOC_EXIT_USAGE, "set: the last word must name a jail or 'default', got '%s'",
-		    target);
+		ioc_fail(err, IOC_EXIT_USAGE,
+		    "set: the last word must name a jail or 'default', got '%s'", target);
 		goto out;
 	}
 	if (is_default) {
@@ -419,12 +431,14 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		if (others && (rootlock = ioc_lock_root(&ctx->root, err)) < 0)
 			goto out;
 		/* a new tag, dependencies or a template conversion look at the other jails */
-		if ((others ? ioc_ctx_jail_all : ioc_ctx_jail)(ctx, target, NULL, &js, &j, err) != 0)
+		if ((others ? ioc_ctx_jail_all : ioc_ctx_jail)(ctx, target, NULL, &js, &j, err) !=
+		    0)
 			goto out;
 		for (i = 0; i < n; i++) {
 			if (strcmp(as[i].p->name, "tag") == 0 &&
 			    ioc_jails_tag_taken(&js, as[i].value, j->uuid)) {
-				ioc_err(err, "tag '%s' is already used by another jail", as[i].value);
+				ioc_err(
+				    err, "tag '%s' is already used by another jail", as[i].value);
 				goto out;
 			}
 			if (strcmp(as[i].p->name, "tag") == 0)

@@ -64,7 +64,8 @@ ioc_rel_idmap(struct ioc_ctx *ctx, const char *rel, unsigned long *base, unsigne
 	if (colon == NULL)
 		return ioc_err(err, "release '%s' has an invalid release_idmap '%s'", rel, v);
 	*colon = '\0';
-	if (ioc_parse_ll(v, 0, 1LL << 32, &b) != 0 || ioc_parse_ll(colon + 1, 1, 1LL << 32, &c) != 0)
+	if (ioc_parse_ll(v, 0, 1LL << 32, &b) != 0 ||
+	    ioc_parse_ll(colon + 1, 1, 1LL << 32, &c) != 0)
 		return ioc_err(err, "release '%s' has an invalid release_idmap", rel);
 	*base = (unsigned long)b;
 	*count = (unsigned long)c;
@@ -109,7 +110,8 @@ ioc_cmd_record(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	now = ioc_now_fmt("%Y-%m-%dT%H:%M:%SZ");
 	if (start) {
 		if (has1 && !has2) {
-			ioc_err(err, "'%s' is already recording ('iocage record stop %s' ends it)", tag, tag);
+			ioc_err(err, "'%s' is already recording ('iocage record stop %s' ends it)",
+			    tag, tag);
 			goto out;
 		}
 		/* a finished recording is replaced: its snapshots go (and any clone of them) */
@@ -125,12 +127,15 @@ ioc_cmd_record(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 		    has1 ? "; the previous recording was discarded" : "");
 	} else {
 		if (!has1) {
-			ioc_err(err, "'%s' is not recording ('iocage record start %s' begins)", tag, tag);
+			ioc_err(err, "'%s' is not recording ('iocage record start %s' begins)", tag,
+			    tag);
 			goto out;
 		}
 		if (has2) {
-			ioc_err(err, "the recording of '%s' is already stopped ('iocage package %s' writes "
-			    "it; 'iocage record start %s' begins a new one)", tag, tag, tag);
+			ioc_err(err,
+			    "the recording of '%s' is already stopped ('iocage package %s' writes "
+			    "it; 'iocage record start %s' begins a new one)",
+			    tag, tag, tag);
 			goto out;
 		}
 		if (ioc_zfs_snapshot(s2, 0, err) != 0)
@@ -138,7 +143,8 @@ ioc_cmd_record(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 		note = ioc_xasprintf("stopped %s", now);
 		if (ioc_zfs_set(j->dataset, IOC_PROP_PREFIX "record", note, err) != 0)
 			goto out;
-		printf("%s: recording stopped (snapshot @%s); 'iocage package %s' writes the package\n",
+		printf(
+		    "%s: recording stopped (snapshot @%s); 'iocage package %s' writes the package\n",
 		    tag, IOC_RECORD_STOP, tag);
 	}
 	rc = 0;
@@ -212,8 +218,10 @@ ioc_cmd_package(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	s1 = ioc_rec_snap(j, IOC_RECORD_START);
 	s2 = ioc_rec_snap(j, IOC_RECORD_STOP);
 	if (!ioc_zfs_exists(s1)) {
-		ioc_err(err, "'%s' has no recording: 'iocage record start %s', change the jail, "
-		    "'iocage record stop %s', then package it", tag, tag, tag);
+		ioc_err(err,
+		    "'%s' has no recording: 'iocage record start %s', change the jail, "
+		    "'iocage record stop %s', then package it",
+		    tag, tag, tag);
 		goto out;
 	}
 	if (!ioc_zfs_exists(s2)) {
@@ -221,11 +229,14 @@ ioc_cmd_package(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 		goto out;
 	}
 	if (strcmp(rel, "none") == 0) {
-		ioc_err(err, "'%s' has no release (an empty jail): a package deploys onto a jail of "
-		    "the release it was recorded on", tag);
+		ioc_err(err,
+		    "'%s' has no release (an empty jail): a package deploys onto a jail of "
+		    "the release it was recorded on",
+		    tag);
 		goto out;
 	}
-	if (ioc_rel_idmap(ctx, rel, &base, &count, err) != 0 || ioc_root_store_dir(&ctx->root, "packages", &dir, err) != 0 ||
+	if (ioc_rel_idmap(ctx, rel, &base, &count, err) != 0 ||
+	    ioc_root_store_dir(&ctx->root, "packages", &dir, err) != 0 ||
 	    ioc_rec_sweep(ctx, err) != 0)
 		goto out;
 	ioc_rec_sweep_partial(dir);
@@ -253,16 +264,15 @@ ioc_cmd_package(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	printf("package %s/%s written: %zu added or changed, %zu deleted\nsha256 %s\n", dir, name,
 	    d.changed.n, d.deleted.n, hex);
 	rc = 0;
-out:
-	{
-		/* the work clones never outlive the command (a kill leaves them to the next sweep) */
-		struct ioc_error *e2 = NULL;
-		if (ds2 && ioc_zfs_destroy(ds2, 1, rc == 0 ? err : &e2) != 0)
-			rc = -1;
-		if (ds1 && ioc_zfs_destroy(ds1, 1, rc == 0 ? err : &e2) != 0)
-			rc = -1;
-		ioc_error_free(e2);
-	}
+out : {
+	/* the work clones never outlive the command (a kill leaves them to the next sweep) */
+	struct ioc_error *e2 = NULL;
+	if (ds2 && ioc_zfs_destroy(ds2, 1, rc == 0 ? err : &e2) != 0)
+		rc = -1;
+	if (ds1 && ioc_zfs_destroy(ds1, 1, rc == 0 ? err : &e2) != 0)
+		rc = -1;
+	ioc_error_free(e2);
+}
 	free(ds1);
 	free(ds2);
 	free(mnt1);
@@ -301,8 +311,8 @@ ioc_newjail_rootfs(struct ioc_ctx *ctx, const char *uuid, char **mnt, struct ioc
  * leaves no jail that list shows, only debris for the next import or clean.
  */
 int
-ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **props,
-    struct ioc_error **err)
+ioc_package_import(
+    struct ioc_ctx *ctx, const char *file, int nprops, char **props, struct ioc_error **err)
 {
 	struct ioc_pkg_manifest m;
 	struct ioc_strv dels = IOC_STRV_INIT;
@@ -332,7 +342,8 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 			free(tag);
 			tag = ioc_xstrdup(v);
 		} else if (strcmp(p->name, "pkglist") == 0 && strcmp(v, "none") != 0) {
-			return ioc_err(err, "import of a package: pkglist= is not applied (the package "
+			return ioc_err(err,
+			    "import of a package: pkglist= is not applied (the package "
 			    "carries the jail's files): install packages in the new jail afterwards");
 		}
 	}
@@ -345,8 +356,10 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 		goto out;
 	for (i = 0; i < nprops; i++)
 		if (strncmp(props[i], "release=", 8) == 0 && strcmp(props[i] + 8, m.release) != 0) {
-			ioc_err(err, "release mismatch: the package was recorded on release '%s', not "
-			    "'%s' (a package deploys only onto its own release)", m.release, props[i] + 8);
+			ioc_err(err,
+			    "release mismatch: the package was recorded on release '%s', not "
+			    "'%s' (a package deploys only onto its own release)",
+			    m.release, props[i] + 8);
 			goto out;
 		}
 	{
@@ -355,19 +368,23 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 		ioc_error_free(e2);
 	}
 	if (snap == NULL) {
-		ioc_err(err, "release mismatch: the package was recorded on release '%s', which is "
-		    "not fetched here ('iocage fetch release=%s' first)", m.release, m.release);
+		ioc_err(err,
+		    "release mismatch: the package was recorded on release '%s', which is "
+		    "not fetched here ('iocage fetch release=%s' first)",
+		    m.release, m.release);
 		goto out;
 	}
 	if (ioc_rel_idmap(ctx, m.release, &base, &count, err) != 0)
 		goto out;
 	if (tag == NULL)
 		tag = ioc_xstrdup(m.tag);
-	if (ioc_jails_load(&ctx->root, (const char *const[]){ "tag", NULL }, &js, err) != 0)
+	if (ioc_jails_load(&ctx->root, (const char *const[]) { "tag", NULL }, &js, err) != 0)
 		goto out;
 	for (q = 0; q < js.n; q++)
 		if (js.v[q].complete && ioc_streq(ioc_jail_get(&js.v[q], "tag"), tag)) {
-			ioc_err(err, "tag '%s' is already used by another jail: import with tag=NEWTAG", tag);
+			ioc_err(err,
+			    "tag '%s' is already used by another jail: import with tag=NEWTAG",
+			    tag);
 			goto out;
 		}
 	/* the properties of the new jail, checked as create checks them */
@@ -393,8 +410,8 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 	/* the jail is complete: nothing below removes it */
 	free(jailds);
 	jailds = NULL;
-	printf("%s %s\npackage %s deployed onto %s: %llu added or changed, %llu deleted\n",
-	    uuid, tag, file, tag, m.files, m.deletions);
+	printf("%s %s\npackage %s deployed onto %s: %llu added or changed, %llu deleted\n", uuid,
+	    tag, file, tag, m.files, m.deletions);
 	if (ioc_ops_tag_links(&ctx->root, legacy, uuid, tag, err) != 0) {
 		ioc_error_wrap(err, "jail '%s' (%s) imported, but", tag, uuid);
 		goto out;
@@ -402,13 +419,17 @@ ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **pro
 	rc = 0;
 out:
 	if (rc != 0 && jailds) {
-		/* no half-deployed jails: the new one goes again (a kill leaves it untagged: debris) */
+		/* no half-deployed jails: the new one goes again (a kill leaves it untagged:
+		 * debris) */
 		struct ioc_error *e2 = NULL;
 		if (ioc_zfs_destroy(jailds, 1, &e2) == 0)
-			ioc_error_wrap(err, "cannot deploy the package (the new jail was removed again)");
+			ioc_error_wrap(
+			    err, "cannot deploy the package (the new jail was removed again)");
 		else
-			ioc_error_wrap(err, "cannot deploy the package (the unfinished new jail '%s' is "
-			    "debris that 'iocage clean' removes)", jailds);
+			ioc_error_wrap(err,
+			    "cannot deploy the package (the unfinished new jail '%s' is "
+			    "debris that 'iocage clean' removes)",
+			    jailds);
 		ioc_error_free(e2);
 	}
 	ioc_assigns_free(as, nas);

@@ -25,8 +25,8 @@
 #include <unistd.h>
 
 int
-ioc_run_need(const struct ioc_engine_ops *e, const void *op, const char *what,
-    struct ioc_error **err)
+ioc_run_need(
+    const struct ioc_engine_ops *e, const void *op, const char *what, struct ioc_error **err)
 {
 	if (op == NULL)
 		return ioc_err(err, "%s: not supported by the %s engine", what, e->name);
@@ -47,15 +47,15 @@ ioc_run_prepare_early(struct ioc_error **err)
 }
 
 int
-ioc_run_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_jstate *st,
-    struct ioc_error **err)
+ioc_run_states(
+    struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_jstate *st, struct ioc_error **err)
 {
 	return ioc_ops_states(&ctx->root, js, st, err);
 }
 
 int
-ioc_run_state1(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_jstate *st,
-    struct ioc_error **err)
+ioc_run_state1(
+    struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_jstate *st, struct ioc_error **err)
 {
 	return ioc_ops_state1(&ctx->root, j, st, err);
 }
@@ -76,7 +76,7 @@ ioc_run_targets(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_jails *js
 		ioc_strv_push(&names, argv[i]);
 	}
 	if ((all ? ioc_jails_load(&ctx->root, NULL, js, err) :
-	    ioc_jails_load_named(&ctx->root, NULL, ioc_strv_argv(&names), js, err)) != 0)
+		   ioc_jails_load_named(&ctx->root, NULL, ioc_strv_argv(&names), js, err)) != 0)
 		return -1;
 	*out = ioc_xcalloc(js->n + 1, sizeof(**out));
 	for (i = 0; i < argc; i++) {
@@ -128,9 +128,11 @@ ioc_run_hostid_check(const struct ioc_jail *j, struct ioc_error **err)
 	const char *mine = ioc_jail_get(j, "hostid"), *tag = ioc_jail_get(j, "tag");
 	if (strcmp(mine, host) == 0)
 		return 0;
-	return ioc_err(err, "hostid mismatch, start failed: jail '%s' has hostid %s, this host's is "
+	return ioc_err(err,
+	    "hostid mismatch, start failed: jail '%s' has hostid %s, this host's is "
 	    "%s (a jail replicated to another host must not run twice): 'iocage set hostid=%s %s' "
-	    "adopts it here, 'iocage start -f %s' starts it once", tag, mine, host, host, tag, tag);
+	    "adopts it here, 'iocage start -f %s' starts it once",
+	    tag, mine, host, host, tag, tag);
 }
 
 /*
@@ -147,11 +149,15 @@ ioc_run_one(struct ioc_ctx *ctx, struct ioc_jail *j, enum ioc_act act, int force
 	int lockfd, rc = -1;
 
 	if (act != IOC_ACT_STOP && strcmp(ioc_jail_get(j, "template"), "yes") == 0)
-		return ioc_err(err, "'%s' is a template (template=yes) and is never started: "
-		    "clone a jail from it ('iocage create -t %s')", tag, tag);
+		return ioc_err(err,
+		    "'%s' is a template (template=yes) and is never started: "
+		    "clone a jail from it ('iocage create -t %s')",
+		    tag, tag);
 	if (act != IOC_ACT_STOP && ioc_jail_is_replica(j))
-		return ioc_err(err, "'%s' is a replica (a synced copy of a jail of another root, "
-		    "iocage sync) and never starts here", tag);
+		return ioc_err(err,
+		    "'%s' is a replica (a synced copy of a jail of another root, "
+		    "iocage sync) and never starts here",
+		    tag);
 	if (act != IOC_ACT_STOP && !force && ioc_run_hostid_check(j, err) != 0)
 		return -1;
 	lockfd = ioc_lock_jail(&ctx->root, j->uuid, err);
@@ -220,15 +226,16 @@ ioc_run_many(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, enum ioc_act ac
 				return -1;
 			}
 			_cleanup_free_ char *m = ioc_msg_printable(e1 ? e1->msg : "failed");
-			fprintf(stderr, "iocage: cannot %s %s: %s\n", verb, ioc_jail_get(v[i], "tag"), m);
+			fprintf(stderr, "iocage: cannot %s %s: %s\n", verb,
+			    ioc_jail_get(v[i], "tag"), m);
 			fflush(stderr);
 			ioc_error_free(e1);
 		} else if (r > 0)
 			done++;
 	}
 	if (n > 1)
-		printf("%s: %zu of %zu jails done, %zu failed, %zu had nothing to do\n", verb, done, n,
-		    failed, n - done - failed);
+		printf("%s: %zu of %zu jails done, %zu failed, %zu had nothing to do\n", verb, done,
+		    n, failed, n - done - failed);
 	if (failed)
 		return ioc_err(err, "%s: %zu of %zu jails failed", verb, failed, n);
 	return 0;
@@ -246,8 +253,10 @@ ioc_run_dry(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const char *cons
 	const struct ioc_engine_ops *e = ioc_engine();
 	size_t i, k;
 	if (e->dry_run == NULL)
-		return ioc_err(err, "--dry-run: the %s engine calls liblxc directly and has no "
-		    "command lines to show (IOCAGE_ENGINE=freebsd prints the jail(8) plan)", e->name);
+		return ioc_err(err,
+		    "--dry-run: the %s engine calls liblxc directly and has no "
+		    "command lines to show (IOCAGE_ENGINE=freebsd prints the jail(8) plan)",
+		    e->name);
 	for (i = 0; i < n; i++)
 		for (k = 0; steps[k]; k++) {
 			struct ioc_sb out = IOC_SB_INIT;
@@ -268,16 +277,19 @@ ioc_run_dry(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const char *cons
  * number of online CPUs for ALL, rcboot and rcshutdown, else one at a time.
  */
 static int
-ioc_run_jobs(const char *cmd, const struct ioc_opts *o, int many, unsigned *jobs,
-    struct ioc_error **err)
+ioc_run_jobs(
+    const char *cmd, const struct ioc_opts *o, int many, unsigned *jobs, struct ioc_error **err)
 {
 	long long v = 1;
 	if (o->seen['j']) {
 		if (ioc_parse_ll(o->val['j'], 1, IOC_RUN_JOBS_MAX, &v) != 0)
-			return ioc_fail(err, IOC_EXIT_USAGE, "%s: invalid value '%s' for -j: expected the "
-			    "number of jails to %s at once, 1 to %d (1: one after the other)", cmd,
-			    o->val['j'], strcmp(cmd, "stop") == 0 || strcmp(cmd, "rcshutdown") == 0 ?
-			    "stop" : "start", IOC_RUN_JOBS_MAX);
+			return ioc_fail(err, IOC_EXIT_USAGE,
+			    "%s: invalid value '%s' for -j: expected the "
+			    "number of jails to %s at once, 1 to %d (1: one after the other)",
+			    cmd, o->val['j'],
+			    strcmp(cmd, "stop") == 0 || strcmp(cmd, "rcshutdown") == 0 ? "stop" :
+											 "start",
+			    IOC_RUN_JOBS_MAX);
 	} else if (many) {
 		v = sysconf(_SC_NPROCESSORS_ONLN);
 		v = v < 1 ? 1 : v > IOC_RUN_JOBS_MAX ? IOC_RUN_JOBS_MAX : v;
@@ -308,14 +320,16 @@ ioc_run_lifecycle(struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, 
 	if (ioc_run_jobs(cmd, &o, all, &jobs, err) != 0)
 		return -1;
 	if (ctx->dry_run) {
-		static const char *const start[] = { "start", NULL }, *const stop[] = { "stop", NULL },
-		    *const restart[] = { "stop", "start", NULL };
+		static const char *const start[] = { "start", NULL },
+					 *const stop[] = { "stop", NULL },
+					 *const restart[] = { "stop", "start", NULL };
 		if (ioc_run_targets(ctx, argc, argv, &js, &v, &n, err) != 0)
 			return -1;
 		if (act == IOC_ACT_STOP)
 			rc = ioc_run_dry(ctx, v, n, stop, err);
 		else
-			rc = ioc_run_dry_start(ctx, v, n, act == IOC_ACT_START ? start : restart, err);
+			rc = ioc_run_dry_start(
+			    ctx, v, n, act == IOC_ACT_START ? start : restart, err);
 		free(v);
 		ioc_jails_release(&js);
 		return rc;
@@ -347,7 +361,8 @@ ioc_run_lifecycle(struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, 
 		else if (deps || (jobs > 1 && n > 1))
 			rc = ioc_run_start_plan(ctx, v, n, &rq, err);
 		else
-			rc = ioc_run_many(ctx, v, n, act, o.seen['f'], cmd, err); /* no depends: as ever */
+			rc = ioc_run_many(
+			    ctx, v, n, act, o.seen['f'], cmd, err); /* no depends: as ever */
 	}
 	free(v);
 	ioc_jails_release(&js);
@@ -433,7 +448,7 @@ ioc_run_rc(struct ioc_ctx *ctx, int argc, char **argv, int boot, struct ioc_erro
 		rq.rc = 1;
 		rq.jobs = jobs;
 		rc = boot ? ioc_run_start_plan(ctx, v, n, &rq, err) :
-		    ioc_run_stop_plan(ctx, v, n, &rq, err);
+			    ioc_run_stop_plan(ctx, v, n, &rq, err);
 	}
 	free(v);
 	ioc_jails_release(&js);
@@ -482,8 +497,8 @@ ioc_run_from_record(struct ioc_ctx *ctx, const struct ioc_engine_ops *e, const c
 }
 /* Runs a command inside a running jail (exec, console). */
 static int
-ioc_run_exec(struct ioc_ctx *ctx, const char *name, struct ioc_exec_opts *xo,
-    struct ioc_error **err)
+ioc_run_exec(
+    struct ioc_ctx *ctx, const char *name, struct ioc_exec_opts *xo, struct ioc_error **err)
 {
 	const struct ioc_engine_ops *e = ioc_engine();
 	struct ioc_jails js;
@@ -519,7 +534,8 @@ ioc_cmd_exec(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	if (argc < 2)
 		return ioc_usage(err, "exec");
 	if (o.seen['u'] && o.seen['U'])
-		return ioc_fail(err, IOC_EXIT_USAGE, "exec: -u (host user) and -U (jail user) exclude "
+		return ioc_fail(err, IOC_EXIT_USAGE,
+		    "exec: -u (host user) and -U (jail user) exclude "
 		    "each other");
 	memset(&xo, 0, sizeof(xo));
 	xo.argv = argv + 1;
@@ -551,10 +567,11 @@ ioc_cmd_console(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	if (argc != 1)
 		return ioc_usage(err, "console");
 	if (!isatty(0))
-		return ioc_err(err, "console needs a terminal on standard input "
+		return ioc_err(err,
+		    "console needs a terminal on standard input "
 		    "('iocage exec JAIL CMD' runs commands without one)");
-	if (ioc_ctx_jail(ctx, argv[0], (const char *const[]){ "tag", "login_flags", NULL }, &js,
-	    &j, err) != 0)
+	if (ioc_ctx_jail(ctx, argv[0], (const char *const[]) { "tag", "login_flags", NULL }, &js,
+		&j, err) != 0)
 		return -1;
 	/* login(1) with login_flags, words split at blanks (never a shell) */
 	ioc_strv_push(&cmd, "login");
@@ -594,8 +611,8 @@ ioc_cmd_chroot(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	argv += k + 1;
 	if (argc < 1)
 		return ioc_usage(err, "chroot");
-	if (ioc_ctx_jail(ctx, argv[0], (const char *const[]){ "tag", "userns", "userns_idmap", NULL },
-	    &js, &j, err) != 0)
+	if (ioc_ctx_jail(ctx, argv[0],
+		(const char *const[]) { "tag", "userns", "userns_idmap", NULL }, &js, &j, err) != 0)
 		return -1;
 	if (j->rootfs == NULL || j->rootfs[0] != '/') {
 		ioc_err(err, "the root dataset of '%s' is not mounted", argv[0]);

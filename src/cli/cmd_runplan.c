@@ -79,7 +79,7 @@ ioc_depview_node(const struct ioc_depview *d, const char *uuid)
 /* One jail of a plan. */
 struct ioc_runitem {
 	struct ioc_jail *j; /* every property loaded */
-	size_t node;	    /* in the view */
+	size_t node; /* in the view */
 	int target;
 };
 
@@ -88,8 +88,8 @@ struct ioc_runitem {
  * alone (by UUID).  Targets keep their loaded entries.
  */
 static int
-ioc_plan_fill(struct ioc_ctx *ctx, const struct ioc_depview *d, struct ioc_runitem *items,
-    size_t n, struct ioc_jails *extra, struct ioc_error **err)
+ioc_plan_fill(struct ioc_ctx *ctx, const struct ioc_depview *d, struct ioc_runitem *items, size_t n,
+    struct ioc_jails *extra, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv uuids = IOC_STRV_INIT;
 	size_t i;
@@ -103,8 +103,8 @@ ioc_plan_fill(struct ioc_ctx *ctx, const struct ioc_depview *d, struct ioc_runit
 	for (i = 0; i < n; i++)
 		if (items[i].j == NULL &&
 		    ioc_jail_resolve(extra, d->jail[items[i].node]->uuid, &items[i].j, err) != 0)
-			return ioc_error_wrap(err, "jail '%s' was destroyed meanwhile",
-			    d->nodes[items[i].node].tag);
+			return ioc_error_wrap(
+			    err, "jail '%s' was destroyed meanwhile", d->nodes[items[i].node].tag);
 	return 0;
 }
 
@@ -134,7 +134,8 @@ ioc_plan_blocked(const struct ioc_depview *d, int stopping, char *const *why,
 		if (!stopping && why[k] && ioc_depgraph_has(&d->g, node, k))
 			ioc_err(&e1, "its dependency '%s' failed: %s", d->nodes[k].tag, why[k]);
 		else if (stopping && why[k] && inplan[k] && ioc_depgraph_has(&d->g, k, node))
-			ioc_err(&e1, "its dependent '%s' did not stop: %s", d->nodes[k].tag, why[k]);
+			ioc_err(
+			    &e1, "its dependent '%s' did not stop: %s", d->nodes[k].tag, why[k]);
 	}
 	return e1;
 }
@@ -146,8 +147,11 @@ ioc_plan_one(struct ioc_ctx *ctx, const struct ioc_runreq *rq, const struct ioc_
     struct ioc_error **err)
 {
 	int stopping = rq->act == IOC_ACT_STOP;
-	return ioc_run_one(ctx, it->j, it->target ? rq->act : stopping ? IOC_ACT_STOP :
-	    IOC_ACT_START, (it->target || stopping) ? rq->force : 0, !it->target, err);
+	return ioc_run_one(ctx, it->j,
+	    it->target	 ? rq->act :
+		stopping ? IOC_ACT_STOP :
+			   IOC_ACT_START,
+	    (it->target || stopping) ? rq->force : 0, !it->target, err);
 }
 
 /*
@@ -164,9 +168,9 @@ ioc_plan_one(struct ioc_ctx *ctx, const struct ioc_runreq *rq, const struct ioc_
 struct ioc_worker {
 	pid_t pid;
 	size_t item; /* its index in the plan */
-	FILE *out;   /* its standard output */
-	FILE *errs;  /* its standard error */
-	int res;     /* read end of the pipe its error message comes through */
+	FILE *out; /* its standard output */
+	FILE *errs; /* its standard error */
+	int res; /* read end of the pipe its error message comes through */
 };
 
 #define IOC_WORKER_MSG_MAX 4000 /* under any pipe's capacity: the write never blocks */
@@ -185,9 +189,8 @@ ioc_worker_release(struct ioc_worker *w)
 }
 
 /* The worker's side: one jail, its output to outfd and errfd, never returns. */
-static void __attribute__((noreturn))
-ioc_worker_main(struct ioc_ctx *ctx, const struct ioc_runreq *rq, const struct ioc_runitem *it,
-    int outfd, int errfd, int resfd)
+static void __attribute__((noreturn)) ioc_worker_main(struct ioc_ctx *ctx,
+    const struct ioc_runreq *rq, const struct ioc_runitem *it, int outfd, int errfd, int resfd)
 {
 	struct ioc_error *e1 = NULL;
 	int r = -1;
@@ -307,8 +310,8 @@ ioc_plan_parallel(struct ioc_ctx *ctx, const struct ioc_depview *d, const struct
 	for (i = 0; i < n; i++) {
 		order[i] = items[i].node;
 		prio[i] = -1; /* pulled in: the scheduler puts it with what needs it */
-		if (items[i].target && ioc_parse_ll(ioc_jail_get(items[i].j, "priority"), 0, 999,
-		    &prio[i]) != 0)
+		if (items[i].target &&
+		    ioc_parse_ll(ioc_jail_get(items[i].j, "priority"), 0, 999, &prio[i]) != 0)
 			prio[i] = 99;
 	}
 	ioc_depsched_init(&s, &d->g, order, n, prio, stopping);
@@ -321,8 +324,8 @@ ioc_plan_parallel(struct ioc_ctx *ctx, const struct ioc_depview *d, const struct
 		while (nw < rq->jobs && (it = ioc_depsched_next(&s)) != (size_t)-1) {
 			size_t node = items[it].node;
 			struct ioc_error *e1 = ioc_plan_blocked(d, stopping, why, inplan, node);
-			if (e1 == NULL && ioc_worker_start(ctx, rq, &items[it], it, &w[nw], w, nw,
-			    &e1) == 0) {
+			if (e1 == NULL &&
+			    ioc_worker_start(ctx, rq, &items[it], it, &w[nw], w, nw, &e1) == 0) {
 				nw++;
 				continue;
 			}
@@ -342,7 +345,8 @@ ioc_plan_parallel(struct ioc_ctx *ctx, const struct ioc_depview *d, const struct
 			for (k = 0; k < nw; k++) {
 				size_t node = items[w[k].item].node;
 				(*failed)++;
-				why[node] = ioc_xasprintf("its worker was lost: %s", strerror(errno));
+				why[node] =
+				    ioc_xasprintf("its worker was lost: %s", strerror(errno));
 				ioc_plan_report(rq, d->nodes[node].tag, why[node]);
 				ioc_worker_release(&w[k]);
 				ioc_depsched_done(&s, w[k].item);
@@ -427,8 +431,8 @@ summary:
 	if (rq->rc)
 		printf("%s: %zu jails, %zu failed\n", rq->cmd, total, failed);
 	else if (!single)
-		printf("%s: %zu of %zu jails done, %zu failed, %zu had nothing to do\n", rq->cmd, done,
-		    total, failed, total - done - failed);
+		printf("%s: %zu of %zu jails done, %zu failed, %zu had nothing to do\n", rq->cmd,
+		    done, total, failed, total - done - failed);
 	if (failed)
 		rc = ioc_err(err, "%s: %zu of %zu jails failed", rq->cmd, failed, total);
 out:
@@ -457,7 +461,8 @@ ioc_plan_open(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, struct ioc_dep
 	for (i = 0; i < n; i++) {
 		(*targets)[i] = ioc_depview_node(d, v[i]->uuid);
 		if ((*targets)[i] == (size_t)-1) {
-			ioc_err(err, "jail '%s' was destroyed meanwhile", ioc_jail_get(v[i], "tag"));
+			ioc_err(
+			    err, "jail '%s' was destroyed meanwhile", ioc_jail_get(v[i], "tag"));
 			free(*targets);
 			*targets = NULL;
 			ioc_depview_release(d);
@@ -469,8 +474,8 @@ ioc_plan_open(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, struct ioc_dep
 
 /* The items of a plan in order (caller frees): a target keeps its loaded entry. */
 static struct ioc_runitem *
-ioc_plan_items(struct ioc_jail **v, size_t n, const size_t *targets, const size_t *order,
-    size_t norder)
+ioc_plan_items(
+    struct ioc_jail **v, size_t n, const size_t *targets, const size_t *order, size_t norder)
 {
 	struct ioc_runitem *items = ioc_xcalloc(norder + 1, sizeof(*items));
 	size_t i, k;
@@ -498,8 +503,8 @@ ioc_plan_items_run(struct ioc_ctx *ctx, const struct ioc_depview *d, const struc
 	struct ioc_runitem *items = ioc_plan_items(v, n, targets, order, norder);
 	int rc = -1;
 	if (ioc_plan_fill(ctx, d, items, norder, &extra, err) == 0)
-		rc = ioc_plan_run(ctx, d, rq, items, norder, rq->rc ? norder : n, planned_failed,
-		    err);
+		rc = ioc_plan_run(
+		    ctx, d, rq, items, norder, rq->rc ? norder : n, planned_failed, err);
 	free(items);
 	ioc_jails_release(&extra);
 	return rc;
@@ -512,8 +517,8 @@ ioc_plan_items_run(struct ioc_ctx *ctx, const struct ioc_depview *d, const struc
  * starts, or with keep_going that target alone.
  */
 int
-ioc_run_start_plan(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n,
-    const struct ioc_runreq *rq, struct ioc_error **err)
+ioc_run_start_plan(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const struct ioc_runreq *rq,
+    struct ioc_error **err)
 {
 	struct ioc_depview d;
 	struct ioc_error **errs = NULL;
@@ -527,8 +532,8 @@ ioc_run_start_plan(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n,
 	for (i = 0; i < n && bad; i++) {
 		if (errs[i] == NULL)
 			continue;
-		ioc_error_wrap(&errs[i], "cannot %s '%s'", rq->act == IOC_ACT_RESTART ? "restart" :
-		    "start", d.nodes[targets[i]].tag);
+		ioc_error_wrap(&errs[i], "cannot %s '%s'",
+		    rq->act == IOC_ACT_RESTART ? "restart" : "start", d.nodes[targets[i]].tag);
 		if (!rq->keep_going) {
 			/* validated before the first change: nothing started */
 			*err = errs[i];
@@ -537,7 +542,8 @@ ioc_run_start_plan(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n,
 		}
 		{
 			_cleanup_free_ char *m = ioc_msg_printable(errs[i]->msg);
-			fprintf(stderr, "iocage: %s%s%s\n", rq->rc ? rq->cmd : "", rq->rc ? ": " : "", m);
+			fprintf(stderr, "iocage: %s%s%s\n", rq->rc ? rq->cmd : "",
+			    rq->rc ? ": " : "", m);
 			fflush(stderr);
 		}
 	}
@@ -559,8 +565,8 @@ out:
  * anything stops.
  */
 int
-ioc_run_stop_plan(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n,
-    const struct ioc_runreq *rq, struct ioc_error **err)
+ioc_run_stop_plan(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const struct ioc_runreq *rq,
+    struct ioc_error **err)
 {
 	struct ioc_depview d;
 	struct ioc_jstate *st = NULL;
@@ -604,8 +610,10 @@ ioc_run_stop_plan(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n,
 				ioc_sb_init(&list);
 				for (k = 0; k < names.n; k++)
 					ioc_sb_addf(&list, "%s'%s'", k ? ", " : "", names.v[k]);
-				ioc_err(err, "'%s' is needed by running jail(s) %s: stop them first, or "
-				    "use -f to stop them too", d.nodes[targets[i]].tag, list.buf);
+				ioc_err(err,
+				    "'%s' is needed by running jail(s) %s: stop them first, or "
+				    "use -f to stop them too",
+				    d.nodes[targets[i]].tag, list.buf);
 				goto out;
 			}
 		}
@@ -678,4 +686,3 @@ out:
 	ioc_depview_release(&d);
 	return rc;
 }
-

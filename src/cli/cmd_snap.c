@@ -130,8 +130,8 @@ ioc_snap_cmd(struct ioc_ctx *ctx, int argc, char **argv, const char *cmd, const 
 	if (ioc_snap_split(argv[0], &name, &snap, err) != 0)
 		return -1;
 	if (snap == NULL)
-		return ioc_fail(err, IOC_EXIT_USAGE, "expected UUID|TAG@SNAPSHOT, got '%s'",
-		    argv[0]);
+		return ioc_fail(
+		    err, IOC_EXIT_USAGE, "expected UUID|TAG@SNAPSHOT, got '%s'", argv[0]);
 	memset(&req, 0, sizeof(req));
 	req.name = name;
 	req.snap = snap;
@@ -179,7 +179,7 @@ ioc_cmd_promote(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	argv += k + 1;
 	if (argc != 1)
 		return ioc_usage(err, "promote");
-	if (ioc_ctx_jail(ctx, argv[0], (const char *const[]){ "tag", NULL }, &js, &j, err) != 0)
+	if (ioc_ctx_jail(ctx, argv[0], (const char *const[]) { "tag", NULL }, &js, &j, err) != 0)
 		return -1;
 	rootds = ioc_xasprintf("%s/root", j->dataset);
 	if (ioc_zfs_get1(rootds, "origin", &origin, err) != 0)

@@ -21,8 +21,8 @@
 
 /* Jails cloned from any snapshot of j's datasets, as "tag, tag, ..." in names. */
 int
-ioc_template_dependants(struct ioc_ctx *ctx, const struct ioc_jails *js,
-    const struct ioc_jail *j, struct ioc_sb *names, struct ioc_error **err)
+ioc_template_dependants(struct ioc_ctx *ctx, const struct ioc_jails *js, const struct ioc_jail *j,
+    struct ioc_sb *names, struct ioc_error **err)
 {
 	_cleanup_free_ char *base = ioc_xasprintf("%s/jails", ctx->root.name);
 	char *nm[] = { base, NULL };
@@ -46,7 +46,8 @@ ioc_template_dependants(struct ioc_ctx *ctx, const struct ioc_jails *js,
 			size_t ul = strlen(js->v[k].uuid);
 			if (strncmp(n, base, bl) == 0 && n[bl] == '/' &&
 			    strncmp(n + bl + 1, js->v[k].uuid, ul) == 0 &&
-			    (n[bl + 1 + ul] == '/' || n[bl + 1 + ul] == '\0') && js->v[k].complete) {
+			    (n[bl + 1 + ul] == '/' || n[bl + 1 + ul] == '\0') &&
+			    js->v[k].complete) {
 				label = ioc_jail_get(&js->v[k], "tag");
 				break;
 			}
@@ -73,7 +74,8 @@ ioc_template_check(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_j
 		if (ioc_run_states(ctx, &one, &st, err) != 0)
 			return -1;
 		if (st.running)
-			return ioc_err(err, "jail '%s' is running: stop it before making it a template", tag);
+			return ioc_err(
+			    err, "jail '%s' is running: stop it before making it a template", tag);
 		return 0;
 	} else {
 		struct ioc_sb deps = IOC_SB_INIT;
@@ -82,8 +84,10 @@ ioc_template_check(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_j
 		if (ioc_template_dependants(ctx, js, j, &deps, err) != 0)
 			rc = -1;
 		else if (deps.len)
-			rc = ioc_err(err, "cannot turn template '%s' back into a jail: jails are cloned from it: %s "
-			    "(destroy them or 'iocage promote' them first)", tag, deps.buf);
+			rc = ioc_err(err,
+			    "cannot turn template '%s' back into a jail: jails are cloned from it: %s "
+			    "(destroy them or 'iocage promote' them first)",
+			    tag, deps.buf);
 		ioc_sb_release(&deps);
 		return rc;
 	}
@@ -108,6 +112,7 @@ ioc_template_apply(struct ioc_ctx *ctx, struct ioc_jail *j, int yes, struct ioc_
 	if (ioc_zfs_set(j->dataset, prop, "no", err) != 0)
 		return -1;
 	if (ioc_zfs_exists(snap) && ioc_zfs_destroy(snap, 0, err) != 0)
-		return ioc_error_wrap(err, "'%s' is no longer a template, but its snapshot stays", ioc_jail_get(j, "tag"));
+		return ioc_error_wrap(err, "'%s' is no longer a template, but its snapshot stays",
+		    ioc_jail_get(j, "tag"));
 	return 0;
 }

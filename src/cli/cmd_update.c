@@ -105,7 +105,7 @@ ioc_upg_sources(const char *rootfs, struct ioc_strv *files, struct ioc_error **e
 			size_t n = strlen(de->d_name);
 			if (ioc_has_ctrl(de->d_name) || de->d_name[0] == '.' ||
 			    !((n > 5 && strcmp(de->d_name + n - 5, ".list") == 0) ||
-			    (n > 8 && strcmp(de->d_name + n - 8, ".sources") == 0)))
+				(n > 8 && strcmp(de->d_name + n - 8, ".sources") == 0)))
 				continue;
 			if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 			    S_ISREG(st.st_mode))
@@ -117,7 +117,8 @@ ioc_upg_sources(const char *rootfs, struct ioc_strv *files, struct ioc_error **e
 			close(fd);
 	}
 	if (files->n == 0)
-		return ioc_err(err, "the jail has no apt sources (/etc/apt/sources.list or "
+		return ioc_err(err,
+		    "the jail has no apt sources (/etc/apt/sources.list or "
 		    "sources.list.d/*.list, *.sources) to switch to the new suite");
 	return 0;
 }
@@ -145,18 +146,22 @@ ioc_upg_apt(struct ioc_ctx *ctx, struct ioc_jail *j, const char *to, struct ioc_
 
 /* What upgrade refuses before it changes anything. */
 static int
-ioc_upg_check(struct ioc_jail *j, const char *name, const char *to, int linux_engine,
-    struct ioc_error **err)
+ioc_upg_check(
+    struct ioc_jail *j, const char *name, const char *to, int linux_engine, struct ioc_error **err)
 {
 	const char *from = ioc_jail_get(j, "release");
 	if (ioc_valid_release(to, err) != 0)
 		return -1;
 	if (strcmp(from, to) == 0)
-		return ioc_err(err, "'%s' is of release %s already ('iocage update %s' brings it "
-		    "up to date)", name, to, name);
+		return ioc_err(err,
+		    "'%s' is of release %s already ('iocage update %s' brings it "
+		    "up to date)",
+		    name, to, name);
 	if (linux_engine && (!ioc_upg_codename(from) || !ioc_upg_codename(to)))
-		return ioc_err(err, "upgrade moves a Debian jail from one suite to another by "
-		    "their codenames (bookworm to trixie): '%s' to '%s' is not that", from, to);
+		return ioc_err(err,
+		    "upgrade moves a Debian jail from one suite to another by "
+		    "their codenames (bookworm to trixie): '%s' to '%s' is not that",
+		    from, to);
 	return 0;
 }
 
@@ -180,15 +185,16 @@ ioc_upd_jail(struct ioc_ctx *ctx, struct ioc_jail *j, const char *name, const ch
 
 	*snapname = NULL;
 	if (strcmp(ioc_jail_get(j, "template"), "yes") == 0)
-		return ioc_err(err, "'%s' is a template: update a jail, or the release ('update release=REL')",
+		return ioc_err(err,
+		    "'%s' is a template: update a jail, or the release ('update release=REL')",
 		    name);
 	if (strcmp(ioc_jail_get(j, "release"), "none") == 0)
 		return ioc_err(err, "'%s' is an empty jail: it has no release to update", name);
 	if (j->rootfs == NULL)
 		return ioc_err(err, "the root of '%s' is not mounted", name);
 	if (linux_engine && !ioc_ops_jail_has(j, "/usr/bin/apt-get"))
-		return ioc_err(err, "'%s' has no package manager this host can drive (apt-get)",
-		    name);
+		return ioc_err(
+		    err, "'%s' has no package manager this host can drive (apt-get)", name);
 	if (linux_engine && (e->exec == NULL || e->start == NULL))
 		return ioc_err(err, "update: the %s engine cannot run commands in a jail", e->name);
 	if (to && ioc_upg_check(j, name, to, linux_engine, err) != 0)
@@ -202,7 +208,7 @@ ioc_upd_jail(struct ioc_ctx *ctx, struct ioc_jail *j, const char *name, const ch
 	if (was_running < 0)
 		return -1;
 	*snapname = ioc_now_fmt(to ? IOC_UPGRADE_SNAP_PREFIX "%Y-%m-%d_%H-%M-%S" :
-	    IOC_UPDATE_SNAP_PREFIX "%Y-%m-%d_%H-%M-%S");
+				     IOC_UPDATE_SNAP_PREFIX "%Y-%m-%d_%H-%M-%S");
 	full = ioc_xasprintf("%s@%s", j->dataset, *snapname);
 	{
 		/* a second update within the same second gets its own name */
@@ -260,9 +266,11 @@ failed:
 			if (es)
 				ioc_error_wrap(err, "and it did not start again (%s)", es->msg);
 		} else {
-			ioc_err(err, "update of '%s' failed: %s; the rollback to snapshot %s failed too "
-			    "(%s): 'iocage clean' or the next 'iocage update %s' retries it", name,
-			    why ? why->msg : "error", *snapname, e2 ? e2->msg : "error", name);
+			ioc_err(err,
+			    "update of '%s' failed: %s; the rollback to snapshot %s failed too "
+			    "(%s): 'iocage clean' or the next 'iocage update %s' retries it",
+			    name, why ? why->msg : "error", *snapname, e2 ? e2->msg : "error",
+			    name);
 		}
 		ioc_error_free(e2);
 		ioc_error_free(es);
@@ -297,8 +305,10 @@ ioc_upd_release(struct ioc_ctx *ctx, const char *rel, struct ioc_error **err)
 	if (ioc_valid_release(rel, err) != 0)
 		return -1;
 	if (strcmp(ioc_engine()->name, "freebsd") == 0)
-		return ioc_err(err, "update release=: on FreeBSD fetch the new patch level "
-		    "('iocage fetch release=%s') instead", rel);
+		return ioc_err(err,
+		    "update release=: on FreeBSD fetch the new patch level "
+		    "('iocage fetch release=%s') instead",
+		    rel);
 	if (ioc_release_snapshot(&ctx->root, rel, &snap, err) != 0)
 		return -1;
 	if (ioc_run_prepare_early(err) != 0)
@@ -314,7 +324,7 @@ ioc_upd_release(struct ioc_ctx *ctx, const char *rel, struct ioc_error **err)
 	}
 	ioc_tree_diff_init(&d);
 	/* a killed run's temporary jail is debris; its half copy into the release goes */
-	if (ioc_jails_load(&ctx->root, (const char *const[]){ "tag", NULL }, &js, err) != 0 ||
+	if (ioc_jails_load(&ctx->root, (const char *const[]) { "tag", NULL }, &js, err) != 0 ||
 	    ioc_debris_sweep(&ctx->root, &js, NULL, err) != 0 ||
 	    ioc_zfs_rollback(snap, 0, err) != 0)
 		goto out;
@@ -347,9 +357,11 @@ ioc_upd_release(struct ioc_ctx *ctx, const char *rel, struct ioc_error **err)
 	newsnap = ioc_xasprintf("%s@" IOC_RELEASE_SNAP "-%s", relroot, stamp);
 	if (ioc_zfs_snapshot(newsnap, 0, err) != 0)
 		goto out;
-	printf("release %s updated: %zu files added or changed, %zu deleted; new jails are made "
+	printf(
+	    "release %s updated: %zu files added or changed, %zu deleted; new jails are made "
 	    "from %s; existing jails keep the snapshot they were cloned from ('iocage get origin "
-	    "TAG')\n", rel, d.changed.n, d.deleted.n, newsnap);
+	    "TAG')\n",
+	    rel, d.changed.n, d.deleted.n, newsnap);
 	rc = 0;
 out:
 	if (tmpds) {
@@ -400,7 +412,8 @@ ioc_upd_named(struct ioc_ctx *ctx, const char *name, const char *to, struct ioc_
 	rc = ioc_upd_jail(ctx, j, tag, to, &snap, err);
 	if (rc == 0 && to)
 		printf("%s upgraded to %s; snapshot %s kept ('iocage rollback %s@%s' and 'iocage "
-		    "set' of release= undo it)\n", tag, to, snap, tag, snap);
+		       "set' of release= undo it)\n",
+		    tag, to, snap, tag, snap);
 	else if (rc == 0)
 		printf("%s updated; snapshot %s kept ('iocage rollback %s@%s' undoes the update)\n",
 		    tag, snap, tag, snap);

@@ -15,22 +15,22 @@
 #include "util/output.h"
 
 enum ioc_cmd_flags {
-	IOC_CF_ROOT = 1 << 0,	  /* needs the active root (ctx->root) */
+	IOC_CF_ROOT = 1 << 0, /* needs the active root (ctx->root) */
 	IOC_CF_LOCK_ROOT = 1 << 1, /* takes the root lock before the handler */
 	IOC_CF_NEED_UID0 = 1 << 2, /* must run as root */
 	IOC_CF_LAZY_ROOT = 1 << 3, /* hot path: an explicit root is verified by the first
 				    * ioc_jails_load (see ioc_root_lazy); loads before writing */
-	IOC_CF_DRY_RUN = 1 << 4,   /* takes --dry-run: prints the engine's plan instead */
+	IOC_CF_DRY_RUN = 1 << 4, /* takes --dry-run: prints the engine's plan instead */
 };
 
 struct ioc_ctx {
 	struct ioc_root root;
 	const char *root_arg; /* -r DATASET or IOCAGE_ROOT */
-	enum ioc_fmt fmt;     /* --json, -H */
-	int parsable;	      /* -p: raw numbers */
-	int dry_run;	      /* --dry-run: print the engine's plan, change nothing */
+	enum ioc_fmt fmt; /* --json, -H */
+	int parsable; /* -p: raw numbers */
+	int dry_run; /* --dry-run: print the engine's plan, change nothing */
 	int root_lock_fd;
-	int force;	      /* generic -f seen by a handler */
+	int force; /* generic -f seen by a handler */
 };
 
 typedef int (*ioc_cmd_fn)(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err);
@@ -60,7 +60,7 @@ int ioc_opts_parse(struct ioc_ctx *ctx, const char *cmd, const char *spec, int a
     struct ioc_opts *o, struct ioc_error **err);
 int ioc_usage(struct ioc_error **err, const char *cmd);
 #ifdef __clang_analyzer__
-#define ioc_usage(...) (ioc_usage(__VA_ARGS__), -1)	/* see util.h */
+#define ioc_usage(...) (ioc_usage(__VA_ARGS__), -1) /* see util.h */
 #endif
 
 /* Complete jails sorted by tag (pointers into js; the caller frees the array); main.c. */
@@ -68,7 +68,6 @@ struct ioc_jail **ioc_sorted(struct ioc_jails *js, size_t *n);
 
 /* Verifies a lazily named root (IOC_CF_LAZY_ROOT) before a path that loads no jails. */
 int ioc_root_verify(struct ioc_ctx *ctx, struct ioc_error **err);
-
 
 /* Loads the jails name may mean (ioc_jails_load_named) and resolves one
  * (complete) jail: js holds only those. */
@@ -93,7 +92,8 @@ int ioc_cmd_destroy(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_df(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_clean(struct ioc_ctx *, int, char **, struct ioc_error **);
 /* Fills states for the loaded jails (down when the engine says nothing). */
-struct ioc_jstate *ioc_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_error **err);
+struct ioc_jstate *ioc_states(
+    struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_error **err);
 /* Prints a table of jails and releases what list and get ALL built it from. */
 void ioc_jail_table_done(struct ioc_ctx *ctx, struct ioc_table *t, struct ioc_jail **v,
     struct ioc_jstate *st, struct ioc_jails *js);
@@ -130,8 +130,8 @@ int ioc_cmd_record(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_package(struct ioc_ctx *, int, char **, struct ioc_error **);
 /* import of a package file (import dispatches here: record.h ioc_record_is_package);
  * props: the command line's PROPERTY=VALUE words. */
-int ioc_package_import(struct ioc_ctx *ctx, const char *file, int nprops, char **props,
-    struct ioc_error **err);
+int ioc_package_import(
+    struct ioc_ctx *ctx, const char *file, int nprops, char **props, struct ioc_error **err);
 /* cmd_update.c */
 int ioc_cmd_update(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_apply(struct ioc_ctx *, int, char **, struct ioc_error **);
@@ -155,16 +155,16 @@ int ioc_template_apply(struct ioc_ctx *ctx, struct ioc_jail *j, int yes, struct 
  * destroy -f stops through ops/destroy.c).  All may be called with jails
  * that are not running.
  */
-int ioc_run_states(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_jstate *st,
-    struct ioc_error **err);
+int ioc_run_states(
+    struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_jstate *st, struct ioc_error **err);
 /* The same for one jail. */
-int ioc_run_state1(struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_jstate *st,
-    struct ioc_error **err);
+int ioc_run_state1(
+    struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_jstate *st, struct ioc_error **err);
 /* Lets the engine re-execute before a command that will run code in a jail changes anything. */
 int ioc_run_prepare_early(struct ioc_error **err);
 /* An engine op the command needs: a clear error when this engine has none. */
-int ioc_run_need(const struct ioc_engine_ops *e, const void *op, const char *what,
-    struct ioc_error **err);
+int ioc_run_need(
+    const struct ioc_engine_ops *e, const void *op, const char *what, struct ioc_error **err);
 /* --dry-run: the engine's command lines of each step for each jail. */
 int ioc_run_dry(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const char *const *steps,
     struct ioc_error **err);

@@ -14,78 +14,109 @@ static int ioc_cmd_help(struct ioc_ctx *, int, char **, struct ioc_error **);
 
 const struct ioc_cmd ioc_cmds[] = {
 	{ "activate", ioc_cmd_activate, IOC_CF_NEED_UID0,
-	  "activate [DATASET | --file PATH SIZE [POOL/DATASET]]",
-	  "mark DATASET as the iocage root (creating it and its children); alone: show active "
-	  "roots; --file: first make a pool on a new file (and its boot unit)" },
+	    "activate [DATASET | --file PATH SIZE [POOL/DATASET]]",
+	    "mark DATASET as the iocage root (creating it and its children); alone: show active "
+	    "roots; --file: first make a pool on a new file (and its boot unit)" },
 	{ "deactivate", ioc_cmd_deactivate, IOC_CF_NEED_UID0, "deactivate [DATASET]",
-	  "unmark an iocage root (its datasets are kept) and remove what activate added to /etc/subuid and /etc/subgid" },
+	    "unmark an iocage root (its datasets are kept) and remove what activate added to /etc/subuid and /etc/subgid" },
 	{ "subids", ioc_cmd_subids, IOC_CF_NEED_UID0, "subids add|remove RECORD",
-	  "what make install/uninstall run: grant root the default userns_idmap range in /etc/subuid and /etc/subgid where none covers it, recording it in RECORD; remove exactly that again" },
+	    "what make install/uninstall run: grant root the default userns_idmap range in /etc/subuid and /etc/subgid where none covers it, recording it in RECORD; remove exactly that again" },
 	{ "sync", ioc_cmd_sync, IOC_CF_ROOT | IOC_CF_NEED_UID0, "sync UUID|TAG|ALL",
-	  "replicate a jail (ALL: those with sync_state=on) into the iocage root its sync_target names: a replica there that never starts; incremental after the first" },
+	    "replicate a jail (ALL: those with sync_state=on) into the iocage root its sync_target names: a replica there that never starts; incremental after the first" },
 	{ "fetch", ioc_cmd_fetch, IOC_CF_ROOT | IOC_CF_NEED_UID0,
-	  "fetch [-n] [release=REL] [ftphost=HOST] [ftpdir=DIR] [ftpfiles=\"base.txz ...\"] [file=PATH] [mirror=URL]",
-	  "fetch a release: FreeBSD distribution files (SHA-256 checked), a local root-filesystem tarball, or a Debian suite via debootstrap" },
-	{ "create", ioc_cmd_create, IOC_CF_ROOT | IOC_CF_LAZY_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0,
-	  "create [-c|-e] [-t TEMPLATE] [release=REL] [count=N] [pkglist=FILE] [PROPERTY=VALUE ...]",
-	  "create a jail: thick copy (default), thin clone (-c) or empty (-e)" },
-	{ "clone", ioc_cmd_clone, IOC_CF_ROOT | IOC_CF_LAZY_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0,
-	  "clone UUID|TAG[@SNAPSHOT] [PROPERTY=VALUE ...]",
-	  "create a thin jail from a jail's snapshot (without one: a snapshot taken now; a template: its own)" },
+	    "fetch [-n] [release=REL] [ftphost=HOST] [ftpdir=DIR] [ftpfiles=\"base.txz ...\"] [file=PATH] [mirror=URL]",
+	    "fetch a release: FreeBSD distribution files (SHA-256 checked), a local root-filesystem tarball, or a Debian suite via debootstrap" },
+	{ "create", ioc_cmd_create,
+	    IOC_CF_ROOT | IOC_CF_LAZY_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0,
+	    "create [-c|-e] [-t TEMPLATE] [release=REL] [count=N] [pkglist=FILE] [PROPERTY=VALUE ...]",
+	    "create a jail: thick copy (default), thin clone (-c) or empty (-e)" },
+	{ "clone", ioc_cmd_clone,
+	    IOC_CF_ROOT | IOC_CF_LAZY_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0,
+	    "clone UUID|TAG[@SNAPSHOT] [PROPERTY=VALUE ...]",
+	    "create a thin jail from a jail's snapshot (without one: a snapshot taken now; a template: its own)" },
 	{ "destroy", ioc_cmd_destroy, IOC_CF_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0,
-	  "destroy [-f] UUID|TAG", "destroy a jail's datasets (-f: no questions, stops a running jail)" },
-	{ "list", ioc_cmd_list, IOC_CF_ROOT | IOC_CF_LAZY_ROOT, "list [-t] [-r] [-l] [-H] [-p] [--json]",
-	  "list jails (-t templates, -r fetched releases)" },
-	{ "get", ioc_cmd_get, IOC_CF_ROOT | IOC_CF_LAZY_ROOT, "get [-H|-s] [--json] PROPERTY|all UUID|TAG|ALL",
-	  "print a property (bare value), or all as name:value lines like the shell iocage (-s, -H: a table with their sources)" },
-	{ "set", ioc_cmd_set, IOC_CF_ROOT | IOC_CF_NEED_UID0, "set PROPERTY=VALUE ... UUID|TAG|default",
-	  "set properties of a jail, or root defaults with 'default'" },
+	    "destroy [-f] UUID|TAG",
+	    "destroy a jail's datasets (-f: no questions, stops a running jail)" },
+	{ "list", ioc_cmd_list, IOC_CF_ROOT | IOC_CF_LAZY_ROOT,
+	    "list [-t] [-r] [-l] [-H] [-p] [--json]",
+	    "list jails (-t templates, -r fetched releases)" },
+	{ "get", ioc_cmd_get, IOC_CF_ROOT | IOC_CF_LAZY_ROOT,
+	    "get [-H|-s] [--json] PROPERTY|all UUID|TAG|ALL",
+	    "print a property (bare value), or all as name:value lines like the shell iocage (-s, -H: a table with their sources)" },
+	{ "set", ioc_cmd_set, IOC_CF_ROOT | IOC_CF_NEED_UID0,
+	    "set PROPERTY=VALUE ... UUID|TAG|default",
+	    "set properties of a jail, or root defaults with 'default'" },
 	{ "defaults", ioc_cmd_defaults, IOC_CF_ROOT, "defaults [-H|-s] [--json]",
-	  "list every property's default as name=value lines like the shell iocage (-s, -H: a table with where each comes from)" },
-	{ "df", ioc_cmd_df, IOC_CF_ROOT | IOC_CF_LAZY_ROOT, "df [-l] [-H] [-p] [--json]", "disk usage of each jail" },
-	{ "snapshot", ioc_cmd_snapshot, IOC_CF_ROOT | IOC_CF_NEED_UID0, "snapshot UUID|TAG|ALL[@NAME]",
-	  "snapshot a jail's datasets (default name ioc-YYYY-MM-DD_HH:MM:SS)" },
+	    "list every property's default as name=value lines like the shell iocage (-s, -H: a table with where each comes from)" },
+	{ "df", ioc_cmd_df, IOC_CF_ROOT | IOC_CF_LAZY_ROOT, "df [-l] [-H] [-p] [--json]",
+	    "disk usage of each jail" },
+	{ "snapshot", ioc_cmd_snapshot, IOC_CF_ROOT | IOC_CF_NEED_UID0,
+	    "snapshot UUID|TAG|ALL[@NAME]",
+	    "snapshot a jail's datasets (default name ioc-YYYY-MM-DD_HH:MM:SS)" },
 	{ "snaplist", ioc_cmd_snaplist, IOC_CF_ROOT, "snaplist [-l] [-H] [-p] [--json] UUID|TAG",
-	  "list a jail's snapshots" },
-	{ "snapremove", ioc_cmd_snapremove, IOC_CF_ROOT | IOC_CF_NEED_UID0, "snapremove UUID|TAG@NAME",
-	  "remove a jail's snapshot" },
-	{ "rollback", ioc_cmd_rollback, IOC_CF_ROOT | IOC_CF_NEED_UID0, "rollback [-f] UUID|TAG@NAME",
-	  "roll a jail back to a snapshot (-f: past newer snapshots, destroying them)" },
+	    "list a jail's snapshots" },
+	{ "snapremove", ioc_cmd_snapremove, IOC_CF_ROOT | IOC_CF_NEED_UID0,
+	    "snapremove UUID|TAG@NAME", "remove a jail's snapshot" },
+	{ "rollback", ioc_cmd_rollback, IOC_CF_ROOT | IOC_CF_NEED_UID0,
+	    "rollback [-f] UUID|TAG@NAME",
+	    "roll a jail back to a snapshot (-f: past newer snapshots, destroying them)" },
 	{ "promote", ioc_cmd_promote, IOC_CF_ROOT | IOC_CF_NEED_UID0, "promote UUID|TAG",
-	  "promote a cloned jail so it no longer depends on its origin" },
-	{ "start", ioc_cmd_start, IOC_CF_ROOT | IOC_CF_LAZY_ROOT | IOC_CF_NEED_UID0 | IOC_CF_DRY_RUN, "start [-f] [-j N] UUID|TAG|ALL ...", "start jails (-j: N at once; ALL: as many as CPUs unless -j)" },
-	{ "stop", ioc_cmd_stop, IOC_CF_ROOT | IOC_CF_LAZY_ROOT | IOC_CF_NEED_UID0 | IOC_CF_DRY_RUN, "stop [-f] [-j N] UUID|TAG|ALL ...", "stop jails (-j: N at once; ALL: as many as CPUs unless -j)" },
-	{ "restart", ioc_cmd_restart, IOC_CF_ROOT | IOC_CF_LAZY_ROOT | IOC_CF_NEED_UID0 | IOC_CF_DRY_RUN, "restart [-j N] UUID|TAG|ALL ...", "stop, then start jails (-j: N at once; ALL: as many as CPUs unless -j)" },
-	{ "rcboot", ioc_cmd_rcboot, IOC_CF_ROOT | IOC_CF_NEED_UID0, "rcboot [-j N]", "start every boot=on jail by priority (-j: at most N at once, default: one per CPU)" },
-	{ "rcshutdown", ioc_cmd_rcshutdown, IOC_CF_ROOT | IOC_CF_NEED_UID0, "rcshutdown [-j N]", "stop every running boot=on jail, reverse priority (-j: at most N at once, default: one per CPU)" },
-	{ "exec", ioc_cmd_exec, IOC_CF_ROOT | IOC_CF_LAZY_ROOT | IOC_CF_NEED_UID0, "exec [-u HOST_USER | -U JAIL_USER] UUID|TAG CMD [ARG ...]",
-	  "run a command inside a running jail; its exit status is ours" },
-	{ "console", ioc_cmd_console, IOC_CF_ROOT | IOC_CF_LAZY_ROOT | IOC_CF_NEED_UID0, "console UUID|TAG", "a login shell in a running jail" },
-	{ "chroot", ioc_cmd_chroot, IOC_CF_ROOT | IOC_CF_NEED_UID0, "chroot UUID|TAG [CMD [ARG ...]]",
-	  "run a command in the jail's filesystem without starting it (Linux: in the jail's user namespace; a userns=off jail's binaries run with host privileges)" },
-	{ "runtime", ioc_cmd_runtime, IOC_CF_ROOT | IOC_CF_NEED_UID0, "runtime [-l] [-H] [--json] UUID|TAG", "live engine parameters of a running jail" },
-	{ "cap", ioc_cmd_cap, IOC_CF_ROOT | IOC_CF_NEED_UID0 | IOC_CF_DRY_RUN, "cap UUID|TAG", "apply the configured resource limits now" },
+	    "promote a cloned jail so it no longer depends on its origin" },
+	{ "start", ioc_cmd_start,
+	    IOC_CF_ROOT | IOC_CF_LAZY_ROOT | IOC_CF_NEED_UID0 | IOC_CF_DRY_RUN,
+	    "start [-f] [-j N] UUID|TAG|ALL ...",
+	    "start jails (-j: N at once; ALL: as many as CPUs unless -j)" },
+	{ "stop", ioc_cmd_stop, IOC_CF_ROOT | IOC_CF_LAZY_ROOT | IOC_CF_NEED_UID0 | IOC_CF_DRY_RUN,
+	    "stop [-f] [-j N] UUID|TAG|ALL ...",
+	    "stop jails (-j: N at once; ALL: as many as CPUs unless -j)" },
+	{ "restart", ioc_cmd_restart,
+	    IOC_CF_ROOT | IOC_CF_LAZY_ROOT | IOC_CF_NEED_UID0 | IOC_CF_DRY_RUN,
+	    "restart [-j N] UUID|TAG|ALL ...",
+	    "stop, then start jails (-j: N at once; ALL: as many as CPUs unless -j)" },
+	{ "rcboot", ioc_cmd_rcboot, IOC_CF_ROOT | IOC_CF_NEED_UID0, "rcboot [-j N]",
+	    "start every boot=on jail by priority (-j: at most N at once, default: one per CPU)" },
+	{ "rcshutdown", ioc_cmd_rcshutdown, IOC_CF_ROOT | IOC_CF_NEED_UID0, "rcshutdown [-j N]",
+	    "stop every running boot=on jail, reverse priority (-j: at most N at once, default: one per CPU)" },
+	{ "exec", ioc_cmd_exec, IOC_CF_ROOT | IOC_CF_LAZY_ROOT | IOC_CF_NEED_UID0,
+	    "exec [-u HOST_USER | -U JAIL_USER] UUID|TAG CMD [ARG ...]",
+	    "run a command inside a running jail; its exit status is ours" },
+	{ "console", ioc_cmd_console, IOC_CF_ROOT | IOC_CF_LAZY_ROOT | IOC_CF_NEED_UID0,
+	    "console UUID|TAG", "a login shell in a running jail" },
+	{ "chroot", ioc_cmd_chroot, IOC_CF_ROOT | IOC_CF_NEED_UID0,
+	    "chroot UUID|TAG [CMD [ARG ...]]",
+	    "run a command in the jail's filesystem without starting it (Linux: in the jail's user namespace; a userns=off jail's binaries run with host privileges)" },
+	{ "runtime", ioc_cmd_runtime, IOC_CF_ROOT | IOC_CF_NEED_UID0,
+	    "runtime [-l] [-H] [--json] UUID|TAG", "live engine parameters of a running jail" },
+	{ "cap", ioc_cmd_cap, IOC_CF_ROOT | IOC_CF_NEED_UID0 | IOC_CF_DRY_RUN, "cap UUID|TAG",
+	    "apply the configured resource limits now" },
 	{ "limits", ioc_cmd_limits, IOC_CF_ROOT, "limits [-l] [-H] [--json] [UUID|TAG]",
-	  "the resource limits in force in a running jail, or in every one, as the shell iocage listed them; -l: every limit of a jail and where it stands, or those set on every jail ('limts' too)" },
-	{ "uncap", ioc_cmd_uncap, IOC_CF_ROOT | IOC_CF_NEED_UID0 | IOC_CF_DRY_RUN, "uncap UUID|TAG", "remove resource limits from a running jail" },
-	{ "inuse", ioc_cmd_inuse, IOC_CF_ROOT | IOC_CF_NEED_UID0, "inuse [-l] [-H] [--json] [UUID|TAG]", "current resource usage (every running jail's without a name)" },
+	    "the resource limits in force in a running jail, or in every one, as the shell iocage listed them; -l: every limit of a jail and where it stands, or those set on every jail ('limts' too)" },
+	{ "uncap", ioc_cmd_uncap, IOC_CF_ROOT | IOC_CF_NEED_UID0 | IOC_CF_DRY_RUN, "uncap UUID|TAG",
+	    "remove resource limits from a running jail" },
+	{ "inuse", ioc_cmd_inuse, IOC_CF_ROOT | IOC_CF_NEED_UID0,
+	    "inuse [-l] [-H] [--json] [UUID|TAG]",
+	    "current resource usage (every running jail's without a name)" },
 	{ "export", ioc_cmd_export, IOC_CF_ROOT | IOC_CF_NEED_UID0, "export [-i] UUID|TAG [FILE|-]",
-	  "write a jail (its datasets as ZFS streams, its properties) as an image to R/images, FILE or standard output (-i: a thin jail incrementally from its release)" },
+	    "write a jail (its datasets as ZFS streams, its properties) as an image to R/images, FILE or standard output (-i: a thin jail incrementally from its release)" },
 	{ "import", ioc_cmd_import, IOC_CF_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0,
-	  "import FILE|NAME|- [PROPERTY=VALUE ...]",
-	  "make a jail from an image (verified before anything is created), or from a shell iocage UUID_DATE.tar.xz with its .sha256; NAME: the one image or package of the root starting with it" },
-	{ "record", ioc_cmd_record, IOC_CF_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0, "record start|stop UUID|TAG",
-	  "begin or end recording changes to a jail's files (snapshots @ioc-record-start and @ioc-record-stop)" },
-	{ "package", ioc_cmd_package, IOC_CF_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0, "package UUID|TAG",
-	  "write what changed between record start and stop as R/packages/TAG-DATE.iocpkg with its SHA-256 ('import PACKAGE' deploys it)" },
+	    "import FILE|NAME|- [PROPERTY=VALUE ...]",
+	    "make a jail from an image (verified before anything is created), or from a shell iocage UUID_DATE.tar.xz with its .sha256; NAME: the one image or package of the root starting with it" },
+	{ "record", ioc_cmd_record, IOC_CF_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0,
+	    "record start|stop UUID|TAG",
+	    "begin or end recording changes to a jail's files (snapshots @ioc-record-start and @ioc-record-stop)" },
+	{ "package", ioc_cmd_package, IOC_CF_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0,
+	    "package UUID|TAG",
+	    "write what changed between record start and stop as R/packages/TAG-DATE.iocpkg with its SHA-256 ('import PACKAGE' deploys it)" },
 	{ "update", ioc_cmd_update, IOC_CF_ROOT | IOC_CF_NEED_UID0, "update UUID|TAG|release=REL",
-	  "update a jail's packages (snapshot first, rolled back on failure), or a fetched release for new jails" },
-	{ "upgrade", ioc_cmd_upgrade, IOC_CF_ROOT | IOC_CF_NEED_UID0, "upgrade UUID|TAG release=REL",
-	  "move a jail to another release (Linux: Debian suites, its apt sources switched and apt-get full-upgrade inside; FreeBSD: freebsd-update -r REL upgrade install); snapshot first, rolled back with its release on failure" },
-	{ "apply", ioc_cmd_apply, IOC_CF_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0, "apply [-n] FILE [TAG]",
-	  "make a jail, or bring it to what its recipe FILE says, changing only what differs (plan first; -n: plan only; rolled back on failure); TAG: the file's name without extension" },
+	    "update a jail's packages (snapshot first, rolled back on failure), or a fetched release for new jails" },
+	{ "upgrade", ioc_cmd_upgrade, IOC_CF_ROOT | IOC_CF_NEED_UID0,
+	    "upgrade UUID|TAG release=REL",
+	    "move a jail to another release (Linux: Debian suites, its apt sources switched and apt-get full-upgrade inside; FreeBSD: freebsd-update -r REL upgrade install); snapshot first, rolled back with its release on failure" },
+	{ "apply", ioc_cmd_apply, IOC_CF_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0,
+	    "apply [-n] FILE [TAG]",
+	    "make a jail, or bring it to what its recipe FILE says, changing only what differs (plan first; -n: plan only; rolled back on failure); TAG: the file's name without extension" },
 	{ "clean", ioc_cmd_clean, IOC_CF_ROOT | IOC_CF_LOCK_ROOT | IOC_CF_NEED_UID0, "clean",
-	  "remove debris of interrupted commands (nothing else)" },
+	    "remove debris of interrupted commands (nothing else)" },
 	{ "version", ioc_cmd_version, 0, "version", "print the version" },
 	{ "help", ioc_cmd_help, 0, "help [COMMAND|properties]", "show help" },
 	{ NULL, NULL, 0, NULL, NULL },
@@ -141,7 +172,8 @@ ioc_opts_parse(struct ioc_ctx *ctx, const char *cmd, const char *spec, int argc,
 			if (s == NULL || *p == ':' || (unsigned char)*p >= 128) {
 				ioc_fail(err, IOC_EXIT_USAGE, "%s: unknown option '-%c'", cmd, *p);
 				return ioc_error_wrap(err, "usage: iocage %s",
-				    ioc_cmd_find(cmd) ? ioc_cmd_find(cmd)->synopsis : cmd) , -1;
+					   ioc_cmd_find(cmd) ? ioc_cmd_find(cmd)->synopsis : cmd),
+				       -1;
 			}
 			o->seen[(unsigned char)*p] = 1;
 			if (s[1] == ':') {
@@ -150,7 +182,8 @@ ioc_opts_parse(struct ioc_ctx *ctx, const char *cmd, const char *spec, int argc,
 				} else if (i + 1 < argc) {
 					o->val[(unsigned char)*p] = argv[++i];
 				} else {
-					return ioc_fail(err, IOC_EXIT_USAGE, "%s: option '-%c' needs a value", cmd, *p);
+					return ioc_fail(err, IOC_EXIT_USAGE,
+					    "%s: option '-%c' needs a value", cmd, *p);
 				}
 				break;
 			}
@@ -177,7 +210,7 @@ ioc_ctx_jail_load(struct ioc_ctx *ctx, const char *name, const char *const *prop
 {
 	char *const names[] = { (char *)name, NULL };
 	if ((all ? ioc_jails_load(&ctx->root, props, js, err) :
-	    ioc_jails_load_named(&ctx->root, props, names, js, err)) != 0)
+		   ioc_jails_load_named(&ctx->root, props, names, js, err)) != 0)
 		return -1;
 	if (ioc_jail_resolve(js, name, j, err) != 0) {
 		ioc_jails_release(js);
@@ -187,8 +220,8 @@ ioc_ctx_jail_load(struct ioc_ctx *ctx, const char *name, const char *const *prop
 }
 
 int
-ioc_ctx_jail(struct ioc_ctx *ctx, const char *name, const char *const *props,
-    struct ioc_jails *js, struct ioc_jail **j, struct ioc_error **err)
+ioc_ctx_jail(struct ioc_ctx *ctx, const char *name, const char *const *props, struct ioc_jails *js,
+    struct ioc_jail **j, struct ioc_error **err)
 {
 	return ioc_ctx_jail_load(ctx, name, props, 0, js, j, err);
 }
@@ -240,7 +273,8 @@ ioc_help_all(FILE *f)
 	fprintf(f, "usage: iocage [-r DATASET] [--json] [--dry-run] COMMAND [ARGS]\n\ncommands:\n");
 	for (i = 0; ioc_cmds[i].name; i++)
 		fprintf(f, "  %s\n", ioc_cmds[i].synopsis);
-	fprintf(f, "\n'iocage help COMMAND' explains one; 'iocage help properties' lists properties.\n");
+	fprintf(f,
+	    "\n'iocage help COMMAND' explains one; 'iocage help properties' lists properties.\n");
 }
 
 static int
@@ -267,8 +301,8 @@ ioc_cmd_help(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	}
 	c = ioc_cmd_find(argv[1]);
 	if (c == NULL)
-		return ioc_fail(err, IOC_EXIT_USAGE, "unknown command '%s' ('iocage help' lists them)",
-		    argv[1]);
+		return ioc_fail(err, IOC_EXIT_USAGE,
+		    "unknown command '%s' ('iocage help' lists them)", argv[1]);
 	printf("usage: iocage %s\n\n%s\n", c->synopsis, c->help);
 	return 0;
 }
@@ -299,9 +333,10 @@ ioc_space_hint(struct ioc_ctx *ctx, struct ioc_error **err)
 	}
 	if (avail && ioc_parse_ll(avail, 0, LLONG_MAX, &a) == 0 && a < (4LL << 20)) {
 		_cleanup_free_ char *av = ioc_fmt_size(avail, 0);
-		_cleanup_free_ char *qt = quota && strcmp(quota, "0") != 0 ? ioc_fmt_size(quota, 0) : NULL;
-		char *m = ioc_xasprintf("%s (no space left: '%s' has %s available%s%s%s)", (*err)->msg,
-		    ctx->root.name, av, qt ? ", quota " : "", qt ? qt : "",
+		_cleanup_free_ char *qt =
+		    quota && strcmp(quota, "0") != 0 ? ioc_fmt_size(quota, 0) : NULL;
+		char *m = ioc_xasprintf("%s (no space left: '%s' has %s available%s%s%s)",
+		    (*err)->msg, ctx->root.name, av, qt ? ", quota " : "", qt ? qt : "",
 		    qt ? "; raise the quota or free space" : "; free space in the pool");
 		free((*err)->msg);
 		(*err)->msg = m;
@@ -363,8 +398,7 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--json") == 0) {
 			ctx.fmt = IOC_FMT_JSON;
 			ioc_note_json(1);
-		}
-		else if (strcmp(argv[i], "--dry-run") == 0)
+		} else if (strcmp(argv[i], "--dry-run") == 0)
 			ctx.dry_run = 1;
 		else if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-v") == 0) {
 			printf("iocage Pool Party %s\n", IOC_VERSION);
@@ -390,8 +424,10 @@ main(int argc, char **argv)
 		return IOC_EXIT_USAGE;
 	}
 	if (ctx.dry_run && !(c->flags & IOC_CF_DRY_RUN)) {
-		fprintf(stderr, "iocage: --dry-run applies to start, stop, restart, cap and uncap, "
-		    "not to %s\n", c->name);
+		fprintf(stderr,
+		    "iocage: --dry-run applies to start, stop, restart, cap and uncap, "
+		    "not to %s\n",
+		    c->name);
 		return IOC_EXIT_USAGE;
 	}
 	if ((c->flags & IOC_CF_NEED_UID0) && geteuid() != 0) {
@@ -400,8 +436,9 @@ main(int argc, char **argv)
 	}
 	rc = 0;
 	if (c->flags & IOC_CF_ROOT) {
-		if (((c->flags & IOC_CF_LAZY_ROOT) ? ioc_root_lazy(ctx.root_arg, &ctx.root, &err) :
-		    ioc_root_find(ctx.root_arg, &ctx.root, &err)) != 0)
+		if (((c->flags & IOC_CF_LAZY_ROOT) ?
+			    ioc_root_lazy(ctx.root_arg, &ctx.root, &err) :
+			    ioc_root_find(ctx.root_arg, &ctx.root, &err)) != 0)
 			rc = -1;
 		else
 			ioc_zfs_set_guard_root(ctx.root.name);

@@ -11,13 +11,13 @@ enum ioc_act { IOC_ACT_START, IOC_ACT_STOP, IOC_ACT_RESTART };
 
 /* What a command asks of the plan runner. */
 struct ioc_runreq {
-	const char *cmd;  /* start, stop, restart, rcboot, rcshutdown */
+	const char *cmd; /* start, stop, restart, rcboot, rcshutdown */
 	enum ioc_act act; /* for the targets; pulled-in jails are started or stopped */
-	int force;	  /* -f: the targets' own meaning (hostid at start, no hooks at stop) */
-	int cascade;	  /* stop: running dependents are stopped first (stop -f, rcshutdown) */
-	int keep_going;	  /* ALL, rcboot, rcshutdown: a target that cannot be planned fails alone */
-	int rc;		  /* rcboot/rcshutdown: their messages and summary */
-	unsigned jobs;	  /* -j: at most this many jails at once; 1: one after the other */
+	int force; /* -f: the targets' own meaning (hostid at start, no hooks at stop) */
+	int cascade; /* stop: running dependents are stopped first (stop -f, rcshutdown) */
+	int keep_going; /* ALL, rcboot, rcshutdown: a target that cannot be planned fails alone */
+	int rc; /* rcboot/rcshutdown: their messages and summary */
+	unsigned jobs; /* -j: at most this many jails at once; 1: one after the other */
 };
 
 /*

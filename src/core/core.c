@@ -58,7 +58,8 @@ ioc_root_fill(const char *name, struct ioc_root *root, struct ioc_error **err)
 	const char *active = NULL, *mp = NULL;
 	size_t i;
 	ioc_zrows_init(&rows);
-	if (ioc_zfs_get(names, IOC_PROP_PREFIX "active,mountpoint", 0, -1, NULL, 0, &rows, err) != 0) {
+	if (ioc_zfs_get(names, IOC_PROP_PREFIX "active,mountpoint", 0, -1, NULL, 0, &rows, err) !=
+	    0) {
 		ioc_zrows_release(&rows);
 		return ioc_error_wrap(err, "cannot read iocage root '%s'", name);
 	}
@@ -70,8 +71,8 @@ ioc_root_fill(const char *name, struct ioc_root *root, struct ioc_error **err)
 	}
 	if (active == NULL || ioc_parse_bool(active) != 1) {
 		ioc_zrows_release(&rows);
-		return ioc_err(err, "'%s' is not an active iocage root: run 'iocage activate %s'",
-		    name, name);
+		return ioc_err(
+		    err, "'%s' is not an active iocage root: run 'iocage activate %s'", name, name);
 	}
 	root->name = ioc_xstrdup(name);
 	root->mountpoint = ioc_xstrdup(mp ? mp : "-");
@@ -88,7 +89,8 @@ ioc_root_lazy(const char *explicit_root, struct ioc_root *root, struct ioc_error
 	if (explicit_root == NULL || *explicit_root == '\0')
 		return ioc_root_find(explicit_root, root, err);
 	if (!ioc_root_name_ok(explicit_root))
-		return ioc_fail(err, IOC_EXIT_USAGE, "invalid root dataset name '%s': expected "
+		return ioc_fail(err, IOC_EXIT_USAGE,
+		    "invalid root dataset name '%s': expected "
 		    "POOL/DATASET (letters, digits, '_', '-', '.', ':'; no component starting with '-')",
 		    explicit_root);
 	root->name = ioc_xstrdup(explicit_root);
@@ -105,9 +107,11 @@ ioc_root_find(const char *explicit_root, struct ioc_root *root, struct ioc_error
 	root->name = root->mountpoint = NULL;
 	if (explicit_root && *explicit_root) {
 		if (!ioc_root_name_ok(explicit_root))
-			return ioc_fail(err, IOC_EXIT_USAGE, "invalid root dataset name '%s': expected "
+			return ioc_fail(err, IOC_EXIT_USAGE,
+			    "invalid root dataset name '%s': expected "
 			    "POOL/DATASET (letters, digits, '_', '-', '.', ':'; no component starting "
-			    "with '-')", explicit_root);
+			    "with '-')",
+			    explicit_root);
 		return ioc_root_fill(explicit_root, root, err);
 	}
 	if (ioc_root_list_active(&act, err) != 0)
@@ -118,7 +122,8 @@ ioc_root_find(const char *explicit_root, struct ioc_root *root, struct ioc_error
 		ioc_sb_init(&sb);
 		for (i = 0; i < act.n; i++)
 			ioc_sb_addf(&sb, "%s%s", i ? ", " : "", act.v[i]);
-		ioc_err(err, "several active iocage roots (%s): choose one with -r DATASET or IOCAGE_ROOT",
+		ioc_err(err,
+		    "several active iocage roots (%s): choose one with -r DATASET or IOCAGE_ROOT",
 		    sb.buf);
 		ioc_sb_release(&sb);
 		return -1;
@@ -138,8 +143,8 @@ static const char *const ioc_root_children[] = { "download", "releases", "jails"
  * made for it beside iocage's trees.
  */
 char *
-ioc_jail_zfs_dataset(const struct ioc_root *root, const char *uuid, const char *v,
-    struct ioc_error **err)
+ioc_jail_zfs_dataset(
+    const struct ioc_root *root, const char *uuid, const char *v, struct ioc_error **err)
 {
 	/* ioc_root_children but jails (checked below), and the shell iocage's trees */
 	static const char *const reserved[] = { "download", "releases", "images", "packages",
@@ -166,9 +171,11 @@ ioc_jail_zfs_dataset(const struct ioc_root *root, const char *uuid, const char *
 	}
 	return ioc_xasprintf("%s/%s", root->name, v);
 refuse:
-	ioc_err(err, "jail_zfs_dataset '%s' may not be delegated to this jail: it must be below "
+	ioc_err(err,
+	    "jail_zfs_dataset '%s' may not be delegated to this jail: it must be below "
 	    "jails/%s/ (its root excepted) or outside iocage's own datasets (jails, releases, "
-	    "images, packages, download, templates)", v, uuid);
+	    "images, packages, download, templates)",
+	    v, uuid);
 	return NULL;
 }
 
@@ -196,10 +203,13 @@ ioc_root_activate(const char *dataset, struct ioc_error **err)
 	if (!ioc_root_name_ok(dataset))
 		return ioc_fail(err, IOC_EXIT_USAGE,
 		    "invalid dataset name '%s': expected POOL/DATASET (letters, digits, '_', '-', '.', "
-		    "':'; no component starting with '-')", dataset);
+		    "':'; no component starting with '-')",
+		    dataset);
 	if (strchr(dataset, '/') == NULL)
-		return ioc_err(err, "refusing to activate the pool's top dataset '%s': the pool is shared; "
-		    "name a dataset such as %s/iocage", dataset, dataset);
+		return ioc_err(err,
+		    "refusing to activate the pool's top dataset '%s': the pool is shared; "
+		    "name a dataset such as %s/iocage",
+		    dataset, dataset);
 	parent = ioc_xstrndup(dataset, (size_t)(strrchr(dataset, '/') - dataset));
 	/* the root with its children in one zfs get (not with its parent's: a
 	 * dataset listed twice is refused) */
@@ -209,7 +219,8 @@ ioc_root_activate(const char *dataset, struct ioc_error **err)
 		goto out;
 	t = ioc_rows_type(&rows, dataset);
 	if (t == NULL && !ioc_zfs_exists(parent)) {
-		ioc_err(err, "cannot activate '%s': parent dataset '%s' does not exist "
+		ioc_err(err,
+		    "cannot activate '%s': parent dataset '%s' does not exist "
 		    "(iocage creates nothing outside its root; create it with 'zfs create %s')",
 		    dataset, parent, parent);
 		goto out;
@@ -281,13 +292,14 @@ ioc_lock_file(const char *key, struct ioc_error **err)
 		return -1;
 	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & 077) != 0)
-		return ioc_err(err, "lock directory '%s' must be a directory owned by us with mode 0700",
-		    dir);
+		return ioc_err(
+		    err, "lock directory '%s' must be a directory owned by us with mode 0700", dir);
 	path = ioc_lock_path(dir, key);
 	for (;;) {
 		fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
-			return ioc_err(err, "cannot open lock file '%s': %s", path, strerror(errno));
+			return ioc_err(
+			    err, "cannot open lock file '%s': %s", path, strerror(errno));
 		while (flock(fd, LOCK_EX) != 0) {
 			if (errno == EINTR)
 				continue;
@@ -311,8 +323,8 @@ ioc_lock_jail_remove(const struct ioc_root *root, const char *uuid)
 }
 
 int
-ioc_root_store_dir(const struct ioc_root *root, const char *child, char **dir,
-    struct ioc_error **err)
+ioc_root_store_dir(
+    const struct ioc_root *root, const char *child, char **dir, struct ioc_error **err)
 {
 	_cleanup_free_ char *ds = ioc_xasprintf("%s/%s", root->name, child);
 	*dir = NULL;

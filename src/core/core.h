@@ -22,35 +22,35 @@
 
 enum ioc_src {
 	IOC_SRC_BUILTIN = 0, /* set nowhere: the table's default */
-	IOC_SRC_LOCAL,	     /* set on the jail */
-	IOC_SRC_DEFAULT,     /* set on the root R, inherited */
-	IOC_SRC_IGNORED,     /* inherited from outside R: ignored, built-in used */
-	IOC_SRC_NATIVE,	     /* a native ZFS property (source as zfs says) */
+	IOC_SRC_LOCAL, /* set on the jail */
+	IOC_SRC_DEFAULT, /* set on the root R, inherited */
+	IOC_SRC_IGNORED, /* inherited from outside R: ignored, built-in used */
+	IOC_SRC_NATIVE, /* a native ZFS property (source as zfs says) */
 };
 
 struct ioc_root {
-	char *name;	  /* the root dataset, e.g. tank/virt/iocage */
+	char *name; /* the root dataset, e.g. tank/virt/iocage */
 	char *mountpoint; /* its mountpoint; NULL while not verified */
-	int verified;	  /* 0: named by -r/IOCAGE_ROOT and not checked yet (see below) */
+	int verified; /* 0: named by -r/IOCAGE_ROOT and not checked yet (see below) */
 };
 
 struct ioc_jail {
 	char *uuid;
-	char *dataset;	/* R/jails/UUID */
-	char *rootfs;	/* mountpoint of R/jails/UUID/root (may be NULL) */
-	int complete;	/* has tag and root child */
-	int has_data;	/* R/jails/UUID/data exists */
-	char **values;	/* per ioc_props index; NULL where not loaded */
+	char *dataset; /* R/jails/UUID */
+	char *rootfs; /* mountpoint of R/jails/UUID/root (may be NULL) */
+	int complete; /* has tag and root child */
+	int has_data; /* R/jails/UUID/data exists */
+	char **values; /* per ioc_props index; NULL where not loaded */
 	enum ioc_src *srcs;
-	char **natsrc;	/* native ZFS source strings */
+	char **natsrc; /* native ZFS source strings */
 	char **ignored_from; /* for IOC_SRC_IGNORED: where the value came from */
-	int legacy;	/* of a root laid out by the shell iocage (struct ioc_jails.legacy) */
+	int legacy; /* of a root laid out by the shell iocage (struct ioc_jails.legacy) */
 };
 
 struct ioc_jails {
 	struct ioc_jail *v;
 	size_t n;
-	int legacy;	/* the root has R/.defaults: laid out by the shell iocage (legacy.h) */
+	int legacy; /* the root has R/.defaults: laid out by the shell iocage (legacy.h) */
 };
 
 /* Root discovery: explicit (-r / IOCAGE_ROOT) or the one active dataset.  */
@@ -73,8 +73,8 @@ void ioc_root_release(struct ioc_root *root);
  * The mountpoint of R/CHILD ("images", "packages"), the dataset created when
  * missing; *dir (caller frees) is an absolute path, else -1 with *err.
  */
-int ioc_root_store_dir(const struct ioc_root *root, const char *child, char **dir,
-    struct ioc_error **err);
+int ioc_root_store_dir(
+    const struct ioc_root *root, const char *child, char **dir, struct ioc_error **err);
 
 /*
  * Locks: flock(2) on files in /var/run/iocage/locks (0700, root-only),
@@ -94,16 +94,15 @@ const char *ioc_rundir(void);
 /* key as one file name of the run directory: "/" as %2F, "%" as %25 (caller frees). */
 char *ioc_run_escape(const char *key);
 /* The jail of js with this UUID, or a new empty one (values all NULL) added to js. */
-struct ioc_jail *ioc_jails_get_or_add(struct ioc_jails *js, const char *uuid,
-    const char *dataset);
+struct ioc_jail *ioc_jails_get_or_add(struct ioc_jails *js, const char *uuid, const char *dataset);
 
 /*
  * Loads jails with one `zfs get` of R/jails (depth 2).  props: NULL for
  * every table property, else a NULL-terminated list of names to load.
  * Debris entries are included with complete = 0.
  */
-int ioc_jails_load(const struct ioc_root *root, const char *const *props,
-    struct ioc_jails *out, struct ioc_error **err);
+int ioc_jails_load(const struct ioc_root *root, const char *const *props, struct ioc_jails *out,
+    struct ioc_error **err);
 /*
  * The same, and in the same `zfs get`: when release is not NULL, *snap gets
  * the newest complete snapshot of that release (NULL if none).
@@ -125,8 +124,8 @@ int ioc_jails_load_tags(const struct ioc_root *root, const char *release, struct
  * result answers as it would on every jail; many jails cost one cheap read,
  * not a read of all their properties.
  */
-int ioc_jails_load_named(const struct ioc_root *root, const char *const *props,
-    char *const *names, struct ioc_jails *out, struct ioc_error **err);
+int ioc_jails_load_named(const struct ioc_root *root, const char *const *props, char *const *names,
+    struct ioc_jails *out, struct ioc_error **err);
 void ioc_jails_release(struct ioc_jails *js);
 /* The loaded value of a property (built-in when not set); never NULL if loaded. */
 /* 1 when j is a replica (replica=yes, ops/sync.c); 0 also when that was not loaded. */
@@ -151,16 +150,16 @@ int ioc_hook_noop(const char *v);
  * there is an error naming the property, the dataset and the grant.  A jail
  * with no such value costs no process.
  */
-int ioc_jail_check_delegation(const struct ioc_root *root, const struct ioc_jail *j,
-    struct ioc_error **err);
+int ioc_jail_check_delegation(
+    const struct ioc_root *root, const struct ioc_jail *j, struct ioc_error **err);
 
 /*
  * Finds one complete jail by tag, full UUID or unique UUID prefix (at least
  * IOC_UUID_PREFIX_MIN lower-case hex characters).  Errors:
  * "no jail named 'x'", "'ab' is ambiguous: matches UUID (tag), ...".
  */
-int ioc_jail_resolve(const struct ioc_jails *js, const char *name, struct ioc_jail **out,
-    struct ioc_error **err);
+int ioc_jail_resolve(
+    const struct ioc_jails *js, const char *name, struct ioc_jail **out, struct ioc_error **err);
 
 /*
  * The host's own release, the default of `fetch` and `create` without
@@ -176,12 +175,12 @@ char *ioc_uuid_new(void);
 /* Full name of the dataset jail_zfs delegates to jail uuid (value: its
  * jail_zfs_dataset); NULL (*err) when it would be iocage's own, another
  * jail's or the jail's root. */
-char *ioc_jail_zfs_dataset(const struct ioc_root *root, const char *uuid, const char *value,
-    struct ioc_error **err);
+char *ioc_jail_zfs_dataset(
+    const struct ioc_root *root, const char *uuid, const char *value, struct ioc_error **err);
 
 /* Releases: R/releases/REL/root@ioc-release* newest complete snapshot. */
-int ioc_release_snapshot(const struct ioc_root *root, const char *rel, char **snap,
-    struct ioc_error **err);
+int ioc_release_snapshot(
+    const struct ioc_root *root, const char *rel, char **snap, struct ioc_error **err);
 /* Names of complete releases (sorted). */
 int ioc_release_list(const struct ioc_root *root, struct ioc_strv *out, struct ioc_error **err);
 

@@ -20,7 +20,8 @@ ioc_depends_parse(const char *value, struct ioc_strv *out, char **canon, struct 
 		return 0;
 	}
 	if (*value == '\0')
-		return ioc_err(err, "invalid value '' for property 'depends': %s", IOC_DEPENDS_EXPECTED);
+		return ioc_err(
+		    err, "invalid value '' for property 'depends': %s", IOC_DEPENDS_EXPECTED);
 	ioc_strv_split(&parts, value, ',');
 	for (i = 0; i < parts.n; i++) {
 		const char *s = parts.v[i];
@@ -33,16 +34,22 @@ ioc_depends_parse(const char *value, struct ioc_strv *out, char **canon, struct 
 			len--;
 		tag = ioc_xstrndup(s, len);
 		if (*tag == '\0')
-			return ioc_err(err, "invalid value '%s' for property 'depends': an empty tag; %s",
-			    value, IOC_DEPENDS_EXPECTED);
+			return ioc_err(err,
+			    "invalid value '%s' for property 'depends': an empty tag; %s", value,
+			    IOC_DEPENDS_EXPECTED);
 		if (strcmp(tag, "none") == 0)
-			return ioc_err(err, "invalid value '%s' for property 'depends': 'none' stands "
-			    "alone; %s", value, IOC_DEPENDS_EXPECTED);
+			return ioc_err(err,
+			    "invalid value '%s' for property 'depends': 'none' stands "
+			    "alone; %s",
+			    value, IOC_DEPENDS_EXPECTED);
 		if (ioc_valid_tag(tag, err) != 0)
-			return ioc_error_wrap(err, "invalid value '%s' for property 'depends'", value);
+			return ioc_error_wrap(
+			    err, "invalid value '%s' for property 'depends'", value);
 		if (ioc_strv_contains(&tags, tag))
-			return ioc_err(err, "invalid value '%s' for property 'depends': '%s' is named "
-			    "twice; %s", value, tag, IOC_DEPENDS_EXPECTED);
+			return ioc_err(err,
+			    "invalid value '%s' for property 'depends': '%s' is named "
+			    "twice; %s",
+			    value, tag, IOC_DEPENDS_EXPECTED);
 		ioc_strv_push(&tags, tag);
 	}
 	ioc_sb_init(&sb);
@@ -209,7 +216,8 @@ ioc_depgraph_check(const struct ioc_depgraph *g, size_t self, struct ioc_error *
 	int rc;
 	for (k = 0; k < g->ndep[self]; k++)
 		if (g->dep[self][k] == self)
-			return ioc_err(err, "a jail cannot depend on itself ('%s')", g->v[self].tag);
+			return ioc_err(
+			    err, "a jail cannot depend on itself ('%s')", g->v[self].tag);
 	memset(&w, 0, sizeof(w));
 	w.g = g;
 	w.state = ioc_xcalloc(g->n + 1, 1);
@@ -232,8 +240,8 @@ ioc_depgraph_has(const struct ioc_depgraph *g, size_t k, size_t d)
 }
 
 void
-ioc_depgraph_dependents(const struct ioc_depgraph *g, const size_t *targets, size_t nt,
-    unsigned char *mark)
+ioc_depgraph_dependents(
+    const struct ioc_depgraph *g, const size_t *targets, size_t nt, unsigned char *mark)
 {
 	_cleanup_free_ unsigned char *target = ioc_xcalloc(g->n + 1, 1);
 	size_t t, k, q;
@@ -291,7 +299,7 @@ ioc_depsched_before(const struct ioc_depsched *s, size_t p, size_t i)
 	if (p >= i)
 		return 0;
 	return s->stopping ? ioc_depgraph_has(s->g, s->order[p], s->order[i]) :
-	    ioc_depgraph_has(s->g, s->order[i], s->order[p]);
+			     ioc_depgraph_has(s->g, s->order[i], s->order[p]);
 }
 
 /* Ascending key: the lower the earlier its group runs. */
@@ -327,8 +335,10 @@ ioc_depsched_init(struct ioc_depsched *s, const struct ioc_depgraph *g, const si
 		changed = 0;
 		for (i = 0; i < n; i++)
 			for (p = 0; p < n; p++) {
-				if (p == i || !(stopping ? ioc_depgraph_has(g, order[p], order[i]) :
-				    ioc_depgraph_has(g, order[i], order[p])) || !has[i])
+				if (p == i ||
+				    !(stopping ? ioc_depgraph_has(g, order[p], order[i]) :
+						 ioc_depgraph_has(g, order[i], order[p])) ||
+				    !has[i])
 					continue;
 				/* p goes before i */
 				if (!has[p] || key[i] < key[p]) {

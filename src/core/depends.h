@@ -23,8 +23,8 @@
  * gets the canonical form ("none" or the tags joined by ','), caller frees.
  * Errors name the value and what is allowed.
  */
-int ioc_depends_parse(const char *value, struct ioc_strv *out, char **canon,
-    struct ioc_error **err);
+int ioc_depends_parse(
+    const char *value, struct ioc_strv *out, char **canon, struct ioc_error **err);
 
 /* One jail of the view: both strings are borrowed and outlive the graph. */
 struct ioc_dep_node {
@@ -74,8 +74,8 @@ size_t ioc_depgraph_start_order(const struct ioc_depgraph *g, const size_t *targ
  * Marks in mark[0..n) every node that depends on a target, directly or
  * through others (a target itself only when it depends on another target).
  */
-void ioc_depgraph_dependents(const struct ioc_depgraph *g, const size_t *targets, size_t nt,
-    unsigned char *mark);
+void ioc_depgraph_dependents(
+    const struct ioc_depgraph *g, const size_t *targets, size_t nt, unsigned char *mark);
 
 /*
  * Stop order: every target after the nodes marked in include that depend on
@@ -114,10 +114,10 @@ struct ioc_depsched {
 	const size_t *order;
 	size_t n;
 	int stopping;
-	size_t *group;	      /* per item: its group, 0 first */
+	size_t *group; /* per item: its group, 0 first */
 	unsigned char *state; /* per item: 0 waiting, 1 handed out, 2 finished */
-	size_t cur;	      /* the group being run */
-	size_t left;	      /* items not finished */
+	size_t cur; /* the group being run */
+	size_t left; /* items not finished */
 };
 
 /* prio has n entries; order and g are borrowed and outlive s. */

@@ -47,21 +47,25 @@ ioc_fstab_parse(const char *value, struct ioc_fstab *fs, struct ioc_error **err)
 			ioc_strv_push(&w, tok);
 		if (w.n == 0)
 			continue;
-		if (w.n < 2 || w.n > 3 || (w.n == 3 && strcmp(w.v[2], "ro") != 0 &&
-		    strcmp(w.v[2], "rw") != 0)) {
+		if (w.n < 2 || w.n > 3 ||
+		    (w.n == 3 && strcmp(w.v[2], "ro") != 0 && strcmp(w.v[2], "rw") != 0)) {
 			ioc_fstab_release(fs);
-			return ioc_err(err, "invalid fstab entry %zu: expected 'SRC DST [ro|rw]' "
-			    "(entries separated by ';')", i + 1);
+			return ioc_err(err,
+			    "invalid fstab entry %zu: expected 'SRC DST [ro|rw]' "
+			    "(entries separated by ';')",
+			    i + 1);
 		}
 		if (!ioc_fstab_path_ok(w.v[0]) || !ioc_fstab_path_ok(w.v[1])) {
 			ioc_fstab_release(fs);
-			return ioc_err(err, "invalid fstab entry %zu: SRC and DST must be absolute paths "
-			    "without '..', backslashes or control characters", i + 1);
+			return ioc_err(err,
+			    "invalid fstab entry %zu: SRC and DST must be absolute paths "
+			    "without '..', backslashes or control characters",
+			    i + 1);
 		}
 		if (strspn(w.v[1], "/") == strlen(w.v[1])) {
 			ioc_fstab_release(fs);
-			return ioc_err(err, "invalid fstab entry %zu: DST cannot be the jail's root '/'",
-			    i + 1);
+			return ioc_err(err,
+			    "invalid fstab entry %zu: DST cannot be the jail's root '/'", i + 1);
 		}
 		fs->v = ioc_xrealloc(fs->v, (fs->n + 1) * sizeof(*fs->v));
 		e = &fs->v[fs->n++];

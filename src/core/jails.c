@@ -1,4 +1,5 @@
-/* jails.c — the jail model: loading the jails of a root in one zfs get, names, releases, debris (core.h). */
+/* jails.c — the jail model: loading the jails of a root in one zfs get, names, releases, debris
+ * (core.h). */
 #include "core/core.h"
 
 #include "core/legacy.h"
@@ -63,15 +64,15 @@ ioc_jails_get_or_add(struct ioc_jails *js, const char *uuid, const char *dataset
 }
 
 int
-ioc_jails_load(const struct ioc_root *root, const char *const *props,
-    struct ioc_jails *out, struct ioc_error **err)
+ioc_jails_load(const struct ioc_root *root, const char *const *props, struct ioc_jails *out,
+    struct ioc_error **err)
 {
 	return ioc_jails_load_rel(root, props, NULL, out, NULL, err);
 }
 
 static int ioc_jails_load_depth(const struct ioc_root *root, const char *const *props,
-    const char *release, int depth, const struct ioc_strv *only, struct ioc_jails *out,
-    char **snap, struct ioc_error **err);
+    const char *release, int depth, const struct ioc_strv *only, struct ioc_jails *out, char **snap,
+    struct ioc_error **err);
 
 int
 ioc_jails_load_rel(const struct ioc_root *root, const char *const *props, const char *release,
@@ -98,8 +99,8 @@ ioc_uuid_prefix_ok(const char *name)
 }
 
 int
-ioc_jails_load_named(const struct ioc_root *root, const char *const *props,
-    char *const *names, struct ioc_jails *out, struct ioc_error **err)
+ioc_jails_load_named(const struct ioc_root *root, const char *const *props, char *const *names,
+    struct ioc_jails *out, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv cand = IOC_STRV_INIT;
 	struct ioc_jails t;
@@ -177,18 +178,18 @@ ioc_legacy_hostname(const char *base, const struct ioc_zrows *rows, struct ioc_j
 /* What one load matches the rows against, and what it gathers besides the jails. */
 struct ioc_jails_ctx {
 	const struct ioc_root *root;
-	const struct ioc_strv *only;	/* these jails alone, or NULL for all */
+	const struct ioc_strv *only; /* these jails alone, or NULL for all */
 	int depth;
-	const char *base;		/* R/jails */
-	size_t bl;			/* strlen(base) */
-	const char *inh_root;		/* "inherited from R" */
-	const char *relroot;		/* R/releases/REL/root, or NULL */
-	const char *relsnap;		/* R/releases/REL/root@ioc-release (a prefix), or NULL */
-	const char *legacy;		/* the shell iocage's R/.defaults */
-	unsigned char *want;		/* want[i]: ioc_props[i] is read */
-	char **legacy_def;		/* values set locally on R/.defaults */
-	int root_ok;			/* R is known to be an active root */
-	long long best;			/* the creation time of *snap */
+	const char *base; /* R/jails */
+	size_t bl; /* strlen(base) */
+	const char *inh_root; /* "inherited from R" */
+	const char *relroot; /* R/releases/REL/root, or NULL */
+	const char *relsnap; /* R/releases/REL/root@ioc-release (a prefix), or NULL */
+	const char *legacy; /* the shell iocage's R/.defaults */
+	unsigned char *want; /* want[i]: ioc_props[i] is read */
+	char **legacy_def; /* values set locally on R/.defaults */
+	int root_ok; /* R is known to be an active root */
+	long long best; /* the creation time of *snap */
 };
 
 /* The property list of the read, marking in c->want the table entries it covers. */
@@ -197,8 +198,8 @@ ioc_jails_plist(struct ioc_jails_ctx *c, const char *const *props, struct ioc_sb
 {
 	size_t i, k;
 
-	ioc_sb_adds(plist,
-	    c->depth >= 2 ? "mountpoint," IOC_PROP_PREFIX "tag" : IOC_PROP_PREFIX "tag");
+	ioc_sb_adds(
+	    plist, c->depth >= 2 ? "mountpoint," IOC_PROP_PREFIX "tag" : IOC_PROP_PREFIX "tag");
 	for (i = 0; i < ioc_nprops; i++) {
 		const struct ioc_prop *p = &ioc_props[i];
 		int w = props == NULL;
@@ -275,8 +276,8 @@ static void
 ioc_jails_row_legacy(struct ioc_jails_ctx *c, const struct ioc_zrow *r)
 {
 	const size_t pl = strlen(IOC_PROP_PREFIX);
-	const struct ioc_prop *lp = strncmp(r->prop, IOC_PROP_PREFIX, pl) == 0 ?
-	    ioc_prop_find(r->prop + pl) : NULL;
+	const struct ioc_prop *lp =
+	    strncmp(r->prop, IOC_PROP_PREFIX, pl) == 0 ? ioc_prop_find(r->prop + pl) : NULL;
 
 	if (lp && strcmp(r->source, "local") == 0 &&
 	    !(lp->flags & (IOC_PF_NODEFAULT | IOC_PF_NATIVE | IOC_PF_RUNTIME))) {
@@ -307,8 +308,8 @@ ioc_jail_row_child(struct ioc_jail *j, const char *child, const struct ioc_zrow 
 			j->rootfs = ioc_xstrdup(r->value);
 		} else if (strcmp(r->prop, "origin") == 0 && strcmp(r->value, "-") != 0) {
 			/* a thin jail's origin is its root's: the release or template snapshot */
-			ioc_jail_set_native(j, (size_t)(ioc_prop_find("origin") - ioc_props),
-			    r->value, "-");
+			ioc_jail_set_native(
+			    j, (size_t)(ioc_prop_find("origin") - ioc_props), r->value, "-");
 		}
 	} else if (strcmp(child, "data") == 0)
 		j->has_data = 1;
@@ -361,8 +362,8 @@ ioc_jail_row_prop(struct ioc_jail *j, const struct ioc_zrow *r, const char *inh_
 
 /* Builds the jails from the rows, noting whether R is active, the release snapshot, R/.defaults. */
 static void
-ioc_jails_build(struct ioc_jails_ctx *c, const struct ioc_zrows *rows, struct ioc_jails *out,
-    char **snap)
+ioc_jails_build(
+    struct ioc_jails_ctx *c, const struct ioc_zrows *rows, struct ioc_jails *out, char **snap)
 {
 	size_t i, bl = c->bl;
 
@@ -459,10 +460,10 @@ ioc_jails_load_depth(const struct ioc_root *root, const char *const *props, cons
 {
 	_cleanup_free_ char *base = ioc_xasprintf("%s/jails", root->name);
 	_cleanup_free_ char *inh_root = ioc_xasprintf("inherited from %s", root->name);
-	_cleanup_free_ char *relroot = release ?
-	    ioc_xasprintf("%s/releases/%s/root", root->name, release) : NULL;
-	_cleanup_free_ char *relsnap = release ?
-	    ioc_xasprintf("%s@" IOC_RELEASE_SNAP, relroot) : NULL;
+	_cleanup_free_ char *relroot =
+	    release ? ioc_xasprintf("%s/releases/%s/root", root->name, release) : NULL;
+	_cleanup_free_ char *relsnap =
+	    release ? ioc_xasprintf("%s@" IOC_RELEASE_SNAP, relroot) : NULL;
 	_cleanup_free_ char *legacy = ioc_xasprintf("%s/" IOC_LEGACY_DEFAULTS, root->name);
 	struct ioc_jails_ctx c = {
 		.root = root,
@@ -554,8 +555,8 @@ ioc_jail_source(const struct ioc_jail *j, const struct ioc_prop *p)
 }
 
 int
-ioc_jail_resolve(const struct ioc_jails *js, const char *name, struct ioc_jail **out,
-    struct ioc_error **err)
+ioc_jail_resolve(
+    const struct ioc_jails *js, const char *name, struct ioc_jail **out, struct ioc_error **err)
 {
 	struct ioc_sb sb = IOC_SB_INIT;
 	size_t i, n = 0, nl = strlen(name);
@@ -563,7 +564,8 @@ ioc_jail_resolve(const struct ioc_jails *js, const char *name, struct ioc_jail *
 
 	*out = NULL;
 	if (*name == '\0')
-		return ioc_fail(err, IOC_EXIT_USAGE, "a jail name (tag, UUID or UUID prefix) is required");
+		return ioc_fail(
+		    err, IOC_EXIT_USAGE, "a jail name (tag, UUID or UUID prefix) is required");
 	for (i = 0; i < js->n; i++) {
 		const char *tag = ioc_jail_get(&js->v[i], "tag");
 		if (!js->v[i].complete)
@@ -576,8 +578,10 @@ ioc_jail_resolve(const struct ioc_jails *js, const char *name, struct ioc_jail *
 	if (!ioc_uuid_prefix_ok(name)) {
 		/* short or non-hex words are names, never prefixes: 'a' must not pick a jail */
 		if (ioc_has_ctrl(name) || nl > 128)
-			return ioc_err(err, "no jail with that name (the name is not printable or too long)");
-		return ioc_err(err, "no jail named '%s' (name a jail by tag, UUID or a UUID prefix of at least %d characters; 'iocage list' shows them)",
+			return ioc_err(
+			    err, "no jail with that name (the name is not printable or too long)");
+		return ioc_err(err,
+		    "no jail named '%s' (name a jail by tag, UUID or a UUID prefix of at least %d characters; 'iocage list' shows them)",
 		    name, IOC_UUID_PREFIX_MIN);
 	}
 	ioc_sb_init(&sb);
@@ -598,7 +602,8 @@ ioc_jail_resolve(const struct ioc_jails *js, const char *name, struct ioc_jail *
 	else if (ioc_has_ctrl(name) || nl > 128)
 		ioc_err(err, "no jail with that name (the name is not printable or too long)");
 	else
-		ioc_err(err, "no jail named '%s' (name a jail by tag, UUID or unique UUID prefix; 'iocage list' shows them)",
+		ioc_err(err,
+		    "no jail named '%s' (name a jail by tag, UUID or unique UUID prefix; 'iocage list' shows them)",
 		    name);
 	ioc_sb_release(&sb);
 	return -1;
@@ -629,12 +634,12 @@ ioc_release_rows(const struct ioc_root *root, struct ioc_zrows *rows, struct ioc
 }
 
 int
-ioc_release_snapshot(const struct ioc_root *root, const char *rel, char **snap,
-    struct ioc_error **err)
+ioc_release_snapshot(
+    const struct ioc_root *root, const char *rel, char **snap, struct ioc_error **err)
 {
 	struct ioc_zrows rows;
-	_cleanup_free_ char *prefix = ioc_xasprintf("%s/releases/%s/root@" IOC_RELEASE_SNAP,
-	    root->name, rel);
+	_cleanup_free_ char *prefix =
+	    ioc_xasprintf("%s/releases/%s/root@" IOC_RELEASE_SNAP, root->name, rel);
 	size_t i;
 	long long best = -1;
 	*snap = NULL;
@@ -656,7 +661,8 @@ ioc_release_snapshot(const struct ioc_root *root, const char *rel, char **snap,
 	}
 	ioc_zrows_release(&rows);
 	if (*snap == NULL)
-		return ioc_err(err, "release '%s' is not fetched (or its fetch did not finish): run 'iocage fetch release=%s'",
+		return ioc_err(err,
+		    "release '%s' is not fetched (or its fetch did not finish): run 'iocage fetch release=%s'",
 		    rel, rel);
 	return 0;
 }
@@ -697,8 +703,8 @@ ioc_release_list(const struct ioc_root *root, struct ioc_strv *out, struct ioc_e
 }
 
 int
-ioc_clean_debris(const struct ioc_root *root, const struct ioc_jails *js,
-    struct ioc_strv *removed, struct ioc_error **err)
+ioc_clean_debris(const struct ioc_root *root, const struct ioc_jails *js, struct ioc_strv *removed,
+    struct ioc_error **err)
 {
 	size_t i;
 	(void)root;
@@ -738,8 +744,8 @@ ioc_reaches_host(const struct ioc_jail *j, const char *name, const char *v)
 }
 
 int
-ioc_jail_check_delegation(const struct ioc_root *root, const struct ioc_jail *j,
-    struct ioc_error **err)
+ioc_jail_check_delegation(
+    const struct ioc_root *root, const struct ioc_jail *j, struct ioc_error **err)
 {
 	static const char *const names[] = { "exec_prestart", "exec_poststart", "exec_prestop",
 		"exec_poststop", "fstab", "resolver", "userns", "userns_idmap", "jail_zfs_dataset",
@@ -768,10 +774,11 @@ ioc_jail_check_delegation(const struct ioc_root *root, const struct ioc_jail *j,
 		if (ioc_zfs_delegated(ds, &who, err) != 0)
 			return -1;
 		if (who.n > 0)
-			return ioc_err(err, "refusing to start '%s': %s is set on %s and acts on the "
+			return ioc_err(err,
+			    "refusing to start '%s': %s is set on %s and acts on the "
 			    "host as root, but %s may set user properties there: remove the "
-			    "delegation (zfs unallow) or the value", ioc_jail_get(j, "tag"), p->name,
-			    ds, who.v[0]);
+			    "delegation (zfs unallow) or the value",
+			    ioc_jail_get(j, "tag"), p->name, ds, who.v[0]);
 	}
 	return 0;
 }
@@ -804,7 +811,8 @@ ioc_host_release(struct ioc_error **err)
 			rel = ioc_xstrndup(v, n);
 	}
 	if (rel == NULL)
-		ioc_err(err, "the host's /etc/os-release names no VERSION_CODENAME: give release=REL");
+		ioc_err(
+		    err, "the host's /etc/os-release names no VERSION_CODENAME: give release=REL");
 	return rel;
 #else
 	struct utsname u;

@@ -28,8 +28,8 @@ ioc_legacy_adopt(const char *root, struct ioc_sb *summary, struct ioc_error **er
 
 	ioc_zrows_init(&rows);
 	/* one read: .defaults, jails (depth 2), releases with their snapshots */
-	if (ioc_zfs_get_existing(names, "canmount," IOC_PROP_PREFIX "release_source", 3, 1, &rows,
-	    err) != 0) {
+	if (ioc_zfs_get_existing(
+		names, "canmount," IOC_PROP_PREFIX "release_source", 3, 1, &rows, err) != 0) {
 		ioc_zrows_release(&rows);
 		return -1;
 	}
@@ -41,13 +41,13 @@ ioc_legacy_adopt(const char *root, struct ioc_sb *summary, struct ioc_error **er
 			continue;
 		}
 		/* R/jails/UUID mounted and tagged: the shell iocage's jail */
-		if (strncmp(r->name, jails, jl) == 0 && r->name[jl] == '/' && !strchr(r->name, '@') &&
-		    !strchr(r->name + jl + 1, '/') && strcmp(r->prop, "canmount") == 0 &&
-		    strcmp(r->value, "on") == 0)
+		if (strncmp(r->name, jails, jl) == 0 && r->name[jl] == '/' &&
+		    !strchr(r->name, '@') && !strchr(r->name + jl + 1, '/') &&
+		    strcmp(r->prop, "canmount") == 0 && strcmp(r->value, "on") == 0)
 			nj++;
 		/* R/releases/REL/root without any @ioc-release snapshot */
-		if (strncmp(r->name, rels, rl) == 0 && r->name[rl] == '/' && !strchr(r->name, '@') &&
-		    strcmp(r->prop, "canmount") == 0) {
+		if (strncmp(r->name, rels, rl) == 0 && r->name[rl] == '/' &&
+		    !strchr(r->name, '@') && strcmp(r->prop, "canmount") == 0) {
 			rest = r->name + rl + 1;
 			const char *sl = strchr(rest, '/');
 			_cleanup_free_ char *pfx = ioc_xasprintf("%s@" IOC_RELEASE_SNAP, r->name);
@@ -61,8 +61,9 @@ ioc_legacy_adopt(const char *root, struct ioc_sb *summary, struct ioc_error **er
 			for (k = 0; k < rows.n; k++)
 				has |= strncmp(rows.v[k].name, pfx, strlen(pfx)) == 0 ||
 				    (strcmp(rows.v[k].name, relds) == 0 &&
-				    strcmp(rows.v[k].prop, IOC_PROP_PREFIX "release_source") == 0 &&
-				    strcmp(rows.v[k].source, "local") == 0);
+					strcmp(rows.v[k].prop, IOC_PROP_PREFIX "release_source") ==
+					    0 &&
+					strcmp(rows.v[k].source, "local") == 0);
 			if (!has)
 				ioc_strv_push(&adopted, r->name);
 		}
@@ -74,18 +75,19 @@ ioc_legacy_adopt(const char *root, struct ioc_sb *summary, struct ioc_error **er
 			return -1;
 	}
 	if (has_defaults || nj || adopted.n) {
-		ioc_sb_addf(summary, "recognised a shell iocage layout: %zu jail%s in place%s",
-		    nj, nj == 1 ? "" : "s", has_defaults ? ", defaults from " IOC_LEGACY_DEFAULTS : "");
+		ioc_sb_addf(summary, "recognised a shell iocage layout: %zu jail%s in place%s", nj,
+		    nj == 1 ? "" : "s", has_defaults ? ", defaults from " IOC_LEGACY_DEFAULTS : "");
 		for (i = 0; i < adopted.n; i++)
-			ioc_sb_addf(summary, "%s release %.*s", i ? "," : "; snapshotted for new jails:",
+			ioc_sb_addf(summary, "%s release %.*s",
+			    i ? "," : "; snapshotted for new jails:",
 			    (int)(strlen(adopted.v[i]) - rl - 6), adopted.v[i] + rl + 1);
 	}
 	return rc;
 }
 
 int
-ioc_legacy_mountpoints(const char *root, const char *uuid, char **root_mp, char **jail_mp,
-    struct ioc_error **err)
+ioc_legacy_mountpoints(
+    const char *root, const char *uuid, char **root_mp, char **jail_mp, struct ioc_error **err)
 {
 	_cleanup_free_ char *jds = ioc_xasprintf("%s/jails/%s", root, uuid);
 	char *names[] = { (char *)root, jds, NULL };
@@ -100,7 +102,8 @@ ioc_legacy_mountpoints(const char *root, const char *uuid, char **root_mp, char 
 	}
 	for (i = 0; i < rows.n; i++) {
 		char **to = strcmp(rows.v[i].name, root) == 0 ? root_mp :
-		    strcmp(rows.v[i].name, jds) == 0 ? jail_mp : NULL;
+		    strcmp(rows.v[i].name, jds) == 0	      ? jail_mp :
+								NULL;
 		if (to && *to == NULL && rows.v[i].value[0] == '/')
 			*to = ioc_xstrdup(rows.v[i].value);
 	}
@@ -109,8 +112,8 @@ ioc_legacy_mountpoints(const char *root, const char *uuid, char **root_mp, char 
 		free(*root_mp);
 		free(*jail_mp);
 		*root_mp = *jail_mp = NULL;
-		return ioc_err(err, "cannot keep the tags links: '%s' or '%s' has no mountpoint", root,
-		    jds);
+		return ioc_err(
+		    err, "cannot keep the tags links: '%s' or '%s' has no mountpoint", root, jds);
 	}
 	return 0;
 }
@@ -133,16 +136,16 @@ ioc_legacy_tags_open(const char *root_mp, int mk, struct ioc_error **err)
 	if (fd < 0 && errno == ENOENT && !mk)
 		return -2;
 	if (fd < 0 && (errno == ENOTDIR || errno == ELOOP))
-		return ioc_err(err, "'%s/tags' is not a directory (a symlink is not followed)",
-		    root_mp);
+		return ioc_err(
+		    err, "'%s/tags' is not a directory (a symlink is not followed)", root_mp);
 	if (fd < 0)
 		return ioc_err(err, "cannot open '%s/tags': %s", root_mp, strerror(errno));
 	return fd;
 }
 
 int
-ioc_legacy_tags_sync(const char *root_mp, const char *jail_mp, const char *tag,
-    struct ioc_error **err)
+ioc_legacy_tags_sync(
+    const char *root_mp, const char *jail_mp, const char *tag, struct ioc_error **err)
 {
 	_cleanup_close_ int dfd = -1;
 	_cleanup_free_ char *tmp = NULL;
@@ -181,18 +184,19 @@ ioc_legacy_tags_sync(const char *root_mp, const char *jail_mp, const char *tag,
 		return 0;
 	/* __link_tag: tags/TAG -> the jail's mountpoint, replacing a stale link */
 	if (fstatat(dfd, tag, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISLNK(st.st_mode))
-		return ioc_err(err, "cannot link tag '%s': '%s/tags/%s' exists and is not a symlink",
-		    tag, root_mp, tag);
+		return ioc_err(err,
+		    "cannot link tag '%s': '%s/tags/%s' exists and is not a symlink", tag, root_mp,
+		    tag);
 	tmp = ioc_xasprintf(".ioc-tag-%ld", (long)getpid());
 	unlinkat(dfd, tmp, 0);
 	if (symlinkat(jail_mp, dfd, tmp) != 0)
-		return ioc_err(err, "cannot link tag '%s' in '%s/tags': %s", tag, root_mp,
-		    strerror(errno));
+		return ioc_err(
+		    err, "cannot link tag '%s' in '%s/tags': %s", tag, root_mp, strerror(errno));
 	if (renameat(dfd, tmp, dfd, tag) != 0) {
 		int e = errno;
 		unlinkat(dfd, tmp, 0);
-		return ioc_err(err, "cannot link tag '%s' in '%s/tags': %s", tag, root_mp,
-		    strerror(e));
+		return ioc_err(
+		    err, "cannot link tag '%s' in '%s/tags': %s", tag, root_mp, strerror(e));
 	}
 	return 0;
 }
@@ -204,8 +208,8 @@ ioc_legacy_tags_sync(const char *root_mp, const char *jail_mp, const char *tag,
 static int
 ioc_legacy_read(int dfd, const char *dir, const char *name, char **out, struct ioc_error **err)
 {
-	_cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
-	    O_CLOEXEC);
+	_cleanup_close_ int fd =
+	    openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	struct ioc_sb sb = IOC_SB_INIT;
 	struct stat st;
 	char buf[4096];
@@ -214,8 +218,8 @@ ioc_legacy_read(int dfd, const char *dir, const char *name, char **out, struct i
 	if (fd < 0 && errno == ENOENT)
 		return 1;
 	if (fd < 0)
-		return ioc_err(err, "cannot read '%s/%s' (a symlink is not followed): %s", dir, name,
-		    strerror(errno));
+		return ioc_err(err, "cannot read '%s/%s' (a symlink is not followed): %s", dir,
+		    name, strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
 		return ioc_err(err, "'%s/%s' is not a regular file (refused)", dir, name);
 	if (st.st_size > IOC_LEGACY_FILE_MAX)
@@ -349,15 +353,20 @@ ioc_legacy_jail_prepare(struct ioc_jail *j, int for_stop, struct ioc_error **err
 		if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
 			continue;
 		if (st.st_uid != 0 || (st.st_mode & 022))
-			return ioc_err(err, "refusing the hook script '%s/%s': it must be owned by root "
-			    "and writable by nobody else", mp, hooks[i]);
+			return ioc_err(err,
+			    "refusing the hook script '%s/%s': it must be owned by root "
+			    "and writable by nobody else",
+			    mp, hooks[i]);
 		if (strpbrk(mp, " \t\\\"'") != NULL)
-			return ioc_err(err, "refusing the hook script '%s/%s': its path has a blank or "
-			    "quote", mp, hooks[i]);
+			return ioc_err(err,
+			    "refusing the hook script '%s/%s': its path has a blank or "
+			    "quote",
+			    mp, hooks[i]);
 		idx = (size_t)(hp - ioc_props);
 		free(j->values[idx]);
 		j->values[idx] = ioc_xasprintf("%s/%s", mp, hooks[i]);
-		j->srcs[idx] = IOC_SRC_LOCAL; /* read from R/jails/UUID: its delegation is checked */
+		j->srcs[idx] =
+		    IOC_SRC_LOCAL; /* read from R/jails/UUID: its delegation is checked */
 	}
 	{
 		size_t fi = (size_t)(fp - ioc_props);

@@ -52,10 +52,10 @@ int ioc_legacy_adopt(const char *root, struct ioc_sb *summary, struct ioc_error 
  * R/tags is opened without following a symlink; an entry that is not a
  * symlink is never removed or replaced (an error names it).
  */
-int ioc_legacy_mountpoints(const char *root, const char *uuid, char **root_mp, char **jail_mp,
-    struct ioc_error **err);
-int ioc_legacy_tags_sync(const char *root_mp, const char *jail_mp, const char *tag,
-    struct ioc_error **err);
+int ioc_legacy_mountpoints(
+    const char *root, const char *uuid, char **root_mp, char **jail_mp, struct ioc_error **err);
+int ioc_legacy_tags_sync(
+    const char *root_mp, const char *jail_mp, const char *tag, struct ioc_error **err);
 
 /*
  * Before an engine starts or stops a jail of a legacy root (j->legacy), what

@@ -34,7 +34,8 @@ ioc_pkglist_json(const char *text, struct ioc_strv *out, struct ioc_error **err)
 		if (e == NULL)
 			return ioc_err(err, "pkglist: unterminated string");
 		if (!ioc_pkg_name_ok(p + 1, (size_t)(e - p - 1)))
-			return ioc_err(err, "pkglist: invalid package name '%.*s': allowed letters, digits, '+', '-', '.', '_', ':'",
+			return ioc_err(err,
+			    "pkglist: invalid package name '%.*s': allowed letters, digits, '+', '-', '.', '_', ':'",
 			    (int)(e - p - 1 > 80 ? 80 : e - p - 1), p + 1);
 		ioc_strv_push_owned(out, ioc_xstrndup(p + 1, (size_t)(e - p - 1)));
 		p = e;
@@ -67,7 +68,8 @@ ioc_pkglist_parse(const char *text, struct ioc_strv *out, struct ioc_error **err
 		if (s == e || *s == '#')
 			continue;
 		if (!ioc_pkg_name_ok(s, (size_t)(e - s)))
-			return ioc_err(err, "pkglist line %zu: invalid package name: allowed one name a line of letters, digits, '+', '-', '.', '_', ':'",
+			return ioc_err(err,
+			    "pkglist line %zu: invalid package name: allowed one name a line of letters, digits, '+', '-', '.', '_', ':'",
 			    lineno);
 		ioc_strv_push_owned(out, ioc_xstrndup(s, (size_t)(e - s)));
 	}

@@ -7,115 +7,199 @@
 #include <string.h>
 #include <strings.h>
 
-#define JP(n, t, d) { n, t, d, IOC_PF_FREEBSD, 0, 0, NULL, "jail(8) parameter" }
-#define JB(n, d) { n, IOC_PT_BOOL01, d, IOC_PF_FREEBSD, 0, 1, NULL, "jail(8) parameter (0|1)" }
-#define RL(n, d) { n, IOC_PT_RLIMIT, d, 0, 0, 0, NULL, "resource limit LIMIT:ACTION or off" }
+#define JP(n, t, d) \
+	{ \
+		n, t, d, IOC_PF_FREEBSD, 0, 0, NULL, "jail(8) parameter" \
+	}
+#define JB(n, d) \
+	{ \
+		n, IOC_PT_BOOL01, d, IOC_PF_FREEBSD, 0, 1, NULL, "jail(8) parameter (0|1)" \
+	}
+#define RL(n, d) \
+	{ \
+		n, IOC_PT_RLIMIT, d, 0, 0, 0, NULL, "resource limit LIMIT:ACTION or off" \
+	}
 
 const struct ioc_prop ioc_props[] = {
 	/* iocage's own */
-	{ "uuid", IOC_PT_STRING, "%UUID%", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL, "the jail's identity" },
+	{ "uuid", IOC_PT_STRING, "%UUID%", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL,
+	    "the jail's identity" },
 	{ "tag", IOC_PT_TAG, "%UUID%", IOC_PF_NODEFAULT, 0, 0, NULL, "unique human name" },
-	{ "release", IOC_PT_RELEASE, "none", IOC_PF_CREATE, 0, 0, NULL, "release the jail was made from" },
-	{ "type", IOC_PT_CHOICE, "jail", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, "jail|clonejail|emptyjail|thickjail", "how the jail's root was made" },
-	{ "template", IOC_PT_YESNO, "no", IOC_PF_NODEFAULT, 0, 0, NULL, "yes marks the jail as a template" },
-	{ "source_template", IOC_PT_STRING, "none", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL, "template the jail was cloned from" },
+	{ "release", IOC_PT_RELEASE, "none", IOC_PF_CREATE, 0, 0, NULL,
+	    "release the jail was made from" },
+	{ "type", IOC_PT_CHOICE, "jail", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0,
+	    "jail|clonejail|emptyjail|thickjail", "how the jail's root was made" },
+	{ "template", IOC_PT_YESNO, "no", IOC_PF_NODEFAULT, 0, 0, NULL,
+	    "yes marks the jail as a template" },
+	{ "source_template", IOC_PT_STRING, "none", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL,
+	    "template the jail was cloned from" },
 	{ "boot", IOC_PT_ONOFF, "off", 0, 0, 0, NULL, "start at host boot (rcboot)" },
 	{ "priority", IOC_PT_INT, "99", 0, 0, 999, NULL, "boot order, ascending" },
-	{ "depends", IOC_PT_TAGS, "none", IOC_PF_NODEFAULT, 0, 0, NULL, "tags of the jails started before this one and stopped after it (a jail named here is neither renamed nor destroyed while named)" },
-	{ "sync_state", IOC_PT_ONOFF, "off", 0, 0, 0, NULL, "on: 'iocage sync ALL' replicates the jail to sync_target" },
-	{ "sync_target", IOC_PT_SYNCTARGET, "none", 0, 0, 0, NULL, "iocage root replicas go to: POOL/DATASET here ([USER@]HOST:POOL/DATASET: not yet); sync_tgt_zpool is the legacy name" },
-	{ "replica", IOC_PT_STRING, "no", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL, "yes: a synced copy of a jail of another root (never started; state replica)" },
+	{ "depends", IOC_PT_TAGS, "none", IOC_PF_NODEFAULT, 0, 0, NULL,
+	    "tags of the jails started before this one and stopped after it (a jail named here is neither renamed nor destroyed while named)" },
+	{ "sync_state", IOC_PT_ONOFF, "off", 0, 0, 0, NULL,
+	    "on: 'iocage sync ALL' replicates the jail to sync_target" },
+	{ "sync_target", IOC_PT_SYNCTARGET, "none", 0, 0, 0, NULL,
+	    "iocage root replicas go to: POOL/DATASET here ([USER@]HOST:POOL/DATASET: not yet); sync_tgt_zpool is the legacy name" },
+	{ "replica", IOC_PT_STRING, "no", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL,
+	    "yes: a synced copy of a jail of another root (never started; state replica)" },
 	{ "notes", IOC_PT_STRING, "none", IOC_PF_TABS, 0, 0, NULL, "free text, stored verbatim" },
 	{ "owner", IOC_PT_STRING, "root", 0, 0, 0, NULL, "owner of the jail" },
-	{ "last_started", IOC_PT_STRING, "none", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL, "when the jail last started" },
-	{ "created", IOC_PT_STRING, "none", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL, "when the jail was created" },
+	{ "last_started", IOC_PT_STRING, "none", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL,
+	    "when the jail last started" },
+	{ "created", IOC_PT_STRING, "none", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL,
+	    "when the jail was created" },
 	{ "hostid", IOC_PT_STRING, "%HOSTID%", 0, 0, 0, NULL, "host that owns the jail" },
-	{ "jail_zfs", IOC_PT_ONOFF, "off", 0, 0, 0, NULL, "delegate R/jails/UUID/data into the jail" },
-	{ "jail_zfs_dataset", IOC_PT_DATASET, "jails/%UUID%/data", IOC_PF_NODEFAULT, 0, 0, NULL, "dataset delegated with jail_zfs: the jail's own (below jails/UUID/, not its root) or one beside iocage's trees" },
-	{ "jail_zfs_mountpoint", IOC_PT_PATH, "none", 0, 0, 0, NULL, "mountpoint of the delegated dataset inside the jail" },
-	{ "pkglist", IOC_PT_PATH, "none", IOC_PF_CREATE, 0, 0, NULL, "file of packages installed at create" },
-	{ "fstab", IOC_PT_STRING, "none", IOC_PF_TABS, 0, 0, NULL, "host paths mounted into the jail (SRC DST [ro|rw];...)" },
-	{ "userns", IOC_PT_ONOFF, "on", IOC_PF_LINUX, 0, 0, NULL, "Linux: run in a user namespace (off: privileged, for trusted jails only)" },
-	{ "userns_idmap", IOC_PT_IDMAP, "100000:65536", IOC_PF_LINUX, 0, 0, NULL, "Linux: host id range root inside maps to (HOSTID:COUNT)" },
-	{ "record", IOC_PT_STRING, "none", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL, "differential recording: started or stopped, and when (record, package)" },
-	{ "recipe_done", IOC_PT_STRING, "none", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL, "identities of the recipe steps done inside the jail (apply)" },
-	{ "state", IOC_PT_STRING, "down", IOC_PF_RO | IOC_PF_RUNTIME | IOC_PF_NODEFAULT, 0, 0, NULL, "up or down" },
-	{ "jid", IOC_PT_STRING, "-", IOC_PF_RO | IOC_PF_RUNTIME | IOC_PF_NODEFAULT, 0, 0, NULL, "jail id while running" },
+	{ "jail_zfs", IOC_PT_ONOFF, "off", 0, 0, 0, NULL,
+	    "delegate R/jails/UUID/data into the jail" },
+	{ "jail_zfs_dataset", IOC_PT_DATASET, "jails/%UUID%/data", IOC_PF_NODEFAULT, 0, 0, NULL,
+	    "dataset delegated with jail_zfs: the jail's own (below jails/UUID/, not its root) or one beside iocage's trees" },
+	{ "jail_zfs_mountpoint", IOC_PT_PATH, "none", 0, 0, 0, NULL,
+	    "mountpoint of the delegated dataset inside the jail" },
+	{ "pkglist", IOC_PT_PATH, "none", IOC_PF_CREATE, 0, 0, NULL,
+	    "file of packages installed at create" },
+	{ "fstab", IOC_PT_STRING, "none", IOC_PF_TABS, 0, 0, NULL,
+	    "host paths mounted into the jail (SRC DST [ro|rw];...)" },
+	{ "userns", IOC_PT_ONOFF, "on", IOC_PF_LINUX, 0, 0, NULL,
+	    "Linux: run in a user namespace (off: privileged, for trusted jails only)" },
+	{ "userns_idmap", IOC_PT_IDMAP, "100000:65536", IOC_PF_LINUX, 0, 0, NULL,
+	    "Linux: host id range root inside maps to (HOSTID:COUNT)" },
+	{ "record", IOC_PT_STRING, "none", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL,
+	    "differential recording: started or stopped, and when (record, package)" },
+	{ "recipe_done", IOC_PT_STRING, "none", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL,
+	    "identities of the recipe steps done inside the jail (apply)" },
+	{ "state", IOC_PT_STRING, "down", IOC_PF_RO | IOC_PF_RUNTIME | IOC_PF_NODEFAULT, 0, 0, NULL,
+	    "up or down" },
+	{ "jid", IOC_PT_STRING, "-", IOC_PF_RO | IOC_PF_RUNTIME | IOC_PF_NODEFAULT, 0, 0, NULL,
+	    "jail id while running" },
 	/* jail parameters */
 	JP("devfs_ruleset", IOC_PT_INT, "4"),
-	JB("mount_devfs", "1"), JB("mount_fdescfs", "1"), JB("mount_procfs", "0"),
+	JB("mount_devfs", "1"),
+	JB("mount_fdescfs", "1"),
+	JB("mount_procfs", "0"),
 	JB("mount_linprocfs", "0"),
-	{ "exec_start", IOC_PT_COMMAND, "/bin/sh /etc/rc", 0, 0, 0, NULL, "command run inside at start" },
-	{ "exec_stop", IOC_PT_COMMAND, "/bin/sh /etc/rc.shutdown", 0, 0, 0, NULL, "command run inside at stop" },
-	{ "exec_prestart", IOC_PT_COMMAND, "/usr/bin/true", 0, 0, 0, NULL, "host command before start" },
-	{ "exec_poststart", IOC_PT_COMMAND, "/usr/bin/true", 0, 0, 0, NULL, "host command after start" },
-	{ "exec_prestop", IOC_PT_COMMAND, "/usr/bin/true", 0, 0, 0, NULL, "host command before stop" },
-	{ "exec_poststop", IOC_PT_COMMAND, "/usr/bin/true", 0, 0, 0, NULL, "host command after stop" },
+	{ "exec_start", IOC_PT_COMMAND, "/bin/sh /etc/rc", 0, 0, 0, NULL,
+	    "command run inside at start" },
+	{ "exec_stop", IOC_PT_COMMAND, "/bin/sh /etc/rc.shutdown", 0, 0, 0, NULL,
+	    "command run inside at stop" },
+	{ "exec_prestart", IOC_PT_COMMAND, "/usr/bin/true", 0, 0, 0, NULL,
+	    "host command before start" },
+	{ "exec_poststart", IOC_PT_COMMAND, "/usr/bin/true", 0, 0, 0, NULL,
+	    "host command after start" },
+	{ "exec_prestop", IOC_PT_COMMAND, "/usr/bin/true", 0, 0, 0, NULL,
+	    "host command before stop" },
+	{ "exec_poststop", IOC_PT_COMMAND, "/usr/bin/true", 0, 0, 0, NULL,
+	    "host command after stop" },
 	JB("exec_clean", "1"),
 	{ "exec_timeout", IOC_PT_INT, "60", 0, 0, 86400, NULL, "seconds exec_start may take" },
-	{ "stop_timeout", IOC_PT_INT, "30", 0, 0, 86400, NULL, "seconds before processes are killed at stop" },
-	{ "exec_jail_user", IOC_PT_STRING, "root", 0, 0, 0, NULL, "user exec_start runs as inside" },
+	{ "stop_timeout", IOC_PT_INT, "30", 0, 0, 86400, NULL,
+	    "seconds before processes are killed at stop" },
+	{ "exec_jail_user", IOC_PT_STRING, "root", 0, 0, 0, NULL,
+	    "user exec_start runs as inside" },
 	JB("exec_system_jail_user", "0"),
-	{ "exec_system_user", IOC_PT_STRING, "root", IOC_PF_FREEBSD, 0, 0, NULL, "host user for host commands" },
+	{ "exec_system_user", IOC_PT_STRING, "root", IOC_PF_FREEBSD, 0, 0, NULL,
+	    "host user for host commands" },
 	JP("enforce_statfs", IOC_PT_INT, "2"),
 	JP("children_max", IOC_PT_INT, "0"),
 	{ "login_flags", IOC_PT_COMMAND, "-f root", 0, 0, 0, NULL, "login(1) flags for console" },
 	{ "securelevel", IOC_PT_INT, "2", 0, -1, 3, NULL, "kernel securelevel (-1..3)" },
-	{ "host_hostuuid", IOC_PT_STRING, "%UUID%", IOC_PF_NODEFAULT, 0, 0, NULL, "host UUID seen inside" },
+	{ "host_hostuuid", IOC_PT_STRING, "%UUID%", IOC_PF_NODEFAULT, 0, 0, NULL,
+	    "host UUID seen inside" },
 	JB("allow_set_hostname", "1"),
 	JB("allow_sysvipc", "0"),
-	{ "sysvmsg", IOC_PT_CHOICE, "new", IOC_PF_FREEBSD, 0, 0, "new|inherit|disable", "SysV messages" },
-	{ "sysvsem", IOC_PT_CHOICE, "new", IOC_PF_FREEBSD, 0, 0, "new|inherit|disable", "SysV semaphores" },
-	{ "sysvshm", IOC_PT_CHOICE, "new", IOC_PF_FREEBSD, 0, 0, "new|inherit|disable", "SysV shared memory" },
-	JB("allow_raw_sockets", "0"), JB("allow_chflags", "0"), JB("allow_mount", "0"),
-	JB("allow_mount_devfs", "0"), JB("allow_mount_nullfs", "0"),
-	JB("allow_mount_procfs", "0"), JB("allow_mount_tmpfs", "0"),
-	JB("allow_mount_zfs", "0"), JB("allow_quotas", "0"), JB("allow_socket_af", "0"),
+	{ "sysvmsg", IOC_PT_CHOICE, "new", IOC_PF_FREEBSD, 0, 0, "new|inherit|disable",
+	    "SysV messages" },
+	{ "sysvsem", IOC_PT_CHOICE, "new", IOC_PF_FREEBSD, 0, 0, "new|inherit|disable",
+	    "SysV semaphores" },
+	{ "sysvshm", IOC_PT_CHOICE, "new", IOC_PF_FREEBSD, 0, 0, "new|inherit|disable",
+	    "SysV shared memory" },
+	JB("allow_raw_sockets", "0"),
+	JB("allow_chflags", "0"),
+	JB("allow_mount", "0"),
+	JB("allow_mount_devfs", "0"),
+	JB("allow_mount_nullfs", "0"),
+	JB("allow_mount_procfs", "0"),
+	JB("allow_mount_tmpfs", "0"),
+	JB("allow_mount_zfs", "0"),
+	JB("allow_quotas", "0"),
+	JB("allow_socket_af", "0"),
 	/* network */
 	{ "vnet", IOC_PT_ONOFF, "on", 0, 0, 0, NULL, "own network stack" },
 	{ "interfaces", IOC_PT_IFACES, "vnet0:bridge0", 0, 0, 0, NULL, "NAME:BRIDGE pairs" },
-	{ "host_hostname", IOC_PT_HOSTNAME, "%UUID%", IOC_PF_NODEFAULT, 0, 0, NULL, "host name inside" },
+	{ "host_hostname", IOC_PT_HOSTNAME, "%UUID%", IOC_PF_NODEFAULT, 0, 0, NULL,
+	    "host name inside" },
 	{ "host_domainname", IOC_PT_STRING, "none", 0, 0, 0, NULL, "NIS domain name" },
-	{ "ip4_addr", IOC_PT_IP4, "none", IOC_PF_NODEFAULT, 0, 0, NULL, "IFACE|ADDR/MASK[,...]; vnet: IFACE|DHCP (see DHCP under SECURITY)" },
+	{ "ip4_addr", IOC_PT_IP4, "none", IOC_PF_NODEFAULT, 0, 0, NULL,
+	    "IFACE|ADDR/MASK[,...]; vnet: IFACE|DHCP (see DHCP under SECURITY)" },
 	JB("ip4_saddrsel", "1"),
-	{ "ip4", IOC_PT_CHOICE, "new", 0, 0, 0, "new|inherit|disable", "IPv4 stack: new, inherit (host's) or disable" },
-	{ "ip6_addr", IOC_PT_IP6, "none", IOC_PF_NODEFAULT, 0, 0, NULL, "IFACE|ADDR/PREFIX[,...]; vnet: IFACE|accept_rtadv (SLAAC)" },
+	{ "ip4", IOC_PT_CHOICE, "new", 0, 0, 0, "new|inherit|disable",
+	    "IPv4 stack: new, inherit (host's) or disable" },
+	{ "ip6_addr", IOC_PT_IP6, "none", IOC_PF_NODEFAULT, 0, 0, NULL,
+	    "IFACE|ADDR/PREFIX[,...]; vnet: IFACE|accept_rtadv (SLAAC)" },
 	JB("ip6_saddrsel", "1"),
 	{ "ip6", IOC_PT_CHOICE, "new", 0, 0, 0, "new|inherit|disable", "IPv6 stack" },
 	{ "defaultrouter", IOC_PT_ADDR4, "none", 0, 0, 0, NULL, "IPv4 default route" },
 	{ "defaultrouter6", IOC_PT_ADDR6, "none", 0, 0, 0, NULL, "IPv6 default route" },
-	{ "resolver", IOC_PT_STRING, "none", IOC_PF_TABS, 0, 0, NULL, "resolv.conf lines separated by ;" },
+	{ "resolver", IOC_PT_STRING, "none", IOC_PF_TABS, 0, 0, NULL,
+	    "resolv.conf lines separated by ;" },
 	JP("exec_fib", IOC_PT_INT, "0"),
-	{ "nat", IOC_PT_ONOFF, "off", 0, 0, 0, NULL, "the jail behind the host's address (masqueraded) with nat_forwards: see NAT under SECURITY" },
-	{ "nat_interface", IOC_PT_NETIF, "none", 0, 0, 0, NULL, "host interface NAT leaves by (none: the default route's; FreeBSD needs a name)" },
-	{ "nat_prefix", IOC_PT_CIDR4, "172.16.0.0/12", 0, 0, 0, NULL, "IPv4 range NAT jails get a /30 of (stored in ip4_addr)" },
-	{ "nat_forwards", IOC_PT_FORWARDS, "none", IOC_PF_NODEFAULT, 0, 0, NULL, "host ports forwarded in: tcp(JAILPORT:HOSTPORT),udp(PORT)" },
+	{ "nat", IOC_PT_ONOFF, "off", 0, 0, 0, NULL,
+	    "the jail behind the host's address (masqueraded) with nat_forwards: see NAT under SECURITY" },
+	{ "nat_interface", IOC_PT_NETIF, "none", 0, 0, 0, NULL,
+	    "host interface NAT leaves by (none: the default route's; FreeBSD needs a name)" },
+	{ "nat_prefix", IOC_PT_CIDR4, "172.16.0.0/12", 0, 0, 0, NULL,
+	    "IPv4 range NAT jails get a /30 of (stored in ip4_addr)" },
+	{ "nat_forwards", IOC_PT_FORWARDS, "none", IOC_PF_NODEFAULT, 0, 0, NULL,
+	    "host ports forwarded in: tcp(JAILPORT:HOSTPORT),udp(PORT)" },
 	{ "mac_prefix", IOC_PT_STRING, "02ff60", 0, 0, 0, NULL, "first 3 bytes of generated MACs" },
-	{ "vnet0_mac", IOC_PT_MAC, "none", IOC_PF_NODEFAULT, 0, 0, NULL, "MAC of vnet0 (host side, jail side)" },
+	{ "vnet0_mac", IOC_PT_MAC, "none", IOC_PF_NODEFAULT, 0, 0, NULL,
+	    "MAC of vnet0 (host side, jail side)" },
 	{ "vnet1_mac", IOC_PT_MAC, "none", IOC_PF_NODEFAULT, 0, 0, NULL, "MAC of vnet1" },
 	{ "vnet2_mac", IOC_PT_MAC, "none", IOC_PF_NODEFAULT, 0, 0, NULL, "MAC of vnet2" },
 	{ "vnet3_mac", IOC_PT_MAC, "none", IOC_PF_NODEFAULT, 0, 0, NULL, "MAC of vnet3" },
 	/* resource limits */
 	{ "rlimits", IOC_PT_ONOFF, "off", 0, 0, 0, NULL, "apply resource limits at start" },
 	{ "cpuset", IOC_PT_CPUSET, "off", 0, 0, 0, NULL, "CPUs the jail may use" },
-	RL("memoryuse", "8G:log"), RL("memorylocked", "off"), RL("vmemoryuse", "off"),
-	RL("maxproc", "off"), RL("cputime", "off"), RL("pcpu", "off"), RL("datasize", "off"),
-	RL("stacksize", "off"), RL("coredumpsize", "off"), RL("openfiles", "off"),
-	RL("pseudoterminals", "off"), RL("swapuse", "off"), RL("nthr", "off"),
-	RL("msgqqueued", "off"), RL("msgqsize", "off"), RL("nmsgq", "off"), RL("nsemop", "off"),
-	RL("nshm", "off"), RL("shmsize", "off"), RL("wallclock", "off"),
+	RL("memoryuse", "8G:log"),
+	RL("memorylocked", "off"),
+	RL("vmemoryuse", "off"),
+	RL("maxproc", "off"),
+	RL("cputime", "off"),
+	RL("pcpu", "off"),
+	RL("datasize", "off"),
+	RL("stacksize", "off"),
+	RL("coredumpsize", "off"),
+	RL("openfiles", "off"),
+	RL("pseudoterminals", "off"),
+	RL("swapuse", "off"),
+	RL("nthr", "off"),
+	RL("msgqqueued", "off"),
+	RL("msgqsize", "off"),
+	RL("nmsgq", "off"),
+	RL("nsemop", "off"),
+	RL("nshm", "off"),
+	RL("shmsize", "off"),
+	RL("wallclock", "off"),
 	/* native ZFS */
-	{ "compression", IOC_PT_NATIVE_COMPRESS, "lz4", IOC_PF_NATIVE, 0, 0, NULL, "ZFS compression" },
-	{ "dedup", IOC_PT_CHOICE, "off", IOC_PF_NATIVE, 0, 0, "on|off|verify|sha256|sha256,verify", "ZFS dedup" },
-	{ "quota", IOC_PT_NATIVE_SIZE, "none", IOC_PF_NATIVE | IOC_PF_NODEFAULT, 0, 0, NULL, "ZFS quota" },
-	{ "reservation", IOC_PT_NATIVE_SIZE, "none", IOC_PF_NATIVE | IOC_PF_NODEFAULT, 0, 0, NULL, "ZFS reservation" },
-	{ "origin", IOC_PT_STRING, "-", IOC_PF_NATIVE | IOC_PF_RO, 0, 0, NULL, "snapshot a thin jail was cloned from" },
-	{ "mountpoint", IOC_PT_STRING, "-", IOC_PF_NATIVE | IOC_PF_RO, 0, 0, NULL, "where the jail dataset is mounted" },
-	{ "compressratio", IOC_PT_STRING, "-", IOC_PF_NATIVE | IOC_PF_RO, 0, 0, NULL, "ZFS compressratio" },
+	{ "compression", IOC_PT_NATIVE_COMPRESS, "lz4", IOC_PF_NATIVE, 0, 0, NULL,
+	    "ZFS compression" },
+	{ "dedup", IOC_PT_CHOICE, "off", IOC_PF_NATIVE, 0, 0, "on|off|verify|sha256|sha256,verify",
+	    "ZFS dedup" },
+	{ "quota", IOC_PT_NATIVE_SIZE, "none", IOC_PF_NATIVE | IOC_PF_NODEFAULT, 0, 0, NULL,
+	    "ZFS quota" },
+	{ "reservation", IOC_PT_NATIVE_SIZE, "none", IOC_PF_NATIVE | IOC_PF_NODEFAULT, 0, 0, NULL,
+	    "ZFS reservation" },
+	{ "origin", IOC_PT_STRING, "-", IOC_PF_NATIVE | IOC_PF_RO, 0, 0, NULL,
+	    "snapshot a thin jail was cloned from" },
+	{ "mountpoint", IOC_PT_STRING, "-", IOC_PF_NATIVE | IOC_PF_RO, 0, 0, NULL,
+	    "where the jail dataset is mounted" },
+	{ "compressratio", IOC_PT_STRING, "-", IOC_PF_NATIVE | IOC_PF_RO, 0, 0, NULL,
+	    "ZFS compressratio" },
 	{ "available", IOC_PT_STRING, "-", IOC_PF_NATIVE | IOC_PF_RO, 0, 0, NULL, "ZFS available" },
 	{ "used", IOC_PT_STRING, "-", IOC_PF_NATIVE | IOC_PF_RO, 0, 0, NULL, "ZFS used" },
 	/* fetching */
-	{ "ftphost", IOC_PT_STRING, "download.freebsd.org", 0, 0, 0, NULL, "host (or http(s):// URL) releases are fetched from; checked by fetch" },
+	{ "ftphost", IOC_PT_STRING, "download.freebsd.org", 0, 0, 0, NULL,
+	    "host (or http(s):// URL) releases are fetched from; checked by fetch" },
 	{ "ftpdir", IOC_PT_STRING, "none", 0, 0, 0, NULL, "directory on ftphost" },
 	{ "ftpfiles", IOC_PT_STRING, "base.txz lib32.txz", 0, 0, 0, NULL, "distribution files" },
 };
@@ -128,7 +212,8 @@ ioc_prop_find(const char *name)
 	if (strcmp(name, "istemplate") == 0)
 		name = "template";
 	else if (strcmp(name, "hostname") == 0)
-		name = "host_hostname"; /* the shell iocage's name for it (1.6 to 1.7.6 lib/ioc-rc) */
+		name =
+		    "host_hostname"; /* the shell iocage's name for it (1.6 to 1.7.6 lib/ioc-rc) */
 	else if (strcmp(name, "sync_tgt_zpool") == 0)
 		name = "sync_target"; /* reserved by the shell iocage 1.7.6 (lib/ioc-globals) */
 	for (i = 0; i < ioc_nprops; i++)
@@ -154,12 +239,15 @@ ioc_prop_unknown(const char *name, struct ioc_error **err)
 		}
 	}
 	if (ioc_has_ctrl(name) || strlen(name) > 64)
-		r = ioc_err(err, "unknown property name (not printable or too long); see 'iocage help properties'");
+		r = ioc_err(err,
+		    "unknown property name (not printable or too long); see 'iocage help properties'");
 	else if (n)
-		r = ioc_err(err, "unknown property '%s': did you mean %s? ('iocage help properties' lists all)",
+		r = ioc_err(err,
+		    "unknown property '%s': did you mean %s? ('iocage help properties' lists all)",
 		    name, sb.buf);
 	else
-		r = ioc_err(err, "unknown property '%s' ('iocage help properties' lists all)", name);
+		r = ioc_err(
+		    err, "unknown property '%s' ('iocage help properties' lists all)", name);
 	ioc_sb_release(&sb);
 	return r;
 }
@@ -207,8 +295,10 @@ ioc_valid_tag(const char *s, struct ioc_error **err)
 	for (p = s; *p; p++) {
 		if (!(isalnum((unsigned char)*p) || *p == '.' || *p == '_' || *p == '-')) {
 			if (ioc_has_ctrl(s))
-				return ioc_err(err, "invalid tag: contains a control character (tab, newline...); allowed: letters, digits, '.', '_', '-'");
-			return ioc_err(err, "invalid tag '%s': character '%c' not allowed; allowed: letters, digits, '.', '_', '-'",
+				return ioc_err(err,
+				    "invalid tag: contains a control character (tab, newline...); allowed: letters, digits, '.', '_', '-'");
+			return ioc_err(err,
+			    "invalid tag '%s': character '%c' not allowed; allowed: letters, digits, '.', '_', '-'",
 			    s, *p);
 		}
 		if (!isdigit((unsigned char)*p))
@@ -234,8 +324,10 @@ ioc_valid_release(const char *s, struct ioc_error **err)
 	for (p = s; *p; p++)
 		if (!(isalnum((unsigned char)*p) || *p == '.' || *p == '_' || *p == '-')) {
 			if (ioc_has_ctrl(s))
-				return ioc_err(err, "invalid release name: contains a control character; allowed: letters, digits, '.', '_', '-'");
-			return ioc_err(err, "invalid release name '%s': character '%c' not allowed; allowed: letters, digits, '.', '_', '-' (e.g. 13.2-RELEASE, bookworm)",
+				return ioc_err(err,
+				    "invalid release name: contains a control character; allowed: letters, digits, '.', '_', '-'");
+			return ioc_err(err,
+			    "invalid release name '%s': character '%c' not allowed; allowed: letters, digits, '.', '_', '-' (e.g. 13.2-RELEASE, bookworm)",
 			    s, *p);
 		}
 	if (s[0] == '.' || s[0] == '-')
@@ -319,8 +411,10 @@ ioc_valid_iplist(const char *s, int af)
 				ok = 0;
 			e = bar + 1;
 		}
-		if (ok && !(ioc_valid_addr(e, af, 1) || (bar && strcasecmp(e, "dhcp") == 0 && af == AF_INET) ||
-		    (bar && strcasecmp(e, "accept_rtadv") == 0 && af == AF_INET6)))
+		if (ok &&
+		    !(ioc_valid_addr(e, af, 1) ||
+			(bar && strcasecmp(e, "dhcp") == 0 && af == AF_INET) ||
+			(bar && strcasecmp(e, "accept_rtadv") == 0 && af == AF_INET6)))
 			ok = 0;
 	}
 	ioc_strv_release(&parts);
@@ -452,12 +546,14 @@ static int
 ioc_bad(struct ioc_error **err, const struct ioc_prop *p, const char *value, const char *expected)
 {
 	if (ioc_has_ctrl(value))
-		return ioc_err(err, "invalid value for property '%s' (contains a control character): expected %s",
+		return ioc_err(err,
+		    "invalid value for property '%s' (contains a control character): expected %s",
 		    p->name, expected);
 	if (strlen(value) > 200)
 		return ioc_err(err, "invalid value for property '%s' (%zu characters): expected %s",
 		    p->name, strlen(value), expected);
-	return ioc_err(err, "invalid value '%s' for property '%s': expected %s", value, p->name, expected);
+	return ioc_err(
+	    err, "invalid value '%s' for property '%s': expected %s", value, p->name, expected);
 }
 
 static int
@@ -466,7 +562,8 @@ ioc_valid_netif(const char *s)
 	const char *q;
 	if (strcmp(s, "none") == 0)
 		return 1;
-	if (*s == '\0' || *s == '-' || strlen(s) > 15 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+	if (*s == '\0' || *s == '-' || strlen(s) > 15 || strcmp(s, ".") == 0 ||
+	    strcmp(s, "..") == 0)
 		return 0;
 	for (q = s; *q; q++)
 		if (!(isalnum((unsigned char)*q) || strchr("._-", *q)))
@@ -483,9 +580,10 @@ ioc_valid_net_value(const struct ioc_prop *p, const char *value, struct ioc_erro
 	case IOC_PT_IP6:
 		if (strcmp(value, "none") != 0 &&
 		    !ioc_valid_iplist(value, p->type == IOC_PT_IP4 ? AF_INET : AF_INET6))
-			return ioc_bad(err, p, value, p->type == IOC_PT_IP4 ?
-			    "none or IFACE|ADDR/MASK[,IFACE|ADDR/MASK...], e.g. vnet0|10.0.0.5/24" :
-			    "none or IFACE|ADDR/PREFIX[,...], e.g. vnet0|fd00::5/64");
+			return ioc_bad(err, p, value,
+			    p->type == IOC_PT_IP4 ?
+				"none or IFACE|ADDR/MASK[,IFACE|ADDR/MASK...], e.g. vnet0|10.0.0.5/24" :
+				"none or IFACE|ADDR/PREFIX[,...], e.g. vnet0|fd00::5/64");
 		break;
 	case IOC_PT_IFACES:
 		if (strcmp(value, "none") != 0 && !ioc_valid_ifaces(value))
@@ -502,28 +600,30 @@ ioc_valid_net_value(const struct ioc_prop *p, const char *value, struct ioc_erro
 		    !ioc_valid_addr(value, p->type == IOC_PT_ADDR4 ? AF_INET : AF_INET6, 0))
 			return ioc_bad(err, p, value,
 			    p->type == IOC_PT_ADDR4 ? "none or an IPv4 address" :
-			    "none or an IPv6 address");
+						      "none or an IPv6 address");
 		break;
 	case IOC_PT_MAC: {
 		const char *sp = strchr(value, ' ');
 		if (strcmp(value, "none") != 0 &&
 		    !(sp ? ioc_valid_mac1(value, (size_t)(sp - value)) &&
-			    ioc_valid_mac1(sp + 1, strlen(sp + 1)) :
+				ioc_valid_mac1(sp + 1, strlen(sp + 1)) :
 			   ioc_valid_mac1(value, strlen(value))))
-			return ioc_bad(err, p, value,
-			    "none or 'HOSTMAC JAILMAC', 12 hex digits each");
+			return ioc_bad(
+			    err, p, value, "none or 'HOSTMAC JAILMAC', 12 hex digits each");
 		break;
 	}
 	case IOC_PT_NETIF:
 		if (!ioc_valid_netif(value))
-			return ioc_bad(err, p, value, "none or an interface name (1-15 letters, "
+			return ioc_bad(err, p, value,
+			    "none or an interface name (1-15 letters, "
 			    "digits, '.', '_', '-', not starting with '-'), e.g. eth0");
 		break;
 	case IOC_PT_CIDR4: {
 		unsigned long net;
 		int len;
 		if (ioc_cidr4_parse(value, &net, &len) != 0)
-			return ioc_bad(err, p, value, "an IPv4 network ADDR/LEN with LEN 8 to 30 "
+			return ioc_bad(err, p, value,
+			    "an IPv4 network ADDR/LEN with LEN 8 to 30 "
 			    "and no host bits set, e.g. 172.16.0.0/12");
 		break;
 	}
@@ -535,8 +635,7 @@ ioc_valid_net_value(const struct ioc_prop *p, const char *value, struct ioc_erro
 		free(f);
 		break;
 	}
-	default:
-		break; /* ioc_prop_validate sends only the types above */
+	default: break; /* ioc_prop_validate sends only the types above */
 	}
 	return 0;
 }
@@ -560,34 +659,37 @@ ioc_valid_storage_value(const struct ioc_prop *p, const char *value, struct ioc_
 			    "a dataset path below the iocage root, e.g. jails/UUID/data");
 		for (q = value; *q; q++)
 			if (!(isalnum((unsigned char)*q) || strchr("/._-:", *q)))
-				return ioc_bad(err, p, value, "a dataset path below the iocage "
+				return ioc_bad(err, p, value,
+				    "a dataset path below the iocage "
 				    "root (letters, digits, '/', '.', '_', '-', ':')");
 		break;
 	}
 	case IOC_PT_PATH:
-		if (strcmp(value, "none") != 0 && (value[0] != '/' || strstr(value, "/../") ||
-		    (strlen(value) >= 3 && strcmp(value + strlen(value) - 3, "/..") == 0)))
+		if (strcmp(value, "none") != 0 &&
+		    (value[0] != '/' || strstr(value, "/../") ||
+			(strlen(value) >= 3 && strcmp(value + strlen(value) - 3, "/..") == 0)))
 			return ioc_bad(err, p, value, "none or an absolute path without '..'");
 		break;
 	case IOC_PT_NATIVE_COMPRESS:
 		if (!(ioc_valid_choice("on|off|lzjb|gzip|zle|lz4|zstd|zstd-fast", value) ||
-		    (strncmp(value, "gzip-", 5) == 0 && value[5] >= '1' && value[5] <= '9' &&
-			!value[6]) ||
-		    (strncmp(value, "zstd-", 5) == 0 && ioc_parse_ll(value + 5, 1, 19, &n) == 0)))
-			return ioc_bad(err, p, value,
-			    "on|off|lz4|lzjb|gzip|gzip-1..9|zle|zstd|zstd-1..19");
+			(strncmp(value, "gzip-", 5) == 0 && value[5] >= '1' && value[5] <= '9' &&
+			    !value[6]) ||
+			(strncmp(value, "zstd-", 5) == 0 &&
+			    ioc_parse_ll(value + 5, 1, 19, &n) == 0)))
+			return ioc_bad(
+			    err, p, value, "on|off|lz4|lzjb|gzip|gzip-1..9|zle|zstd|zstd-1..19");
 		break;
 	case IOC_PT_SYNCTARGET: {
 		char *h = NULL, *d = NULL;
 		if (strcmp(value, "none") != 0 && ioc_sync_target_parse(value, &h, &d) != 0)
-			return ioc_bad(err, p, value, "none, an iocage root POOL/DATASET, or "
+			return ioc_bad(err, p, value,
+			    "none, an iocage root POOL/DATASET, or "
 			    "[USER@]HOST:POOL/DATASET");
 		free(h);
 		free(d);
 		break;
 	}
-	default:
-		break; /* ioc_prop_validate sends only the types above */
+	default: break; /* ioc_prop_validate sends only the types above */
 	}
 	return 0;
 }
@@ -599,7 +701,8 @@ ioc_valid_limit_value(const struct ioc_prop *p, const char *value, struct ioc_er
 	switch (p->type) {
 	case IOC_PT_RLIMIT:
 		if (!ioc_valid_rlimit(value))
-			return ioc_bad(err, p, value, "off or LIMIT:ACTION, e.g. 8G:deny "
+			return ioc_bad(err, p, value,
+			    "off or LIMIT:ACTION, e.g. 8G:deny "
 			    "(actions: deny, log, devctl, throttle, sigNAME)");
 		break;
 	case IOC_PT_CPUSET:
@@ -609,15 +712,14 @@ ioc_valid_limit_value(const struct ioc_prop *p, const char *value, struct ioc_er
 	case IOC_PT_IDMAP: {
 		long long a, c;
 		const char *colon = strchr(value, ':');
-		_cleanup_free_ char *first = colon ?
-		    ioc_xstrndup(value, (size_t)(colon - value)) : NULL;
+		_cleanup_free_ char *first =
+		    colon ? ioc_xstrndup(value, (size_t)(colon - value)) : NULL;
 		if (!colon || ioc_parse_ll(first, 1, 4294967295LL, &a) != 0 ||
 		    ioc_parse_ll(colon + 1, 1, 4294967295LL, &c) != 0 || a + c > 4294967296LL)
 			return ioc_bad(err, p, value, "HOSTID:COUNT, e.g. 100000:65536");
 		break;
 	}
-	default:
-		break; /* ioc_prop_validate sends only the types above */
+	default: break; /* ioc_prop_validate sends only the types above */
 	}
 	return 0;
 }
@@ -627,8 +729,7 @@ ioc_valid_limit_value(const struct ioc_prop *p, const char *value, struct ioc_er
  * The scalar types are checked here; the others by type family above.
  */
 int
-ioc_prop_validate(const struct ioc_prop *p, const char *value, char **canon,
-    struct ioc_error **err)
+ioc_prop_validate(const struct ioc_prop *p, const char *value, char **canon, struct ioc_error **err)
 {
 	const char *v = value;
 	int b;
@@ -643,9 +744,10 @@ ioc_prop_validate(const struct ioc_prop *p, const char *value, char **canon,
 	for (const char *q = value; *q; q++)
 		if (((unsigned char)*q < 0x20 || *q == 0x7f) &&
 		    !(*q == '\t' && (p->flags & IOC_PF_TABS)))
-			return ioc_bad(err, p, value, (p->flags & IOC_PF_TABS) ?
-			    "text without newlines or control characters (tabs are kept)" :
-			    "a value without control characters (no tabs or newlines)");
+			return ioc_bad(err, p, value,
+			    (p->flags & IOC_PF_TABS) ?
+				"text without newlines or control characters (tabs are kept)" :
+				"a value without control characters (no tabs or newlines)");
 	switch (p->type) {
 	case IOC_PT_STRING:
 	case IOC_PT_COMMAND:
@@ -657,10 +759,13 @@ ioc_prop_validate(const struct ioc_prop *p, const char *value, char **canon,
 	case IOC_PT_BOOL01:
 		b = ioc_parse_bool(value);
 		if (b < 0)
-			return ioc_bad(err, p, value, p->type == IOC_PT_YESNO ? "yes|no" :
-			    p->type == IOC_PT_ONOFF ? "on|off" : "1|0 (or on|off)");
+			return ioc_bad(err, p, value,
+			    p->type == IOC_PT_YESNO	? "yes|no" :
+				p->type == IOC_PT_ONOFF ? "on|off" :
+							  "1|0 (or on|off)");
 		v = p->type == IOC_PT_ONOFF ? (b ? "on" : "off") :
-		    p->type == IOC_PT_YESNO ? (b ? "yes" : "no") : (b ? "1" : "0");
+		    p->type == IOC_PT_YESNO ? (b ? "yes" : "no") :
+					      (b ? "1" : "0");
 		break;
 	case IOC_PT_INT: {
 		long long lo = p->min, hi = p->max;
@@ -688,8 +793,7 @@ ioc_prop_validate(const struct ioc_prop *p, const char *value, char **canon,
 		break;
 	case IOC_PT_TAG:
 		return ioc_valid_tag(value, err) != 0 ? -1 : (*canon = ioc_xstrdup(value), 0);
-	case IOC_PT_TAGS:
-		return ioc_depends_parse(value, NULL, canon, err);
+	case IOC_PT_TAGS: return ioc_depends_parse(value, NULL, canon, err);
 	case IOC_PT_IP4:
 	case IOC_PT_IP6:
 	case IOC_PT_IFACES:
@@ -723,8 +827,8 @@ ioc_prop_validate(const struct ioc_prop *p, const char *value, char **canon,
 }
 
 int
-ioc_prop_parse_assign(const char *arg, int creating, const struct ioc_prop **pp, char **canon,
-    struct ioc_error **err)
+ioc_prop_parse_assign(
+    const char *arg, int creating, const struct ioc_prop **pp, char **canon, struct ioc_error **err)
 {
 	const char *eq = strchr(arg, '=');
 	_cleanup_free_ char *name = NULL;
@@ -774,7 +878,8 @@ ioc_prop_builtin(const struct ioc_prop *p, const char *uuid, const char *root)
 	if (strchr(p->builtin, '%') == NULL)
 		return ioc_xstrdup(p->builtin);
 	if (hostid[0] == '\0' && strstr(p->builtin, "%HOSTID%") != NULL)
-		snprintf(hostid, sizeof(hostid), "%08lx", (unsigned long)gethostid() & 0xffffffffUL);
+		snprintf(
+		    hostid, sizeof(hostid), "%08lx", (unsigned long)gethostid() & 0xffffffffUL);
 	ioc_sb_init(&a);
 	ioc_sb_replace_all(&a, p->builtin, "%UUID%", uuid ? uuid : "none");
 	ioc_sb_init(&b);

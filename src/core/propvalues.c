@@ -65,14 +65,15 @@ ioc_forwards_parse(const char *value, struct ioc_forward **out, size_t *n, struc
 		size_t len = strlen(e);
 		if (open == NULL || len < 3 || e[len - 1] != ')' ||
 		    !((open - e == 3 && strncmp(e, "tcp", 3) == 0) ||
-		    (open - e == 3 && strncmp(e, "udp", 3) == 0)))
+			(open - e == 3 && strncmp(e, "udp", 3) == 0)))
 			goto bad;
 		f[i].udp = e[0] == 'u';
 		open++;
 		colon = memchr(open, ':', (size_t)(e + len - 1 - open));
 		if (colon) {
 			if (ioc_forward_port(open, (size_t)(colon - open), &f[i].jport) != 0 ||
-			    ioc_forward_port(colon + 1, (size_t)(e + len - 1 - colon - 1), &f[i].hport) != 0)
+			    ioc_forward_port(
+				colon + 1, (size_t)(e + len - 1 - colon - 1), &f[i].hport) != 0)
 				goto bad;
 		} else {
 			if (ioc_forward_port(open, (size_t)(e + len - 1 - open), &f[i].jport) != 0)
@@ -81,8 +82,10 @@ ioc_forwards_parse(const char *value, struct ioc_forward **out, size_t *n, struc
 		}
 		for (k = 0; k < i; k++)
 			if (f[k].udp == f[i].udp && f[k].hport == f[i].hport) {
-				ioc_err(err, "invalid value for property 'nat_forwards': host port %s %u is "
-				    "forwarded twice", f[i].udp ? "udp" : "tcp", f[i].hport);
+				ioc_err(err,
+				    "invalid value for property 'nat_forwards': host port %s %u is "
+				    "forwarded twice",
+				    f[i].udp ? "udp" : "tcp", f[i].hport);
 				free(f);
 				return -1;
 			}
@@ -93,11 +96,14 @@ ioc_forwards_parse(const char *value, struct ioc_forward **out, size_t *n, struc
 bad:
 	free(f);
 	if (ioc_has_ctrl(parts.v[i]) || strlen(parts.v[i]) > 64)
-		return ioc_err(err, "invalid value for property 'nat_forwards': expected none or "
+		return ioc_err(err,
+		    "invalid value for property 'nat_forwards': expected none or "
 		    "PROTO(JAILPORT[:HOSTPORT])[,...] with PROTO tcp or udp, e.g. tcp(80:8080),udp(53)");
-	return ioc_err(err, "invalid value for property 'nat_forwards': entry '%s': expected "
+	return ioc_err(err,
+	    "invalid value for property 'nat_forwards': entry '%s': expected "
 	    "PROTO(JAILPORT[:HOSTPORT]) with PROTO tcp or udp and ports 1-65535, "
-	    "e.g. tcp(80:8080),udp(53)", parts.v[i]);
+	    "e.g. tcp(80:8080),udp(53)",
+	    parts.v[i]);
 }
 
 int
@@ -115,8 +121,8 @@ ioc_sync_target_parse(const char *v, char **host, char **dataset)
 			if (!(islower((unsigned char)v[0]) || v[0] == '_'))
 				return -1;
 			for (q = v; q < at; q++)
-				if (!(islower((unsigned char)*q) || isdigit((unsigned char)*q) || *q == '_' ||
-				    *q == '-'))
+				if (!(islower((unsigned char)*q) || isdigit((unsigned char)*q) ||
+					*q == '_' || *q == '-'))
 					return -1;
 		}
 		if (h == colon || *h == '-')

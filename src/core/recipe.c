@@ -58,7 +58,8 @@ ioc_recipe_split(const char *s, size_t n, struct ioc_strv *out, struct ioc_error
 			for (i++; i < n && s[i] != q; i++) {
 				if (s[i] == '\t') {
 					ioc_sb_release(&w);
-					return ioc_err(err, "a tab inside quotes (a word holds no "
+					return ioc_err(err,
+					    "a tab inside quotes (a word holds no "
 					    "control character)");
 				}
 				if (q == '"' && s[i] == '\\' && i + 1 < n &&
@@ -106,12 +107,16 @@ ioc_recipe_copy_paths(const char *src, const char *dst, struct ioc_error **err)
 {
 	if (src[0] == '\0' || src[0] == '/' || ioc_recipe_dotdot(src) || strlen(src) > 1000 ||
 	    src[strlen(src) - 1] == '/')
-		return ioc_err(err, "copy: source '%s' must name a file beside the recipe or in a "
-		    "folder below it (a relative path without '.', '..' or empty parts)", src);
+		return ioc_err(err,
+		    "copy: source '%s' must name a file beside the recipe or in a "
+		    "folder below it (a relative path without '.', '..' or empty parts)",
+		    src);
 	if (dst[0] != '/' || dst[1] == '\0' || ioc_recipe_dotdot(dst + 1) || strlen(dst) > 1000 ||
 	    dst[strlen(dst) - 1] == '/' || strchr(dst, '\\'))
-		return ioc_err(err, "copy: destination '%s' must be an absolute path of a file in "
-		    "the jail, without '.', '..', empty parts or backslashes", dst);
+		return ioc_err(err,
+		    "copy: destination '%s' must be an absolute path of a file in "
+		    "the jail, without '.', '..', empty parts or backslashes",
+		    dst);
 	return 0;
 }
 
@@ -151,13 +156,15 @@ ioc_recipe_copy(struct ioc_recipe_step *st, struct ioc_strv *w, struct ioc_error
 			if (w->v[3][k] < '0' || w->v[3][k] > '7')
 				break;
 		if (len < 3 || len > 4 || k != len)
-			return ioc_err(err, "copy: mode '%s': expected 3 or 4 octal digits (0644)",
-			    w->v[3]);
+			return ioc_err(
+			    err, "copy: mode '%s': expected 3 or 4 octal digits (0644)", w->v[3]);
 		st->mode = (unsigned)strtoul(w->v[3], NULL, 8);
 	}
 	if (w->n > 4 && !ioc_recipe_owner_ok(w->v[4]))
-		return ioc_err(err, "copy: owner '%s': expected USER or USER:GROUP (names or "
-		    "numbers of the jail's passwd and group: letters, digits, '_', '.', '-')", w->v[4]);
+		return ioc_err(err,
+		    "copy: owner '%s': expected USER or USER:GROUP (names or "
+		    "numbers of the jail's passwd and group: letters, digits, '_', '.', '-')",
+		    w->v[4]);
 	st->owner = ioc_xstrdup(w->n > 4 ? w->v[4] : "root");
 	ioc_strv_push(&st->words, w->v[1]);
 	ioc_strv_push(&st->words, w->v[2]);
@@ -201,8 +208,10 @@ ioc_recipe_step(struct ioc_recipe *r, int line, struct ioc_strv *w, struct ioc_e
 			    strcmp(one.v[0], w->v[i]) != 0) {
 				ioc_error_free(e);
 				ioc_strv_release(&st.words);
-				return ioc_err(err, "pkg: invalid package name '%s': allowed letters, "
-				    "digits, '+', '-', '.', '_', ':' (a letter or digit first)", w->v[i]);
+				return ioc_err(err,
+				    "pkg: invalid package name '%s': allowed letters, "
+				    "digits, '+', '-', '.', '_', ':' (a letter or digit first)",
+				    w->v[i]);
 			}
 			ioc_strv_push(&st.words, w->v[i]);
 		}
@@ -221,7 +230,8 @@ ioc_recipe_step(struct ioc_recipe *r, int line, struct ioc_strv *w, struct ioc_e
 	} else {
 		st.kind = IOC_RS_SERVICE;
 		if (w->n != 2 || !ioc_recipe_service_ok(w->v[1]))
-			return ioc_err(err, "service: expected 'service NAME' (letters, digits, "
+			return ioc_err(err,
+			    "service: expected 'service NAME' (letters, digits, "
 			    "'_', '.', '@', '-'; a letter, digit or '_' first)");
 		ioc_strv_push(&st.words, w->v[1]);
 	}
@@ -251,10 +261,14 @@ ioc_recipe_prop_refused(const char *name, const char *value, struct ioc_error **
 		refused = strcmp(name, never[i]) == 0;
 	if (!refused)
 		return 0;
-	return ioc_err(err, "set: a recipe may not set %s: its value reaches the host or loosens "
+	return ioc_err(err,
+	    "set: a recipe may not set %s: its value reaches the host or loosens "
 	    "the jail's hold on it (%s); the administrator sets it with 'iocage set' after "
-	    "reading what it does", name, strcmp(name, "fstab") == 0 ? "use 'mount' lines: "
-	    "their sources are folders beside the recipe" : "see iocage(8), SECURITY");
+	    "reading what it does",
+	    name,
+	    strcmp(name, "fstab") == 0 ? "use 'mount' lines: "
+					 "their sources are folders beside the recipe" :
+					 "see iocage(8), SECURITY");
 }
 
 static int
@@ -274,8 +288,10 @@ ioc_recipe_set(struct ioc_recipe *r, struct ioc_strv *w, struct ioc_error **err)
 		    strcmp(p->name, "template") == 0)
 			return ioc_err(err, "set: %s is not set by a recipe (%s)", p->name,
 			    strcmp(p->name, "tag") == 0 ? "the tag is apply's TAG or the recipe's "
-			    "file name" : strcmp(p->name, "release") == 0 ? "use a 'release' line" :
-			    "a recipe makes a jail, not a template");
+							  "file name" :
+				strcmp(p->name, "release") == 0 ?
+							  "use a 'release' line" :
+							  "a recipe makes a jail, not a template");
 		if (ioc_recipe_prop_refused(p->name, canon, err) != 0)
 			return -1;
 		ioc_strv_pushf(&r->sets, "%s=%s", p->name, canon);
@@ -285,30 +301,34 @@ ioc_recipe_set(struct ioc_recipe *r, struct ioc_strv *w, struct ioc_error **err)
 
 /* mount and forward lines gather into one property value each. */
 static int
-ioc_recipe_gather(struct ioc_strv *w, struct ioc_sb *fstab, struct ioc_sb *fwd,
-    struct ioc_error **err)
+ioc_recipe_gather(
+    struct ioc_strv *w, struct ioc_sb *fstab, struct ioc_sb *fwd, struct ioc_error **err)
 {
 	size_t i;
 	if (strcmp(w->v[0], "forward") == 0) {
 		if (w->n < 2)
-			return ioc_err(err, "forward: expected 'forward PROTO(JAILPORT[:HOSTPORT]) ...'");
+			return ioc_err(
+			    err, "forward: expected 'forward PROTO(JAILPORT[:HOSTPORT]) ...'");
 		for (i = 1; i < w->n; i++) {
 			if (strchr(w->v[i], ',') || w->v[i][0] == '\0')
-				return ioc_err(err, "forward: one forward a word, got '%s'", w->v[i]);
+				return ioc_err(
+				    err, "forward: one forward a word, got '%s'", w->v[i]);
 			ioc_sb_addf(fwd, "%s%s", fwd->len ? "," : "", w->v[i]);
 		}
 		return 0;
 	}
-	if (w->n < 3 || w->n > 4 || (w->n == 4 && strcmp(w->v[3], "ro") != 0 &&
-	    strcmp(w->v[3], "rw") != 0))
+	if (w->n < 3 || w->n > 4 ||
+	    (w->n == 4 && strcmp(w->v[3], "ro") != 0 && strcmp(w->v[3], "rw") != 0))
 		return ioc_err(err, "mount: expected 'mount SRC DST [ro|rw]'");
 	for (i = 1; i < 3; i++)
 		if (strpbrk(w->v[i], " \t;") != NULL || w->v[i][0] == '\0')
 			return ioc_err(err, "mount: path '%s' may not hold blanks or ';'", w->v[i]);
 	if (w->v[1][0] == '/' || ioc_recipe_dotdot(w->v[1]) || strlen(w->v[1]) > 1000)
-		return ioc_err(err, "mount: source '%s' must be a folder beside the recipe or below "
+		return ioc_err(err,
+		    "mount: source '%s' must be a folder beside the recipe or below "
 		    "it (a relative path without '.', '..' or empty parts): a recipe never names "
-		    "the host's own paths", w->v[1]);
+		    "the host's own paths",
+		    w->v[1]);
 	ioc_sb_addf(fstab, "%s/%s %s%s%s", fstab->len ? ";" : "", w->v[1], w->v[2],
 	    w->n == 4 ? " " : "", w->n == 4 ? w->v[3] : "");
 	return 0;
@@ -338,7 +358,8 @@ ioc_recipe_line(struct ioc_recipe *r, int line, struct ioc_strv *w, struct ioc_s
 			if (strcmp(w->v[1], names[i]) == 0)
 				r->type = (enum ioc_recipe_type)(i + 1);
 		if (r->type == IOC_RT_DEFAULT)
-			return ioc_err(err, "type: expected 'type thin', 'type thick' or 'type empty'");
+			return ioc_err(
+			    err, "type: expected 'type thin', 'type thick' or 'type empty'");
 		return 0;
 	}
 	if (strcmp(k, "set") == 0)
@@ -353,13 +374,14 @@ ioc_recipe_line(struct ioc_recipe *r, int line, struct ioc_strv *w, struct ioc_s
 
 /* After the last line: the gathered values, checked as the properties they become. */
 static int
-ioc_recipe_finish(struct ioc_recipe *r, struct ioc_sb *fstab, struct ioc_sb *fwd,
-    struct ioc_error **err)
+ioc_recipe_finish(
+    struct ioc_recipe *r, struct ioc_sb *fstab, struct ioc_sb *fwd, struct ioc_error **err)
 {
 	size_t i;
 	for (i = 0; i < r->sets.n; i++) {
 		if (fwd->len && ioc_startswith(r->sets.v[i], "nat_forwards="))
-			return ioc_err(err, "set nat_forwards= and 'forward' lines: use one or the other");
+			return ioc_err(
+			    err, "set nat_forwards= and 'forward' lines: use one or the other");
 	}
 	if (r->type == IOC_RT_EMPTY && r->release)
 		return ioc_err(err, "type empty has no release: drop the 'release' line");
@@ -413,8 +435,8 @@ ioc_recipe_parse(const char *text, size_t len, struct ioc_recipe *r, struct ioc_
 		}
 		for (i = 0; i < n; i++)
 			if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7f) {
-				ioc_err(err, "recipe line %d: a control character (byte 0x%02x)", line,
-				    (unsigned char)s[i]);
+				ioc_err(err, "recipe line %d: a control character (byte 0x%02x)",
+				    line, (unsigned char)s[i]);
 				goto bad;
 			}
 		if (ioc_recipe_split(s, n, &w, err) != 0 ||
@@ -475,8 +497,8 @@ ioc_recipe_step_id(const struct ioc_recipe_step *s, const char *content_hex, cha
 		snprintf(m, sizeof(m), "%o", s->mode);
 		ioc_sha256_update(&h, m, strlen(m) + 1);
 		ioc_sha256_update(&h, s->owner, strlen(s->owner) + 1);
-		ioc_sha256_update(&h, content_hex ? content_hex : "",
-		    content_hex ? strlen(content_hex) : 0);
+		ioc_sha256_update(
+		    &h, content_hex ? content_hex : "", content_hex ? strlen(content_hex) : 0);
 	}
 	ioc_sha256_final_hex(&h, hex);
 	memcpy(id, hex, 16);

@@ -35,20 +35,20 @@ enum ioc_recipe_kind { IOC_RS_PKG, IOC_RS_COPY, IOC_RS_RUN, IOC_RS_SERVICE };
 
 struct ioc_recipe_step {
 	enum ioc_recipe_kind kind;
-	int line;		/* in the recipe, for messages */
-	struct ioc_strv words;	/* pkg: names; run: argv; service: the name; copy: SRC DST */
-	unsigned mode;		/* copy: permission bits (default 0644) */
-	char *owner;		/* copy: OWNER[:GROUP] inside the jail (default root) */
+	int line; /* in the recipe, for messages */
+	struct ioc_strv words; /* pkg: names; run: argv; service: the name; copy: SRC DST */
+	unsigned mode; /* copy: permission bits (default 0644) */
+	char *owner; /* copy: OWNER[:GROUP] inside the jail (default root) */
 };
 
 enum ioc_recipe_type { IOC_RT_DEFAULT, IOC_RT_THIN, IOC_RT_THICK, IOC_RT_EMPTY };
 
 struct ioc_recipe {
-	char *release;		  /* NULL: not named */
+	char *release; /* NULL: not named */
 	enum ioc_recipe_type type;
-	struct ioc_strv sets;	  /* PROPERTY=VALUE, canonical, in order; last one wins */
-	struct ioc_strv mounts;	  /* "SRC DST ro|rw", SRC relative to the recipe's folder */
-	char *forwards;		  /* the forward lines as one nat_forwards value, or NULL */
+	struct ioc_strv sets; /* PROPERTY=VALUE, canonical, in order; last one wins */
+	struct ioc_strv mounts; /* "SRC DST ro|rw", SRC relative to the recipe's folder */
+	char *forwards; /* the forward lines as one nat_forwards value, or NULL */
 	struct ioc_recipe_step *steps;
 	size_t nsteps;
 };

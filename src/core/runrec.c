@@ -65,11 +65,13 @@ ioc_runrec_write(const struct ioc_root *root, const struct ioc_jail *j, struct i
 	if (ioc_mkdir_p(dir, 0700, err) != 0)
 		return -1;
 	if (!ioc_runrec_dir_ok(top) || !ioc_runrec_dir_ok(dir))
-		return ioc_err(err, "run-time record directory '%s' must be a directory owned by us "
-		    "with mode 0700", dir);
+		return ioc_err(err,
+		    "run-time record directory '%s' must be a directory owned by us "
+		    "with mode 0700",
+		    dir);
 	path = ioc_xasprintf("%s/%s", dir, j->uuid);
-	text = ioc_xasprintf("uuid=%s\ntag=%s\ndataset=%s\nrootfs=%s\n", j->uuid, tag, j->dataset,
-	    j->rootfs);
+	text = ioc_xasprintf(
+	    "uuid=%s\ntag=%s\ndataset=%s\nrootfs=%s\n", j->uuid, tag, j->dataset, j->rootfs);
 	return ioc_write_file_atomic(path, text, strlen(text), 0600, err);
 }
 
@@ -193,8 +195,8 @@ ioc_runrec_retag(const char *rootname, const char *uuid, const char *tag, struct
 		(void)unlink(path);
 		return 0;
 	}
-	text = ioc_xasprintf("uuid=%s\ntag=%s\ndataset=%s\nrootfs=%s\n", r.uuid, tag, r.dataset,
-	    r.rootfs);
+	text = ioc_xasprintf(
+	    "uuid=%s\ntag=%s\ndataset=%s\nrootfs=%s\n", r.uuid, tag, r.dataset, r.rootfs);
 	ioc_runrec_release(&r);
 	rc = ioc_write_file_atomic(path, text, strlen(text), 0600, err);
 	if (rc != 0)
@@ -209,7 +211,8 @@ ioc_runrec_jail(const struct ioc_runrec *r, const char *rootname, struct ioc_jai
 	size_t i;
 	for (i = 0; i < ioc_nprops; i++) {
 		free(j->values[i]);
-		j->values[i] = strcmp(ioc_props[i].name, "tag") == 0 ? ioc_xstrdup(r->tag) :
+		j->values[i] = strcmp(ioc_props[i].name, "tag") == 0 ?
+		    ioc_xstrdup(r->tag) :
 		    ioc_prop_builtin(&ioc_props[i], r->uuid, rootname);
 		j->srcs[i] = IOC_SRC_BUILTIN;
 	}

@@ -30,13 +30,12 @@ void ioc_runrec_init(struct ioc_runrec *r);
 void ioc_runrec_release(struct ioc_runrec *r);
 
 /* Writes j's record for root (caller holds the jail's lock); 0 or -1 with *err. */
-int ioc_runrec_write(const struct ioc_root *root, const struct ioc_jail *j,
-    struct ioc_error **err);
+int ioc_runrec_write(const struct ioc_root *root, const struct ioc_jail *j, struct ioc_error **err);
 /* Removes uuid's record for root, if any (caller holds the jail's lock). */
 void ioc_runrec_remove(const char *rootname, const char *uuid);
 /* Rewrites uuid's record with a new tag when there is one (set tag= of a running jail). */
-int ioc_runrec_retag(const char *rootname, const char *uuid, const char *tag,
-    struct ioc_error **err);
+int ioc_runrec_retag(
+    const char *rootname, const char *uuid, const char *tag, struct ioc_error **err);
 /*
  * Finds the record of name (a full UUID or a tag) under rootname: 1 with *r
  * filled, 0 when there is none, or more than one, or it is not ours (such a
@@ -48,7 +47,7 @@ int ioc_runrec_find(const char *rootname, const char *name, struct ioc_runrec *r
  * recorded, every other property its built-in value.  Enough for the
  * engine's exec; nothing else may use it.
  */
-struct ioc_jail *ioc_runrec_jail(const struct ioc_runrec *r, const char *rootname,
-    struct ioc_jails *js);
+struct ioc_jail *ioc_runrec_jail(
+    const struct ioc_runrec *r, const char *rootname, struct ioc_jails *js);
 
 #endif

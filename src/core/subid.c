@@ -54,7 +54,8 @@ ioc_subid_parse(const char *s, size_t len, unsigned long *host, unsigned long *c
 	_cleanup_strv_ struct ioc_strv f = IOC_STRV_INIT;
 	long long h, n;
 	ioc_strv_split(&f, copy, ':');
-	if (f.n != 3 || strcmp(f.v[0], "root") != 0 || ioc_parse_ll(f.v[1], 0, 4294967295LL, &h) != 0 ||
+	if (f.n != 3 || strcmp(f.v[0], "root") != 0 ||
+	    ioc_parse_ll(f.v[1], 0, 4294967295LL, &h) != 0 ||
 	    ioc_parse_ll(f.v[2], 1, 4294967295LL, &n) != 0)
 		return -1;
 	*host = (unsigned long)h;
@@ -82,8 +83,8 @@ ioc_subid_read(const char *file, char **text, int *mode, struct ioc_error **err)
 }
 
 int
-ioc_subid_file_covers(const char *file, unsigned long host, unsigned long count,
-    struct ioc_error **err)
+ioc_subid_file_covers(
+    const char *file, unsigned long host, unsigned long count, struct ioc_error **err)
 {
 	_cleanup_free_ char *text = NULL;
 	int mode;
@@ -104,8 +105,7 @@ ioc_subid_write(const char *file, const char *text, int mode, struct ioc_error *
 }
 
 int
-ioc_subid_add(const char *file, unsigned long host, unsigned long count,
-    struct ioc_error **err)
+ioc_subid_add(const char *file, unsigned long host, unsigned long count, struct ioc_error **err)
 {
 	_cleanup_free_ char *text = NULL, *out = NULL;
 	size_t len;
@@ -113,14 +113,13 @@ ioc_subid_add(const char *file, unsigned long host, unsigned long count,
 	if (ioc_subid_read(file, &text, &mode, err) != 0)
 		return -1;
 	len = strlen(text);
-	out = ioc_xasprintf("%s%sroot:%lu:%lu\n", text, len && text[len - 1] != '\n' ? "\n" : "",
-	    host, count);
+	out = ioc_xasprintf(
+	    "%s%sroot:%lu:%lu\n", text, len && text[len - 1] != '\n' ? "\n" : "", host, count);
 	return ioc_subid_write(file, out, mode, err);
 }
 
 int
-ioc_subid_remove(const char *file, unsigned long host, unsigned long count,
-    struct ioc_error **err)
+ioc_subid_remove(const char *file, unsigned long host, unsigned long count, struct ioc_error **err)
 {
 	_cleanup_free_ char *text = NULL, *line = ioc_xasprintf("root:%lu:%lu", host, count);
 	_cleanup_strv_ struct ioc_strv lines = IOC_STRV_INIT;

@@ -24,8 +24,8 @@
 /* 1 when text has a "root:" (or "0:") line whose range covers [host, host + count). */
 int ioc_subid_covers(const char *text, unsigned long host, unsigned long count);
 /* The same for a file; a missing file covers nothing.  -1 only on a read error. */
-int ioc_subid_file_covers(const char *file, unsigned long host, unsigned long count,
-    struct ioc_error **err);
+int ioc_subid_file_covers(
+    const char *file, unsigned long host, unsigned long count, struct ioc_error **err);
 /*
  * The first line of text giving a user other than root ids that overlap
  * [host, host + count) (Debian's adduser hands 100000:65536 to the first
@@ -35,10 +35,10 @@ char *ioc_subid_overlap(const char *text, unsigned long host, unsigned long coun
 /* Parses the first len bytes of s as "root:HOST:COUNT"; 0 on success. */
 int ioc_subid_parse(const char *s, size_t len, unsigned long *host, unsigned long *count);
 /* Appends "root:HOST:COUNT" to file (made 0644 when missing). */
-int ioc_subid_add(const char *file, unsigned long host, unsigned long count,
-    struct ioc_error **err);
+int ioc_subid_add(
+    const char *file, unsigned long host, unsigned long count, struct ioc_error **err);
 /* Removes one line that is exactly "root:HOST:COUNT"; none there is not an error. */
-int ioc_subid_remove(const char *file, unsigned long host, unsigned long count,
-    struct ioc_error **err);
+int ioc_subid_remove(
+    const char *file, unsigned long host, unsigned long count, struct ioc_error **err);
 
 #endif

@@ -25,21 +25,22 @@ struct ioc_jstate {
 };
 
 struct ioc_exec_opts {
-	char *const *argv;     /* command inside the jail */
+	char *const *argv; /* command inside the jail */
 	const char *host_user; /* -u: run as this host user (NULL: root) */
 	const char *jail_user; /* -U: run as this user inside the jail */
-	int interactive;       /* attach the caller's terminal (console) */
+	int interactive; /* attach the caller's terminal (console) */
 };
 
 struct ioc_engine_ops {
 	const char *name;
 	/* Running state of every loaded jail, in one pass (no process per jail). */
-	int (*states)(const struct ioc_root *root, const struct ioc_jails *js, struct ioc_jstate *st,
-	    struct ioc_error **err);
+	int (*states)(const struct ioc_root *root, const struct ioc_jails *js,
+	    struct ioc_jstate *st, struct ioc_error **err);
 	/* Start: an ordered step list; a failing step undoes exactly what ran. */
 	int (*start)(const struct ioc_root *root, struct ioc_jail *j, struct ioc_error **err);
 	/* Stop: exec_prestop, exec_stop inside, terminate within stop_timeout, undo start. */
-	int (*stop)(const struct ioc_root *root, struct ioc_jail *j, int force, struct ioc_error **err);
+	int (*stop)(
+	    const struct ioc_root *root, struct ioc_jail *j, int force, struct ioc_error **err);
 	/* Runs a command inside; *status is its exit status (128+n for signal n). */
 	int (*exec)(const struct ioc_root *root, struct ioc_jail *j, const struct ioc_exec_opts *o,
 	    int *status, struct ioc_error **err);

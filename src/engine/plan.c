@@ -276,8 +276,8 @@ ioc_pargv_resolve(const struct ioc_pargv *a, const struct ioc_strv *vars, struct
 		const char *var = ioc_pargv_var_at(a, i);
 		const char *val = var ? ioc_vars_get(vars, var) : a->w.v[i];
 		if (val == NULL)
-			return ioc_err(err, "internal error: plan variable '%s' used before a step set it",
-			    var);
+			return ioc_err(err,
+			    "internal error: plan variable '%s' used before a step set it", var);
 		ioc_strv_push(out, val);
 	}
 	return 0;
@@ -300,8 +300,7 @@ ioc_reply_parse(const struct ioc_step *s, const char *raw, struct ioc_strv *vars
 	_cleanup_free_ char *line = ioc_plan_reply_line(raw);
 	size_t n = strlen(line), i;
 	switch (s->reply) {
-	case IOC_REPLY_NONE:
-		return 0;
+	case IOC_REPLY_NONE: return 0;
 	case IOC_REPLY_EPAIR:
 		/* epair(4) clones are epair<unit>a / epair<unit>b */
 		if (n < 7 || n > 15 || strncmp(line, "epair", 5) != 0 || line[n - 1] != 'a')
@@ -493,10 +492,13 @@ ioc_open_below(const char *root, const char *rel, const char *what, struct ioc_e
 		e = errno;
 		if (nfd < 0) {
 			if (fstatat(fd, c, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-				ioc_err(err, "%s '%s' in jail root %s: '%s' is a symbolic link; "
-				    "refusing to go through it", what, rel, root, c);
+				ioc_err(err,
+				    "%s '%s' in jail root %s: '%s' is a symbolic link; "
+				    "refusing to go through it",
+				    what, rel, root, c);
 			else if (e == ENOENT)
-				ioc_err(err, "%s '%s' does not exist in jail root %s", what, rel, root);
+				ioc_err(
+				    err, "%s '%s' does not exist in jail root %s", what, rel, root);
 			else
 				ioc_err(err, "%s '%s' in jail root %s: %s", what, rel, root,
 				    strerror(e == ELOOP ? ENOTDIR : e));
@@ -527,7 +529,8 @@ ioc_plan_write_file(const char *root, const char *rel, const char *data, struct 
 	int dfd, fd, rv = 0;
 
 	base = strrchr(rel, '/');
-	if (base == NULL || base[1] == '\0' || strcmp(base + 1, ".") == 0 || strcmp(base + 1, "..") == 0)
+	if (base == NULL || base[1] == '\0' || strcmp(base + 1, ".") == 0 ||
+	    strcmp(base + 1, "..") == 0)
 		return ioc_err(err, "file '%s' must be an absolute file path inside the jail", rel);
 	dir = ioc_xstrndup(rel, (size_t)(base - rel) + 1);
 	base++;
@@ -538,7 +541,8 @@ ioc_plan_write_file(const char *root, const char *rel, const char *data, struct 
 	(void)unlinkat(dfd, tmp, 0);
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		rv = ioc_err(err, "cannot write %s in jail root %s: %s", rel, root, strerror(errno));
+		rv =
+		    ioc_err(err, "cannot write %s in jail root %s: %s", rel, root, strerror(errno));
 		close(dfd);
 		return rv;
 	}
@@ -547,15 +551,18 @@ ioc_plan_write_file(const char *root, const char *rel, const char *data, struct 
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			rv = ioc_err(err, "cannot write %s in jail root %s: %s", rel, root, strerror(errno));
+			rv = ioc_err(
+			    err, "cannot write %s in jail root %s: %s", rel, root, strerror(errno));
 			break;
 		}
 		off += (size_t)w;
 	}
 	if (close(fd) != 0 && rv == 0)
-		rv = ioc_err(err, "cannot write %s in jail root %s: %s", rel, root, strerror(errno));
+		rv =
+		    ioc_err(err, "cannot write %s in jail root %s: %s", rel, root, strerror(errno));
 	if (rv == 0 && renameat(dfd, tmp, dfd, base) != 0)
-		rv = ioc_err(err, "cannot replace %s in jail root %s: %s", rel, root, strerror(errno));
+		rv = ioc_err(
+		    err, "cannot replace %s in jail root %s: %s", rel, root, strerror(errno));
 	if (rv != 0)
 		(void)unlinkat(dfd, tmp, 0);
 	close(dfd);

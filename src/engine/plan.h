@@ -31,30 +31,32 @@
 #include "util/util.h"
 
 enum ioc_step_flags {
-	IOC_STEP_CONTINUE = 1 << 0,    /* failure reported at the end, plan goes on */
-	IOC_STEP_IGNORE = 1 << 1,      /* failure ignored (see the step's comment) */
+	IOC_STEP_CONTINUE = 1 << 0, /* failure reported at the end, plan goes on */
+	IOC_STEP_IGNORE = 1 << 1, /* failure ignored (see the step's comment) */
 	IOC_STEP_INTERACTIVE = 1 << 2, /* the caller's terminal is attached */
-	IOC_STEP_STATUS = 1 << 3,      /* exit status is the result (exec), not a failure */
+	IOC_STEP_STATUS = 1 << 3, /* exit status is the result (exec), not a failure */
 };
 
 enum ioc_step_kind {
-	IOC_STEP_RUN,	    /* run cmd */
-	IOC_STEP_CHECK_DIR, /* in-process: chk_rel is a directory below chk_root, no symlink on the way */
-	IOC_STEP_WRITE_FILE, /* in-process: writes data to chk_rel below chk_root (ioc_plan_write_file) */
+	IOC_STEP_RUN, /* run cmd */
+	IOC_STEP_CHECK_DIR, /* in-process: chk_rel is a directory below chk_root, no symlink on the
+			       way */
+	IOC_STEP_WRITE_FILE, /* in-process: writes data to chk_rel below chk_root
+				(ioc_plan_write_file) */
 };
 
 /* The form a used reply must have; anything else fails the step. */
 enum ioc_reply {
 	IOC_REPLY_NONE,
 	IOC_REPLY_EPAIR, /* "epairNa": sets VAR "a" = epairNa and VAR "b" = epairNb */
-	IOC_REPLY_JID,	 /* a positive decimal integer: sets VAR */
+	IOC_REPLY_JID, /* a positive decimal integer: sets VAR */
 };
 
 /* An argv with late-bound words. */
 struct ioc_pargv {
 	struct ioc_strv w;
-	size_t *var_idx;  /* word index */
-	char **var_name;  /* variable that fills it */
+	size_t *var_idx; /* word index */
+	char **var_name; /* variable that fills it */
 	size_t nvars;
 };
 
@@ -64,13 +66,13 @@ struct ioc_step {
 	struct ioc_pargv *undo; /* run in this order when undoing this step */
 	size_t nundo;
 	unsigned flags;
-	int timeout_s;	   /* 0: none */
+	int timeout_s; /* 0: none */
 	enum ioc_reply reply; /* stdout is used (IOC_REPLY_NONE: discarded) */
 	char *reply_var;
-	char *hint;	   /* appended to the error when the step fails */
+	char *hint; /* appended to the error when the step fails */
 	char *chk_root, *chk_rel; /* IOC_STEP_CHECK_DIR, IOC_STEP_WRITE_FILE */
-	char *data;	   /* IOC_STEP_WRITE_FILE: the contents; IOC_STEP_RUN: fed to stdin */
-	char *env;	   /* one extra NAME=VALUE for the child (may be NULL) */
+	char *data; /* IOC_STEP_WRITE_FILE: the contents; IOC_STEP_RUN: fed to stdin */
+	char *env; /* one extra NAME=VALUE for the child (may be NULL) */
 };
 
 struct ioc_plan {
@@ -91,8 +93,8 @@ struct ioc_step *ioc_plan_add(struct ioc_plan *p, const char *const *words);
 /* Appends a CHECK_DIR step: rel (absolute inside the jail) below root. */
 struct ioc_step *ioc_plan_add_check(struct ioc_plan *p, const char *root, const char *rel);
 /* Appends a WRITE_FILE step: data to rel (absolute inside the jail) below root. */
-struct ioc_step *ioc_plan_add_write(struct ioc_plan *p, const char *root, const char *rel,
-    const char *data);
+struct ioc_step *ioc_plan_add_write(
+    struct ioc_plan *p, const char *root, const char *rel, const char *data);
 /* Builders on a step's command or on a new undo command. */
 void ioc_pargv_push(struct ioc_pargv *a, const char *word);
 void ioc_pargv_push_var(struct ioc_pargv *a, const char *var);
@@ -114,8 +116,8 @@ void ioc_plan_render(const struct ioc_plan *p, struct ioc_sb *out);
  * caller frees, when s->reply != IOC_REPLY_NONE) or -1 with *err when it
  * could not.  is_undo is set for undo commands.
  */
-typedef int (*ioc_plan_exec_fn)(void *ctx, const struct ioc_step *s, char *const *argv,
-    int is_undo, int *status, char **reply, struct ioc_error **err);
+typedef int (*ioc_plan_exec_fn)(void *ctx, const struct ioc_step *s, char *const *argv, int is_undo,
+    int *status, char **reply, struct ioc_error **err);
 
 /* Result of a run: status of the last IOC_STEP_STATUS step (exec), or 0. */
 int ioc_plan_run(const struct ioc_plan *p, unsigned flags, ioc_plan_exec_fn fn, void *ctx,
@@ -139,8 +141,8 @@ int ioc_plan_check_dir(const char *root, const char *rel, struct ioc_error **err
  * O_EXCL|O_NOFOLLOW in that directory and renamed over rel (a symlink
  * planted at rel is replaced, never followed).  Mode 0644.
  */
-int ioc_plan_write_file(const char *root, const char *rel, const char *data,
-    struct ioc_error **err);
+int ioc_plan_write_file(
+    const char *root, const char *rel, const char *data, struct ioc_error **err);
 
 /* A reply's first line without trailing blanks (caller frees). */
 char *ioc_plan_reply_line(const char *out);

@@ -32,8 +32,8 @@ ioc_upgrade_apt_argv(int n, struct ioc_strv *argv)
 }
 
 void
-ioc_upgrade_sources_argv(const char *old, const char *new, const struct ioc_strv *files,
-    struct ioc_strv *argv)
+ioc_upgrade_sources_argv(
+    const char *old, const char *new, const struct ioc_strv *files, struct ioc_strv *argv)
 {
 	size_t i;
 	ioc_strv_push(argv, "sed");
@@ -47,8 +47,8 @@ ioc_upgrade_sources_argv(const char *old, const char *new, const struct ioc_strv
 
 /* freebsd-update with the jail's root, the work directory and the host's conf. */
 static void
-ioc_freebsd_update_base(const char *rootfs, const char *workdir, const char *release,
-    struct ioc_strv *argv)
+ioc_freebsd_update_base(
+    const char *rootfs, const char *workdir, const char *release, struct ioc_strv *argv)
 {
 	ioc_strv_push(argv, "freebsd-update");
 	ioc_strv_push(argv, "-b");
@@ -63,8 +63,8 @@ ioc_freebsd_update_base(const char *rootfs, const char *workdir, const char *rel
 }
 
 void
-ioc_update_freebsd_argv(const char *rootfs, const char *workdir, const char *release,
-    struct ioc_strv *argv)
+ioc_update_freebsd_argv(
+    const char *rootfs, const char *workdir, const char *release, struct ioc_strv *argv)
 {
 	ioc_freebsd_update_base(rootfs, workdir, release, argv);
 	ioc_strv_push(argv, "fetch");
@@ -72,8 +72,8 @@ ioc_update_freebsd_argv(const char *rootfs, const char *workdir, const char *rel
 }
 
 void
-ioc_upgrade_freebsd_argv(const char *rootfs, const char *workdir, const char *old,
-    const char *new, int step, struct ioc_strv *argv)
+ioc_upgrade_freebsd_argv(const char *rootfs, const char *workdir, const char *old, const char *new,
+    int step, struct ioc_strv *argv)
 {
 	ioc_strv_push(argv, "env");
 	ioc_strv_pushf(argv, "UNAME_r=%s", old);

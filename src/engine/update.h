@@ -28,8 +28,8 @@ void ioc_update_apt_argv(int n, struct ioc_strv *argv);
 /* The work directory's name beside the jail's root (in R/jails/UUID). */
 #define IOC_UPDATE_FREEBSD_WORKDIR "freebsd-update"
 /* freebsd-update -b ROOTFS -d WORKDIR -f the host's conf ... fetch install. */
-void ioc_update_freebsd_argv(const char *rootfs, const char *workdir, const char *release,
-    struct ioc_strv *argv);
+void ioc_update_freebsd_argv(
+    const char *rootfs, const char *workdir, const char *release, struct ioc_strv *argv);
 
 /*
  * upgrade (a jail to another release).  Linux: the jail's apt sources switch
@@ -42,8 +42,8 @@ void ioc_update_freebsd_argv(const char *rootfs, const char *workdir, const char
  * UNAME_r=OLD in the environment as the shell iocage set it.
  */
 #define IOC_UPGRADE_SNAP_PREFIX "ioc_upgrade_"
-void ioc_upgrade_sources_argv(const char *old, const char *new, const struct ioc_strv *files,
-    struct ioc_strv *argv);
+void ioc_upgrade_sources_argv(
+    const char *old, const char *new, const struct ioc_strv *files, struct ioc_strv *argv);
 void ioc_upgrade_apt_argv(int n, struct ioc_strv *argv);
 void ioc_upgrade_freebsd_argv(const char *rootfs, const char *workdir, const char *old,
     const char *new, int step, struct ioc_strv *argv);

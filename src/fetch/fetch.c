@@ -65,11 +65,14 @@ ioc_fetch_valid_file_name(const char *s, struct ioc_error **err)
 	if (n == 0 || n > 255)
 		return ioc_err(err, "invalid file name '%s': 1 to 255 characters", s);
 	for (p = s; *p; p++)
-		if (!(isalnum((unsigned char)*p) || *p == '.' || *p == '_' || *p == '-' || *p == '+')) {
+		if (!(isalnum((unsigned char)*p) || *p == '.' || *p == '_' || *p == '-' ||
+			*p == '+')) {
 			if (ioc_has_ctrl(s))
-				return ioc_err(err, "invalid file name: contains a control character; "
+				return ioc_err(err,
+				    "invalid file name: contains a control character; "
 				    "allowed: a plain name of letters, digits, '.', '_', '-', '+'");
-			return ioc_err(err, "invalid file name '%s': character '%c' not allowed; "
+			return ioc_err(err,
+			    "invalid file name '%s': character '%c' not allowed; "
 			    "allowed: a plain name of letters, digits, '.', '_', '-', '+' (e.g. base.txz)",
 			    s, *p);
 		}
@@ -90,7 +93,8 @@ ioc_field(const char *end, const char **pos)
 }
 
 int
-ioc_fetch_manifest_parse(const char *text, size_t len, struct ioc_fetch_manifest *m, struct ioc_error **err)
+ioc_fetch_manifest_parse(
+    const char *text, size_t len, struct ioc_fetch_manifest *m, struct ioc_error **err)
 {
 	const char *p = text, *end = text + len;
 	unsigned long line = 0;
@@ -117,23 +121,24 @@ ioc_fetch_manifest_parse(const char *text, size_t len, struct ioc_fetch_manifest
 		hash = pos ? ioc_field(le, &pos) : NULL;
 		count = pos ? ioc_field(le, &pos) : NULL;
 		if (count == NULL)
-			return ioc_err(err, "MANIFEST line %lu: expected NAME<TAB>SHA256<TAB>COUNT...",
-			    line);
+			return ioc_err(
+			    err, "MANIFEST line %lu: expected NAME<TAB>SHA256<TAB>COUNT...", line);
 		if (ioc_fetch_valid_file_name(name, &e2) != 0) {
 			ioc_err(err, "MANIFEST line %lu: %s", line, e2->msg);
 			ioc_error_free(e2);
 			return -1;
 		}
 		if (strlen(hash) != 64)
-			return ioc_err(err, "MANIFEST line %lu: SHA-256 of '%s' is not 64 hex digits",
-			    line, name);
+			return ioc_err(err,
+			    "MANIFEST line %lu: SHA-256 of '%s' is not 64 hex digits", line, name);
 		for (i = 0; i < 64; i++)
 			if (!isxdigit((unsigned char)hash[i]))
-				return ioc_err(err, "MANIFEST line %lu: SHA-256 of '%s' is not 64 hex digits",
-				    line, name);
+				return ioc_err(err,
+				    "MANIFEST line %lu: SHA-256 of '%s' is not 64 hex digits", line,
+				    name);
 		if (ioc_parse_ll(count, 0, 1LL << 62, &cnt) != 0)
-			return ioc_err(err, "MANIFEST line %lu: entry count of '%s' is not a number",
-			    line, name);
+			return ioc_err(err,
+			    "MANIFEST line %lu: entry count of '%s' is not a number", line, name);
 		if (ioc_fetch_manifest_find(m, name) != NULL)
 			return ioc_err(err, "MANIFEST line %lu: '%s' is listed twice", line, name);
 		if (m->n == m->cap) {
@@ -174,15 +179,18 @@ ioc_url_path_ok(const char *what, const char *s, struct ioc_error **err)
 	for (p = s; *p; p++)
 		if (!ioc_url_ok(*p, 1)) {
 			if (ioc_has_ctrl(s))
-				return ioc_err(err, "invalid %s: contains a control character", what);
-			return ioc_err(err, "invalid %s '%s': character '%c' not allowed in a path; "
-			    "allowed: letters, digits and . _ - / ~ + , = %%", what, s, *p);
+				return ioc_err(
+				    err, "invalid %s: contains a control character", what);
+			return ioc_err(err,
+			    "invalid %s '%s': character '%c' not allowed in a path; "
+			    "allowed: letters, digits and . _ - / ~ + , = %%",
+			    what, s, *p);
 		}
 	ioc_strv_split(&parts, s, '/');
 	for (i = 0; i < parts.n; i++)
 		if (strcmp(parts.v[i], "..") == 0 || strcmp(parts.v[i], ".") == 0)
-			return ioc_err(err, "invalid %s '%s': '.' and '..' components are not allowed",
-			    what, s);
+			return ioc_err(err,
+			    "invalid %s '%s': '.' and '..' components are not allowed", what, s);
 	return 0;
 }
 
@@ -202,8 +210,8 @@ ioc_url_split(const char *what, const char *url, int need_scheme, char **scheme,
 		*scheme = ioc_xstrdup("https");
 		h = url + 8;
 	} else if (strstr(url, "://") != NULL || need_scheme) {
-		return ioc_err(err, "invalid %s '%s': only http:// and https:// URLs are allowed",
-		    what, url);
+		return ioc_err(
+		    err, "invalid %s '%s': only http:// and https:// URLs are allowed", what, url);
 	} else {
 		*scheme = ioc_xstrdup("https");
 	}
@@ -213,16 +221,18 @@ ioc_url_split(const char *what, const char *url, int need_scheme, char **scheme,
 		return ioc_err(err, "invalid %s '%s': no host name", what, url);
 	for (p = *host; *p; p++)
 		if (!ioc_url_ok(*p, 0))
-			return ioc_err(err, "invalid %s '%s': character '%c' not allowed in a host name "
-			    "(no user names, queries or fragments); expected HOST[:PORT]", what, url, *p);
+			return ioc_err(err,
+			    "invalid %s '%s': character '%c' not allowed in a host name "
+			    "(no user names, queries or fragments); expected HOST[:PORT]",
+			    what, url, *p);
 	if ((*host)[0] == '-' || (*host)[0] == '.' || (*host)[0] == ':')
 		return ioc_err(err, "invalid %s '%s': bad host name", what, url);
 	p = strrchr(*host, ':');
 	if (p && strchr(*host, ']') == NULL) {
 		long long port;
 		if (strchr(*host, ':') != p || ioc_parse_ll(p + 1, 1, 65535, &port) != 0)
-			return ioc_err(err, "invalid %s '%s': port must be a number from 1 to 65535",
-			    what, url);
+			return ioc_err(err,
+			    "invalid %s '%s': port must be a number from 1 to 65535", what, url);
 	}
 	*path = ioc_xstrdup(slash ? slash + 1 : "");
 	return ioc_url_path_ok(what, *path, err);
@@ -269,8 +279,8 @@ ioc_fetch_arch(void)
 {
 	static struct utsname u;
 	static const char *const map[][2] = { { "x86_64", "amd64" }, { "aarch64", "arm64" },
-		{ "i686", "i386" }, { "i386", "i386" }, { "armv7l", "armv7" }, { "ppc64le", "powerpc64le" },
-		{ "riscv64", "riscv64" } };
+		{ "i686", "i386" }, { "i386", "i386" }, { "armv7l", "armv7" },
+		{ "ppc64le", "powerpc64le" }, { "riscv64", "riscv64" } };
 	size_t i;
 	if (uname(&u) != 0)
 		return "amd64";
@@ -384,7 +394,8 @@ ioc_apt_deb822(const char *text, int (*known)(const char *, void *), void *arg, 
 		}
 		if (l == NULL || strspn(l, " \t") == strlen(l)) {
 			if (any)
-				ioc_apt_consider(&types, &uris, &suites, enabled, known, arg, mirror);
+				ioc_apt_consider(
+				    &types, &uris, &suites, enabled, known, arg, mirror);
 			ioc_strv_release(&types);
 			ioc_strv_release(&uris);
 			ioc_strv_release(&suites);
@@ -512,7 +523,8 @@ ioc_fetch_apt_mirror(char **mirror, struct ioc_error **err)
 		ioc_apt_file(p, n > 8 && strcmp(names.v[i] + n - 8, ".sources") == 0, mirror);
 	}
 	if (*mirror == NULL)
-		return ioc_err(err, "no Debian mirror found in the host's apt configuration "
+		return ioc_err(err,
+		    "no Debian mirror found in the host's apt configuration "
 		    "(/etc/apt/sources.list, /etc/apt/sources.list.d/): give one with mirror=URL");
 	return 0;
 }

@@ -41,10 +41,10 @@ struct ioc_fetch_manifest {
 #define IOC_MANIFEST_MAX (1 << 20) /* largest MANIFEST accepted, bytes */
 void ioc_fetch_manifest_init(struct ioc_fetch_manifest *m);
 void ioc_fetch_manifest_release(struct ioc_fetch_manifest *m);
-int ioc_fetch_manifest_parse(const char *text, size_t len, struct ioc_fetch_manifest *m,
-    struct ioc_error **err);
-const struct ioc_fetch_manifest_ent *ioc_fetch_manifest_find(const struct ioc_fetch_manifest *m,
-    const char *name);
+int ioc_fetch_manifest_parse(
+    const char *text, size_t len, struct ioc_fetch_manifest *m, struct ioc_error **err);
+const struct ioc_fetch_manifest_ent *ioc_fetch_manifest_find(
+    const struct ioc_fetch_manifest *m, const char *name);
 
 /* ---- names and URLs, fetch.c ---- */
 
@@ -122,8 +122,7 @@ int ioc_fetch_extract_fd(int fd, const char *label, const char *dest, struct ioc
  * regular file).  progress is accepted for callers that pass isatty(2) and
  * is not used: extraction prints nothing.
  */
-int ioc_fetch_extract(const char *archive, const char *dest, int progress,
-    struct ioc_error **err);
+int ioc_fetch_extract(const char *archive, const char *dest, int progress, struct ioc_error **err);
 
 /*
  * Shifts the owner of every file below and including path by base (uid u
@@ -135,7 +134,7 @@ int ioc_fetch_extract(const char *archive, const char *dest, int progress,
  * the end naming the first such file and how many there were.  POSIX ACL
  * entries naming users or groups and file capabilities are not shifted.
  */
-int ioc_fetch_shift_tree(const char *path, unsigned long base, unsigned long count,
-    struct ioc_error **err);
+int ioc_fetch_shift_tree(
+    const char *path, unsigned long base, unsigned long count, struct ioc_error **err);
 
 #endif

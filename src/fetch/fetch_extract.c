@@ -66,8 +66,10 @@ ioc_fetch_probe_archive(int fd, const char *label, struct ioc_error **err)
 	if (r == ARCHIVE_EOF)
 		rc = ioc_err(err, "'%s' is an empty archive", label);
 	else if (r < ARCHIVE_WARN)
-		rc = ioc_err(err, "'%s' is not an archive that can be read (tar, cpio, zip, ... with "
-		    "any compression): %s", label, ioc_ar_msg(a));
+		rc = ioc_err(err,
+		    "'%s' is not an archive that can be read (tar, cpio, zip, ... with "
+		    "any compression): %s",
+		    label, ioc_ar_msg(a));
 	archive_read_free(a);
 	if (lseek(fd, 0, SEEK_SET) != 0 && rc == 0)
 		rc = ioc_err(err, "cannot rewind '%s': %s", label, strerror(errno));
@@ -138,10 +140,12 @@ ioc_ar_copy(struct archive *a, struct archive *w, const char *label, const char 
 		if (r == ARCHIVE_EOF)
 			return 0;
 		if (r < ARCHIVE_WARN)
-			return ioc_err(err, "cannot read '%s' from %s (truncated or corrupt archive?): %s",
-			    path, label, ioc_ar_msg(a));
+			return ioc_err(err,
+			    "cannot read '%s' from %s (truncated or corrupt archive?): %s", path,
+			    label, ioc_ar_msg(a));
 		if (archive_write_data_block(w, buf, size, off) < ARCHIVE_WARN)
-			return ioc_err(err, "cannot write '%s' from %s: %s", path, label, ioc_ar_msg(w));
+			return ioc_err(
+			    err, "cannot write '%s' from %s: %s", path, label, ioc_ar_msg(w));
 	}
 }
 
@@ -158,19 +162,23 @@ ioc_ar_extract_here(struct archive *a, struct archive *w, const char *label, str
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r < ARCHIVE_WARN)
-			return ioc_err(err, "cannot read %s (truncated or corrupt archive?): %s", label,
-			    ioc_ar_msg(a));
+			return ioc_err(err, "cannot read %s (truncated or corrupt archive?): %s",
+			    label, ioc_ar_msg(a));
 		path = archive_entry_pathname(e);
 		if (path == NULL || ioc_rel_name_ok(path) != 0)
-			return ioc_err(err, "refusing %s: entry '%s' has an absolute name or a '..' "
-			    "component", label, path ? path : "(no name)");
+			return ioc_err(err,
+			    "refusing %s: entry '%s' has an absolute name or a '..' "
+			    "component",
+			    label, path ? path : "(no name)");
 		link = archive_entry_hardlink(e);
 		if (link && (ioc_rel_name_ok(link) != 0 || ioc_no_symlink_dirs(link) != 0))
-			return ioc_err(err, "refusing %s: hard link '%s' points outside the release ('%s')",
-			    label, path, link);
+			return ioc_err(err,
+			    "refusing %s: hard link '%s' points outside the release ('%s')", label,
+			    path, link);
 		/* a device node on disk would reach a host device from inside; a jail's
 		 * devices come from the engine (devfs rules, LXC's autodev) */
-		if (archive_entry_filetype(e) == AE_IFCHR || archive_entry_filetype(e) == AE_IFBLK) {
+		if (archive_entry_filetype(e) == AE_IFCHR ||
+		    archive_entry_filetype(e) == AE_IFBLK) {
 			devs++;
 			continue;
 		}
@@ -181,7 +189,8 @@ ioc_ar_extract_here(struct archive *a, struct archive *w, const char *label, str
 		if (archive_entry_size(e) > 0 && ioc_ar_copy(a, w, label, path, err) != 0)
 			return -1;
 		if (archive_write_finish_entry(w) < ARCHIVE_WARN)
-			return ioc_err(err, "cannot finish '%s' from %s: %s", path, label, ioc_ar_msg(w));
+			return ioc_err(
+			    err, "cannot finish '%s' from %s: %s", path, label, ioc_ar_msg(w));
 		n++;
 	}
 	if (archive_write_close(w) < ARCHIVE_WARN)
@@ -190,7 +199,8 @@ ioc_ar_extract_here(struct archive *a, struct archive *w, const char *label, str
 		return ioc_err(err, "%s is an empty archive", label);
 	if (devs)
 		ioc_note("%s: left out %lu device node%s (a jail's devices come from the engine, "
-		    "never from its files)", label, devs, devs == 1 ? "" : "s");
+			 "never from its files)",
+		    label, devs, devs == 1 ? "" : "s");
 	return 0;
 }
 
@@ -263,7 +273,7 @@ struct ioc_inode {
 
 struct ioc_shift {
 	unsigned long base, count;
-	dev_t dev;		/* the tree's file system: mount points are not crossed */
+	dev_t dev; /* the tree's file system: mount points are not crossed */
 	struct ioc_inode *seen; /* hard-linked inodes already shifted (open addressing) */
 	size_t cap, n;
 	unsigned long bad;
@@ -331,7 +341,8 @@ ioc_shift_one(struct ioc_shift *s, int dfd, const char *name, const char *path)
 #ifdef O_PATH
 	if (fchownat(fd, "", u, g, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) {
 		close(fd);
-		return ioc_err(s->err, "cannot change the owner of '%s': %s", path, strerror(errno));
+		return ioc_err(
+		    s->err, "cannot change the owner of '%s': %s", path, strerror(errno));
 	}
 	if (!S_ISLNK(st.st_mode)) {
 		/* chown cleared setuid/setgid: put the mode back, on this very inode */
@@ -339,15 +350,18 @@ ioc_shift_one(struct ioc_shift *s, int dfd, const char *name, const char *path)
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 		if (chmod(proc, st.st_mode & 07777) != 0) {
 			close(fd);
-			return ioc_err(s->err, "cannot restore the mode of '%s': %s", path,
-			    strerror(errno));
+			return ioc_err(
+			    s->err, "cannot restore the mode of '%s': %s", path, strerror(errno));
 		}
 	}
 #else
 	if (fchownat(dfd, name, u, g, AT_SYMLINK_NOFOLLOW) != 0)
-		return ioc_err(s->err, "cannot change the owner of '%s': %s", path, strerror(errno));
-	if (!S_ISLNK(st.st_mode) && fchmodat(dfd, name, st.st_mode & 07777, AT_SYMLINK_NOFOLLOW) != 0)
-		return ioc_err(s->err, "cannot restore the mode of '%s': %s", path, strerror(errno));
+		return ioc_err(
+		    s->err, "cannot change the owner of '%s': %s", path, strerror(errno));
+	if (!S_ISLNK(st.st_mode) &&
+	    fchmodat(dfd, name, st.st_mode & 07777, AT_SYMLINK_NOFOLLOW) != 0)
+		return ioc_err(
+		    s->err, "cannot restore the mode of '%s': %s", path, strerror(errno));
 #endif
 done:
 #ifdef O_PATH
@@ -386,10 +400,11 @@ ioc_shift_dir(struct ioc_shift *s, int dfd, const char *path, int depth)
 			continue; /* a mount point: not ours to shift */
 		rc = ioc_shift_one(s, dirfd(d), e->d_name, sub);
 		if (rc == 0 && S_ISDIR(st.st_mode)) {
-			int nfd = openat(dirfd(d), e->d_name,
-			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int nfd = openat(
+			    dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (nfd < 0)
-				rc = ioc_err(s->err, "cannot open directory '%s': %s", sub, strerror(errno));
+				rc = ioc_err(
+				    s->err, "cannot open directory '%s': %s", sub, strerror(errno));
 			else
 				rc = ioc_shift_dir(s, nfd, sub, depth + 1);
 		}
@@ -401,8 +416,8 @@ ioc_shift_dir(struct ioc_shift *s, int dfd, const char *path, int depth)
 }
 
 int
-ioc_fetch_shift_tree(const char *path, unsigned long base, unsigned long count,
-    struct ioc_error **err)
+ioc_fetch_shift_tree(
+    const char *path, unsigned long base, unsigned long count, struct ioc_error **err)
 {
 	struct ioc_shift s;
 	struct stat st;
@@ -432,8 +447,10 @@ ioc_fetch_shift_tree(const char *path, unsigned long base, unsigned long count,
 		}
 	}
 	if (rc == 0 && s.bad)
-		rc = ioc_err(err, "cannot shift %lu file(s) into the id map %lu:%lu: their ids are "
-		    "%lu or more, e.g. %s", s.bad, base, count, count, s.first_bad);
+		rc = ioc_err(err,
+		    "cannot shift %lu file(s) into the id map %lu:%lu: their ids are "
+		    "%lu or more, e.g. %s",
+		    s.bad, base, count, count, s.first_bad);
 	free(s.first_bad);
 	free(s.seen);
 	return rc;

@@ -101,8 +101,8 @@ ioc_dl_draw(struct ioc_dl *d, curl_off_t total, curl_off_t now, int final)
 }
 
 static int
-ioc_dl_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-    curl_off_t ulnow)
+ioc_dl_progress(
+    void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
 {
 	(void)ultotal;
 	(void)ulnow;
@@ -139,13 +139,13 @@ ioc_curl_load(struct ioc_error **err)
 		return 0;
 	h = dlopen(IOC_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (h == NULL)
-		return ioc_err(err, "cannot load libcurl (%s), which downloads need: %s", IOC_CURL_SONAME,
-		    dlerror());
-	/* POSIX: a function's address from dlsym, converted through a union-free cast */
+		return ioc_err(err, "cannot load libcurl (%s), which downloads need: %s",
+		    IOC_CURL_SONAME, dlerror());
+		/* POSIX: a function's address from dlsym, converted through a union-free cast */
 #define IOC_CURL_SYM(field, name) \
 	*(void **)(&ioc_curl.field) = dlsym(h, name); \
 	if (ioc_curl.field == NULL) \
-		return ioc_err(err, "libcurl (%s) lacks %s", IOC_CURL_SONAME, name)
+	return ioc_err(err, "libcurl (%s) lacks %s", IOC_CURL_SONAME, name)
 	IOC_CURL_SYM(global_init, "curl_global_init");
 	IOC_CURL_SYM(easy_init, "curl_easy_init");
 	IOC_CURL_SYM(easy_setopt, "curl_easy_setopt");

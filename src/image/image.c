@@ -29,8 +29,8 @@ ioc_manifest_release(struct ioc_manifest *m)
 }
 
 void
-ioc_manifest_add_ds(struct ioc_manifest *m, const char *name, int incremental,
-    unsigned long long from_guid)
+ioc_manifest_add_ds(
+    struct ioc_manifest *m, const char *name, int incremental, unsigned long long from_guid)
 {
 	m->ds = ioc_xrealloc(m->ds, (m->nds + 1) * sizeof(*m->ds));
 	m->ds[m->nds].name = ioc_xstrdup(name);
@@ -132,7 +132,8 @@ ioc_image_ds_name_ok(const char *n)
 		size_t l;
 		p = strchr(comp, '/');
 		l = p ? (size_t)(p - comp) : strlen(comp);
-		if (l == 0 || (l == 1 && comp[0] == '.') || (l == 2 && comp[0] == '.' && comp[1] == '.'))
+		if (l == 0 || (l == 1 && comp[0] == '.') ||
+		    (l == 2 && comp[0] == '.' && comp[1] == '.'))
 			return 0;
 		for (size_t i = 0; i < l; i++)
 			if (!(isalnum((unsigned char)comp[i]) || strchr("_-.:", comp[i])))
@@ -164,8 +165,8 @@ ioc_manifest_guid(const char *s, unsigned long long *g)
 
 /* Takes a "dataset NAME full|incremental GUID" line: root first, each after its parent. */
 static int
-ioc_manifest_dataset(struct ioc_manifest *m, const char *rest, size_t lineno,
-    struct ioc_error **err)
+ioc_manifest_dataset(
+    struct ioc_manifest *m, const char *rest, size_t lineno, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv f = IOC_STRV_INIT;
 	unsigned long long g = 0;
@@ -174,19 +175,19 @@ ioc_manifest_dataset(struct ioc_manifest *m, const char *rest, size_t lineno,
 
 	ioc_strv_split(&f, rest, ' ');
 	if (f.n < 2 || !ioc_image_ds_name_ok(f.v[0]))
-		return ioc_manifest_line_err(err, lineno,
-		    "expected 'dataset root|data|data/NAME full|incremental GUID'");
+		return ioc_manifest_line_err(
+		    err, lineno, "expected 'dataset root|data|data/NAME full|incremental GUID'");
 	inc = strcmp(f.v[1], "incremental") == 0;
 	if (!((f.n == 2 && strcmp(f.v[1], "full") == 0) ||
-	    (f.n == 3 && inc && strcmp(f.v[0], "root") == 0)))
-		return ioc_manifest_line_err(err, lineno,
-		    "expected 'full', or 'incremental GUID' for root only");
+		(f.n == 3 && inc && strcmp(f.v[0], "root") == 0)))
+		return ioc_manifest_line_err(
+		    err, lineno, "expected 'full', or 'incremental GUID' for root only");
 	if (inc) {
 		if (ioc_manifest_guid(f.v[2], &g) != 0)
 			return ioc_manifest_line_err(err, lineno, "invalid guid");
 		if (strcmp(m->release, "none") == 0)
-			return ioc_manifest_line_err(err, lineno,
-			    "an incremental stream needs a release");
+			return ioc_manifest_line_err(
+			    err, lineno, "an incremental stream needs a release");
 	}
 	if (m->nds == 0 && strcmp(f.v[0], "root") != 0)
 		return ioc_manifest_line_err(err, lineno, "the first dataset must be root");
@@ -197,14 +198,14 @@ ioc_manifest_dataset(struct ioc_manifest *m, const char *rest, size_t lineno,
 			return ioc_manifest_line_err(err, lineno, "dataset listed twice");
 	if (strncmp(f.v[0], "data/", 5) == 0) {
 		/* its parent must come first */
-		_cleanup_free_ char *parent = ioc_xstrndup(f.v[0],
-		    (size_t)(strrchr(f.v[0], '/') - f.v[0]));
+		_cleanup_free_ char *parent =
+		    ioc_xstrndup(f.v[0], (size_t)(strrchr(f.v[0], '/') - f.v[0]));
 		int found = 0;
 		for (i = 0; i < m->nds; i++)
 			found |= strcmp(m->ds[i].name, parent) == 0;
 		if (!found)
-			return ioc_manifest_line_err(err, lineno,
-			    "a dataset must follow its parent");
+			return ioc_manifest_line_err(
+			    err, lineno, "a dataset must follow its parent");
 	}
 	ioc_manifest_add_ds(m, f.v[0], inc, g);
 	return 0;
@@ -212,8 +213,7 @@ ioc_manifest_dataset(struct ioc_manifest *m, const char *rest, size_t lineno,
 
 /* Takes a "prop NAME VALUE" line: a property an image may carry, once, with a valid value. */
 static int
-ioc_manifest_prop(struct ioc_manifest *m, const char *rest, size_t lineno,
-    struct ioc_error **err)
+ioc_manifest_prop(struct ioc_manifest *m, const char *rest, size_t lineno, struct ioc_error **err)
 {
 	const char *vsp = strchr(rest, ' ');
 	_cleanup_free_ char *name = NULL;
@@ -228,17 +228,18 @@ ioc_manifest_prop(struct ioc_manifest *m, const char *rest, size_t lineno,
 	if (p == NULL || strcmp(p->name, name) != 0 ||
 	    (p->flags & (IOC_PF_NATIVE | IOC_PF_RUNTIME)) || strcmp(name, "uuid") == 0 ||
 	    strcmp(name, "tag") == 0 || strcmp(name, "release") == 0)
-		return ioc_err(err, "invalid image manifest, line %zu: property '%s' cannot be "
-		    "carried by an image", lineno,
-		    ioc_has_ctrl(name) || strlen(name) > 64 ? "(unprintable)" : name);
+		return ioc_err(err,
+		    "invalid image manifest, line %zu: property '%s' cannot be "
+		    "carried by an image",
+		    lineno, ioc_has_ctrl(name) || strlen(name) > 64 ? "(unprintable)" : name);
 	if (ioc_strv_contains(&m->pnames, name))
 		return ioc_manifest_line_err(err, lineno, "property listed twice");
 	if (m->pnames.n >= IOC_IMAGE_PROPS_MAX)
 		return ioc_manifest_line_err(err, lineno, "too many properties");
 	val = ioc_image_unescape(vsp + 1, strlen(vsp + 1));
 	if (val == NULL)
-		return ioc_manifest_line_err(err, lineno,
-		    "bad escape or control character in a value");
+		return ioc_manifest_line_err(
+		    err, lineno, "bad escape or control character in a value");
 	if (ioc_prop_validate(p, val, &canon, err) != 0) {
 		ioc_error_wrap(err, "invalid image manifest, line %zu", lineno);
 		return -1;
@@ -254,18 +255,17 @@ ioc_manifest_prop(struct ioc_manifest *m, const char *rest, size_t lineno,
  * (ioc_manifest_prop).
  */
 int
-ioc_manifest_parse(const char *text, size_t len, struct ioc_manifest *m,
-    struct ioc_error **err)
+ioc_manifest_parse(const char *text, size_t len, struct ioc_manifest *m, struct ioc_error **err)
 {
 	size_t pos = 0, lineno = 0;
 	int stage = 0; /* 0 header, 1 uuid, 2 tag, 3 release, 4 datasets, 5 props */
 	ioc_manifest_init(m);
 	if (len > IOC_IMAGE_MANIFEST_MAX)
-		return ioc_err(err, "invalid image manifest: larger than %u bytes",
-		    IOC_IMAGE_MANIFEST_MAX);
+		return ioc_err(
+		    err, "invalid image manifest: larger than %u bytes", IOC_IMAGE_MANIFEST_MAX);
 	if (len == 0 || text[len - 1] != '\n')
-		return ioc_err(err,
-		    "invalid image manifest: empty or truncated (no final newline)");
+		return ioc_err(
+		    err, "invalid image manifest: empty or truncated (no final newline)");
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t l = (size_t)(nl - (text + pos));
@@ -281,8 +281,10 @@ ioc_manifest_parse(const char *text, size_t len, struct ioc_manifest *m,
 		pos += l + 1;
 		if (stage == 0) {
 			if (strcmp(line, IOC_IMAGE_HEADER) != 0) {
-				ioc_err(err, "not an iocage image (or a newer format): "
-				    "expected '%s' first", IOC_IMAGE_HEADER);
+				ioc_err(err,
+				    "not an iocage image (or a newer format): "
+				    "expected '%s' first",
+				    IOC_IMAGE_HEADER);
 				goto fail;
 			}
 			stage = 1;
@@ -305,8 +307,8 @@ ioc_manifest_parse(const char *text, size_t len, struct ioc_manifest *m,
 		} else if (stage == 2) {
 			if (strcmp(word, "tag") != 0 || ioc_has_ctrl(rest) ||
 			    ioc_valid_tag(rest, NULL) != 0) {
-				ioc_manifest_line_err(err, lineno,
-				    "expected 'tag TAG' with a valid tag");
+				ioc_manifest_line_err(
+				    err, lineno, "expected 'tag TAG' with a valid tag");
 				goto fail;
 			}
 			m->tag = ioc_xstrdup(rest);
@@ -322,8 +324,7 @@ ioc_manifest_parse(const char *text, size_t len, struct ioc_manifest *m,
 		} else if (strcmp(word, "dataset") == 0 && stage == 4) {
 			if (ioc_manifest_dataset(m, rest, lineno, err) != 0)
 				goto fail;
-		} else if (strcmp(word, "prop") == 0 && (stage == 4 || stage == 5) &&
-		    m->nds > 0) {
+		} else if (strcmp(word, "prop") == 0 && (stage == 4 || stage == 5) && m->nds > 0) {
 			stage = 5;
 			if (ioc_manifest_prop(m, rest, lineno, err) != 0)
 				goto fail;
@@ -369,8 +370,8 @@ ioc_get32(const unsigned char *p, int le)
 #define IOC_DMU_OST_ZFS 2
 
 int
-ioc_image_check_begin(const unsigned char *rec, size_t len, const struct ioc_image_ds *ds,
-    struct ioc_error **err)
+ioc_image_check_begin(
+    const unsigned char *rec, size_t len, const struct ioc_image_ds *ds, struct ioc_error **err)
 {
 	int le;
 	uint64_t vinfo, from;
@@ -379,19 +380,23 @@ ioc_image_check_begin(const unsigned char *rec, size_t len, const struct ioc_ima
 	size_t n, i;
 
 	if (len < IOC_DRR_BEGIN_LEN)
-		return ioc_err(err, "stream of '%s' is too short to be a ZFS send stream", ds->name);
+		return ioc_err(
+		    err, "stream of '%s' is too short to be a ZFS send stream", ds->name);
 	if (ioc_get64(rec + 8, 1) == IOC_DRR_MAGIC)
 		le = 1;
 	else if (ioc_get64(rec + 8, 0) == IOC_DRR_MAGIC)
 		le = 0;
 	else
-		return ioc_err(err, "stream of '%s' is not a ZFS send stream (bad magic)", ds->name);
+		return ioc_err(
+		    err, "stream of '%s' is not a ZFS send stream (bad magic)", ds->name);
 	if (ioc_get32(rec, le) != 0)
 		return ioc_err(err, "stream of '%s' does not start with a BEGIN record", ds->name);
 	vinfo = ioc_get64(rec + 16, le);
 	if ((vinfo & 3) != IOC_DRR_SUBSTREAM || ioc_get32(rec + 4, le) != 0)
-		return ioc_err(err, "stream of '%s' is a compound stream (zfs send -R/-p, which carries "
-		    "properties and other datasets): refused", ds->name);
+		return ioc_err(err,
+		    "stream of '%s' is a compound stream (zfs send -R/-p, which carries "
+		    "properties and other datasets): refused",
+		    ds->name);
 	ostype = ioc_get32(rec + 32, le);
 	flags = ioc_get32(rec + 36, le);
 	from = ioc_get64(rec + 48, le);
@@ -399,10 +404,12 @@ ioc_image_check_begin(const unsigned char *rec, size_t len, const struct ioc_ima
 		return ioc_err(err, "stream of '%s' is not a filesystem stream", ds->name);
 	if (ds->incremental) {
 		if (from != ds->from_guid || !(flags & IOC_DRR_FLAG_CLONE))
-			return ioc_err(err, "stream of '%s' is not the incremental stream the manifest announces",
+			return ioc_err(err,
+			    "stream of '%s' is not the incremental stream the manifest announces",
 			    ds->name);
 	} else if (from != 0)
-		return ioc_err(err, "stream of '%s' is incremental but the manifest says full", ds->name);
+		return ioc_err(
+		    err, "stream of '%s' is incremental but the manifest says full", ds->name);
 	toname = (const char *)rec + 56;
 	for (n = 0; n < 256 && toname[n]; n++)
 		;
@@ -413,7 +420,8 @@ ioc_image_check_begin(const unsigned char *rec, size_t len, const struct ioc_ima
 		return ioc_err(err, "stream of '%s' has no valid snapshot name", ds->name);
 	for (i = (size_t)(at + 1 - toname); i < n; i++)
 		if (!(isalnum((unsigned char)toname[i]) || strchr("_-.:", toname[i])))
-			return ioc_err(err, "stream of '%s' has an invalid snapshot name", ds->name);
+			return ioc_err(
+			    err, "stream of '%s' has an invalid snapshot name", ds->name);
 	return 0;
 }
 
@@ -471,15 +479,31 @@ ioc_image_allowed(const char *name, const char *value)
 	static const struct {
 		const char *name, *ok;
 	} only[] = {
-		{ "boot", "off" }, { "vnet", "on" }, { "ip4", "new disable" }, { "ip6", "new disable" },
-		{ "userns", "on" }, { "securelevel", "2 3" }, { "enforce_statfs", "2" },
-		{ "devfs_ruleset", "4" }, { "children_max", "0" }, { "exec_fib", "0" },
-		{ "sysvmsg", "new disable" }, { "sysvsem", "new disable" },
-		{ "sysvshm", "new disable" }, { "dedup", "off" }, { "fstab", "none" },
-		{ "pkglist", "none" }, { "mount_devfs", "1" }, { "mount_fdescfs", "0 1" },
-		{ "mount_procfs", "0" }, { "mount_linprocfs", "0" }, { "exec_prestart", "/usr/bin/true" },
-		{ "exec_poststart", "/usr/bin/true" }, { "exec_prestop", "/usr/bin/true" },
-		{ "exec_poststop", "/usr/bin/true" }, { "resolver", "none" },
+		{ "boot", "off" },
+		{ "vnet", "on" },
+		{ "ip4", "new disable" },
+		{ "ip6", "new disable" },
+		{ "userns", "on" },
+		{ "securelevel", "2 3" },
+		{ "enforce_statfs", "2" },
+		{ "devfs_ruleset", "4" },
+		{ "children_max", "0" },
+		{ "exec_fib", "0" },
+		{ "sysvmsg", "new disable" },
+		{ "sysvsem", "new disable" },
+		{ "sysvshm", "new disable" },
+		{ "dedup", "off" },
+		{ "fstab", "none" },
+		{ "pkglist", "none" },
+		{ "mount_devfs", "1" },
+		{ "mount_fdescfs", "0 1" },
+		{ "mount_procfs", "0" },
+		{ "mount_linprocfs", "0" },
+		{ "exec_prestart", "/usr/bin/true" },
+		{ "exec_poststart", "/usr/bin/true" },
+		{ "exec_prestop", "/usr/bin/true" },
+		{ "exec_poststop", "/usr/bin/true" },
+		{ "resolver", "none" },
 	};
 	const struct ioc_prop *p = ioc_prop_find(name);
 	size_t i;
@@ -512,7 +536,7 @@ ioc_image_suggest(const char *name)
 	if (strncmp(name, "allow_", 6) == 0)
 		return "0";
 	return p && p->builtin && strchr(p->builtin, '%') == NULL && *p->builtin ? p->builtin :
-	    "none";
+										   "none";
 }
 
 int
@@ -532,7 +556,8 @@ ioc_image_plan_props(const struct ioc_manifest *m, const struct ioc_prop *const 
 			continue;
 		if (!ioc_image_allowed(name, value)) {
 			_cleanup_free_ char *shown = ioc_image_escape(value);
-			ioc_sb_addf(&refused, "%s%s='%.200s'", refused.len ? ", " : "", name, shown);
+			ioc_sb_addf(
+			    &refused, "%s%s='%.200s'", refused.len ? ", " : "", name, shown);
 			if (first == NULL)
 				first = name;
 			continue;
@@ -540,9 +565,11 @@ ioc_image_plan_props(const struct ioc_manifest *m, const struct ioc_prop *const 
 		ioc_strv_pushf(zprops, IOC_PROP_PREFIX "%s=%s", name, value);
 	}
 	if (first) {
-		ioc_err(err, "the image sets %s, which may reach the host or weaken the jail's "
+		ioc_err(err,
+		    "the image sets %s, which may reach the host or weaken the jail's "
 		    "isolation: review them and import with PROPERTY=VALUE for each to decide "
-		    "(e.g. %s=%s)", refused.buf, first, ioc_image_suggest(first));
+		    "(e.g. %s=%s)",
+		    refused.buf, first, ioc_image_suggest(first));
 		ioc_sb_release(&refused);
 		return -1;
 	}

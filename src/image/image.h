@@ -35,15 +35,15 @@
 
 #define IOC_IMAGE_HEADER "iocage-image 1"
 #define IOC_IMAGE_MANIFEST_MAX (1u << 20)
-#define IOC_IMAGE_CHUNK (4u << 20)	/* what export writes */
+#define IOC_IMAGE_CHUNK (4u << 20) /* what export writes */
 #define IOC_IMAGE_CHUNK_MAX (64u << 20) /* what import accepts */
 #define IOC_IMAGE_DATASETS_MAX 32
 #define IOC_IMAGE_PROPS_MAX 512
 #define IOC_DRR_BEGIN_LEN 312 /* sizeof(dmu_replay_record_t): the BEGIN record */
 
 struct ioc_image_ds {
-	char *name;		    /* "root", "data", "data/x" (relative to R/jails/UUID) */
-	int incremental;	    /* from the release snapshot below */
+	char *name; /* "root", "data", "data/x" (relative to R/jails/UUID) */
+	int incremental; /* from the release snapshot below */
 	unsigned long long from_guid; /* guid of R/releases/REL/root@... (incremental) */
 };
 
@@ -51,15 +51,15 @@ struct ioc_manifest {
 	char *uuid, *tag, *release;
 	struct ioc_image_ds *ds;
 	size_t nds;
-	struct ioc_strv pnames;	 /* property names (table names) */
+	struct ioc_strv pnames; /* property names (table names) */
 	struct ioc_strv pvalues; /* their canonical values */
 };
 
 void ioc_manifest_init(struct ioc_manifest *m);
 void ioc_manifest_release(struct ioc_manifest *m);
 /* Adds a dataset / a property (export side; values are stored as given). */
-void ioc_manifest_add_ds(struct ioc_manifest *m, const char *name, int incremental,
-    unsigned long long from_guid);
+void ioc_manifest_add_ds(
+    struct ioc_manifest *m, const char *name, int incremental, unsigned long long from_guid);
 void ioc_manifest_add_prop(struct ioc_manifest *m, const char *name, const char *value);
 
 /*
@@ -69,8 +69,8 @@ void ioc_manifest_add_prop(struct ioc_manifest *m, const char *name, const char 
  * with values valid for their type (stored canonically), each at most once.
  * Anything else is an error naming the line.  text need not be NUL-terminated.
  */
-int ioc_manifest_parse(const char *text, size_t len, struct ioc_manifest *m,
-    struct ioc_error **err);
+int ioc_manifest_parse(
+    const char *text, size_t len, struct ioc_manifest *m, struct ioc_error **err);
 /* The manifest's text (caller frees). */
 char *ioc_manifest_format(const struct ioc_manifest *m);
 
@@ -80,8 +80,8 @@ char *ioc_manifest_format(const struct ioc_manifest *m);
  * stream of a filesystem, full (no from-guid) or incremental from exactly
  * ds->from_guid, whose snapshot name is printable.
  */
-int ioc_image_check_begin(const unsigned char *rec, size_t len, const struct ioc_image_ds *ds,
-    struct ioc_error **err);
+int ioc_image_check_begin(
+    const unsigned char *rec, size_t len, const struct ioc_image_ds *ds, struct ioc_error **err);
 
 /*
  * The import policy: turns the manifest's properties plus the command line's

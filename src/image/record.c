@@ -39,8 +39,10 @@ ioc_pkg_manifest_release(struct ioc_pkg_manifest *m)
 char *
 ioc_pkg_manifest_format(const struct ioc_pkg_manifest *m)
 {
-	return ioc_xasprintf(IOC_PKG_HEADER "\nrelease %s\nuuid %s\ntag %s\ncreated %s\nfiles %llu\n"
-	    "deletions %llu\n", m->release, m->uuid, m->tag, m->created, m->files, m->deletions);
+	return ioc_xasprintf(IOC_PKG_HEADER
+	    "\nrelease %s\nuuid %s\ntag %s\ncreated %s\nfiles %llu\n"
+	    "deletions %llu\n",
+	    m->release, m->uuid, m->tag, m->created, m->files, m->deletions);
 }
 
 /* "YYYY-MM-DDTHH:MM:SSZ" */
@@ -58,8 +60,8 @@ ioc_valid_stamp(const char *s)
 }
 
 int
-ioc_pkg_manifest_parse(const char *text, size_t len, struct ioc_pkg_manifest *m,
-    struct ioc_error **err)
+ioc_pkg_manifest_parse(
+    const char *text, size_t len, struct ioc_pkg_manifest *m, struct ioc_error **err)
 {
 	static const char *const keys[] = { NULL, "release", "uuid", "tag", "created", "files",
 		"deletions" };
@@ -85,7 +87,8 @@ ioc_pkg_manifest_parse(const char *text, size_t len, struct ioc_pkg_manifest *m,
 		long long n;
 		if (strncmp(l, keys[i], kl) != 0 || l[kl] != ' ' || ioc_has_ctrl(l)) {
 			ioc_pkg_manifest_release(m);
-			return ioc_err(err, "package manifest line %zu: expected '%s VALUE'", i + 1, keys[i]);
+			return ioc_err(
+			    err, "package manifest line %zu: expected '%s VALUE'", i + 1, keys[i]);
 		}
 		v = l + kl + 1;
 		switch (i) {
@@ -124,7 +127,7 @@ ioc_pkg_manifest_parse(const char *text, size_t len, struct ioc_pkg_manifest *m,
 				m->deletions = (unsigned long long)n;
 		}
 		continue;
-bad:
+	bad:
 		ioc_pkg_manifest_release(m);
 		return ioc_error_wrap(err, "package manifest line %zu", i + 1);
 	}
@@ -208,16 +211,15 @@ ioc_record_unescape(const char *s, size_t n, struct ioc_sb *out)
 			i += 2;
 			break;
 		}
-		default:
-			return -1;
+		default: return -1;
 		}
 	}
 	return 0;
 }
 
 int
-ioc_record_parse_deletions(const char *text, size_t len, struct ioc_strv *out,
-    struct ioc_error **err)
+ioc_record_parse_deletions(
+    const char *text, size_t len, struct ioc_strv *out, struct ioc_error **err)
 {
 	size_t pos = 0, line = 0;
 	if (len > IOC_PKG_DELETIONS_MAX)
@@ -234,8 +236,10 @@ ioc_record_parse_deletions(const char *text, size_t len, struct ioc_strv *out,
 		if (ioc_record_unescape(text + pos, n, &sb) != 0 ||
 		    !ioc_record_valid_relpath(sb.buf, sb.len) || ioc_strv_contains(out, sb.buf)) {
 			ioc_sb_release(&sb);
-			return ioc_err(err, "package deletions line %zu: not a valid relative path "
-			    "(or given twice)", line);
+			return ioc_err(err,
+			    "package deletions line %zu: not a valid relative path "
+			    "(or given twice)",
+			    line);
 		}
 		ioc_strv_push_owned(out, ioc_sb_detach(&sb));
 		pos += n + 1;

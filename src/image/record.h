@@ -56,8 +56,8 @@ void ioc_pkg_manifest_release(struct ioc_pkg_manifest *m);
 char *ioc_pkg_manifest_format(const struct ioc_pkg_manifest *m);
 /* Parses and validates (order, header, release name, UUID, tag, counts); text
  * need not be NUL-terminated.  Errors name the line. */
-int ioc_pkg_manifest_parse(const char *text, size_t len, struct ioc_pkg_manifest *m,
-    struct ioc_error **err);
+int ioc_pkg_manifest_parse(
+    const char *text, size_t len, struct ioc_pkg_manifest *m, struct ioc_error **err);
 
 /* A relative path inside a tree: not empty, no leading '/', no empty, "." or
  * ".." component, no NUL, at most IOC_PKG_PATH_MAX bytes.  1 if valid. */
@@ -65,8 +65,8 @@ int ioc_record_valid_relpath(const char *p, size_t len);
 /* Escapes a path for a +DELETIONS line (\\ \n \t \xHH); caller frees. */
 char *ioc_record_escape(const char *p);
 /* Parses +DELETIONS text into paths (each valid, each at most once). */
-int ioc_record_parse_deletions(const char *text, size_t len, struct ioc_strv *out,
-    struct ioc_error **err);
+int ioc_record_parse_deletions(
+    const char *text, size_t len, struct ioc_strv *out, struct ioc_error **err);
 
 /*
  * Compares the trees at old and new (directories; walked without following
@@ -129,8 +129,8 @@ int ioc_record_open_package(const char *path, struct ioc_error **err);
  * is extracted.  Hard links are copied as separate files.  update release=
  * uses it to carry an updated temporary jail into the release's root.
  */
-int ioc_record_copy_tree(const char *src, const struct ioc_tree_diff *d, const char *dest,
-    struct ioc_error **err);
+int ioc_record_copy_tree(
+    const char *src, const struct ioc_tree_diff *d, const char *dest, struct ioc_error **err);
 
 /* True when path names a package: NAME.iocpkg, or an archive whose first
  * member is +PACKAGE. */
@@ -143,7 +143,7 @@ int ioc_record_is_package(const char *path);
  * id outside [base, base + count) — with count 0 (a privileged jail) only
  * device nodes.  The error names the first such file (relative to top).
  */
-int ioc_tree_refuse_hostile(const char *top, unsigned long base, unsigned long count,
-    struct ioc_error **err);
+int ioc_tree_refuse_hostile(
+    const char *top, unsigned long base, unsigned long count, struct ioc_error **err);
 
 #endif

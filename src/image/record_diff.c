@@ -1,4 +1,5 @@
-/* record_diff.c — tree comparison for differential packages, and the refusal of hostile trees (record.h). */
+/* record_diff.c — tree comparison for differential packages, and the refusal of hostile trees
+ * (record.h). */
 #include "image/record.h"
 #include "image/record_int.h"
 #include "core/props.h"
@@ -245,12 +246,14 @@ ioc_walk_dir(struct ioc_walk *w, const char *rel, struct ioc_error **err)
 				    os.st_mtim.tv_nsec != ns.st_mtim.tv_nsec;
 			if (!differs && S_ISLNK(ns.st_mode)) {
 				char a[IOC_PKG_PATH_MAX + 1], b[IOC_PKG_PATH_MAX + 1];
-				ssize_t la = readlink(of, a, sizeof(a)), lb = readlink(nf, b, sizeof(b));
+				ssize_t la = readlink(of, a, sizeof(a)),
+					lb = readlink(nf, b, sizeof(b));
 				differs = la < 0 || la != lb || memcmp(a, b, (size_t)la) != 0;
 			}
 			if (!differs && S_ISREG(ns.st_mode) &&
 			    (os.st_ino != ns.st_ino || os.st_ctim.tv_sec != ns.st_ctim.tv_sec ||
-			    os.st_ctim.tv_nsec != ns.st_ctim.tv_nsec || ns.st_ctim.tv_sec + 2 >= w->since)) {
+				os.st_ctim.tv_nsec != ns.st_ctim.tv_nsec ||
+				ns.st_ctim.tv_sec + 2 >= w->since)) {
 				/* same size and mtime, but another inode or touched since (or too
 				 * close to the first snapshot for the clock's granularity): the
 				 * content decides.  ctime cannot be set back, so an inode whose
@@ -270,8 +273,8 @@ ioc_walk_dir(struct ioc_walk *w, const char *rel, struct ioc_error **err)
 }
 
 int
-ioc_record_diff(const char *old, const char *new, time_t since, struct ioc_tree_diff *d,
-    struct ioc_error **err)
+ioc_record_diff(
+    const char *old, const char *new, time_t since, struct ioc_tree_diff *d, struct ioc_error **err)
 {
 	struct ioc_walk w;
 	struct stat a, b;
@@ -287,7 +290,6 @@ ioc_record_diff(const char *old, const char *new, time_t since, struct ioc_tree_
 	w.d = d;
 	return ioc_walk_dir(&w, "", err);
 }
-
 
 /* One directory of ioc_tree_refuse_hostile (dfd is consumed). */
 static int
@@ -320,13 +322,14 @@ ioc_tree_scan_dir(int dfd, const char *rel, dev_t dev, unsigned long base, unsig
 			    major(st.st_rdev), minor(st.st_rdev));
 		} else if (S_ISREG(st.st_mode) && (st.st_mode & (S_ISUID | S_ISGID)) && count &&
 		    (st.st_uid < base || st.st_uid - base >= count || st.st_gid < base ||
-		    st.st_gid - base >= count)) {
-			rc = ioc_err(err, "'%s' is setuid/setgid and owned by host id %lu:%lu, outside "
-			    "the jail's id range %lu:%lu", r, (unsigned long)st.st_uid,
-			    (unsigned long)st.st_gid, base, count);
+			st.st_gid - base >= count)) {
+			rc = ioc_err(err,
+			    "'%s' is setuid/setgid and owned by host id %lu:%lu, outside "
+			    "the jail's id range %lu:%lu",
+			    r, (unsigned long)st.st_uid, (unsigned long)st.st_gid, base, count);
 		} else if (S_ISDIR(st.st_mode) && st.st_dev == dev) {
-			int sub = openat(dirfd(d), de->d_name,
-			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int sub = openat(
+			    dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub < 0)
 				rc = ioc_err(err, "cannot open '%s': %s", r, strerror(errno));
 			else
@@ -338,8 +341,8 @@ ioc_tree_scan_dir(int dfd, const char *rel, dev_t dev, unsigned long base, unsig
 }
 
 int
-ioc_tree_refuse_hostile(const char *top, unsigned long base, unsigned long count,
-    struct ioc_error **err)
+ioc_tree_refuse_hostile(
+    const char *top, unsigned long base, unsigned long count, struct ioc_error **err)
 {
 	struct stat st;
 	int fd = open(top, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

@@ -23,7 +23,7 @@ int ioc_remove_rel(int topfd, const char *rel, struct ioc_error **err);
  * working directory cwd and frees w and topfd (each may be unset: NULL, -1).
  * Returns rc, or -1 with err set.
  */
-int ioc_disk_writer_end(struct archive *w, int rc, const char *what, int cwd, int topfd,
-    struct ioc_error **err);
+int ioc_disk_writer_end(
+    struct archive *w, int rc, const char *what, int cwd, int topfd, struct ioc_error **err);
 
 #endif

@@ -60,8 +60,8 @@ ioc_pkg_text(struct archive *a, struct archive_entry *e, size_t max, char **out,
 
 /* Reads +PACKAGE and +DELETIONS, leaving a at the first root/ member. */
 static int
-ioc_pkg_head(struct archive *a, struct ioc_pkg_manifest *m, struct ioc_strv *dels,
-    struct ioc_error **err)
+ioc_pkg_head(
+    struct archive *a, struct ioc_pkg_manifest *m, struct ioc_strv *dels, struct ioc_error **err)
 {
 	struct archive_entry *e;
 	_cleanup_free_ char *t = NULL;
@@ -111,8 +111,10 @@ ioc_read_hex_sum(const char *path, char hex[65], struct ioc_error **err)
 	_cleanup_free_ char *text = NULL;
 	size_t len, i;
 	if (ioc_read_file(sumf, 4096, &text, &len, NULL) != 0)
-		return ioc_err(err, "cannot read the checksum file '%s' (a package travels with its "
-		    ".sha256)", sumf);
+		return ioc_err(err,
+		    "cannot read the checksum file '%s' (a package travels with its "
+		    ".sha256)",
+		    sumf);
 	for (i = 0; i < 64; i++) {
 		char c = i < len ? text[i] : '\0';
 		if (c >= 'A' && c <= 'F')
@@ -171,8 +173,10 @@ ioc_record_verify_package(int fd, const char *path, struct ioc_pkg_manifest *m,
 	}
 	ioc_sha256_final_hex(&s, got);
 	if (strcmp(want, got) != 0) {
-		ioc_err(err, "checksum mismatch for '%s': expected %s, got %s (the package is corrupt "
-		    "or was changed)", path, want, got);
+		ioc_err(err,
+		    "checksum mismatch for '%s': expected %s, got %s (the package is corrupt "
+		    "or was changed)",
+		    path, want, got);
 		goto out;
 	}
 	if ((a = ioc_pkg_open(fd, err)) == NULL || ioc_pkg_head(a, m, deletions, err) != 0)
@@ -188,8 +192,10 @@ ioc_record_verify_package(int fd, const char *path, struct ioc_pkg_manifest *m,
 		}
 		if (ft == AE_IFCHR || ft == AE_IFBLK) {
 			/* a device node would give the host's users the device (issue 10) */
-			ioc_err(err, "package member '%s' is a device node (refused: a package carries "
-			    "files, directories, links and FIFOs)", name);
+			ioc_err(err,
+			    "package member '%s' is a device node (refused: a package carries "
+			    "files, directories, links and FIFOs)",
+			    name);
 			goto out;
 		}
 		if (!(ft == AE_IFREG || ft == AE_IFDIR || ft == AE_IFLNK || ft == AE_IFIFO)) {
@@ -238,10 +244,13 @@ ioc_rm_below(int dfd, const char *label, struct ioc_error **err)
 		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			continue;
 		if (S_ISDIR(st.st_mode)) {
-			int c = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int c = openat(
+			    dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (c < 0 || ioc_rm_below(c, label, err) != 0) {
 				closedir(d);
-				return c < 0 ? ioc_err(err, "cannot open below '%s': %s", label, strerror(errno)) : -1;
+				return c < 0 ? ioc_err(err, "cannot open below '%s': %s", label,
+						   strerror(errno)) :
+					       -1;
 			}
 		}
 		if (unlinkat(dirfd(d), e->d_name, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) != 0) {
@@ -270,8 +279,10 @@ ioc_remove_rel(int topfd, const char *rel, struct ioc_error **err)
 		if (fd < 0) {
 			if (e == ENOENT)
 				return 0; /* already gone */
-			return ioc_err(err, "deletion '%s': cannot go through '%s' (%s)", rel, parts.v[i],
-			    e == ELOOP || e == ENOTDIR ? "not a directory or a symlink" : strerror(e));
+			return ioc_err(err, "deletion '%s': cannot go through '%s' (%s)", rel,
+			    parts.v[i],
+			    e == ELOOP || e == ENOTDIR ? "not a directory or a symlink" :
+							 strerror(e));
 		}
 	}
 	if (fd < 0)
@@ -281,7 +292,8 @@ ioc_remove_rel(int topfd, const char *rel, struct ioc_error **err)
 		return 0;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		int c = openat(fd, parts.v[parts.n - 1], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int c = openat(
+		    fd, parts.v[parts.n - 1], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (c < 0 || ioc_rm_below(c, rel, err) != 0) {
 			close(fd);
 			return c < 0 ? ioc_err(err, "deletion '%s': %s", rel, strerror(errno)) : -1;
@@ -301,8 +313,9 @@ ioc_id_load(la_int64_t id, unsigned long base, unsigned long count, const char *
     la_int64_t *out, struct ioc_error **err)
 {
 	if (id < 0 || (base && (unsigned long long)id >= count))
-		return ioc_err(err, "package member '%s': owner id %lld cannot be mapped into the jail",
-		    name, (long long)id);
+		return ioc_err(err,
+		    "package member '%s': owner id %lld cannot be mapped into the jail", name,
+		    (long long)id);
 	*out = id + (la_int64_t)base;
 	return 0;
 }
@@ -378,7 +391,8 @@ ioc_record_apply_package(int fd, const char *path, const char *top,
 			la_int64_t off;
 			while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK)
 				if (archive_write_data_block(w, buf, len, off) != ARCHIVE_OK) {
-					ioc_err(err, "cannot write '%s': %s", rel, archive_error_string(w));
+					ioc_err(err, "cannot write '%s': %s", rel,
+					    archive_error_string(w));
 					goto out;
 				}
 			if (r != ARCHIVE_EOF) {

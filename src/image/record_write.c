@@ -47,7 +47,8 @@ ioc_entry_xattrs(struct archive_entry *e, const char *path)
 int
 ioc_arch_err(struct archive *a, const char *what, struct ioc_error **err)
 {
-	return ioc_err(err, "%s: %s", what, archive_error_string(a) ? archive_error_string(a) : "error");
+	return ioc_err(
+	    err, "%s: %s", what, archive_error_string(a) ? archive_error_string(a) : "error");
 }
 
 /* Writes one text member. */
@@ -79,8 +80,9 @@ ioc_id_store(unsigned long id, unsigned long base, unsigned long count, const ch
 		return 0;
 	}
 	if (id < base || id - base >= count)
-		return ioc_err(err, "'%s' is owned by host id %lu, outside the jail's id range %lu:%lu",
-		    path, id, base, count);
+		return ioc_err(err,
+		    "'%s' is owned by host id %lu, outside the jail's id range %lu:%lu", path, id,
+		    base, count);
 	*out = (la_int64_t)(id - base);
 	return 0;
 }
@@ -100,8 +102,10 @@ ioc_put_file(struct archive *a, const char *top, const char *rel, const char *pr
 	if (lstat(full, &st) != 0)
 		return ioc_err(err, "cannot stat '%s': %s", full, strerror(errno));
 	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
-		return ioc_err(err, "'%s' is a device node: packages carry files, directories, links "
-		    "and FIFOs, never devices (remove it from the jail, or leave it out)", rel);
+		return ioc_err(err,
+		    "'%s' is a device node: packages carry files, directories, links "
+		    "and FIFOs, never devices (remove it from the jail, or leave it out)",
+		    rel);
 	if (ioc_id_store(st.st_uid, base, count, rel, &uid, err) != 0 ||
 	    ioc_id_store(st.st_gid, base, count, rel, &gid, err) != 0)
 		return -1;
@@ -144,7 +148,8 @@ ioc_put_file(struct archive *a, const char *top, const char *rel, const char *pr
 		while (left > 0) {
 			ssize_t n = read(fd, buf, sizeof(buf));
 			if (n <= 0) {
-				ioc_err(err, "cannot read '%s': %s", full, n < 0 ? strerror(errno) : "file shrank");
+				ioc_err(err, "cannot read '%s': %s", full,
+				    n < 0 ? strerror(errno) : "file shrank");
 				goto out;
 			}
 			if (n > left)
@@ -165,9 +170,9 @@ out:
 }
 
 int
-ioc_record_write_package(const char *top, const struct ioc_tree_diff *d,
-    struct ioc_pkg_manifest *m, unsigned long idbase, unsigned long idcount, const char *dir,
-    const char *name, char hex[65], struct ioc_error **err)
+ioc_record_write_package(const char *top, const struct ioc_tree_diff *d, struct ioc_pkg_manifest *m,
+    unsigned long idbase, unsigned long idcount, const char *dir, const char *name, char hex[65],
+    struct ioc_error **err)
 {
 	_cleanup_free_ char *tmp = ioc_xasprintf("%s/" IOC_PKG_PARTIAL "XXXXXX", dir);
 	_cleanup_free_ char *final = ioc_xasprintf("%s/%s", dir, name);
@@ -192,7 +197,8 @@ ioc_record_write_package(const char *top, const struct ioc_tree_diff *d,
 	mtext = ioc_pkg_manifest_format(m);
 	a = archive_write_new();
 	if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-	    archive_write_add_filter_xz(a) != ARCHIVE_OK || archive_write_open_fd(a, fd) != ARCHIVE_OK) {
+	    archive_write_add_filter_xz(a) != ARCHIVE_OK ||
+	    archive_write_open_fd(a, fd) != ARCHIVE_OK) {
 		ioc_arch_err(a, "cannot write a package", err);
 		goto out;
 	}
@@ -234,8 +240,8 @@ out:
 }
 
 int
-ioc_record_copy_tree(const char *src, const struct ioc_tree_diff *d, const char *dest,
-    struct ioc_error **err)
+ioc_record_copy_tree(
+    const char *src, const struct ioc_tree_diff *d, const char *dest, struct ioc_error **err)
 {
 	const int flags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
 	    ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_FFLAGS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
@@ -275,8 +281,8 @@ out:
 }
 
 int
-ioc_disk_writer_end(struct archive *w, int rc, const char *what, int cwd, int topfd,
-    struct ioc_error **err)
+ioc_disk_writer_end(
+    struct archive *w, int rc, const char *what, int cwd, int topfd, struct ioc_error **err)
 {
 	if (rc == 0 && w && archive_write_close(w) != ARCHIVE_OK)
 		rc = ioc_err(err, "cannot finish %s: %s", what, archive_error_string(w));

@@ -34,7 +34,7 @@ ioc_net_valid_mac_prefix(const char *s)
 	for (i = 0; i < 6; i++)
 		if (!isxdigit((unsigned char)s[i]))
 			return 0;
-	v = (unsigned)strtoul((char[3]){ s[0], s[1], 0 }, NULL, 16);
+	v = (unsigned)strtoul((char[3]) { s[0], s[1], 0 }, NULL, 16);
 	return (v & 1) == 0;
 }
 
@@ -57,8 +57,8 @@ ioc_net_mac(const char *prefix, const char *uuid, unsigned idx, char host[13], c
 char *
 ioc_net_mac_colon(const char *m)
 {
-	return ioc_xasprintf("%.2s:%.2s:%.2s:%.2s:%.2s:%.2s", m, m + 2, m + 4, m + 6, m + 8,
-	    m + 10);
+	return ioc_xasprintf(
+	    "%.2s:%.2s:%.2s:%.2s:%.2s:%.2s", m, m + 2, m + 4, m + 6, m + 8, m + 10);
 }
 
 char *
@@ -97,8 +97,8 @@ ioc_net_find_if(struct ioc_net_plan *plan, const char *name)
 
 /* Adds the entries of ip4_addr or ip6_addr (already validated by props.c). */
 static int
-ioc_net_add_addrs(struct ioc_net_plan *plan, const char *prop, const char *value, int v6,
-    struct ioc_error **err)
+ioc_net_add_addrs(
+    struct ioc_net_plan *plan, const char *prop, const char *value, int v6, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv parts = IOC_STRV_INIT;
 	size_t i;
@@ -118,17 +118,23 @@ ioc_net_add_addrs(struct ioc_net_plan *plan, const char *prop, const char *value
 		} else if (plan->mode == IOC_NET_VNET) {
 			ifname = ioc_xstrdup(plan->nifs ? plan->ifs[0].name : "vnet0");
 		} else {
-			return ioc_err(err, "%s entry '%s' needs a host interface when vnet=off: "
-			    "write IFACE|ADDR/MASK, e.g. eth0|%s", prop, e, e);
+			return ioc_err(err,
+			    "%s entry '%s' needs a host interface when vnet=off: "
+			    "write IFACE|ADDR/MASK, e.g. eth0|%s",
+			    prop, e, e);
 		}
 		auto_ = strcasecmp(e, "dhcp") == 0 || strcasecmp(e, "accept_rtadv") == 0;
 		if (auto_ && plan->mode != IOC_NET_VNET)
-			return ioc_err(err, "%s entry '%s|%s' needs vnet=on: DHCP and router adverts "
-			    "configure the jail's own interface", prop, ifname, e);
+			return ioc_err(err,
+			    "%s entry '%s|%s' needs vnet=on: DHCP and router adverts "
+			    "configure the jail's own interface",
+			    prop, ifname, e);
 		nif = ioc_net_find_if(plan, ifname);
 		if (nif == NULL && plan->mode == IOC_NET_VNET)
-			return ioc_err(err, "%s names interface '%s', but interfaces= does not list it "
-			    "(interfaces lists NAME:BRIDGE pairs, e.g. %s:bridge0)", prop, ifname, ifname);
+			return ioc_err(err,
+			    "%s names interface '%s', but interfaces= does not list it "
+			    "(interfaces lists NAME:BRIDGE pairs, e.g. %s:bridge0)",
+			    prop, ifname, ifname);
 		if (auto_ && nif != NULL) { /* nif is set: vnet, and listed */
 			if (v6)
 				nif->rtadv6 = 1;
@@ -138,7 +144,8 @@ ioc_net_add_addrs(struct ioc_net_plan *plan, const char *prop, const char *value
 		}
 		if (nif == NULL) {
 			if (plan->nifs == sizeof(plan->ifs) / sizeof(plan->ifs[0]))
-				return ioc_err(err, "%s: too many host interfaces (at most 8)", prop);
+				return ioc_err(
+				    err, "%s: too many host interfaces (at most 8)", prop);
 			nif = &plan->ifs[plan->nifs++];
 			memset(nif, 0, sizeof(*nif));
 			nif->name = ioc_xstrdup(ifname);
@@ -231,11 +238,14 @@ ioc_net_used_host(unsigned long (**used)[2], size_t *n)
 	if (getifaddrs(&ifa) != 0)
 		return;
 	for (p = ifa; p; p = p->ifa_next) {
-		if (p->ifa_addr == NULL || p->ifa_addr->sa_family != AF_INET || p->ifa_netmask == NULL)
+		if (p->ifa_addr == NULL || p->ifa_addr->sa_family != AF_INET ||
+		    p->ifa_netmask == NULL)
 			continue;
 		*used = ioc_xrealloc(*used, (*n + 1) * sizeof(**used));
-		(*used)[*n][0] = ntohl(((struct sockaddr_in *)(void *)p->ifa_addr)->sin_addr.s_addr);
-		(*used)[*n][1] = ntohl(((struct sockaddr_in *)(void *)p->ifa_netmask)->sin_addr.s_addr);
+		(*used)[*n][0] =
+		    ntohl(((struct sockaddr_in *)(void *)p->ifa_addr)->sin_addr.s_addr);
+		(*used)[*n][1] =
+		    ntohl(((struct sockaddr_in *)(void *)p->ifa_netmask)->sin_addr.s_addr);
 		(*n)++;
 	}
 	freeifaddrs(ifa);
@@ -268,19 +278,23 @@ ioc_net_nat_assign(const struct ioc_root *root, struct ioc_jail *j, int store, c
 	const struct ioc_prop *pp = ioc_prop_find("ip4_addr");
 	const char *ifaces = ioc_jail_get(j, "interfaces"), *c;
 	struct ioc_jails js = { 0 };
-	unsigned long (*used)[2] = NULL, pnet, base;
+	unsigned long(*used)[2] = NULL, pnet, base;
 	_cleanup_free_ char *ifname = NULL;
 	size_t nused = 0, i;
 	int plen, lock = -1, rc = -1;
 	char buf[16];
 
 	*value = NULL;
-	if (ioc_parse_bool(ioc_jail_get(j, "nat")) != 1 || ioc_parse_bool(ioc_jail_get(j, "vnet")) != 1 ||
-	    strcmp(ioc_jail_get(j, "ip4"), "new") != 0 || strcmp(ioc_jail_get(j, "ip4_addr"), "none") != 0)
+	if (ioc_parse_bool(ioc_jail_get(j, "nat")) != 1 ||
+	    ioc_parse_bool(ioc_jail_get(j, "vnet")) != 1 ||
+	    strcmp(ioc_jail_get(j, "ip4"), "new") != 0 ||
+	    strcmp(ioc_jail_get(j, "ip4_addr"), "none") != 0)
 		return 0;
 	if (ioc_cidr4_parse(ioc_jail_get(j, "nat_prefix"), &pnet, &plen) != 0)
-		return ioc_err(err, "invalid value '%s' for property 'nat_prefix': expected an IPv4 "
-		    "network ADDR/LEN, e.g. 172.16.0.0/12", ioc_jail_get(j, "nat_prefix"));
+		return ioc_err(err,
+		    "invalid value '%s' for property 'nat_prefix': expected an IPv4 "
+		    "network ADDR/LEN, e.g. 172.16.0.0/12",
+		    ioc_jail_get(j, "nat_prefix"));
 	if (ifaces && strcmp(ifaces, "none") != 0 && (c = strpbrk(ifaces, ":,")) != NULL)
 		ifname = ioc_xstrndup(ifaces, (size_t)(c - ifaces));
 	else
@@ -297,8 +311,10 @@ ioc_net_nat_assign(const struct ioc_root *root, struct ioc_jail *j, int store, c
 	ioc_net_used_host(&used, &nused);
 	base = ioc_net_free_block(pnet, plen, used, nused);
 	if (base == 0) {
-		ioc_err(err, "nat_prefix %s/%d has no free /30 left: set a larger nat_prefix on the "
-		    "root, or ip4_addr on the jail", ioc_net_ntoa4(pnet, buf), plen);
+		ioc_err(err,
+		    "nat_prefix %s/%d has no free /30 left: set a larger nat_prefix on the "
+		    "root, or ip4_addr on the jail",
+		    ioc_net_ntoa4(pnet, buf), plen);
 		goto out;
 	}
 	*value = ioc_xasprintf("%s|%s/30", ifname, ioc_net_ntoa4(base + 2, buf));
@@ -334,13 +350,15 @@ ioc_net_nat_plan(struct ioc_net_plan *plan, const char *(*get)(void *, const cha
 	size_t k;
 	n->on = 1;
 	if (plan->mode != IOC_NET_VNET || plan->nifs == 0 || strcmp(get(arg, "ip4"), "new") != 0)
-		return ioc_err(err, "nat=on needs the jail's own IPv4 stack: vnet=on and ip4=new "
+		return ioc_err(err,
+		    "nat=on needs the jail's own IPv4 stack: vnet=on and ip4=new "
 		    "(ip4=inherit shares the host's, ip4=disable has none)");
 	f = &plan->ifs[0];
 	if (f->dhcp4)
-		return ioc_err(err, "nat=on gives %s its address and router: ip4_addr=%s|DHCP cannot "
-		    "be combined with it (ip4_addr=none lets iocage pick one from nat_prefix)", f->name,
-		    f->name);
+		return ioc_err(err,
+		    "nat=on gives %s its address and router: ip4_addr=%s|DHCP cannot "
+		    "be combined with it (ip4_addr=none lets iocage pick one from nat_prefix)",
+		    f->name, f->name);
 	free(f->bridge);
 	f->bridge = NULL;
 	{
@@ -352,7 +370,8 @@ ioc_net_nat_plan(struct ioc_net_plan *plan, const char *(*get)(void *, const cha
 		free(canon);
 	}
 	if (ioc_cidr4_parse(get(arg, "nat_prefix"), &n->pnet, &n->plen) != 0)
-		return ioc_err(err, "invalid value for property 'nat_prefix': expected an IPv4 network "
+		return ioc_err(err,
+		    "invalid value for property 'nat_prefix': expected an IPv4 network "
 		    "ADDR/LEN with LEN 8 to 30, e.g. 172.16.0.0/12");
 	if (ext && strcmp(ext, "none") != 0)
 		n->ext_if = ioc_xstrdup(ext);
@@ -366,7 +385,8 @@ ioc_net_nat_plan(struct ioc_net_plan *plan, const char *(*get)(void *, const cha
 		n->jail4 = ntohl(in.s_addr);
 		n->len = f->addrs[k].prefix < 0 ? 24 : f->addrs[k].prefix;
 		if (n->len > 30)
-			return ioc_err(err, "nat=on: ip4_addr %s|%s/%d leaves no address for the host "
+			return ioc_err(err,
+			    "nat=on: ip4_addr %s|%s/%d leaves no address for the host "
 			    "side: use /30 or shorter (or ip4_addr=none: iocage picks one from nat_prefix)",
 			    f->name, f->addrs[k].addr, n->len);
 		if (plan->router4 && inet_pton(AF_INET, plan->router4, &in) == 1) {
@@ -382,14 +402,17 @@ ioc_net_nat_plan(struct ioc_net_plan *plan, const char *(*get)(void *, const cha
 		}
 		if ((n->host4 & ioc_net_mask4(n->len)) != (n->jail4 & ioc_net_mask4(n->len)) ||
 		    n->host4 == n->jail4)
-			return ioc_err(err, "nat=on: defaultrouter %s is the host side of the NAT link and "
-			    "must be another address of the jail's network %s|%s/%d", plan->router4,
-			    f->name, f->addrs[k].addr, n->len);
+			return ioc_err(err,
+			    "nat=on: defaultrouter %s is the host side of the NAT link and "
+			    "must be another address of the jail's network %s|%s/%d",
+			    plan->router4, f->name, f->addrs[k].addr, n->len);
 		break;
 	}
 	if (n->jail4 == 0)
-		return ioc_err(err, "nat=on: ip4_addr gives %s no IPv4 address (ip4_addr=none lets "
-		    "iocage pick one from nat_prefix at start)", f->name);
+		return ioc_err(err,
+		    "nat=on: ip4_addr gives %s no IPv4 address (ip4_addr=none lets "
+		    "iocage pick one from nat_prefix at start)",
+		    f->name);
 	return 0;
 }
 
@@ -408,7 +431,8 @@ ioc_net_plan_make(const char *uuid, const char *(*get)(void *, const char *), vo
 		return -1;
 	if (strcmp(ip4, "inherit") == 0) {
 		if (ioc_parse_bool(get(arg, "nat")) == 1)
-			return ioc_err(err, "nat=on needs the jail's own IPv4 stack: vnet=on and ip4=new "
+			return ioc_err(err,
+			    "nat=on needs the jail's own IPv4 stack: vnet=on and ip4=new "
 			    "(ip4=inherit shares the host's)");
 		plan->mode = IOC_NET_INHERIT;
 		return 0;
@@ -417,12 +441,14 @@ ioc_net_plan_make(const char *uuid, const char *(*get)(void *, const char *), vo
 	if (vnet && strcmp(ifaces, "none") != 0) {
 		_cleanup_strv_ struct ioc_strv parts = IOC_STRV_INIT;
 		if (!ioc_net_valid_mac_prefix(prefix))
-			return ioc_err(err, "invalid mac_prefix '%s': expected 6 hex digits of a unicast "
+			return ioc_err(err,
+			    "invalid mac_prefix '%s': expected 6 hex digits of a unicast "
 			    "prefix (first byte even), e.g. 02ff60",
 			    ioc_has_ctrl(prefix) || strlen(prefix) > 64 ? "?" : prefix);
 		ioc_strv_split(&parts, ifaces, ',');
 		if (parts.n > IOC_NET_MAXIF)
-			return ioc_err(err, "interfaces: at most %d interfaces (vnet0 .. vnet3), got %zu",
+			return ioc_err(err,
+			    "interfaces: at most %d interfaces (vnet0 .. vnet3), got %zu",
 			    IOC_NET_MAXIF, parts.n);
 		for (i = 0; i < parts.n; i++) {
 			const char *c = strchr(parts.v[i], ':');
@@ -445,10 +471,12 @@ ioc_net_plan_make(const char *uuid, const char *(*get)(void *, const char *), vo
 				memcpy(nif->mac_jail, mac + 13, 12);
 				nif->mac_jail[12] = '\0';
 			} else if (mac && strcmp(mac, "none") != 0 && strlen(mac) == 12) {
-				ioc_net_mac(prefix, uuid, (unsigned)i, nif->mac_host, nif->mac_jail);
+				ioc_net_mac(
+				    prefix, uuid, (unsigned)i, nif->mac_host, nif->mac_jail);
 				memcpy(nif->mac_jail, mac, 13);
 			} else {
-				ioc_net_mac(prefix, uuid, (unsigned)i, nif->mac_host, nif->mac_jail);
+				ioc_net_mac(
+				    prefix, uuid, (unsigned)i, nif->mac_host, nif->mac_jail);
 				nif->mac_new = 1;
 			}
 		}
@@ -457,7 +485,8 @@ ioc_net_plan_make(const char *uuid, const char *(*get)(void *, const char *), vo
 		/* nat=on with interfaces=none: the NAT link is vnet0 */
 		struct ioc_net_if *nif = &plan->ifs[plan->nifs++];
 		if (!ioc_net_valid_mac_prefix(prefix))
-			return ioc_err(err, "invalid mac_prefix '%s': expected 6 hex digits of a unicast "
+			return ioc_err(err,
+			    "invalid mac_prefix '%s': expected 6 hex digits of a unicast "
 			    "prefix (first byte even), e.g. 02ff60",
 			    ioc_has_ctrl(prefix) || strlen(prefix) > 64 ? "?" : prefix);
 		memset(nif, 0, sizeof(*nif));
@@ -479,18 +508,20 @@ ioc_net_plan_make(const char *uuid, const char *(*get)(void *, const char *), vo
 		plan->router6 = ioc_xstrdup(r6);
 	if (ioc_parse_bool(get(arg, "nat")) == 1 && ioc_net_nat_plan(plan, get, arg, err) != 0)
 		goto fail;
-	if (plan->nifs && ((plan->ifs[0].dhcp4 && plan->router4) ||
-	    (plan->ifs[0].rtadv6 && plan->router6))) {
+	if (plan->nifs &&
+	    ((plan->ifs[0].dhcp4 && plan->router4) || (plan->ifs[0].rtadv6 && plan->router6))) {
 		int four = plan->ifs[0].dhcp4 && plan->router4;
 		const char *r = four ? "defaultrouter" : "defaultrouter6";
-		ioc_err(err, "%s=%s and ip%c_addr=%s|%s: the %s gives the default router; set %s=none",
-		    r, four ? plan->router4 : plan->router6, four ? '4' : '6', plan->ifs[0].name,
+		ioc_err(err,
+		    "%s=%s and ip%c_addr=%s|%s: the %s gives the default router; set %s=none", r,
+		    four ? plan->router4 : plan->router6, four ? '4' : '6', plan->ifs[0].name,
 		    four ? "DHCP" : "accept_rtadv", four ? "DHCP server" : "router advert", r);
 		goto fail;
 	}
 	if ((plan->router4 || plan->router6) && plan->nifs == 0) {
 		ioc_net_plan_release(plan);
-		return ioc_err(err, "defaultrouter is set but the jail has no interface to reach it "
+		return ioc_err(err,
+		    "defaultrouter is set but the jail has no interface to reach it "
 		    "(set interfaces= with vnet=on, or ip4_addr=IFACE|ADDR/MASK)");
 	}
 	return 0;

@@ -39,36 +39,36 @@
 #define IOC_NET_MAXIF 4 /* vnet0_mac .. vnet3_mac */
 
 enum ioc_net_mode {
-	IOC_NET_NONE,	 /* own stack with loopback only */
-	IOC_NET_VNET,	 /* own stack, interface pairs on bridges */
-	IOC_NET_SHARED,	 /* own stack, addresses on children of host interfaces */
+	IOC_NET_NONE, /* own stack with loopback only */
+	IOC_NET_VNET, /* own stack, interface pairs on bridges */
+	IOC_NET_SHARED, /* own stack, addresses on children of host interfaces */
 	IOC_NET_INHERIT, /* the host's stack */
 };
 
 struct ioc_net_addr {
-	char *addr;	/* address without mask */
-	int prefix;	/* mask length; -1 when not given */
+	char *addr; /* address without mask */
+	int prefix; /* mask length; -1 when not given */
 	int v6;
 };
 
 struct ioc_net_if {
-	char *name;	/* vnet: jail-side name; shared: host interface */
-	char *bridge;	/* vnet only */
+	char *name; /* vnet: jail-side name; shared: host interface */
+	char *bridge; /* vnet only */
 	char mac_host[13], mac_jail[13]; /* vnet only: 12 hex digits */
-	int mac_new;	/* macs were generated (not read from vnetN_mac) */
+	int mac_new; /* macs were generated (not read from vnetN_mac) */
 	struct ioc_net_addr *addrs;
 	size_t naddrs;
-	int dhcp4;	/* ip4_addr IFACE|DHCP: the jail's own client asks (vnet only) */
-	int rtadv6;	/* ip6_addr IFACE|accept_rtadv: SLAAC from router adverts (vnet only) */
+	int dhcp4; /* ip4_addr IFACE|DHCP: the jail's own client asks (vnet only) */
+	int rtadv6; /* ip6_addr IFACE|accept_rtadv: SLAAC from router adverts (vnet only) */
 };
 
 struct ioc_net_nat {
 	int on;
-	char *ext_if;		/* nat_interface; NULL: the default route's */
-	unsigned long jail4;	/* host byte order */
-	unsigned long host4;	/* the host side's address, the jail's router */
-	int len;		/* prefix length of both */
-	unsigned long pnet;	/* nat_prefix */
+	char *ext_if; /* nat_interface; NULL: the default route's */
+	unsigned long jail4; /* host byte order */
+	unsigned long host4; /* the host side's address, the jail's router */
+	int len; /* prefix length of both */
+	unsigned long pnet; /* nat_prefix */
 	int plen;
 	struct ioc_forward *fwd; /* nat_forwards */
 	size_t nfwd;

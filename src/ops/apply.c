@@ -31,34 +31,33 @@
 
 struct ioc_apply_old {
 	const struct ioc_prop *p;
-	char *value;	/* the local value before, or NULL: it was not set on the jail */
-	char *was;	/* the value it had */
+	char *value; /* the local value before, or NULL: it was not set on the jail */
+	char *was; /* the value it had */
 };
 
 struct ioc_apply {
 	const struct ioc_root *root;
 	const struct ioc_apply_req *req;
-	struct ioc_jails js;	/* every jail (tags, depends) and then the jail itself */
-	struct ioc_jail *j;	/* NULL: to be made */
+	struct ioc_jails js; /* every jail (tags, depends) and then the jail itself */
+	struct ioc_jail *j; /* NULL: to be made */
 	char *uuid;
-	struct ioc_assign *as;	/* the properties the recipe wants, last one of a name */
+	struct ioc_assign *as; /* the properties the recipe wants, last one of a name */
 	size_t nas;
-	unsigned char *diff;	/* per as: differs from the jail */
+	unsigned char *diff; /* per as: differs from the jail */
 	size_t ndiff;
-	char **content;		/* per step: a copy's bytes */
+	char **content; /* per step: a copy's bytes */
 	size_t *clen;
-	char (*ids)[17];	/* per step */
-	unsigned char *todo;	/* per step */
+	char (*ids)[17]; /* per step */
+	unsigned char *todo; /* per step */
 	size_t ntodo;
-	int running;		/* the jail ran before */
-	int existed;		/* the jail was there before */
-	char *snap;		/* DATASET@ioc-apply-TIME once taken */
+	int running; /* the jail ran before */
+	int existed; /* the jail was there before */
+	char *snap; /* DATASET@ioc-apply-TIME once taken */
 	struct ioc_apply_old *old;
 	size_t nold;
 };
 
-static void
-ioc_apply_say(struct ioc_apply *a, const char *fmt, ...) IOC_PRINTF(2, 3);
+static void ioc_apply_say(struct ioc_apply *a, const char *fmt, ...) IOC_PRINTF(2, 3);
 
 static void
 ioc_apply_say(struct ioc_apply *a, const char *fmt, ...)
@@ -96,8 +95,10 @@ ioc_apply_open_beneath(int dirfd, const char *rel, const char *what, struct ioc_
 		close(fd);
 		if (next < 0)
 			return ioc_err(err, "%s: source '%s': folder '%s' beside the recipe: %s%s",
-			    what, rel, s, strerror(errno), errno == ELOOP || errno == ENOTDIR ?
-			    " (a link: sources never leave the recipe's folder)" : "");
+			    what, rel, s, strerror(errno),
+			    errno == ELOOP || errno == ENOTDIR ?
+				" (a link: sources never leave the recipe's folder)" :
+				"");
 		fd = next;
 		s = slash + 1;
 	}
@@ -105,9 +106,10 @@ ioc_apply_open_beneath(int dirfd, const char *rel, const char *what, struct ioc_
 	close(fd);
 	if (next < 0)
 		return ioc_err(err, "%s: source '%s' beside the recipe: %s%s", what, rel,
-		    strerror(errno), errno == ELOOP ? " (a link: sources never leave the recipe's folder)" : "");
-	if (fstat(next, &st) != 0 || !(S_ISREG(st.st_mode) || (S_ISDIR(st.st_mode) &&
-	    strcmp(what, "mount") == 0))) {
+		    strerror(errno),
+		    errno == ELOOP ? " (a link: sources never leave the recipe's folder)" : "");
+	if (fstat(next, &st) != 0 ||
+	    !(S_ISREG(st.st_mode) || (S_ISDIR(st.st_mode) && strcmp(what, "mount") == 0))) {
 		close(next);
 		return ioc_err(err, "%s: source '%s' is not a regular file%s", what, rel,
 		    strcmp(what, "mount") == 0 ? " or a folder" : "");
@@ -134,8 +136,8 @@ ioc_apply_read_sources(struct ioc_apply *a, struct ioc_error **err)
 		char hex[65] = "";
 		if (s->kind == IOC_RS_COPY) {
 			struct ioc_sha256 h;
-			_cleanup_close_ int fd = ioc_apply_open_beneath(a->req->dirfd, s->words.v[0],
-			    "copy", err);
+			_cleanup_close_ int fd =
+			    ioc_apply_open_beneath(a->req->dirfd, s->words.v[0], "copy", err);
 			struct ioc_sb sb = IOC_SB_INIT;
 			char buf[65536];
 			ssize_t n;
@@ -146,13 +148,14 @@ ioc_apply_read_sources(struct ioc_apply *a, struct ioc_error **err)
 				ioc_sb_add(&sb, buf, (size_t)n);
 			if (n < 0 || sb.len > IOC_APPLY_FILE_MAX) {
 				ioc_sb_release(&sb);
-				return ioc_err(err, "recipe line %d: copy: cannot read '%s'%s", s->line,
-				    s->words.v[0], n < 0 ? "" : ": larger than 16 MiB");
+				return ioc_err(err, "recipe line %d: copy: cannot read '%s'%s",
+				    s->line, s->words.v[0], n < 0 ? "" : ": larger than 16 MiB");
 			}
 			total += sb.len;
 			if (total > IOC_APPLY_FILES_MAX) {
 				ioc_sb_release(&sb);
-				return ioc_err(err, "recipe: the files copied are larger than 64 MiB in all");
+				return ioc_err(
+				    err, "recipe: the files copied are larger than 64 MiB in all");
 			}
 			a->clen[i] = sb.len;
 			a->content[i] = ioc_sb_detach(&sb);
@@ -227,27 +230,37 @@ ioc_apply_check_jail(struct ioc_apply *a, struct ioc_error **err)
 	if (strcmp(ioc_jail_get(j, "template"), "yes") == 0)
 		return ioc_err(err, "'%s' is a template: a recipe makes and changes jails", tag);
 	if (ioc_jail_is_replica(j))
-		return ioc_err(err, "'%s' is a replica (iocage sync): it is changed only by its "
-		    "source's sync", tag);
+		return ioc_err(err,
+		    "'%s' is a replica (iocage sync): it is changed only by its "
+		    "source's sync",
+		    tag);
 	if (strcmp(ioc_jail_get(j, "hostid"), host) != 0)
-		return ioc_err(err, "'%s' has hostid %s, this host's is %s: a jail of another host is "
-		    "not changed here ('iocage set hostid=%s %s' adopts it)", tag,
-		    ioc_jail_get(j, "hostid"), host, host, tag);
+		return ioc_err(err,
+		    "'%s' has hostid %s, this host's is %s: a jail of another host is "
+		    "not changed here ('iocage set hostid=%s %s' adopts it)",
+		    tag, ioc_jail_get(j, "hostid"), host, host, tag);
 	if (r->release && strcmp(ioc_jail_get(j, "release"), r->release) != 0)
-		return ioc_err(err, "'%s' is of release %s and the recipe names %s: a recipe does not "
-		    "move a jail to another release", tag, ioc_jail_get(j, "release"), r->release);
+		return ioc_err(err,
+		    "'%s' is of release %s and the recipe names %s: a recipe does not "
+		    "move a jail to another release",
+		    tag, ioc_jail_get(j, "release"), r->release);
 	if (r->type != IOC_RT_DEFAULT && strcmp(type, ioc_apply_type_name(r->type)) != 0 &&
 	    !(r->type == IOC_RT_THICK && strcmp(type, "thickjail") == 0))
-		return ioc_err(err, "'%s' is a %s and the recipe says type %s: the type of a jail is "
-		    "chosen when it is made", tag, type, r->type == IOC_RT_THIN ? "thin" :
-		    r->type == IOC_RT_THICK ? "thick" : "empty");
+		return ioc_err(err,
+		    "'%s' is a %s and the recipe says type %s: the type of a jail is "
+		    "chosen when it is made",
+		    tag, type,
+		    r->type == IOC_RT_THIN	? "thin" :
+			r->type == IOC_RT_THICK ? "thick" :
+						  "empty");
 	for (i = 0; i < a->nas; i++) {
 		const char *now = ioc_jail_get(j, a->as[i].p->name);
 		a->diff[i] = now == NULL || strcmp(now, a->as[i].value) != 0;
 		if (a->diff[i] && (a->as[i].p->flags & IOC_PF_CREATE))
-			return ioc_err(err, "%s is %s on '%s' and the recipe says %s: it is chosen when "
-			    "the jail is made", a->as[i].p->name, now ? now : "unset", tag,
-			    a->as[i].value);
+			return ioc_err(err,
+			    "%s is %s on '%s' and the recipe says %s: it is chosen when "
+			    "the jail is made",
+			    a->as[i].p->name, now ? now : "unset", tag, a->as[i].value);
 		a->ndiff += a->diff[i];
 	}
 	return 0;
@@ -260,8 +273,8 @@ ioc_apply_check_depends(struct ioc_apply *a, struct ioc_error **err)
 	size_t i;
 	for (i = 0; i < a->nas; i++)
 		if (strcmp(a->as[i].p->name, "depends") == 0 &&
-		    ioc_jails_depends_check(&a->js, a->j ? a->j->uuid : NULL, a->req->tag,
-		    a->as[i].value, err) != 0)
+		    ioc_jails_depends_check(
+			&a->js, a->j ? a->j->uuid : NULL, a->req->tag, a->as[i].value, err) != 0)
 			return ioc_error_wrap(err, "recipe");
 	return 0;
 }
@@ -288,17 +301,21 @@ ioc_apply_say_plan(struct ioc_apply *a)
 	const char *tag = a->req->tag;
 	size_t i;
 	if (a->j == NULL)
-		ioc_apply_say(a, "%s: create (%s%s%s)", tag, r->type == IOC_RT_EMPTY ? "empty" :
-		    r->type == IOC_RT_THIN ? "thin" : "thick", r->release ? ", release " : "",
-		    r->release ? r->release : "");
+		ioc_apply_say(a, "%s: create (%s%s%s)", tag,
+		    r->type == IOC_RT_EMPTY    ? "empty" :
+			r->type == IOC_RT_THIN ? "thin" :
+						 "thick",
+		    r->release ? ", release " : "", r->release ? r->release : "");
 	for (i = 0; i < a->nas; i++)
 		if (a->j == NULL || a->diff[i])
-			ioc_apply_say(a, "%s: set %s=%s%s%s%s", tag, a->as[i].p->name, a->as[i].value,
-			    a->j ? " (now " : "", a->j ? ioc_jail_get(a->j, a->as[i].p->name) : "",
-			    a->j ? ")" : "");
+			ioc_apply_say(a, "%s: set %s=%s%s%s%s", tag, a->as[i].p->name,
+			    a->as[i].value, a->j ? " (now " : "",
+			    a->j ? ioc_jail_get(a->j, a->as[i].p->name) : "", a->j ? ")" : "");
 	if (a->j == NULL || !a->running)
-		ioc_apply_say(a, "%s: start%s", tag, a->j == NULL && a->ntodo ? " (again after the "
-		    "steps: its first boot with the recipe's files)" : "");
+		ioc_apply_say(a, "%s: start%s", tag,
+		    a->j == NULL && a->ntodo ? " (again after the "
+					       "steps: its first boot with the recipe's files)" :
+					       "");
 	else if (a->ndiff)
 		ioc_apply_say(a, "%s: restart (its properties changed)", tag);
 	for (i = 0; i < r->nsteps; i++) {
@@ -335,8 +352,8 @@ ioc_apply_feeder(void *arg)
  * duration (apply runs no other thread that reads stdin).
  */
 static int
-ioc_apply_exec_input(struct ioc_apply *a, char *const *argv, const char *buf, size_t len,
-    struct ioc_error **err)
+ioc_apply_exec_input(
+    struct ioc_apply *a, char *const *argv, const char *buf, size_t len, struct ioc_error **err)
 {
 	struct ioc_apply_feed f;
 	pthread_t th;
@@ -406,11 +423,14 @@ ioc_apply_service(struct ioc_apply *a, const char *name, struct ioc_error **err)
 		return ioc_ops_exec_ok(a->root, a->j, openrc, err);
 	if (ioc_ops_jail_has(a->j, "/usr/sbin/update-rc.d"))
 		return ioc_ops_exec_ok(a->root, a->j, sysv, err);
-	if (ioc_ops_jail_has(a->j, "/usr/bin/systemctl") || ioc_ops_jail_has(a->j, "/bin/systemctl"))
+	if (ioc_ops_jail_has(a->j, "/usr/bin/systemctl") ||
+	    ioc_ops_jail_has(a->j, "/bin/systemctl"))
 		return ioc_ops_exec_ok(a->root, a->j, sysd, err);
-	return ioc_err(err, "service %s: the jail has no service manager (FreeBSD's service(8), "
+	return ioc_err(err,
+	    "service %s: the jail has no service manager (FreeBSD's service(8), "
 	    "rc-update, update-rc.d or systemctl); a jail without one starts what its exec_start "
-	    "runs (copy in an /etc/rc)", name);
+	    "runs (copy in an /etc/rc)",
+	    name);
 }
 
 static int
@@ -420,17 +440,10 @@ ioc_apply_step(struct ioc_apply *a, size_t i, struct ioc_error **err)
 	_cleanup_free_ char *str = ioc_recipe_step_str(s);
 	int rc;
 	switch (s->kind) {
-	case IOC_RS_PKG:
-		rc = ioc_ops_pkgs_in(a->root, a->j, &s->words, err);
-		break;
-	case IOC_RS_COPY:
-		rc = ioc_apply_copy(a, i, err);
-		break;
-	case IOC_RS_RUN:
-		rc = ioc_ops_exec_ok(a->root, a->j, s->words.v, err);
-		break;
-	default:
-		rc = ioc_apply_service(a, s->words.v[0], err);
+	case IOC_RS_PKG: rc = ioc_ops_pkgs_in(a->root, a->j, &s->words, err); break;
+	case IOC_RS_COPY: rc = ioc_apply_copy(a, i, err); break;
+	case IOC_RS_RUN: rc = ioc_ops_exec_ok(a->root, a->j, s->words.v, err); break;
+	default: rc = ioc_apply_service(a, s->words.v[0], err);
 	}
 	if (rc != 0)
 		ioc_error_wrap(err, "recipe line %d (%s)", s->line, str);
@@ -486,8 +499,9 @@ ioc_apply_set(struct ioc_apply *a, struct ioc_error **err)
 		int local;
 		if (!a->diff[i])
 			continue;
-		local = a->j->srcs[idx] == IOC_SRC_LOCAL || (a->j->srcs[idx] == IOC_SRC_NATIVE &&
-		    a->j->natsrc[idx] && strcmp(a->j->natsrc[idx], "local") == 0);
+		local = a->j->srcs[idx] == IOC_SRC_LOCAL ||
+		    (a->j->srcs[idx] == IOC_SRC_NATIVE && a->j->natsrc[idx] &&
+			strcmp(a->j->natsrc[idx], "local") == 0);
 		a->old[a->nold].p = p;
 		a->old[a->nold].was = ioc_xstrdup(ioc_jail_get(a->j, p->name));
 		a->old[a->nold++].value = local ? ioc_xstrdup(ioc_jail_get(a->j, p->name)) : NULL;
@@ -524,7 +538,8 @@ ioc_apply_keep(int rc, struct ioc_error **first, struct ioc_error **e)
 	return rc == 0;
 }
 
-/* A property as it was: its local value, else inherited (or the old value where ZFS has no inheriting it). */
+/* A property as it was: its local value, else inherited (or the old value where ZFS has no
+ * inheriting it). */
 static int
 ioc_apply_restore(struct ioc_apply *a, const struct ioc_apply_old *o, struct ioc_error **err)
 {
@@ -536,8 +551,8 @@ ioc_apply_restore(struct ioc_apply *a, const struct ioc_apply_old *o, struct ioc
 		return 0;
 	ioc_error_free(e);
 	/* quota and reservation read as 0 where they are off, and are set back as none */
-	return ioc_zfs_set(a->j->dataset, zn, strcmp(o->was, "0") == 0 &&
-	    (o->p->flags & IOC_PF_NATIVE) ? "none" : o->was, err);
+	return ioc_zfs_set(a->j->dataset, zn,
+	    strcmp(o->was, "0") == 0 && (o->p->flags & IOC_PF_NATIVE) ? "none" : o->was, err);
 }
 
 /* Puts an existing jail back as it was: files, properties, running state. */
@@ -566,11 +581,11 @@ ioc_apply_undo(struct ioc_apply *a)
 	if (ok && a->snap)
 		ok &= ioc_apply_keep(ioc_zfs_destroy(a->snap, 1, &e), &first, &e);
 	if (ok && a->running)
-		ok &= ioc_apply_keep(ioc_apply_reload(a, &e) == 0 ? ioc_apply_start(a, &e) : -1,
-		    &first, &e);
+		ok &= ioc_apply_keep(
+		    ioc_apply_reload(a, &e) == 0 ? ioc_apply_start(a, &e) : -1, &first, &e);
 	if (ok)
-		ioc_apply_say(a, "%s: rolled back: files, properties and state as before",
-		    a->req->tag);
+		ioc_apply_say(
+		    a, "%s: rolled back: files, properties and state as before", a->req->tag);
 	else
 		ioc_note("%s: the jail could not be put back completely: %s%s%s", a->req->tag,
 		    first ? first->msg : "?", a->snap ? "; its files before are snapshot " : "",
@@ -592,7 +607,8 @@ ioc_apply_unmake(struct ioc_apply *a)
 		ioc_apply_say(a, "%s: destroyed again (it was made by this apply)", a->req->tag);
 	else
 		ioc_note("%s: the jail made by this apply could not be destroyed: %s "
-		    "('iocage destroy -f %s')", a->req->tag, e ? e->msg : "?", a->req->tag);
+			 "('iocage destroy -f %s')",
+		    a->req->tag, e ? e->msg : "?", a->req->tag);
 	if (lockfd >= 0) {
 		ioc_lock_jail_remove(a->root, a->uuid);
 		close(lockfd);
@@ -607,8 +623,9 @@ ioc_apply_create(struct ioc_apply *a, struct ioc_error **err)
 	_cleanup_strv_ struct ioc_strv uuids = IOC_STRV_INIT;
 	struct ioc_create_req cr;
 	memset(&cr, 0, sizeof(cr));
-	cr.how = r->type == IOC_RT_THIN ? IOC_CREATE_THIN : r->type == IOC_RT_EMPTY ?
-	    IOC_CREATE_EMPTY : IOC_CREATE_THICK;
+	cr.how = r->type == IOC_RT_THIN ? IOC_CREATE_THIN :
+	    r->type == IOC_RT_EMPTY	? IOC_CREATE_EMPTY :
+					  IOC_CREATE_THICK;
 	cr.release = r->release;
 	cr.tag = a->req->tag;
 	cr.count = 1;
@@ -706,9 +723,10 @@ ioc_apply_prepare(struct ioc_apply *a, struct ioc_error **err)
 		if (ioc_release_snapshot(a->root, a->req->r->release, &snap, err) != 0)
 			return -1;
 		if (snap == NULL)
-			return ioc_err(err, "release '%s' is not fetched (or its fetch did not "
-			    "finish): run 'iocage fetch release=%s'", a->req->r->release,
-			    a->req->r->release);
+			return ioc_err(err,
+			    "release '%s' is not fetched (or its fetch did not "
+			    "finish): run 'iocage fetch release=%s'",
+			    a->req->r->release, a->req->r->release);
 	}
 	if (a->j) {
 		a->uuid = ioc_xstrdup(a->j->uuid);
@@ -722,8 +740,7 @@ ioc_apply_prepare(struct ioc_apply *a, struct ioc_error **err)
 }
 
 int
-ioc_jail_apply(const struct ioc_root *root, const struct ioc_apply_req *req,
-    struct ioc_error **err)
+ioc_jail_apply(const struct ioc_root *root, const struct ioc_apply_req *req, struct ioc_error **err)
 {
 	struct ioc_apply a;
 	int rc = -1, lockfd = -1, existed;
@@ -732,8 +749,8 @@ ioc_jail_apply(const struct ioc_root *root, const struct ioc_apply_req *req,
 	a.root = root;
 	a.req = req;
 	if (ioc_engine()->exec == NULL)
-		return ioc_err(err, "apply: the %s engine cannot run commands in a jail",
-		    ioc_engine()->name);
+		return ioc_err(
+		    err, "apply: the %s engine cannot run commands in a jail", ioc_engine()->name);
 	if (ioc_apply_prepare(&a, err) != 0)
 		goto out;
 	existed = a.existed = a.j != NULL;

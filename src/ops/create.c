@@ -26,8 +26,8 @@ ioc_assigns_free(struct ioc_assign *a, size_t n)
 }
 
 int
-ioc_assigns_parse(char *const *words, size_t n, struct ioc_assign **out, size_t *nout,
-    struct ioc_error **err)
+ioc_assigns_parse(
+    char *const *words, size_t n, struct ioc_assign **out, size_t *nout, struct ioc_error **err)
 {
 	struct ioc_assign *as = ioc_xcalloc(n + 1, sizeof(*as));
 	size_t i;
@@ -86,7 +86,8 @@ ioc_jails_depends_check(const struct ioc_jails *js, const char *uuid, const char
 	ioc_depgraph_release(&g);
 	free(nodes);
 	if (rc != 0)
-		return ioc_error_wrap(err, "invalid value '%s' for property 'depends' of '%s'", value, tag);
+		return ioc_error_wrap(
+		    err, "invalid value '%s' for property 'depends' of '%s'", value, tag);
 	return 0;
 }
 
@@ -115,8 +116,8 @@ struct ioc_newjail {
  * Native properties keep their names; iocage ones get the prefix.
  */
 static void
-ioc_newjail_props(struct ioc_newjail *nj, const struct ioc_assign *as, size_t n,
-    const char *type, const char *release, const char *extra, int untagged)
+ioc_newjail_props(struct ioc_newjail *nj, const struct ioc_assign *as, size_t n, const char *type,
+    const char *release, const char *extra, int untagged)
 {
 	size_t i;
 	_cleanup_free_ char *now = ioc_now_fmt("%Y-%m-%d %H:%M:%S");
@@ -167,7 +168,8 @@ ioc_clone_skips(const char *name)
 {
 	static const char *const skip[] = { "tag", "uuid", "host_hostuuid", "host_hostname",
 		"vnet0_mac", "vnet1_mac", "vnet2_mac", "vnet3_mac", "created", "last_started",
-		"jail_zfs_dataset", "template", "source_template", "type", "release", "hostid", NULL };
+		"jail_zfs_dataset", "template", "source_template", "type", "release", "hostid",
+		NULL };
 	size_t i;
 	for (i = 0; skip[i]; i++)
 		if (strcmp(skip[i], name) == 0)
@@ -177,8 +179,8 @@ ioc_clone_skips(const char *name)
 
 /* The source jail's own settings that the request did not override (clone, create -t). */
 static void
-ioc_carry_props(const struct ioc_jail *src, const struct ioc_assign *as, size_t n,
-    struct ioc_strv *out)
+ioc_carry_props(
+    const struct ioc_jail *src, const struct ioc_assign *as, size_t n, struct ioc_strv *out)
 {
 	size_t p, i;
 	for (p = 0; p < ioc_nprops; p++) {
@@ -187,8 +189,8 @@ ioc_carry_props(const struct ioc_jail *src, const struct ioc_assign *as, size_t 
 		for (i = 0; i < n; i++)
 			if (as[i].p == q)
 				given = 1;
-		if (given || src->srcs[p] != IOC_SRC_LOCAL || (q->flags & (IOC_PF_NATIVE | IOC_PF_RO)) ||
-		    ioc_clone_skips(q->name))
+		if (given || src->srcs[p] != IOC_SRC_LOCAL ||
+		    (q->flags & (IOC_PF_NATIVE | IOC_PF_RO)) || ioc_clone_skips(q->name))
 			continue;
 		ioc_strv_pushf(out, IOC_PROP_PREFIX "%s=%s", q->name, src->values[p]);
 	}
@@ -231,20 +233,19 @@ ioc_make_jail(const struct ioc_root *root, struct ioc_newjail *nj, enum ioc_crea
 		break;
 	}
 	return 0;
-undo:
-	{
-		struct ioc_error *e2 = NULL;
-		/* best effort: what is left is debris the next create or clean removes */
-		ioc_zfs_destroy(ds, 1, &e2);
-		ioc_error_free(e2);
-	}
+undo : {
+	struct ioc_error *e2 = NULL;
+	/* best effort: what is left is debris the next create or clean removes */
+	ioc_zfs_destroy(ds, 1, &e2);
+	ioc_error_free(e2);
+}
 	return -1;
 }
 
 /* The source of the new jails: the template's snapshot, release and settings (create -t). */
 static int
-ioc_create_from_template(const struct ioc_root *root, const struct ioc_create_req *req,
-    char **snap, char **release, char **extra, struct ioc_strv *carry, struct ioc_error **err)
+ioc_create_from_template(const struct ioc_root *root, const struct ioc_create_req *req, char **snap,
+    char **release, char **extra, struct ioc_strv *carry, struct ioc_error **err)
 {
 	char *const names[] = { (char *)req->template_name, NULL };
 	struct ioc_jails tjs;
@@ -268,8 +269,10 @@ ioc_create_from_template(const struct ioc_root *root, const struct ioc_create_re
 out:
 	ioc_jails_release(&tjs);
 	if (rc == 0 && !ioc_zfs_exists(*snap))
-		rc = ioc_err(err, "template '%s' has no template snapshot; set template=no, then "
-		    "template=yes again", req->template_name);
+		rc = ioc_err(err,
+		    "template '%s' has no template snapshot; set template=no, then "
+		    "template=yes again",
+		    req->template_name);
 	return rc;
 }
 
@@ -359,7 +362,8 @@ ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
 	_cleanup_free_ char *snap = req->snapshot ? ioc_xstrdup(req->snapshot) : NULL;
 	_cleanup_free_ char *release = req->release ? ioc_xstrdup(req->release) : NULL;
 	_cleanup_free_ char *extra = req->source_template ?
-	    ioc_xasprintf(IOC_PROP_PREFIX "source_template=%s", req->source_template) : NULL;
+	    ioc_xasprintf(IOC_PROP_PREFIX "source_template=%s", req->source_template) :
+	    NULL;
 	_cleanup_strv_ struct ioc_strv carry = IOC_STRV_INIT;
 	const char *type, *tag = req->tag;
 	long long count = req->count > 0 ? req->count : 1, c;
@@ -374,12 +378,13 @@ ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
 	if (req->pkgs && req->pkgs->n && ioc_ops_prepare(err) != 0)
 		return -1;
 	type = req->how == IOC_CREATE_EMPTY ? "emptyjail" :
-	    req->how == IOC_CREATE_THIN ? "clonejail" : "jail";
+	    req->how == IOC_CREATE_THIN	    ? "clonejail" :
+					      "jail";
 	/* tags: unique among complete jails (root lock held by the caller); one read
 	 * that also finds the release's snapshot when that is the source */
 	want_rel = snap == NULL && req->how != IOC_CREATE_EMPTY;
-	if (ioc_jails_load_tags(root, want_rel ? release : NULL, &js, want_rel ? &snap : NULL,
-	    err) != 0)
+	if (ioc_jails_load_tags(
+		root, want_rel ? release : NULL, &js, want_rel ? &snap : NULL, err) != 0)
 		goto out;
 	for (c = 0; c < count && !full; c++) {
 		_cleanup_free_ char *t = ioc_create_nth_tag(tag, count, c);
@@ -389,13 +394,15 @@ ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
 	if (full) {
 		/* a tag is in use, maybe only by debris: look closer, and sweep debris */
 		ioc_jails_release(&js);
-		if (ioc_jails_load(root, (const char *const[]){ "tag", NULL }, &js, err) != 0 ||
+		if (ioc_jails_load(root, (const char *const[]) { "tag", NULL }, &js, err) != 0 ||
 		    ioc_debris_sweep(root, &js, NULL, err) != 0)
 			goto out;
 	}
 	if (snap == NULL && req->how != IOC_CREATE_EMPTY) {
-		ioc_err(err, "release '%s' is not fetched (or its fetch did not finish): run 'iocage "
-		    "fetch release=%s'", release, release);
+		ioc_err(err,
+		    "release '%s' is not fetched (or its fetch did not finish): run 'iocage "
+		    "fetch release=%s'",
+		    release, release);
 		goto out;
 	}
 	for (i = 0; i < req->nprops; i++)
@@ -405,8 +412,8 @@ ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
 	if (dep) {
 		/* the jails' tags and dependencies: the new ones may not close a cycle */
 		ioc_jails_release(&js);
-		if (ioc_jails_load(root, (const char *const[]){ "tag", "depends", NULL }, &js,
-		    err) != 0)
+		if (ioc_jails_load(
+			root, (const char *const[]) { "tag", "depends", NULL }, &js, err) != 0)
 			goto out;
 	}
 	nj = ioc_xcalloc((size_t)count, sizeof(*nj));
@@ -418,12 +425,14 @@ ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
 		if (ioc_valid_tag(nj[c].tag, err) != 0)
 			goto out;
 		if (ioc_jails_tag_taken(&js, nj[c].tag, NULL)) {
-			ioc_err(err, "tag '%s' is already used by another jail (tags are unique)", nj[c].tag);
+			ioc_err(err, "tag '%s' is already used by another jail (tags are unique)",
+			    nj[c].tag);
 			goto out;
 		}
 		if (dep && ioc_jails_depends_check(&js, NULL, nj[c].tag, dep, err) != 0)
 			goto out;
-		ioc_newjail_props(&nj[c], req->props, req->nprops, type, release, extra, req->untagged);
+		ioc_newjail_props(
+		    &nj[c], req->props, req->nprops, type, release, extra, req->untagged);
 		for (i = 0; i < carry.n; i++)
 			ioc_strv_push(&nj[c].props, carry.v[i]);
 	}

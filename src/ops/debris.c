@@ -36,7 +36,8 @@ ioc_debris_stop(const struct ioc_root *root, const struct ioc_jails *js, struct 
 		else if (ioc_ops_prepare(err) != 0 || e->stop(root, &all.v[i], 1, err) != 0)
 			rc = -1;
 		if (rc != 0)
-			ioc_error_wrap(err, "cannot stop the container of debris '%s'", all.v[i].dataset);
+			ioc_error_wrap(
+			    err, "cannot stop the container of debris '%s'", all.v[i].dataset);
 	}
 	free(st);
 	ioc_jails_release(&all);
@@ -53,12 +54,12 @@ ioc_debris_sweep(const struct ioc_root *root, const struct ioc_jails *js, struct
 }
 
 int
-ioc_record_sweep(const struct ioc_root *root, const char *uuid, struct ioc_strv *removed,
-    struct ioc_error **err)
+ioc_record_sweep(
+    const struct ioc_root *root, const char *uuid, struct ioc_strv *removed, struct ioc_error **err)
 {
 	_cleanup_free_ char *ds = ioc_xasprintf("%s/packages", root->name);
-	_cleanup_free_ char *prefix = uuid ? ioc_xasprintf("%s/work-%s-", ds, uuid) :
-	    ioc_xasprintf("%s/work-", ds);
+	_cleanup_free_ char *prefix =
+	    uuid ? ioc_xasprintf("%s/work-%s-", ds, uuid) : ioc_xasprintf("%s/work-", ds);
 	_cleanup_strv_ struct ioc_strv kids = IOC_STRV_INIT;
 	size_t i;
 	if (!ioc_zfs_exists(ds))
@@ -69,8 +70,10 @@ ioc_record_sweep(const struct ioc_root *root, const char *uuid, struct ioc_strv 
 		if (!ioc_startswith(kids.v[i], prefix) || strchr(kids.v[i] + strlen(prefix), '/'))
 			continue;
 		if (ioc_zfs_destroy(kids.v[i], 1, err) != 0)
-			return ioc_error_wrap(err, "cannot remove the work clone '%s' of an interrupted "
-			    "package", kids.v[i]);
+			return ioc_error_wrap(err,
+			    "cannot remove the work clone '%s' of an interrupted "
+			    "package",
+			    kids.v[i]);
 		if (removed)
 			ioc_strv_push(removed, kids.v[i]);
 	}

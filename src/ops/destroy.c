@@ -53,8 +53,8 @@ ioc_destroy_clones(const struct ioc_root *root, const struct ioc_jail *j, struct
 
 /* Refuses when jails are clones of j's snapshots, naming complete ones by their tag. */
 static int
-ioc_destroy_check_clones(const struct ioc_root *root, const char *name,
-    const struct ioc_jails *js, const struct ioc_jail *j, struct ioc_error **err)
+ioc_destroy_check_clones(const struct ioc_root *root, const char *name, const struct ioc_jails *js,
+    const struct ioc_jail *j, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv deps = IOC_STRV_INIT;
 	struct ioc_sb sb = IOC_SB_INIT;
@@ -74,8 +74,10 @@ ioc_destroy_check_clones(const struct ioc_root *root, const char *name,
 		ioc_sb_addf(&sb, "%s%s", i ? ", " : "",
 		    q < js->n ? ioc_jail_get(&js->v[q], "tag") : deps.v[i]);
 	}
-	ioc_err(err, "cannot destroy '%s': jails depend on it: %s (destroy them or "
-	    "'iocage promote' them first)", name, sb.buf);
+	ioc_err(err,
+	    "cannot destroy '%s': jails depend on it: %s (destroy them or "
+	    "'iocage promote' them first)",
+	    name, sb.buf);
 	ioc_sb_release(&sb);
 	return -1;
 }
@@ -97,8 +99,10 @@ ioc_destroy_check(const struct ioc_root *root, const struct ioc_destroy_req *req
 	ioc_sb_init(&names);
 	ioc_jails_dependents(&d->js, d->j, &names);
 	if (names.len) {
-		ioc_err(err, "cannot destroy '%s': jail(s) %s depend on it (depends=): change "
-		    "their depends first", req->name, names.buf);
+		ioc_err(err,
+		    "cannot destroy '%s': jail(s) %s depend on it (depends=): change "
+		    "their depends first",
+		    req->name, names.buf);
 		goto fail;
 	}
 	if (ioc_destroy_check_clones(root, req->name, &d->js, d->j, err) != 0)

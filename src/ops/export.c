@@ -47,8 +47,8 @@ ioc_aw_write(struct archive *a, void *data, const void *buf, size_t n)
 }
 
 static int
-ioc_aw_member(struct archive *a, const char *name, const void *buf, size_t n,
-    struct ioc_error **err)
+ioc_aw_member(
+    struct archive *a, const char *name, const void *buf, size_t n, struct ioc_error **err)
 {
 	struct archive_entry *e = archive_entry_new();
 	int rc = 0;
@@ -101,7 +101,8 @@ ioc_export_stream(struct archive *a, const char *name, const char *snap, const c
 		}
 		if (r == 0 || n > 999999) {
 			if (n > 999999)
-				rc = ioc_err(err, "stream of '%s' is too large for the image format", name);
+				rc = ioc_err(
+				    err, "stream of '%s' is too large for the image format", name);
 			break;
 		}
 	}
@@ -127,7 +128,8 @@ ioc_export_drop_snaps(const struct ioc_jail *j, struct ioc_error **err)
 	}
 	for (i = 0; i < rows.n; i++) {
 		const char *at = strchr(rows.v[i].name, '@');
-		if (at && strncmp(at + 1, "ioc-export-", 11) == 0 && !ioc_strv_contains(&snaps, at + 1))
+		if (at && strncmp(at + 1, "ioc-export-", 11) == 0 &&
+		    !ioc_strv_contains(&snaps, at + 1))
 			ioc_strv_push(&snaps, at + 1);
 	}
 	ioc_zrows_release(&rows);
@@ -138,7 +140,6 @@ ioc_export_drop_snaps(const struct ioc_jail *j, struct ioc_error **err)
 	}
 	return 0;
 }
-
 
 void
 ioc_export_plan_release(struct ioc_export_plan *p)
@@ -173,7 +174,8 @@ ioc_export_plan_make(const struct ioc_root *root, const struct ioc_jail *j, cons
 		const char *rel;
 		if (i == 0) {
 			for (x = 0; x < kids.n; x++)
-				if (strncmp(kids.v[x], j->dataset, dl) == 0 && strcmp(kids.v[x] + dl, "/root") == 0)
+				if (strncmp(kids.v[x], j->dataset, dl) == 0 &&
+				    strcmp(kids.v[x] + dl, "/root") == 0)
 					break;
 			if (x == kids.n)
 				break;
@@ -182,18 +184,21 @@ ioc_export_plan_make(const struct ioc_root *root, const struct ioc_jail *j, cons
 		if (strcmp(kids.v[x], j->dataset) == 0)
 			continue;
 		rel = kids.v[x] + dl + 1;
-		if (strcmp(rel, "root") != 0 && strcmp(rel, "data") != 0 && strncmp(rel, "data/", 5) != 0)
-			return ioc_err(err, "cannot export '%s': dataset '%s' is not one an image can carry (only root, data and data's children)",
+		if (strcmp(rel, "root") != 0 && strcmp(rel, "data") != 0 &&
+		    strncmp(rel, "data/", 5) != 0)
+			return ioc_err(err,
+			    "cannot export '%s': dataset '%s' is not one an image can carry (only root, data and data's children)",
 			    name, kids.v[x]);
 		if (strcmp(rel, "root") == 0 && incremental) {
 			/* incremental from the release snapshot the jail was cloned from */
-			_cleanup_free_ char *relpfx = ioc_xasprintf("%s/releases/%s/root@", root->name,
-			    m->release);
+			_cleanup_free_ char *relpfx =
+			    ioc_xasprintf("%s/releases/%s/root@", root->name, m->release);
 			_cleanup_free_ char *guid = NULL;
 			if (ioc_zfs_get1(kids.v[x], "origin", &p->origin, err) != 0)
 				return -1;
 			if (p->origin == NULL || strncmp(p->origin, relpfx, strlen(relpfx)) != 0)
-				return ioc_err(err, "export -i: jail '%s' is not a thin clone of release '%s': export it whole (without -i)",
+				return ioc_err(err,
+				    "export -i: jail '%s' is not a thin clone of release '%s': export it whole (without -i)",
 				    name, m->release);
 			if (ioc_zfs_get1(p->origin, "guid", &guid, err) != 0 || guid == NULL)
 				return -1;
@@ -224,8 +229,9 @@ ioc_export_plan_make(const struct ioc_root *root, const struct ioc_jail *j, cons
 
 int
 ioc_jail_export(const struct ioc_root *root, const struct ioc_jail *j,
-    const struct ioc_export_plan *p, int outfd, void (*progress)(void *arg, size_t bytes, int final),
-    void *parg, char whole_hex[65], struct ioc_error **err)
+    const struct ioc_export_plan *p, int outfd,
+    void (*progress)(void *arg, size_t bytes, int final), void *parg, char whole_hex[65],
+    struct ioc_error **err)
 {
 	_cleanup_free_ char *snapname = NULL;
 	_cleanup_free_ unsigned char *buf = NULL;
@@ -275,11 +281,11 @@ ioc_jail_export(const struct ioc_root *root, const struct ioc_jail *j,
 	}
 	buf = ioc_xmalloc(IOC_IMAGE_CHUNK);
 	for (i = 0; i < p->m.nds; i++) {
-		_cleanup_free_ char *snap = ioc_xasprintf("%s/%s@%s", j->dataset, p->m.ds[i].name,
-		    snapname);
+		_cleanup_free_ char *snap =
+		    ioc_xasprintf("%s/%s@%s", j->dataset, p->m.ds[i].name, snapname);
 		char hex[65];
-		if (ioc_export_stream(a, p->m.ds[i].name, snap, p->m.ds[i].incremental ? p->origin : NULL,
-		    buf, hex, err) != 0)
+		if (ioc_export_stream(a, p->m.ds[i].name, snap,
+			p->m.ds[i].incremental ? p->origin : NULL, buf, hex, err) != 0)
 			goto out;
 		ioc_sb_addf(&sums, "%s  streams/%s.zfs\n", hex, p->m.ds[i].name);
 	}

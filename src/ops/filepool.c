@@ -37,8 +37,9 @@ ioc_filepool_word_ok(const char *s, const char *extra)
 	if (*s == '\0')
 		return 0;
 	for (p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    strchr("._-", *p) || (extra && strchr(extra, *p))))
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			(*p >= '0' && *p <= '9') || strchr("._-", *p) ||
+			(extra && strchr(extra, *p))))
 			return 0;
 	return 1;
 }
@@ -67,7 +68,8 @@ ioc_filepool_zfs_up(struct ioc_strv *said, struct ioc_error **err)
 	if (ioc_filepool_pools(NULL, &e) == 0)
 		return 0;
 	if (stat("/sys/module/zfs", &st) == 0 || ioc_prog_path("zfs-fuse") == NULL) {
-		ioc_err(err, "ZFS does not answer (%s): load the zfs kernel module, or install zfs-fuse",
+		ioc_err(err,
+		    "ZFS does not answer (%s): load the zfs kernel module, or install zfs-fuse",
 		    e->msg);
 		ioc_error_free(e);
 		return -1;
@@ -95,19 +97,26 @@ ioc_filepool_check(const struct ioc_filepool_req *req, struct ioc_error **err)
 	const char *slash;
 	struct stat st;
 	if (req->path[0] != '/' || !ioc_filepool_word_ok(req->path, "/") ||
-	    strstr(req->path, "/../") || strstr(req->path, "//") || req->path[strlen(req->path) - 1] == '/')
-		return ioc_fail(err, IOC_EXIT_USAGE, "activate --file: invalid file '%s': expected an "
-		    "absolute path of letters, digits, '.', '_', '-' and '/'", req->path);
+	    strstr(req->path, "/../") || strstr(req->path, "//") ||
+	    req->path[strlen(req->path) - 1] == '/')
+		return ioc_fail(err, IOC_EXIT_USAGE,
+		    "activate --file: invalid file '%s': expected an "
+		    "absolute path of letters, digits, '.', '_', '-' and '/'",
+		    req->path);
 	if (req->size < IOC_FILEPOOL_MIN)
-		return ioc_fail(err, IOC_EXIT_USAGE, "activate --file: the size must be at least 64M "
+		return ioc_fail(err, IOC_EXIT_USAGE,
+		    "activate --file: the size must be at least 64M "
 		    "(zpool's smallest device)");
 	slash = strchr(req->dataset, '/');
 	if (slash == NULL || strchr(slash + 1, '/') != NULL || slash == req->dataset ||
-	    !ioc_filepool_word_ok(req->dataset, "/") || !((req->dataset[0] >= 'a' &&
-	    req->dataset[0] <= 'z') || (req->dataset[0] >= 'A' && req->dataset[0] <= 'Z')))
-		return ioc_fail(err, IOC_EXIT_USAGE, "activate --file: invalid root '%s': expected "
+	    !ioc_filepool_word_ok(req->dataset, "/") ||
+	    !((req->dataset[0] >= 'a' && req->dataset[0] <= 'z') ||
+		(req->dataset[0] >= 'A' && req->dataset[0] <= 'Z')))
+		return ioc_fail(err, IOC_EXIT_USAGE,
+		    "activate --file: invalid root '%s': expected "
 		    "POOL/DATASET (a new pool; letters, digits, '.', '_', '-', the pool name "
-		    "starting with a letter)", req->dataset);
+		    "starting with a letter)",
+		    req->dataset);
 	if (lstat(req->path, &st) == 0)
 		return ioc_err(err, "activate --file: '%s' exists: name a new file", req->path);
 	dir = ioc_xstrndup(req->path, (size_t)(strrchr(req->path, '/') - req->path));
@@ -125,19 +134,21 @@ ioc_filepool_unit(const char *pool)
 
 /* Writes the unit and enables it (the link systemctl enable makes: no systemd needed). */
 static int
-ioc_filepool_unit_write(const struct ioc_filepool_req *req, const char *pool, char **unit_path,
-    struct ioc_error **err)
+ioc_filepool_unit_write(
+    const struct ioc_filepool_req *req, const char *pool, char **unit_path, struct ioc_error **err)
 {
 	const char *ud = ioc_filepool_unit_dir();
 	_cleanup_free_ char *unit = ioc_filepool_unit(pool);
-	_cleanup_free_ char *dir = ioc_xstrndup(req->path, (size_t)(strrchr(req->path, '/') - req->path));
+	_cleanup_free_ char *dir =
+	    ioc_xstrndup(req->path, (size_t)(strrchr(req->path, '/') - req->path));
 	_cleanup_free_ char *path = ioc_xasprintf("%s/%s", ud, unit);
 	_cleanup_free_ char *wants = ioc_xasprintf("%s/multi-user.target.wants", ud);
 	_cleanup_free_ char *link = ioc_xasprintf("%s/%s", wants, unit);
 	const char *zpool = ioc_prog_path("zpool");
 	struct ioc_sb sb = IOC_SB_INIT;
 	int rc;
-	ioc_sb_addf(&sb, "# Made by 'iocage activate --file %s': imports the pool %s from its file "
+	ioc_sb_addf(&sb,
+	    "# Made by 'iocage activate --file %s': imports the pool %s from its file "
 	    "at boot.\n# 'iocage deactivate %s' removes it.\n[Unit]\nDescription=iocage pool %s "
 	    "(file %s)\nDefaultDependencies=no\nAfter=local-fs.target zfs-fuse.service "
 	    "zfs-import.target\nWants=zfs-fuse.service\nBefore=zfs-mount.service\n\n[Service]\n"
@@ -159,8 +170,7 @@ ioc_filepool_unit_write(const struct ioc_filepool_req *req, const char *pool, ch
 }
 
 int
-ioc_filepool_make(const struct ioc_filepool_req *req, struct ioc_strv *said,
-    struct ioc_error **err)
+ioc_filepool_make(const struct ioc_filepool_req *req, struct ioc_strv *said, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv pools = IOC_STRV_INIT;
 	_cleanup_free_ char *pool = ioc_xstrndup(req->dataset, strcspn(req->dataset, "/"));
@@ -173,8 +183,10 @@ ioc_filepool_make(const struct ioc_filepool_req *req, struct ioc_strv *said,
 	    ioc_filepool_pools(&pools, err) != 0)
 		return -1;
 	if (ioc_strv_contains(&pools, pool))
-		return ioc_err(err, "activate --file: a pool named '%s' exists already: name another "
-		    "(POOL/DATASET), or activate a dataset of it without --file", pool);
+		return ioc_err(err,
+		    "activate --file: a pool named '%s' exists already: name another "
+		    "(POOL/DATASET), or activate a dataset of it without --file",
+		    pool);
 	fd = open(req->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return ioc_err(err, "cannot create '%s': %s", req->path, strerror(errno));
@@ -189,9 +201,10 @@ ioc_filepool_make(const struct ioc_filepool_req *req, struct ioc_strv *said,
 	made_pool = 1;
 	if (stat(ioc_filepool_unit_dir(), &st) != 0 || !S_ISDIR(st.st_mode)) {
 		/* no systemd here (FreeBSD, OpenRC): importing at boot is the host's to arrange */
-		ioc_strv_pushf(said, "made pool %s on %s (%llu bytes, sparse); no systemd unit "
-		    "directory (%s): nothing imports it at boot", pool, req->path, req->size,
-		    ioc_filepool_unit_dir());
+		ioc_strv_pushf(said,
+		    "made pool %s on %s (%llu bytes, sparse); no systemd unit "
+		    "directory (%s): nothing imports it at boot",
+		    pool, req->path, req->size, ioc_filepool_unit_dir());
 		return 0;
 	}
 	if (ioc_filepool_unit_write(req, pool, &unit_path, err) != 0)
@@ -210,14 +223,14 @@ undo:
 }
 
 int
-ioc_filepool_unmake(const char *root, const char *file, struct ioc_strv *said,
-    struct ioc_error **err)
+ioc_filepool_unmake(
+    const char *root, const char *file, struct ioc_strv *said, struct ioc_error **err)
 {
 	_cleanup_free_ char *pool = ioc_xstrndup(root, strcspn(root, "/"));
 	_cleanup_free_ char *unit = ioc_filepool_unit(pool);
 	_cleanup_free_ char *path = ioc_xasprintf("%s/%s", ioc_filepool_unit_dir(), unit);
-	_cleanup_free_ char *link = ioc_xasprintf("%s/multi-user.target.wants/%s",
-	    ioc_filepool_unit_dir(), unit);
+	_cleanup_free_ char *link =
+	    ioc_xasprintf("%s/multi-user.target.wants/%s", ioc_filepool_unit_dir(), unit);
 	_cleanup_free_ char *out = NULL;
 	_cleanup_strv_ struct ioc_strv kids = IOC_STRV_INIT;
 	char *const list[] = { "zfs", "list", "-H", "-o", "name", "-r", pool, NULL };
@@ -238,15 +251,18 @@ ioc_filepool_unmake(const char *root, const char *file, struct ioc_strv *said,
 	for (i = 0; i < kids.n; i++) {
 		size_t rl = strlen(root);
 		if (*kids.v[i] == '\0' || strcmp(kids.v[i], pool) == 0 ||
-		    (strncmp(kids.v[i], root, rl) == 0 && (kids.v[i][rl] == '\0' || kids.v[i][rl] == '/')))
+		    (strncmp(kids.v[i], root, rl) == 0 &&
+			(kids.v[i][rl] == '\0' || kids.v[i][rl] == '/')))
 			continue;
-		ioc_strv_pushf(said, "kept pool %s imported: it holds more than %s (%s)", pool, root,
-		    kids.v[i]);
+		ioc_strv_pushf(said, "kept pool %s imported: it holds more than %s (%s)", pool,
+		    root, kids.v[i]);
 		return 0;
 	}
 	if (ioc_run_ok(exp, NULL, err) != 0)
 		return ioc_error_wrap(err, "cannot export pool %s", pool);
-	ioc_strv_pushf(said, "exported pool %s; its file %s is kept ('zpool import -d DIR %s' "
-	    "brings it back, removing the file frees the space)", pool, file, pool);
+	ioc_strv_pushf(said,
+	    "exported pool %s; its file %s is kept ('zpool import -d DIR %s' "
+	    "brings it back, removing the file frees the space)",
+	    pool, file, pool);
 	return 0;
 }

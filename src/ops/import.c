@@ -41,7 +41,7 @@ struct ioc_walk {
 	char *mtext;
 	size_t mlen;
 	char mhex[65];
-	char (*shex)[65];	/* per dataset */
+	char (*shex)[65]; /* per dataset */
 	unsigned long long total;
 	/* called once the manifest is parsed, before any stream is read */
 	int (*manifest)(void *cb, struct ioc_error **err);
@@ -75,27 +75,34 @@ ioc_walk_check_sums(struct ioc_walk *w, const char *text, size_t len, struct ioc
 	t[len - 1] = '\0';
 	ioc_strv_split(&lines, t, '\n');
 	if (lines.n != want)
-		return ioc_err(err, "image is corrupt: SHA256SUMS lists %zu members, expected %zu", lines.n, want);
+		return ioc_err(err, "image is corrupt: SHA256SUMS lists %zu members, expected %zu",
+		    lines.n, want);
 	for (i = 0; i < lines.n; i++) {
 		const char *l = lines.v[i];
 		_cleanup_free_ char *name = NULL;
 		const char *hex;
 		if (strlen(l) < 67 || l[64] != ' ' || l[65] != ' ')
-			return ioc_err(err, "image is corrupt: SHA256SUMS line %zu is malformed", i + 1);
+			return ioc_err(
+			    err, "image is corrupt: SHA256SUMS line %zu is malformed", i + 1);
 		name = ioc_xstrdup(l + 66);
 		if (i == 0) {
 			hex = w->mhex;
 			if (strcmp(name, "MANIFEST") != 0)
-				return ioc_err(err, "image is corrupt: SHA256SUMS must list MANIFEST first");
+				return ioc_err(
+				    err, "image is corrupt: SHA256SUMS must list MANIFEST first");
 		} else {
-			_cleanup_free_ char *exp = ioc_xasprintf("streams/%s.zfs", w->m.ds[i - 1].name);
+			_cleanup_free_ char *exp =
+			    ioc_xasprintf("streams/%s.zfs", w->m.ds[i - 1].name);
 			if (strcmp(name, exp) != 0)
-				return ioc_err(err, "image is corrupt: SHA256SUMS line %zu names the wrong member", i + 1);
+				return ioc_err(err,
+				    "image is corrupt: SHA256SUMS line %zu names the wrong member",
+				    i + 1);
 			hex = w->shex[i - 1];
 		}
 		for (k = 0; k < 64; k++)
 			if (!((l[k] >= '0' && l[k] <= '9') || (l[k] >= 'a' && l[k] <= 'f')))
-				return ioc_err(err, "image is corrupt: SHA256SUMS line %zu is malformed", i + 1);
+				return ioc_err(err,
+				    "image is corrupt: SHA256SUMS line %zu is malformed", i + 1);
 		if (strncmp(l, hex, 64) != 0)
 			return ioc_err(err, "image is corrupt: checksum mismatch for %s", name);
 	}
@@ -107,8 +114,8 @@ struct ioc_walk_pos {
 	struct archive *a;
 	unsigned char *buf; /* 64 KiB */
 	struct ioc_sha256 h;
-	size_t cur;	/* the current dataset, (size_t)-1 before the first */
-	size_t chunk;	/* the number of its next chunk */
+	size_t cur; /* the current dataset, (size_t)-1 before the first */
+	size_t chunk; /* the number of its next chunk */
 	int in_stream, have_sums;
 	unsigned long long sofar;
 };
@@ -189,8 +196,10 @@ ioc_walk_feed(struct ioc_walk_pos *p, struct ioc_walk *w, int first, struct ioc_
 			/* the first read of a chunk of >= 312 bytes returns them all
 			 * unless the archive is broken: insist */
 			if ((size_t)n < IOC_DRR_BEGIN_LEN)
-				return ioc_err(err, "image is corrupt: short read of the stream "
-				    "of '%s'", w->m.ds[p->cur].name);
+				return ioc_err(err,
+				    "image is corrupt: short read of the stream "
+				    "of '%s'",
+				    w->m.ds[p->cur].name);
 			if (ioc_image_check_begin(p->buf, (size_t)n, &w->m.ds[p->cur], err) != 0)
 				return -1;
 			first = 0;
@@ -203,8 +212,8 @@ ioc_walk_feed(struct ioc_walk_pos *p, struct ioc_walk *w, int first, struct ioc_
 			w->progress(w->parg, (size_t)n, 0);
 	}
 	if (n < 0)
-		return ioc_err(err, "image is corrupt or truncated: %s",
-		    archive_error_string(p->a));
+		return ioc_err(
+		    err, "image is corrupt or truncated: %s", archive_error_string(p->a));
 	return 0;
 }
 
@@ -238,8 +247,8 @@ ioc_walk_stream(struct ioc_walk_pos *p, struct ioc_walk *w, const char *name, la
 		    !ioc_has_ctrl(name) && strlen(name) < 200 ? name : "(unprintable)");
 	}
 	if (first && size < IOC_DRR_BEGIN_LEN)
-		return ioc_err(err, "image is corrupt: the stream of '%s' is too short",
-		    w->m.ds[p->cur].name);
+		return ioc_err(
+		    err, "image is corrupt: the stream of '%s' is too short", w->m.ds[p->cur].name);
 	return ioc_walk_feed(p, w, first, err);
 }
 
@@ -265,8 +274,8 @@ ioc_walk_image(int fd, struct ioc_walk *w, struct ioc_error **err)
 	p.cur = (size_t)-1;
 	archive_read_support_format_tar(p.a);
 	if (archive_read_open_fd(p.a, fd, 1 << 16) != ARCHIVE_OK) {
-		ioc_err(err, "not an iocage image, or a corrupt one: %s",
-		    archive_error_string(p.a));
+		ioc_err(
+		    err, "not an iocage image, or a corrupt one: %s", archive_error_string(p.a));
 		goto out;
 	}
 	for (;;) {
@@ -276,16 +285,18 @@ ioc_walk_image(int fd, struct ioc_walk *w, struct ioc_error **err)
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK) {
-			ioc_err(err, "image is corrupt or truncated: %s",
-			    archive_error_string(p.a));
+			ioc_err(
+			    err, "image is corrupt or truncated: %s", archive_error_string(p.a));
 			goto out;
 		}
 		name = archive_entry_pathname(e);
 		size = archive_entry_size(e);
-		if (name == NULL || archive_entry_filetype(e) != AE_IFREG || !archive_entry_size_is_set(e) ||
-		    size < 0 || (unsigned long long)size > IOC_IMAGE_CHUNK_MAX) {
+		if (name == NULL || archive_entry_filetype(e) != AE_IFREG ||
+		    !archive_entry_size_is_set(e) || size < 0 ||
+		    (unsigned long long)size > IOC_IMAGE_CHUNK_MAX) {
 			ioc_err(err, "image is corrupt: unexpected member '%s'",
-			    name && !ioc_has_ctrl(name) && strlen(name) < 200 ? name : "(unprintable)");
+			    name && !ioc_has_ctrl(name) && strlen(name) < 200 ? name :
+										"(unprintable)");
 			goto out;
 		}
 		if (p.have_sums) {
@@ -378,8 +389,8 @@ ioc_imp_feed(void *cb, size_t ds, const void *buf, size_t n, struct ioc_error **
  * values below and the snapshot cleanup use it: no second read).
  */
 static int
-ioc_import_postcheck(struct ioc_import *im, const char *relsnap, struct ioc_zrows *rows,
-    struct ioc_error **err)
+ioc_import_postcheck(
+    struct ioc_import *im, const char *relsnap, struct ioc_zrows *rows, struct ioc_error **err)
 {
 	char *names[] = { im->jailds, NULL };
 	size_t i, jl = strlen(im->jailds);
@@ -394,13 +405,15 @@ ioc_import_postcheck(struct ioc_import *im, const char *relsnap, struct ioc_zrow
 		if (strcmp(r->prop, "origin") == 0) {
 			int root = strcmp(rel, "/root") == 0;
 			int inc = root && im->w.m.ds[0].incremental;
-			if (inc ? relsnap == NULL || strcmp(r->value, relsnap) != 0 : strcmp(r->value, "-") != 0)
-				rc = ioc_err(err, "received dataset '%s' has the unexpected origin '%s'", r->name,
+			if (inc ? relsnap == NULL || strcmp(r->value, relsnap) != 0 :
+				  strcmp(r->value, "-") != 0)
+				rc = ioc_err(err,
+				    "received dataset '%s' has the unexpected origin '%s'", r->name,
 				    r->value);
 			origin_seen |= inc;
 		} else if (strcmp(r->source, "local") == 0 || strcmp(r->source, "received") == 0) {
-			rc = ioc_err(err, "received dataset '%s' carries the property %s: refused", r->name,
-			    r->prop);
+			rc = ioc_err(err, "received dataset '%s' carries the property %s: refused",
+			    r->name, r->prop);
 		}
 	}
 	return rc;
@@ -423,8 +436,8 @@ ioc_import_row(const struct ioc_zrows *rows, const char *ds, const char *prop)
  * not count), else built in.
  */
 static char *
-ioc_import_value(const struct ioc_root *root, const struct ioc_strv *zprops, const struct ioc_zrows *rows,
-    const char *jailds, const char *name)
+ioc_import_value(const struct ioc_root *root, const struct ioc_strv *zprops,
+    const struct ioc_zrows *rows, const char *jailds, const char *name)
 {
 	_cleanup_free_ char *prop = ioc_xasprintf(IOC_PROP_PREFIX "%s", name);
 	_cleanup_free_ char *key = ioc_xasprintf("%s=", prop);
@@ -600,15 +613,18 @@ ioc_imp_manifest(void *cb, struct ioc_error **err)
 
 	q->tag = ioc_xstrdup(tag ? tag : m->tag);
 	if (ioc_tag_used(q->js, q->tag))
-		return ioc_err(err, "tag '%s' is already used by another jail: import with tag=NEWTAG",
-		    q->tag);
+		return ioc_err(err,
+		    "tag '%s' is already used by another jail: import with tag=NEWTAG", q->tag);
 	if (m->ds[0].incremental) {
-		if (ioc_release_by_guid(q->root, m->release, m->ds[0].from_guid, &q->relsnap, err) != 0)
+		if (ioc_release_by_guid(
+			q->root, m->release, m->ds[0].from_guid, &q->relsnap, err) != 0)
 			return -1;
 		if (q->relsnap == NULL)
-			return ioc_err(err, "the image is incremental from release '%s' (snapshot guid "
+			return ioc_err(err,
+			    "the image is incremental from release '%s' (snapshot guid "
 			    "%llu), which this root does not have (a release fetched separately differs): "
-			    "export the jail without -i", m->release, m->ds[0].from_guid);
+			    "export the jail without -i",
+			    m->release, m->ds[0].from_guid);
 	}
 	if (ioc_image_plan_props(m, q->ov->p, q->ov->v, q->ov->n, &q->zprops, err) != 0)
 		return -1;
@@ -618,7 +634,7 @@ ioc_imp_manifest(void *cb, struct ioc_error **err)
 		return -1;
 	q->im.jailds = ioc_xasprintf("%s/jails/%s", q->root->name, q->uuid);
 	if (ioc_import_quarantine(q->im.jailds, m->ds[0].incremental ? "clonejail" : "jail",
-	    m->release, &q->zprops, err) != 0)
+		m->release, &q->zprops, err) != 0)
 		return -1;
 	q->created = 1;
 	return 0;
@@ -632,13 +648,14 @@ ioc_import_open(const char *file, struct ioc_error **err)
 	int fd;
 	if (strcmp(file, "-") == 0) {
 		if (isatty(0))
-			return ioc_err(err, "import: standard input is a terminal: pipe an image into it");
+			return ioc_err(
+			    err, "import: standard input is a terminal: pipe an image into it");
 		return fcntl(0, F_DUPFD_CLOEXEC, 3);
 	}
 	fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return ioc_err(err, "cannot open '%s': %s", ioc_has_ctrl(file) ? "(unprintable)" : file,
-		    strerror(errno));
+		return ioc_err(err, "cannot open '%s': %s",
+		    ioc_has_ctrl(file) ? "(unprintable)" : file, strerror(errno));
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return ioc_err(err, "'%s' is not a regular file", file);
@@ -662,10 +679,11 @@ ioc_jail_import(const struct ioc_root *root, const struct ioc_import_req *req, c
 	ioc_zrows_init(&rows);
 	im->pipefd = -1;
 	if (ioc_override(req, "release") != NULL) {
-		ioc_fail(err, IOC_EXIT_USAGE, "import: the release comes from the image and cannot be given");
+		ioc_fail(err, IOC_EXIT_USAGE,
+		    "import: the release comes from the image and cannot be given");
 		goto out;
 	}
-	if (ioc_jails_load(root, (const char *const[]){ "tag", NULL }, &js, err) != 0)
+	if (ioc_jails_load(root, (const char *const[]) { "tag", NULL }, &js, err) != 0)
 		goto out;
 	fd = ioc_import_open(req->file, err);
 	if (fd < 0)
@@ -680,7 +698,8 @@ ioc_jail_import(const struct ioc_root *root, const struct ioc_import_req *req, c
 	im->w.feed = ioc_imp_feed;
 	im->w.start = ioc_imp_start;
 	im->w.end = ioc_imp_end;
-	im->w.cb = &q; /* q.im is its first member: the stream callbacks take it as their ioc_import */
+	im->w.cb =
+	    &q; /* q.im is its first member: the stream callbacks take it as their ioc_import */
 	im->w.progress = req->progress;
 	im->w.parg = req->progress_arg;
 	if (ioc_walk_image(fd, &im->w, err) != 0) {

@@ -1,4 +1,5 @@
-/* import_legacy.c — import of the shell iocage's UUID_DATE.tar.xz images and packages onto a jail of this root (ops.h). */
+/* import_legacy.c — import of the shell iocage's UUID_DATE.tar.xz images and packages onto a jail
+ * of this root (ops.h). */
 #include "ops/ops.h"
 #include "ops/import_int.h"
 #include "fetch/fetch.h"
@@ -44,7 +45,8 @@ ioc_archive_names(int fd, const char *file, struct ioc_strv *out, struct ioc_err
 		}
 	}
 	if (r != ARCHIVE_EOF)
-		rc = ioc_err(err, "'%s' is corrupt or truncated: %s", file, archive_error_string(a));
+		rc =
+		    ioc_err(err, "'%s' is corrupt or truncated: %s", file, archive_error_string(a));
 out:
 	archive_read_free(a);
 	return rc;
@@ -58,7 +60,8 @@ ioc_legacy_is_jaildir(const struct ioc_strv *names)
 	int root = 0;
 	for (i = 0; i < names->n; i++) {
 		const char *n = names->v[i];
-		if (strcmp(n, "root") == 0 || strcmp(n, "root/") == 0 || strncmp(n, "root/", 5) == 0)
+		if (strcmp(n, "root") == 0 || strcmp(n, "root/") == 0 ||
+		    strncmp(n, "root/", 5) == 0)
 			root = 1;
 		else if (strchr(n, '/') != NULL && strchr(n, '/')[1] != '\0')
 			return 0;
@@ -78,10 +81,11 @@ ioc_legacy_shift(const struct ioc_root *root, const char *jailds, unsigned long 
 	unsigned long base = 0;
 	size_t i;
 	ioc_zrows_init(&rows);
-	if (ioc_zfs_get(names, IOC_PROP_PREFIX "userns," IOC_PROP_PREFIX "userns_idmap", 0, -1, NULL, 0,
-	    &rows, NULL) == 0) {
+	if (ioc_zfs_get(names, IOC_PROP_PREFIX "userns," IOC_PROP_PREFIX "userns_idmap", 0, -1,
+		NULL, 0, &rows, NULL) == 0) {
 		for (i = 0; i < rows.n; i++) {
-			if (strcmp(rows.v[i].source, "local") != 0 && strcmp(rows.v[i].source, inh) != 0)
+			if (strcmp(rows.v[i].source, "local") != 0 &&
+			    strcmp(rows.v[i].source, inh) != 0)
 				continue;
 			if (strcmp(rows.v[i].prop, IOC_PROP_PREFIX "userns") == 0)
 				userns = rows.v[i].value;
@@ -153,8 +157,10 @@ ioc_merge_tree(int sfd, int dfd, const char *path, int depth, struct ioc_error *
 		}
 		have = fstatat(dfd, e->d_name, &ds, AT_SYMLINK_NOFOLLOW) == 0;
 		if (S_ISDIR(ss.st_mode) && have && S_ISDIR(ds.st_mode)) {
-			int a = openat(sfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			int b = openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int a =
+			    openat(sfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			int b =
+			    openat(dfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (a < 0 || b < 0)
 				rc = ioc_err(err, "cannot open '%s': %s", sub, strerror(errno));
 			else
@@ -166,8 +172,9 @@ ioc_merge_tree(int sfd, int dfd, const char *path, int depth, struct ioc_error *
 			continue;
 		}
 		if (have && (S_ISDIR(ds.st_mode) || S_ISDIR(ss.st_mode)))
-			rc = ioc_err(err, "the package's '%s' would replace a %s of the release (refused)",
-			    sub, S_ISDIR(ds.st_mode) ? "directory" : "file or link with a directory");
+			rc = ioc_err(err,
+			    "the package's '%s' would replace a %s of the release (refused)", sub,
+			    S_ISDIR(ds.st_mode) ? "directory" : "file or link with a directory");
 		else if (renameat(sfd, e->d_name, dfd, e->d_name) != 0)
 			rc = ioc_err(err, "cannot move '%s' into place: %s", sub, strerror(errno));
 	}
@@ -265,7 +272,8 @@ out:
 	if (rc != 0) {
 		struct ioc_error *e2 = NULL;
 		if (ioc_zfs_destroy(jailds, 1, &e2) == 0)
-			ioc_error_wrap(err, "cannot deploy the package (the new jail was removed again)");
+			ioc_error_wrap(
+			    err, "cannot deploy the package (the new jail was removed again)");
 		ioc_error_free(e2);
 	}
 	return rc;
@@ -286,11 +294,14 @@ ioc_legacy_open_verified(const char *file, struct ioc_error **err)
 	int fd;
 
 	if (ioc_read_file(sumfile, 4096, &sumtext, &sl, NULL) != 0)
-		return ioc_err(err, "missing checksum file '%s' (the shell iocage wrote one beside "
-		    "each image)", ioc_has_ctrl(sumfile) ? "(unprintable)" : sumfile);
+		return ioc_err(err,
+		    "missing checksum file '%s' (the shell iocage wrote one beside "
+		    "each image)",
+		    ioc_has_ctrl(sumfile) ? "(unprintable)" : sumfile);
 	fd = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
-		ioc_err(err, "'%s' is not a regular file", ioc_has_ctrl(file) ? "(unprintable)" : file);
+		ioc_err(
+		    err, "'%s' is not a regular file", ioc_has_ctrl(file) ? "(unprintable)" : file);
 		goto fail;
 	}
 	if (fd < 0 || ioc_sha256_fd(fd, hex) != 0) {
@@ -298,8 +309,8 @@ ioc_legacy_open_verified(const char *file, struct ioc_error **err)
 		    strerror(errno));
 		goto fail;
 	}
-	if (sl < 64 || strncmp(sumtext, hex, 64) != 0 || (sl > 64 && sumtext[64] != '\n' &&
-	    sumtext[64] != ' ' && sumtext[64] != '\t')) {
+	if (sl < 64 || strncmp(sumtext, hex, 64) != 0 ||
+	    (sl > 64 && sumtext[64] != '\n' && sumtext[64] != ' ' && sumtext[64] != '\t')) {
 		ioc_err(err, "checksum mismatch: '%s' does not match '%s'", file, sumfile);
 		goto fail;
 	}
@@ -331,8 +342,10 @@ ioc_legacy_identity(const struct ioc_root *root, const struct ioc_import_req *ov
 	else
 		*tag = ioc_xstrndup(*uuid, 8);
 	if (ioc_tag_used(js, *tag))
-		return ioc_err(err, "tag '%s' is already used by another jail: import with "
-		    "tag=NEWTAG", *tag);
+		return ioc_err(err,
+		    "tag '%s' is already used by another jail: import with "
+		    "tag=NEWTAG",
+		    *tag);
 	return 0;
 }
 
@@ -358,8 +371,8 @@ ioc_legacy_lift_root(const char *stage, const char *mp, const char *file, struct
 		to = ioc_xasprintf("%s/%s", mp, de->d_name);
 		/* the dataset is new: nothing but the staging directory is there */
 		if (strcmp(de->d_name, ".ioc-legacy-import") == 0 || rename(from, to) != 0) {
-			ioc_err(err, "cannot move '%s' into place: %s", de->d_name,
-			    strerror(errno));
+			ioc_err(
+			    err, "cannot move '%s' into place: %s", de->d_name, strerror(errno));
 			closedir(d);
 			return -1;
 		}
@@ -376,9 +389,8 @@ ioc_legacy_lift_root(const char *stage, const char *mp, const char *file, struct
  * last.  A failure removes the jail again.
  */
 static int
-ioc_legacy_deploy(const struct ioc_root *root, const char *uuid, const char *tag,
-    const char *rel, const struct ioc_strv *zprops, int fd, const char *file, int jaildir,
-    struct ioc_error **err)
+ioc_legacy_deploy(const struct ioc_root *root, const char *uuid, const char *tag, const char *rel,
+    const struct ioc_strv *zprops, int fd, const char *file, int jaildir, struct ioc_error **err)
 {
 	_cleanup_free_ char *jailds = ioc_xasprintf("%s/jails/%s", root->name, uuid);
 	_cleanup_free_ char *rootds = ioc_xasprintf("%s/root", jailds);
@@ -388,7 +400,8 @@ ioc_legacy_deploy(const struct ioc_root *root, const char *uuid, const char *tag
 
 	if (ioc_import_quarantine(jailds, "jail", rel ? rel : "none", zprops, err) != 0)
 		return -1;
-	if (ioc_zfs_create(rootds, NULL, 0, err) != 0 || ioc_zfs_get1(rootds, "mountpoint", &mp, err) != 0)
+	if (ioc_zfs_create(rootds, NULL, 0, err) != 0 ||
+	    ioc_zfs_get1(rootds, "mountpoint", &mp, err) != 0)
 		goto out;
 	if (mp == NULL || mp[0] != '/') {
 		ioc_err(err, "'%s' is not mounted", rootds);
@@ -444,7 +457,7 @@ ioc_jail_import_legacy(const struct ioc_root *root, const struct ioc_import_req 
 	if (ioc_fault_swap(file, err) != 0)
 		goto out;
 	jaildir = ioc_legacy_is_jaildir(&names);
-	if (ioc_jails_load(root, (const char *const[]){ "tag", NULL }, &js, err) != 0)
+	if (ioc_jails_load(root, (const char *const[]) { "tag", NULL }, &js, err) != 0)
 		goto out;
 	base = strrchr(file, '/');
 	base = base ? base + 1 : file;
@@ -455,9 +468,11 @@ ioc_jail_import_legacy(const struct ioc_root *root, const struct ioc_import_req 
 		/* 1.7.6 __import deployed a package onto a new jail of the default release */
 		_cleanup_free_ char *snap = NULL;
 		if (rel == NULL) {
-			ioc_err(err, "'%s' is a package of the shell iocage, which does not say "
+			ioc_err(err,
+			    "'%s' is a package of the shell iocage, which does not say "
 			    "its release: import it with release=REL (the release it was recorded "
-			    "on, fetched here)", base);
+			    "on, fetched here)",
+			    base);
 			goto out;
 		}
 		if (ioc_release_snapshot(root, rel, &snap, err) != 0)

@@ -41,24 +41,24 @@ int ioc_ops_check_prop(const struct ioc_prop *p, const char *value, struct ioc_e
 int ioc_ops_states(const struct ioc_root *root, const struct ioc_jails *js, struct ioc_jstate *st,
     struct ioc_error **err);
 /* The same, allocated (caller frees) and preset to down and "-"; NULL with *err. */
-struct ioc_jstate *ioc_ops_states_new(const struct ioc_root *root, const struct ioc_jails *js,
-    struct ioc_error **err);
+struct ioc_jstate *ioc_ops_states_new(
+    const struct ioc_root *root, const struct ioc_jails *js, struct ioc_error **err);
 /* The state of one jail. */
-int ioc_ops_state1(const struct ioc_root *root, struct ioc_jail *j, struct ioc_jstate *st,
-    struct ioc_error **err);
+int ioc_ops_state1(
+    const struct ioc_root *root, struct ioc_jail *j, struct ioc_jstate *st, struct ioc_error **err);
 /* 1 when j runs, 0 when not, -1 with *err. */
 int ioc_ops_running(const struct ioc_root *root, struct ioc_jail *j, struct ioc_error **err);
 /* Runs argv inside the running jail j (its output is the caller's stdout and
  * stderr); 0 only when it exits 0. */
-int ioc_ops_exec_ok(const struct ioc_root *root, struct ioc_jail *j, char *const *argv,
-    struct ioc_error **err);
+int ioc_ops_exec_ok(
+    const struct ioc_root *root, struct ioc_jail *j, char *const *argv, struct ioc_error **err);
 /*
  * pkglist: starts the jail uuid, installs pkgs with the release's own package
  * manager inside (apt-get on Debian-like releases, pkg on FreeBSD), stops it.
  * -1 with *err when there is no package manager or the installation fails.
  */
-int ioc_ops_install_pkgs(const struct ioc_root *root, const char *uuid,
-    const struct ioc_strv *pkgs, struct ioc_error **err);
+int ioc_ops_install_pkgs(const struct ioc_root *root, const char *uuid, const struct ioc_strv *pkgs,
+    struct ioc_error **err);
 /* Installs pkgs in the running jail j with its package manager (as pkglist). */
 int ioc_ops_pkgs_in(const struct ioc_root *root, struct ioc_jail *j, const struct ioc_strv *pkgs,
     struct ioc_error **err);
@@ -78,8 +78,8 @@ void ioc_assigns_free(struct ioc_assign *a, size_t n);
  * Parses and checks n words PROPERTY=VALUE for a new jail into *out (caller
  * frees with ioc_assigns_free(*out, *nout), also on error).
  */
-int ioc_assigns_parse(char *const *words, size_t n, struct ioc_assign **out, size_t *nout,
-    struct ioc_error **err);
+int ioc_assigns_parse(
+    char *const *words, size_t n, struct ioc_assign **out, size_t *nout, struct ioc_error **err);
 /* The tag of a jail made without one: the UUID's first 8 characters (never all digits). */
 char *ioc_jail_default_tag(const char *uuid);
 /* 1 when a complete jail in js other than self (a UUID, or NULL) has tag. */
@@ -103,7 +103,7 @@ int ioc_ops_tag_links(const struct ioc_root *root, int legacy, const char *uuid,
 
 enum ioc_create_how {
 	IOC_CREATE_THICK, /* a copy of the source snapshot (zfs send | zfs receive) */
-	IOC_CREATE_THIN,  /* a clone of the source snapshot */
+	IOC_CREATE_THIN, /* a clone of the source snapshot */
 	IOC_CREATE_EMPTY, /* an empty root: no release */
 };
 
@@ -114,20 +114,20 @@ enum ioc_create_how {
  */
 struct ioc_create_req {
 	enum ioc_create_how how;
-	const char *snapshot;		/* DATASET@SNAP to clone, or NULL */
+	const char *snapshot; /* DATASET@SNAP to clone, or NULL */
 	const struct ioc_jail *carry_from; /* with snapshot: its own settings carry over */
-	const char *template_name;	/* -t TEMPLATE (tag, UUID or prefix), or NULL */
-	const char *source_template;	/* with snapshot: recorded as source_template */
-	const char *release;		/* NULL: the template's, the host's, or none (EMPTY) */
-	const char *uuid;		/* with count 1: this UUID instead of a new one */
-	const char *tag;		/* NULL: one from each UUID; count > 1: TAG_1..TAG_count */
-	long long count;		/* jails to make, 1..1000 */
-	int untagged;			/* make them without their tag property: debris that
-					 * list never shows and clean removes, until the
-					 * caller sets the tag as its last step */
+	const char *template_name; /* -t TEMPLATE (tag, UUID or prefix), or NULL */
+	const char *source_template; /* with snapshot: recorded as source_template */
+	const char *release; /* NULL: the template's, the host's, or none (EMPTY) */
+	const char *uuid; /* with count 1: this UUID instead of a new one */
+	const char *tag; /* NULL: one from each UUID; count > 1: TAG_1..TAG_count */
+	long long count; /* jails to make, 1..1000 */
+	int untagged; /* make them without their tag property: debris that
+		       * list never shows and clean removes, until the
+		       * caller sets the tag as its last step */
 	const struct ioc_assign *props; /* validated; tag= and release= in it are ignored */
 	size_t nprops;
-	const struct ioc_strv *pkgs;	/* installed in each new jail (pkglist), or NULL */
+	const struct ioc_strv *pkgs; /* installed in each new jail (pkglist), or NULL */
 	/* called after each jail is complete (tag: the tag it has or will get) */
 	void (*made)(void *arg, const char *uuid, const char *tag);
 	void *made_arg;
@@ -159,12 +159,12 @@ int ioc_jail_create_untagged(const struct ioc_root *root, const char *release, c
 /* The tags of the complete jails other than j whose depends= names j's tag,
  * appended to names ("'a', 'b'"); js: the jails loaded with tag and depends.
  * destroy refuses such a jail, set its new tag. */
-void ioc_jails_dependents(const struct ioc_jails *js, const struct ioc_jail *j,
-    struct ioc_sb *names);
+void ioc_jails_dependents(
+    const struct ioc_jails *js, const struct ioc_jail *j, struct ioc_sb *names);
 
 struct ioc_destroy_req {
 	const char *name; /* the jail: tag, UUID or prefix, as messages name it */
-	int force;	  /* -f: a running jail is stopped, not refused */
+	int force; /* -f: a running jail is stopped, not refused */
 	/* called with what happened to the jail: "stopped" (it ran), then "destroyed" */
 	void (*did)(void *arg, const char *uuid, const char *tag, const char *what);
 	void *did_arg;
@@ -172,8 +172,8 @@ struct ioc_destroy_req {
 
 /* The jail a check found, for the destroy (release with ioc_destroy_target_release). */
 struct ioc_destroy_target {
-	struct ioc_jails js;  /* every jail, with tag, template and depends */
-	struct ioc_jail *j;   /* the one named, in js */
+	struct ioc_jails js; /* every jail, with tag, template and depends */
+	struct ioc_jail *j; /* the one named, in js */
 	int running;
 };
 
@@ -206,21 +206,21 @@ int ioc_snap_split(const char *arg, char **name, char **snap, struct ioc_error *
 
 /* One snapshot of a jail's root dataset; the strings point into its ioc_snaps. */
 struct ioc_snap {
-	const char *name;	/* after the '@' */
-	const char *creation;	/* as zfs get gives it: seconds since the epoch */
-	const char *referenced;	/* bytes, or "-" */
-	const char *used;	/* bytes, or "-" */
+	const char *name; /* after the '@' */
+	const char *creation; /* as zfs get gives it: seconds since the epoch */
+	const char *referenced; /* bytes, or "-" */
+	const char *used; /* bytes, or "-" */
 };
 struct ioc_snaps {
-	struct ioc_snap *v;	/* oldest first */
+	struct ioc_snap *v; /* oldest first */
 	size_t n;
-	struct ioc_zrows rows;	/* what v points into */
+	struct ioc_zrows rows; /* what v points into */
 };
 void ioc_snaps_release(struct ioc_snaps *s);
 /* snaplist: the snapshots of the root dataset of the jail name means (tag, UUID or
  * prefix), in one `zfs get`; *out needs no release after -1. */
-int ioc_jail_snaplist(const struct ioc_root *root, const char *name, struct ioc_snaps *out,
-    struct ioc_error **err);
+int ioc_jail_snaplist(
+    const struct ioc_root *root, const char *name, struct ioc_snaps *out, struct ioc_error **err);
 /* The origin of every dataset under R/jails, two levels deep ("-": not a clone);
  * rows needs no release after -1. */
 int ioc_jails_origins(const struct ioc_root *root, struct ioc_zrows *rows, struct ioc_error **err);
@@ -228,13 +228,13 @@ int ioc_jails_origins(const struct ioc_root *root, struct ioc_zrows *rows, struc
 struct ioc_snap_req {
 	const char *name; /* the jail (tag, UUID or prefix) as messages name it; snapshot: or ALL */
 	const char *snap; /* checked (ioc_snap_split); snapshot: NULL for ioc-YYYY-MM-DD_HH:MM:SS */
-	int force;	  /* rollback: past newer snapshots, destroying them */
+	int force; /* rollback: past newer snapshots, destroying them */
 };
 /* What was done, for the caller to say (release with ioc_snap_result_release). */
 struct ioc_snap_result {
-	char *tag;	/* the jail's tag; "ALL" for snapshot ALL */
-	char *snap;	/* the snapshot's name */
-	char *newer;	/* rollback: the newer snapshots destroyed ("a, b"), or NULL */
+	char *tag; /* the jail's tag; "ALL" for snapshot ALL */
+	char *snap; /* the snapshot's name */
+	char *newer; /* rollback: the newer snapshots destroyed ("a, b"), or NULL */
 };
 void ioc_snap_result_release(struct ioc_snap_result *r);
 /*
@@ -296,8 +296,8 @@ int ioc_update_recover(const struct ioc_root *root, struct ioc_jail *j, const ch
     struct ioc_strv *notes, struct ioc_error **err);
 /* Rolls back every interrupted update under R/jails and puts each jail back
  * in its state (root lock held; takes each jail's lock); notes gets a line a jail. */
-int ioc_update_recover_all(const struct ioc_root *root, struct ioc_strv *notes,
-    struct ioc_error **err);
+int ioc_update_recover_all(
+    const struct ioc_root *root, struct ioc_strv *notes, struct ioc_error **err);
 
 /*
  * freebsd-update fetch install on the host against rootfs (a jail's or a
@@ -305,14 +305,14 @@ int ioc_update_recover_all(const struct ioc_root *root, struct ioc_strv *notes,
  * directory is DIR/freebsd-update (dir: the dataset above rootfs, out of
  * the root's reach), made root-only here.
  */
-int ioc_freebsd_update(const char *rootfs, const char *dir, const char *release,
-    struct ioc_error **err);
+int ioc_freebsd_update(
+    const char *rootfs, const char *dir, const char *release, struct ioc_error **err);
 /*
  * freebsd-update -r new upgrade, then install until nothing is left, on the
  * host against rootfs (as ioc_freebsd_update; engine/update.h's argv).
  */
-int ioc_freebsd_upgrade(const char *rootfs, const char *dir, const char *old, const char *new,
-    struct ioc_error **err);
+int ioc_freebsd_upgrade(
+    const char *rootfs, const char *dir, const char *old, const char *new, struct ioc_error **err);
 /* An update mark: 1 when the jail ran ("up", "up release=OLD"). */
 int ioc_update_mark_up(const char *mark);
 /* An upgrade's mark ("... release=OLD"): sets j's release back to OLD; 0 when none. */
@@ -324,9 +324,9 @@ int ioc_update_mark_release(struct ioc_jail *j, const char *mark, struct ioc_err
 #define IOC_SYNC_SNAP "ioc-sync-"
 
 struct ioc_sync_result {
-	char *snap;   /* R/jails/UUID@ioc-sync-N, the snapshot sent */
+	char *snap; /* R/jails/UUID@ioc-sync-N, the snapshot sent */
 	char *target; /* TARGET/jails/UUID, the replica */
-	int full;     /* the whole stream (first sync), else incremental */
+	int full; /* the whole stream (first sync), else incremental */
 };
 /*
  * Replicates j into the iocage root its sync_target names (see sync.c):
@@ -342,9 +342,9 @@ void ioc_sync_result_release(struct ioc_sync_result *r);
 
 /* activate --file: a new pool on a new sparse file, for a root POOL/DATASET. */
 struct ioc_filepool_req {
-	const char *path;	/* absolute; must not exist; its directory must */
+	const char *path; /* absolute; must not exist; its directory must */
 	unsigned long long size; /* bytes, at least 64M */
-	const char *dataset;	/* POOL/DATASET: the pool is new, the root its child */
+	const char *dataset; /* POOL/DATASET: the pool is new, the root its child */
 };
 /* The systemd unit directory (IOCAGE_SYSTEMD_DIR in tests, else /etc/systemd/system). */
 const char *ioc_filepool_unit_dir(void);
@@ -358,14 +358,14 @@ int ioc_filepool_check(const struct ioc_filepool_req *req, struct ioc_error **er
  * removes what was made.  said gets a line for each thing done.  The caller
  * then activates req->dataset and records req->path on it.
  */
-int ioc_filepool_make(const struct ioc_filepool_req *req, struct ioc_strv *said,
-    struct ioc_error **err);
+int ioc_filepool_make(
+    const struct ioc_filepool_req *req, struct ioc_strv *said, struct ioc_error **err);
 /*
  * deactivate of a root made so: removes the unit, and exports the pool when
  * it holds nothing but root (the file is kept: it holds the jails).
  */
-int ioc_filepool_unmake(const char *root, const char *file, struct ioc_strv *said,
-    struct ioc_error **err);
+int ioc_filepool_unmake(
+    const char *root, const char *file, struct ioc_strv *said, struct ioc_error **err);
 
 /* ---- export.c ------------------------------------------------------------ */
 
@@ -425,10 +425,10 @@ int ioc_jail_import_legacy(const struct ioc_root *root, const struct ioc_import_
 
 struct ioc_apply_req {
 	const struct ioc_recipe *r;
-	int dirfd;		/* the recipe's folder: copy and mount sources are beneath it */
-	const char *dirpath;	/* its absolute path, without links (mount sources) */
-	const char *tag;	/* the jail's tag */
-	int dry_run;		/* plan only */
+	int dirfd; /* the recipe's folder: copy and mount sources are beneath it */
+	const char *dirpath; /* its absolute path, without links (mount sources) */
+	const char *tag; /* the jail's tag */
+	int dry_run; /* plan only */
 	/* each line of the plan, then of what was done */
 	void (*say)(void *arg, const char *line);
 	void *say_arg;
@@ -445,7 +445,7 @@ struct ioc_apply_req {
  * is put back: a new one destroyed, an existing one rolled back to the
  * snapshot with its properties and running state as before; *err says so.
  */
-int ioc_jail_apply(const struct ioc_root *root, const struct ioc_apply_req *req,
-    struct ioc_error **err);
+int ioc_jail_apply(
+    const struct ioc_root *root, const struct ioc_apply_req *req, struct ioc_error **err);
 
 #endif

@@ -58,8 +58,8 @@ ioc_ops_states_new(const struct ioc_root *root, const struct ioc_jails *js, stru
 
 /* The running state of one jail (a one-element view for the engine). */
 int
-ioc_ops_state1(const struct ioc_root *root, struct ioc_jail *j, struct ioc_jstate *st,
-    struct ioc_error **err)
+ioc_ops_state1(
+    const struct ioc_root *root, struct ioc_jail *j, struct ioc_jstate *st, struct ioc_error **err)
 {
 	struct ioc_jails one = { j, 1, 0 };
 	memset(st, 0, sizeof(*st));
@@ -77,8 +77,8 @@ ioc_ops_running(const struct ioc_root *root, struct ioc_jail *j, struct ioc_erro
 }
 
 int
-ioc_ops_exec_ok(const struct ioc_root *root, struct ioc_jail *j, char *const *argv,
-    struct ioc_error **err)
+ioc_ops_exec_ok(
+    const struct ioc_root *root, struct ioc_jail *j, char *const *argv, struct ioc_error **err)
 {
 	struct ioc_exec_opts xo;
 	int status = 0;
@@ -98,7 +98,8 @@ ioc_ops_exec_ok(const struct ioc_root *root, struct ioc_jail *j, char *const *ar
 int
 ioc_ops_jail_has(const struct ioc_jail *j, const char *path)
 {
-	_cleanup_free_ char *p = ioc_xasprintf("%s%s", j->rootfs ? j->rootfs : "/nonexistent", path);
+	_cleanup_free_ char *p =
+	    ioc_xasprintf("%s%s", j->rootfs ? j->rootfs : "/nonexistent", path);
 	return faccessat(AT_FDCWD, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 

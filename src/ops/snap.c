@@ -26,15 +26,17 @@ ioc_snap_split(const char *arg, char **name, char **snap, struct ioc_error **err
 		goto bad;
 	for (p = *snap; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || strchr("_-.:", *p)))
+			(*p >= '0' && *p <= '9') || strchr("_-.:", *p)))
 			goto bad;
 	return 0;
 bad:
 	free(*name);
 	free(*snap);
 	*name = *snap = NULL;
-	return ioc_err(err, "invalid snapshot name in '%s': allowed letters, digits, '_', '-', "
-	    "'.', ':' (not first: '-', '.')", ioc_has_ctrl(arg) ? "(unprintable)" : arg);
+	return ioc_err(err,
+	    "invalid snapshot name in '%s': allowed letters, digits, '_', '-', "
+	    "'.', ':' (not first: '-', '.')",
+	    ioc_has_ctrl(arg) ? "(unprintable)" : arg);
 }
 
 int
@@ -121,8 +123,8 @@ ioc_snaps_release(struct ioc_snaps *s)
 }
 
 int
-ioc_jail_snaplist(const struct ioc_root *root, const char *name, struct ioc_snaps *out,
-    struct ioc_error **err)
+ioc_jail_snaplist(
+    const struct ioc_root *root, const char *name, struct ioc_snaps *out, struct ioc_error **err)
 {
 	struct ioc_jails js;
 	struct ioc_jail *j;
@@ -150,8 +152,10 @@ ioc_snapshot_every(const struct ioc_root *root, const char *snap, struct ioc_err
 	if (ioc_zfs_snapshot(top, 1, err) != 0)
 		ioc_error_wrap(err, "cannot snapshot every jail");
 	else if (ioc_zfs_destroy(top, 0, err) != 0)
-		ioc_error_wrap(err, "every jail has snapshot '%s', but '%s' stays ('clean' removes "
-		    "it)", snap, top);
+		ioc_error_wrap(err,
+		    "every jail has snapshot '%s', but '%s' stays ('clean' removes "
+		    "it)",
+		    snap, top);
 	else
 		rc = 0;
 	close(lk);
@@ -210,8 +214,8 @@ ioc_snap_target(const struct ioc_root *root, const struct ioc_snap_req *req, str
 
 /* Refuses to remove R/jails/UUID/root@snap when a dataset is cloned from it. */
 static int
-ioc_snap_check_clones(const struct ioc_root *root, const struct ioc_jail *j, const char *snap,
-    struct ioc_error **err)
+ioc_snap_check_clones(
+    const struct ioc_root *root, const struct ioc_jail *j, const char *snap, struct ioc_error **err)
 {
 	_cleanup_free_ char *full = ioc_xasprintf("%s/root@%s", j->dataset, snap);
 	struct ioc_zrows rows;
@@ -256,8 +260,8 @@ out:
 /* Rolls every dataset of j that has @snap back to it (jail lock held);
  * destroy: newer snapshots are destroyed (zfs rollback -r). */
 static int
-ioc_rollback_datasets(const struct ioc_jail *j, const char *snap, int destroy,
-    struct ioc_error **err)
+ioc_rollback_datasets(
+    const struct ioc_jail *j, const char *snap, int destroy, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv kids = IOC_STRV_INIT;
 	size_t i;
@@ -303,8 +307,10 @@ ioc_jail_rollback(const struct ioc_root *root, const struct ioc_snap_req *req,
 	for (i = pos + 1; i < names.n; i++)
 		ioc_sb_addf(&newer, "%s%s", newer.len ? ", " : "", names.v[i]);
 	if (newer.len && !req->force) {
-		ioc_err(err, "'%s' is not the newest snapshot; newer ones: %s (rollback -f "
-		    "destroys them)", req->snap, newer.buf);
+		ioc_err(err,
+		    "'%s' is not the newest snapshot; newer ones: %s (rollback -f "
+		    "destroys them)",
+		    req->snap, newer.buf);
 		goto out;
 	}
 	lockfd = ioc_lock_jail(root, j->uuid, err);

@@ -38,9 +38,9 @@ ioc_sync_snaps(const char *ds, long long **out, size_t *n, struct ioc_error **er
 	for (i = 0; i < rows.n; i++) {
 		const char *nm = rows.v[i].name;
 		long long v;
-		if (strncmp(nm, ds, dl) != 0 || strncmp(nm + dl, "@" IOC_SYNC_SNAP, 1 + strlen(
-		    IOC_SYNC_SNAP)) != 0 || ioc_parse_ll(nm + dl + 1 + strlen(IOC_SYNC_SNAP), 1,
-		    1000000000LL, &v) != 0)
+		if (strncmp(nm, ds, dl) != 0 ||
+		    strncmp(nm + dl, "@" IOC_SYNC_SNAP, 1 + strlen(IOC_SYNC_SNAP)) != 0 ||
+		    ioc_parse_ll(nm + dl + 1 + strlen(IOC_SYNC_SNAP), 1, 1000000000LL, &v) != 0)
 			continue;
 		*out = ioc_xrealloc(*out, (*n + 1) * sizeof(**out));
 		for (k = *n; k > 0 && (*out)[k - 1] > v; k--)
@@ -61,19 +61,28 @@ ioc_sync_target(const struct ioc_root *root, const struct ioc_jail *j, struct io
 	_cleanup_free_ char *host = NULL, *ds = NULL;
 	size_t rl = strlen(root->name), tl;
 	if (strcmp(v, "none") == 0)
-		return ioc_err(err, "jail '%s' has no sync_target: set sync_target=POOL/DATASET (an "
-		    "iocage root, activated there) first", tag);
+		return ioc_err(err,
+		    "jail '%s' has no sync_target: set sync_target=POOL/DATASET (an "
+		    "iocage root, activated there) first",
+		    tag);
 	if (ioc_sync_target_parse(v, &host, &ds) != 0)
-		return ioc_err(err, "jail '%s': invalid sync_target (a value written outside "
-		    "iocage?): expected POOL/DATASET", tag);
+		return ioc_err(err,
+		    "jail '%s': invalid sync_target (a value written outside "
+		    "iocage?): expected POOL/DATASET",
+		    tag);
 	if (host)
-		return ioc_err(err, "jail '%s': sync_target=%s names another host; syncing over ssh is "
-		    "not built yet (a local iocage root POOL/DATASET works)", tag, v);
+		return ioc_err(err,
+		    "jail '%s': sync_target=%s names another host; syncing over ssh is "
+		    "not built yet (a local iocage root POOL/DATASET works)",
+		    tag, v);
 	tl = strlen(ds);
-	if (strcmp(ds, root->name) == 0 || (tl > rl && strncmp(ds, root->name, rl) == 0 &&
-	    ds[rl] == '/') || (rl > tl && strncmp(root->name, ds, tl) == 0 && root->name[tl] == '/'))
-		return ioc_err(err, "jail '%s': sync_target=%s is this root %s, inside it or around "
-		    "it: replicas go to another iocage root", tag, ds, root->name);
+	if (strcmp(ds, root->name) == 0 ||
+	    (tl > rl && strncmp(ds, root->name, rl) == 0 && ds[rl] == '/') ||
+	    (rl > tl && strncmp(root->name, ds, tl) == 0 && root->name[tl] == '/'))
+		return ioc_err(err,
+		    "jail '%s': sync_target=%s is this root %s, inside it or around "
+		    "it: replicas go to another iocage root",
+		    tag, ds, root->name);
 	if (ioc_root_find(ds, t, err) != 0)
 		return ioc_error_wrap(err, "jail '%s': sync_target", tag);
 	return 0;
@@ -81,8 +90,7 @@ ioc_sync_target(const struct ioc_root *root, const struct ioc_jail *j, struct io
 
 /* Destroys ds@ioc-sync-K for every K in v[0 .. n) below keep (guard: ds's root). */
 static int
-ioc_sync_prune(const char *ds, const long long *v, size_t n, long long keep,
-    struct ioc_error **err)
+ioc_sync_prune(const char *ds, const long long *v, size_t n, long long keep, struct ioc_error **err)
 {
 	size_t i;
 	for (i = 0; i < n; i++) {
@@ -109,9 +117,11 @@ ioc_sync_tag_free(const struct ioc_root *t, const struct ioc_jail *j, struct ioc
 	for (i = 0; i < tj.n && rc == 0; i++) {
 		const char *other = ioc_jail_get(&tj.v[i], "tag");
 		if (other && strcmp(other, tag) == 0 && strcmp(tj.v[i].uuid, j->uuid) != 0)
-			rc = ioc_err(err, "jail '%s': the target root %s has another jail tagged '%s' "
+			rc = ioc_err(err,
+			    "jail '%s': the target root %s has another jail tagged '%s' "
 			    "(%s): its replica would share that tag there; rename one of them "
-			    "('iocage set tag=NEW ...')", tag, t->name, tag, tj.v[i].uuid);
+			    "('iocage set tag=NEW ...')",
+			    tag, t->name, tag, tj.v[i].uuid);
 	}
 	ioc_jails_release(&tj);
 	return rc;
@@ -138,8 +148,9 @@ ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, struct ioc_
 		goto out;
 	exists = rep != NULL;
 	if (exists && strcmp(rep, "yes") != 0) {
-		ioc_err(err, "%s exists and is not a replica of jail '%s': refusing to overwrite it",
-		    tds, ioc_jail_get(j, "tag"));
+		ioc_err(err,
+		    "%s exists and is not a replica of jail '%s': refusing to overwrite it", tds,
+		    ioc_jail_get(j, "tag"));
 		goto out;
 	}
 	if (ioc_sync_tag_free(&t, j, err) != 0)
@@ -152,9 +163,10 @@ ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, struct ioc_
 			if (sv[i] == tv[k] && sv[i] > base)
 				base = sv[i];
 	if (exists && base == 0) {
-		ioc_err(err, "the replica %s shares no ioc-sync snapshot with jail '%s': destroy it "
-		    "there ('iocage -r %s destroy -f %s') and sync again", tds, ioc_jail_get(j, "tag"),
-		    t.name, j->uuid);
+		ioc_err(err,
+		    "the replica %s shares no ioc-sync snapshot with jail '%s': destroy it "
+		    "there ('iocage -r %s destroy -f %s') and sync again",
+		    tds, ioc_jail_get(j, "tag"), t.name, j->uuid);
 		goto out;
 	}
 	next = sn ? sv[sn - 1] + 1 : 1;

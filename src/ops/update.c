@@ -25,8 +25,7 @@ enum ioc_upd_each { IOC_UPD_ROLLBACK, IOC_UPD_UNMARK };
  * newest snapshot), or clear the interrupted-update mark on it.
  */
 static int
-ioc_upd_each(struct ioc_jail *j, const char *snap, enum ioc_upd_each what,
-    struct ioc_error **err)
+ioc_upd_each(struct ioc_jail *j, const char *snap, enum ioc_upd_each what, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv kids = IOC_STRV_INIT;
 	size_t i;
@@ -41,7 +40,7 @@ ioc_upd_each(struct ioc_jail *j, const char *snap, enum ioc_upd_each what,
 		if (!ioc_zfs_exists(s))
 			continue;
 		if ((what == IOC_UPD_ROLLBACK ? ioc_zfs_rollback(s, 0, err) :
-		    ioc_zfs_inherit(s, IOC_UPDATE_MARK, err)) != 0)
+						ioc_zfs_inherit(s, IOC_UPDATE_MARK, err)) != 0)
 			return -1;
 	}
 	return 0;
@@ -99,8 +98,10 @@ ioc_upd_recover_one(const struct ioc_root *root, struct ioc_jail *j, const char 
 	    ioc_update_mark_release(j, was, err) != 0 ||
 	    ioc_upd_each(j, snap, IOC_UPD_UNMARK, err) != 0) {
 		ioc_error_free(es);
-		return ioc_error_wrap(err, "cannot roll back the interrupted update of '%s' to "
-		    "snapshot %s", name, snap);
+		return ioc_error_wrap(err,
+		    "cannot roll back the interrupted update of '%s' to "
+		    "snapshot %s",
+		    name, snap);
 	}
 	ioc_strv_pushf(notes, "%s: an interrupted update was rolled back to snapshot %s%s%s", name,
 	    snap, es ? "; it did not start again: " : "", es ? es->msg : "");
@@ -220,8 +221,7 @@ ioc_upd_workdir(const char *dir, char **out, struct ioc_error **err)
 }
 
 int
-ioc_freebsd_update(const char *rootfs, const char *dir, const char *release,
-    struct ioc_error **err)
+ioc_freebsd_update(const char *rootfs, const char *dir, const char *release, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
 	_cleanup_free_ char *workdir = NULL;
@@ -246,8 +246,8 @@ ioc_freebsd_update(const char *rootfs, const char *dir, const char *release,
 }
 
 int
-ioc_freebsd_upgrade(const char *rootfs, const char *dir, const char *old, const char *new,
-    struct ioc_error **err)
+ioc_freebsd_upgrade(
+    const char *rootfs, const char *dir, const char *old, const char *new, struct ioc_error **err)
 {
 	_cleanup_free_ char *workdir = NULL;
 	struct ioc_run_opts o;

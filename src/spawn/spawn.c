@@ -86,7 +86,7 @@ ioc_argv_str(char *const *argv)
 		const char *p;
 		for (p = a; *p; p++)
 			if (!(strchr("-_./:=,@+%", *p) || (*p >= 'a' && *p <= 'z') ||
-			    (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+				(*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
 				plain = 0;
 		if (i)
 			ioc_sb_addc(&sb, ' ');
@@ -165,8 +165,8 @@ struct ioc_child {
 };
 
 static void
-ioc_child_exec(const char *path, char *const *argv, const struct ioc_run_opts *o,
-    int in, int out, int errfd, int report)
+ioc_child_exec(const char *path, char *const *argv, const struct ioc_run_opts *o, int in, int out,
+    int errfd, int report)
 {
 	struct ioc_strv env = IOC_STRV_INIT;
 	size_t i;
@@ -198,7 +198,8 @@ ioc_child_exec(const char *path, char *const *argv, const struct ioc_run_opts *o
 			int dfd = dirfd(d);
 			while ((de = readdir(d)) != NULL) {
 				long long lfd;
-				int fd = ioc_parse_ll(de->d_name, 0, INT_MAX, &lfd) == 0 ? (int)lfd : -1;
+				int fd =
+				    ioc_parse_ll(de->d_name, 0, INT_MAX, &lfd) == 0 ? (int)lfd : -1;
 				if (fd >= 3 && fd != dfd && fd != keep)
 					close(fd);
 			}
@@ -268,8 +269,8 @@ ioc_fd_for(int want, int stdno, int *pipe_read, int *to_close, struct ioc_error 
 
 /* Starts one child; fills c.  Returns 0 or -1. */
 static int
-ioc_child_start(char *const *argv, const struct ioc_run_opts *o, struct ioc_child *c,
-    struct ioc_error **err)
+ioc_child_start(
+    char *const *argv, const struct ioc_run_opts *o, struct ioc_child *c, struct ioc_error **err)
 {
 	const char *path = ioc_prog_path(argv[0]);
 	int in, out, errfd, in_close = -1, out_close = -1, err_close = -1;
@@ -367,17 +368,17 @@ ioc_children_wait(struct ioc_child *cs, struct ioc_run_result **rs, size_t n, in
 		int np = 0, tmo = -1, pr;
 		for (i = 0; i < n && i < 4; i++) {
 			if (cs[i].out_pipe >= 0) {
-				pf[np] = (struct pollfd){ cs[i].out_pipe, POLLIN, 0 };
+				pf[np] = (struct pollfd) { cs[i].out_pipe, POLLIN, 0 };
 				dst[np] = rs[i] ? &rs[i]->out : NULL;
 				fdp[np++] = &cs[i].out_pipe;
 			}
 			if (cs[i].err_pipe >= 0) {
-				pf[np] = (struct pollfd){ cs[i].err_pipe, POLLIN, 0 };
+				pf[np] = (struct pollfd) { cs[i].err_pipe, POLLIN, 0 };
 				dst[np] = rs[i] ? &rs[i]->err : NULL;
 				fdp[np++] = &cs[i].err_pipe;
 			}
 			if (cs[i].in_pipe >= 0) {
-				pf[np] = (struct pollfd){ cs[i].in_pipe, POLLOUT, 0 };
+				pf[np] = (struct pollfd) { cs[i].in_pipe, POLLOUT, 0 };
 				dst[np] = NULL;
 				fdp[np++] = &cs[i].in_pipe;
 			}
@@ -417,7 +418,8 @@ ioc_children_wait(struct ioc_child *cs, struct ioc_run_result **rs, size_t n, in
 					else if (w < 0 && errno != EAGAIN && errno != EINTR)
 						cs[k].in_off = cs[k].in_len;
 				}
-				if (cs[k].in_off >= cs[k].in_len || (pf[i].revents & (POLLERR | POLLHUP)))
+				if (cs[k].in_off >= cs[k].in_len ||
+				    (pf[i].revents & (POLLERR | POLLHUP)))
 					ioc_close_fdp(fdp[i]);
 				continue;
 			}
@@ -460,7 +462,8 @@ ioc_children_wait(struct ioc_child *cs, struct ioc_run_result **rs, size_t n, in
 			while (w < 0 && errno == EINTR);
 		}
 		cs[i].status = WIFEXITED(st) ? WEXITSTATUS(st) :
-		    WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
+		    WIFSIGNALED(st)	     ? 128 + WTERMSIG(st) :
+					       255;
 		if (rs[i])
 			rs[i]->status = cs[i].status;
 	}
@@ -580,8 +583,8 @@ ioc_async_main(void *arg)
 }
 
 int
-ioc_run_async(struct ioc_async *b, const struct ioc_strv *argv, int in_fd, int out_fd,
-    int child_fd, struct ioc_error **err)
+ioc_run_async(struct ioc_async *b, const struct ioc_strv *argv, int in_fd, int out_fd, int child_fd,
+    struct ioc_error **err)
 {
 	size_t i;
 	memset(b, 0, sizeof(*b));

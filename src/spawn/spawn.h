@@ -23,16 +23,16 @@
 
 #include <pthread.h>
 
-#define IOC_FD_NULL (-1)    /* /dev/null */
+#define IOC_FD_NULL (-1) /* /dev/null */
 #define IOC_FD_CAPTURE (-2) /* collect into the result's buffer */
 #define IOC_FD_INHERIT (-3) /* the caller's own fd 0, 1 or 2 */
 
 struct ioc_run_opts {
-	int in_fd;	/* fd to read from, or IOC_FD_NULL / IOC_FD_INHERIT */
+	int in_fd; /* fd to read from, or IOC_FD_NULL / IOC_FD_INHERIT */
 	const char *in_data; /* if set (and in_fd == IOC_FD_CAPTURE): fed to stdin */
 	size_t in_len;
-	int out_fd;	/* fd, IOC_FD_NULL, IOC_FD_CAPTURE or IOC_FD_INHERIT */
-	int err_fd;	/* likewise */
+	int out_fd; /* fd, IOC_FD_NULL, IOC_FD_CAPTURE or IOC_FD_INHERIT */
+	int err_fd; /* likewise */
 	int timeout_ms; /* 0: none */
 	const char *const *env; /* extra NAME=VALUE entries, NULL-terminated */
 	const char *cwd;

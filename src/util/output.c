@@ -108,7 +108,9 @@ ioc_table_print(const struct ioc_table *t, enum ioc_fmt fmt, FILE *f)
 			w[c] = ioc_width(t->cols.v[c]);
 		for (r = 0; r < t->nrows; r++)
 			for (c = 0; c < nc; c++)
-				if (ioc_width(flat.v[r * nc + c]) > w[c]) /* NOLINT(clang-analyzer-core.NullDereference): nrows * nc cells were pushed above */
+				if (ioc_width(flat.v[r * nc + c]) >
+				    w[c]) /* NOLINT(clang-analyzer-core.NullDereference): nrows * nc
+					     cells were pushed above */
 					w[c] = ioc_width(flat.v[r * nc + c]);
 		for (r = 0; r <= t->nrows; r++) {
 			for (c = 0; c < nc; c++) {
@@ -145,8 +147,8 @@ ioc_fixed_cell(struct ioc_sb *sb, const char *s, const struct ioc_colfmt *f)
 }
 
 void
-ioc_table_print_fixed(const struct ioc_table *t, const struct ioc_colfmt *head,
-    const struct ioc_colfmt *row, FILE *f)
+ioc_table_print_fixed(
+    const struct ioc_table *t, const struct ioc_colfmt *head, const struct ioc_colfmt *row, FILE *f)
 {
 	size_t nc = t->cols.n, r, c;
 	struct ioc_sb sb = IOC_SB_INIT;

@@ -134,8 +134,8 @@ ioc_trace(double since, const char *fmt, ...)
 	va_end(ap);
 	p = ioc_msg_printable(m.buf ? m.buf : "");
 	ioc_sb_release(&m);
-	fprintf(stderr, "iocage: trace: %8.1f ms  %s (%.1f ms)\n", now - ioc_trace_t0, p,
-	    now - since);
+	fprintf(
+	    stderr, "iocage: trace: %8.1f ms  %s (%.1f ms)\n", now - ioc_trace_t0, p, now - since);
 	free(p);
 }
 
@@ -485,8 +485,8 @@ ioc_edit_distance(const char *a, const char *b)
 }
 
 int
-ioc_write_file_atomic(const char *path, const char *data, size_t len, int mode,
-    struct ioc_error **err)
+ioc_write_file_atomic(
+    const char *path, const char *data, size_t len, int mode, struct ioc_error **err)
 {
 	_cleanup_free_ char *tmp = ioc_xasprintf("%s.tmp.%ld", path, (long)getpid());
 	int fd;
@@ -520,8 +520,7 @@ ioc_write_file_atomic(const char *path, const char *data, size_t len, int mode,
 }
 
 int
-ioc_read_file(const char *path, size_t max, char **out, size_t *outlen,
-    struct ioc_error **err)
+ioc_read_file(const char *path, size_t max, char **out, size_t *outlen, struct ioc_error **err)
 {
 	struct ioc_sb sb = IOC_SB_INIT;
 	char buf[8192];
@@ -562,13 +561,13 @@ ioc_mkdir_p(const char *path, int mode, struct ioc_error **err)
 {
 	_cleanup_free_ char *p = ioc_xstrdup(path);
 	char *s;
-	for (s = p + 1; ; s++) {
+	for (s = p + 1;; s++) {
 		if (*s == '/' || *s == '\0') {
 			char c = *s;
 			*s = '\0';
 			if (mkdir(p, (mode_t)mode) != 0 && errno != EEXIST)
-				return ioc_err(err, "cannot create directory '%s': %s", p,
-				    strerror(errno));
+				return ioc_err(
+				    err, "cannot create directory '%s': %s", p, strerror(errno));
 			*s = c;
 			if (c == '\0')
 				break;
@@ -582,7 +581,8 @@ ioc_close_from(int from, int keep)
 {
 #if defined(__linux__) && defined(SYS_close_range)
 	if (keep >= from) {
-		if (keep > from && syscall(SYS_close_range, (unsigned)from, (unsigned)keep - 1, 0) != 0)
+		if (keep > from &&
+		    syscall(SYS_close_range, (unsigned)from, (unsigned)keep - 1, 0) != 0)
 			return -1;
 		return syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0) == 0 ? 0 : -1;
 	}

@@ -98,7 +98,10 @@ struct ioc_sb {
 	size_t len;
 	size_t cap;
 };
-#define IOC_SB_INIT { NULL, 0, 0 }
+#define IOC_SB_INIT \
+	{ \
+		NULL, 0, 0 \
+	}
 void ioc_sb_init(struct ioc_sb *sb);
 void ioc_sb_release(struct ioc_sb *sb);
 void ioc_sb_add(struct ioc_sb *sb, const char *s, size_t n);
@@ -117,7 +120,10 @@ struct ioc_strv {
 	size_t n;
 	size_t cap;
 };
-#define IOC_STRV_INIT { NULL, 0, 0 }
+#define IOC_STRV_INIT \
+	{ \
+		NULL, 0, 0 \
+	}
 void ioc_strv_init(struct ioc_strv *sv);
 void ioc_strv_release(struct ioc_strv *sv);
 void ioc_strv_push(struct ioc_strv *sv, const char *s);
@@ -130,9 +136,22 @@ int ioc_strv_contains(const struct ioc_strv *sv, const char *s);
 void ioc_strv_split(struct ioc_strv *sv, const char *s, char sep);
 
 /* Cleanup attributes: functions read as early returns. */
-static inline void ioc_freep(void *p) { void **pp = p; free(*pp); }
-static inline void ioc_sb_releasep(struct ioc_sb *sb) { ioc_sb_release(sb); }
-static inline void ioc_strv_releasep(struct ioc_strv *sv) { ioc_strv_release(sv); }
+static inline void
+ioc_freep(void *p)
+{
+	void **pp = p;
+	free(*pp);
+}
+static inline void
+ioc_sb_releasep(struct ioc_sb *sb)
+{
+	ioc_sb_release(sb);
+}
+static inline void
+ioc_strv_releasep(struct ioc_strv *sv)
+{
+	ioc_strv_release(sv);
+}
 static inline void ioc_closep(int *fd);
 #define _cleanup_free_ __attribute__((cleanup(ioc_freep)))
 #define _cleanup_sb_ __attribute__((cleanup(ioc_sb_releasep)))
@@ -140,7 +159,14 @@ static inline void ioc_closep(int *fd);
 #define _cleanup_close_ __attribute__((cleanup(ioc_closep)))
 
 /* Hands a pointer over: returns *pp and sets *pp to NULL. */
-static inline void *ioc_steal(void *pp) { void **p = pp; void *r = *p; *p = NULL; return r; }
+static inline void *
+ioc_steal(void *pp)
+{
+	void **p = pp;
+	void *r = *p;
+	*p = NULL;
+	return r;
+}
 
 int ioc_streq(const char *a, const char *b);
 int ioc_startswith(const char *s, const char *prefix);
@@ -149,11 +175,10 @@ int ioc_parse_ll(const char *s, long long min, long long max, long long *out);
 /* Levenshtein distance, capped (for "did you mean"). */
 size_t ioc_edit_distance(const char *a, const char *b);
 /* Writes data to path atomically (temporary name in the same directory, rename). */
-int ioc_write_file_atomic(const char *path, const char *data, size_t len, int mode,
-    struct ioc_error **err);
+int ioc_write_file_atomic(
+    const char *path, const char *data, size_t len, int mode, struct ioc_error **err);
 /* Reads a whole file (up to max bytes). */
-int ioc_read_file(const char *path, size_t max, char **out, size_t *outlen,
-    struct ioc_error **err);
+int ioc_read_file(const char *path, size_t max, char **out, size_t *outlen, struct ioc_error **err);
 /* Makes every directory of path (mode for new ones). */
 int ioc_mkdir_p(const char *path, int mode, struct ioc_error **err);
 /*
@@ -183,6 +208,11 @@ char *ioc_now_fmt(const char *fmt);
 
 #include <stdlib.h>
 #include <unistd.h>
-static inline void ioc_closep(int *fd) { if (*fd >= 0) close(*fd); }
+static inline void
+ioc_closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
 
 #endif

@@ -40,7 +40,8 @@ ioc_zfs_valid_name(const char *name)
 	for (p = name;; p++) {
 		if (*p == '/' || *p == '@' || *p == '\0') {
 			size_t n = (size_t)(p - comp);
-			if (n == 0 || (n == 1 && comp[0] == '.') || (n == 2 && comp[0] == '.' && comp[1] == '.'))
+			if (n == 0 || (n == 1 && comp[0] == '.') ||
+			    (n == 2 && comp[0] == '.' && comp[1] == '.'))
 				return 0;
 			if (*p == '\0')
 				break;
@@ -60,26 +61,29 @@ ioc_zfs_valid_name(const char *name)
 
 /* "the value of P on D contains a newline" when the broken line starts a row. */
 static int
-ioc_zfs_parse_newline(const char *l, const char *t1, const char *t2, size_t lineno,
-    struct ioc_error **err)
+ioc_zfs_parse_newline(
+    const char *l, const char *t1, const char *t2, size_t lineno, struct ioc_error **err)
 {
 	_cleanup_free_ char *name = t1 ? ioc_xstrndup(l, (size_t)(t1 - l)) : NULL;
 	_cleanup_free_ char *prop = t1 && t2 ? ioc_xstrndup(t1 + 1, (size_t)(t2 - t1 - 1)) : NULL;
 	if (name && prop && ioc_zfs_valid_name(name) && !ioc_has_ctrl(prop) && *prop &&
 	    strlen(prop) < 256)
-		return ioc_err(err, "the value of property %s on %s contains a newline (written "
-		    "outside iocage?); remove it with 'zfs inherit %s %s'", prop, name, prop, name);
-	return ioc_err(err, "cannot parse zfs output line %zu: expected 4 tab-separated fields "
-	    "(a property value with a newline?)", lineno);
+		return ioc_err(err,
+		    "the value of property %s on %s contains a newline (written "
+		    "outside iocage?); remove it with 'zfs inherit %s %s'",
+		    prop, name, prop, name);
+	return ioc_err(err,
+	    "cannot parse zfs output line %zu: expected 4 tab-separated fields "
+	    "(a property value with a newline?)",
+	    lineno);
 }
 
 int
-ioc_zfs_parse_get(const char *text, int want_snaps, struct ioc_zrows *rows,
-    struct ioc_error **err)
+ioc_zfs_parse_get(const char *text, int want_snaps, struct ioc_zrows *rows, struct ioc_error **err)
 {
 	const char *line = text;
 	size_t lineno = 0, i;
-	_cleanup_strv_ struct ioc_strv done = IOC_STRV_INIT;  /* datasets whose rows ended */
+	_cleanup_strv_ struct ioc_strv done = IOC_STRV_INIT; /* datasets whose rows ended */
 	_cleanup_strv_ struct ioc_strv props = IOC_STRV_INIT; /* properties of the current one */
 	_cleanup_free_ char *cur = NULL;
 	while (*line) {
@@ -100,7 +104,8 @@ ioc_zfs_parse_get(const char *text, int want_snaps, struct ioc_zrows *rows,
 		r.name = ioc_xstrndup(l, (size_t)(t1 - l));
 		if (!ioc_zfs_valid_name(r.name)) {
 			free(r.name);
-			return ioc_err(err, "cannot parse zfs output line %zu: not a dataset name", lineno);
+			return ioc_err(
+			    err, "cannot parse zfs output line %zu: not a dataset name", lineno);
 		}
 		r.prop = ioc_xstrndup(t1 + 1, (size_t)(t2 - t1 - 1));
 		/*
@@ -111,9 +116,11 @@ ioc_zfs_parse_get(const char *text, int want_snaps, struct ioc_zrows *rows,
 		 */
 		if (cur == NULL || strcmp(cur, r.name) != 0) {
 			if (ioc_strv_contains(&done, r.name)) {
-				ioc_err(err, "zfs output lists %s in two places: a property value "
+				ioc_err(err,
+				    "zfs output lists %s in two places: a property value "
 				    "contains a newline (written outside iocage?); 'zfs get -H all' "
-				    "shows which", r.name);
+				    "shows which",
+				    r.name);
 				free(r.name);
 				free(r.prop);
 				return -1;
@@ -127,7 +134,8 @@ ioc_zfs_parse_get(const char *text, int want_snaps, struct ioc_zrows *rows,
 			if (strcmp(props.v[i], r.prop) == 0)
 				break;
 		if (i < props.n) {
-			ioc_err(err, "zfs output lists property %s of %s twice: a property value contains "
+			ioc_err(err,
+			    "zfs output lists property %s of %s twice: a property value contains "
 			    "a newline (written outside iocage?); 'zfs get -H all %s' shows which",
 			    ioc_has_ctrl(r.prop) ? "?" : r.prop, r.name, r.name);
 			free(r.name);
@@ -176,8 +184,8 @@ ioc_zfs_guard(const char *name, struct ioc_error **err)
 	if (strncmp(name, ioc_guard_root, rl) == 0 &&
 	    (name[rl] == '\0' || name[rl] == '/' || name[rl] == '@'))
 		return 0;
-	return ioc_err(err, "refusing to touch '%s': outside the iocage root '%s'", name,
-	    ioc_guard_root);
+	return ioc_err(
+	    err, "refusing to touch '%s': outside the iocage root '%s'", name, ioc_guard_root);
 }
 
 static int
@@ -187,8 +195,8 @@ ioc_zfs_run(struct ioc_strv *argv, char **out, struct ioc_error **err)
 }
 
 int
-ioc_zfs_get(char *const *names, const char *props, int recursive, int depth,
-    const char *sources, int want_snaps, struct ioc_zrows *rows, struct ioc_error **err)
+ioc_zfs_get(char *const *names, const char *props, int recursive, int depth, const char *sources,
+    int want_snaps, struct ioc_zrows *rows, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
 	_cleanup_free_ char *out = NULL;
@@ -331,8 +339,7 @@ ioc_push_props(struct ioc_strv *a, const struct ioc_strv *props)
 }
 
 int
-ioc_zfs_create(const char *name, const struct ioc_strv *props, int parents,
-    struct ioc_error **err)
+ioc_zfs_create(const char *name, const struct ioc_strv *props, int parents, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
 	if (ioc_zfs_guard(name, err) != 0)
@@ -347,8 +354,8 @@ ioc_zfs_create(const char *name, const struct ioc_strv *props, int parents,
 }
 
 int
-ioc_zfs_clone(const char *snap, const char *name, const struct ioc_strv *props,
-    struct ioc_error **err)
+ioc_zfs_clone(
+    const char *snap, const char *name, const struct ioc_strv *props, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
 	if (ioc_zfs_guard(name, err) != 0 || ioc_zfs_guard(snap, err) != 0)
@@ -368,8 +375,8 @@ ioc_zfs_snapshot(const char *snap, int recursive, struct ioc_error **err)
 }
 
 int
-ioc_zfs_snapshot_props(const char *snap, int recursive, const struct ioc_strv *props,
-    struct ioc_error **err)
+ioc_zfs_snapshot_props(
+    const char *snap, int recursive, const struct ioc_strv *props, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
 	size_t i;
@@ -399,7 +406,8 @@ ioc_zfs_list_children(const char *name, struct ioc_strv *out, struct ioc_error *
 		return -1;
 	}
 	for (i = 0; i < rows.n; i++)
-		if (strcmp(rows.v[i].value, "filesystem") == 0 || strcmp(rows.v[i].value, "volume") == 0)
+		if (strcmp(rows.v[i].value, "filesystem") == 0 ||
+		    strcmp(rows.v[i].value, "volume") == 0)
 			ioc_strv_push(out, rows.v[i].name);
 	ioc_zrows_release(&rows);
 	return 0;
@@ -543,8 +551,8 @@ ioc_zfs_promote(const char *name, struct ioc_error **err)
 }
 
 int
-ioc_zfs_send_async(const char *snap, const char *from, int out_fd, struct ioc_async *b,
-    struct ioc_error **err)
+ioc_zfs_send_async(
+    const char *snap, const char *from, int out_fd, struct ioc_async *b, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv av = IOC_STRV_INIT;
 	if (ioc_zfs_guard(snap, err) != 0 || (from && ioc_zfs_guard(from, err) != 0))
@@ -560,8 +568,7 @@ ioc_zfs_send_async(const char *snap, const char *from, int out_fd, struct ioc_as
 }
 
 int
-ioc_zfs_receive_async(const char *target, int in_fd, struct ioc_async *b,
-    struct ioc_error **err)
+ioc_zfs_receive_async(const char *target, int in_fd, struct ioc_async *b, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv av = IOC_STRV_INIT;
 	if (ioc_zfs_guard(target, err) != 0)
@@ -598,8 +605,8 @@ ioc_zfs_pipe(struct ioc_strv *s, struct ioc_strv *r, const char *snap, const cha
 }
 
 int
-ioc_zfs_send_recv(const char *snap, const char *target, const struct ioc_strv *recv_props,
-    struct ioc_error **err)
+ioc_zfs_send_recv(
+    const char *snap, const char *target, const struct ioc_strv *recv_props, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv s = IOC_STRV_INIT;
 	_cleanup_strv_ struct ioc_strv r = IOC_STRV_INIT;
@@ -617,8 +624,8 @@ ioc_zfs_send_recv(const char *snap, const char *target, const struct ioc_strv *r
 }
 
 int
-ioc_zfs_replicate(const char *snap, const char *from, const char *target, int force,
-    struct ioc_error **err)
+ioc_zfs_replicate(
+    const char *snap, const char *from, const char *target, int force, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv s = IOC_STRV_INIT;
 	_cleanup_strv_ struct ioc_strv r = IOC_STRV_INIT;
@@ -698,7 +705,9 @@ ioc_zfs_parse_allow(const char *text, const char *dataset, struct ioc_strv *who)
 				sec = strcmp(l, "Permission sets:") == 0 ? SETS :
 				    strcmp(l, "Local permissions:") == 0 ? LOCAL :
 				    strcmp(l, "Descendent permissions:") == 0 ||
-				    strcmp(l, "Local+Descendent permissions:") == 0 ? DESC : NONE;
+					strcmp(l, "Local+Descendent permissions:") == 0 ?
+									   DESC :
+									   NONE;
 				continue;
 			}
 			ioc_allow_words(l, &w);
@@ -709,7 +718,8 @@ ioc_zfs_parse_allow(const char *text, const char *dataset, struct ioc_strv *who)
 				continue;
 			if (sec == LOCAL && (on == NULL || strcmp(on, dataset) != 0))
 				continue; /* an ancestor's local grant stops there */
-			if (w.n == 3 && (strcmp(w.v[0], "user") == 0 || strcmp(w.v[0], "group") == 0) &&
+			if (w.n == 3 &&
+			    (strcmp(w.v[0], "user") == 0 || strcmp(w.v[0], "group") == 0) &&
 			    ioc_allow_risky(w.v[2], &sets)) {
 				if (strcmp(w.v[1], "root") == 0 || strcmp(w.v[1], "0") == 0)
 					continue;
@@ -718,7 +728,8 @@ ioc_zfs_parse_allow(const char *text, const char *dataset, struct ioc_strv *who)
 				added++;
 			} else if (w.n == 2 && strcmp(w.v[0], "everyone") == 0 &&
 			    ioc_allow_risky(w.v[1], &sets)) {
-				ioc_strv_pushf(who, "everyone (%s on %s)", w.v[1], on ? on : dataset);
+				ioc_strv_pushf(
+				    who, "everyone (%s on %s)", w.v[1], on ? on : dataset);
 				added++;
 			}
 		}

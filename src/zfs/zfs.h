@@ -40,8 +40,8 @@ void ioc_zrows_release(struct ioc_zrows *r);
  * value with a newline could otherwise forge a row of another dataset).
  * Snapshot rows (name with '@') are kept only when want_snaps is set.
  */
-int ioc_zfs_parse_get(const char *text, int want_snaps, struct ioc_zrows *rows,
-    struct ioc_error **err);
+int ioc_zfs_parse_get(
+    const char *text, int want_snaps, struct ioc_zrows *rows, struct ioc_error **err);
 
 /*
  * Delegation (`zfs allow DATASET` as OpenZFS prints it: a "---- Permissions
@@ -89,15 +89,15 @@ int ioc_zfs_get1(const char *name, const char *prop, char **value, struct ioc_er
 int ioc_zfs_exists(const char *name);
 
 /* Writes (all guarded).  props: "name=value" strings, may be NULL. */
-int ioc_zfs_create(const char *name, const struct ioc_strv *props, int parents,
-    struct ioc_error **err);
-int ioc_zfs_clone(const char *snap, const char *name, const struct ioc_strv *props,
-    struct ioc_error **err);
+int ioc_zfs_create(
+    const char *name, const struct ioc_strv *props, int parents, struct ioc_error **err);
+int ioc_zfs_clone(
+    const char *snap, const char *name, const struct ioc_strv *props, struct ioc_error **err);
 int ioc_zfs_snapshot(const char *snap, int recursive, struct ioc_error **err);
 /* The same with "name=value" properties set on the snapshot(s) in the same
  * transaction (`zfs snapshot -o`). */
-int ioc_zfs_snapshot_props(const char *snap, int recursive, const struct ioc_strv *props,
-    struct ioc_error **err);
+int ioc_zfs_snapshot_props(
+    const char *snap, int recursive, const struct ioc_strv *props, struct ioc_error **err);
 /* Unmounts (children first) and destroys; recursive destroys children and
  * snapshots.  Snapshots: recursive means `-r` over the same name below. */
 int ioc_zfs_destroy(const char *name, int recursive, struct ioc_error **err);
@@ -112,19 +112,18 @@ int ioc_zfs_unmount(const char *name, struct ioc_error **err);
  * write end of the caller's pipe, closed when send ends): the caller reads
  * the other end, then waits with ioc_run_async_wait.  snap is guarded.
  */
-int ioc_zfs_send_async(const char *snap, const char *from, int out_fd, struct ioc_async *b,
-    struct ioc_error **err);
+int ioc_zfs_send_async(
+    const char *snap, const char *from, int out_fd, struct ioc_async *b, struct ioc_error **err);
 /*
  * `zfs receive target` in a thread reading in_fd (the read end of the
  * caller's pipe, closed when receive ends): the caller writes the stream to
  * the other end, closes it, and waits.  target is guarded and must not exist.
  */
-int ioc_zfs_receive_async(const char *target, int in_fd, struct ioc_async *b,
-    struct ioc_error **err);
+int ioc_zfs_receive_async(
+    const char *target, int in_fd, struct ioc_async *b, struct ioc_error **err);
 /* `zfs send [-I from] snap | zfs receive [-u] target` (target guarded). */
 int ioc_zfs_send_recv(const char *snap, const char *target, const struct ioc_strv *recv_props,
     struct ioc_error **err);
-
 
 /*
  * `zfs send -R [-I @from] snap | zfs receive -u [-F] target` (sync): the
@@ -133,8 +132,8 @@ int ioc_zfs_send_recv(const char *snap, const char *target, const struct ioc_str
  * target back to the stream's base first: only for a replica the caller has
  * checked is its own.  target is guarded; snap is only read.
  */
-int ioc_zfs_replicate(const char *snap, const char *from, const char *target, int force,
-    struct ioc_error **err);
+int ioc_zfs_replicate(
+    const char *snap, const char *from, const char *target, int force, struct ioc_error **err);
 
 /* Children names of a dataset (recursive, filesystems only), parents first. */
 int ioc_zfs_list_children(const char *name, struct ioc_strv *out, struct ioc_error **err);

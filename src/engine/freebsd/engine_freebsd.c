@@ -55,30 +55,28 @@
  *   mount_linprocfs   jail(8) has no such parameter: a mount step
  *   ip4*, ip6*, vnet  network (shared IP or vnet)
  */
-static const char *const ioc_fb_used[] = {
-	"host_hostname", "host_hostuuid", "host_domainname", "securelevel", "devfs_ruleset",
-	"enforce_statfs", "children_max", "allow_set_hostname", "allow_raw_sockets",
-	"allow_chflags", "allow_mount", "allow_mount_devfs", "allow_mount_nullfs",
-	"allow_mount_procfs", "allow_mount_tmpfs", "allow_mount_zfs", "allow_quotas",
-	"allow_socket_af", "mount_devfs", "mount_fdescfs", "mount_procfs", "mount_linprocfs",
-	"allow_sysvipc", "sysvmsg", "sysvsem", "sysvshm", "exec_start", "exec_stop",
-	"exec_prestart", "exec_poststart", "exec_prestop", "exec_poststop", "exec_clean",
-	"exec_timeout", "stop_timeout", "exec_jail_user", "exec_system_jail_user",
+static const char *const ioc_fb_used[] = { "host_hostname", "host_hostuuid", "host_domainname",
+	"securelevel", "devfs_ruleset", "enforce_statfs", "children_max", "allow_set_hostname",
+	"allow_raw_sockets", "allow_chflags", "allow_mount", "allow_mount_devfs",
+	"allow_mount_nullfs", "allow_mount_procfs", "allow_mount_tmpfs", "allow_mount_zfs",
+	"allow_quotas", "allow_socket_af", "mount_devfs", "mount_fdescfs", "mount_procfs",
+	"mount_linprocfs", "allow_sysvipc", "sysvmsg", "sysvsem", "sysvshm", "exec_start",
+	"exec_stop", "exec_prestart", "exec_poststart", "exec_prestop", "exec_poststop",
+	"exec_clean", "exec_timeout", "stop_timeout", "exec_jail_user", "exec_system_jail_user",
 	"exec_system_user", "exec_fib", "login_flags", "vnet", "interfaces", "ip4_addr",
-	"ip4_saddrsel", "ip4", "ip6_addr", "ip6_saddrsel", "ip6", "defaultrouter",
-	"defaultrouter6", "resolver", "mac_prefix", "vnet0_mac", "vnet1_mac", "vnet2_mac",
-	"vnet3_mac", "rlimits", "cpuset", "jail_zfs", "jail_zfs_dataset",
-	"jail_zfs_mountpoint", "fstab", "memoryuse", "memorylocked", "vmemoryuse", "maxproc",
-	"cputime", "pcpu", "datasize", "stacksize", "coredumpsize", "openfiles",
-	"pseudoterminals", "swapuse", "nthr", "msgqqueued", "msgqsize", "nmsgq", "nsemop",
-	"nshm", "shmsize", "wallclock", "nat", "nat_interface", "nat_prefix", "nat_forwards", NULL
-};
+	"ip4_saddrsel", "ip4", "ip6_addr", "ip6_saddrsel", "ip6", "defaultrouter", "defaultrouter6",
+	"resolver", "mac_prefix", "vnet0_mac", "vnet1_mac", "vnet2_mac", "vnet3_mac", "rlimits",
+	"cpuset", "jail_zfs", "jail_zfs_dataset", "jail_zfs_mountpoint", "fstab", "memoryuse",
+	"memorylocked", "vmemoryuse", "maxproc", "cputime", "pcpu", "datasize", "stacksize",
+	"coredumpsize", "openfiles", "pseudoterminals", "swapuse", "nthr", "msgqqueued", "msgqsize",
+	"nmsgq", "nsemop", "nshm", "shmsize", "wallclock", "nat", "nat_interface", "nat_prefix",
+	"nat_forwards", NULL };
 
 /* rctl(8) resources, in the order rules are added. */
-static const char *const ioc_fb_limits[] = { "memoryuse", "memorylocked", "vmemoryuse",
-	"maxproc", "cputime", "pcpu", "datasize", "stacksize", "coredumpsize", "openfiles",
-	"pseudoterminals", "swapuse", "nthr", "msgqqueued", "msgqsize", "nmsgq", "nsemop",
-	"nshm", "shmsize", "wallclock", NULL };
+static const char *const ioc_fb_limits[] = { "memoryuse", "memorylocked", "vmemoryuse", "maxproc",
+	"cputime", "pcpu", "datasize", "stacksize", "coredumpsize", "openfiles", "pseudoterminals",
+	"swapuse", "nthr", "msgqqueued", "msgqsize", "nmsgq", "nsemop", "nshm", "shmsize",
+	"wallclock", NULL };
 
 void
 ioc_fb_release(struct ioc_fb *f)
@@ -155,8 +153,8 @@ ioc_fb_safe_path(const char *s)
 
 /* Validates every used property and the jail's identity; fills f. */
 int
-ioc_fb_load(struct ioc_fb *f, const struct ioc_root *root, const struct ioc_jail *j,
-    struct ioc_error **err)
+ioc_fb_load(
+    struct ioc_fb *f, const struct ioc_root *root, const struct ioc_jail *j, struct ioc_error **err)
 {
 	size_t i;
 	memset(f, 0, sizeof(*f));
@@ -166,10 +164,11 @@ ioc_fb_load(struct ioc_fb *f, const struct ioc_root *root, const struct ioc_jail
 		return ioc_err(err, "invalid jail identity '%s': expected a UUID",
 		    j->uuid && !ioc_has_ctrl(j->uuid) ? j->uuid : "?");
 	if (j->rootfs == NULL || j->rootfs[0] != '/')
-		return ioc_err(err, "jail %s: its root dataset is not mounted (mountpoint '%s')", j->uuid,
-		    j->rootfs && !ioc_has_ctrl(j->rootfs) ? j->rootfs : "-");
+		return ioc_err(err, "jail %s: its root dataset is not mounted (mountpoint '%s')",
+		    j->uuid, j->rootfs && !ioc_has_ctrl(j->rootfs) ? j->rootfs : "-");
 	if (!ioc_fb_safe_path(j->rootfs))
-		return ioc_err(err, "jail %s: root path cannot be used with jail(8): it may contain only "
+		return ioc_err(err,
+		    "jail %s: root path cannot be used with jail(8): it may contain only "
 		    "letters, digits and / . _ - : + , @ %% = (jail(8) passes it to sh for mount.devfs)",
 		    j->uuid);
 	f->val = ioc_xcalloc(ioc_nprops, sizeof(char *));
@@ -203,15 +202,17 @@ ioc_fb_load(struct ioc_fb *f, const struct ioc_root *root, const struct ioc_jail
 }
 
 int
-ioc_freebsd_split_command(const char *prop, const char *value, struct ioc_strv *out,
-    struct ioc_error **err)
+ioc_freebsd_split_command(
+    const char *prop, const char *value, struct ioc_strv *out, struct ioc_error **err)
 {
 	const char *p = value;
 	size_t n0 = out->n;
 	for (const char *q = value; *q; q++)
 		if (((unsigned char)*q < 0x20 && *q != '\t') || *q == 0x7f)
-			return ioc_err(err, "invalid value for property '%s': a command may not contain "
-			    "control characters (newlines...)", prop);
+			return ioc_err(err,
+			    "invalid value for property '%s': a command may not contain "
+			    "control characters (newlines...)",
+			    prop);
 	while (*p) {
 		size_t n = strcspn(p, " \t");
 		if (n)
@@ -239,8 +240,8 @@ ioc_fb_valid_user(const char *u)
 
 /* Adds host hook `prop` (argv: its words, the jail name, the jail path). */
 int
-ioc_fb_add_hook(struct ioc_fb *f, struct ioc_plan *p, const char *prop, unsigned flags,
-    struct ioc_error **err)
+ioc_fb_add_hook(
+    struct ioc_fb *f, struct ioc_plan *p, const char *prop, unsigned flags, struct ioc_error **err)
 {
 	struct ioc_strv w = IOC_STRV_INIT;
 	struct ioc_step *s;
@@ -254,8 +255,10 @@ ioc_fb_add_hook(struct ioc_fb *f, struct ioc_plan *p, const char *prop, unsigned
 	}
 	if (w.v[0][0] != '/') {
 		ioc_strv_release(&w);
-		return ioc_err(err, "invalid value for property '%s': a host command must start with an "
-		    "absolute path (e.g. /usr/local/bin/hook)", prop);
+		return ioc_err(err,
+		    "invalid value for property '%s': a host command must start with an "
+		    "absolute path (e.g. /usr/local/bin/hook)",
+		    prop);
 	}
 	s = ioc_plan_add(p, NULL);
 	ioc_pargv_pushv(&s->cmd, &w);
@@ -269,8 +272,8 @@ ioc_fb_add_hook(struct ioc_fb *f, struct ioc_plan *p, const char *prop, unsigned
 
 /* Adds exec_start / exec_stop run inside the jail with jexec(8). */
 int
-ioc_fb_add_inside(struct ioc_fb *f, struct ioc_plan *p, const char *prop, unsigned flags,
-    struct ioc_error **err)
+ioc_fb_add_inside(
+    struct ioc_fb *f, struct ioc_plan *p, const char *prop, unsigned flags, struct ioc_error **err)
 {
 	struct ioc_strv w = IOC_STRV_INIT;
 	struct ioc_step *s;
@@ -283,7 +286,8 @@ ioc_fb_add_inside(struct ioc_fb *f, struct ioc_plan *p, const char *prop, unsign
 	}
 	if (!ioc_fb_valid_user(user)) {
 		ioc_strv_release(&w);
-		return ioc_err(err, "invalid value for property 'exec_jail_user': expected a user name "
+		return ioc_err(err,
+		    "invalid value for property 'exec_jail_user': expected a user name "
 		    "(letters, digits, '.', '_', '-')");
 	}
 	s = ioc_plan_add(p, NULL);
@@ -333,9 +337,9 @@ ioc_fb_add_rctl(const struct ioc_fb *f, struct ioc_plan *p, int undo)
 		struct ioc_step *s;
 		if (rule == NULL)
 			continue;
-		s = ioc_plan_add(p, (const char *const[]){ "rctl", "-a", rule, NULL });
+		s = ioc_plan_add(p, (const char *const[]) { "rctl", "-a", rule, NULL });
 		if (undo)
-			ioc_step_undo(s, (const char *const[]){ "rctl", "-r", filter, NULL });
+			ioc_step_undo(s, (const char *const[]) { "rctl", "-r", filter, NULL });
 	}
 }
 
@@ -368,7 +372,8 @@ ioc_freebsd_plan_exec(const struct ioc_root *root, const struct ioc_jail *j,
 	if ((o->host_user && !ioc_fb_valid_user(o->host_user)) ||
 	    (o->jail_user && !ioc_fb_valid_user(o->jail_user))) {
 		ioc_plan_release(p);
-		return ioc_fail(err, IOC_EXIT_USAGE, "exec: invalid user name: expected letters, digits, "
+		return ioc_fail(err, IOC_EXIT_USAGE,
+		    "exec: invalid user name: expected letters, digits, "
 		    "'.', '_', '-' (not starting with '-')");
 	}
 	if (ioc_fb_load(&f, root, j, err) != 0) {
@@ -377,7 +382,7 @@ ioc_freebsd_plan_exec(const struct ioc_root *root, const struct ioc_jail *j,
 	}
 	free(p->title);
 	p->title = ioc_xasprintf("exec %s", f.name);
-	s = ioc_plan_add(p, (const char *const[]){ "jexec", NULL });
+	s = ioc_plan_add(p, (const char *const[]) { "jexec", NULL });
 	if (o->host_user) {
 		ioc_pargv_push(&s->cmd, "-u");
 		ioc_pargv_push(&s->cmd, o->host_user);
@@ -428,7 +433,7 @@ ioc_freebsd_plan_console(const struct ioc_root *root, const struct ioc_jail *j, 
 		return -1;
 	}
 	/* login(1) flags: jexec runs login inside the jail, no shell between */
-	s = ioc_plan_add(p, (const char *const[]){ "jexec", f.name, "/usr/bin/login", NULL });
+	s = ioc_plan_add(p, (const char *const[]) { "jexec", f.name, "/usr/bin/login", NULL });
 	ioc_pargv_pushv(&s->cmd, &w);
 	s->flags = IOC_STEP_STATUS | IOC_STEP_INTERACTIVE;
 	if (ioc_fb_valid_term(term))
@@ -452,13 +457,13 @@ ioc_freebsd_plan_cap(const struct ioc_root *root, const struct ioc_jail *j, stru
 	}
 	free(p->title);
 	p->title = ioc_xasprintf("cap %s", f.name);
-	s = ioc_plan_add(p, (const char *const[]){ "jls", "-j", f.name, "jid", NULL });
+	s = ioc_plan_add(p, (const char *const[]) { "jls", "-j", f.name, "jid", NULL });
 	ioc_step_set_reply(s, IOC_REPLY_JID, "jid");
 	ioc_step_set_hint(s, "the jail is not running");
 	ioc_fb_add_rctl(&f, p, 1);
 	if (strcmp(ioc_fb_get(&f, "cpuset"), "off") != 0) {
-		s = ioc_plan_add(p, (const char *const[]){ "cpuset", "-l", ioc_fb_get(&f, "cpuset"), "-j",
-		    NULL });
+		s = ioc_plan_add(p,
+		    (const char *const[]) { "cpuset", "-l", ioc_fb_get(&f, "cpuset"), "-j", NULL });
 		ioc_pargv_push_var(&s->cmd, "jid");
 	}
 	ioc_fb_release(&f);
@@ -482,7 +487,7 @@ ioc_freebsd_plan_uncap(const struct ioc_root *root, const struct ioc_jail *j, st
 	p->title = ioc_xasprintf("uncap %s", f.name);
 	filter = ioc_xasprintf("jail:%s", f.name);
 	/* ignored: no rules (or racct off) is the state asked for */
-	s = ioc_plan_add(p, (const char *const[]){ "rctl", "-r", filter, NULL });
+	s = ioc_plan_add(p, (const char *const[]) { "rctl", "-r", filter, NULL });
 	s->flags = IOC_STEP_IGNORE;
 	ioc_fb_release(&f);
 	return 0;
@@ -518,9 +523,12 @@ ioc_freebsd_plan_pkg(const struct ioc_root *root, const struct ioc_jail *j,
 		if (!ioc_fb_valid_pkg(pkgs->v[i])) {
 			ioc_plan_release(p);
 			if (ioc_has_ctrl(pkgs->v[i]) || strlen(pkgs->v[i]) > 128)
-				return ioc_err(err, "pkglist: entry %zu is not a package name", i + 1);
-			return ioc_err(err, "pkglist: '%s' is not a package name (letters, digits, "
-			    "'.', '_', '+', '@', '/', ':', '-'; not starting with '-')", pkgs->v[i]);
+				return ioc_err(
+				    err, "pkglist: entry %zu is not a package name", i + 1);
+			return ioc_err(err,
+			    "pkglist: '%s' is not a package name (letters, digits, "
+			    "'.', '_', '+', '@', '/', ':', '-'; not starting with '-')",
+			    pkgs->v[i]);
 		}
 	if (ioc_fb_load(&f, root, j, err) != 0) {
 		ioc_plan_release(p);
@@ -528,7 +536,7 @@ ioc_freebsd_plan_pkg(const struct ioc_root *root, const struct ioc_jail *j,
 	}
 	free(p->title);
 	p->title = ioc_xasprintf("pkg %s", f.name);
-	s = ioc_plan_add(p, (const char *const[]){ "pkg", "-j", f.name, "install", "-y", NULL });
+	s = ioc_plan_add(p, (const char *const[]) { "pkg", "-j", f.name, "install", "-y", NULL });
 	for (i = 0; i < pkgs->n; i++)
 		ioc_pargv_push(&s->cmd, pkgs->v[i]);
 	s->env = ioc_xstrdup("ASSUME_ALWAYS_YES=yes");

@@ -55,8 +55,8 @@ int ioc_freebsd_plan_console(const struct ioc_root *root, const struct ioc_jail 
     const char *term, struct ioc_plan *p, struct ioc_error **err);
 /* cap: rctl -a of every configured limit (whatever rlimits says), cpuset of
  * the running jail (its jid asked from jls). */
-int ioc_freebsd_plan_cap(const struct ioc_root *root, const struct ioc_jail *j,
-    struct ioc_plan *p, struct ioc_error **err);
+int ioc_freebsd_plan_cap(const struct ioc_root *root, const struct ioc_jail *j, struct ioc_plan *p,
+    struct ioc_error **err);
 /* uncap: `rctl -r jail:ioc-UUID`. */
 int ioc_freebsd_plan_uncap(const struct ioc_root *root, const struct ioc_jail *j,
     struct ioc_plan *p, struct ioc_error **err);
@@ -70,8 +70,8 @@ void ioc_freebsd_argv_states(struct ioc_strv *argv);
 void ioc_freebsd_argv_runtime(const struct ioc_jail *j, struct ioc_strv *argv);
 void ioc_freebsd_argv_inuse(const struct ioc_jail *j, struct ioc_strv *argv);
 /* Parses `jls name jid` output: st[i] for js->v[i] (ioc-UUID names only). */
-int ioc_freebsd_parse_states(const char *out, const struct ioc_jails *js, struct ioc_jstate *st,
-    struct ioc_error **err);
+int ioc_freebsd_parse_states(
+    const char *out, const struct ioc_jails *js, struct ioc_jstate *st, struct ioc_error **err);
 /* The parsers add two-cell rows to t, which the caller initialised (the
  * runtime/inuse commands choose the column names). */
 /* Parses `jls -n -q -j NAME` (name=value words, "quoted" values) into
@@ -86,8 +86,8 @@ int ioc_freebsd_parse_inuse(const char *out, struct ioc_table *t, struct ioc_err
  * other byte, shell metacharacters included, is part of a word and reaches
  * the program as such.  Fails on an empty command or a control character.
  */
-int ioc_freebsd_split_command(const char *prop, const char *value, struct ioc_strv *out,
-    struct ioc_error **err);
+int ioc_freebsd_split_command(
+    const char *prop, const char *value, struct ioc_strv *out, struct ioc_error **err);
 
 /*
  * MAC pair of the idx-th entry of interfaces=: vnetIDX_mac when set ("HOST

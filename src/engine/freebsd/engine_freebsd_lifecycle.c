@@ -31,7 +31,7 @@ static const struct {
 	{ "allow_set_hostname", "allow.set_hostname" },
 	{ "allow_raw_sockets", "allow.raw_sockets" },
 	{ "allow_chflags", "allow.chflags" },
-	{ "allow_mount", "allow.mount" },	  /* 1 when jail_zfs=on */
+	{ "allow_mount", "allow.mount" }, /* 1 when jail_zfs=on */
 	{ "allow_mount_devfs", "allow.mount.devfs" },
 	{ "allow_mount_nullfs", "allow.mount.nullfs" },
 	{ "allow_mount_procfs", "allow.mount.procfs" },
@@ -122,7 +122,7 @@ ioc_fb_add_umounts_undo(const struct ioc_fb *f, struct ioc_step *s)
 	ioc_strv_init(&m);
 	ioc_fb_jail_mounts(f, &m);
 	for (i = 0; i < m.n; i++)
-		ioc_step_undo(s, (const char *const[]){ "umount", m.v[i], NULL });
+		ioc_step_undo(s, (const char *const[]) { "umount", m.v[i], NULL });
 	ioc_strv_release(&m);
 }
 
@@ -131,7 +131,7 @@ ioc_fb_add_umounts_undo(const struct ioc_fb *f, struct ioc_step *s)
 static int
 ioc_fb_add_create(const struct ioc_fb *f, struct ioc_plan *p, struct ioc_error **err)
 {
-	struct ioc_step *s = ioc_plan_add(p, (const char *const[]){ "jail", "-i", "-c", NULL });
+	struct ioc_step *s = ioc_plan_add(p, (const char *const[]) { "jail", "-i", "-c", NULL });
 	struct ioc_pargv *a = &s->cmd;
 	int jail_zfs = ioc_fb_on(f, "jail_zfs");
 	size_t i;
@@ -150,7 +150,8 @@ ioc_fb_add_create(const struct ioc_fb *f, struct ioc_plan *p, struct ioc_error *
 		/* zfs(8) "jail": a delegated dataset needs these (issue 3) */
 		if (jail_zfs && strcmp(prop, "enforce_statfs") == 0)
 			v = "1";
-		if (jail_zfs && (strcmp(prop, "allow_mount") == 0 || strcmp(prop, "allow_mount_zfs") == 0))
+		if (jail_zfs &&
+		    (strcmp(prop, "allow_mount") == 0 || strcmp(prop, "allow_mount_zfs") == 0))
 			v = "1";
 		ioc_fb_kv(a, ioc_fb_params[i].param, v);
 	}
@@ -167,7 +168,7 @@ ioc_fb_add_create(const struct ioc_fb *f, struct ioc_plan *p, struct ioc_error *
 	ioc_step_set_reply(s, IOC_REPLY_JID, "jid");
 	/* jail -r by name reads no parameters: it does not unmount what
 	 * mount.* mounted, so the undo does (jail(8) stop order) */
-	ioc_step_undo(s, (const char *const[]){ "jail", "-r", f->name, NULL });
+	ioc_step_undo(s, (const char *const[]) { "jail", "-r", f->name, NULL });
 	ioc_fb_add_umounts_undo(f, s);
 	return 0;
 }
@@ -178,8 +179,10 @@ ioc_fb_check_system_user(const struct ioc_fb *f, struct ioc_error **err)
 {
 	const char *u = ioc_fb_get(f, "exec_system_user");
 	if (strcmp(u, "root") != 0)
-		return ioc_err(err, "exec_system_user '%s' is not supported by the FreeBSD engine: host "
-		    "hooks run as root (set exec_system_user=root)", ioc_has_ctrl(u) ? "?" : u);
+		return ioc_err(err,
+		    "exec_system_user '%s' is not supported by the FreeBSD engine: host "
+		    "hooks run as root (set exec_system_user=root)",
+		    ioc_has_ctrl(u) ? "?" : u);
 	return 0;
 }
 
@@ -285,12 +288,14 @@ ioc_fb_start_fstab(struct ioc_fb_start *c, struct ioc_plan *p, struct ioc_error 
 		m = &c->mnts[i];
 		ioc_plan_add_check(p, c->f.path, m->dst);
 		if (m->ro)
-			s = ioc_plan_add(p, (const char *const[]){ "mount", "-t", "nullfs", "-o",
-			    "ro", m->src, m->host, NULL });
+			s = ioc_plan_add(p,
+			    (const char *const[]) {
+				"mount", "-t", "nullfs", "-o", "ro", m->src, m->host, NULL });
 		else
-			s = ioc_plan_add(p, (const char *const[]){ "mount", "-t", "nullfs", m->src,
-			    m->host, NULL });
-		ioc_step_undo(s, (const char *const[]){ "umount", m->host, NULL });
+			s = ioc_plan_add(p,
+			    (const char *const[]) {
+				"mount", "-t", "nullfs", m->src, m->host, NULL });
+		ioc_step_undo(s, (const char *const[]) { "umount", m->host, NULL });
 	}
 	return 0;
 }
@@ -306,9 +311,9 @@ ioc_fb_start_linprocfs(struct ioc_fb_start *c, struct ioc_plan *p, struct ioc_er
 		return 0;
 	dst = ioc_xasprintf("%s/compat/linux/proc", c->f.path);
 	ioc_plan_add_check(p, c->f.path, "/compat/linux/proc");
-	s = ioc_plan_add(p, (const char *const[]){ "mount", "-t", "linprocfs", "linprocfs", dst,
-	    NULL });
-	ioc_step_undo(s, (const char *const[]){ "umount", dst, NULL });
+	s = ioc_plan_add(
+	    p, (const char *const[]) { "mount", "-t", "linprocfs", "linprocfs", dst, NULL });
+	ioc_step_undo(s, (const char *const[]) { "umount", dst, NULL });
 	return 0;
 }
 
@@ -330,10 +335,12 @@ ioc_fb_start_aliases(struct ioc_fb_start *c, struct ioc_plan *p, struct ioc_erro
 			if (v[i].iface == NULL)
 				continue;
 			cidr = ioc_fb_cidr(&v[i], (int)k);
-			s = ioc_plan_add(p, (const char *const[]){ "ifconfig", v[i].iface,
-			    k ? "inet6" : "inet", cidr, "alias", NULL });
-			ioc_step_undo(s, (const char *const[]){ "ifconfig", v[i].iface,
-			    k ? "inet6" : "inet", v[i].addr, "-alias", NULL });
+			s = ioc_plan_add(p,
+			    (const char *const[]) { "ifconfig", v[i].iface, k ? "inet6" : "inet",
+				cidr, "alias", NULL });
+			ioc_step_undo(s,
+			    (const char *const[]) { "ifconfig", v[i].iface, k ? "inet6" : "inet",
+				v[i].addr, "-alias", NULL });
 		}
 	}
 	return 0;
@@ -344,7 +351,7 @@ static int
 ioc_fb_start_jailed(struct ioc_fb_start *c, struct ioc_plan *p, struct ioc_error **err)
 {
 	if (c->ds)
-		ioc_plan_add(p, (const char *const[]){ "zfs", "set", "jailed=on", c->ds, NULL });
+		ioc_plan_add(p, (const char *const[]) { "zfs", "set", "jailed=on", c->ds, NULL });
 	return 0;
 }
 
@@ -363,10 +370,11 @@ ioc_fb_start_bridges(struct ioc_fb_start *c, struct ioc_plan *p, struct ioc_erro
 				break;
 		if (k < i)
 			continue;
-		hint = ioc_xasprintf("bridge '%s' does not exist: create it with 'ifconfig %s "
+		hint = ioc_xasprintf(
+		    "bridge '%s' does not exist: create it with 'ifconfig %s "
 		    "create up' (and cloned_interfaces in rc.conf), or change interfaces=",
 		    nics[i].bridge, nics[i].bridge);
-		s = ioc_plan_add(p, (const char *const[]){ "ifconfig", nics[i].bridge, NULL });
+		s = ioc_plan_add(p, (const char *const[]) { "ifconfig", nics[i].bridge, NULL });
 		ioc_step_set_hint(s, hint);
 	}
 	return 0;
@@ -388,8 +396,9 @@ ioc_fb_start_limits(struct ioc_fb_start *c, struct ioc_plan *p, struct ioc_error
 	if (ioc_fb_on(&c->f, "rlimits"))
 		ioc_fb_add_rctl(&c->f, p, 1);
 	if (strcmp(ioc_fb_get(&c->f, "cpuset"), "off") != 0) {
-		s = ioc_plan_add(p, (const char *const[]){ "cpuset", "-l",
-		    ioc_fb_get(&c->f, "cpuset"), "-j", NULL });
+		s = ioc_plan_add(p,
+		    (const char *const[]) {
+			"cpuset", "-l", ioc_fb_get(&c->f, "cpuset"), "-j", NULL });
 		ioc_pargv_push_var(&s->cmd, "jid");
 	}
 	return 0;
@@ -397,8 +406,7 @@ ioc_fb_start_limits(struct ioc_fb_start *c, struct ioc_plan *p, struct ioc_error
 
 /* Interface i's epair made, its host end renamed, both ends' MACs set. */
 static int
-ioc_fb_add_epair(const struct ioc_fb_start *c, struct ioc_plan *p, size_t i,
-    struct ioc_error **err)
+ioc_fb_add_epair(const struct ioc_fb_start *c, struct ioc_plan *p, size_t i, struct ioc_error **err)
 {
 	const struct ioc_fb_nic *n = &c->nics[i];
 	_cleanup_free_ char *va = ioc_xasprintf("%sa", n->nic);
@@ -413,21 +421,21 @@ ioc_fb_add_epair(const struct ioc_fb_start *c, struct ioc_plan *p, size_t i,
 		return -1;
 	ma = ioc_net_mac_colon(hm);
 	mb = ioc_net_mac_colon(jm);
-	s = ioc_plan_add(p, (const char *const[]){ "ifconfig", "epair", "create", NULL });
+	s = ioc_plan_add(p, (const char *const[]) { "ifconfig", "epair", "create", NULL });
 	ioc_step_set_reply(s, IOC_REPLY_EPAIR, n->nic);
-	u = ioc_step_undo(s, (const char *const[]){ "ifconfig", NULL });
+	u = ioc_step_undo(s, (const char *const[]) { "ifconfig", NULL });
 	ioc_pargv_push_var(u, va);
 	ioc_pargv_push(u, "destroy");
 
-	s = ioc_plan_add(p, (const char *const[]){ "ifconfig", NULL });
+	s = ioc_plan_add(p, (const char *const[]) { "ifconfig", NULL });
 	ioc_pargv_push_var(&s->cmd, va);
 	ioc_pargv_push(&s->cmd, "name");
 	ioc_pargv_push(&s->cmd, n->host);
-	u = ioc_step_undo(s, (const char *const[]){ "ifconfig", n->host, "name", NULL });
+	u = ioc_step_undo(s, (const char *const[]) { "ifconfig", n->host, "name", NULL });
 	ioc_pargv_push_var(u, va);
 
-	ioc_plan_add(p, (const char *const[]){ "ifconfig", n->host, "ether", ma, NULL });
-	s = ioc_plan_add(p, (const char *const[]){ "ifconfig", NULL });
+	ioc_plan_add(p, (const char *const[]) { "ifconfig", n->host, "ether", ma, NULL });
+	s = ioc_plan_add(p, (const char *const[]) { "ifconfig", NULL });
 	ioc_pargv_push_var(&s->cmd, vb);
 	ioc_pargv_push(&s->cmd, "ether");
 	ioc_pargv_push(&s->cmd, mb);
@@ -444,23 +452,23 @@ ioc_fb_add_epair_link(const struct ioc_fb_start *c, struct ioc_plan *p, size_t i
 	if (c->nat && i == 0) {
 		/* the NAT link: the host end is the jail's router */
 		char h[16];
-		_cleanup_free_ char *cidr = ioc_xasprintf("%s/%d",
-		    ioc_net_ntoa4(c->np.nat.host4, h), c->np.nat.len);
-		ioc_plan_add(p, (const char *const[]){ "ifconfig", n->host, "inet", cidr, NULL });
+		_cleanup_free_ char *cidr =
+		    ioc_xasprintf("%s/%d", ioc_net_ntoa4(c->np.nat.host4, h), c->np.nat.len);
+		ioc_plan_add(p, (const char *const[]) { "ifconfig", n->host, "inet", cidr, NULL });
 	} else {
-		s = ioc_plan_add(p, (const char *const[]){ "ifconfig", n->bridge, "addm", n->host,
-		    NULL });
-		ioc_step_undo(s, (const char *const[]){ "ifconfig", n->bridge, "deletem", n->host,
-		    NULL });
+		s = ioc_plan_add(
+		    p, (const char *const[]) { "ifconfig", n->bridge, "addm", n->host, NULL });
+		ioc_step_undo(
+		    s, (const char *const[]) { "ifconfig", n->bridge, "deletem", n->host, NULL });
 	}
-	ioc_plan_add(p, (const char *const[]){ "ifconfig", n->host, "up", NULL });
+	ioc_plan_add(p, (const char *const[]) { "ifconfig", n->host, "up", NULL });
 }
 
 /* Interface i's jail end moved into the jail, renamed to the interface's
  * name, up, and given the addresses that go on it. */
 static void
-ioc_fb_add_epair_jail(const struct ioc_fb_start *c, struct ioc_plan *p, size_t i,
-    struct ioc_error **err)
+ioc_fb_add_epair_jail(
+    const struct ioc_fb_start *c, struct ioc_plan *p, size_t i, struct ioc_error **err)
 {
 	const struct ioc_fb_nic *nics = c->nics, *n = &c->nics[i];
 	const char *name = c->f.name;
@@ -469,24 +477,24 @@ ioc_fb_add_epair_jail(const struct ioc_fb_start *c, struct ioc_plan *p, size_t i
 	struct ioc_pargv *u;
 	size_t k;
 
-	s = ioc_plan_add(p, (const char *const[]){ "ifconfig", NULL });
+	s = ioc_plan_add(p, (const char *const[]) { "ifconfig", NULL });
 	ioc_pargv_push_var(&s->cmd, vb);
 	ioc_pargv_push(&s->cmd, "vnet");
 	ioc_pargv_push(&s->cmd, name);
-	u = ioc_step_undo(s, (const char *const[]){ "ifconfig", NULL });
+	u = ioc_step_undo(s, (const char *const[]) { "ifconfig", NULL });
 	ioc_pargv_push_var(u, vb);
 	ioc_pargv_push(u, "-vnet");
 	ioc_pargv_push(u, name);
 
-	s = ioc_plan_add(p, (const char *const[]){ "jexec", name, "/sbin/ifconfig", NULL });
+	s = ioc_plan_add(p, (const char *const[]) { "jexec", name, "/sbin/ifconfig", NULL });
 	ioc_pargv_push_var(&s->cmd, vb);
 	ioc_pargv_push(&s->cmd, "name");
 	ioc_pargv_push(&s->cmd, n->nic);
-	u = ioc_step_undo(s, (const char *const[]){ "jexec", name, "/sbin/ifconfig", n->nic,
-	    "name", NULL });
+	u = ioc_step_undo(
+	    s, (const char *const[]) { "jexec", name, "/sbin/ifconfig", n->nic, "name", NULL });
 	ioc_pargv_push_var(u, vb);
-	ioc_plan_add(p, (const char *const[]){ "jexec", name, "/sbin/ifconfig", n->nic, "up",
-	    NULL });
+	ioc_plan_add(
+	    p, (const char *const[]) { "jexec", name, "/sbin/ifconfig", n->nic, "up", NULL });
 	for (k = 0; k < c->n4; k++)
 		if (strcmp(ioc_fb_addr_nic(nics, c->nn, &c->ip4[k], "ip4_addr", err), n->nic) == 0)
 			ioc_fb_add_vnet_addr(&c->f, p, n->nic, &c->ip4[k], 0);
@@ -520,14 +528,17 @@ ioc_fb_start_routes(struct ioc_fb_start *c, struct ioc_plan *p, struct ioc_error
 	const char *r6 = ioc_fb_get(&c->f, "defaultrouter6");
 
 	if (c->vnet && strcmp(r4, "none") != 0)
-		ioc_plan_add(p, (const char *const[]){ "jexec", name, "/sbin/route", "add",
-		    "default", r4, NULL });
+		ioc_plan_add(p,
+		    (const char *const[]) {
+			"jexec", name, "/sbin/route", "add", "default", r4, NULL });
 	else if (c->nat)
-		ioc_plan_add(p, (const char *const[]){ "jexec", name, "/sbin/route", "add",
-		    "default", c->np.router4, NULL });
+		ioc_plan_add(p,
+		    (const char *const[]) {
+			"jexec", name, "/sbin/route", "add", "default", c->np.router4, NULL });
 	if (c->vnet && strcmp(r6, "none") != 0)
-		ioc_plan_add(p, (const char *const[]){ "jexec", name, "/sbin/route", "add",
-		    "-inet6", "default", r6, NULL });
+		ioc_plan_add(p,
+		    (const char *const[]) {
+			"jexec", name, "/sbin/route", "add", "-inet6", "default", r6, NULL });
 	return 0;
 }
 
@@ -544,10 +555,10 @@ ioc_fb_start_nat(struct ioc_fb_start *c, struct ioc_plan *p, struct ioc_error **
 		return 0;
 	anchor = ioc_xasprintf("iocage/%s", c->f.name);
 	rules = ioc_fb_nat_rules(&c->np);
-	ioc_plan_add(p, (const char *const[]){ "sysctl", "net.inet.ip.forwarding=1", NULL });
-	s = ioc_plan_add(p, (const char *const[]){ "pfctl", "-a", anchor, "-f", "-", NULL });
+	ioc_plan_add(p, (const char *const[]) { "sysctl", "net.inet.ip.forwarding=1", NULL });
+	s = ioc_plan_add(p, (const char *const[]) { "pfctl", "-a", anchor, "-f", "-", NULL });
 	ioc_step_set_stdin(s, rules);
-	ioc_step_undo(s, (const char *const[]){ "pfctl", "-a", anchor, "-F", "all", NULL });
+	ioc_step_undo(s, (const char *const[]) { "pfctl", "-a", anchor, "-F", "all", NULL });
 	return 0;
 }
 
@@ -561,15 +572,15 @@ ioc_fb_start_dataset(struct ioc_fb_start *c, struct ioc_plan *p, struct ioc_erro
 
 	if (ds == NULL)
 		return 0;
-	s = ioc_plan_add(p, (const char *const[]){ "zfs", "jail", name, ds, NULL });
-	ioc_step_undo(s, (const char *const[]){ "zfs", "unjail", name, ds, NULL });
+	s = ioc_plan_add(p, (const char *const[]) { "zfs", "jail", name, ds, NULL });
+	ioc_step_undo(s, (const char *const[]) { "zfs", "unjail", name, ds, NULL });
 	/* a jailed dataset's mountpoint is the jail's business: set and
 	 * mounted from inside, as zfs(8) "jail" describes */
 	if (ioc_fb_isnone(ioc_fb_get(&c->f, "jail_zfs_mountpoint")))
 		return 0;
 	mp = ioc_xasprintf("mountpoint=%s", ioc_fb_get(&c->f, "jail_zfs_mountpoint"));
-	ioc_plan_add(p, (const char *const[]){ "jexec", name, "/sbin/zfs", "set", mp, ds, NULL });
-	ioc_plan_add(p, (const char *const[]){ "jexec", name, "/sbin/zfs", "mount", ds, NULL });
+	ioc_plan_add(p, (const char *const[]) { "jexec", name, "/sbin/zfs", "set", mp, ds, NULL });
+	ioc_plan_add(p, (const char *const[]) { "jexec", name, "/sbin/zfs", "mount", ds, NULL });
 	return 0;
 }
 
@@ -684,7 +695,7 @@ ioc_freebsd_plan_stop(const struct ioc_root *root, const struct ioc_jail *j, int
 		goto out;
 	if (ds) {
 		/* ignored: removing the jail detaches the dataset anyway */
-		s = ioc_plan_add(p, (const char *const[]){ "zfs", "unjail", f.name, ds, NULL });
+		s = ioc_plan_add(p, (const char *const[]) { "zfs", "unjail", f.name, ds, NULL });
 		s->flags = IOC_STEP_IGNORE;
 	}
 	/* jail(8) -r: SIGTERM, stop.timeout seconds of grace (0: none), then
@@ -698,13 +709,14 @@ ioc_freebsd_plan_stop(const struct ioc_root *root, const struct ioc_jail *j, int
 		if (!force && ioc_parse_ll(ioc_fb_get(&f, "stop_timeout"), 0, 86400, &t) != 0)
 			t = 10; /* unreachable: ioc_fb_load validated it */
 		conf = ioc_xasprintf("%s { stop.timeout = %lld; }\n", f.name, t);
-		s = ioc_plan_add(p, (const char *const[]){ "jail", "-f", "-", "-r", f.name, NULL });
+		s = ioc_plan_add(
+		    p, (const char *const[]) { "jail", "-f", "-", "-r", f.name, NULL });
 		ioc_step_set_stdin(s, conf);
 	}
 	if (force)
 		s->flags = IOC_STEP_IGNORE;
 	/* ignored: a jail without rules (or racct off) has nothing to remove */
-	s = ioc_plan_add(p, (const char *const[]){ "rctl", "-r", NULL });
+	s = ioc_plan_add(p, (const char *const[]) { "rctl", "-r", NULL });
 	{
 		_cleanup_free_ char *filter = ioc_xasprintf("jail:%s", f.name);
 		ioc_pargv_push(&s->cmd, filter);
@@ -713,12 +725,14 @@ ioc_freebsd_plan_stop(const struct ioc_root *root, const struct ioc_jail *j, int
 	/* nat: the jail's pf anchor emptied (ignored: nothing there is fine) */
 	if (vnet && ioc_fb_on(&f, "nat")) {
 		_cleanup_free_ char *anchor = ioc_xasprintf("iocage/%s", f.name);
-		s = ioc_plan_add(p, (const char *const[]){ "pfctl", "-a", anchor, "-F", "all", NULL });
+		s = ioc_plan_add(
+		    p, (const char *const[]) { "pfctl", "-a", anchor, "-F", "all", NULL });
 		s->flags = IOC_STEP_IGNORE;
 	}
 	/* destroying the host end of an epair destroys both ends */
 	for (i = nn; i > 0; i--) {
-		s = ioc_plan_add(p, (const char *const[]){ "ifconfig", nics[i - 1].host, "destroy", NULL });
+		s = ioc_plan_add(
+		    p, (const char *const[]) { "ifconfig", nics[i - 1].host, "destroy", NULL });
 		s->flags = live;
 	}
 	if (!vnet) {
@@ -728,24 +742,25 @@ ioc_freebsd_plan_stop(const struct ioc_root *root, const struct ioc_jail *j, int
 			for (i = n; i > 0; i--) {
 				if (v[i - 1].iface == NULL)
 					continue;
-				s = ioc_plan_add(p, (const char *const[]){ "ifconfig", v[i - 1].iface,
-				    k == 2 ? "inet6" : "inet", v[i - 1].addr, "-alias", NULL });
+				s = ioc_plan_add(p,
+				    (const char *const[]) { "ifconfig", v[i - 1].iface,
+					k == 2 ? "inet6" : "inet", v[i - 1].addr, "-alias", NULL });
 				s->flags = live;
 			}
 		}
 	}
 	ioc_fb_jail_mounts(&f, &jm);
 	for (i = 0; i < jm.n; i++) {
-		s = ioc_plan_add(p, (const char *const[]){ "umount", jm.v[i], NULL });
+		s = ioc_plan_add(p, (const char *const[]) { "umount", jm.v[i], NULL });
 		s->flags = live;
 	}
 	if (ioc_fb_on(&f, "mount_linprocfs")) {
 		_cleanup_free_ char *dst = ioc_xasprintf("%s/compat/linux/proc", f.path);
-		s = ioc_plan_add(p, (const char *const[]){ "umount", dst, NULL });
+		s = ioc_plan_add(p, (const char *const[]) { "umount", dst, NULL });
 		s->flags = live;
 	}
 	for (i = nm; i > 0; i--) {
-		s = ioc_plan_add(p, (const char *const[]){ "umount", mnts[i - 1].host, NULL });
+		s = ioc_plan_add(p, (const char *const[]) { "umount", mnts[i - 1].host, NULL });
 		s->flags = live;
 	}
 	if (ioc_fb_add_hook(&f, p, "exec_poststop", IOC_STEP_CONTINUE, err) != 0)

@@ -77,8 +77,10 @@ ioc_fb_nics(const struct ioc_fb *f, struct ioc_fb_nic **out, size_t *nout, struc
 	ioc_strv_init(&parts);
 	ioc_strv_split(&parts, value, ',');
 	if (parts.n > IOC_NET_MAXIF) {
-		ioc_err(err, "invalid value for property 'interfaces': at most %d interfaces "
-		    "(vnet0_mac .. vnet3_mac), got %zu", IOC_NET_MAXIF, parts.n);
+		ioc_err(err,
+		    "invalid value for property 'interfaces': at most %d interfaces "
+		    "(vnet0_mac .. vnet3_mac), got %zu",
+		    IOC_NET_MAXIF, parts.n);
 		ioc_strv_release(&parts);
 		return -1;
 	}
@@ -91,12 +93,14 @@ ioc_fb_nics(const struct ioc_fb *f, struct ioc_fb_nic **out, size_t *nout, struc
 		v[i].host = ioc_net_host_ifname(f->j->uuid, (unsigned)i);
 		for (k = 0; k < i; k++)
 			if (strcmp(v[k].nic, v[i].nic) == 0) {
-				ioc_err(err, "invalid value for property 'interfaces': '%s' is named twice",
+				ioc_err(err,
+				    "invalid value for property 'interfaces': '%s' is named twice",
 				    v[i].nic);
 				goto fail;
 			}
 		if (strcmp(v[i].nic, "lo0") == 0) {
-			ioc_err(err, "invalid value for property 'interfaces': 'lo0' is the jail's loopback");
+			ioc_err(err,
+			    "invalid value for property 'interfaces': 'lo0' is the jail's loopback");
 			goto fail;
 		}
 	}
@@ -127,7 +131,8 @@ ioc_freebsd_mac_pair(const struct ioc_jail *j, unsigned idx, char host[13], char
 	if (prefix == NULL)
 		prefix = pp ? pp->builtin : "02ff60";
 	if (!ioc_net_valid_mac_prefix(prefix))
-		return ioc_err(err, "invalid value for property 'mac_prefix': expected 6 hex digits of a "
+		return ioc_err(err,
+		    "invalid value for property 'mac_prefix': expected 6 hex digits of a "
 		    "unicast prefix (first byte even), e.g. 02ff60");
 	/* net.h's generator: the same MACs as the Linux engine */
 	ioc_net_mac(prefix, j->uuid, idx, host, jail);
@@ -152,8 +157,10 @@ ioc_freebsd_mac_pair(const struct ioc_jail *j, unsigned idx, char host[13], char
 	}
 	return 0;
 bad:
-	return ioc_err(err, "invalid value for property '%s': expected 'HOSTMAC JAILMAC' or one "
-	    "JAILMAC, 12 hex digits each", prop);
+	return ioc_err(err,
+	    "invalid value for property '%s': expected 'HOSTMAC JAILMAC' or one "
+	    "JAILMAC, 12 hex digits each",
+	    prop);
 }
 
 /* ADDR/LEN in the form ifconfig(8) takes; jail(8)'s defaults for no mask. */
@@ -176,7 +183,8 @@ ioc_fb_shared_ip(const struct ioc_fb *f, struct ioc_pargv *a, int v6, struct ioc
 
 	if (n && strcmp(mode, "new") != 0) {
 		ioc_fb_ips_free(ips, n);
-		return ioc_err(err, "%s_addr is set but %s=%s: addresses need %s=new", fam, fam, mode, fam);
+		return ioc_err(
+		    err, "%s_addr is set but %s=%s: addresses need %s=new", fam, fam, mode, fam);
 	}
 	ioc_fb_kv(a, fam, mode);
 	if (n == 0)
@@ -184,8 +192,10 @@ ioc_fb_shared_ip(const struct ioc_fb *f, struct ioc_pargv *a, int v6, struct ioc
 	ioc_sb_init(&sb);
 	for (i = 0; i < n; i++) {
 		if (strcmp(ips[i].addr, "dhcp") == 0 || strcmp(ips[i].addr, "accept_rtadv") == 0) {
-			ioc_err(err, "%s_addr '%s' needs vnet=on (a shared-IP jail has no interface "
-			    "of its own)", fam, ips[i].addr);
+			ioc_err(err,
+			    "%s_addr '%s' needs vnet=on (a shared-IP jail has no interface "
+			    "of its own)",
+			    fam, ips[i].addr);
 			ioc_sb_release(&sb);
 			ioc_fb_ips_free(ips, n);
 			return -1;
@@ -202,19 +212,23 @@ ioc_fb_shared_ip(const struct ioc_fb *f, struct ioc_pargv *a, int v6, struct ioc
 
 /* Steps adding one interface's address inside a vnet jail. */
 void
-ioc_fb_add_vnet_addr(const struct ioc_fb *f, struct ioc_plan *p, const char *nic,
-    const struct ioc_fb_ip *ip, int v6)
+ioc_fb_add_vnet_addr(
+    const struct ioc_fb *f, struct ioc_plan *p, const char *nic, const struct ioc_fb_ip *ip, int v6)
 {
 	if (!v6 && strcmp(ip->addr, "dhcp") == 0) {
-		ioc_plan_add(p, (const char *const[]){ "jexec", f->name, "/sbin/dhclient", nic, NULL });
+		ioc_plan_add(
+		    p, (const char *const[]) { "jexec", f->name, "/sbin/dhclient", nic, NULL });
 	} else if (v6 && strcmp(ip->addr, "accept_rtadv") == 0) {
-		ioc_plan_add(p, (const char *const[]){ "jexec", f->name, "/sbin/ifconfig", nic, "inet6",
-		    "-ifdisabled", "accept_rtadv", NULL });
-		ioc_plan_add(p, (const char *const[]){ "jexec", f->name, "/sbin/rtsol", nic, NULL });
+		ioc_plan_add(p,
+		    (const char *const[]) { "jexec", f->name, "/sbin/ifconfig", nic, "inet6",
+			"-ifdisabled", "accept_rtadv", NULL });
+		ioc_plan_add(
+		    p, (const char *const[]) { "jexec", f->name, "/sbin/rtsol", nic, NULL });
 	} else {
 		_cleanup_free_ char *cidr = ioc_fb_cidr(ip, v6);
-		ioc_plan_add(p, (const char *const[]){ "jexec", f->name, "/sbin/ifconfig", nic,
-		    v6 ? "inet6" : "inet", cidr, "alias", NULL });
+		ioc_plan_add(p,
+		    (const char *const[]) { "jexec", f->name, "/sbin/ifconfig", nic,
+			v6 ? "inet6" : "inet", cidr, "alias", NULL });
 	}
 }
 
@@ -227,7 +241,8 @@ ioc_fb_addr_nic(const struct ioc_fb_nic *nics, size_t nn, const struct ioc_fb_ip
 	size_t k;
 	if (ip->iface == NULL) {
 		if (nn == 0) {
-			ioc_err(err, "%s needs an interface: set interfaces= (e.g. vnet0:bridge0)", prop);
+			ioc_err(err, "%s needs an interface: set interfaces= (e.g. vnet0:bridge0)",
+			    prop);
 			return NULL;
 		}
 		return nics[0].nic;
@@ -235,8 +250,10 @@ ioc_fb_addr_nic(const struct ioc_fb_nic *nics, size_t nn, const struct ioc_fb_ip
 	for (k = 0; k < nn; k++)
 		if (strcmp(nics[k].nic, ip->iface) == 0)
 			return nics[k].nic;
-	ioc_err(err, "%s names interface '%s', which is not in interfaces= (with vnet=on the "
-	    "addresses go on the jail's own interfaces, e.g. vnet0|10.0.0.5/24)", prop, ip->iface);
+	ioc_err(err,
+	    "%s names interface '%s', which is not in interfaces= (with vnet=on the "
+	    "addresses go on the jail's own interfaces, e.g. vnet0|10.0.0.5/24)",
+	    prop, ip->iface);
 	return NULL;
 }
 
@@ -271,7 +288,8 @@ ioc_fb_nat_plan(const struct ioc_fb *f, struct ioc_fb_nic **nics, size_t *nn,
     struct ioc_net_plan *np, struct ioc_error **err)
 {
 	if (ioc_fb_isnone(ioc_fb_get(f, "nat_interface")))
-		return ioc_err(err, "nat=on: the FreeBSD engine needs nat_interface= (the host's "
+		return ioc_err(err,
+		    "nat=on: the FreeBSD engine needs nat_interface= (the host's "
 		    "outgoing interface, e.g. em0)");
 	if (ioc_net_plan_make(f->j->uuid, ioc_fb_get_cb, (void *)f, np, err) != 0)
 		return -1;

@@ -39,8 +39,8 @@ ioc_freebsd_argv_inuse(const struct ioc_jail *j, struct ioc_strv *argv)
 }
 
 int
-ioc_freebsd_parse_states(const char *out, const struct ioc_jails *js, struct ioc_jstate *st,
-    struct ioc_error **err)
+ioc_freebsd_parse_states(
+    const char *out, const struct ioc_jails *js, struct ioc_jstate *st, struct ioc_error **err)
 {
 	struct ioc_strv lines = IOC_STRV_INIT;
 	size_t i, k;
@@ -64,7 +64,8 @@ ioc_freebsd_parse_states(const char *out, const struct ioc_jails *js, struct ioc
 			return ioc_err(err, "unexpected jls output line %zu", i + 1);
 		}
 		for (k = 0; k < js->n; k++)
-			if (strlen(js->v[k].uuid) == nl - 4 && strncmp(js->v[k].uuid, l + 4, nl - 4) == 0) {
+			if (strlen(js->v[k].uuid) == nl - 4 &&
+			    strncmp(js->v[k].uuid, l + 4, nl - 4) == 0) {
 				st[k].running = 1;
 				snprintf(st[k].jid, sizeof(st[k].jid), "%s", sp + 1);
 			}
@@ -96,7 +97,8 @@ ioc_freebsd_parse_runtime(const char *out, struct ioc_table *t, struct ioc_error
 				}
 				if (*p != '"') {
 					ioc_sb_release(&w);
-					return ioc_err(err, "unexpected jls output: unterminated quote");
+					return ioc_err(
+					    err, "unexpected jls output: unterminated quote");
 				}
 				p++;
 			} else {
@@ -229,7 +231,8 @@ ioc_fb_op_start(const struct ioc_root *root, struct ioc_jail *j, struct ioc_erro
 {
 	struct ioc_plan p;
 	_cleanup_free_ char *picked = NULL;
-	if (ioc_legacy_jail_prepare(j, 0, err) != 0 || ioc_jail_check_delegation(root, j, err) != 0 ||
+	if (ioc_legacy_jail_prepare(j, 0, err) != 0 ||
+	    ioc_jail_check_delegation(root, j, err) != 0 ||
 	    ioc_net_nat_assign(root, j, 1, &picked, err) != 0)
 		return -1;
 	if (picked)
@@ -271,8 +274,9 @@ ioc_fb_op_exec(const struct ioc_root *root, struct ioc_jail *j, const struct ioc
 
 /* Runs a read-only query and parses its output into t. */
 static int
-ioc_fb_query(struct ioc_strv *argv, int (*parse)(const char *, struct ioc_table *,
-    struct ioc_error **), struct ioc_table *t, struct ioc_error **err)
+ioc_fb_query(struct ioc_strv *argv,
+    int (*parse)(const char *, struct ioc_table *, struct ioc_error **), struct ioc_table *t,
+    struct ioc_error **err)
 {
 	_cleanup_free_ char *out = NULL;
 	int rv = ioc_run_ok(ioc_strv_argv(argv), &out, err);
@@ -281,8 +285,8 @@ ioc_fb_query(struct ioc_strv *argv, int (*parse)(const char *, struct ioc_table 
 }
 
 static int
-ioc_fb_op_runtime(const struct ioc_root *root, struct ioc_jail *j, struct ioc_table *t,
-    struct ioc_error **err)
+ioc_fb_op_runtime(
+    const struct ioc_root *root, struct ioc_jail *j, struct ioc_table *t, struct ioc_error **err)
 {
 	struct ioc_strv argv = IOC_STRV_INIT;
 	(void)root;
@@ -292,8 +296,8 @@ ioc_fb_op_runtime(const struct ioc_root *root, struct ioc_jail *j, struct ioc_ta
 }
 
 static int
-ioc_fb_op_inuse(const struct ioc_root *root, struct ioc_jail *j, struct ioc_table *t,
-    struct ioc_error **err)
+ioc_fb_op_inuse(
+    const struct ioc_root *root, struct ioc_jail *j, struct ioc_table *t, struct ioc_error **err)
 {
 	struct ioc_strv argv = IOC_STRV_INIT;
 	(void)root;
@@ -325,20 +329,26 @@ static int
 ioc_fb_op_check_prop(const struct ioc_prop *p, const char *value, struct ioc_error **err)
 {
 	if (strcmp(p->name, "exec_system_user") == 0 && strcmp(value, "root") != 0)
-		return ioc_err(err, "exec_system_user '%s' is not supported by the FreeBSD engine: host "
-		    "hooks run as root", ioc_has_ctrl(value) ? "?" : value);
+		return ioc_err(err,
+		    "exec_system_user '%s' is not supported by the FreeBSD engine: host "
+		    "hooks run as root",
+		    ioc_has_ctrl(value) ? "?" : value);
 	if (strcmp(p->name, "mac_prefix") == 0 && !ioc_net_valid_mac_prefix(value))
-		return ioc_err(err, "invalid value for property 'mac_prefix': expected 6 hex digits "
+		return ioc_err(err,
+		    "invalid value for property 'mac_prefix': expected 6 hex digits "
 		    "with an even first byte (unicast), e.g. 02ff60");
 	if (p->type == IOC_PT_COMMAND) {
 		struct ioc_strv w = IOC_STRV_INIT;
 		int rv;
 		ioc_strv_init(&w);
 		rv = ioc_freebsd_split_command(p->name, value, &w, err);
-		if (rv == 0 && !ioc_hook_noop(value) && strcmp(p->name, "exec_start") != 0 && strcmp(p->name, "exec_stop") != 0 &&
-		    strcmp(p->name, "login_flags") != 0 && w.v[0][0] != '/')
-			rv = ioc_err(err, "invalid value for property '%s': a host command must start "
-			    "with an absolute path (e.g. /usr/local/bin/hook)", p->name);
+		if (rv == 0 && !ioc_hook_noop(value) && strcmp(p->name, "exec_start") != 0 &&
+		    strcmp(p->name, "exec_stop") != 0 && strcmp(p->name, "login_flags") != 0 &&
+		    w.v[0][0] != '/')
+			rv = ioc_err(err,
+			    "invalid value for property '%s': a host command must start "
+			    "with an absolute path (e.g. /usr/local/bin/hook)",
+			    p->name);
 		ioc_strv_release(&w);
 		return rv;
 	}
@@ -356,11 +366,12 @@ ioc_fb_op_dry_run(const struct ioc_root *root, struct ioc_jail *j, const char *w
 		/* the address a first start of a NAT jail would pick, not stored */
 		_cleanup_free_ char *picked = NULL;
 		rv = ioc_legacy_jail_prepare(j, 0, err) != 0 ||
-		    ioc_net_nat_assign(root, j, 0, &picked, err) != 0 ? -1 :
+			ioc_net_nat_assign(root, j, 0, &picked, err) != 0 ?
+		    -1 :
 		    ioc_freebsd_plan_start(root, j, &p, err);
-	}
-	else if (strcmp(what, "stop") == 0)
-		rv = ioc_legacy_jail_prepare(j, 1, err) != 0 ? -1 :
+	} else if (strcmp(what, "stop") == 0)
+		rv = ioc_legacy_jail_prepare(j, 1, err) != 0 ?
+		    -1 :
 		    ioc_freebsd_plan_stop(root, j, 0, &p, err);
 	else if (strcmp(what, "cap") == 0)
 		rv = ioc_freebsd_plan_cap(root, j, &p, err);

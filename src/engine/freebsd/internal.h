@@ -23,9 +23,9 @@
 struct ioc_fb {
 	const struct ioc_root *root;
 	const struct ioc_jail *j;
-	char *name;   /* ioc-UUID */
-	char *path;   /* the jail root's mountpoint */
-	char **val;   /* per ioc_props index, canonical; NULL if not used */
+	char *name; /* ioc-UUID */
+	char *path; /* the jail root's mountpoint */
+	char **val; /* per ioc_props index, canonical; NULL if not used */
 };
 
 /* Validates the jail's identity and every property the engine reads, and
@@ -43,11 +43,11 @@ int ioc_fb_isnone(const char *v);
 
 /* Adds host hook prop (its words, the jail name, the jail path) with step
  * flags; nothing for a no-op hook.  -1 for a bad or relative command. */
-int ioc_fb_add_hook(struct ioc_fb *f, struct ioc_plan *p, const char *prop, unsigned flags,
-    struct ioc_error **err);
+int ioc_fb_add_hook(
+    struct ioc_fb *f, struct ioc_plan *p, const char *prop, unsigned flags, struct ioc_error **err);
 /* Adds exec_start / exec_stop (prop) run inside the jail with jexec(8). */
-int ioc_fb_add_inside(struct ioc_fb *f, struct ioc_plan *p, const char *prop, unsigned flags,
-    struct ioc_error **err);
+int ioc_fb_add_inside(
+    struct ioc_fb *f, struct ioc_plan *p, const char *prop, unsigned flags, struct ioc_error **err);
 /* Adds `rctl -a` of every limit that is not off, with `rctl -r` undo when undo. */
 void ioc_fb_add_rctl(const struct ioc_fb *f, struct ioc_plan *p, int undo);
 /* Pushes the word "key=value". */
@@ -58,8 +58,8 @@ void ioc_fb_kv(struct ioc_pargv *a, const char *key, const char *value);
 /* One entry of ip4_addr / ip6_addr. */
 struct ioc_fb_ip {
 	char *iface; /* NULL when not given */
-	char *addr;  /* address, "dhcp" or "accept_rtadv" */
-	char *len;   /* mask length, NULL when not given */
+	char *addr; /* address, "dhcp" or "accept_rtadv" */
+	char *len; /* mask length, NULL when not given */
 };
 
 /* One entry of interfaces=: NIC:BRIDGE. */
@@ -73,8 +73,8 @@ size_t ioc_fb_ips(const char *value, struct ioc_fb_ip **out);
 void ioc_fb_ips_free(struct ioc_fb_ip *v, size_t n);
 /* interfaces= into *out and *nout (caller frees with ioc_fb_nics_free);
  * -1 for too many, repeated or lo0 entries. */
-int ioc_fb_nics(const struct ioc_fb *f, struct ioc_fb_nic **out, size_t *nout,
-    struct ioc_error **err);
+int ioc_fb_nics(
+    const struct ioc_fb *f, struct ioc_fb_nic **out, size_t *nout, struct ioc_error **err);
 void ioc_fb_nics_free(struct ioc_fb_nic *v, size_t n);
 /* ADDR/LEN in the form ifconfig(8) takes; jail(8)'s defaults for no mask
  * (caller frees). */

@@ -120,10 +120,12 @@ ioc_lx_check_subid(const char *file, const struct ioc_lx_idmap *m, struct ioc_er
 	int c = ioc_subid_file_covers(file, m->host, m->count, err);
 	if (c != 0)
 		return c > 0 ? 0 : -1;
-	return ioc_err(err, "the host's newuidmap/newgidmap allow root only the id ranges of %s, "
+	return ioc_err(err,
+	    "the host's newuidmap/newgidmap allow root only the id ranges of %s, "
 	    "which has no line covering userns_idmap=%lu:%lu: add the line 'root:%lu:%lu' to %s "
 	    "('iocage activate' adds the root's default range when none covers it), or set "
-	    "userns=off (weaker)", file, m->host, m->count, m->host, m->count, file);
+	    "userns=off (weaker)",
+	    file, m->host, m->count, m->host, m->count, file);
 }
 
 /* ------------------------------------------------------------- states */
@@ -144,7 +146,8 @@ ioc_lx_states(const struct ioc_root *root, const struct ioc_jails *js, struct io
 		for (k = 0; k < js->n; k++) {
 			struct lxc_container *c;
 			pid_t pid;
-			if (strncmp(names[i], "ioc-", 4) != 0 || strcmp(names[i] + 4, js->v[k].uuid) != 0)
+			if (strncmp(names[i], "ioc-", 4) != 0 ||
+			    strcmp(names[i] + 4, js->v[k].uuid) != 0)
 				continue;
 			c = lxc_container_new(names[i], ioc_lx_path());
 			if (c == NULL)
@@ -180,8 +183,10 @@ ioc_lx_exec(const struct ioc_root *root, struct ioc_jail *j, const struct ioc_ex
 	if (c == NULL)
 		return -1;
 	if (!c->is_running(c)) {
-		ioc_err(err, "jail '%s' is not running ('iocage start %s' first; 'iocage chroot' runs "
-		    "commands in a stopped jail's files)", ioc_lx_tag(j), ioc_lx_tag(j));
+		ioc_err(err,
+		    "jail '%s' is not running ('iocage start %s' first; 'iocage chroot' runs "
+		    "commands in a stopped jail's files)",
+		    ioc_lx_tag(j), ioc_lx_tag(j));
 		goto out;
 	}
 	if ((rootfd = ioc_lx_root_open(j->rootfs, err)) < 0)
@@ -192,7 +197,8 @@ ioc_lx_exec(const struct ioc_root *root, struct ioc_jail *j, const struct ioc_ex
 	} else if (o->host_user) {
 		struct passwd *pw = getpwnam(o->host_user);
 		if (pw == NULL) {
-			ioc_err(err, "no host user '%s' (-u names a user of the host; -U one of the jail)",
+			ioc_err(err,
+			    "no host user '%s' (-u names a user of the host; -U one of the jail)",
 			    ioc_has_ctrl(o->host_user) ? "?" : o->host_user);
 			goto out;
 		}
@@ -212,8 +218,8 @@ ioc_lx_exec(const struct ioc_root *root, struct ioc_jail *j, const struct ioc_ex
 	argv[0] = prog;
 	for (i = 1; i < n; i++)
 		argv[i] = o->argv[i];
-	if (ioc_lx_attach(c, argv, &as, o->interactive ? IOC_LX_ATT_TERMINAL : 0, 0, status, &to,
-	    err) != 0)
+	if (ioc_lx_attach(
+		c, argv, &as, o->interactive ? IOC_LX_ATT_TERMINAL : 0, 0, status, &to, err) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -249,16 +255,21 @@ ioc_lx_check_prop(const struct ioc_prop *p, const char *value, struct ioc_error 
 		for (l = ioc_lx_limits; *l; l++)
 			if (strcmp(*l, p->name) == 0)
 				return 0;
-		return ioc_err(err, "resource limit '%s' has no Linux analogue (Linux jails support "
+		return ioc_err(err,
+		    "resource limit '%s' has no Linux analogue (Linux jails support "
 		    "memoryuse, pcpu, maxproc, openfiles and the cpuset property): set it to off",
 		    p->name);
 	}
 	if (strcmp(p->name, "host_hostname") == 0 && strlen(value) > 64)
-		return ioc_err(err, "invalid value for property 'host_hostname' (%zu characters): "
-		    "Linux host names have at most 64 characters", strlen(value));
+		return ioc_err(err,
+		    "invalid value for property 'host_hostname' (%zu characters): "
+		    "Linux host names have at most 64 characters",
+		    strlen(value));
 	if (strcmp(p->name, "mac_prefix") == 0 && !ioc_net_valid_mac_prefix(value))
-		return ioc_err(err, "invalid mac_prefix '%s': expected 6 hex digits of a unicast "
-		    "prefix (first byte even), e.g. 02ff60", value);
+		return ioc_err(err,
+		    "invalid mac_prefix '%s': expected 6 hex digits of a unicast "
+		    "prefix (first byte even), e.g. 02ff60",
+		    value);
 	return 0;
 }
 

@@ -32,11 +32,11 @@ int ioc_lx_openat(int rootfd, const char *path, int flags, int nosym);
  */
 int ioc_lx_find_prog(int rootfd, const char *name, char **path);
 /* Looks a user up in the jail's /etc/passwd. */
-int ioc_lx_passwd(int rootfd, const char *user, uid_t *uid, gid_t *gid, char **home,
-    char **shell, struct ioc_error **err);
-/* Writes the jail's /etc/resolv.conf from the resolver property value. */
-int ioc_lx_write_resolv(int rootfd, const char *value, uid_t uid, gid_t gid,
+int ioc_lx_passwd(int rootfd, const char *user, uid_t *uid, gid_t *gid, char **home, char **shell,
     struct ioc_error **err);
+/* Writes the jail's /etc/resolv.conf from the resolver property value. */
+int ioc_lx_write_resolv(
+    int rootfd, const char *value, uid_t uid, gid_t gid, struct ioc_error **err);
 /*
  * Checks a mount target inside the jail: every component must be a real
  * directory (no symlink); missing trailing components are created (owned
@@ -48,7 +48,6 @@ int ioc_lx_mount_target(int rootfd, const char *path, int mkdir_missing, uid_t u
 int ioc_lx_iface_exists(const char *name);
 /* Splits a command property into words at blanks (never a shell). */
 void ioc_lx_words(const char *cmd, struct ioc_strv *out);
-
 
 /* ---- engine_linux.c: the container handle ---- */
 
@@ -62,18 +61,16 @@ const char *ioc_lx_tag(const struct ioc_jail *j);
 const char *ioc_lx_path(void);
 char *ioc_lx_name(const struct ioc_jail *j);
 
-
 /* ---- engine_linux_live.c: the engine ops on a running jail ---- */
 
-int ioc_lx_runtime(const struct ioc_root *root, struct ioc_jail *j, struct ioc_table *t,
-    struct ioc_error **err);
+int ioc_lx_runtime(
+    const struct ioc_root *root, struct ioc_jail *j, struct ioc_table *t, struct ioc_error **err);
 int ioc_lx_cap(const struct ioc_root *root, struct ioc_jail *j, struct ioc_error **err);
 int ioc_lx_uncap(const struct ioc_root *root, struct ioc_jail *j, struct ioc_error **err);
-int ioc_lx_inuse(const struct ioc_root *root, struct ioc_jail *j, struct ioc_table *t,
-    struct ioc_error **err);
-int ioc_lx_addrs(const struct ioc_root *root, const struct ioc_jail *j, const char *ifname,
-    int v6, struct ioc_strv *out, struct ioc_error **err);
-
+int ioc_lx_inuse(
+    const struct ioc_root *root, struct ioc_jail *j, struct ioc_table *t, struct ioc_error **err);
+int ioc_lx_addrs(const struct ioc_root *root, const struct ioc_jail *j, const char *ifname, int v6,
+    struct ioc_strv *out, struct ioc_error **err);
 
 /* ---- engine_linux_nat.c: nat=on (nftables table inet iocage) ---- */
 
@@ -94,15 +91,14 @@ int ioc_lx_nat_start(const struct ioc_root *root, const struct ioc_jail *j,
 /* Removes the rules a start made (rundir's undo file); quiet when none. */
 void ioc_lx_nat_stop(const char *rundir);
 
-
 /* ---- engine_linux_dhcp.c: ip4_addr IFACE|DHCP, ip6_addr IFACE|accept_rtadv ---- */
 
 /*
  * The jail's DHCP client for ifname as argv (dhclient, else udhcpc with its
  * event script); -1 with an error naming what the jail lacks.
  */
-int ioc_lx_dhcp_client(int rootfd, const char *ifname, struct ioc_strv *argv,
-    struct ioc_error **err);
+int ioc_lx_dhcp_client(
+    int rootfd, const char *ifname, struct ioc_strv *argv, struct ioc_error **err);
 /*
  * The addresses ("ADDR/LEN") ifname has now in the network namespace of
  * the process init (IPv6: without link-local ones), read in a child that
@@ -110,7 +106,6 @@ int ioc_lx_dhcp_client(int rootfd, const char *ifname, struct ioc_strv *argv,
  */
 int ioc_lx_if_addrs(pid_t init, const char *ifname, int v6, int rtadv, struct ioc_strv *out,
     struct ioc_error **err);
-
 
 /* ---- engine_linux_cg.c: cgroups (v1 and v2) and the limits set through them ---- */
 

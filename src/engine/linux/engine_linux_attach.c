@@ -68,15 +68,15 @@ ioc_lx_wait(pid_t pid, int timeout_s, int *status, int *timed_out)
  * own scripts never read the administrator's terminal).
  */
 int
-ioc_lx_attach(struct lxc_container *c, char *const *argv, const struct ioc_lx_runas *as,
-    int how, int timeout_s, int *status, int *timed_out, struct ioc_error **err)
+ioc_lx_attach(struct lxc_container *c, char *const *argv, const struct ioc_lx_runas *as, int how,
+    int timeout_s, int *status, int *timed_out, struct ioc_error **err)
 {
 	lxc_attach_options_t o = LXC_ATTACH_OPTIONS_DEFAULT;
 	lxc_attach_command_t cmd;
 	struct ioc_strv env = IOC_STRV_INIT;
 	const char *term = getenv("TERM");
-	_cleanup_close_ int null = (how & IOC_LX_ATT_NOSTDIN) ?
-	    open("/dev/null", O_RDONLY | O_CLOEXEC) : -1;
+	_cleanup_close_ int null =
+	    (how & IOC_LX_ATT_NOSTDIN) ? open("/dev/null", O_RDONLY | O_CLOEXEC) : -1;
 	int terminal = (how & IOC_LX_ATT_TERMINAL) != 0;
 	pid_t pid = -1;
 	int rc;
@@ -122,8 +122,8 @@ ioc_lx_valid(const struct ioc_jail *j, const char *prop, struct ioc_error **err)
 	if (p == NULL || j->values[p - ioc_props] == NULL)
 		return 0;
 	if (ioc_prop_validate(p, j->values[p - ioc_props], &canon, err) != 0)
-		return ioc_error_wrap(err, "jail '%s' (a value written outside iocage?)",
-		    ioc_lx_tag(j));
+		return ioc_error_wrap(
+		    err, "jail '%s' (a value written outside iocage?)", ioc_lx_tag(j));
 	free(canon);
 	if (ioc_lx_check_prop(p, j->values[p - ioc_props], err) != 0)
 		return ioc_error_wrap(err, "jail '%s'", ioc_lx_tag(j));
@@ -148,8 +148,10 @@ ioc_lx_hook(const struct ioc_jail *j, const char *prop, struct ioc_error **err)
 	if (argv.n == 0)
 		return 0;
 	if (argv.v[0][0] != '/')
-		return ioc_err(err, "invalid value for property '%s': a host command must start with "
-		    "an absolute path (e.g. /usr/local/bin/hook)", prop);
+		return ioc_err(err,
+		    "invalid value for property '%s': a host command must start with "
+		    "an absolute path (e.g. /usr/local/bin/hook)",
+		    prop);
 	ioc_strv_push(&argv, name);
 	ioc_strv_push(&argv, j->rootfs ? j->rootfs : "-");
 	ioc_parse_ll(ioc_lx_get(j, "exec_timeout"), 0, 86400, &t);
@@ -215,8 +217,10 @@ ioc_lx_jail_cmd(int rootfd, const struct ioc_jail *j, const char *prop, struct i
 		}
 	}
 	if (ioc_lx_find_prog(rootfd, argv->v[0], &path) != 0)
-		return ioc_err(err, "%s: program '%s' does not exist in the jail (or is not an "
-		    "executable file); set %s to a command the jail has", prop, argv->v[0], prop);
+		return ioc_err(err,
+		    "%s: program '%s' does not exist in the jail (or is not an "
+		    "executable file); set %s to a command the jail has",
+		    prop, argv->v[0], prop);
 	free(argv->v[0]);
 	argv->v[0] = ioc_steal(&path);
 	return 0;
@@ -272,7 +276,8 @@ ioc_lx_init_path(char **out, struct ioc_error **err)
 	{
 		_cleanup_free_ char *a = dir ? ioc_xasprintf("%s/ioc-init", dir) : NULL;
 		_cleanup_free_ char *b = dir ? ioc_xasprintf("%s/../ioc-init", dir) : NULL;
-		_cleanup_free_ char *c = dir ? ioc_xasprintf("%s/../libexec/iocage/ioc-init", dir) : NULL;
+		_cleanup_free_ char *c =
+		    dir ? ioc_xasprintf("%s/../libexec/iocage/ioc-init", dir) : NULL;
 		if (a) {
 			cands[n++] = a;
 			cands[n++] = b;
@@ -283,7 +288,8 @@ ioc_lx_init_path(char **out, struct ioc_error **err)
 		for (i = 0; i < n; i++) {
 			struct stat st;
 			char *rp;
-			if (stat(cands[i], &st) != 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0001))
+			if (stat(cands[i], &st) != 0 || !S_ISREG(st.st_mode) ||
+			    !(st.st_mode & 0001))
 				continue;
 			rp = realpath(cands[i], NULL);
 			if (rp == NULL)
@@ -302,12 +308,15 @@ ioc_lx_init_path(char **out, struct ioc_error **err)
 		}
 	}
 	if (refused) {
-		ioc_err(err, "refusing ioc-init at %s: it or its directory is not root's alone (owned "
+		ioc_err(err,
+		    "refusing ioc-init at %s: it or its directory is not root's alone (owned "
 		    "by root, not writable by group or others): anyone who can replace it runs as "
-		    "every jail's process 1; reinstall iocage", refused);
+		    "every jail's process 1; reinstall iocage",
+		    refused);
 		free(refused);
 		return -1;
 	}
-	return ioc_err(err, "cannot find ioc-init (the jail's init, built with iocage and installed "
+	return ioc_err(err,
+	    "cannot find ioc-init (the jail's init, built with iocage and installed "
 	    "in PREFIX/libexec/iocage): reinstall iocage");
 }

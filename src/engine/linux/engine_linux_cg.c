@@ -65,11 +65,13 @@ ioc_lx_cg_cleanup1(const char *name)
 			continue;
 		while ((f = readdir(h)) != NULL) {
 			const char *n = f->d_name, *rest = NULL;
-			if (strncmp(n, "lxc.monitor.", 12) == 0 || strncmp(n, "lxc.payload.", 12) == 0)
+			if (strncmp(n, "lxc.monitor.", 12) == 0 ||
+			    strncmp(n, "lxc.payload.", 12) == 0)
 				rest = n + 12;
 			if (rest && strncmp(rest, name, nl) == 0 &&
-			    (rest[nl] == '\0' || (rest[nl] == '-' && strspn(rest + nl + 1,
-			    "0123456789") == strlen(rest + nl + 1)))) {
+			    (rest[nl] == '\0' ||
+				(rest[nl] == '-' &&
+				    strspn(rest + nl + 1, "0123456789") == strlen(rest + nl + 1)))) {
 				_cleanup_free_ char *p = ioc_xasprintf("%s/%s", base, n);
 				/* rmdir only removes an empty cgroup: never one still in use */
 				if (rmdir(p) != 0 && errno == EBUSY)
@@ -163,7 +165,8 @@ ioc_lx_cg_restore(const char *saved)
 		mnt = ioc_lx_cg_mount(mi, ctrls);
 		if (mnt == NULL)
 			continue;
-		path = ioc_xasprintf("%s%s/cgroup.procs", mnt, strcmp(c2 + 1, "/") == 0 ? "" : c2 + 1);
+		path =
+		    ioc_xasprintf("%s%s/cgroup.procs", mnt, strcmp(c2 + 1, "/") == 0 ? "" : c2 + 1);
 		fd = open(path, O_WRONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
@@ -208,8 +211,8 @@ ioc_lx_cg_settings(const struct ioc_jail *j, int remove, struct ioc_lx_cgset *ou
 			return ioc_err(err, "memoryuse: the host has no memory cgroup controller");
 		out[*n].ctrl = "memory";
 		out[*n].file = ioc_xstrdup(k == IOC_CG_V2 ? "memory.max" : "memory.limit_in_bytes");
-		out[*n].value = remove ? ioc_xstrdup(k == IOC_CG_V2 ? "max" : "-1") :
-		    ioc_xasprintf("%llu", v);
+		out[*n].value =
+		    remove ? ioc_xstrdup(k == IOC_CG_V2 ? "max" : "-1") : ioc_xasprintf("%llu", v);
 		(*n)++;
 	}
 	if (rl && ioc_lx_limit_amount(ioc_lx_get(j, "maxproc"), &v) == 0) {
@@ -232,16 +235,19 @@ ioc_lx_cg_settings(const struct ioc_jail *j, int remove, struct ioc_lx_cgset *ou
 		 * more than 1000 CPUs here, and a larger v * 1000 could wrap around.
 		 */
 		if (v > 100000)
-			return ioc_err(err, "pcpu: %llu%% is more than a host can give (at most 100000, "
-			    "a percentage of one CPU)", v);
+			return ioc_err(err,
+			    "pcpu: %llu%% is more than a host can give (at most 100000, "
+			    "a percentage of one CPU)",
+			    v);
 		out[*n].ctrl = "cpu";
 		if (k == IOC_CG_V2) {
 			out[*n].file = ioc_xstrdup("cpu.max");
 			out[*n].value = remove ? ioc_xstrdup("max 100000") :
-			    ioc_xasprintf("%llu 100000", v * 1000);
+						 ioc_xasprintf("%llu 100000", v * 1000);
 		} else {
 			out[*n].file = ioc_xstrdup("cpu.cfs_quota_us");
-			out[*n].value = remove ? ioc_xstrdup("-1") : ioc_xasprintf("%llu", v * 1000);
+			out[*n].value =
+			    remove ? ioc_xstrdup("-1") : ioc_xasprintf("%llu", v * 1000);
 		}
 		(*n)++;
 	}
@@ -256,7 +262,8 @@ ioc_lx_cg_settings(const struct ioc_jail *j, int remove, struct ioc_lx_cgset *ou
 			size_t len;
 			struct ioc_error *e = NULL;
 			if (ioc_read_file(k == IOC_CG_V2 ? "/sys/fs/cgroup/cpuset.cpus.effective" :
-			    "/sys/fs/cgroup/cpuset/cpuset.cpus", 4096, &all, &len, &e) != 0) {
+							   "/sys/fs/cgroup/cpuset/cpuset.cpus",
+				4096, &all, &len, &e) != 0) {
 				ioc_error_free(e);
 				all = ioc_xasprintf("0-%ld", sysconf(_SC_NPROCESSORS_ONLN) - 1);
 			}

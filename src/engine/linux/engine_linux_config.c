@@ -1,5 +1,6 @@
 /*
- * engine_linux_config.c — the container's configuration, built in memory, and the checks made before a start (engine_linux.h).
+ * engine_linux_config.c — the container's configuration, built in memory, and the checks made
+ * before a start (engine_linux.h).
  */
 #include "engine/engine.h"
 #include "engine/linux/engine_linux.h"
@@ -39,9 +40,9 @@
  */
 static const char *const ioc_lx_used[] = { "host_hostname", "exec_start", "exec_stop",
 	"exec_prestart", "exec_poststart", "exec_prestop", "exec_poststop", "exec_timeout",
-	"stop_timeout", "exec_jail_user", "resolver", "fstab", "userns", "userns_idmap",
-	"jail_zfs", "jail_zfs_dataset", "jail_zfs_mountpoint", "rlimits", "cpuset", "memoryuse",
-	"pcpu", "maxproc", "openfiles", "allow_raw_sockets", "allow_chflags", "mac_prefix", NULL };
+	"stop_timeout", "exec_jail_user", "resolver", "fstab", "userns", "userns_idmap", "jail_zfs",
+	"jail_zfs_dataset", "jail_zfs_mountpoint", "rlimits", "cpuset", "memoryuse", "pcpu",
+	"maxproc", "openfiles", "allow_raw_sockets", "allow_chflags", "mac_prefix", NULL };
 
 /* ------------------------------------------------------------- start */
 
@@ -87,7 +88,8 @@ ioc_lx_have_ipvlan(void)
 	if (uname(&u) != 0)
 		return 0;
 	for (i = 0; lists[i]; i++) {
-		_cleanup_free_ char *path = ioc_xasprintf("/lib/modules/%s/%s", u.release, lists[i]);
+		_cleanup_free_ char *path =
+		    ioc_xasprintf("/lib/modules/%s/%s", u.release, lists[i]);
 		_cleanup_free_ char *text = NULL;
 		size_t len;
 		struct ioc_error *e = NULL;
@@ -109,15 +111,10 @@ ioc_lx_net_cfg(struct ioc_lx_start *s, struct ioc_error **err)
 	size_t i, k;
 	int ipvlan = p->mode == IOC_NET_SHARED && ioc_lx_have_ipvlan();
 	switch (p->mode) {
-	case IOC_NET_INHERIT:
-		ioc_lx_cfg(s, "lxc.net.0.type", "none");
-		return 0;
-	case IOC_NET_NONE:
-		ioc_lx_cfg(s, "lxc.net.0.type", "empty");
-		return 0;
+	case IOC_NET_INHERIT: ioc_lx_cfg(s, "lxc.net.0.type", "none"); return 0;
+	case IOC_NET_NONE: ioc_lx_cfg(s, "lxc.net.0.type", "empty"); return 0;
 	case IOC_NET_VNET:
-	case IOC_NET_SHARED:
-		break;
+	case IOC_NET_SHARED: break;
 	}
 	for (i = 0; i < p->nifs; i++) {
 		struct ioc_net_if *f = &p->ifs[i];
@@ -127,14 +124,17 @@ ioc_lx_net_cfg(struct ioc_lx_start *s, struct ioc_error **err)
 			_cleanup_free_ char *host = ioc_net_host_ifname(s->j->uuid, (unsigned)i);
 			_cleanup_free_ char *mac = ioc_net_mac_colon(f->mac_jail);
 			if (f->bridge == NULL) {
-				/* nat=on: a link of its own, the host side routes (engine_linux_nat.c) */
+				/* nat=on: a link of its own, the host side routes
+				 * (engine_linux_nat.c) */
 				ioc_lx_cfg(s, NK("type"), "veth");
 				ioc_lx_cfg(s, NK("veth.pair"), "%s", host);
 				ioc_lx_cfg(s, NK("hwaddr"), "%s", mac);
 			} else if (!ioc_lx_iface_exists(f->bridge))
-				return ioc_err(err, "interfaces: bridge '%s' does not exist; create it first "
+				return ioc_err(err,
+				    "interfaces: bridge '%s' does not exist; create it first "
 				    "(e.g. 'ip link add %s type bridge && ip link set %s up'), or change "
-				    "interfaces=", f->bridge, f->bridge, f->bridge);
+				    "interfaces=",
+				    f->bridge, f->bridge, f->bridge);
 			else if (!ioc_lx_is_bridge(f->bridge))
 				return ioc_err(err, "interfaces: '%s' is not a bridge", f->bridge);
 			else {
@@ -145,8 +145,10 @@ ioc_lx_net_cfg(struct ioc_lx_start *s, struct ioc_error **err)
 			}
 		} else {
 			if (!ioc_lx_iface_exists(f->name))
-				return ioc_err(err, "ip4_addr/ip6_addr name host interface '%s', which does "
-				    "not exist ('ip link' lists them)", f->name);
+				return ioc_err(err,
+				    "ip4_addr/ip6_addr name host interface '%s', which does "
+				    "not exist ('ip link' lists them)",
+				    f->name);
 			if (ipvlan) {
 				ioc_lx_cfg(s, NK("type"), "ipvlan");
 				ioc_lx_cfg(s, NK("ipvlan.mode"), "l3s");
@@ -163,15 +165,16 @@ ioc_lx_net_cfg(struct ioc_lx_start *s, struct ioc_error **err)
 			int pf = a->prefix >= 0 ? a->prefix : a->v6 ? 64 : 24;
 			struct in_addr in4;
 			if (!a->v6 && inet_pton(AF_INET, a->addr, &in4) == 1) {
-				/* give the broadcast address: liblxc's own guess drops the network part */
+				/* give the broadcast address: liblxc's own guess drops the network
+				 * part */
 				char bc[INET_ADDRSTRLEN];
 				uint32_t mask = pf == 0 ? 0 : htonl(~0U << (32 - pf));
 				in4.s_addr = (in4.s_addr & mask) | ~mask;
 				inet_ntop(AF_INET, &in4, bc, sizeof(bc));
 				ioc_lx_cfg(s, NK("ipv4.address"), "%s/%d %s", a->addr, pf, bc);
 			} else
-				ioc_lx_cfg(s, a->v6 ? NK("ipv6.address") : NK("ipv4.address"), "%s/%d",
-				    a->addr, pf);
+				ioc_lx_cfg(s, a->v6 ? NK("ipv6.address") : NK("ipv4.address"),
+				    "%s/%d", a->addr, pf);
 		}
 		if (i == 0 && p->router4)
 			ioc_lx_cfg(s, NK("ipv4.gateway"), "%s", p->router4);
@@ -199,9 +202,11 @@ ioc_lx_reachable(const char *rootfs, unsigned long hostid, struct ioc_error **er
 		if (stat(*p ? p : "/", &st) != 0)
 			continue;
 		if (!(st.st_mode & 0001) && st.st_uid != hostid)
-			return ioc_err(err, "the jail's root user (host uid %lu) cannot reach %s: "
-			    "directory %s has mode %04o (others need x, e.g. chmod o+x %s)", hostid,
-			    rootfs, *p ? p : "/", (unsigned)(st.st_mode & 07777), *p ? p : "/");
+			return ioc_err(err,
+			    "the jail's root user (host uid %lu) cannot reach %s: "
+			    "directory %s has mode %04o (others need x, e.g. chmod o+x %s)",
+			    hostid, rootfs, *p ? p : "/", (unsigned)(st.st_mode & 07777),
+			    *p ? p : "/");
 	}
 	return 0;
 }
@@ -217,16 +222,18 @@ static int
 ioc_lx_guard(const char *rootfs, unsigned long owner, mode_t mode, struct ioc_error **err)
 {
 	const char *slash = strrchr(rootfs, '/');
-	_cleanup_free_ char *dir = slash && slash != rootfs ?
-	    ioc_xstrndup(rootfs, (size_t)(slash - rootfs)) : NULL;
-	_cleanup_close_ int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+	_cleanup_free_ char *dir =
+	    slash && slash != rootfs ? ioc_xstrndup(rootfs, (size_t)(slash - rootfs)) : NULL;
+	_cleanup_close_ int fd =
+	    dir ? open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) != 0)
-		return ioc_err(err, "cannot open the jail's directory above %s: %s", rootfs,
-		    strerror(errno));
+		return ioc_err(
+		    err, "cannot open the jail's directory above %s: %s", rootfs, strerror(errno));
 	if ((st.st_uid != owner || st.st_gid != owner) &&
 	    fchown(fd, (uid_t)owner, (gid_t)owner) != 0)
-		return ioc_err(err, "cannot give %s to host uid %lu: %s", dir, owner, strerror(errno));
+		return ioc_err(
+		    err, "cannot give %s to host uid %lu: %s", dir, owner, strerror(errno));
 	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) != 0)
 		return ioc_err(err, "cannot set the mode of %s: %s", dir, strerror(errno));
 	return 0;
@@ -266,15 +273,20 @@ ioc_lx_check_root(struct ioc_lx_start *s, struct stat *st, struct ioc_error **er
 	if (fstat(s->rootfd, st) != 0)
 		return ioc_err(err, "cannot stat '%s': %s", j->rootfs, strerror(errno));
 	if (ioc_lx_root_empty(s->rootfd))
-		return ioc_err(err, "the jail's root %s is empty (an empty jail, create -e): put a "
-		    "root filesystem there first%s", j->rootfs,
+		return ioc_err(err,
+		    "the jail's root %s is empty (an empty jail, create -e): put a "
+		    "root filesystem there first%s",
+		    j->rootfs,
 		    ioc_parse_bool(ioc_lx_get(j, "userns")) == 1 ?
-		    ", owned by the ids of userns_idmap" : "");
+			", owned by the ids of userns_idmap" :
+			"");
 	for (i = 0; need[i]; i++) {
 		int fd = ioc_lx_openat(s->rootfd, need[i], O_PATH | O_DIRECTORY, 1);
 		if (fd < 0)
-			return ioc_err(err, "the jail's root %s has no /%s directory (a Linux root "
-			    "filesystem needs /dev, /proc and /sys)", j->rootfs, need[i]);
+			return ioc_err(err,
+			    "the jail's root %s has no /%s directory (a Linux root "
+			    "filesystem needs /dev, /proc and /sys)",
+			    j->rootfs, need[i]);
 		close(fd);
 	}
 	return 0;
@@ -294,7 +306,8 @@ ioc_lx_check_ids(struct ioc_lx_start *s, const struct stat *st, struct ioc_error
 	if (ioc_lx_parse_idmap(ioc_lx_get(j, "userns_idmap"), &s->idmap, err) != 0)
 		return -1;
 	if (st->st_uid != s->idmap.host) {
-		return ioc_err(err, "the jail's root %s is owned by host uid %lu, but "
+		return ioc_err(err,
+		    "the jail's root %s is owned by host uid %lu, but "
 		    "userns_idmap=%lu:%lu maps the jail's root user to host uid %lu: the files "
 		    "were not shifted for this map (releases record theirs as release_idmap); "
 		    "set userns_idmap to the map the files were made with, or userns=off (weaker)",
@@ -303,7 +316,7 @@ ioc_lx_check_ids(struct ioc_lx_start *s, const struct stat *st, struct ioc_error
 	}
 	if (access(IOC_NEWUIDMAP, X_OK) == 0 &&
 	    (ioc_lx_check_subid(IOC_SUBUID, &s->idmap, err) != 0 ||
-	    ioc_lx_check_subid(IOC_SUBGID, &s->idmap, err) != 0))
+		ioc_lx_check_subid(IOC_SUBGID, &s->idmap, err) != 0))
 		return -1;
 	s->jroot_uid = (uid_t)s->idmap.host;
 	s->jroot_gid = (gid_t)s->idmap.host;
@@ -401,8 +414,8 @@ ioc_lx_note_rlimits(const struct ioc_jail *j)
 			if (strcmp(*l, p->name) == 0)
 				ok = 1;
 		if (!ok && ioc_parse_bool(ioc_lx_get(j, "rlimits")) == 1)
-			ioc_note("%s=%s has no Linux analogue and is not applied",
-			    p->name, j->values[i]);
+			ioc_note("%s=%s has no Linux analogue and is not applied", p->name,
+			    j->values[i]);
 	}
 }
 
@@ -418,8 +431,10 @@ ioc_lx_check(struct ioc_lx_start *s, struct ioc_error **err)
 	if (j->rootfs == NULL || j->rootfs[0] != '/')
 		return ioc_err(err, "the jail's root dataset %s/root is not mounted", j->dataset);
 	if (ioc_has_ctrl(j->rootfs))
-		return ioc_err(err, "the mountpoint of %s/root contains a control character "
-		    "(newline, tab...): it cannot be a container's root", j->dataset);
+		return ioc_err(err,
+		    "the mountpoint of %s/root contains a control character "
+		    "(newline, tab...): it cannot be a container's root",
+		    j->dataset);
 	for (i = 0; ioc_lx_used[i]; i++)
 		if (ioc_lx_valid(j, ioc_lx_used[i], err) != 0)
 			return -1;
@@ -452,7 +467,8 @@ ioc_lx_mkdir(struct ioc_lx_start *s, struct ioc_error **err)
 	if (ioc_mkdir_p(s->dir, 0755, err) != 0)
 		return -1;
 	/* the jail's root user (a mapped id) must be able to pass through */
-	if (lstat(rd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 && (st.st_mode & 0011) != 0011)
+	if (lstat(rd, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
+	    (st.st_mode & 0011) != 0011)
 		chmod(rd, (st.st_mode & 0777) | 0011);
 	if (lstat(ioc_lx_path(), &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 0777) != 0755)
 		chmod(ioc_lx_path(), 0755);
@@ -470,8 +486,8 @@ ioc_lx_rmdir_name(const char *dir)
 	d = opendir(dir);
 	if (d) {
 		while ((e = readdir(d)) != NULL) {
-			if (e->d_name[0] == '.' && (e->d_name[1] == '\0' ||
-			    (e->d_name[1] == '.' && e->d_name[2] == '\0')))
+			if (e->d_name[0] == '.' &&
+			    (e->d_name[1] == '\0' || (e->d_name[1] == '.' && e->d_name[2] == '\0')))
 				continue;
 			unlinkat(dirfd(d), e->d_name, 0);
 		}
@@ -512,14 +528,14 @@ ioc_lx_files(struct ioc_lx_start *s, struct ioc_error **err)
 {
 	size_t i;
 	if (s->net.mode != IOC_NET_INHERIT &&
-	    ioc_lx_write_resolv(s->rootfd, ioc_lx_get(s->j, "resolver"), s->jroot_uid, s->jroot_gid,
-	    err) != 0)
+	    ioc_lx_write_resolv(
+		s->rootfd, ioc_lx_get(s->j, "resolver"), s->jroot_uid, s->jroot_gid, err) != 0)
 		return ioc_error_wrap(err, "resolver");
 	for (i = 0; i < s->fstab.n; i++) {
-		_cleanup_free_ char *what = ioc_xasprintf("fstab entry '%s %s'", s->fstab.v[i].src,
-		    s->fstab.v[i].dst);
+		_cleanup_free_ char *what =
+		    ioc_xasprintf("fstab entry '%s %s'", s->fstab.v[i].src, s->fstab.v[i].dst);
 		if (ioc_lx_mount_target(s->rootfd, s->fstab.v[i].dst, 1, s->jroot_uid, s->jroot_gid,
-		    what, err) != 0)
+			what, err) != 0)
 			return -1;
 	}
 	if (s->zfs_ds) {
@@ -528,8 +544,8 @@ ioc_lx_files(struct ioc_lx_start *s, struct ioc_error **err)
 		if (!ioc_zfs_exists(s->zfs_ds)) {
 			if (ioc_zfs_create(s->zfs_ds, NULL, 0, err) != 0)
 				return ioc_error_wrap(err, "jail_zfs");
-			if (ioc_zfs_get1(s->zfs_ds, "mountpoint", &m, err) == 0 && m && m[0] == '/' &&
-			    lchown(m, s->jroot_uid, s->jroot_gid) != 0) {
+			if (ioc_zfs_get1(s->zfs_ds, "mountpoint", &m, err) == 0 && m &&
+			    m[0] == '/' && lchown(m, s->jroot_uid, s->jroot_gid) != 0) {
 				/* the jail's root can still read it */
 			}
 			free(m);
@@ -542,12 +558,15 @@ ioc_lx_files(struct ioc_lx_start *s, struct ioc_error **err)
 			return ioc_err(err, "jail_zfs: dataset %s is not mounted", s->zfs_ds);
 		}
 		s->zfs_src = m;
-		ioc_note("jail_zfs: %s is mounted at %s in the jail; managing it "
+		ioc_note(
+		    "jail_zfs: %s is mounted at %s in the jail; managing it "
 		    "with zfs(8) from inside needs OpenZFS delegation, which this engine does not "
-		    "offer", s->zfs_ds, s->zfs_dst);
+		    "offer",
+		    s->zfs_ds, s->zfs_dst);
 	}
-	if (s->zfs_dst && ioc_lx_mount_target(s->rootfd, s->zfs_dst, 1, s->jroot_uid, s->jroot_gid,
-	    "jail_zfs_mountpoint", err) != 0)
+	if (s->zfs_dst &&
+	    ioc_lx_mount_target(s->rootfd, s->zfs_dst, 1, s->jroot_uid, s->jroot_gid,
+		"jail_zfs_mountpoint", err) != 0)
 		return -1;
 	return 0;
 }
@@ -655,8 +674,8 @@ ioc_lx_devices(struct ioc_lx_start *s)
 	static const char *const allow[] = { "c *:* m", "b *:* m", "c 1:3 rwm", "c 1:5 rwm",
 		"c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm",
 		"c 136:* rwm", NULL };
-	const char *v = ioc_lx_cg_kind("devices") == IOC_CG_V1 ? "lxc.cgroup.devices" :
-	    "lxc.cgroup2.devices";
+	const char *v =
+	    ioc_lx_cg_kind("devices") == IOC_CG_V1 ? "lxc.cgroup.devices" : "lxc.cgroup2.devices";
 	_cleanup_free_ char *deny = ioc_xasprintf("%s.deny", v);
 	_cleanup_free_ char *ok = ioc_xasprintf("%s.allow", v);
 	size_t i;

@@ -37,13 +37,13 @@ static const char *const ioc_lx_udhcpc_scripts[] = { "/etc/udhcpc/default.script
 	"/usr/share/udhcpc/default.script", NULL };
 
 int
-ioc_lx_dhcp_client(int rootfd, const char *ifname, struct ioc_strv *argv,
-    struct ioc_error **err)
+ioc_lx_dhcp_client(int rootfd, const char *ifname, struct ioc_strv *argv, struct ioc_error **err)
 {
 	_cleanup_free_ char *path = NULL;
 	size_t i;
 	if (ioc_lx_find_prog(rootfd, "dhclient", &path) == 0) {
-		/* -1: one attempt, a non-zero exit without a lease; a pid file of its own per interface */
+		/* -1: one attempt, a non-zero exit without a lease; a pid file of its own per
+		 * interface */
 		ioc_strv_push(argv, path);
 		ioc_strv_push(argv, "-1");
 		ioc_strv_push(argv, "-pf");
@@ -56,7 +56,8 @@ ioc_lx_dhcp_client(int rootfd, const char *ifname, struct ioc_strv *argv,
 			_cleanup_free_ char *script = NULL;
 			if (ioc_lx_find_prog(rootfd, ioc_lx_udhcpc_scripts[i], &script) != 0)
 				continue;
-			/* -n: exit without a lease after -t tries -T s apart; else it stays to renew */
+			/* -n: exit without a lease after -t tries -T s apart; else it stays to
+			 * renew */
 			ioc_strv_push(argv, path);
 			ioc_strv_push(argv, "-i");
 			ioc_strv_push(argv, ifname);
@@ -69,13 +70,16 @@ ioc_lx_dhcp_client(int rootfd, const char *ifname, struct ioc_strv *argv,
 			ioc_strv_push(argv, ioc_lx_udhcpc_scripts[i]);
 			return 0;
 		}
-		return ioc_err(err, "ip4_addr=%s|DHCP: the jail has udhcpc but not its event script "
+		return ioc_err(err,
+		    "ip4_addr=%s|DHCP: the jail has udhcpc but not its event script "
 		    "(%s or %s, which configures the address it leases): add one, or give a static "
-		    "address", ifname, ioc_lx_udhcpc_scripts[0], ioc_lx_udhcpc_scripts[1]);
+		    "address",
+		    ifname, ioc_lx_udhcpc_scripts[0], ioc_lx_udhcpc_scripts[1]);
 	}
-	return ioc_err(err, "ip4_addr=%s|DHCP: the jail has no DHCP client (dhclient, or udhcpc "
-	    "with %s): install one in the jail, or give a static address", ifname,
-	    ioc_lx_udhcpc_scripts[0]);
+	return ioc_err(err,
+	    "ip4_addr=%s|DHCP: the jail has no DHCP client (dhclient, or udhcpc "
+	    "with %s): install one in the jail, or give a static address",
+	    ifname, ioc_lx_udhcpc_scripts[0]);
 }
 
 /* Prefix length of a netmask (contiguous ones). */
@@ -130,14 +134,18 @@ ioc_lx_dump_addrs(const char *ifname, int v6, int rtadv, int fd)
 		if (p->ifa_addr == NULL || strcmp(p->ifa_name, ifname) != 0)
 			continue;
 		if (!v6 && p->ifa_addr->sa_family == AF_INET && p->ifa_netmask) {
-			const struct sockaddr_in *a = (const struct sockaddr_in *)(void *)p->ifa_addr;
-			const struct sockaddr_in *m = (const struct sockaddr_in *)(void *)p->ifa_netmask;
+			const struct sockaddr_in *a =
+			    (const struct sockaddr_in *)(void *)p->ifa_addr;
+			const struct sockaddr_in *m =
+			    (const struct sockaddr_in *)(void *)p->ifa_netmask;
 			inet_ntop(AF_INET, &a->sin_addr, buf, sizeof(buf));
 			dprintf(fd, "%s/%d\n", buf,
 			    ioc_lx_masklen((const unsigned char *)&m->sin_addr, 4));
 		} else if (v6 && p->ifa_addr->sa_family == AF_INET6 && p->ifa_netmask) {
-			const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)(void *)p->ifa_addr;
-			const struct sockaddr_in6 *m = (const struct sockaddr_in6 *)(void *)p->ifa_netmask;
+			const struct sockaddr_in6 *a =
+			    (const struct sockaddr_in6 *)(void *)p->ifa_addr;
+			const struct sockaddr_in6 *m =
+			    (const struct sockaddr_in6 *)(void *)p->ifa_netmask;
 			if (IN6_IS_ADDR_LINKLOCAL(&a->sin6_addr))
 				continue;
 			inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof(buf));
@@ -149,8 +157,8 @@ ioc_lx_dump_addrs(const char *ifname, int v6, int rtadv, int fd)
 }
 
 int
-ioc_lx_if_addrs(pid_t init, const char *ifname, int v6, int rtadv, struct ioc_strv *out,
-    struct ioc_error **err)
+ioc_lx_if_addrs(
+    pid_t init, const char *ifname, int v6, int rtadv, struct ioc_strv *out, struct ioc_error **err)
 {
 	char path[64], buf[4096];
 	int p[2], st = 0;

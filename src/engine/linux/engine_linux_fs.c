@@ -17,7 +17,8 @@ ioc_lx_root_open(const char *rootfs, struct ioc_error **err)
 		return ioc_err(err, "the jail's root dataset is not mounted");
 	fd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return ioc_err(err, "cannot open the jail's root '%s': %s", rootfs, strerror(errno));
+		return ioc_err(
+		    err, "cannot open the jail's root '%s': %s", rootfs, strerror(errno));
 	return fd;
 }
 
@@ -28,8 +29,7 @@ ioc_lx_openat(int rootfd, const char *path, int flags, int nosym)
 	memset(&how, 0, sizeof(how));
 	how.flags = (unsigned long long)(flags | O_CLOEXEC);
 	how.mode = (flags & O_CREAT) ? 0644 : 0;
-	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS |
-	    (nosym ? RESOLVE_NO_SYMLINKS : 0);
+	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | (nosym ? RESOLVE_NO_SYMLINKS : 0);
 	while (*path == '/')
 		path++;
 	if (*path == '\0')
@@ -45,8 +45,8 @@ ioc_lx_find_prog(int rootfd, const char *name, char **path)
 	size_t i;
 	*path = NULL;
 	for (i = 0; dirs[i]; i++) {
-		_cleanup_free_ char *p = name[0] == '/' ? ioc_xstrdup(name) :
-		    ioc_xasprintf("%s/%s", dirs[i], name);
+		_cleanup_free_ char *p =
+		    name[0] == '/' ? ioc_xstrdup(name) : ioc_xasprintf("%s/%s", dirs[i], name);
 		struct stat st;
 		int fd;
 		if (strchr(name, '/') && name[0] != '/')
@@ -91,8 +91,8 @@ ioc_lx_read(int rootfd, const char *path, char **out, struct ioc_error **err)
 	}
 	if (st.st_size > IOC_LX_READ_MAX) {
 		close(fd);
-		return ioc_err(err, "%s in the jail is larger than %d bytes (refused)", path,
-		    IOC_LX_READ_MAX);
+		return ioc_err(
+		    err, "%s in the jail is larger than %d bytes (refused)", path, IOC_LX_READ_MAX);
 	}
 	ioc_sb_init(&sb);
 	while (sb.len <= IOC_LX_READ_MAX && (n = read(fd, buf, sizeof(buf))) != 0) {
@@ -101,15 +101,16 @@ ioc_lx_read(int rootfd, const char *path, char **out, struct ioc_error **err)
 				continue;
 			ioc_sb_release(&sb);
 			close(fd);
-			return ioc_err(err, "cannot read %s in the jail: %s", path, strerror(errno));
+			return ioc_err(
+			    err, "cannot read %s in the jail: %s", path, strerror(errno));
 		}
 		ioc_sb_add(&sb, buf, (size_t)n);
 	}
 	close(fd);
 	if (sb.len > IOC_LX_READ_MAX) {
 		ioc_sb_release(&sb);
-		return ioc_err(err, "%s in the jail is larger than %d bytes (refused)", path,
-		    IOC_LX_READ_MAX);
+		return ioc_err(
+		    err, "%s in the jail is larger than %d bytes (refused)", path, IOC_LX_READ_MAX);
 	}
 	*out = ioc_sb_detach(&sb);
 	return 0;
@@ -133,7 +134,8 @@ ioc_lx_passwd(int rootfd, const char *user, uid_t *uid, gid_t *gid, char **home,
 			continue;
 		if (ioc_parse_ll(f.v[2], 0, 4294967294LL, &u) != 0 ||
 		    ioc_parse_ll(f.v[3], 0, 4294967294LL, &g) != 0)
-			return ioc_err(err, "user '%s' has a malformed entry in the jail's /etc/passwd", user);
+			return ioc_err(
+			    err, "user '%s' has a malformed entry in the jail's /etc/passwd", user);
 		*uid = (uid_t)u;
 		*gid = (gid_t)g;
 		if (home)
@@ -195,7 +197,8 @@ ioc_lx_write_resolv(int rootfd, const char *value, uid_t uid, gid_t gid, struct 
 	while (off < sb.len) {
 		ssize_t n = write(fd, sb.buf + off, sb.len - off);
 		if (n <= 0) {
-			ioc_err(err, "cannot write the jail's /etc/resolv.conf: %s", strerror(errno));
+			ioc_err(
+			    err, "cannot write the jail's /etc/resolv.conf: %s", strerror(errno));
 			close(fd);
 			unlinkat(dfd, tmp, 0);
 			goto out_dfd;
@@ -261,13 +264,17 @@ ioc_lx_mount_target(int rootfd, const char *path, int mkdir_missing, uid_t uid, 
 		dfd = nfd;
 		if (fstat(dfd, &st) != 0 || S_ISLNK(st.st_mode)) {
 			close(dfd);
-			return ioc_err(err, "%s: '%s' in the jail is or goes through a symbolic link "
-			    "('%s'): refusing to mount there", what, path, c);
+			return ioc_err(err,
+			    "%s: '%s' in the jail is or goes through a symbolic link "
+			    "('%s'): refusing to mount there",
+			    what, path, c);
 		}
 		if (!S_ISDIR(st.st_mode) && i + 1 < comp.n) {
 			close(dfd);
-			return ioc_err(err, "%s: '%s' in the jail goes through '%s', which is not a "
-			    "directory", what, path, c);
+			return ioc_err(err,
+			    "%s: '%s' in the jail goes through '%s', which is not a "
+			    "directory",
+			    what, path, c);
 		}
 	}
 	close(dfd);

@@ -25,8 +25,8 @@ ioc_lx_row(struct ioc_table *t, const char *k, const char *v)
 }
 
 int
-ioc_lx_runtime(const struct ioc_root *root, struct ioc_jail *j, struct ioc_table *t,
-    struct ioc_error **err)
+ioc_lx_runtime(
+    const struct ioc_root *root, struct ioc_jail *j, struct ioc_table *t, struct ioc_error **err)
 {
 	static const char *const keys[] = { "lxc.uts.name", "lxc.rootfs.path", "lxc.init.cmd",
 		"lxc.idmap", "lxc.cap.drop", "lxc.mount.entry", "lxc.prlimit.nofile", NULL };
@@ -146,15 +146,18 @@ ioc_lx_setlimits(struct ioc_jail *j, int remove, struct ioc_error **err)
 			} else {
 				c->set_cgroup_item(c, "memory.memsw.limit_in_bytes", "-1");
 				if (!c->set_cgroup_item(c, cg[i].file, cg[i].value) ||
-				    !c->set_cgroup_item(c, "memory.memsw.limit_in_bytes", cg[i].value))
-					rc = ioc_err(err, "cannot set %s=%s", cg[i].file, cg[i].value);
+				    !c->set_cgroup_item(
+					c, "memory.memsw.limit_in_bytes", cg[i].value))
+					rc = ioc_err(
+					    err, "cannot set %s=%s", cg[i].file, cg[i].value);
 				continue;
 			}
 		}
 		if (strcmp(cg[i].file, "cpu.cfs_quota_us") == 0)
 			c->set_cgroup_item(c, "cpu.cfs_period_us", "100000");
 		if (!c->set_cgroup_item(c, cg[i].file, cg[i].value))
-			rc = ioc_err(err, "cannot set %s=%s on the running jail", cg[i].file, cg[i].value);
+			rc = ioc_err(
+			    err, "cannot set %s=%s on the running jail", cg[i].file, cg[i].value);
 	}
 	ioc_lx_cg_free(cg, n);
 	if (rc == 0 && (remove || ioc_parse_bool(ioc_lx_get(j, "rlimits")) == 1) &&
@@ -193,8 +196,8 @@ ioc_lx_uncap(const struct ioc_root *root, struct ioc_jail *j, struct ioc_error *
 }
 
 int
-ioc_lx_inuse(const struct ioc_root *root, struct ioc_jail *j, struct ioc_table *t,
-    struct ioc_error **err)
+ioc_lx_inuse(
+    const struct ioc_root *root, struct ioc_jail *j, struct ioc_table *t, struct ioc_error **err)
 {
 	struct lxc_container *c;
 	char buf[4096];
@@ -234,4 +237,3 @@ ioc_lx_inuse(const struct ioc_root *root, struct ioc_jail *j, struct ioc_table *
 	lxc_container_put(c);
 	return 0;
 }
-

@@ -68,11 +68,14 @@ ioc_lx_nat_check(struct ioc_net_plan *plan, struct ioc_error **err)
 	if (!plan->nat.on)
 		return 0;
 	if (plan->nat.ext_if == NULL && (plan->nat.ext_if = ioc_lx_nat_default_if()) == NULL)
-		return ioc_err(err, "nat: the host has no IPv4 default route to leave by: set "
+		return ioc_err(err,
+		    "nat: the host has no IPv4 default route to leave by: set "
 		    "nat_interface= to the host's outgoing interface");
 	if (!ioc_lx_iface_exists(plan->nat.ext_if))
-		return ioc_err(err, "nat_interface: host interface '%s' does not exist ('ip link' "
-		    "lists them)", plan->nat.ext_if);
+		return ioc_err(err,
+		    "nat_interface: host interface '%s' does not exist ('ip link' "
+		    "lists them)",
+		    plan->nat.ext_if);
 	if (ioc_prog_path("nft") == NULL)
 		return ioc_err(err, "nat=on needs nft (Debian package nftables) on the host");
 	return 0;
@@ -193,8 +196,8 @@ ioc_lx_nat_chain_tag(const struct ioc_root *root, const char *chain)
 		return NULL;
 	}
 	for (i = 0; i < js.n && tag == NULL; i++) {
-		_cleanup_free_ char *c = ioc_xasprintf("ioc%08llx_in",
-		    ioc_net_hash(js.v[i].uuid) & 0xffffffffULL);
+		_cleanup_free_ char *c =
+		    ioc_xasprintf("ioc%08llx_in", ioc_net_hash(js.v[i].uuid) & 0xffffffffULL);
 		if (strcmp(c, chain) == 0)
 			tag = ioc_xstrdup(ioc_jail_get(&js.v[i], "tag"));
 	}
@@ -209,7 +212,8 @@ ioc_lx_nat_start(const struct ioc_root *root, const struct ioc_jail *j,
 	const struct ioc_net_nat *n = &plan->nat;
 	_cleanup_free_ char *hostif = NULL, *undo_path = NULL;
 	const char *ext = n->ext_if;
-	_cleanup_free_ char *chain = ioc_xasprintf("ioc%08llx", ioc_net_hash(j->uuid) & 0xffffffffULL);
+	_cleanup_free_ char *chain =
+	    ioc_xasprintf("ioc%08llx", ioc_net_hash(j->uuid) & 0xffffffffULL);
 	struct ioc_sb up = IOC_SB_INIT, undo = IOC_SB_INIT;
 	struct ioc_run_result res;
 	char jail[16];
@@ -246,12 +250,15 @@ ioc_lx_nat_start(const struct ioc_root *root, const struct ioc_jail *j,
 	ioc_sb_addf(&undo, "delete element inet iocage nat_out { \"%s\" }\n", hostif);
 	for (i = 0; i < n->nfwd; i++) {
 		const char *proto = n->fwd[i].udp ? "udp" : "tcp";
-		ioc_sb_addf(&up, "add rule inet iocage %s_in iifname \"%s\" %s dport %u dnat ip to "
-		    "%s:%u\n", chain, ext, proto, n->fwd[i].hport, jail, n->fwd[i].jport);
+		ioc_sb_addf(&up,
+		    "add rule inet iocage %s_in iifname \"%s\" %s dport %u dnat ip to "
+		    "%s:%u\n",
+		    chain, ext, proto, n->fwd[i].hport, jail, n->fwd[i].jport);
 		ioc_sb_addf(&undo, "delete element inet iocage nat_fwd { %s . %u }\n", proto,
 		    n->fwd[i].hport);
 	}
-	ioc_sb_addf(&up, "add element inet iocage nat_out { \"%s\" : jump %s_out }\n", hostif, chain);
+	ioc_sb_addf(
+	    &up, "add element inet iocage nat_out { \"%s\" : jump %s_out }\n", hostif, chain);
 	for (i = 0; i < n->nfwd; i++)
 		ioc_sb_addf(&up, "create element inet iocage nat_fwd { %s . %u : jump %s_in }\n",
 		    n->fwd[i].udp ? "udp" : "tcp", n->fwd[i].hport, chain);
@@ -261,7 +268,8 @@ ioc_lx_nat_start(const struct ioc_root *root, const struct ioc_jail *j,
 	ioc_run_result_init(&res);
 	if (ioc_lx_nft(up.buf, &res, err) != 0) {
 		/* a host port another jail holds: say which port and, if here, which jail */
-		for (i = 0; i < n->nfwd && strstr(res.err.buf ? res.err.buf : "", "File exists"); i++) {
+		for (i = 0; i < n->nfwd && strstr(res.err.buf ? res.err.buf : "", "File exists");
+		     i++) {
 			_cleanup_free_ char *owner = ioc_lx_nat_port_owner(&n->fwd[i]);
 			_cleanup_free_ char *tag = NULL;
 			if (owner == NULL || strcmp(owner, chain) == 0 ||
@@ -270,7 +278,8 @@ ioc_lx_nat_start(const struct ioc_root *root, const struct ioc_jail *j,
 			tag = ioc_lx_nat_chain_tag(root, owner);
 			ioc_error_free(*err);
 			*err = NULL;
-			ioc_err(err, "nat_forwards: host port %s %u is already forwarded to %s%s%s; "
+			ioc_err(err,
+			    "nat_forwards: host port %s %u is already forwarded to %s%s%s; "
 			    "pick another host port (nat_forwards=%s(%u:HOSTPORT))",
 			    n->fwd[i].udp ? "udp" : "tcp", n->fwd[i].hport,
 			    tag ? "jail " : "another iocage jail (nft chain ", tag ? tag : owner,

@@ -1,5 +1,6 @@
 /*
- * engine_linux_start.c — the container itself, start as an ordered list of steps with undo, stop (engine_linux.h).
+ * engine_linux_start.c — the container itself, start as an ordered list of steps with undo, stop
+ * (engine_linux.h).
  */
 #include "engine/engine.h"
 #include "engine/linux/engine_linux.h"
@@ -76,7 +77,7 @@ ioc_lx_cfg_privileges(struct ioc_lx_start *s)
 	size_t i;
 	int raw = strcmp(ioc_lx_get(s->j, "allow_raw_sockets"), "1") == 0;
 	static const char *const drop = "sys_module sys_rawio sys_time sys_boot mac_admin "
-	    "mac_override audit_control sys_pacct";
+					"mac_override audit_control sys_pacct";
 
 	/* a DHCP client needs a packet socket: a DHCP jail keeps CAP_NET_RAW (its own netns) */
 	for (i = 0; i < s->net.nifs; i++)
@@ -100,8 +101,8 @@ ioc_lx_cfg_mounts(struct ioc_lx_start *s)
 	/* paths as fstab(5) fields: a blank in a path cannot add fields or options */
 	for (i = 0; i < s->fstab.n; i++) {
 		_cleanup_free_ char *src = ioc_fstab_escape(s->fstab.v[i].src);
-		_cleanup_free_ char *dst = ioc_fstab_escape(s->fstab.v[i].dst +
-		    strspn(s->fstab.v[i].dst, "/"));
+		_cleanup_free_ char *dst =
+		    ioc_fstab_escape(s->fstab.v[i].dst + strspn(s->fstab.v[i].dst, "/"));
 		ioc_lx_cfg(s, "lxc.mount.entry", "%s %s none bind%s 0 0", src, dst,
 		    s->fstab.v[i].ro ? ",ro" : "");
 	}
@@ -126,8 +127,8 @@ ioc_lx_cfg_limits(struct ioc_lx_start *s)
 			ioc_lx_cfg(s, "lxc.cgroup.cpu.cfs_period_us", "100000");
 		if (strcmp(s->cg[i].file, "memory.limit_in_bytes") == 0 &&
 		    access("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", F_OK) == 0)
-			ioc_lx_cfg(s, "lxc.cgroup.memory.memsw.limit_in_bytes", "%s",
-			    s->cg[i].value);
+			ioc_lx_cfg(
+			    s, "lxc.cgroup.memory.memsw.limit_in_bytes", "%s", s->cg[i].value);
 	}
 	if (ioc_parse_bool(ioc_lx_get(s->j, "rlimits")) == 1) {
 		unsigned long long n;
@@ -301,7 +302,8 @@ ioc_lx_host_macs(struct ioc_lx_start *s, struct ioc_error **err)
 		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", host);
 		ifr.ifr_hwaddr.sa_family = 1; /* ARPHRD_ETHER */
 		for (b = 0; b < 6; b++) {
-			char h[3] = { s->net.ifs[i].mac_host[2 * b], s->net.ifs[i].mac_host[2 * b + 1], 0 };
+			char h[3] = { s->net.ifs[i].mac_host[2 * b],
+				s->net.ifs[i].mac_host[2 * b + 1], 0 };
 			ifr.ifr_hwaddr.sa_data[b] = (char)strtoul(h, NULL, 16);
 		}
 		if (ioctl(fd, SIOCSIFHWADDR, &ifr) != 0) {
@@ -352,20 +354,22 @@ ioc_lx_dhcp(struct ioc_lx_start *s, struct ioc_error **err)
 			return -1;
 		if (!f->dhcp4)
 			continue;
-		if (ioc_lx_attach(s->c, ioc_strv_argv(argv), NULL, IOC_LX_ATT_NOSTDIN, (int)t, &status,
-		    &to, err) != 0)
+		if (ioc_lx_attach(s->c, ioc_strv_argv(argv), NULL, IOC_LX_ATT_NOSTDIN, (int)t,
+			&status, &to, err) != 0)
 			return ioc_error_wrap(err, "DHCP on %s", f->name);
 		if (to || status != 0)
-			return ioc_err(err, "DHCP on %s: %s got no lease%s (is a DHCP server on %s?)",
-			    f->name, argv->v[0], to ? " within exec_timeout" : "",
+			return ioc_err(err,
+			    "DHCP on %s: %s got no lease%s (is a DHCP server on %s?)", f->name,
+			    argv->v[0], to ? " within exec_timeout" : "",
 			    f->bridge ? f->bridge : "its link");
 		ioc_strv_release(&addrs);
 		if (ioc_lx_if_addrs(init, f->name, 0, 0, &addrs, err) != 0)
 			return -1;
 		if (addrs.n == 0)
-			return ioc_err(err, "DHCP on %s: %s ended without error, but %s has no IPv4 "
-			    "address (does its event script configure the lease?)", f->name, argv->v[0],
-			    f->name);
+			return ioc_err(err,
+			    "DHCP on %s: %s ended without error, but %s has no IPv4 "
+			    "address (does its event script configure the lease?)",
+			    f->name, argv->v[0], f->name);
 	}
 	for (i = 0; i < s->net.nifs; i++) {
 		_cleanup_strv_ struct ioc_strv addrs = IOC_STRV_INIT;
@@ -378,8 +382,10 @@ ioc_lx_dhcp(struct ioc_lx_start *s, struct ioc_error **err)
 				return -1;
 		}
 		if (addrs.n == 0)
-			ioc_note("ip6_addr=%s|accept_rtadv: no router advert in 10 s; %s gets its SLAAC "
-			    "address when one comes", s->net.ifs[i].name, ioc_lx_tag(s->j));
+			ioc_note(
+			    "ip6_addr=%s|accept_rtadv: no router advert in 10 s; %s gets its SLAAC "
+			    "address when one comes",
+			    s->net.ifs[i].name, ioc_lx_tag(s->j));
 	}
 	return 0;
 }
@@ -393,16 +399,15 @@ ioc_lx_exec_start(struct ioc_lx_start *s, struct ioc_error **err)
 	if (s->start_argv.n == 0)
 		return 0;
 	ioc_parse_ll(ioc_lx_get(s->j, "exec_timeout"), 0, 86400, &t);
-	if (ioc_lx_attach(s->c, ioc_strv_argv(&s->start_argv), &s->runas, IOC_LX_ATT_NOSTDIN, (int)t,
-	    &status, &to,
-	    err) != 0)
+	if (ioc_lx_attach(s->c, ioc_strv_argv(&s->start_argv), &s->runas, IOC_LX_ATT_NOSTDIN,
+		(int)t, &status, &to, err) != 0)
 		return ioc_error_wrap(err, "exec_start");
 	if (to)
 		return ioc_err(err, "exec_start '%s' did not finish within exec_timeout=%lld s",
 		    ioc_lx_get(s->j, "exec_start"), t);
 	if (status != 0)
-		return ioc_err(err, "exec_start '%s' failed with status %d", ioc_lx_get(s->j,
-		    "exec_start"), status);
+		return ioc_err(err, "exec_start '%s' failed with status %d",
+		    ioc_lx_get(s->j, "exec_start"), status);
 	return 0;
 }
 
@@ -540,8 +545,8 @@ ioc_lx_stop(const struct ioc_root *root, struct ioc_jail *j, int force, struct i
 		    ioc_lx_jail_cmd(rootfd, j, "exec_stop", &argv, &e2) == 0 && argv.n) {
 			int status = 0, to = 0;
 			if (ioc_lx_attach(c, ioc_strv_argv(&argv), &as, IOC_LX_ATT_NOSTDIN, (int)et,
-			    &status, &to,
-			    &e2) == 0 && (status != 0 || to))
+				&status, &to, &e2) == 0 &&
+			    (status != 0 || to))
 				ioc_note("exec_stop %s", to ? "timed out" : "failed");
 		}
 		if (e2)
