@@ -372,6 +372,34 @@ ioc_set_check_depends(const struct ioc_jails *js, const struct ioc_jail *j, cons
 	    js, j->uuid, newtag ? newtag : old, newdep ? newdep : ioc_jail_get(j, "depends"), err);
 }
 
+/*
+ * The checked assignments written to dataset: the jail j's (NULL: the root's
+ * defaults), template= excepted for a jail (its conversion is apart); a new
+ * tag moves the running jail's run-time record and then its tag links.
+ */
+static int
+ioc_set_write(struct ioc_ctx *ctx, const char *dataset, const struct ioc_jail *j, int legacy,
+    const struct ioc_assign *as, int n, struct ioc_error **err)
+{
+	int i;
+	for (i = 0; i < n; i++) {
+		_cleanup_free_ char *zn = ioc_prop_zfs_name(as[i].p);
+		if (strcmp(as[i].p->name, "template") == 0 && j)
+			continue;
+		if (ioc_zfs_set(dataset, zn, as[i].value, err) != 0)
+			return ioc_error_wrap(err, "cannot set %s", as[i].p->name);
+		/* a running jail's run-time record follows its tag (under the jail's lock) */
+		if (j && strcmp(as[i].p->name, "tag") == 0 &&
+		    ioc_runrec_retag(ctx->root.name, j->uuid, as[i].value, err) != 0)
+			return -1;
+	}
+	for (i = 0; i < n && j; i++)
+		if (strcmp(as[i].p->name, "tag") == 0 &&
+		    ioc_ops_tag_links(&ctx->root, legacy, j->uuid, as[i].value, err) != 0)
+			return ioc_error_wrap(err, "tag set to '%s', but", as[i].value);
+	return 0;
+}
+
 int
 ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
@@ -463,25 +491,8 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		if (tmpl >= 0 && ioc_template_check(ctx, &js, j, tmpl, err) != 0)
 			goto out;
 	}
-	for (i = 0; i < n; i++) {
-		_cleanup_free_ char *zn = ioc_prop_zfs_name(as[i].p);
-		if (strcmp(as[i].p->name, "template") == 0 && !is_default)
-			continue;
-		if (ioc_zfs_set(dataset, zn, as[i].value, err) != 0) {
-			ioc_error_wrap(err, "cannot set %s", as[i].p->name);
-			goto out;
-		}
-		/* a running jail's run-time record follows its tag (under the jail's lock) */
-		if (!is_default && strcmp(as[i].p->name, "tag") == 0 &&
-		    ioc_runrec_retag(ctx->root.name, j->uuid, as[i].value, err) != 0)
-			goto out;
-	}
-	for (i = 0; i < n && !is_default; i++)
-		if (strcmp(as[i].p->name, "tag") == 0 &&
-		    ioc_ops_tag_links(&ctx->root, js.legacy, j->uuid, as[i].value, err) != 0) {
-			ioc_error_wrap(err, "tag set to '%s', but", as[i].value);
-			goto out;
-		}
+	if (ioc_set_write(ctx, dataset, is_default ? NULL : j, js.legacy, as, n, err) != 0)
+		goto out;
 	if (tmpl >= 0 && ioc_template_apply(ctx, j, tmpl, err) != 0)
 		goto out;
 	rc = 0;

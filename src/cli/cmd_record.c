@@ -304,6 +304,29 @@ ioc_newjail_rootfs(struct ioc_ctx *ctx, const char *uuid, char **mnt, struct ioc
 	return 0;
 }
 
+/* The command line of a package import checked (*tag: the last tag= given);
+ * pkglist= other than none is refused. */
+static int
+ioc_package_import_args(int nprops, char **props, char **tag, struct ioc_error **err)
+{
+	int i;
+	for (i = 0; i < nprops; i++) {
+		const struct ioc_prop *p;
+		_cleanup_free_ char *v = NULL;
+		if (ioc_prop_parse_assign(props[i], 1, &p, &v, err) != 0)
+			return -1;
+		if (strcmp(p->name, "tag") == 0) {
+			free(*tag);
+			*tag = ioc_steal(&v);
+		} else if (strcmp(p->name, "pkglist") == 0 && strcmp(v, "none") != 0) {
+			return ioc_err(err,
+			    "import of a package: pkglist= is not applied (the package "
+			    "carries the jail's files): install packages in the new jail afterwards");
+		}
+	}
+	return 0;
+}
+
 /*
  * import PACKAGE: everything is checked before anything is made; the thin jail
  * is created without its tag (debris that list never shows), the package is
@@ -333,20 +356,8 @@ ioc_package_import(
 
 	ioc_pkg_manifest_init(&m);
 	/* 1. the command line, then the package (checksum first), before anything is created */
-	for (i = 0; i < nprops; i++) {
-		const struct ioc_prop *p;
-		_cleanup_free_ char *v = NULL;
-		if (ioc_prop_parse_assign(props[i], 1, &p, &v, err) != 0)
-			return -1;
-		if (strcmp(p->name, "tag") == 0) {
-			free(tag);
-			tag = ioc_xstrdup(v);
-		} else if (strcmp(p->name, "pkglist") == 0 && strcmp(v, "none") != 0) {
-			return ioc_err(err,
-			    "import of a package: pkglist= is not applied (the package "
-			    "carries the jail's files): install packages in the new jail afterwards");
-		}
-	}
+	if (ioc_package_import_args(nprops, props, &tag, err) != 0)
+		return -1;
 	/* one open file for verify and apply: what was checked is what is deployed */
 	if ((pkgfd = ioc_record_open_package(file, err)) < 0 ||
 	    ioc_record_verify_package(pkgfd, file, &m, &dels, err) != 0)

@@ -108,9 +108,9 @@ ioc_table_print(const struct ioc_table *t, enum ioc_fmt fmt, FILE *f)
 			w[c] = ioc_width(t->cols.v[c]);
 		for (r = 0; r < t->nrows; r++)
 			for (c = 0; c < nc; c++)
-				if (ioc_width(flat.v[r * nc + c]) >
-				    w[c]) /* NOLINT(clang-analyzer-core.NullDereference): nrows * nc
-					     cells were pushed above */
+				/* nrows * nc cells were pushed above: flat.v is set */
+				/* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
+				if (ioc_width(flat.v[r * nc + c]) > w[c])
 					w[c] = ioc_width(flat.v[r * nc + c]);
 		for (r = 0; r <= t->nrows; r++) {
 			for (c = 0; c < nc; c++) {

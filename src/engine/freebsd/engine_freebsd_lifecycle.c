@@ -655,6 +655,24 @@ out:
 	return rv;
 }
 
+/* The shared-IP jail's addresses of one family (n of v) removed from their
+ * interfaces, last first (stop). */
+static void
+ioc_fb_stop_aliases(
+    struct ioc_plan *p, const struct ioc_fb_ip *v, size_t n, const char *family, unsigned flags)
+{
+	struct ioc_step *s;
+	size_t i;
+	for (i = n; i > 0; i--) {
+		if (v[i - 1].iface == NULL)
+			continue;
+		s = ioc_plan_add(p,
+		    (const char *const[]) {
+			"ifconfig", v[i - 1].iface, family, v[i - 1].addr, "-alias", NULL });
+		s->flags = flags;
+	}
+}
+
 int
 ioc_freebsd_plan_stop(const struct ioc_root *root, const struct ioc_jail *j, int force,
     struct ioc_plan *p, struct ioc_error **err)
@@ -664,7 +682,7 @@ ioc_freebsd_plan_stop(const struct ioc_root *root, const struct ioc_jail *j, int
 	struct ioc_fb_mnt *mnts = NULL;
 	struct ioc_fb_ip *ip4 = NULL, *ip6 = NULL;
 	struct ioc_strv jm = IOC_STRV_INIT;
-	size_t nn = 0, nm = 0, n4 = 0, n6 = 0, i, k;
+	size_t nn = 0, nm = 0, n4 = 0, n6 = 0, i;
 	_cleanup_free_ char *ds = NULL;
 	/* steps that need a running jail: with force, their failure is expected */
 	unsigned live = force ? IOC_STEP_IGNORE : IOC_STEP_CONTINUE;
@@ -736,18 +754,8 @@ ioc_freebsd_plan_stop(const struct ioc_root *root, const struct ioc_jail *j, int
 		s->flags = live;
 	}
 	if (!vnet) {
-		for (k = 2; k > 0; k--) {
-			struct ioc_fb_ip *v = k == 2 ? ip6 : ip4;
-			size_t n = k == 2 ? n6 : n4;
-			for (i = n; i > 0; i--) {
-				if (v[i - 1].iface == NULL)
-					continue;
-				s = ioc_plan_add(p,
-				    (const char *const[]) { "ifconfig", v[i - 1].iface,
-					k == 2 ? "inet6" : "inet", v[i - 1].addr, "-alias", NULL });
-				s->flags = live;
-			}
-		}
+		ioc_fb_stop_aliases(p, ip6, n6, "inet6", live);
+		ioc_fb_stop_aliases(p, ip4, n4, "inet", live);
 	}
 	ioc_fb_jail_mounts(&f, &jm);
 	for (i = 0; i < jm.n; i++) {
