@@ -73,12 +73,15 @@ fuzz-run: fuzz
 # finding fails.  make check runs it.
 lint:
 	python3 scripts/check-layers.py
+	python3 scripts/check-shape.py
+	clang-format --dry-run -Werror $(LIBSRCS) $(wildcard src/*/*.h src/*/*/*.h) src/cli/main.c \
+		src/init/*.c
 	cppcheck -q --std=c11 --enable=warning,style,performance,portability \
 		--suppress=variableScope --inline-suppr --error-exitcode=1 \
 		-D_GNU_SOURCE -Isrc $(LIBSRCS) src/cli/main.c src/init/*.c
 	ls $(LIBSRCS) src/cli/main.c src/init/*.c | xargs -P2 -I{} clang-tidy -quiet {} -- \
 		-std=c11 -D_GNU_SOURCE -Isrc $(PCFLAGS)
-	@echo "lint: layers, cppcheck and clang-tidy clean"
+	@echo "lint: layers, function length, clang-format, cppcheck and clang-tidy clean"
 
 install: iocage
 	mkdir -p $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8
