@@ -8,7 +8,7 @@ FreeBSD)
 esac
 PKGS="build-essential pkg-config libarchive-dev libcurl4-openssl-dev libssl-dev lxc lxc-dev \
 zfs-fuse busybox-static debootstrap python3 python3-pytest python3-pytest-xdist uidmap iproute2 \
-valgrind clang clang-tidy cppcheck libclang-rt-14-dev mandoc hyperfine zsh nftables dnsmasq-base"
+valgrind clang clang-format clang-tidy cppcheck libclang-rt-14-dev mandoc hyperfine zsh nftables dnsmasq-base"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
