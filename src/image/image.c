@@ -2,6 +2,7 @@
 #include "image/image.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -151,7 +152,8 @@ ioc_manifest_line_err(struct ioc_error **err, size_t lineno, const char *what)
 	return ioc_err(err, "invalid image manifest, line %zu: %s", lineno, what);
 }
 
-/* Reads an incremental stream's base guid: 1 to 20 decimal digits, not 0. */
+/* Reads an incremental stream's base guid: 1 to 20 decimal digits, not 0,
+ * and no more than 64 bits hold (a larger number is refused, not clamped). */
 static int
 ioc_manifest_guid(const char *s, unsigned long long *g)
 {
@@ -159,8 +161,9 @@ ioc_manifest_guid(const char *s, unsigned long long *g)
 
 	if (!isdigit((unsigned char)s[0]) || strlen(s) > 20)
 		return -1;
+	errno = 0;
 	*g = strtoull(s, &end, 10);
-	return *end != '\0' || *g == 0 ? -1 : 0;
+	return *end != '\0' || *g == 0 || errno == ERANGE ? -1 : 0;
 }
 
 /* Takes a "dataset NAME full|incremental GUID" line: root first, each after its parent. */

@@ -133,6 +133,16 @@ main(void)
 		b = edit("dataset root full\n", "dataset root incremental 0\n");
 		CHECK(!parses(b));
 		free(b);
+		/* the largest 64-bit guid is one; one more is refused, not clamped to it */
+		b = edit("dataset root full\n", "dataset root incremental 18446744073709551615\n");
+		CHECK(parses(b));
+		free(b);
+		b = edit("dataset root full\n", "dataset root incremental 18446744073709551616\n");
+		CHECK(!parses(b));
+		free(b);
+		b = edit("dataset root full\n", "dataset root incremental 99999999999999999999\n");
+		CHECK(!parses(b));
+		free(b);
 	}
 
 	/*
