@@ -20,7 +20,7 @@ reconfigure:
 check: deps
 	./configure PREFIX=$(PREFIX)
 	$(MAKE) -j2 -f build.mk all asan unit fuzz
-	$(MAKE) -j2 -f build.mk lint fuzz-run FUZZTIME=8
+	$(MAKE) -j2 -f build.mk lint fuzz-run FUZZTIME=5
 	sh tests/run.sh
 
 # The edit loop: the unit tests and the core integration tests (create, list,
