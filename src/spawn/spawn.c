@@ -507,21 +507,24 @@ ioc_run_pipe(char *const *a, const struct ioc_run_opts *oa, struct ioc_run_resul
 	xa.out_fd = p[1];
 	xb.in_fd = p[0];
 	xb.in_data = NULL;
-	if (ioc_child_start(a, &xa, &cs[0], err) != 0) {
+	/*
+	 * The reader starts first: a writer that never starts (or a caller
+	 * killed in between) leaves it an empty stream, which it refuses.  A
+	 * writer killed mid-stream is what the other order risks: zfs-fuse's
+	 * `zfs send -R` then keeps its temporary hold on the snapshots.
+	 */
+	if (ioc_child_start(b, &xb, &cs[1], err) != 0) {
 		close(p[0]);
 		close(p[1]);
 		return -1;
 	}
-	close(p[1]);
-	if (ioc_child_start(b, &xb, &cs[1], err) != 0) {
-		close(p[0]);
-		if (cs[0].pid > 0) {
-			kill(cs[0].pid, SIGKILL);
-			ioc_children_wait(cs, rs, 1, 0);
-		}
+	close(p[0]);
+	if (ioc_child_start(a, &xa, &cs[0], err) != 0) {
+		close(p[1]);
+		ioc_children_wait(cs + 1, rs + 1, 1, 0);
 		return -1;
 	}
-	close(p[0]);
+	close(p[1]);
 	ioc_children_wait(cs, rs, 2, oa->timeout_ms);
 	if (ioc_trace_on()) {
 		_cleanup_free_ char *sa = ioc_argv_str(a);
