@@ -394,7 +394,7 @@ ioc_import_postcheck(
 {
 	char *names[] = { im->jailds, NULL };
 	size_t i, jl = strlen(im->jailds);
-	int rc = 0, origin_seen = 0;
+	int rc = 0;
 	if (ioc_zfs_get(names, "all", 1, -1, NULL, 1, rows, err) != 0)
 		return -1;
 	for (i = 0; i < rows->n && rc == 0; i++) {
@@ -410,7 +410,6 @@ ioc_import_postcheck(
 				rc = ioc_err(err,
 				    "received dataset '%s' has the unexpected origin '%s'", r->name,
 				    r->value);
-			origin_seen |= inc;
 		} else if (strcmp(r->source, "local") == 0 || strcmp(r->source, "received") == 0) {
 			rc = ioc_err(err, "received dataset '%s' carries the property %s: refused",
 			    r->name, r->prop);

@@ -165,6 +165,9 @@ ioc_note(const char *fmt, ...)
 	free(p);
 }
 
+static int ioc_verror(struct ioc_error **err, int code, const char *fmt, va_list ap)
+    IOC_PRINTF(3, 0);
+
 static int
 ioc_verror(struct ioc_error **err, int code, const char *fmt, va_list ap)
 {

@@ -108,7 +108,7 @@ void ioc_sb_add(struct ioc_sb *sb, const char *s, size_t n);
 void ioc_sb_adds(struct ioc_sb *sb, const char *s);
 void ioc_sb_addc(struct ioc_sb *sb, char c);
 void ioc_sb_addf(struct ioc_sb *sb, const char *fmt, ...) IOC_PRINTF(2, 3);
-void ioc_sb_vaddf(struct ioc_sb *sb, const char *fmt, va_list ap);
+void ioc_sb_vaddf(struct ioc_sb *sb, const char *fmt, va_list ap) IOC_PRINTF(2, 0);
 /* Appends s as a JSON string literal, quotes included. */
 void ioc_sb_add_json(struct ioc_sb *sb, const char *s);
 /* Returns the buffer (caller frees) and re-initialises sb. */
