@@ -1,14 +1,16 @@
 """iocage sync (issue 15, first part): a warm copy of a jail in another
 iocage root on this machine.  Two roots on the test pool: the jail's and the
 target (activated there); the replica is compared file by file with the
-jail after each sync.  Remote targets ([USER@]HOST:DATASET) are refused as
+jail after each sync.  promote-replica and migrate between the two roots,
+with a running jail.  Remote targets ([USER@]HOST:DATASET) are refused as
 not built yet."""
 import os
 import subprocess
 
 import pytest
 
-from conftest import PREFIX, Root, destroy_root, run_iocage, sh, tree_digest
+from conftest import PREFIX, Root, destroy_root, iocage_bin, run_iocage, sh, tree_digest
+from runhelp import open_path, rel  # noqa: F401
 
 
 @pytest.fixture
@@ -177,3 +179,167 @@ def test_a_tag_taken_in_the_target_root_is_refused(release, target):
     t.ok("set", "tag=s6-local", "s6")
     r.ok("sync", "s6")
     assert sorted(t.jails()) == ["s6", "s6-local"]
+
+
+def fault_injection():
+    return b"IOC_FAULT_KILL" in open(iocage_bin(), "rb").read()
+
+
+def steps_of(root, tmp_path, *args):
+    """The external commands a successful run makes (IOC_FAULT_TRACE)."""
+    tf = tmp_path / ("trace%d" % len(os.listdir(str(tmp_path))))
+    res = root.run(*args, env={"IOC_FAULT_TRACE": str(tf)})
+    assert res.rc == 0, res
+    return len(tf.read_text().splitlines())
+
+
+def states(root):
+    """TAG: STATE of every jail the root lists."""
+    return {l.split("\t")[4]: l.split("\t")[3] for l in root.ok("list", "-H").splitlines()}
+
+
+@pytest.mark.skipif(not fault_injection(), reason="binary built without fault injection")
+def test_sync_killed_at_every_step_leaves_no_half_replica(release, target, tmp_path):
+    """kill -9 before each external command of a first and of an incremental
+    sync: the jail is as before, the target root lists no jail or the whole
+    replica (never a startable copy), and the next sync completes."""
+    r, t = release, target
+    uuid = r.ok("create", "release=bb", "tag=k1", "sync_target=" + t.name).split()[0]
+    src = os.path.join(r.mountpoint, "jails", uuid, "root")
+    n_first = steps_of(r, tmp_path, "sync", "k1")
+    # start again from nothing: the replica goes, the jail's snapshot too
+    t.ok("destroy", "-f", "k1")
+    sh("zfs", "destroy", "-r", "%s/jails/%s@ioc-sync-1" % (r.name, uuid))
+    for step in range(1, n_first + 1):
+        res = r.run("sync", "k1", env={"IOC_FAULT_KILL": str(step)})
+        assert res.rc in (-9, 137), (step, res)
+        assert states(t) in ({}, {"k1": "replica"}), step
+        r.ok("sync", "k1")
+        assert states(t) == {"k1": "replica"}, step
+        assert not [d for d in t.zfs_state() if "/packages/sync-" in d], step
+        assert replica_tree(t, uuid) == jail_tree(r, uuid)
+        t.ok("destroy", "-f", "k1")
+        for s in snaps("%s/jails/%s" % (r.name, uuid)):
+            sh("zfs", "destroy", "-r", "%s/jails/%s@%s" % (r.name, uuid, s))
+    # the incremental one: the replica is the old state or the new one, never half
+    r.ok("sync", "k1")
+    old = replica_tree(t, uuid)
+    with open(os.path.join(src, "etc", "inc"), "w") as f:
+        f.write("new\n")
+    n_inc = steps_of(r, tmp_path, "sync", "k1")
+    new = replica_tree(t, uuid)
+    assert new == jail_tree(r, uuid) and new != old
+    for step in range(1, n_inc + 1):
+        with open(os.path.join(src, "etc", "inc"), "w") as f:
+            f.write("step %d\n" % step)
+        res = r.run("sync", "k1", env={"IOC_FAULT_KILL": str(step)})
+        assert res.rc in (-9, 137), (step, res)
+        assert states(t) == {"k1": "replica"}, step
+        assert replica_tree(t, uuid) in (new, jail_tree(r, uuid)), step
+        r.ok("sync", "k1")
+        new = replica_tree(t, uuid)
+        assert new == jail_tree(r, uuid), step
+    assert not [d for d in t.zfs_state() if "/packages/sync-" in d]
+
+
+def test_promote_replica_makes_a_jail_of_the_target(release, target):
+    r, t = release, target
+    uuid = r.ok("create", "release=bb", "tag=p1", "sync_target=" + t.name,
+                "sync_state=on").split()[0]
+    r.ok("sync", "p1")
+    # not a replica: nothing to promote, nothing changes
+    st = r.zfs_state()
+    res = r.run("promote-replica", "p1")
+    assert res.rc == 1 and "'p1' is not a replica: there is nothing to promote" in res.err, res
+    assert r.zfs_state() == st
+    # its source lives on this host: refused without -f
+    tst = t.zfs_state()
+    res = t.run("promote-replica", "p1")
+    assert res.rc == 1 and "lives on this host" in res.err and "iocage migrate" in res.err, res
+    assert t.zfs_state() == tst
+    out = t.ok("promote-replica", "-f", "p1")
+    assert "p1 (%s) promoted: a jail of %s now" % (uuid, t.name) in out, out
+    assert states(t) == {"p1": "down"}
+    assert t.ok("get", "replica", "p1").strip() == "no"
+    assert t.ok("get", "sync_target", "p1").strip() == "none"
+    assert t.ok("get", "sync_state", "p1").strip() == "off"
+    # the source's next sync finds a jail there, not its replica: refused, nothing changes
+    tst = t.zfs_state()
+    res = r.run("sync", "p1")
+    assert res.rc == 1 and "is not a replica of jail 'p1'" in res.err, res
+    assert t.zfs_state() == tst
+
+
+@pytest.fixture
+def two_roots(rel, target):
+    """The busybox root (jails start unprivileged, no network) and a target
+    root set up the same way; no container is left in either."""
+    open_path(target.mountpoint)
+    target.ok("set", "interfaces=none", "default")
+    yield rel, target
+    target.run("stop", "-f", "ALL")
+
+
+def test_migrate_moves_a_running_jail_and_fences_the_source(two_roots):
+    r, t = two_roots
+    uuid = r.ok("create", "release=bb", "tag=m1", "boot=on").split()[0]
+    src = os.path.join(r.mountpoint, "jails", uuid, "root")
+    r.ok("start", "m1")
+    with open(os.path.join(src, "etc", "moved"), "w") as f:
+        f.write("with the jail\n")
+    out = r.ok("migrate", "m1", t.name)
+    assert "m1 (%s) migrated to %s/jails/%s: running there, down for" % (
+        uuid, t.name, uuid) in out, out
+    assert states(r) == {"m1": "migrated"} and states(t) == {"m1": "up"}
+    assert r.ok("get", "migrated", "m1").strip() == t.name
+    assert t.ok("get", "replica", "m1").strip() == "no"
+    dst = os.path.join(t.mountpoint, "jails", uuid, "root")
+    assert open(os.path.join(dst, "etc", "moved")).read() == "with the jail\n"
+    assert t.ok("exec", "m1", "cat", "/etc/moved") == "with the jail\n"
+    # the source never starts again, not even at boot; its root lists it as migrated
+    res = r.run("start", "m1")
+    assert res.rc == 1 and "'m1' was migrated to %s" % t.name in res.err, res
+    assert "m1" not in r.run("rcboot").out
+    assert states(r) == {"m1": "migrated"} and states(t) == {"m1": "up"}
+    # migrated: not synced, not migrated again
+    res = r.run("migrate", "m1", t.name)
+    assert res.rc == 1 and "'m1' was migrated to %s" % t.name in res.err, res
+    # the source root's stop does not reach the jail running in the target root
+    r.run("stop", "m1")
+    assert states(t) == {"m1": "up"}
+    t.ok("stop", "m1")
+    r.ok("destroy", "-f", "m1")
+    assert states(r) == {} and states(t) == {"m1": "down"}
+
+
+def test_migrate_that_fails_after_the_stop_leaves_the_source_running(two_roots, tmp_path):
+    """The last sync fails (its zfs send): the source runs again, unmarked,
+    and the target holds the replica of the first sync, nothing startable."""
+    r, t = two_roots
+    if not fault_injection():
+        pytest.skip("binary built without fault injection")
+    r.ok("create", "release=bb", "tag=m2")
+    r.ok("start", "m2")
+    jid0 = r.ok("get", "jid", "m2").strip()
+    tf = tmp_path / "trace"
+    # a traced run: the send of the second sync
+    res = r.run("migrate", "m2", t.name, env={"IOC_FAULT_TRACE": str(tf)})
+    assert res.rc == 0, res
+    send = [int(l.split()[0]) for l in tf.read_text().splitlines() if "zfs send " in l]
+    assert len(send) == 2, tf.read_text()
+    # back to the start: the migrated jail there goes, the source is unmarked and runs
+    t.ok("stop", "m2")
+    t.ok("destroy", "-f", "m2")
+    sh("zfs", "inherit", PREFIX + "migrated", "%s/jails/%s" % (r.name, r.jails()["m2"]))
+    r.ok("start", "m2")
+    res = r.run("migrate", "m2", t.name, env={"IOC_FAULT_FAIL": "%d:1" % send[1]})
+    assert res.rc == 1 and "jail 'm2' not migrated (running here again)" in res.err, res
+    assert states(r) == {"m2": "up"} and states(t) == {"m2": "replica"}
+    assert r.ok("get", "migrated", "m2").strip() == "no"
+    assert jid0 != r.ok("get", "jid", "m2").strip()
+    # a refused target changes nothing and never stops the jail
+    jid1 = r.ok("get", "jid", "m2").strip()
+    before = r.zfs_state()
+    res = r.run("migrate", "m2", r.name)
+    assert res.rc == 1 and "is this root" in res.err, res
+    assert r.zfs_state() == before and r.ok("get", "jid", "m2").strip() == jid1

@@ -31,11 +31,13 @@ ioc_jail_table_done(struct ioc_ctx *ctx, struct ioc_table *t, struct ioc_jail **
 	ioc_jails_release(js);
 }
 
-/* A jail's state word: up, down, or replica (a synced copy, ops/sync.c). */
+/* A jail's state word: up, down, replica (a synced copy) or migrated (ops/sync.c). */
 const char *
 ioc_state_word(const struct ioc_jail *j, const struct ioc_jstate *s)
 {
-	return s->running ? "up" : ioc_jail_is_replica(j) ? "replica" : "down";
+	if (s->running)
+		return "up";
+	return ioc_jail_is_replica(j) ? "replica" : ioc_jail_is_migrated(j) ? "migrated" : "down";
 }
 
 /*
@@ -103,7 +105,7 @@ int
 ioc_cmd_list(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
 	static const char *const props[] = { "tag", "boot", "type", "release", "ip4_addr",
-		"template", "replica", NULL };
+		"template", "replica", "migrated", NULL };
 	static const char *const cols[] = { "JID", "UUID", "BOOT", "STATE", "TAG", "TYPE",
 		"RELEASE", "IP4", NULL };
 	/*

@@ -204,7 +204,7 @@ static int
 ioc_get_every(struct ioc_ctx *ctx, const struct ioc_prop *p, struct ioc_error **err)
 {
 	static const char *const cols[] = { "UUID", "TAG", "VALUE", NULL };
-	const char *props[] = { "tag", p->name, "replica", NULL };
+	const char *props[] = { "tag", p->name, "replica", "migrated", NULL };
 	struct ioc_jails js;
 	struct ioc_jstate *st = NULL;
 	struct ioc_jail **v;

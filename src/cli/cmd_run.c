@@ -158,6 +158,11 @@ ioc_run_one(struct ioc_ctx *ctx, struct ioc_jail *j, enum ioc_act act, int force
 		    "'%s' is a replica (a synced copy of a jail of another root, "
 		    "iocage sync) and never starts here",
 		    tag);
+	if (act != IOC_ACT_STOP && ioc_jail_is_migrated(j))
+		return ioc_err(err,
+		    "'%s' was migrated to %s (iocage migrate) and never starts here: it runs "
+		    "there; 'iocage destroy %s' removes this copy",
+		    tag, ioc_jail_get(j, "migrated"), tag);
 	if (act != IOC_ACT_STOP && !force && ioc_run_hostid_check(j, err) != 0)
 		return -1;
 	lockfd = ioc_lock_jail(&ctx->root, j->uuid, err);
@@ -426,7 +431,7 @@ ioc_run_rc(struct ioc_ctx *ctx, int argc, char **argv, int boot, struct ioc_erro
 	for (i = 0; i < js.n; i++)
 		if (js.v[i].complete && ioc_parse_bool(ioc_jail_get(&js.v[i], "boot")) == 1 &&
 		    strcmp(ioc_jail_get(&js.v[i], "template"), "yes") != 0 &&
-		    !ioc_jail_is_replica(&js.v[i]))
+		    !ioc_jail_is_replica(&js.v[i]) && !ioc_jail_is_migrated(&js.v[i]))
 			v[n++] = &js.v[i]; /* a replica keeps its source's boot=on, never starts */
 	ioc_rc_desc = !boot;
 	qsort(v, n, sizeof(*v), ioc_cmp_prio);

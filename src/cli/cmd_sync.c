@@ -4,8 +4,16 @@
  * sync_state=on.  One jail failing does not stop the others; each synced
  * jail is a row (TAG, TARGET, SNAPSHOT, KIND: full or incremental), and
  * --json gives the rows as objects.
+ *
+ * `promote-replica` makes a replica a jail of its root (the source is gone);
+ * `migrate` moves a jail to another root: sync while it runs, stop, a last
+ * incremental sync, mark the source migrated, promote the replica, start it
+ * there.  A failure before the promotion leaves the source as it was,
+ * running again if it ran.
  */
 #include "cli/commands.h"
+#include "cli/runplan.h"
+#include "core/props.h"
 #include "ops/ops.h"
 
 #include <stdio.h>
@@ -50,7 +58,7 @@ ioc_cmd_sync(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		const char *tag = ioc_jail_get(v[i], "tag");
 		int lock = ioc_lock_jail(&ctx->root, v[i]->uuid, &e);
 		if (lock >= 0) {
-			if (ioc_jail_sync(&ctx->root, v[i], &res, &e) == 0) {
+			if (ioc_jail_sync(&ctx->root, v[i], NULL, &res, &e) == 0) {
 				const char *c[] = { tag, res.target, strchr(res.snap, '@') + 1,
 					res.full ? "full" : "incremental" };
 				ioc_table_add(&t, c);
@@ -75,6 +83,150 @@ ioc_cmd_sync(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	if (rc == 0 && failed)
 		rc = ioc_err(err, "sync: %zu of %zu jails failed", failed, n);
 	free(v);
+	ioc_jails_release(&js);
+	return rc;
+}
+
+int
+ioc_cmd_promote_replica(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_jails js = { NULL, 0, 0 };
+	struct ioc_jail *j = NULL;
+	struct ioc_opts o;
+	int k = ioc_opts_parse(ctx, "promote-replica", "f", argc - 1, argv + 1, &o, err), lock,
+	    rc = -1;
+
+	if (k < 0)
+		return -1;
+	if (argc - k - 1 != 1)
+		return ioc_usage(err, "promote-replica");
+	if (ioc_ctx_jail(ctx, argv[k + 1], NULL, &js, &j, err) != 0)
+		return -1;
+	lock = ioc_lock_jail(&ctx->root, j->uuid, err);
+	if (lock >= 0) {
+		rc = ioc_replica_promote(&ctx->root, j, o.seen['f'], err);
+		close(lock);
+	}
+	if (rc == 0)
+		printf("%s (%s) promoted: a jail of %s now, with this host's hostid\n",
+		    ioc_jail_get(j, "tag"), j->uuid, ctx->root.name);
+	ioc_jails_release(&js);
+	return rc;
+}
+
+/* One sync of j to target under j's lock. */
+static int
+ioc_migrate_sync(struct ioc_ctx *ctx, struct ioc_jail *j, const char *target,
+    struct ioc_error **err)
+{
+	struct ioc_sync_result res;
+	int rc, lock = ioc_lock_jail(&ctx->root, j->uuid, err);
+	if (lock < 0)
+		return -1;
+	rc = ioc_jail_sync(&ctx->root, j, target, &res, err);
+	close(lock);
+	if (rc == 0)
+		ioc_sync_result_release(&res);
+	return rc;
+}
+
+/* After a failure: the mark goes, and the source runs again if it ran; err keeps the cause. */
+static int
+ioc_migrate_undo(struct ioc_ctx *ctx, struct ioc_jail *j, int marked, int ran,
+    struct ioc_error **err)
+{
+	struct ioc_error *e2 = NULL;
+	if (marked && ioc_jail_mark_migrated(j, NULL, &e2) != 0)
+		ioc_error_wrap(&e2, "and the migrated mark stays");
+	if (e2 == NULL && ran && ioc_run_one(ctx, j, IOC_ACT_START, 0, 1, &e2) < 0)
+		ioc_error_wrap(&e2, "and restarting it here failed");
+	if (e2 != NULL) {
+		ioc_error_wrap(err, "%s", e2->msg);
+		ioc_error_free(e2);
+	}
+	return ioc_error_wrap(err, "jail '%s' not migrated%s", ioc_jail_get(j, "tag"),
+	    ran ? " (running here again)" : "");
+}
+
+/* The replica in t: promoted, then started when the source ran. */
+static int
+ioc_migrate_finish(struct ioc_ctx *ctx, struct ioc_root *t, const char *uuid, int ran,
+    struct ioc_error **err)
+{
+	struct ioc_ctx tc = *ctx;
+	struct ioc_jails tj = { NULL, 0, 0 };
+	struct ioc_jail *r = NULL;
+	int rc = -1;
+	tc.root = *t;
+	ioc_zfs_set_guard_root(t->name);
+	if (ioc_ctx_jail(&tc, uuid, NULL, &tj, &r, err) == 0 &&
+	    ioc_replica_promote(t, r, 1, err) == 0) {
+		ioc_jails_release(&tj);
+		rc = 0;
+		/* the promoted jail as it is now (hostid, replica) */
+		if (ran && (ioc_ctx_jail(&tc, uuid, NULL, &tj, &r, err) != 0 ||
+		    ioc_run_one(&tc, r, IOC_ACT_START, 0, 1, err) < 0))
+			rc = 1;
+	}
+	ioc_zfs_set_guard_root(ctx->root.name);
+	ioc_jails_release(&tj);
+	return rc;
+}
+
+int
+ioc_cmd_migrate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	struct ioc_jails js = { NULL, 0, 0 };
+	struct ioc_root t = { NULL, NULL, 0 };
+	struct ioc_jail *j = NULL;
+	struct ioc_opts o;
+	const char *target;
+	double t0;
+	int k = ioc_opts_parse(ctx, "migrate", "", argc - 1, argv + 1, &o, err), ran, rc = -1;
+
+	if (k < 0)
+		return -1;
+	if (argc - k - 1 != 2)
+		return ioc_usage(err, "migrate");
+	target = argv[k + 2];
+	if (ioc_run_prepare_early(err) != 0 || ioc_ctx_jail(ctx, argv[k + 1], NULL, &js, &j, err) != 0)
+		return -1;
+	if (strcmp(ioc_jail_get(j, "template"), "yes") == 0) {
+		ioc_err(err, "'%s' is a template: its clones stay in this root, so it stays too",
+		    ioc_jail_get(j, "tag"));
+		goto out;
+	}
+	/* the first sync (checks the target) while the jail still runs */
+	if (ioc_migrate_sync(ctx, j, target, err) != 0)
+		goto out;
+	ran = ioc_run_one(ctx, j, IOC_ACT_STOP, 0, 1, err);
+	if (ran < 0)
+		goto out;
+	t0 = ioc_trace_clock();
+	if (ioc_migrate_sync(ctx, j, target, err) != 0 || ioc_root_find(target, &t, err) != 0 ||
+	    ioc_jail_mark_migrated(j, t.name, err) != 0) {
+		ioc_migrate_undo(ctx, j, 0, ran, err);
+		goto out;
+	}
+	rc = ioc_migrate_finish(ctx, &t, j->uuid, ran, err);
+	if (rc < 0) {
+		ioc_migrate_undo(ctx, j, 1, ran, err);
+		goto out;
+	}
+	if (rc > 0) {
+		ioc_error_wrap(err, "jail '%s' migrated to %s/jails/%s, but starting it there failed",
+		    ioc_jail_get(j, "tag"), t.name, j->uuid);
+		rc = -1;
+		goto out;
+	}
+	if (ran)
+		printf("%s (%s) migrated to %s/jails/%s: running there, down for %.0f ms\n",
+		    ioc_jail_get(j, "tag"), j->uuid, t.name, j->uuid, ioc_trace_clock() - t0);
+	else
+		printf("%s (%s) migrated to %s/jails/%s (stopped, as it was here)\n",
+		    ioc_jail_get(j, "tag"), j->uuid, t.name, j->uuid);
+out:
+	ioc_root_release(&t);
 	ioc_jails_release(&js);
 	return rc;
 }

@@ -82,6 +82,8 @@ int ioc_cmd_activate(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_deactivate(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_subids(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_sync(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_promote_replica(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_migrate(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_list(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_get(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_set(struct ioc_ctx *, int, char **, struct ioc_error **);

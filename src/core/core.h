@@ -130,6 +130,8 @@ void ioc_jails_release(struct ioc_jails *js);
 /* The loaded value of a property (built-in when not set); never NULL if loaded. */
 /* 1 when j is a replica (replica=yes, ops/sync.c); 0 also when that was not loaded. */
 int ioc_jail_is_replica(const struct ioc_jail *j);
+/* 1 when j was moved to another root by migrate (migrated=ROOT, ops/sync.c). */
+int ioc_jail_is_migrated(const struct ioc_jail *j);
 const char *ioc_jail_get(const struct ioc_jail *j, const char *prop);
 /* Source label for `get all`: local, default, built-in, ... (static string or j-owned). */
 const char *ioc_jail_source(const struct ioc_jail *j, const struct ioc_prop *p);

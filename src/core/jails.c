@@ -538,6 +538,13 @@ ioc_jail_is_replica(const struct ioc_jail *j)
 	return v != NULL && strcmp(v, "yes") == 0;
 }
 
+int
+ioc_jail_is_migrated(const struct ioc_jail *j)
+{
+	const char *v = ioc_jail_get(j, "migrated");
+	return v != NULL && strcmp(v, "no") != 0;
+}
+
 const char *
 ioc_jail_source(const struct ioc_jail *j, const struct ioc_prop *p)
 {

@@ -42,6 +42,8 @@ const struct ioc_prop ioc_props[] = {
 	    "iocage root replicas go to: POOL/DATASET here ([USER@]HOST:POOL/DATASET: not yet); sync_tgt_zpool is the legacy name" },
 	{ "replica", IOC_PT_STRING, "no", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL,
 	    "yes: a synced copy of a jail of another root (never started; state replica)" },
+	{ "migrated", IOC_PT_STRING, "no", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL,
+	    "the root a jail was moved to by 'iocage migrate' (kept here, never started; state migrated; destroy removes it)" },
 	{ "notes", IOC_PT_STRING, "none", IOC_PF_TABS, 0, 0, NULL, "free text, stored verbatim" },
 	{ "owner", IOC_PT_STRING, "root", 0, 0, 0, NULL, "owner of the jail" },
 	{ "last_started", IOC_PT_STRING, "none", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL,

@@ -83,6 +83,34 @@ ioc_runrec_remove(const char *rootname, const char *uuid)
 	(void)unlink(path);
 }
 
+int
+ioc_runrec_elsewhere(const char *rootname, const char *uuid)
+{
+	_cleanup_free_ char *top = ioc_xasprintf("%s/running", ioc_rundir());
+	_cleanup_free_ char *mine = ioc_run_escape(rootname);
+	struct dirent *d;
+	struct stat st;
+	int other = 0, own = 0;
+	DIR *dh = opendir(top);
+	if (dh == NULL)
+		return 0;
+	while ((d = readdir(dh)) != NULL) {
+		if (d->d_name[0] == '.' || fstatat(dirfd(dh), d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
+			continue;
+		_cleanup_free_ char *rel = ioc_xasprintf("%s/%s", d->d_name, uuid);
+		if (fstatat(dirfd(dh), rel, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+		    st.st_uid != geteuid())
+			continue;
+		if (strcmp(d->d_name, mine) == 0)
+			own = 1;
+		else
+			other = 1;
+	}
+	closedir(dh);
+	return other && !own;
+}
+
 /*
  * Reads the record file name of dir: 0 with *r filled when it is ours (a
  * regular file owned by us, no group or other access, well formed, naming

@@ -37,6 +37,13 @@ void ioc_runrec_remove(const char *rootname, const char *uuid);
 int ioc_runrec_retag(
     const char *rootname, const char *uuid, const char *tag, struct ioc_error **err);
 /*
+ * 1 when the container of uuid belongs to another root of this host: one of
+ * its records names uuid and rootname's does not (a replica or an imported
+ * copy keeps its source's UUID, and the container's name is ioc-UUID).
+ * 0 otherwise, also when no root has a record for it.  Reads no ZFS.
+ */
+int ioc_runrec_elsewhere(const char *rootname, const char *uuid);
+/*
  * Finds the record of name (a full UUID or a tag) under rootname: 1 with *r
  * filled, 0 when there is none, or more than one, or it is not ours (such a
  * file is removed).  Reads no ZFS.

@@ -329,13 +329,23 @@ struct ioc_sync_result {
 	int full; /* the whole stream (first sync), else incremental */
 };
 /*
- * Replicates j into the iocage root its sync_target names (see sync.c):
- * snapshot, send -R (incremental from the newest snapshot both sides hold),
- * mark the copy replica=yes, keep two sync snapshots a side.  The caller
- * holds j's lock.
+ * Replicates j into the iocage root target names (NULL: its sync_target; see
+ * sync.c): snapshot, send -R (incremental from the newest snapshot both
+ * sides hold), the copy marked replica=yes before it appears in the target's
+ * jails, two sync snapshots kept a side.  The caller holds j's lock.
  */
-int ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j,
+int ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, const char *target,
     struct ioc_sync_result *res, struct ioc_error **err);
+/* Marks j moved to target (migrated=TARGET: never started again), or clears the mark (NULL). */
+int ioc_jail_mark_migrated(const struct ioc_jail *j, const char *target, struct ioc_error **err);
+/*
+ * Makes the replica j a jail of root: this host's hostid, sync_target and
+ * sync_state back to the root's defaults, replica cleared last.  Refused
+ * without force when the replica's hostid is this host's (its source lives
+ * here: migrate is the way).  The guard must be root's.
+ */
+int ioc_replica_promote(const struct ioc_root *root, const struct ioc_jail *j, int force,
+    struct ioc_error **err);
 void ioc_sync_result_release(struct ioc_sync_result *r);
 
 /* ---- filepool.c ---------------------------------------------------------- */

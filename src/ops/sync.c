@@ -54,10 +54,11 @@ ioc_sync_snaps(const char *ds, long long **out, size_t *n, struct ioc_error **er
 
 /* The target root of j's sync_target, checked: a local, active root apart from root. */
 static int
-ioc_sync_target(const struct ioc_root *root, const struct ioc_jail *j, struct ioc_root *t,
-    struct ioc_error **err)
+ioc_sync_target(const struct ioc_root *root, const struct ioc_jail *j, const char *target,
+    struct ioc_root *t, struct ioc_error **err)
 {
-	const char *v = ioc_jail_get(j, "sync_target"), *tag = ioc_jail_get(j, "tag");
+	const char *v = target ? target : ioc_jail_get(j, "sync_target");
+	const char *tag = ioc_jail_get(j, "tag");
 	_cleanup_free_ char *host = NULL, *ds = NULL;
 	size_t rl = strlen(root->name), tl;
 	if (strcmp(v, "none") == 0)
@@ -67,12 +68,11 @@ ioc_sync_target(const struct ioc_root *root, const struct ioc_jail *j, struct io
 		    tag);
 	if (ioc_sync_target_parse(v, &host, &ds) != 0)
 		return ioc_err(err,
-		    "jail '%s': invalid sync_target (a value written outside "
-		    "iocage?): expected POOL/DATASET",
-		    tag);
+		    "jail '%s': invalid target '%s': expected POOL/DATASET (an iocage root)", tag,
+		    ioc_has_ctrl(v) ? "(unprintable)" : v);
 	if (host)
 		return ioc_err(err,
-		    "jail '%s': sync_target=%s names another host; syncing over ssh is "
+		    "jail '%s': target %s names another host; syncing over ssh is "
 		    "not built yet (a local iocage root POOL/DATASET works)",
 		    tag, v);
 	tl = strlen(ds);
@@ -80,28 +80,34 @@ ioc_sync_target(const struct ioc_root *root, const struct ioc_jail *j, struct io
 	    (tl > rl && strncmp(ds, root->name, rl) == 0 && ds[rl] == '/') ||
 	    (rl > tl && strncmp(root->name, ds, tl) == 0 && root->name[tl] == '/'))
 		return ioc_err(err,
-		    "jail '%s': sync_target=%s is this root %s, inside it or around "
+		    "jail '%s': target %s is this root %s, inside it or around "
 		    "it: replicas go to another iocage root",
 		    tag, ds, root->name);
 	if (ioc_root_find(ds, t, err) != 0)
-		return ioc_error_wrap(err, "jail '%s': sync_target", tag);
+		return ioc_error_wrap(err, "jail '%s': target", tag);
 	return 0;
 }
 
-/* Destroys ds@ioc-sync-K for every K in v[0 .. n) below keep (guard: ds's root). */
-static int
-ioc_sync_prune(const char *ds, const long long *v, size_t n, long long keep, struct ioc_error **err)
+/*
+ * Destroys ds@ioc-sync-K for every K in v[0 .. n) below keep (guard: ds's
+ * root).  Housekeeping: a snapshot that cannot go (held, busy) is a note,
+ * not a failed sync; the next sync tries again.
+ */
+static void
+ioc_sync_prune(const char *ds, const long long *v, size_t n, long long keep)
 {
 	size_t i;
 	for (i = 0; i < n; i++) {
 		_cleanup_free_ char *s = NULL;
+		struct ioc_error *e = NULL;
 		if (v[i] >= keep)
 			continue;
 		s = ioc_xasprintf("%s@" IOC_SYNC_SNAP "%lld", ds, v[i]);
-		if (ioc_zfs_destroy(s, 1, err) != 0)
-			return -1;
+		if (ioc_zfs_destroy(s, 1, &e) != 0)
+			ioc_note("sync: older snapshot %s kept (the next sync tries again): %s", s,
+			    e->msg);
+		ioc_error_free(e);
 	}
-	return 0;
 }
 
 /* The replica takes j's tag: no other jail of the target root may have it. */
@@ -127,41 +133,86 @@ ioc_sync_tag_free(const struct ioc_root *t, const struct ioc_jail *j, struct ioc
 	return rc;
 }
 
+/*
+ * The first sync: the whole stream goes to T/packages/sync-UUID (beside
+ * package's work clones; never a jail, never listed), is marked a replica
+ * there, and only then takes its place T/jails/UUID in one rename.  A sync
+ * killed on the way leaves no jail in the target root: the next one removes
+ * the leftover and starts again.
+ */
+static int
+ioc_sync_first(const struct ioc_root *t, const struct ioc_jail *j, const char *snap,
+    const char *tds, struct ioc_error **err)
+{
+	_cleanup_free_ char *pk = ioc_xasprintf("%s/packages", t->name);
+	_cleanup_free_ char *stage = ioc_xasprintf("%s/sync-%s", pk, j->uuid);
+	if (!ioc_zfs_exists(pk))
+		return ioc_err(err, "the target root %s has no %s: run 'iocage activate %s' there",
+		    t->name, pk, t->name);
+	if (ioc_zfs_exists(stage) && ioc_zfs_destroy(stage, 1, err) != 0)
+		return ioc_error_wrap(err, "cannot remove %s, left by an interrupted sync", stage);
+	if (ioc_zfs_replicate(snap, NULL, stage, 0, err) != 0 ||
+	    ioc_zfs_set(stage, IOC_PROP_PREFIX "replica", "yes", err) != 0 ||
+	    ioc_zfs_rename(stage, tds, err) != 0) {
+		struct ioc_error *e2 = NULL;
+		if (ioc_zfs_exists(stage))
+			ioc_zfs_destroy(stage, 1, &e2);
+		ioc_error_free(e2);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * What the target holds: *exists (tds is there: it must be j's replica),
+ * and the newest ioc-sync number both sides share (*base, 0: none).
+ */
+static int
+ioc_sync_base(const struct ioc_jail *j, const char *tds, int *exists, long long **sv, size_t *sn,
+    long long **tv, size_t *tn, long long *base, struct ioc_error **err)
+{
+	_cleanup_free_ char *rep = NULL;
+	size_t i, k;
+	*base = 0;
+	if (ioc_zfs_get1(tds, IOC_PROP_PREFIX "replica", &rep, err) != 0)
+		return -1;
+	*exists = rep != NULL;
+	if (*exists && strcmp(rep, "yes") != 0)
+		return ioc_err(err, "%s exists and is not a replica of jail '%s': refusing to overwrite it",
+		    tds, ioc_jail_get(j, "tag"));
+	if (ioc_sync_snaps(j->dataset, sv, sn, err) != 0 ||
+	    (*exists && ioc_sync_snaps(tds, tv, tn, err) != 0))
+		return -1;
+	for (i = 0; i < *sn; i++)
+		for (k = 0; k < *tn; k++)
+			if ((*sv)[i] == (*tv)[k] && (*sv)[i] > *base)
+				*base = (*sv)[i];
+	return 0;
+}
+
 int
-ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, struct ioc_sync_result *res,
-    struct ioc_error **err)
+ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, const char *target,
+    struct ioc_sync_result *res, struct ioc_error **err)
 {
 	struct ioc_root t = { NULL, NULL, 0 };
-	_cleanup_free_ char *tds = NULL, *snap = NULL, *from = NULL, *rep = NULL;
+	_cleanup_free_ char *tds = NULL, *snap = NULL, *from = NULL;
 	long long *sv = NULL, *tv = NULL, next, base = 0;
-	size_t sn = 0, tn = 0, i, k;
-	int rc = -1, exists;
+	size_t sn = 0, tn = 0;
+	int rc = -1, exists = 0, r2;
 
 	memset(res, 0, sizeof(*res));
-	if (strcmp(ioc_jail_get(j, "replica"), "yes") == 0)
+	if (ioc_jail_is_replica(j))
 		return ioc_err(err, "jail '%s' is a replica: it is synced to, not from",
 		    ioc_jail_get(j, "tag"));
-	if (ioc_sync_target(root, j, &t, err) != 0)
+	if (ioc_jail_is_migrated(j))
+		return ioc_err(err, "jail '%s' was migrated to %s: it is kept here, never synced",
+		    ioc_jail_get(j, "tag"), ioc_jail_get(j, "migrated"));
+	if (ioc_sync_target(root, j, target, &t, err) != 0)
 		return -1;
 	tds = ioc_xasprintf("%s/jails/%s", t.name, j->uuid);
-	if (ioc_zfs_get1(tds, IOC_PROP_PREFIX "replica", &rep, err) != 0)
+	if (ioc_sync_base(j, tds, &exists, &sv, &sn, &tv, &tn, &base, err) != 0 ||
+	    ioc_sync_tag_free(&t, j, err) != 0)
 		goto out;
-	exists = rep != NULL;
-	if (exists && strcmp(rep, "yes") != 0) {
-		ioc_err(err,
-		    "%s exists and is not a replica of jail '%s': refusing to overwrite it", tds,
-		    ioc_jail_get(j, "tag"));
-		goto out;
-	}
-	if (ioc_sync_tag_free(&t, j, err) != 0)
-		goto out;
-	if (ioc_sync_snaps(j->dataset, &sv, &sn, err) != 0 ||
-	    (exists && ioc_sync_snaps(tds, &tv, &tn, err) != 0))
-		goto out;
-	for (i = 0; i < sn; i++)
-		for (k = 0; k < tn; k++)
-			if (sv[i] == tv[k] && sv[i] > base)
-				base = sv[i];
 	if (exists && base == 0) {
 		ioc_err(err,
 		    "the replica %s shares no ioc-sync snapshot with jail '%s': destroy it "
@@ -176,16 +227,14 @@ ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, struct ioc_
 	if (base)
 		from = ioc_xasprintf(IOC_SYNC_SNAP "%lld", base);
 	ioc_zfs_set_guard_root(t.name);
-	if (ioc_zfs_replicate(snap, from, tds, exists, err) != 0 ||
-	    ioc_zfs_set(tds, IOC_PROP_PREFIX "replica", "yes", err) != 0 ||
-	    (exists && ioc_sync_prune(tds, tv, tn, base, err) != 0)) {
-		ioc_zfs_set_guard_root(root->name);
-		goto out;
-	}
+	r2 = exists ? ioc_zfs_replicate(snap, from, tds, 1, err) : ioc_sync_first(&t, j, snap, tds, err);
+	if (r2 == 0 && exists)
+		ioc_sync_prune(tds, tv, tn, base);
 	ioc_zfs_set_guard_root(root->name);
-	/* this side keeps the base and the new snapshot: the next sync's -I starts at next */
-	if (ioc_sync_prune(j->dataset, sv, sn, base ? base : next, err) != 0)
+	if (r2 != 0)
 		goto out;
+	/* this side keeps the base and the new snapshot: the next sync's -I starts at next */
+	ioc_sync_prune(j->dataset, sv, sn, base ? base : next);
 	res->snap = ioc_steal(&snap);
 	res->target = ioc_steal(&tds);
 	res->full = base == 0;
@@ -195,6 +244,65 @@ out:
 	free(tv);
 	ioc_root_release(&t);
 	return rc;
+}
+
+int
+ioc_jail_mark_migrated(const struct ioc_jail *j, const char *target, struct ioc_error **err)
+{
+	if (target == NULL)
+		return ioc_zfs_inherit(j->dataset, IOC_PROP_PREFIX "migrated", err);
+	return ioc_zfs_set(j->dataset, IOC_PROP_PREFIX "migrated", target, err);
+}
+
+/* Mounts ds and its children that may mount and are not (a replica is received unmounted). */
+static int
+ioc_sync_mount(const char *ds, struct ioc_error **err)
+{
+	struct ioc_zrows rows;
+	char *names[] = { (char *)ds, NULL };
+	size_t i, k;
+	int rc = 0;
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get(names, "mounted,canmount", 1, -1, NULL, 0, &rows, err) != 0)
+		rc = -1;
+	for (i = 0; rc == 0 && i < rows.n; i++) {
+		if (strcmp(rows.v[i].prop, "canmount") != 0 || strcmp(rows.v[i].value, "on") != 0)
+			continue;
+		for (k = 0; k < rows.n; k++)
+			if (strcmp(rows.v[k].name, rows.v[i].name) == 0 &&
+			    strcmp(rows.v[k].prop, "mounted") == 0 &&
+			    strcmp(rows.v[k].value, "no") == 0 &&
+			    ioc_zfs_mount(rows.v[i].name, err) != 0)
+				rc = -1;
+	}
+	ioc_zrows_release(&rows);
+	return rc;
+}
+
+int
+ioc_replica_promote(const struct ioc_root *root, const struct ioc_jail *j, int force,
+    struct ioc_error **err)
+{
+	_cleanup_free_ char *host = ioc_prop_builtin(ioc_prop_find("hostid"), NULL, NULL);
+	const char *tag = ioc_jail_get(j, "tag");
+	if (!ioc_jail_is_replica(j))
+		return ioc_err(err, "jail '%s' is not a replica: there is nothing to promote", tag);
+	if (!force && strcmp(ioc_jail_get(j, "hostid"), host) == 0)
+		return ioc_err(err,
+		    "the source of replica '%s' lives on this host (hostid %s): 'iocage migrate' "
+		    "moves a jail between roots of one host and stops the source first; "
+		    "'iocage promote-replica -f %s' promotes it anyway (stop the source first)",
+		    tag, host, tag);
+	(void)root;
+	/* mounted first (received unmounted), the flag last: until then a replica */
+	if (ioc_sync_mount(j->dataset, err) != 0)
+		return ioc_error_wrap(err, "cannot mount replica '%s'", tag);
+	if (ioc_zfs_set(j->dataset, IOC_PROP_PREFIX "hostid", host, err) != 0 ||
+	    ioc_zfs_inherit(j->dataset, IOC_PROP_PREFIX "sync_target", err) != 0 ||
+	    ioc_zfs_inherit(j->dataset, IOC_PROP_PREFIX "sync_state", err) != 0 ||
+	    ioc_zfs_inherit(j->dataset, IOC_PROP_PREFIX "replica", err) != 0)
+		return ioc_error_wrap(err, "cannot promote replica '%s'", tag);
+	return 0;
 }
 
 void

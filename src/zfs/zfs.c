@@ -550,6 +550,22 @@ ioc_zfs_promote(const char *name, struct ioc_error **err)
 	return ioc_zfs_run(&a, NULL, err);
 }
 
+/* `zfs rename from to`: both unmounted (zfs-fuse renames nothing mounted), both guarded. */
+int
+ioc_zfs_rename(const char *from, const char *to, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
+	if (ioc_zfs_guard(from, err) != 0 || ioc_zfs_guard(to, err) != 0)
+		return -1;
+	if (strchr(from, '@') || strchr(to, '@'))
+		return ioc_err(err, "refusing to rename '%s': datasets only", from);
+	ioc_strv_push(&a, "zfs");
+	ioc_strv_push(&a, "rename");
+	ioc_strv_push(&a, from);
+	ioc_strv_push(&a, to);
+	return ioc_zfs_run(&a, NULL, err);
+}
+
 int
 ioc_zfs_send_async(
     const char *snap, const char *from, int out_fd, struct ioc_async *b, struct ioc_error **err)

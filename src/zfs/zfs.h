@@ -105,6 +105,7 @@ int ioc_zfs_set(const char *name, const char *prop, const char *value, struct io
 int ioc_zfs_inherit(const char *name, const char *prop, struct ioc_error **err);
 int ioc_zfs_rollback(const char *snap, int destroy_newer, struct ioc_error **err);
 int ioc_zfs_promote(const char *name, struct ioc_error **err);
+int ioc_zfs_rename(const char *from, const char *to, struct ioc_error **err);
 int ioc_zfs_mount(const char *name, struct ioc_error **err);
 int ioc_zfs_unmount(const char *name, struct ioc_error **err);
 /*

@@ -1174,7 +1174,7 @@ check_coverage(void)
 		"created", "hostid", "pkglist", "userns", "userns_idmap", "record", "state", "jid",
 		"compression", "dedup", "quota", "reservation", "origin", "mountpoint", "compressratio",
 		"available", "used", "ftphost", "ftpdir", "ftpfiles", "sync_state", "sync_target",
-		"replica", "recipe_done", NULL };
+		"replica", "migrated", "recipe_done", NULL };
 	size_t i, k;
 	for (i = 0; i < ioc_nprops; i++) {
 		int listed = 0;

@@ -23,6 +23,7 @@
 #include "net/net.h"
 #include "spawn/spawn.h"
 #include "core/subid.h"
+#include "core/runrec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -137,7 +138,6 @@ ioc_lx_states(const struct ioc_root *root, const struct ioc_jails *js, struct io
 	char **names = NULL;
 	int n, i;
 	size_t k;
-	(void)root;
 	(void)err;
 	if (access(ioc_lx_path(), F_OK) != 0)
 		return 0;
@@ -149,6 +149,8 @@ ioc_lx_states(const struct ioc_root *root, const struct ioc_jails *js, struct io
 			if (strncmp(names[i], "ioc-", 4) != 0 ||
 			    strcmp(names[i] + 4, js->v[k].uuid) != 0)
 				continue;
+			if (ioc_runrec_elsewhere(root->name, js->v[k].uuid))
+				break; /* the same UUID in another root of this host runs */
 			c = lxc_container_new(names[i], ioc_lx_path());
 			if (c == NULL)
 				break;

@@ -4,6 +4,7 @@
  */
 #include "engine/engine.h"
 #include "engine/linux/engine_linux.h"
+#include "core/runrec.h"
 #include "core/fstab.h"
 #include "core/legacy.h"
 #include "net/net.h"
@@ -514,10 +515,15 @@ ioc_lx_stop(const struct ioc_root *root, struct ioc_jail *j, int force, struct i
 	int rootfd = -1, rc = -1;
 	double t0;
 	pid_t mon;
-	(void)root;
 
 	if (c == NULL)
 		return -1;
+	if (ioc_runrec_elsewhere(root->name, j->uuid)) {
+		/* ioc-UUID is the same UUID's in another root of this host (a migrated
+		 * jail, a replica promoted there): neither stopped nor cleaned from here */
+		lxc_container_put(c);
+		return 0;
+	}
 	/* a legacy root's prestop/poststop scripts (legacy.h) */
 	if (ioc_legacy_jail_prepare(j, 1, err) != 0) {
 		lxc_container_put(c);
