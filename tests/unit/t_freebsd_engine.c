@@ -748,12 +748,13 @@ check_refusals(void)
 	    L("jail_zfs=on", "jail_zfs_dataset=tank/iocage/images"), "may not be delegated");
 	{
 		/* the jail's own data (either spelling) and an administrator's dataset */
-		static const char *const ok[] = { "jail_zfs_dataset=jails/7f0c9a2e-5b3d-4c1e-9a8f-"
-		    "0123456789ab/data/sub", "jail_zfs_dataset=tank/iocage/jails/7f0c9a2e-5b3d-4c1e-"
-		    "9a8f-0123456789ab/data", "jail_zfs_dataset=shared/www", NULL };
-		static const char *const want[] = { "tank/iocage/jails/7f0c9a2e-5b3d-4c1e-9a8f-"
-		    "0123456789ab/data/sub", "tank/iocage/jails/7f0c9a2e-5b3d-4c1e-9a8f-0123456789ab/data",
-		    "tank/iocage/shared/www" };
+#define T_UUID "7f0c9a2e-5b3d-4c1e-9a8f-0123456789ab"
+		static const char *const ok[] = { ("jail_zfs_dataset=jails/" T_UUID "/data/sub"),
+			("jail_zfs_dataset=tank/iocage/jails/" T_UUID "/data"),
+			"jail_zfs_dataset=shared/www", NULL };
+		static const char *const want[] = { ("tank/iocage/jails/" T_UUID "/data/sub"),
+			("tank/iocage/jails/" T_UUID "/data"), "tank/iocage/shared/www" };
+#undef T_UUID
 		size_t i;
 		for (i = 0; ok[i]; i++) {
 			struct ioc_jail j;
