@@ -116,8 +116,8 @@ ioc_cmd_promote_replica(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_e
 
 /* One sync of j to target under j's lock. */
 static int
-ioc_migrate_sync(struct ioc_ctx *ctx, struct ioc_jail *j, const char *target,
-    struct ioc_error **err)
+ioc_migrate_sync(
+    struct ioc_ctx *ctx, struct ioc_jail *j, const char *target, struct ioc_error **err)
 {
 	struct ioc_sync_result res;
 	int rc, lock = ioc_lock_jail(&ctx->root, j->uuid, err);
@@ -132,8 +132,8 @@ ioc_migrate_sync(struct ioc_ctx *ctx, struct ioc_jail *j, const char *target,
 
 /* After a failure: the mark goes, and the source runs again if it ran; err keeps the cause. */
 static int
-ioc_migrate_undo(struct ioc_ctx *ctx, struct ioc_jail *j, int marked, int ran,
-    struct ioc_error **err)
+ioc_migrate_undo(
+    struct ioc_ctx *ctx, struct ioc_jail *j, int marked, int ran, struct ioc_error **err)
 {
 	struct ioc_error *e2 = NULL;
 	if (marked && ioc_jail_mark_migrated(j, NULL, &e2) != 0)
@@ -150,8 +150,8 @@ ioc_migrate_undo(struct ioc_ctx *ctx, struct ioc_jail *j, int marked, int ran,
 
 /* The replica in t: promoted, then started when the source ran. */
 static int
-ioc_migrate_finish(struct ioc_ctx *ctx, struct ioc_root *t, const char *uuid, int ran,
-    struct ioc_error **err)
+ioc_migrate_finish(
+    struct ioc_ctx *ctx, struct ioc_root *t, const char *uuid, int ran, struct ioc_error **err)
 {
 	struct ioc_ctx tc = *ctx;
 	struct ioc_jails tj = { NULL, 0, 0 };
@@ -164,8 +164,9 @@ ioc_migrate_finish(struct ioc_ctx *ctx, struct ioc_root *t, const char *uuid, in
 		ioc_jails_release(&tj);
 		rc = 0;
 		/* the promoted jail as it is now (hostid, replica) */
-		if (ran && (ioc_ctx_jail(&tc, uuid, NULL, &tj, &r, err) != 0 ||
-		    ioc_run_one(&tc, r, IOC_ACT_START, 0, 1, err) < 0))
+		if (ran &&
+		    (ioc_ctx_jail(&tc, uuid, NULL, &tj, &r, err) != 0 ||
+			ioc_run_one(&tc, r, IOC_ACT_START, 0, 1, err) < 0))
 			rc = 1;
 	}
 	ioc_zfs_set_guard_root(ctx->root.name);
@@ -189,7 +190,8 @@ ioc_cmd_migrate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	if (argc - k - 1 != 2)
 		return ioc_usage(err, "migrate");
 	target = argv[k + 2];
-	if (ioc_run_prepare_early(err) != 0 || ioc_ctx_jail(ctx, argv[k + 1], NULL, &js, &j, err) != 0)
+	if (ioc_run_prepare_early(err) != 0 ||
+	    ioc_ctx_jail(ctx, argv[k + 1], NULL, &js, &j, err) != 0)
 		return -1;
 	if (strcmp(ioc_jail_get(j, "template"), "yes") == 0) {
 		ioc_err(err, "'%s' is a template: its clones stay in this root, so it stays too",
@@ -214,7 +216,8 @@ ioc_cmd_migrate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 		goto out;
 	}
 	if (rc > 0) {
-		ioc_error_wrap(err, "jail '%s' migrated to %s/jails/%s, but starting it there failed",
+		ioc_error_wrap(err,
+		    "jail '%s' migrated to %s/jails/%s, but starting it there failed",
 		    ioc_jail_get(j, "tag"), t.name, j->uuid);
 		rc = -1;
 		goto out;

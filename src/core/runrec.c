@@ -95,12 +95,13 @@ ioc_runrec_elsewhere(const char *rootname, const char *uuid)
 	if (dh == NULL)
 		return 0;
 	while ((d = readdir(dh)) != NULL) {
-		if (d->d_name[0] == '.' || fstatat(dirfd(dh), d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		if (d->d_name[0] == '.' ||
+		    fstatat(dirfd(dh), d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 		    !S_ISDIR(st.st_mode) || st.st_uid != geteuid())
 			continue;
 		_cleanup_free_ char *rel = ioc_xasprintf("%s/%s", d->d_name, uuid);
-		if (fstatat(dirfd(dh), rel, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
-		    st.st_uid != geteuid())
+		if (fstatat(dirfd(dh), rel, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !S_ISREG(st.st_mode) || st.st_uid != geteuid())
 			continue;
 		if (strcmp(d->d_name, mine) == 0)
 			own = 1;

@@ -344,8 +344,8 @@ int ioc_jail_mark_migrated(const struct ioc_jail *j, const char *target, struct 
  * without force when the replica's hostid is this host's (its source lives
  * here: migrate is the way).  The guard must be root's.
  */
-int ioc_replica_promote(const struct ioc_root *root, const struct ioc_jail *j, int force,
-    struct ioc_error **err);
+int ioc_replica_promote(
+    const struct ioc_root *root, const struct ioc_jail *j, int force, struct ioc_error **err);
 void ioc_sync_result_release(struct ioc_sync_result *r);
 
 /* ---- filepool.c ---------------------------------------------------------- */

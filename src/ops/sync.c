@@ -178,8 +178,9 @@ ioc_sync_base(const struct ioc_jail *j, const char *tds, int *exists, long long 
 		return -1;
 	*exists = rep != NULL;
 	if (*exists && strcmp(rep, "yes") != 0)
-		return ioc_err(err, "%s exists and is not a replica of jail '%s': refusing to overwrite it",
-		    tds, ioc_jail_get(j, "tag"));
+		return ioc_err(err,
+		    "%s exists and is not a replica of jail '%s': refusing to overwrite it", tds,
+		    ioc_jail_get(j, "tag"));
 	if (ioc_sync_snaps(j->dataset, sv, sn, err) != 0 ||
 	    (*exists && ioc_sync_snaps(tds, tv, tn, err) != 0))
 		return -1;
@@ -227,7 +228,8 @@ ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, const char 
 	if (base)
 		from = ioc_xasprintf(IOC_SYNC_SNAP "%lld", base);
 	ioc_zfs_set_guard_root(t.name);
-	r2 = exists ? ioc_zfs_replicate(snap, from, tds, 1, err) : ioc_sync_first(&t, j, snap, tds, err);
+	r2 = exists ? ioc_zfs_replicate(snap, from, tds, 1, err) :
+		      ioc_sync_first(&t, j, snap, tds, err);
 	if (r2 == 0 && exists)
 		ioc_sync_prune(tds, tv, tn, base);
 	ioc_zfs_set_guard_root(root->name);
@@ -280,8 +282,8 @@ ioc_sync_mount(const char *ds, struct ioc_error **err)
 }
 
 int
-ioc_replica_promote(const struct ioc_root *root, const struct ioc_jail *j, int force,
-    struct ioc_error **err)
+ioc_replica_promote(
+    const struct ioc_root *root, const struct ioc_jail *j, int force, struct ioc_error **err)
 {
 	_cleanup_free_ char *host = ioc_prop_builtin(ioc_prop_find("hostid"), NULL, NULL);
 	const char *tag = ioc_jail_get(j, "tag");
