@@ -5,5 +5,6 @@ set -eu
 cd "$(dirname "$0")/.."
 /usr/bin/python3 bench/bench.py
 /usr/bin/python3 bench/image.py
+/usr/bin/python3 bench/sync.py
 if [ -f bench/runtime.py ]; then /usr/bin/python3 bench/runtime.py; fi
 /usr/bin/python3 bench/pboot.py

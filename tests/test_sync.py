@@ -185,12 +185,23 @@ def fault_injection():
     return b"IOC_FAULT_KILL" in open(iocage_bin(), "rb").read()
 
 
-def steps_of(root, tmp_path, *args):
-    """The external commands a successful run makes (IOC_FAULT_TRACE)."""
+def writing_steps(root, tmp_path, *args):
+    """The numbers of the external commands a successful run makes
+    (IOC_FAULT_TRACE) from its first that is not a `zfs get`: a run killed
+    before one of the reads ahead of it has changed nothing (checked here:
+    they are all reads)."""
     tf = tmp_path / ("trace%d" % len(os.listdir(str(tmp_path))))
     res = root.run(*args, env={"IOC_FAULT_TRACE": str(tf)})
     assert res.rc == 0, res
-    return len(tf.read_text().splitlines())
+    lines = tf.read_text().splitlines()
+    first = next(i for i, l in enumerate(lines) if " zfs get " not in " " + l.split(" ", 1)[1])
+    assert " zfs snapshot " in " " + lines[first].split(" ", 1)[1], lines
+    return range(first + 1, len(lines) + 1)
+
+
+def staging(t):
+    out = sh("zfs", "list", "-H", "-o", "name", "-r", t.name + "/packages")
+    return [d for d in out.split() if "/packages/sync-" in d]
 
 
 def states(root):
@@ -201,22 +212,23 @@ def states(root):
 @pytest.mark.skipif(not fault_injection(), reason="binary built without fault injection")
 def test_sync_killed_at_every_step_leaves_no_half_replica(release, target, tmp_path):
     """kill -9 before each external command of a first and of an incremental
-    sync: the jail is as before, the target root lists no jail or the whole
-    replica (never a startable copy), and the next sync completes."""
+    sync, from the snapshot on (the commands before it only read): the target
+    root lists no jail or the whole replica (never a startable copy), an
+    incremental replica is the old state or the new one, and the next sync
+    completes."""
     r, t = release, target
     uuid = r.ok("create", "release=bb", "tag=k1", "sync_target=" + t.name).split()[0]
     src = os.path.join(r.mountpoint, "jails", uuid, "root")
-    n_first = steps_of(r, tmp_path, "sync", "k1")
+    first = writing_steps(r, tmp_path, "sync", "k1")
     # start again from nothing: the replica goes, the jail's snapshot too
     t.ok("destroy", "-f", "k1")
     sh("zfs", "destroy", "-r", "%s/jails/%s@ioc-sync-1" % (r.name, uuid))
-    for step in range(1, n_first + 1):
+    for step in first:
         res = r.run("sync", "k1", env={"IOC_FAULT_KILL": str(step)})
         assert res.rc in (-9, 137), (step, res)
         assert states(t) in ({}, {"k1": "replica"}), step
         r.ok("sync", "k1")
-        assert states(t) == {"k1": "replica"}, step
-        assert not [d for d in t.zfs_state() if "/packages/sync-" in d], step
+        assert states(t) == {"k1": "replica"} and staging(t) == [], step
         assert replica_tree(t, uuid) == jail_tree(r, uuid)
         t.ok("destroy", "-f", "k1")
         for s in snaps("%s/jails/%s" % (r.name, uuid)):
@@ -226,10 +238,10 @@ def test_sync_killed_at_every_step_leaves_no_half_replica(release, target, tmp_p
     old = replica_tree(t, uuid)
     with open(os.path.join(src, "etc", "inc"), "w") as f:
         f.write("new\n")
-    n_inc = steps_of(r, tmp_path, "sync", "k1")
+    inc = writing_steps(r, tmp_path, "sync", "k1")
     new = replica_tree(t, uuid)
     assert new == jail_tree(r, uuid) and new != old
-    for step in range(1, n_inc + 1):
+    for step in inc:
         with open(os.path.join(src, "etc", "inc"), "w") as f:
             f.write("step %d\n" % step)
         res = r.run("sync", "k1", env={"IOC_FAULT_KILL": str(step)})
@@ -239,7 +251,7 @@ def test_sync_killed_at_every_step_leaves_no_half_replica(release, target, tmp_p
         r.ok("sync", "k1")
         new = replica_tree(t, uuid)
         assert new == jail_tree(r, uuid), step
-    assert not [d for d in t.zfs_state() if "/packages/sync-" in d]
+    assert staging(t) == []
 
 
 def test_promote_replica_makes_a_jail_of_the_target(release, target):
@@ -343,3 +355,61 @@ def test_migrate_that_fails_after_the_stop_leaves_the_source_running(two_roots, 
     res = r.run("migrate", "m2", r.name)
     assert res.rc == 1 and "is this root" in res.err, res
     assert r.zfs_state() == before and r.ok("get", "jid", "m2").strip() == jid1
+
+
+def test_a_full_target_refuses_and_keeps_nothing_half(release, target):
+    """The target root has no room (a quota): the receive fails, the target
+    lists nothing and keeps no leftover, the jail is as it was but for its new
+    sync snapshot, and once there is room the next sync completes."""
+    r, t = release, target
+    uuid = r.ok("create", "release=bb", "tag=f1", "sync_target=" + t.name).split()[0]
+    with open(os.path.join(r.mountpoint, "jails", uuid, "root", "fill"), "wb") as f:
+        f.write(os.urandom(3 << 20))
+    sh("zfs", "set", "quota=1M", t.name + "/packages")
+    sh("zfs", "set", "quota=1M", t.name + "/jails")
+    tbefore = t.zfs_state()
+    res = r.run("sync", "f1")
+    assert res.rc == 1 and "zfs receive" in res.err, res
+    assert states(t) == {} and t.zfs_state() == tbefore
+    assert snaps("%s/jails/%s" % (r.name, uuid)) == ["ioc-sync-1"]
+    sh("zfs", "set", "quota=none", t.name + "/packages")
+    sh("zfs", "set", "quota=none", t.name + "/jails")
+    out = r.ok("sync", "f1")
+    assert "ioc-sync-2" in out and "full" in out, out
+    assert replica_tree(t, uuid) == jail_tree(r, uuid)
+
+
+def test_two_syncs_racing_make_one_replica(release, target):
+    """Two syncs of one jail at once: the jail's lock puts them one after the
+    other; both succeed and the replica is the jail."""
+    r, t = release, target
+    uuid = r.ok("create", "release=bb", "tag=race", "sync_target=" + t.name).split()[0]
+    env = dict(os.environ)
+    env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=86")
+    ps = [subprocess.Popen([iocage_bin(), "-r", r.name, "sync", "race"], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+          for _ in range(2)]
+    outs = [p.communicate(timeout=300) + (p.returncode,) for p in ps]
+    assert [o[2] for o in outs] == [0, 0], outs
+    kinds = sorted(o[0].split()[-1] for o in outs)
+    assert kinds == ["full", "incremental"], outs
+    assert states(t) == {"race": "replica"}
+    assert replica_tree(t, uuid) == jail_tree(r, uuid)
+    assert snaps("%s/jails/%s" % (t.name, uuid)) == ["ioc-sync-1", "ioc-sync-2"]
+
+
+def test_migrate_refuses_templates_and_jails_others_depend_on(release, target):
+    r, t = release, target
+    r.ok("create", "release=bb", "tag=base")
+    r.ok("create", "-e", "tag=needs", "depends=base")
+    r.ok("create", "release=bb", "tag=tpl")
+    r.ok("set", "template=yes", "tpl")
+    before, tbefore = r.zfs_state(), t.zfs_state()
+    res = r.run("migrate", "base", t.name)
+    assert res.rc == 1 and "cannot migrate 'base': jail(s) 'needs' of this root depend on it" \
+        in res.err, res
+    res = r.run("migrate", "tpl", t.name)
+    assert res.rc == 1 and "'tpl' is a template: its clones stay in this root" in res.err, res
+    res = r.run("migrate", "needs", "backup@host.example:tank/iocage")
+    assert res.rc == 1 and "names another host; syncing over ssh is not built yet" in res.err, res
+    assert r.zfs_state() == before and t.zfs_state() == tbefore

@@ -148,6 +148,18 @@ ioc_migrate_undo(
 	    ran ? " (running here again)" : "");
 }
 
+/* Promotes r, the replica in t, under its lock there. */
+static int
+ioc_migrate_promote(struct ioc_root *t, struct ioc_jail *r, struct ioc_error **err)
+{
+	int rc = -1, lock = ioc_lock_jail(t, r->uuid, err);
+	if (lock >= 0) {
+		rc = ioc_replica_promote(t, r, 1, err);
+		close(lock);
+	}
+	return rc;
+}
+
 /* The replica in t: promoted, then started when the source ran. */
 static int
 ioc_migrate_finish(
@@ -160,7 +172,7 @@ ioc_migrate_finish(
 	tc.root = *t;
 	ioc_zfs_set_guard_root(t->name);
 	if (ioc_ctx_jail(&tc, uuid, NULL, &tj, &r, err) == 0 &&
-	    ioc_replica_promote(t, r, 1, err) == 0) {
+	    ioc_migrate_promote(t, r, err) == 0) {
 		ioc_jails_release(&tj);
 		rc = 0;
 		/* the promoted jail as it is now (hostid, replica) */
@@ -171,6 +183,26 @@ ioc_migrate_finish(
 	}
 	ioc_zfs_set_guard_root(ctx->root.name);
 	ioc_jails_release(&tj);
+	return rc;
+}
+
+/* A template (its clones stay here) and a jail others depend on (depends=) stay. */
+static int
+ioc_migrate_check(const struct ioc_jails *js, const struct ioc_jail *j, struct ioc_error **err)
+{
+	struct ioc_sb names = IOC_SB_INIT;
+	const char *tag = ioc_jail_get(j, "tag");
+	int rc = 0;
+	if (strcmp(ioc_jail_get(j, "template"), "yes") == 0)
+		return ioc_err(
+		    err, "'%s' is a template: its clones stay in this root, so it stays too", tag);
+	ioc_jails_dependents(js, j, &names);
+	if (names.len)
+		rc = ioc_err(err,
+		    "cannot migrate '%s': jail(s) %s of this root depend on it (depends=): "
+		    "change their depends first",
+		    tag, names.buf);
+	ioc_sb_release(&names);
 	return rc;
 }
 
@@ -191,13 +223,10 @@ ioc_cmd_migrate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 		return ioc_usage(err, "migrate");
 	target = argv[k + 2];
 	if (ioc_run_prepare_early(err) != 0 ||
-	    ioc_ctx_jail(ctx, argv[k + 1], NULL, &js, &j, err) != 0)
+	    ioc_ctx_jail_all(ctx, argv[k + 1], NULL, &js, &j, err) != 0)
 		return -1;
-	if (strcmp(ioc_jail_get(j, "template"), "yes") == 0) {
-		ioc_err(err, "'%s' is a template: its clones stay in this root, so it stays too",
-		    ioc_jail_get(j, "tag"));
+	if (ioc_migrate_check(&js, j, err) != 0)
 		goto out;
-	}
 	/* the first sync (checks the target) while the jail still runs */
 	if (ioc_migrate_sync(ctx, j, target, err) != 0)
 		goto out;

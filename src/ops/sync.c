@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The ioc-sync-N numbers of ds's snapshots, ascending; NULL when ds does not exist. */
 static int
@@ -199,7 +200,7 @@ ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, const char 
 	_cleanup_free_ char *tds = NULL, *snap = NULL, *from = NULL;
 	long long *sv = NULL, *tv = NULL, next, base = 0;
 	size_t sn = 0, tn = 0;
-	int rc = -1, exists = 0, r2;
+	int rc = -1, exists = 0, r2, tlock = -1;
 
 	memset(res, 0, sizeof(*res));
 	if (ioc_jail_is_replica(j))
@@ -210,6 +211,10 @@ ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, const char 
 		    ioc_jail_get(j, "tag"), ioc_jail_get(j, "migrated"));
 	if (ioc_sync_target(root, j, target, &t, err) != 0)
 		return -1;
+	/* the replica's lock in the target root: its destroy, promote-replica, another sync */
+	tlock = ioc_lock_jail(&t, j->uuid, err);
+	if (tlock < 0)
+		goto out;
 	tds = ioc_xasprintf("%s/jails/%s", t.name, j->uuid);
 	if (ioc_sync_base(j, tds, &exists, &sv, &sn, &tv, &tn, &base, err) != 0 ||
 	    ioc_sync_tag_free(&t, j, err) != 0)
@@ -242,6 +247,8 @@ ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, const char 
 	res->full = base == 0;
 	rc = 0;
 out:
+	if (tlock >= 0)
+		close(tlock);
 	free(sv);
 	free(tv);
 	ioc_root_release(&t);
