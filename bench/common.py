@@ -50,6 +50,13 @@ def timed(argv, reps=REPS):
     return statistics.median(once(argv) for _ in range(reps))
 
 
+def fill(path, mb):
+    """A file of mb MiB of random (incompressible) data."""
+    with open(path, "wb") as f:
+        for _ in range(mb):
+            f.write(os.urandom(1 << 20))
+
+
 def destroy(ds):
     """zfs-fuse may still hold a just-made mount busy: unmount, retry."""
     for _ in range(50):

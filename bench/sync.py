@@ -15,16 +15,10 @@ import statistics
 import subprocess
 import time
 
-from common import BenchRoot, destroy, once, run, write_section
+from common import BenchRoot, destroy, fill, once, run, write_section
 
 DATA_MB = int(os.environ.get("DATA_MB", "128"))
 REPS = int(os.environ.get("BENCH_SYNC_REPS", "3"))
-
-
-def fill(path, mb):
-    with open(path, "wb") as f:
-        for _ in range(mb):
-            f.write(os.urandom(1 << 20))
 
 
 def raw_pipe(send, dst_args):
