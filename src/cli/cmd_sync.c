@@ -143,6 +143,8 @@ ioc_migrate_undo(
 	if (e2 != NULL) {
 		ioc_error_wrap(err, "%s", e2->msg);
 		ioc_error_free(e2);
+		/* said only when it is so: the mark gone and the jail started again */
+		return ioc_error_wrap(err, "jail '%s' not migrated", ioc_jail_get(j, "tag"));
 	}
 	return ioc_error_wrap(err, "jail '%s' not migrated%s", ioc_jail_get(j, "tag"),
 	    ran ? " (running here again)" : "");
