@@ -412,4 +412,21 @@ def test_migrate_refuses_templates_and_jails_others_depend_on(release, target):
     assert res.rc == 1 and "'tpl' is a template: its clones stay in this root" in res.err, res
     res = r.run("migrate", "needs", "backup@host.example:tank/iocage")
     assert res.rc == 1 and "names another host; syncing over ssh is not built yet" in res.err, res
+    res = r.run("migrate", "needs", t.name + "//x")
+    assert res.rc == 1 and "invalid target '%s//x': expected POOL/DATASET" % t.name \
+        in res.err, res
     assert r.zfs_state() == before and t.zfs_state() == tbefore
+
+
+def test_a_target_without_its_packages_dataset_is_refused(release, target):
+    """A first sync stages in TARGET/packages: a root lacking it is named, and
+    nothing is received (the jail gets only its new sync snapshot)."""
+    r, t = release, target
+    uuid = r.ok("create", "-e", "tag=np", "sync_target=" + t.name).split()[0]
+    destroy_root(t.name + "/packages")
+    tbefore = t.zfs_state()
+    res = r.run("sync", "np")
+    assert res.rc == 1 and "has no %s/packages: run 'iocage activate %s' there" % (
+        t.name, t.name) in res.err, res
+    assert t.zfs_state() == tbefore and states(t) == {}
+    assert snaps("%s/jails/%s" % (r.name, uuid)) == ["ioc-sync-1"]
