@@ -194,6 +194,75 @@ def _zfs_daemon_start():
         time.sleep(0.1)
 
 
+# A worker's own daemon (xdist on zfs-fuse): one zfs-fuse daemon shared by
+# two busy pools died or deadlocked in full parallel runs, so each worker
+# runs its own, in a mount namespace of its own where zfs-fuse's fixed paths
+# (its socket, lock and pool cache) are private tmpfs mounts.
+CLONE_NEWNS = 0x00020000
+MS_REC, MS_PRIVATE = 0x4000, 0x40000
+ZFS_FUSE_DIRS = ("/run/zfs", "/run/lock/zfs", "/var/lib/zfs")
+
+
+def _libc_call(name, *args):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    fn = getattr(libc, name)
+    if fn(*args) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, "%s: %s" % (name, os.strerror(e)))
+
+
+def _own_daemon_start():
+    """Moves this worker into a mount namespace of its own and starts its own
+    zfs-fuse there (only where no ZFS kernel module is loaded).  The
+    controlling process made the directories (its own daemon did), so no
+    directory is created on the host here.  Every process the worker starts
+    (zfs, iocage, LXC containers) inherits the namespace and sees only this
+    worker's pool and mounts."""
+    if os.path.exists("/sys/module/zfs"):
+        return
+    _libc_call("unshare", CLONE_NEWNS)
+    # unshare moves the calling thread only: it must be the main thread, whose
+    # children (subprocess) and /proc/self views then use the new namespace
+    assert os.readlink("/proc/self/ns/mnt") == os.readlink("/proc/thread-self/ns/mnt"), \
+        "the worker is not on its main thread: cannot give it a mount namespace"
+    _libc_call("mount", None, b"/", None, MS_REC | MS_PRIVATE, None)
+    os.environ["IOC_OWN_MOUNT_NS"] = "1"  # inventory.py: its mounts are its own
+    for d in ZFS_FUSE_DIRS:
+        assert os.path.isdir(d), "%s missing: the controlling process starts zfs-fuse first" % d
+        _libc_call("mount", b"tmpfs", d.encode(), b"tmpfs", 0, b"mode=0755")
+    log = open(os.path.join(REPO, "build", "zfs-fuse.%s.log" % os.environ["PYTEST_XDIST_WORKER"]),
+               "ab")
+    import signal
+
+    def die_with_worker():
+        import ctypes
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+    with log:
+        _DAEMON[0] = subprocess.Popen(["zfs-fuse", "--no-daemon"], stdout=log, stderr=log,
+                                      preexec_fn=die_with_worker)
+    for _ in range(100):
+        if subprocess.run(["zpool", "list"], capture_output=True).returncode == 0:
+            return
+        time.sleep(0.1)
+
+
+def _own_daemon_stop():
+    """The worker's daemon, after its pool was destroyed (session fixtures
+    end before pytest_sessionfinish)."""
+    d = _DAEMON[0]
+    if d is None:
+        return
+    _DAEMON[0] = None
+    d.terminate()
+    try:
+        d.wait(60)
+    except subprocess.TimeoutExpired:
+        d.kill()
+        d.wait(30)
+
+
 @pytest.fixture(scope="session")
 def zfs_daemon():
     """ZFS answers: the session hooks started the daemon where it was missing."""
@@ -459,6 +528,7 @@ def pytest_sessionstart(session):
     between; the first-use artefacts; the subordinate id range; the zfs-fuse
     daemon.  Per-test inventories (_test_inventory) run in the workers."""
     if _is_worker(session.config):
+        _own_daemon_start()
         return
     SESSION["before"] = inventory.inventory(None)
     # what a fresh host lacks and the first test would create once (/run/netns):
@@ -478,6 +548,7 @@ def pytest_sessionfinish(session, exitstatus):
     destroyed) and, under xdist, after every worker has ended."""
     if _is_worker(session.config):
         session.config.workeroutput["figures"] = json.dumps(FIGURES)
+        _own_daemon_stop()
         return
     if "before" not in SESSION:
         return

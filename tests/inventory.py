@@ -152,8 +152,11 @@ def _cgroups():
 
 def inventory(pool, exclude_roots=(), sentinel_dir=None):
     """Everything, raw; diff() leaves out what another session may change."""
-    inv = {"shared": other_test_pools(pool.name if pool is not None else ""),
-           "pool": (pool.name, pool.mountpoint) if pool is not None else None}
+    shared = other_test_pools(pool.name if pool is not None else "")
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared.append("another worker's")  # its pool is on its own daemon
+    inv = {"shared": shared, "pool": (pool.name, pool.mountpoint) if pool is not None else None,
+           "own_mount_ns": os.environ.get("IOC_OWN_MOUNT_NS") == "1"}
     if pool is not None:
         inv["datasets"] = _datasets(pool, exclude_roots)
         inv["processes_in_pool"] = processes_inside(pool.mountpoint)
@@ -171,7 +174,9 @@ def _unshared(inv, pool):
     """inv without what other test sessions on this host change: their mounts,
     interfaces, cgroups, LXC directories, and their subids lines."""
     inv = dict(inv)
-    inv["mounts"] = [m for m in inv["mounts"] if _own_mount(m, pool)] if pool else None
+    # a worker in a mount namespace of its own sees only its own mounts
+    if not inv.get("own_mount_ns"):
+        inv["mounts"] = [m for m in inv["mounts"] if _own_mount(m, pool)] if pool else None
     for k in ("links", "cgroups", "lxc_rundirs"):
         inv.pop(k, None)
     inv["sentinels"] = {p: v for p, v in inv["sentinels"].items()
@@ -186,7 +191,7 @@ def diff(before, after):
         pool = before["pool"] or after["pool"]
         before, after = _unshared(before, pool), _unshared(after, pool)
     for key in sorted(set(before) | set(after)):
-        if key in ("shared", "pool"):
+        if key in ("shared", "pool", "own_mount_ns"):
             continue
         a, b = after.get(key), before.get(key)
         if key not in before or key not in after or a == b:
