@@ -73,10 +73,16 @@ def make_sentinels(sentinel_dir):
 
 
 def other_test_pools(own):
+    """The other test sessions' pools on this host: under xdist, another
+    worker's pool on its own daemon stands for itself (this worker's daemon
+    does not list it), so a worker always shares the host."""
     out = subprocess.run(["zpool", "list", "-H", "-o", "name"], capture_output=True,
                          text=True).stdout.split()
-    return sorted(p for p in out if p != own and (re.match(r"ioct\d+$", p) or
-                                                  p.startswith("iocdemo")))
+    res = sorted(p for p in out if p != own and (re.match(r"ioct\d+$", p) or
+                                                 p.startswith("iocdemo")))
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        res.append("(another worker's pool)")
+    return res
 
 
 def _datasets(pool, exclude_roots):
@@ -152,10 +158,7 @@ def _cgroups():
 
 def inventory(pool, exclude_roots=(), sentinel_dir=None):
     """Everything, raw; diff() leaves out what another session may change."""
-    shared = other_test_pools(pool.name if pool is not None else "")
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared.append("another worker's")  # its pool is on its own daemon
-    inv = {"shared": shared, "pool": (pool.name, pool.mountpoint) if pool is not None else None,
+    inv = {"shared": other_test_pools(pool.name if pool is not None else ""), "pool": (pool.name, pool.mountpoint) if pool is not None else None,
            "own_mount_ns": os.environ.get("IOC_OWN_MOUNT_NS") == "1"}
     if pool is not None:
         inv["datasets"] = _datasets(pool, exclude_roots)
