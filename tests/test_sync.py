@@ -4,6 +4,7 @@ target (activated there); the replica is compared file by file with the
 jail after each sync.  promote-replica and migrate between the two roots,
 with a running jail.  Remote targets ([USER@]HOST:DATASET) are refused as
 not built yet."""
+import json
 import os
 import subprocess
 
@@ -313,9 +314,13 @@ def test_migrate_moves_a_running_jail_and_fences_the_source(two_roots):
     assert res.rc == 1 and "'m1' was migrated to %s" % t.name in res.err, res
     assert "m1" not in r.run("rcboot").out
     assert states(r) == {"m1": "migrated"} and states(t) == {"m1": "up"}
-    # migrated: not synced, not migrated again
+    # migrated: not synced, not migrated again, and nothing changes
+    st, tst = r.zfs_state(), t.zfs_state()
     res = r.run("migrate", "m1", t.name)
     assert res.rc == 1 and "'m1' was migrated to %s" % t.name in res.err, res
+    res = r.run("sync", "m1")
+    assert res.rc == 1 and "'m1' was migrated to %s" % t.name in res.err, res
+    assert r.zfs_state() == st and t.zfs_state() == tst
     # the source root's stop does not reach the jail running in the target root
     r.run("stop", "m1")
     assert states(t) == {"m1": "up"}
@@ -335,8 +340,12 @@ def test_migrate_that_fails_after_the_stop_leaves_the_source_running(two_roots, 
     jid0 = r.ok("get", "jid", "m2").strip()
     tf = tmp_path / "trace"
     # a traced run: the send of the second sync
-    res = r.run("migrate", "m2", t.name, env={"IOC_FAULT_TRACE": str(tf)})
-    assert res.rc == 0, res
+    res = r.run("migrate", "--json", "m2", t.name, env={"IOC_FAULT_TRACE": str(tf)})
+    assert res.rc == 0 and res.out.startswith("["), res
+    row, = json.loads(res.out)
+    ms = row.pop("downtime_ms")
+    assert row == {"tag": "m2", "uuid": r.jails()["m2"], "root": t.name, "state": "up"}, res
+    assert ms.isdigit(), res
     send = [int(l.split()[0]) for l in tf.read_text().splitlines() if "zfs send " in l]
     assert len(send) == 2, tf.read_text()
     # back to the start: the migrated jail there goes, the source is unmarked and runs
@@ -355,6 +364,50 @@ def test_migrate_that_fails_after_the_stop_leaves_the_source_running(two_roots, 
     res = r.run("migrate", "m2", r.name)
     assert res.rc == 1 and "is this root" in res.err, res
     assert r.zfs_state() == before and r.ok("get", "jid", "m2").strip() == jid1
+
+
+@pytest.mark.skipif(not fault_injection(), reason="binary built without fault injection")
+def test_migrate_killed_at_every_step_never_leaves_two_startable_copies(two_roots, tmp_path):
+    """kill -9 before each external command of a migrate, from the second
+    sync's snapshot on (the first sync is the sync kill walk's): never are the
+    source and its copy in the target both startable, and what is left is
+    finished by the way the man page gives: a source not marked migrated is
+    migrated again; a marked one is finished by promote-replica -f there."""
+    r, t = two_roots
+    uuid = r.ok("create", "release=bb", "tag=m3").split()[0]
+    src = "%s/jails/%s" % (r.name, uuid)
+    tf = tmp_path / "trace"
+
+    def reset():
+        t.ok("destroy", "-f", "m3")
+        sh("zfs", "inherit", PREFIX + "migrated", src)
+        for sn in snaps(src):
+            sh("zfs", "destroy", "-r", "%s@%s" % (src, sn))
+
+    # the steps of a migrate from the state every killed run starts from
+    r.ok("migrate", "m3", t.name)
+    reset()
+    assert r.run("migrate", "m3", t.name, env={"IOC_FAULT_TRACE": str(tf)}).rc == 0
+    reset()
+    # "N argv" lines; migrate re-executes itself once (the run-time set-up), so
+    # the first number is there twice
+    steps = [(int(n), cmd) for n, cmd in (l.split(" ", 1) for l in tf.read_text().splitlines())]
+    snap = [n for n, cmd in steps if cmd.startswith("zfs snapshot ")]
+    assert len(snap) == 2, steps
+    for step in range(snap[1], max(n for n, _ in steps) + 1):
+        res = r.run("migrate", "m3", t.name, env={"IOC_FAULT_KILL": str(step)})
+        assert res.rc in (-9, 137), (step, res)
+        here, there = states(r)["m3"], states(t).get("m3")
+        assert here in ("down", "migrated") and there in (None, "replica", "down"), (step, here,
+                                                                                 there)
+        assert not (here == "down" and there == "down"), (step, "two startable copies")
+        if here == "down":
+            r.ok("migrate", "m3", t.name)
+        elif there == "replica":
+            t.ok("promote-replica", "-f", "m3")
+        assert states(r) == {"m3": "migrated"} and states(t) == {"m3": "down"}, step
+        assert t.ok("get", "replica", "m3").strip() == "no", step
+        reset()
 
 
 def test_a_full_target_refuses_and_keeps_nothing_half(release, target):

@@ -137,7 +137,8 @@ ioc_run_hostid_check(const struct ioc_jail *j, struct ioc_error **err)
 
 /*
  * One jail: lock, look at its state, act.  1: done, 0: nothing to do, -1:
- * failed.  quiet: a dependency started on the way says nothing when it runs.
+ * failed.  quiet: a dependency started on the way says nothing when it runs;
+ * 2: nothing at all (migrate --json prints its own row).
  */
 int
 ioc_run_one(struct ioc_ctx *ctx, struct ioc_jail *j, enum ioc_act act, int force, int quiet,
@@ -185,7 +186,8 @@ ioc_run_one(struct ioc_ctx *ctx, struct ioc_jail *j, enum ioc_act act, int force
 		rc = e->stop(&ctx->root, j, force, err) == 0 ? 0 : -1;
 		if (rc == 0) {
 			ioc_runrec_remove(ctx->root.name, j->uuid);
-			printf("%s (%s) is not running\n", tag, j->uuid);
+			if (quiet < 2)
+				printf("%s (%s) is not running\n", tag, j->uuid);
 		}
 		goto out;
 	}
@@ -193,7 +195,8 @@ ioc_run_one(struct ioc_ctx *ctx, struct ioc_jail *j, enum ioc_act act, int force
 		if (e->stop(&ctx->root, j, force, err) != 0)
 			goto out;
 		ioc_runrec_remove(ctx->root.name, j->uuid);
-		printf("%s (%s) stopped\n", tag, j->uuid);
+		if (quiet < 2)
+			printf("%s (%s) stopped\n", tag, j->uuid);
 	}
 	if (act == IOC_ACT_START || act == IOC_ACT_RESTART) {
 		struct ioc_error *e2 = NULL;
@@ -201,12 +204,13 @@ ioc_run_one(struct ioc_ctx *ctx, struct ioc_jail *j, enum ioc_act act, int force
 			goto out;
 		/* a hint for exec and console; without it they read ZFS as before */
 		if (e->running && ioc_runrec_write(&ctx->root, j, &e2) != 0) {
-			fprintf(stderr, "iocage: note: %s: %s\n", tag, e2->msg);
+			ioc_note("%s: %s", tag, e2->msg);
 			ioc_error_free(e2);
 		}
 		if (ioc_run_state1(ctx, j, &st, err) != 0)
 			goto out;
-		printf("%s (%s) started, JID %s\n", tag, j->uuid, st.jid);
+		if (quiet < 2)
+			printf("%s (%s) started, JID %s\n", tag, j->uuid, st.jid);
 	}
 	rc = 1;
 out:

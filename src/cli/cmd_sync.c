@@ -87,6 +87,32 @@ ioc_cmd_sync(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	return rc;
 }
 
+/*
+ * What promote-replica and migrate did: a sentence, or with --json (and -H)
+ * one row: tag, uuid, root (where the jail is now), state (up, down) and
+ * downtime_ms (migrate of a running jail; else empty).
+ */
+static void
+ioc_moved_report(const struct ioc_ctx *ctx, const char *line, const struct ioc_jail *j,
+    const char *root, int up, double ms)
+{
+	static const char *const cols[] = { "TAG", "UUID", "ROOT", "STATE", "DOWNTIME_MS", NULL };
+	struct ioc_table t;
+	char buf[32] = "";
+
+	if (ctx->fmt == IOC_FMT_TABLE) {
+		fputs(line, stdout);
+		return;
+	}
+	if (ms >= 0)
+		snprintf(buf, sizeof(buf), "%.0f", ms);
+	const char *c[] = { ioc_jail_get(j, "tag"), j->uuid, root, up ? "up" : "down", buf };
+	ioc_table_init(&t, cols);
+	ioc_table_add(&t, c);
+	ioc_table_print(&t, ctx->fmt, stdout);
+	ioc_table_release(&t);
+}
+
 int
 ioc_cmd_promote_replica(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
@@ -107,12 +133,18 @@ ioc_cmd_promote_replica(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_e
 		rc = ioc_replica_promote(&ctx->root, j, o.seen['f'], err);
 		close(lock);
 	}
-	if (rc == 0)
-		printf("%s (%s) promoted: a jail of %s now, with this host's hostid\n",
-		    ioc_jail_get(j, "tag"), j->uuid, ctx->root.name);
+	if (rc == 0) {
+		_cleanup_free_ char *line =
+		    ioc_xasprintf("%s (%s) promoted: a jail of %s now, with this host's hostid\n",
+			ioc_jail_get(j, "tag"), j->uuid, ctx->root.name);
+		ioc_moved_report(ctx, line, j, ctx->root.name, 0, -1);
+	}
 	ioc_jails_release(&js);
 	return rc;
 }
+
+/* migrate's stop and start say what they did, but not in --json (-H) output */
+#define IOC_MIGRATE_QUIET(ctx) ((ctx)->fmt == IOC_FMT_TABLE ? 1 : 2)
 
 /* One sync of j to target under j's lock. */
 static int
@@ -138,7 +170,8 @@ ioc_migrate_undo(
 	struct ioc_error *e2 = NULL;
 	if (marked && ioc_jail_mark_migrated(j, NULL, &e2) != 0)
 		ioc_error_wrap(&e2, "and the migrated mark stays");
-	if (e2 == NULL && ran && ioc_run_one(ctx, j, IOC_ACT_START, 0, 1, &e2) < 0)
+	if (e2 == NULL && ran &&
+	    ioc_run_one(ctx, j, IOC_ACT_START, 0, IOC_MIGRATE_QUIET(ctx), &e2) < 0)
 		ioc_error_wrap(&e2, "and restarting it here failed");
 	if (e2 != NULL) {
 		ioc_error_wrap(err, "%s", e2->msg);
@@ -180,7 +213,7 @@ ioc_migrate_finish(
 		/* the promoted jail as it is now (hostid, replica) */
 		if (ran &&
 		    (ioc_ctx_jail(&tc, uuid, NULL, &tj, &r, err) != 0 ||
-			ioc_run_one(&tc, r, IOC_ACT_START, 0, 1, err) < 0))
+			ioc_run_one(&tc, r, IOC_ACT_START, 0, IOC_MIGRATE_QUIET(ctx), err) < 0))
 			rc = 1;
 	}
 	ioc_zfs_set_guard_root(ctx->root.name);
@@ -216,7 +249,8 @@ ioc_cmd_migrate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	struct ioc_jail *j = NULL;
 	struct ioc_opts o;
 	const char *target;
-	double t0;
+	_cleanup_free_ char *line = NULL;
+	double t0, ms;
 	int k = ioc_opts_parse(ctx, "migrate", "", argc - 1, argv + 1, &o, err), ran, rc = -1;
 
 	if (k < 0)
@@ -232,7 +266,7 @@ ioc_cmd_migrate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	/* the first sync (checks the target) while the jail still runs */
 	if (ioc_migrate_sync(ctx, j, target, err) != 0)
 		goto out;
-	ran = ioc_run_one(ctx, j, IOC_ACT_STOP, 0, 1, err);
+	ran = ioc_run_one(ctx, j, IOC_ACT_STOP, 0, IOC_MIGRATE_QUIET(ctx), err);
 	if (ran < 0)
 		goto out;
 	t0 = ioc_trace_clock();
@@ -253,12 +287,13 @@ ioc_cmd_migrate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 		rc = -1;
 		goto out;
 	}
-	if (ran)
-		printf("%s (%s) migrated to %s/jails/%s: running there, down for %.0f ms\n",
-		    ioc_jail_get(j, "tag"), j->uuid, t.name, j->uuid, ioc_trace_clock() - t0);
-	else
-		printf("%s (%s) migrated to %s/jails/%s (stopped, as it was here)\n",
-		    ioc_jail_get(j, "tag"), j->uuid, t.name, j->uuid);
+	ms = ran ? ioc_trace_clock() - t0 : -1;
+	line = ran ?
+	    ioc_xasprintf("%s (%s) migrated to %s/jails/%s: running there, down for %.0f ms\n",
+		ioc_jail_get(j, "tag"), j->uuid, t.name, j->uuid, ms) :
+	    ioc_xasprintf("%s (%s) migrated to %s/jails/%s (stopped, as it was here)\n",
+		ioc_jail_get(j, "tag"), j->uuid, t.name, j->uuid);
+	ioc_moved_report(ctx, line, j, t.name, ran, ms);
 out:
 	ioc_root_release(&t);
 	ioc_jails_release(&js);

@@ -22,8 +22,8 @@ struct ioc_runreq {
 
 /*
  * One jail: lock, look at its state, act.  1: done, 0: nothing to do, -1:
- * failed.  quiet: a dependency started on the way says nothing when it runs
- * (cmd_run.c).
+ * failed.  quiet: a dependency started on the way says nothing when it runs;
+ * 2: nothing is printed (cmd_run.c).
  */
 int ioc_run_one(struct ioc_ctx *ctx, struct ioc_jail *j, enum ioc_act act, int force, int quiet,
     struct ioc_error **err);
