@@ -15,16 +15,16 @@ for t in build/unit/t_*; do
 done
 echo "unit tests: $units run"
 PYTEST="/usr/bin/python3 -m pytest -q -p no:cacheprovider"
-# The integration suite can run in parallel workers (pytest-xdist), one pool
-# each, a test file to a worker (its module fixtures made once):
-# IOC_TEST_WORKERS=N.  The default is 1, no workers: on zfs-fuse, two full
-# parallel runs lost the daemon two thirds of the way through (it died without
-# a message, with two pools busy at once); kernel ZFS may not share that.
+# The integration suite runs in parallel workers (pytest-xdist), a test file
+# to a worker (its module fixtures made once), each with its own pool; on
+# zfs-fuse each worker runs its own daemon in a mount namespace of its own
+# (conftest.py: one daemon shared by two busy pools died or deadlocked).
+# IOC_TEST_WORKERS=N, default 2; 1: no workers, one process.
 # The tests marked "serial" change what every other test relies on (the
 # subordinate id lines, the nftables table, the forwarding sysctl) or need a
 # host nobody else uses: they run afterwards, alone, their figures added to
 # the first pass's.
-workers=${IOC_TEST_WORKERS:-1}
+workers=${IOC_TEST_WORKERS:-2}
 if ! [ "$workers" -ge 1 ] 2>/dev/null; then
 	echo "IOC_TEST_WORKERS='$workers' is not a number of workers (1 or more): running with 1" >&2
 	workers=1
