@@ -5,7 +5,9 @@ Fixtures (pytest):
 * ``zfs_daemon`` (session): makes sure ZFS answers.  The session hooks (the
   controlling process, before any xdist worker) start ``zfs-fuse`` when no ZFS
   kernel module is loaded and no daemon runs, and stop only a daemon they
-  started, after the last test (its messages: ``build/zfs-fuse.log``).
+  started, after the last test (its messages: ``build/zfs-fuse.log``).  Each
+  xdist worker runs a daemon of its own in a mount namespace of its own
+  (``_own_daemon_start``; ``build/zfs-fuse.gwN.log``).
 * ``pool`` (session): a file-backed pool ``ioct<PID>`` on a sparse file in a
   temporary directory, with neighbour datasets standing for other tenants:
   ``POOL/vbox`` (files), ``POOL/ezjail`` (files, a user property),
