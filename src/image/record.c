@@ -59,6 +59,28 @@ ioc_valid_stamp(const char *s)
 	return 1;
 }
 
+/* Line i (1..6) of a package manifest: its value checked and stored in m. */
+static int
+ioc_pkg_manifest_field(size_t i, const char *v, struct ioc_pkg_manifest *m, struct ioc_error **err)
+{
+	char **dst = i == 1 ? &m->release : i == 2 ? &m->uuid : i == 3 ? &m->tag : &m->created;
+	long long n;
+	if (i >= 5) {
+		if (ioc_parse_ll(v, 0, 1LL << 40, &n) != 0)
+			return ioc_err(err, "expected a count");
+		*(i == 5 ? &m->files : &m->deletions) = (unsigned long long)n;
+		return 0;
+	}
+	if ((i == 1 && ioc_valid_release(v, err) != 0) || (i == 3 && ioc_valid_tag(v, err) != 0))
+		return -1;
+	if (i == 2 && !ioc_is_uuid(v))
+		return ioc_err(err, "not a UUID");
+	if (i == 4 && !ioc_valid_stamp(v))
+		return ioc_err(err, "expected YYYY-MM-DDTHH:MM:SSZ");
+	*dst = ioc_xstrdup(v);
+	return 0;
+}
+
 int
 ioc_pkg_manifest_parse(
     const char *text, size_t len, struct ioc_pkg_manifest *m, struct ioc_error **err)
@@ -84,52 +106,16 @@ ioc_pkg_manifest_parse(
 	for (i = 1; i < 7; i++) {
 		const char *l = lines.v[i], *v;
 		size_t kl = strlen(keys[i]);
-		long long n;
 		if (strncmp(l, keys[i], kl) != 0 || l[kl] != ' ' || ioc_has_ctrl(l)) {
 			ioc_pkg_manifest_release(m);
 			return ioc_err(
 			    err, "package manifest line %zu: expected '%s VALUE'", i + 1, keys[i]);
 		}
 		v = l + kl + 1;
-		switch (i) {
-		case 1:
-			if (ioc_valid_release(v, err) != 0)
-				goto bad;
-			m->release = ioc_xstrdup(v);
-			break;
-		case 2:
-			if (!ioc_is_uuid(v)) {
-				ioc_err(err, "not a UUID");
-				goto bad;
-			}
-			m->uuid = ioc_xstrdup(v);
-			break;
-		case 3:
-			if (ioc_valid_tag(v, err) != 0)
-				goto bad;
-			m->tag = ioc_xstrdup(v);
-			break;
-		case 4:
-			if (!ioc_valid_stamp(v)) {
-				ioc_err(err, "expected YYYY-MM-DDTHH:MM:SSZ");
-				goto bad;
-			}
-			m->created = ioc_xstrdup(v);
-			break;
-		default:
-			if (ioc_parse_ll(v, 0, 1LL << 40, &n) != 0) {
-				ioc_err(err, "expected a count");
-				goto bad;
-			}
-			if (i == 5)
-				m->files = (unsigned long long)n;
-			else
-				m->deletions = (unsigned long long)n;
+		if (ioc_pkg_manifest_field(i, v, m, err) != 0) {
+			ioc_pkg_manifest_release(m);
+			return ioc_error_wrap(err, "package manifest line %zu", i + 1);
 		}
-		continue;
-	bad:
-		ioc_pkg_manifest_release(m);
-		return ioc_error_wrap(err, "package manifest line %zu", i + 1);
 	}
 	return 0;
 }

@@ -440,16 +440,25 @@ ioc_zfs_unmount(const char *name, struct ioc_error **err)
 	return rc;
 }
 
-int
-ioc_zfs_mount(const char *name, struct ioc_error **err)
+/* `zfs VERB [ARG] NAME` on a guarded dataset: mount, promote, set, inherit. */
+static int
+ioc_zfs_verb(const char *verb, const char *arg, const char *name, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
 	if (ioc_zfs_guard(name, err) != 0)
 		return -1;
 	ioc_strv_push(&a, "zfs");
-	ioc_strv_push(&a, "mount");
+	ioc_strv_push(&a, verb);
+	if (arg != NULL)
+		ioc_strv_push(&a, arg);
 	ioc_strv_push(&a, name);
 	return ioc_zfs_run(&a, NULL, err);
+}
+
+int
+ioc_zfs_mount(const char *name, struct ioc_error **err)
+{
+	return ioc_zfs_verb("mount", NULL, name, err);
 }
 
 int
@@ -501,27 +510,14 @@ ioc_zfs_destroy(const char *name, int recursive, struct ioc_error **err)
 int
 ioc_zfs_set(const char *name, const char *prop, const char *value, struct ioc_error **err)
 {
-	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
-	if (ioc_zfs_guard(name, err) != 0)
-		return -1;
-	ioc_strv_push(&a, "zfs");
-	ioc_strv_push(&a, "set");
-	ioc_strv_pushf(&a, "%s=%s", prop, value);
-	ioc_strv_push(&a, name);
-	return ioc_zfs_run(&a, NULL, err);
+	_cleanup_free_ char *pv = ioc_xasprintf("%s=%s", prop, value);
+	return ioc_zfs_verb("set", pv, name, err);
 }
 
 int
 ioc_zfs_inherit(const char *name, const char *prop, struct ioc_error **err)
 {
-	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
-	if (ioc_zfs_guard(name, err) != 0)
-		return -1;
-	ioc_strv_push(&a, "zfs");
-	ioc_strv_push(&a, "inherit");
-	ioc_strv_push(&a, prop);
-	ioc_strv_push(&a, name);
-	return ioc_zfs_run(&a, NULL, err);
+	return ioc_zfs_verb("inherit", prop, name, err);
 }
 
 int
@@ -541,13 +537,7 @@ ioc_zfs_rollback(const char *snap, int destroy_newer, struct ioc_error **err)
 int
 ioc_zfs_promote(const char *name, struct ioc_error **err)
 {
-	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
-	if (ioc_zfs_guard(name, err) != 0)
-		return -1;
-	ioc_strv_push(&a, "zfs");
-	ioc_strv_push(&a, "promote");
-	ioc_strv_push(&a, name);
-	return ioc_zfs_run(&a, NULL, err);
+	return ioc_zfs_verb("promote", NULL, name, err);
 }
 
 /* `zfs rename from to`: both unmounted (zfs-fuse renames nothing mounted), both guarded. */
