@@ -340,16 +340,9 @@ ioc_bad(struct ioc_error **err, const struct ioc_prop *p, const char *value, con
 static int
 ioc_valid_netif(const char *s)
 {
-	const char *q;
 	if (strcmp(s, "none") == 0)
 		return 1;
-	if (*s == '\0' || *s == '-' || strlen(s) > 15 || strcmp(s, ".") == 0 ||
-	    strcmp(s, "..") == 0)
-		return 0;
-	for (q = s; *q; q++)
-		if (!(isalnum((unsigned char)*q) || strchr("._-", *q)))
-			return 0;
-	return 1;
+	return strcmp(s, ".") != 0 && strcmp(s, "..") != 0 && ioc_plain_word(s, 15, "._-");
 }
 
 /* Checks a value of a network type: addresses, interfaces, host names, MACs, port forwards. */

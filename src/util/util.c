@@ -1,5 +1,6 @@
 /* util.c — errors, string builder, string vector, small helpers. */
 #include "util/util.h"
+#include <ctype.h>
 #include <dirent.h>
 
 #include <errno.h>
@@ -734,4 +735,16 @@ ioc_big_pipe(int fd)
 #else
 	(void)fd;
 #endif
+}
+
+int
+ioc_plain_word(const char *s, size_t max, const char *extra)
+{
+	const char *p;
+	if (*s == '\0' || *s == '-' || strlen(s) > max)
+		return 0;
+	for (p = s; *p; p++)
+		if (!(isalnum((unsigned char)*p) || strchr(extra, *p)))
+			return 0;
+	return 1;
 }

@@ -203,6 +203,11 @@ int ioc_close_from(int from, int keep);
 char *ioc_msg_printable(const char *msg);
 /* True when s contains a byte < 0x20 or 0x7f. */
 int ioc_has_ctrl(const char *s);
+/*
+ * A plain word: 1 to max bytes of letters, digits and the characters in
+ * extra, not starting with '-' (never an option).
+ */
+int ioc_plain_word(const char *s, size_t max, const char *extra);
 /* Current time formatted with strftime in UTC. */
 char *ioc_now_fmt(const char *fmt);
 

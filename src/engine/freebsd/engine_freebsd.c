@@ -225,27 +225,11 @@ ioc_freebsd_split_command(
 	return 0;
 }
 
-/*
- * A word for a command line: 1 to max bytes of letters, digits and the
- * characters in extra, not starting with '-' (never an option).
- */
-static int
-ioc_fb_valid_word(const char *s, size_t max, const char *extra)
-{
-	const char *p;
-	if (*s == '\0' || *s == '-' || strlen(s) > max)
-		return 0;
-	for (p = s; *p; p++)
-		if (!(isalnum((unsigned char)*p) || strchr(extra, *p)))
-			return 0;
-	return 1;
-}
-
 /* A user name for jexec -u/-U: letters, digits, . _ -, not starting with -. */
 static int
 ioc_fb_valid_user(const char *u)
 {
-	return ioc_fb_valid_word(u, 32, "._-");
+	return ioc_plain_word(u, 32, "._-");
 }
 
 /* Adds host hook `prop` (argv: its words, the jail name, the jail path). */
@@ -507,7 +491,7 @@ ioc_freebsd_plan_uncap(const struct ioc_root *root, const struct ioc_jail *j, st
 static int
 ioc_fb_valid_pkg(const char *s)
 {
-	return ioc_fb_valid_word(s, 128, "._+@/:-");
+	return ioc_plain_word(s, 128, "._+@/:-");
 }
 
 int
