@@ -171,14 +171,25 @@ def _zfs_daemon_stop():
     if listed.returncode != 0 or listed.stdout.split():
         return
     _DAEMON[0] = None
-    started.terminate()
+    _end_daemon(started)
+
+
+def _end_daemon(p):
+    """Terminated, else killed, and reaped either way: an unreaped daemon is a
+    zombie that pgrep still finds (the first-use check then saw "still runs")."""
+    p.terminate()
     try:
-        started.wait(60)
+        p.wait(60)
     except subprocess.TimeoutExpired:
-        # killed, then reaped: an unreaped daemon is a zombie that pgrep
-        # still finds (the first-use check then saw "still runs")
-        started.kill()
-        started.wait(30)
+        p.kill()
+        p.wait(30)
+
+
+def _wait_for_zfs():
+    for _ in range(100):
+        if subprocess.run(["zpool", "list"], capture_output=True).returncode == 0:
+            return
+        time.sleep(0.1)
 
 
 def _zfs_daemon_start():
@@ -190,10 +201,7 @@ def _zfs_daemon_start():
         os.makedirs(os.path.join(REPO, "build"), exist_ok=True)
         with open(os.path.join(REPO, "build", "zfs-fuse.log"), "ab") as log:
             _DAEMON[0] = subprocess.Popen(["zfs-fuse", "--no-daemon"], stdout=log, stderr=log)
-    for _ in range(100):
-        if subprocess.run(["zpool", "list"], capture_output=True).returncode == 0:
-            break
-        time.sleep(0.1)
+    _wait_for_zfs()
 
 
 # A worker's own daemon (xdist on zfs-fuse): one zfs-fuse daemon shared by
@@ -244,10 +252,7 @@ def _own_daemon_start():
     with log:
         _DAEMON[0] = subprocess.Popen(["zfs-fuse", "--no-daemon"], stdout=log, stderr=log,
                                       preexec_fn=die_with_worker)
-    for _ in range(100):
-        if subprocess.run(["zpool", "list"], capture_output=True).returncode == 0:
-            return
-        time.sleep(0.1)
+    _wait_for_zfs()
 
 
 def _own_daemon_stop():
@@ -257,12 +262,7 @@ def _own_daemon_stop():
     if d is None:
         return
     _DAEMON[0] = None
-    d.terminate()
-    try:
-        d.wait(60)
-    except subprocess.TimeoutExpired:
-        d.kill()
-        d.wait(30)
+    _end_daemon(d)
 
 
 @pytest.fixture(scope="session")
