@@ -7,6 +7,7 @@ not built yet."""
 import json
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -102,7 +103,8 @@ def test_sync_all_takes_the_jails_with_sync_state_on(release, target):
     ("POOL/virt", "is this root"),
     ("NEIGHBOUR", "is not an active iocage root"),
     ("POOL/virt/nothere", "cannot read iocage root"),
-    ("backup@host.example:tank/iocage", "names another host; syncing over ssh is not built yet"),
+    # a host where nothing answers ssh (this machine's loopback; nothing leaves it)
+    ("backup@127.0.0.1:tank/iocage", "jail 's2': target backup@127.0.0.1:tank/iocage: ssh: "),
 ])
 def test_refused_targets_change_nothing(release, target, pool, value, expected):
     r, t = release, target
@@ -464,9 +466,11 @@ def test_migrate_refuses_templates_and_jails_others_depend_on(release, target):
     res = r.run("migrate", "tpl", t.name)
     assert res.rc == 1 and "'tpl' is a template: its clones stay in this root" in res.err, res
     res = r.run("migrate", "needs", "backup@host.example:tank/iocage")
-    assert res.rc == 1 and "names another host; syncing over ssh is not built yet" in res.err, res
+    assert res.rc == 1 and "that names another host; migrate over ssh is not built yet" \
+        in res.err, res
     res = r.run("migrate", "needs", t.name + "//x")
-    assert res.rc == 1 and "invalid target '%s//x': expected POOL/DATASET" % t.name \
+    assert res.rc == 1 and "invalid target '%s//x': expected [USER@]HOST:POOL/DATASET or " \
+        "POOL/DATASET" % t.name \
         in res.err, res
     assert r.zfs_state() == before and t.zfs_state() == tbefore
 
@@ -483,3 +487,103 @@ def test_a_target_without_its_packages_dataset_is_refused(release, target):
         t.name, t.name) in res.err, res
     assert t.zfs_state() == tbefore and states(t) == {}
     assert snaps("%s/jails/%s" % (r.name, uuid)) == ["ioc-sync-1"]
+
+
+@pytest.fixture
+def sshd(tmp_path):
+    """A second "host": an sshd the test starts in a network namespace of this
+    machine, reached over a veth pair the test makes (nothing leaves the
+    machine), with keys made here.  Yields ROOT@ADDRESS and the environment
+    that points iocage's ssh at them (IOCAGE_SSH_CONFIG) and at the binary
+    under test on the other side (IOCAGE_REMOTE_BIN).  It runs in this test
+    process's mount namespace: the same ZFS daemon, as another host would
+    have its own."""
+    assert os.access("/usr/sbin/sshd", os.X_OK), "no sshd: scripts/deps.sh installs openssh-server"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw9")
+    n = int(worker[2:]) % 200 + 20
+    ns, host_if, ns_if = "iocssh%d" % n, "iocsh%da" % n, "iocsh%db" % n
+    d = tmp_path / "ssh"
+    d.mkdir(mode=0o700)
+    for k in ("host", "client"):
+        sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "", "-f", str(d / k))
+    (d / "authorized_keys").write_text((d / "client.pub").read_text())
+    addr = "10.231.%d.2" % n
+    (d / "known_hosts").write_text("[%s]:2222 %s" % (addr, (d / "host.pub").read_text()))
+    (d / "sshd_config").write_text(
+        "ListenAddress %s:2222\nHostKey %s\nAuthorizedKeysFile %s\n"
+        "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
+        "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nLogLevel ERROR\n"
+        % (addr, d / "host", d / "authorized_keys"))
+    (d / "ssh_config").write_text(
+        "Host *\n  IdentityFile %s\n  UserKnownHostsFile %s\n  StrictHostKeyChecking yes\n"
+        "  Port 2222\n  ConnectTimeout 10\n" % (d / "client", d / "known_hosts"))
+    made_privsep = not os.path.isdir("/run/sshd")
+    if made_privsep:
+        os.makedirs("/run/sshd", mode=0o755)
+    sh("ip", "netns", "add", ns)
+    proc = None
+    try:
+        sh("ip", "link", "add", host_if, "type", "veth", "peer", "name", ns_if)
+        sh("ip", "link", "set", ns_if, "netns", ns)
+        sh("ip", "addr", "add", "10.231.%d.1/30" % n, "dev", host_if)
+        sh("ip", "link", "set", host_if, "up")
+        sh("ip", "-n", ns, "addr", "add", addr + "/30", "dev", ns_if)
+        sh("ip", "-n", ns, "link", "set", ns_if, "up")
+        sh("ip", "-n", ns, "link", "set", "lo", "up")
+        proc = subprocess.Popen(["ip", "netns", "exec", ns, "/usr/sbin/sshd", "-D", "-f",
+                                 str(d / "sshd_config"), "-E", str(d / "sshd.log")])
+        target = "root@" + addr
+        for _ in range(50):
+            if subprocess.run(["ssh", "-F", str(d / "ssh_config"), "-o", "BatchMode=yes", "--",
+                               target, "true"], capture_output=True).returncode == 0:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("sshd does not answer: %s" % (d / "sshd.log").read_text())
+        yield target, {"IOCAGE_SSH_CONFIG": str(d / "ssh_config"),
+                       "IOCAGE_REMOTE_BIN": os.path.abspath(iocage_bin())}
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(30)
+        subprocess.run(["ip", "link", "del", host_if], capture_output=True)
+        sh("ip", "netns", "del", ns)
+        if made_privsep:
+            os.rmdir("/run/sshd")
+
+
+def test_sync_over_ssh_to_another_host(release, target, sshd, pool):
+    """A target on another host ([USER@]HOST:DATASET): the other side's iocage
+    answers over ssh (sync-info, then sync-receive reading the stream); first
+    and incremental syncs, files compared; a neighbour's dataset as the
+    target is refused there by its guard, and nothing changes."""
+    r, t = release, target
+    host, env = sshd
+    spec = "%s:%s" % (host, t.name)
+    uuid = r.ok("create", "release=bb", "tag=ss1", "sync_target=" + spec).split()[0]
+    src = os.path.join(r.mountpoint, "jails", uuid, "root")
+    res = r.run("sync", "-H", "ss1", env=env)
+    assert res.rc == 0 and res.out == "ss1\t%s/jails/%s\tioc-sync-1\tfull\n" % (spec, uuid), res
+    assert states(t) == {"ss1": "replica"} and staging(t) == []
+    assert replica_tree(t, uuid) == jail_tree(r, uuid)
+    with open(os.path.join(src, "etc", "remote"), "w") as f:
+        f.write("over ssh\n")
+    res = r.run("sync", "--json", "ss1", env=env)
+    assert res.rc == 0, res
+    assert json.loads(res.out) == [{"tag": "ss1", "target": "%s/jails/%s" % (spec, uuid),
+                                    "snapshot": "ioc-sync-2", "kind": "incremental"}], res
+    assert replica_tree(t, uuid) == jail_tree(r, uuid)
+    assert snaps("%s/jails/%s" % (t.name, uuid)) == ["ioc-sync-1", "ioc-sync-2"]
+    # the replica never starts over there either
+    res = t.run("start", "ss1")
+    assert res.rc == 1 and "is a replica" in res.err, res
+    # a neighbour's dataset: refused by the other side (not an iocage root), nothing changes
+    r.ok("set", "sync_target=%s:%s/vbox" % (host, pool.name), "ss1")
+    before, tbefore = r.zfs_state(), t.zfs_state()
+    res = r.run("sync", "ss1", env=env)
+    assert res.rc == 1 and "not an active iocage root" in res.err, res
+    assert r.zfs_state() == before and t.zfs_state() == tbefore
+    # the other side's program must be a plain word: the ssh command line is a shell's
+    res = r.run("sync", "ss1", env=dict(env, IOCAGE_REMOTE_BIN="iocage;reboot"))
+    assert res.rc == 1 and "IOCAGE_REMOTE_BIN" in res.err, res
+    assert r.zfs_state() == before

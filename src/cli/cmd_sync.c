@@ -17,6 +17,7 @@
 #include "ops/ops.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -221,13 +222,24 @@ ioc_migrate_finish(
 	return rc;
 }
 
-/* A template (its clones stay here) and a jail others depend on (depends=) stay. */
+/*
+ * A template (its clones stay here) and a jail others depend on (depends=)
+ * stay; the target is a root on this host (a sync goes over ssh, a migrate
+ * not yet: promote-replica and start there are not driven from here).
+ */
 static int
-ioc_migrate_check(const struct ioc_jails *js, const struct ioc_jail *j, struct ioc_error **err)
+ioc_migrate_check(const struct ioc_jails *js, const struct ioc_jail *j, const char *target,
+    struct ioc_error **err)
 {
 	struct ioc_sb names = IOC_SB_INIT;
 	const char *tag = ioc_jail_get(j, "tag");
+	_cleanup_free_ char *host = NULL, *ds = NULL;
 	int rc = 0;
+	if (ioc_sync_target_parse(target, &host, &ds) == 0 && host != NULL)
+		return ioc_err(err,
+		    "cannot migrate '%s' to %s: that names another host; migrate over ssh is not "
+		    "built yet (sync is: 'iocage set sync_target=%s %s', 'iocage sync %s')",
+		    tag, target, target, tag, tag);
 	if (strcmp(ioc_jail_get(j, "template"), "yes") == 0)
 		return ioc_err(
 		    err, "'%s' is a template: its clones stay in this root, so it stays too", tag);
@@ -261,7 +273,7 @@ ioc_cmd_migrate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	if (ioc_run_prepare_early(err) != 0 ||
 	    ioc_ctx_jail_all(ctx, argv[k + 1], NULL, &js, &j, err) != 0)
 		return -1;
-	if (ioc_migrate_check(&js, j, err) != 0)
+	if (ioc_migrate_check(&js, j, target, err) != 0)
 		goto out;
 	/* the first sync (checks the target) while the jail still runs */
 	if (ioc_migrate_sync(ctx, j, target, err) != 0)
@@ -298,4 +310,50 @@ out:
 	ioc_root_release(&t);
 	ioc_jails_release(&js);
 	return rc;
+}
+
+/*
+ * sync-info UUID TAG (run over ssh by a sync from another host): "replica
+ * yes|no" and "snapshots N..." of UUID's replica in this root.
+ */
+int
+ioc_cmd_sync_info(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	long long *tv = NULL;
+	size_t tn = 0, i;
+	int exists = 0;
+
+	if (argc != 3)
+		return ioc_usage(err, "sync-info");
+	if (!ioc_is_uuid(argv[1]))
+		return ioc_err(err, "sync-info: '%s' is not a UUID",
+		    ioc_has_ctrl(argv[1]) ? "(unprintable)" : argv[1]);
+	if (ioc_valid_tag(argv[2], err) != 0 ||
+	    ioc_sync_target_state(&ctx->root, argv[1], argv[2], &exists, &tv, &tn, err) != 0) {
+		free(tv);
+		return -1;
+	}
+	printf("replica %s\nsnapshots", exists ? "yes" : "no");
+	for (i = 0; i < tn; i++)
+		printf(" %lld", tv[i]);
+	printf("\n");
+	free(tv);
+	return 0;
+}
+
+/* sync-receive UUID BASE (over ssh): the stream on stdin into UUID's replica here. */
+int
+ioc_cmd_sync_receive(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
+{
+	long long base;
+
+	if (argc != 3)
+		return ioc_usage(err, "sync-receive");
+	if (!ioc_is_uuid(argv[1]))
+		return ioc_err(err, "sync-receive: '%s' is not a UUID",
+		    ioc_has_ctrl(argv[1]) ? "(unprintable)" : argv[1]);
+	if (ioc_parse_ll(argv[2], 0, 1000000000LL, &base) != 0)
+		return ioc_err(err, "sync-receive: '%s' is not a snapshot number",
+		    ioc_has_ctrl(argv[2]) ? "(unprintable)" : argv[2]);
+	return ioc_sync_target_receive(&ctx->root, argv[1], base, err);
 }

@@ -21,6 +21,7 @@ enum ioc_cmd_flags {
 	IOC_CF_LAZY_ROOT = 1 << 3, /* hot path: an explicit root is verified by the first
 				    * ioc_jails_load (see ioc_root_lazy); loads before writing */
 	IOC_CF_DRY_RUN = 1 << 4, /* takes --dry-run: prints the engine's plan instead */
+	IOC_CF_HIDDEN = 1 << 5, /* not in help: the other side of a sync over ssh */
 };
 
 struct ioc_ctx {
@@ -84,6 +85,8 @@ int ioc_cmd_subids(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_sync(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_promote_replica(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_migrate(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_sync_info(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_sync_receive(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_list(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_get(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_set(struct ioc_ctx *, int, char **, struct ioc_error **);

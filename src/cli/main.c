@@ -26,6 +26,12 @@ const struct ioc_cmd ioc_cmds[] = {
 	{ "promote-replica", ioc_cmd_promote_replica, IOC_CF_ROOT | IOC_CF_NEED_UID0,
 	    "promote-replica [-f] [-H] [--json] UUID|TAG",
 	    "make a replica a jail of this root (its source is gone): this host's hostid, startable; -f: also when its source lives on this host" },
+	{ "sync-info", ioc_cmd_sync_info, IOC_CF_ROOT | IOC_CF_NEED_UID0 | IOC_CF_HIDDEN,
+	    "sync-info UUID TAG",
+	    "the target side of a sync over ssh: whether UUID's replica is here, its sync snapshots" },
+	{ "sync-receive", ioc_cmd_sync_receive, IOC_CF_ROOT | IOC_CF_NEED_UID0 | IOC_CF_HIDDEN,
+	    "sync-receive UUID BASE",
+	    "the target side of a sync over ssh: the stream on standard input into UUID's replica" },
 	{ "migrate", ioc_cmd_migrate, IOC_CF_ROOT | IOC_CF_NEED_UID0,
 	    "migrate [-H] [--json] UUID|TAG POOL/DATASET",
 	    "move a jail to another iocage root: sync, stop, last sync, source marked migrated, replica promoted and started there" },
@@ -278,7 +284,8 @@ ioc_help_all(FILE *f)
 	size_t i;
 	fprintf(f, "usage: iocage [-r DATASET] [--json] [--dry-run] COMMAND [ARGS]\n\ncommands:\n");
 	for (i = 0; ioc_cmds[i].name; i++)
-		fprintf(f, "  %s\n", ioc_cmds[i].synopsis);
+		if (!(ioc_cmds[i].flags & IOC_CF_HIDDEN))
+			fprintf(f, "  %s\n", ioc_cmds[i].synopsis);
 	fprintf(f,
 	    "\n'iocage help COMMAND' explains one; 'iocage help properties' lists properties.\n");
 }

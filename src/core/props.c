@@ -39,7 +39,7 @@ const struct ioc_prop ioc_props[] = {
 	{ "sync_state", IOC_PT_ONOFF, "off", 0, 0, 0, NULL,
 	    "on: 'iocage sync ALL' replicates the jail to sync_target" },
 	{ "sync_target", IOC_PT_SYNCTARGET, "none", 0, 0, 0, NULL,
-	    "iocage root replicas go to: POOL/DATASET here ([USER@]HOST:POOL/DATASET: not yet); sync_tgt_zpool is the legacy name" },
+	    "iocage root replicas go to: POOL/DATASET here, [USER@]HOST:POOL/DATASET over ssh; sync_tgt_zpool is the legacy name" },
 	{ "replica", IOC_PT_STRING, "no", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL,
 	    "yes: a synced copy of a jail of another root (never started; state replica)" },
 	{ "migrated", IOC_PT_STRING, "no", IOC_PF_RO | IOC_PF_NODEFAULT, 0, 0, NULL,

@@ -347,6 +347,21 @@ int ioc_jail_mark_migrated(const struct ioc_jail *j, const char *target, struct 
 int ioc_replica_promote(
     const struct ioc_root *root, const struct ioc_jail *j, int force, struct ioc_error **err);
 void ioc_sync_result_release(struct ioc_sync_result *r);
+/*
+ * The target side of a sync, in its root t (sync-info over ssh; a local sync
+ * too): whether t/jails/UUID is there (*exists; refused when it is not a
+ * replica), its ioc-sync numbers, and no other jail of t tagged tag.
+ */
+int ioc_sync_target_state(const struct ioc_root *t, const char *uuid, const char *tag, int *exists,
+    long long **tv, size_t *tn, struct ioc_error **err);
+/*
+ * The target side's receive (sync-receive over ssh), the stream on stdin,
+ * under the replica's lock in t: base 0, a whole stream (staged, marked,
+ * renamed into place; nothing may be at the name); else an increment onto
+ * the replica, which must hold @ioc-sync-BASE, older ones pruned after.
+ */
+int ioc_sync_target_receive(
+    const struct ioc_root *t, const char *uuid, long long base, struct ioc_error **err);
 
 /* ---- filepool.c ---------------------------------------------------------- */
 

@@ -10,9 +10,14 @@
  * replica; anything else at that name is refused.  After a sync both sides
  * keep their two newest ioc-sync snapshots.
  *
- * The target is a local iocage root (an active one, neither this root nor
- * inside it nor around it); every write there is guarded by that root, as
- * writes here are by this one.  A failure leaves the replica as the last
+ * The target is an iocage root on this host (an active one, neither this
+ * root nor inside it nor around it; every write there is guarded by that
+ * root, as writes here are by this one) or on another host, reached with
+ * ssh: the same iocage there answers what it holds (sync-info) and receives
+ * the stream from its stdin (sync-receive), under the replica's lock and its
+ * own guard: ioc_sync_target_state (a local sync calls it in-process) and
+ * ioc_sync_target_receive (the first sync's staging shared with a local
+ * one, ioc_sync_first).  A failure leaves the replica as the last
  * good sync made it (zfs receive is all or nothing) and the jail untouched
  * but for its new snapshot, which the next sync sends along.
  */
@@ -53,39 +58,37 @@ ioc_sync_snaps(const char *ds, long long **out, size_t *n, struct ioc_error **er
 	return 0;
 }
 
-/* The target root of j's sync_target, checked: a local, active root apart from root. */
+/*
+ * j's target v (its sync_target when NULL) parsed: *host ([USER@]HOST, NULL:
+ * this host) and *ds.  A local target is neither this root, inside it nor
+ * around it.
+ */
 static int
-ioc_sync_target(const struct ioc_root *root, const struct ioc_jail *j, const char *target,
-    struct ioc_root *t, struct ioc_error **err)
+ioc_sync_target(const struct ioc_root *root, const struct ioc_jail *j, const char *v, char **host,
+    char **ds, struct ioc_error **err)
 {
-	const char *v = target ? target : ioc_jail_get(j, "sync_target");
 	const char *tag = ioc_jail_get(j, "tag");
-	_cleanup_free_ char *host = NULL, *ds = NULL;
 	size_t rl = strlen(root->name), tl;
 	if (strcmp(v, "none") == 0)
 		return ioc_err(err,
 		    "jail '%s' has no sync_target: set sync_target=POOL/DATASET (an "
 		    "iocage root, activated there) first",
 		    tag);
-	if (ioc_sync_target_parse(v, &host, &ds) != 0)
+	if (ioc_sync_target_parse(v, host, ds) != 0)
 		return ioc_err(err,
-		    "jail '%s': invalid target '%s': expected POOL/DATASET (an iocage root)", tag,
-		    ioc_has_ctrl(v) ? "(unprintable)" : v);
-	if (host)
-		return ioc_err(err,
-		    "jail '%s': target %s names another host; syncing over ssh is "
-		    "not built yet (a local iocage root POOL/DATASET works)",
-		    tag, v);
-	tl = strlen(ds);
-	if (strcmp(ds, root->name) == 0 ||
-	    (tl > rl && strncmp(ds, root->name, rl) == 0 && ds[rl] == '/') ||
-	    (rl > tl && strncmp(root->name, ds, tl) == 0 && root->name[tl] == '/'))
+		    "jail '%s': invalid target '%s': expected [USER@]HOST:POOL/DATASET or "
+		    "POOL/DATASET (an iocage root)",
+		    tag, ioc_has_ctrl(v) ? "(unprintable)" : v);
+	if (*host)
+		return 0;
+	tl = strlen(*ds);
+	if (strcmp(*ds, root->name) == 0 ||
+	    (tl > rl && strncmp(*ds, root->name, rl) == 0 && (*ds)[rl] == '/') ||
+	    (rl > tl && strncmp(root->name, *ds, tl) == 0 && root->name[tl] == '/'))
 		return ioc_err(err,
 		    "jail '%s': target %s is this root %s, inside it or around "
 		    "it: replicas go to another iocage root",
-		    tag, ds, root->name);
-	if (ioc_root_find(ds, t, err) != 0)
-		return ioc_error_wrap(err, "jail '%s': target", tag);
+		    tag, *ds, root->name);
 	return 0;
 }
 
@@ -111,19 +114,19 @@ ioc_sync_prune(const char *ds, const long long *v, size_t n, long long keep)
 	}
 }
 
-/* The replica takes j's tag: no other jail of the target root may have it. */
+/* The replica takes the jail's tag: no other jail of the target root may have it. */
 static int
-ioc_sync_tag_free(const struct ioc_root *t, const struct ioc_jail *j, struct ioc_error **err)
+ioc_sync_tag_free(
+    const struct ioc_root *t, const char *uuid, const char *tag, struct ioc_error **err)
 {
 	struct ioc_jails tj = { NULL, 0, 0 };
-	const char *tag = ioc_jail_get(j, "tag");
 	size_t i;
 	int rc = 0;
 	if (ioc_jails_load_tags(t, NULL, &tj, NULL, err) != 0)
 		return -1;
 	for (i = 0; i < tj.n && rc == 0; i++) {
 		const char *other = ioc_jail_get(&tj.v[i], "tag");
-		if (other && strcmp(other, tag) == 0 && strcmp(tj.v[i].uuid, j->uuid) != 0)
+		if (other && strcmp(other, tag) == 0 && strcmp(tj.v[i].uuid, uuid) != 0)
 			rc = ioc_err(err,
 			    "jail '%s': the target root %s has another jail tagged '%s' "
 			    "(%s): its replica would share that tag there; rename one of them "
@@ -137,22 +140,24 @@ ioc_sync_tag_free(const struct ioc_root *t, const struct ioc_jail *j, struct ioc
 /*
  * The first sync: the whole stream goes to T/packages/sync-UUID (beside
  * package's work clones; never a jail, never listed), is marked a replica
- * there, and only then takes its place T/jails/UUID in one rename.  A sync
+ * there, and only then takes its place T/jails/UUID in one rename (snap
+ * NULL: the stream comes on stdin, from the other host).  A sync
  * killed on the way leaves no jail in the target root: the next one removes
  * the leftover and starts again.
  */
 static int
-ioc_sync_first(const struct ioc_root *t, const struct ioc_jail *j, const char *snap,
-    const char *tds, struct ioc_error **err)
+ioc_sync_first(const struct ioc_root *t, const char *uuid, const char *snap, const char *tds,
+    struct ioc_error **err)
 {
 	_cleanup_free_ char *pk = ioc_xasprintf("%s/packages", t->name);
-	_cleanup_free_ char *stage = ioc_xasprintf("%s/sync-%s", pk, j->uuid);
+	_cleanup_free_ char *stage = ioc_xasprintf("%s/sync-%s", pk, uuid);
 	if (!ioc_zfs_exists(pk))
 		return ioc_err(err, "the target root %s has no %s: run 'iocage activate %s' there",
 		    t->name, pk, t->name);
 	if (ioc_zfs_exists(stage) && ioc_zfs_destroy(stage, 1, err) != 0)
 		return ioc_error_wrap(err, "cannot remove %s, left by an interrupted sync", stage);
-	if (ioc_zfs_replicate(snap, NULL, stage, 0, err) != 0 ||
+	if ((snap ? ioc_zfs_replicate(snap, NULL, stage, 0, err) :
+		    ioc_zfs_receive_stdin(stage, 0, err)) != 0 ||
 	    ioc_zfs_set(stage, IOC_PROP_PREFIX "replica", "yes", err) != 0 ||
 	    ioc_zfs_rename(stage, tds, err) != 0) {
 		struct ioc_error *e2 = NULL;
@@ -164,43 +169,237 @@ ioc_sync_first(const struct ioc_root *t, const struct ioc_jail *j, const char *s
 	return 0;
 }
 
-/*
- * What the target holds: *exists (tds is there: it must be j's replica),
- * and the newest ioc-sync number both sides share (*base, 0: none).
- */
-static int
-ioc_sync_base(const struct ioc_jail *j, const char *tds, int *exists, long long **sv, size_t *sn,
-    long long **tv, size_t *tn, long long *base, struct ioc_error **err)
+int
+ioc_sync_target_state(const struct ioc_root *t, const char *uuid, const char *tag, int *exists,
+    long long **tv, size_t *tn, struct ioc_error **err)
 {
+	_cleanup_free_ char *tds = ioc_xasprintf("%s/jails/%s", t->name, uuid);
 	_cleanup_free_ char *rep = NULL;
-	size_t i, k;
-	*base = 0;
+	*tv = NULL;
+	*tn = 0;
 	if (ioc_zfs_get1(tds, IOC_PROP_PREFIX "replica", &rep, err) != 0)
 		return -1;
 	*exists = rep != NULL;
 	if (*exists && strcmp(rep, "yes") != 0)
 		return ioc_err(err,
 		    "%s exists and is not a replica of jail '%s': refusing to overwrite it", tds,
-		    ioc_jail_get(j, "tag"));
-	if (ioc_sync_snaps(j->dataset, sv, sn, err) != 0 ||
-	    (*exists && ioc_sync_snaps(tds, tv, tn, err) != 0))
+		    tag);
+	if (*exists && ioc_sync_snaps(tds, tv, tn, err) != 0)
 		return -1;
-	for (i = 0; i < *sn; i++)
-		for (k = 0; k < *tn; k++)
-			if ((*sv)[i] == (*tv)[k] && (*sv)[i] > *base)
-				*base = (*sv)[i];
+	return ioc_sync_tag_free(t, uuid, tag, err);
+}
+
+/* The newest ioc-sync number both sides hold (0: none). */
+static long long
+ioc_sync_common(const long long *sv, size_t sn, const long long *tv, size_t tn)
+{
+	long long base = 0;
+	size_t i, k;
+	for (i = 0; i < sn; i++)
+		for (k = 0; k < tn; k++)
+			if (sv[i] == tv[k] && sv[i] > base)
+				base = sv[i];
+	return base;
+}
+
+/* A replica that shares nothing with its jail cannot take an increment. */
+static int
+ioc_sync_no_base(
+    const char *tds, const char *tag, const char *troot, const char *uuid, struct ioc_error **err)
+{
+	return ioc_err(err,
+	    "the replica %s shares no ioc-sync snapshot with jail '%s': destroy it "
+	    "there ('iocage -r %s destroy -f %s') and sync again",
+	    tds, tag, troot, uuid);
+}
+
+/*
+ * This side's part before the transfer: j's ioc-sync numbers (*sv), the base
+ * both sides hold, the new snapshot taken (*snap) and the base's name (*from,
+ * NULL for a whole stream).
+ */
+static int
+ioc_sync_source(const struct ioc_jail *j, int exists, const long long *tv, size_t tn,
+    const char *tds, const char *troot, long long **sv, size_t *sn, long long *base, char **snap,
+    char **from, struct ioc_error **err)
+{
+	if (ioc_sync_snaps(j->dataset, sv, sn, err) != 0)
+		return -1;
+	*base = ioc_sync_common(*sv, *sn, tv, tn);
+	if (exists && *base == 0)
+		return ioc_sync_no_base(tds, ioc_jail_get(j, "tag"), troot, j->uuid, err);
+	*snap = ioc_xasprintf("%s@" IOC_SYNC_SNAP "%lld", j->dataset, *sn ? (*sv)[*sn - 1] + 1 : 1);
+	if (ioc_zfs_snapshot(*snap, 1, err) != 0)
+		return -1;
+	if (*base)
+		*from = ioc_xasprintf(IOC_SYNC_SNAP "%lld", *base);
 	return 0;
+}
+
+/* After the transfer: this side keeps the base and the new snapshot. */
+static void
+ioc_sync_done(const struct ioc_jail *j, const long long *sv, size_t sn, long long base, char **snap,
+    char *target, struct ioc_sync_result *res)
+{
+	ioc_sync_prune(j->dataset, sv, sn, base ? base : (sn ? sv[sn - 1] + 1 : 1));
+	res->snap = ioc_steal(snap);
+	res->target = target;
+	res->full = base == 0;
+}
+
+/* A sync into a root on this host, under the replica's lock there. */
+static int
+ioc_sync_local(const struct ioc_root *root, const struct ioc_jail *j, const char *ds,
+    struct ioc_sync_result *res, struct ioc_error **err)
+{
+	struct ioc_root t = { NULL, NULL, 0 };
+	_cleanup_free_ char *tds = NULL, *snap = NULL, *from = NULL;
+	long long *sv = NULL, *tv = NULL, base = 0;
+	size_t sn = 0, tn = 0;
+	int rc = -1, exists = 0, r2, tlock = -1;
+
+	if (ioc_root_find(ds, &t, err) != 0)
+		return ioc_error_wrap(err, "jail '%s': target", ioc_jail_get(j, "tag"));
+	/* the replica's lock in the target root: its destroy, promote-replica, another sync */
+	tlock = ioc_lock_jail(&t, j->uuid, err);
+	if (tlock < 0)
+		goto out;
+	tds = ioc_xasprintf("%s/jails/%s", t.name, j->uuid);
+	if (ioc_sync_target_state(&t, j->uuid, ioc_jail_get(j, "tag"), &exists, &tv, &tn, err) !=
+		0 ||
+	    ioc_sync_source(j, exists, tv, tn, tds, t.name, &sv, &sn, &base, &snap, &from, err) !=
+		0)
+		goto out;
+	ioc_zfs_set_guard_root(t.name);
+	r2 = exists ? ioc_zfs_replicate(snap, from, tds, 1, err) :
+		      ioc_sync_first(&t, j->uuid, snap, tds, err);
+	if (r2 == 0 && exists)
+		ioc_sync_prune(tds, tv, tn, base);
+	ioc_zfs_set_guard_root(root->name);
+	if (r2 != 0)
+		goto out;
+	ioc_sync_done(j, sv, sn, base, &snap, ioc_steal(&tds), res);
+	rc = 0;
+out:
+	if (tlock >= 0)
+		close(tlock);
+	free(sv);
+	free(tv);
+	ioc_root_release(&t);
+	return rc;
+}
+
+/*
+ * `ssh [-F CONFIG] -o BatchMode=yes -- HOST IOCAGE -r DS VERB` into a: ssh
+ * hands the words to the remote user's shell, so each is checked to be a
+ * plain word (HOST and DS by the sync_target grammar, IOCAGE here).  CONFIG:
+ * $IOCAGE_SSH_CONFIG (an absolute path), IOCAGE: $IOCAGE_REMOTE_BIN or
+ * "iocage".
+ */
+static int
+ioc_sync_ssh(
+    struct ioc_strv *a, const char *host, const char *ds, const char *verb, struct ioc_error **err)
+{
+	const char *cfg = getenv("IOCAGE_SSH_CONFIG"), *bin = getenv("IOCAGE_REMOTE_BIN");
+	if (bin == NULL || *bin == '\0')
+		bin = "iocage";
+	if (!ioc_plain_word(bin, 256, "/._-"))
+		return ioc_err(err,
+		    "IOCAGE_REMOTE_BIN: '%s' is not a program name or path (letters, digits, "
+		    "'/', '.', '_', '-')",
+		    ioc_has_ctrl(bin) ? "(unprintable)" : bin);
+	if (cfg && *cfg && (cfg[0] != '/' || ioc_has_ctrl(cfg)))
+		return ioc_err(err, "IOCAGE_SSH_CONFIG: expected an absolute path");
+	ioc_strv_push(a, "ssh");
+	if (cfg && *cfg) {
+		ioc_strv_push(a, "-F");
+		ioc_strv_push(a, cfg);
+	}
+	ioc_strv_push(a, "-o");
+	ioc_strv_push(a, "BatchMode=yes");
+	ioc_strv_push(a, "--");
+	ioc_strv_push(a, host);
+	ioc_strv_push(a, bin);
+	ioc_strv_push(a, "-r");
+	ioc_strv_push(a, ds);
+	ioc_strv_push(a, verb);
+	return 0;
+}
+
+/* sync-info's answer: "replica yes|no" and "snapshots N...". */
+static int
+ioc_sync_info_parse(const char *out, int *exists, long long **tv, size_t *tn)
+{
+	_cleanup_strv_ struct ioc_strv lines = IOC_STRV_INIT;
+	_cleanup_strv_ struct ioc_strv w = IOC_STRV_INIT;
+	size_t i;
+	ioc_strv_split(&lines, out, '\n');
+	if (lines.n < 2 ||
+	    (strcmp(lines.v[0], "replica yes") != 0 && strcmp(lines.v[0], "replica no") != 0) ||
+	    strncmp(lines.v[1], "snapshots", 9) != 0)
+		return -1;
+	*exists = strcmp(lines.v[0], "replica yes") == 0;
+	ioc_strv_split(&w, lines.v[1], ' ');
+	for (i = 1; i < w.n; i++) {
+		long long v;
+		if (ioc_parse_ll(w.v[i], 1, 1000000000LL, &v) != 0)
+			return -1;
+		*tv = ioc_xrealloc(*tv, (*tn + 1) * sizeof(**tv));
+		(*tv)[(*tn)++] = v;
+	}
+	return 0;
+}
+
+/*
+ * A sync into a root on another host, over ssh: its state (sync-info), then
+ * the stream piped into its sync-receive, which takes the replica's lock
+ * there, checks again and receives.
+ */
+static int
+ioc_sync_remote(const struct ioc_jail *j, const char *host, const char *ds,
+    struct ioc_sync_result *res, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
+	_cleanup_strv_ struct ioc_strv r = IOC_STRV_INIT;
+	_cleanup_free_ char *out = NULL, *snap = NULL, *from = NULL, *where = NULL;
+	const char *tag = ioc_jail_get(j, "tag");
+	long long *sv = NULL, *tv = NULL, base = 0;
+	size_t sn = 0, tn = 0;
+	int rc = -1, exists = 0;
+
+	where = ioc_xasprintf("%s:%s/jails/%s", host, ds, j->uuid);
+	if (ioc_valid_tag(tag, err) != 0 || ioc_sync_ssh(&a, host, ds, "sync-info", err) != 0)
+		return ioc_error_wrap(err, "jail '%s': cannot sync over ssh", tag);
+	ioc_strv_push(&a, j->uuid);
+	ioc_strv_push(&a, tag);
+	if (ioc_run_ok(ioc_strv_argv(&a), &out, err) != 0)
+		return ioc_error_wrap(err, "jail '%s': target %s:%s", tag, host, ds);
+	if (ioc_sync_info_parse(out, &exists, &tv, &tn) != 0) {
+		ioc_err(err, "jail '%s': target %s:%s: not an answer of iocage sync-info", tag,
+		    host, ds);
+		goto out;
+	}
+	if (ioc_sync_source(j, exists, tv, tn, where, ds, &sv, &sn, &base, &snap, &from, err) !=
+		0 ||
+	    ioc_sync_ssh(&r, host, ds, "sync-receive", err) != 0)
+		goto out;
+	ioc_strv_push(&r, j->uuid);
+	ioc_strv_pushf(&r, "%lld", base);
+	if (ioc_zfs_replicate_to(snap, from, &r, where, err) != 0)
+		goto out;
+	ioc_sync_done(j, sv, sn, base, &snap, ioc_steal(&where), res);
+	rc = 0;
+out:
+	free(sv);
+	free(tv);
+	return rc;
 }
 
 int
 ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, const char *target,
     struct ioc_sync_result *res, struct ioc_error **err)
 {
-	struct ioc_root t = { NULL, NULL, 0 };
-	_cleanup_free_ char *tds = NULL, *snap = NULL, *from = NULL;
-	long long *sv = NULL, *tv = NULL, next, base = 0;
-	size_t sn = 0, tn = 0;
-	int rc = -1, exists = 0, r2, tlock = -1;
+	_cleanup_free_ char *host = NULL, *ds = NULL;
 
 	memset(res, 0, sizeof(*res));
 	if (ioc_jail_is_replica(j))
@@ -209,49 +408,55 @@ ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, const char 
 	if (ioc_jail_is_migrated(j))
 		return ioc_err(err, "jail '%s' was migrated to %s: it is kept here, never synced",
 		    ioc_jail_get(j, "tag"), ioc_jail_get(j, "migrated"));
-	if (ioc_sync_target(root, j, target, &t, err) != 0)
+	if (ioc_sync_target(
+		root, j, target ? target : ioc_jail_get(j, "sync_target"), &host, &ds, err) != 0)
 		return -1;
-	/* the replica's lock in the target root: its destroy, promote-replica, another sync */
-	tlock = ioc_lock_jail(&t, j->uuid, err);
-	if (tlock < 0)
+	return host ? ioc_sync_remote(j, host, ds, res, err) :
+		      ioc_sync_local(root, j, ds, res, err);
+}
+
+int
+ioc_sync_target_receive(
+    const struct ioc_root *t, const char *uuid, long long base, struct ioc_error **err)
+{
+	_cleanup_free_ char *tds = ioc_xasprintf("%s/jails/%s", t->name, uuid);
+	_cleanup_free_ char *rep = NULL;
+	long long *tv = NULL;
+	size_t tn = 0, i;
+	int rc = -1, lock = ioc_lock_jail(t, uuid, err);
+
+	if (lock < 0)
+		return -1;
+	if (ioc_zfs_get1(tds, IOC_PROP_PREFIX "replica", &rep, err) != 0)
 		goto out;
-	tds = ioc_xasprintf("%s/jails/%s", t.name, j->uuid);
-	if (ioc_sync_base(j, tds, &exists, &sv, &sn, &tv, &tn, &base, err) != 0 ||
-	    ioc_sync_tag_free(&t, j, err) != 0)
-		goto out;
-	if (exists && base == 0) {
-		ioc_err(err,
-		    "the replica %s shares no ioc-sync snapshot with jail '%s': destroy it "
-		    "there ('iocage -r %s destroy -f %s') and sync again",
-		    tds, ioc_jail_get(j, "tag"), t.name, j->uuid);
+	if (base == 0) {
+		/* the whole stream: nothing may be at that name */
+		if (rep != NULL)
+			ioc_err(err, "%s exists: a first sync is refused there", tds);
+		else
+			rc = ioc_sync_first(t, uuid, NULL, tds, err);
 		goto out;
 	}
-	next = sn ? sv[sn - 1] + 1 : 1;
-	snap = ioc_xasprintf("%s@" IOC_SYNC_SNAP "%lld", j->dataset, next);
-	if (ioc_zfs_snapshot(snap, 1, err) != 0)
+	if (rep == NULL || strcmp(rep, "yes") != 0) {
+		ioc_err(err, "%s is not a replica: refusing an incremental sync into it", tds);
 		goto out;
-	if (base)
-		from = ioc_xasprintf(IOC_SYNC_SNAP "%lld", base);
-	ioc_zfs_set_guard_root(t.name);
-	r2 = exists ? ioc_zfs_replicate(snap, from, tds, 1, err) :
-		      ioc_sync_first(&t, j, snap, tds, err);
-	if (r2 == 0 && exists)
-		ioc_sync_prune(tds, tv, tn, base);
-	ioc_zfs_set_guard_root(root->name);
-	if (r2 != 0)
+	}
+	if (ioc_sync_snaps(tds, &tv, &tn, err) != 0)
 		goto out;
-	/* this side keeps the base and the new snapshot: the next sync's -I starts at next */
-	ioc_sync_prune(j->dataset, sv, sn, base ? base : next);
-	res->snap = ioc_steal(&snap);
-	res->target = ioc_steal(&tds);
-	res->full = base == 0;
+	for (i = 0; i < tn && tv[i] != base; i++)
+		;
+	if (i == tn) {
+		ioc_err(err, "%s has no @" IOC_SYNC_SNAP "%lld to receive an increment onto", tds,
+		    base);
+		goto out;
+	}
+	if (ioc_zfs_receive_stdin(tds, 1, err) != 0)
+		goto out;
+	ioc_sync_prune(tds, tv, tn, base);
 	rc = 0;
 out:
-	if (tlock >= 0)
-		close(tlock);
-	free(sv);
+	close(lock);
 	free(tv);
-	ioc_root_release(&t);
 	return rc;
 }
 

@@ -136,6 +136,16 @@ int ioc_zfs_send_recv(const char *snap, const char *target, const struct ioc_str
 int ioc_zfs_replicate(
     const char *snap, const char *from, const char *target, int force, struct ioc_error **err);
 
+/*
+ * `zfs send -R [-I @from] snap | RECEIVER...` (a sync to another host:
+ * receiver is the ssh argv of the other side's receive); what names the
+ * receiving side in messages.
+ */
+int ioc_zfs_replicate_to(const char *snap, const char *from, const struct ioc_strv *receiver,
+    const char *what, struct ioc_error **err);
+/* `zfs receive -u [-F] target` reading this process's stdin (target guarded). */
+int ioc_zfs_receive_stdin(const char *target, int force, struct ioc_error **err);
+
 /* Children names of a dataset (recursive, filesystems only), parents first. */
 int ioc_zfs_list_children(const char *name, struct ioc_strv *out, struct ioc_error **err);
 
