@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import time
+import types
 
 import pytest
 
@@ -465,9 +466,6 @@ def test_migrate_refuses_templates_and_jails_others_depend_on(release, target):
         in res.err, res
     res = r.run("migrate", "tpl", t.name)
     assert res.rc == 1 and "'tpl' is a template: its clones stay in this root" in res.err, res
-    res = r.run("migrate", "needs", "backup@host.example:tank/iocage")
-    assert res.rc == 1 and "that names another host; migrate over ssh is not built yet" \
-        in res.err, res
     res = r.run("migrate", "needs", t.name + "//x")
     assert res.rc == 1 and "invalid target '%s//x': expected [USER@]HOST:POOL/DATASET or " \
         "POOL/DATASET" % t.name \
@@ -530,8 +528,10 @@ def sshd(tmp_path):
         sh("ip", "-n", ns, "addr", "add", addr + "/30", "dev", ns_if)
         sh("ip", "-n", ns, "link", "set", ns_if, "up")
         sh("ip", "-n", ns, "link", "set", "lo", "up")
-        proc = subprocess.Popen(["ip", "netns", "exec", ns, "/usr/sbin/sshd", "-D", "-f",
-                                 str(d / "sshd_config"), "-E", str(d / "sshd.log")])
+        # nsenter, not `ip netns exec`: that one gives the program a mount
+        # namespace of its own, which would not see what is mounted later
+        proc = subprocess.Popen(["nsenter", "--net=/run/netns/" + ns, "/usr/sbin/sshd", "-D",
+                                 "-f", str(d / "sshd_config"), "-E", str(d / "sshd.log")])
         target = "root@" + addr
         for _ in range(50):
             if subprocess.run(["ssh", "-F", str(d / "ssh_config"), "-o", "BatchMode=yes", "--",
@@ -540,8 +540,18 @@ def sshd(tmp_path):
             time.sleep(0.1)
         else:
             raise AssertionError("sshd does not answer: %s" % (d / "sshd.log").read_text())
-        yield target, {"IOCAGE_SSH_CONFIG": str(d / "ssh_config"),
-                       "IOCAGE_REMOTE_BIN": os.path.abspath(iocage_bin())}
+        env = {"IOCAGE_SSH_CONFIG": str(d / "ssh_config"),
+               "IOCAGE_REMOTE_BIN": os.path.abspath(iocage_bin())}
+
+        def remote(root, *args):
+            """`iocage -r ROOT ARGS` run over there, as its admin would: a
+            container started there lives in its network namespace, where
+            liblxc's sockets are."""
+            p = subprocess.run(["ssh", "-F", str(d / "ssh_config"), "-o", "BatchMode=yes", "--",
+                                target, env["IOCAGE_REMOTE_BIN"], "-r", root.name] + list(args),
+                               capture_output=True, text=True)
+            return p.returncode, p.stdout, p.stderr
+        yield types.SimpleNamespace(target=target, env=env, remote=remote)
     finally:
         if proc is not None:
             proc.terminate()
@@ -558,7 +568,7 @@ def test_sync_over_ssh_to_another_host(release, target, sshd, pool):
     and incremental syncs, files compared; a neighbour's dataset as the
     target is refused there by its guard, and nothing changes."""
     r, t = release, target
-    host, env = sshd
+    host, env = sshd.target, sshd.env
     spec = "%s:%s" % (host, t.name)
     uuid = r.ok("create", "release=bb", "tag=ss1", "sync_target=" + spec).split()[0]
     src = os.path.join(r.mountpoint, "jails", uuid, "root")
@@ -587,3 +597,31 @@ def test_sync_over_ssh_to_another_host(release, target, sshd, pool):
     res = r.run("sync", "ss1", env=dict(env, IOCAGE_REMOTE_BIN="iocage;reboot"))
     assert res.rc == 1 and "IOCAGE_REMOTE_BIN" in res.err, res
     assert r.zfs_state() == before
+
+
+def test_migrate_over_ssh_moves_a_running_jail(two_roots, sshd):
+    """migrate to another host: the syncs over ssh, then promote-replica -f
+    and start by the iocage there; the source is fenced here."""
+    r, t = two_roots
+    spec = "%s:%s" % (sshd.target, t.name)
+    uuid = r.ok("create", "release=bb", "tag=sm1").split()[0]
+    r.ok("start", "sm1")
+    with open(os.path.join(r.mountpoint, "jails", uuid, "root", "etc", "moved"), "w") as f:
+        f.write("over ssh\n")
+    try:
+        res = r.run("migrate", "--json", "sm1", spec, env=sshd.env)
+        assert res.rc == 0, res
+        row, = json.loads(res.out)
+        assert row.pop("downtime_ms").isdigit(), res
+        assert row == {"tag": "sm1", "uuid": uuid, "root": spec, "state": "up"}, res
+        assert states(r) == {"sm1": "migrated"}
+        assert r.ok("get", "migrated", "sm1").strip() == spec
+        rc, out, err = sshd.remote(t, "list", "-H")
+        assert rc == 0 and out.split("\t")[3:5] == ["up", "sm1"], (out, err)
+        assert sshd.remote(t, "exec", "sm1", "cat", "/etc/moved")[1] == "over ssh\n"
+        res = r.run("start", "sm1")
+        assert res.rc == 1 and "'sm1' was migrated to %s" % spec in res.err, res
+    finally:
+        sshd.remote(t, "stop", "sm1")
+    r.ok("destroy", "-f", "sm1")
+    assert states(t) == {"sm1": "down"}

@@ -223,23 +223,30 @@ ioc_migrate_finish(
 }
 
 /*
- * A template (its clones stay here) and a jail others depend on (depends=)
- * stay; the target is a root on this host (a sync goes over ssh, a migrate
- * not yet: promote-replica and start there are not driven from here).
+ * The replica on another host: promote-replica -f, then start when the
+ * source ran, both by the iocage there over ssh.  -1: not promoted, 1:
+ * promoted but not started.
  */
 static int
-ioc_migrate_check(const struct ioc_jails *js, const struct ioc_jail *j, const char *target,
-    struct ioc_error **err)
+ioc_migrate_finish_remote(
+    const char *host, const char *ds, const char *uuid, int ran, struct ioc_error **err)
+{
+	if (ioc_remote_iocage(
+		host, ds, (const char *const[]) { "promote-replica", "-f", uuid, NULL }, err) != 0)
+		return -1;
+	if (ran &&
+	    ioc_remote_iocage(host, ds, (const char *const[]) { "start", uuid, NULL }, err) != 0)
+		return 1;
+	return 0;
+}
+
+/* A template (its clones stay here) and a jail others depend on (depends=) stay. */
+static int
+ioc_migrate_check(const struct ioc_jails *js, const struct ioc_jail *j, struct ioc_error **err)
 {
 	struct ioc_sb names = IOC_SB_INIT;
 	const char *tag = ioc_jail_get(j, "tag");
-	_cleanup_free_ char *host = NULL, *ds = NULL;
 	int rc = 0;
-	if (ioc_sync_target_parse(target, &host, &ds) == 0 && host != NULL)
-		return ioc_err(err,
-		    "cannot migrate '%s' to %s: that names another host; migrate over ssh is not "
-		    "built yet (sync is: 'iocage set sync_target=%s %s', 'iocage sync %s')",
-		    tag, target, target, tag, tag);
 	if (strcmp(ioc_jail_get(j, "template"), "yes") == 0)
 		return ioc_err(
 		    err, "'%s' is a template: its clones stay in this root, so it stays too", tag);
@@ -261,7 +268,8 @@ ioc_cmd_migrate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	struct ioc_jail *j = NULL;
 	struct ioc_opts o;
 	const char *target;
-	_cleanup_free_ char *line = NULL;
+	_cleanup_free_ char *line = NULL, *host = NULL, *ds = NULL;
+	const char *where;
 	double t0, ms;
 	int k = ioc_opts_parse(ctx, "migrate", "", argc - 1, argv + 1, &o, err), ran, rc = -1;
 
@@ -273,8 +281,13 @@ ioc_cmd_migrate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	if (ioc_run_prepare_early(err) != 0 ||
 	    ioc_ctx_jail_all(ctx, argv[k + 1], NULL, &js, &j, err) != 0)
 		return -1;
-	if (ioc_migrate_check(&js, j, target, err) != 0)
+	if (ioc_migrate_check(&js, j, err) != 0)
 		goto out;
+	/* [USER@]HOST:POOL/DATASET: another host, over ssh (an invalid one: the sync says) */
+	if (ioc_sync_target_parse(target, &host, &ds) != 0) {
+		free(host);
+		host = NULL;
+	}
 	/* the first sync (checks the target) while the jail still runs */
 	if (ioc_migrate_sync(ctx, j, target, err) != 0)
 		goto out;
@@ -282,12 +295,15 @@ ioc_cmd_migrate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	if (ran < 0)
 		goto out;
 	t0 = ioc_trace_clock();
-	if (ioc_migrate_sync(ctx, j, target, err) != 0 || ioc_root_find(target, &t, err) != 0 ||
-	    ioc_jail_mark_migrated(j, t.name, err) != 0) {
+	if (ioc_migrate_sync(ctx, j, target, err) != 0 ||
+	    (host == NULL && ioc_root_find(target, &t, err) != 0) ||
+	    ioc_jail_mark_migrated(j, host ? target : t.name, err) != 0) {
 		ioc_migrate_undo(ctx, j, 0, ran, err);
 		goto out;
 	}
-	rc = ioc_migrate_finish(ctx, &t, j->uuid, ran, err);
+	where = host ? target : t.name;
+	rc = host ? ioc_migrate_finish_remote(host, ds, j->uuid, ran, err) :
+		    ioc_migrate_finish(ctx, &t, j->uuid, ran, err);
 	if (rc < 0) {
 		ioc_migrate_undo(ctx, j, 1, ran, err);
 		goto out;
@@ -295,17 +311,17 @@ ioc_cmd_migrate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	if (rc > 0) {
 		ioc_error_wrap(err,
 		    "jail '%s' migrated to %s/jails/%s, but starting it there failed",
-		    ioc_jail_get(j, "tag"), t.name, j->uuid);
+		    ioc_jail_get(j, "tag"), where, j->uuid);
 		rc = -1;
 		goto out;
 	}
 	ms = ran ? ioc_trace_clock() - t0 : -1;
 	line = ran ?
 	    ioc_xasprintf("%s (%s) migrated to %s/jails/%s: running there, down for %.0f ms\n",
-		ioc_jail_get(j, "tag"), j->uuid, t.name, j->uuid, ms) :
+		ioc_jail_get(j, "tag"), j->uuid, where, j->uuid, ms) :
 	    ioc_xasprintf("%s (%s) migrated to %s/jails/%s (stopped, as it was here)\n",
-		ioc_jail_get(j, "tag"), j->uuid, t.name, j->uuid);
-	ioc_moved_report(ctx, line, j, t.name, ran, ms);
+		ioc_jail_get(j, "tag"), j->uuid, where, j->uuid);
+	ioc_moved_report(ctx, line, j, where, ran, ms);
 out:
 	ioc_root_release(&t);
 	ioc_jails_release(&js);

@@ -33,7 +33,7 @@ const struct ioc_cmd ioc_cmds[] = {
 	    "sync-receive UUID BASE",
 	    "the target side of a sync over ssh: the stream on standard input into UUID's replica" },
 	{ "migrate", ioc_cmd_migrate, IOC_CF_ROOT | IOC_CF_NEED_UID0,
-	    "migrate [-H] [--json] UUID|TAG POOL/DATASET",
+	    "migrate [-H] [--json] UUID|TAG [USER@HOST:]POOL/DATASET",
 	    "move a jail to another iocage root: sync, stop, last sync, source marked migrated, replica promoted and started there" },
 	{ "fetch", ioc_cmd_fetch, IOC_CF_ROOT | IOC_CF_NEED_UID0,
 	    "fetch [-n] [release=REL] [ftphost=HOST] [ftpdir=DIR] [ftpfiles=\"base.txz ...\"] [file=PATH] [mirror=URL]",

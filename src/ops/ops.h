@@ -348,6 +348,13 @@ int ioc_replica_promote(
     const struct ioc_root *root, const struct ioc_jail *j, int force, struct ioc_error **err);
 void ioc_sync_result_release(struct ioc_sync_result *r);
 /*
+ * Runs `iocage -r DS WORDS...` on host ([USER@]HOST) over ssh, as a sync
+ * does (IOCAGE_SSH_CONFIG, IOCAGE_REMOTE_BIN); every word must be a plain
+ * one (the remote shell reads them).  Its stderr's first line is the error.
+ */
+int ioc_remote_iocage(
+    const char *host, const char *ds, const char *const *words, struct ioc_error **err);
+/*
  * The target side of a sync, in its root t (sync-info over ssh; a local sync
  * too): whether t/jails/UUID is there (*exists; refused when it is not a
  * replica), its ioc-sync numbers, and no other jail of t tagged tag.

@@ -326,6 +326,23 @@ ioc_sync_ssh(
 	return 0;
 }
 
+int
+ioc_remote_iocage(
+    const char *host, const char *ds, const char *const *words, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
+	size_t i;
+	if (ioc_sync_ssh(&a, host, ds, words[0], err) != 0)
+		return -1;
+	for (i = 1; words[i]; i++) {
+		if (!ioc_plain_word(words[i], 256, "/._-") && strcmp(words[i], "-f") != 0)
+			return ioc_err(err, "refusing to send '%s' to the other host's shell",
+			    ioc_has_ctrl(words[i]) ? "(unprintable)" : words[i]);
+		ioc_strv_push(&a, words[i]);
+	}
+	return ioc_run_ok(ioc_strv_argv(&a), NULL, err);
+}
+
 /* sync-info's answer: "replica yes|no" and "snapshots N...". */
 static int
 ioc_sync_info_parse(const char *out, int *exists, long long **tv, size_t *tn)
