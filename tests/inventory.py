@@ -73,16 +73,22 @@ def make_sentinels(sentinel_dir):
 
 
 def other_test_pools(own):
-    """The other test sessions' pools on this host: under xdist, another
-    worker's pool on its own daemon stands for itself (this worker's daemon
-    does not list it), so a worker always shares the host."""
+    """The other test sessions' pools on this host.  A worker's pool is on its
+    own daemon, which no other process's `zpool list` reaches: the pool
+    directories in /var/tmp (ioctPID.*, conftest.py) of live processes stand
+    for them; and a worker always shares the host with the other worker."""
     out = subprocess.run(["zpool", "list", "-H", "-o", "name"], capture_output=True,
                          text=True).stdout.split()
-    res = sorted(p for p in out if p != own and (re.match(r"ioct\d+$", p) or
-                                                 p.startswith("iocdemo")))
+    res = {p for p in out if p != own and (re.match(r"ioct\d+$", p) or
+                                           p.startswith("iocdemo"))}
+    for n in os.listdir("/var/tmp"):
+        m = re.match(r"ioct(\d+)\.", n)
+        if m and "ioct" + m.group(1) != own and int(m.group(1)) != os.getpid() and \
+                os.path.exists("/proc/" + m.group(1)):
+            res.add("ioct" + m.group(1))
     if os.environ.get("PYTEST_XDIST_WORKER"):
-        res.append("(another worker's pool)")
-    return res
+        res.add("(another worker's pool)")
+    return sorted(res)
 
 
 def _datasets(pool, exclude_roots):
