@@ -606,8 +606,8 @@ def test_migrate_over_ssh_moves_a_running_jail(two_roots, sshd):
     spec = "%s:%s" % (sshd.target, t.name)
     uuid = r.ok("create", "release=bb", "tag=sm1").split()[0]
     r.ok("start", "sm1")
-    with open(os.path.join(r.mountpoint, "jails", uuid, "root", "etc", "moved"), "w") as f:
-        f.write("over ssh\n")
+    # a change made inside the running jail travels with it
+    r.ok("exec", "sm1", "sh", "-c", "echo over ssh > /etc/moved")
     try:
         res = r.run("migrate", "--json", "sm1", spec, env=sshd.env)
         assert res.rc == 0, res

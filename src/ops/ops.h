@@ -348,6 +348,12 @@ int ioc_replica_promote(
     const struct ioc_root *root, const struct ioc_jail *j, int force, struct ioc_error **err);
 void ioc_sync_result_release(struct ioc_sync_result *r);
 /*
+ * sync-info's answer, read from the other host: "replica yes|no\n" and
+ * "snapshots[ N]...\n" (ascending numbers 1..10^9).  -1: anything else
+ * (*tv NULL).  The caller frees *tv.
+ */
+int ioc_sync_info_parse(const char *out, int *exists, long long **tv, size_t *tn);
+/*
  * Runs `iocage -r DS WORDS...` on host ([USER@]HOST) over ssh, as a sync
  * does (IOCAGE_SSH_CONFIG, IOCAGE_REMOTE_BIN); every word must be a plain
  * one (the remote shell reads them).  Its stderr's first line is the error.

@@ -343,24 +343,31 @@ ioc_remote_iocage(
 	return ioc_run_ok(ioc_strv_argv(&a), NULL, err);
 }
 
-/* sync-info's answer: "replica yes|no" and "snapshots N...". */
-static int
+int
 ioc_sync_info_parse(const char *out, int *exists, long long **tv, size_t *tn)
 {
 	_cleanup_strv_ struct ioc_strv lines = IOC_STRV_INIT;
 	_cleanup_strv_ struct ioc_strv w = IOC_STRV_INIT;
 	size_t i;
+	*tv = NULL;
+	*tn = 0;
 	ioc_strv_split(&lines, out, '\n');
-	if (lines.n < 2 ||
+	/* exactly two lines, each ended by a newline */
+	if (lines.n != 3 || lines.v[2][0] != '\0' ||
 	    (strcmp(lines.v[0], "replica yes") != 0 && strcmp(lines.v[0], "replica no") != 0) ||
-	    strncmp(lines.v[1], "snapshots", 9) != 0)
+	    (strcmp(lines.v[1], "snapshots") != 0 && strncmp(lines.v[1], "snapshots ", 10) != 0))
 		return -1;
 	*exists = strcmp(lines.v[0], "replica yes") == 0;
 	ioc_strv_split(&w, lines.v[1], ' ');
 	for (i = 1; i < w.n; i++) {
 		long long v;
-		if (ioc_parse_ll(w.v[i], 1, 1000000000LL, &v) != 0)
+		if (ioc_parse_ll(w.v[i], 1, 1000000000LL, &v) != 0 ||
+		    (*tn && v <= (*tv)[*tn - 1])) {
+			free(*tv);
+			*tv = NULL;
+			*tn = 0;
 			return -1;
+		}
 		*tv = ioc_xrealloc(*tv, (*tn + 1) * sizeof(**tv));
 		(*tv)[(*tn)++] = v;
 	}

@@ -55,7 +55,8 @@ main(void)
 		char *const ok[] = { "vnet=off", "ip4=inherit", "interfaces=none" };
 		CHECK(ioc_assigns_parse(ok, 3, &as, &n, &err) == 0);
 		CHECK(n == 3);
-		CHECK(n == 3 && strcmp(as[0].p->name, "vnet") == 0 && strcmp(as[0].value, "off") == 0);
+		CHECK(n == 3 && strcmp(as[0].p->name, "vnet") == 0 &&
+		    strcmp(as[0].value, "off") == 0);
 		CHECK(n == 3 && strcmp(as[2].p->name, "interfaces") == 0);
 		ioc_assigns_free(as, n);
 	}
@@ -76,6 +77,26 @@ main(void)
 		ioc_error_free(err);
 		err = NULL;
 		ioc_assigns_free(as, n);
+	}
+	{
+		/* sync-info's answer from another host: exactly its two lines, or nothing */
+		static const char *const junk[] = { "", "replica yes\n", "replica yes\nsnapshots 1",
+			"replica maybe\nsnapshots\n", "replica yes\nsnapshots1\n",
+			"replica yes\nsnapshots 2 1\n", "replica yes\nsnapshots 1  2\n",
+			"replica yes\nsnapshots 0\n", "replica yes\nsnapshots 1\nextra\n",
+			"replica no\nsnapshots -1\n", NULL };
+		long long *tv = NULL;
+		size_t tn = 0;
+		int exists = -1;
+		CHECK(ioc_sync_info_parse("replica yes\nsnapshots 1 7\n", &exists, &tv, &tn) == 0);
+		CHECK(exists == 1 && tn == 2 && tv[0] == 1 && tv[1] == 7);
+		free(tv);
+		CHECK(ioc_sync_info_parse("replica no\nsnapshots\n", &exists, &tv, &tn) == 0);
+		CHECK(exists == 0 && tn == 0 && tv == NULL);
+		for (i = 0; junk[i]; i++) {
+			CHECK(ioc_sync_info_parse(junk[i], &exists, &tv, &tn) == -1);
+			CHECK(tv == NULL && tn == 0);
+		}
 	}
 	return CHECK_DONE();
 }
