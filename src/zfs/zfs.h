@@ -89,6 +89,8 @@ int ioc_zfs_get1(const char *name, const char *prop, char **value, struct ioc_er
 int ioc_zfs_exists(const char *name);
 
 /* Writes (all guarded).  props: "name=value" strings, may be NULL. */
+/* Appends "-o PROP=VALUE" for each entry of props (NULL: none) to argv a. */
+void ioc_zfs_push_props(struct ioc_strv *a, const struct ioc_strv *props);
 int ioc_zfs_create(
     const char *name, const struct ioc_strv *props, int parents, struct ioc_error **err);
 int ioc_zfs_clone(
