@@ -625,3 +625,34 @@ def test_migrate_over_ssh_moves_a_running_jail(two_roots, sshd):
         sshd.remote(t, "stop", "sm1")
     r.ok("destroy", "-f", "sm1")
     assert states(t) == {"sm1": "down"}
+
+
+def test_migrate_over_ssh_failing_at_the_promotion_leaves_the_source_running(two_roots, sshd,
+                                                                           tmp_path):
+    """The other host's promote-replica fails (its ssh made to fail): the
+    source is unmarked and runs again here, the other side keeps a replica."""
+    r, t = two_roots
+    if not fault_injection():
+        pytest.skip("binary built without fault injection")
+    spec = "%s:%s" % (sshd.target, t.name)
+    r.ok("create", "release=bb", "tag=sm2")
+    r.ok("start", "sm2")
+    tf = tmp_path / "trace"
+    res = r.run("migrate", "sm2", spec, env=dict(sshd.env, IOC_FAULT_TRACE=str(tf)))
+    assert res.rc == 0, res
+    steps = [(int(n), cmd) for n, cmd in (l.split(" ", 1) for l in tf.read_text().splitlines())]
+    promote = [n for n, cmd in steps if cmd.startswith("ssh ") and " promote-replica -f " in cmd]
+    assert len(promote) == 1, steps
+    # back to the start: the migrated jail there goes, the source is unmarked and runs
+    assert sshd.remote(t, "stop", "sm2")[0] == 0
+    assert sshd.remote(t, "destroy", "-f", "sm2")[0] == 0
+    sh("zfs", "inherit", PREFIX + "migrated", "%s/jails/%s" % (r.name, r.jails()["sm2"]))
+    r.ok("start", "sm2")
+    jid0 = r.ok("get", "jid", "sm2").strip()
+    res = r.run("migrate", "sm2", spec, env=dict(sshd.env, IOC_FAULT_FAIL="%d:1" % promote[0]))
+    assert res.rc == 1 and "jail 'sm2' not migrated (running here again)" in res.err, res
+    assert states(r) == {"sm2": "up"} and r.ok("get", "migrated", "sm2").strip() == "no"
+    assert jid0 != r.ok("get", "jid", "sm2").strip()
+    rc, out, err = sshd.remote(t, "list", "-H")
+    assert rc == 0 and out.split("\t")[3:5] == ["replica", "sm2"], (out, err)
+    r.ok("stop", "sm2")
