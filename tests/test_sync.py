@@ -656,3 +656,29 @@ def test_migrate_over_ssh_failing_at_the_promotion_leaves_the_source_running(two
     rc, out, err = sshd.remote(t, "list", "-H")
     assert rc == 0 and out.split("\t")[3:5] == ["replica", "sm2"], (out, err)
     r.ok("stop", "sm2")
+
+
+def test_the_other_sides_commands_refuse_bad_requests_and_change_nothing(release, target):
+    """sync-info and sync-receive (what a sync over ssh runs over there), fed
+    bad words or a request that does not fit what the root holds; and a
+    relative IOCAGE_SSH_CONFIG on this side: refused, nothing changes."""
+    r, t = release, target
+    uuid = r.ok("create", "release=bb", "tag=rr", "sync_target=" + t.name).split()[0]
+    r.ok("sync", "rr")
+    tst = t.zfs_state()
+    other = "0b6c2f1e-1111-4222-8333-444455556666"
+    for args, msg in ((["sync-info", "nope", "rr"], "sync-info: 'nope' is not a UUID"),
+                      (["sync-info", uuid, "bad;tag"], "invalid tag 'bad;tag'"),
+                      (["sync-info", uuid], "usage: iocage sync-info"),
+                      (["sync-receive", "nope", "0"], "sync-receive: 'nope' is not a UUID"),
+                      (["sync-receive", uuid, "x"], "'x' is not a snapshot number"),
+                      (["sync-receive", uuid, "0"], "exists: a first sync is refused there"),
+                      (["sync-receive", uuid, "7"], "has no @ioc-sync-7 to receive"),
+                      (["sync-receive", other, "1"], "is not a replica: refusing an incremental")):
+        res = t.run(*args, input="")
+        assert res.rc != 0 and msg in res.err, (args, res)
+    r.ok("set", "sync_target=root@127.0.0.1:%s" % t.name, "rr")
+    st = r.zfs_state()
+    res = r.run("sync", "rr", env={"IOCAGE_SSH_CONFIG": "relative/ssh_config"})
+    assert res.rc == 1 and "IOCAGE_SSH_CONFIG: expected an absolute path" in res.err, res
+    assert r.zfs_state() == st and t.zfs_state() == tst
