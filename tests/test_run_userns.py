@@ -1,5 +1,6 @@
 """Linux engine: user namespaces (userns, userns_idmap), /etc/subuid checks,
 CVE-2019-5736 re-execution, and a start/stop loop that must leak nothing."""
+import fcntl
 import os
 import subprocess
 import time
@@ -86,6 +87,13 @@ def test_commands_run_from_a_sealed_copy(rel):
                 break
             time.sleep(0.1)
         assert "memfd:" in exe, exe
+        # sealed as liblxc checks it (seal, shrink, grow, write): liblxc then
+        # does not copy itself again, and the copy cannot be written through
+        fd = os.open("/proc/%d/exe" % p.pid, os.O_RDONLY)
+        try:
+            assert fcntl.fcntl(fd, 1034) == 0xF  # F_GET_SEALS
+        finally:
+            os.close(fd)
     finally:
         p.wait()
 

@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -280,9 +281,53 @@ ioc_lx_check_prop(const struct ioc_prop *p, const char *value, struct ioc_error 
 /*
  * liblxc re-executes a program from a sealed memory copy when
  * LXC_MEMFD_REXEC is set at load time, so that no process entering a
- * container has the host binary as /proc/self/exe.  Set it and re-execute
- * once, before the command has changed anything.
+ * container has the host binary as /proc/self/exe.  Its copy (sendfile, then
+ * F_SEAL_WRITE) sometimes fails with EBUSY, and costs one more exec.  So the
+ * copy is made here, sealed as liblxc checks it (all four seals; a write seal
+ * refused while a page is still busy is tried again), and executed with
+ * LXC_MEMFD_REXEC set: liblxc finds itself already in a sealed copy.  Once,
+ * before the command has changed anything.
  */
+#define IOC_LX_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+/* A sealed memory copy of the running binary; -1 with *err. */
+static int
+ioc_lx_sealed_copy(struct ioc_error **err)
+{
+	int in, mfd, tries;
+	char buf[1 << 16];
+	ssize_t r;
+
+	in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return ioc_err(err, "cannot open /proc/self/exe: %s", strerror(errno));
+	mfd = memfd_create("iocage", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mfd < 0) {
+		close(in);
+		return ioc_err(err, "cannot make a memory copy of iocage: %s", strerror(errno));
+	}
+	while ((r = read(in, buf, sizeof(buf))) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || write(mfd, buf, (size_t)r) != r) /* a memfd takes all or fails */
+			break;
+	}
+	close(in);
+	if (r != 0) {
+		close(mfd);
+		return ioc_err(err, "cannot copy iocage into memory: %s", strerror(errno));
+	}
+	for (tries = 0; fcntl(mfd, F_ADD_SEALS, IOC_LX_SEALS) != 0; tries++) {
+		if (errno != EBUSY || tries == 100) {
+			close(mfd);
+			return ioc_err(err, "cannot seal the memory copy of iocage: %s",
+			    strerror(errno));
+		}
+		usleep(1000);
+	}
+	return mfd;
+}
+
 static int
 ioc_lx_prepare(struct ioc_error **err)
 {
@@ -290,6 +335,7 @@ ioc_lx_prepare(struct ioc_error **err)
 	char *cmdline = NULL, exe[4096];
 	size_t len, i, start = 0;
 	ssize_t l;
+	int mfd;
 	extern char **environ;
 
 	if (getenv("LXC_MEMFD_REXEC") != NULL || getenv("IOCAGE_NO_REXEC") != NULL)
@@ -300,6 +346,10 @@ ioc_lx_prepare(struct ioc_error **err)
 	exe[l] = '\0';
 	if (ioc_read_file("/proc/self/cmdline", 1 << 20, &cmdline, &len, err) != 0)
 		return -1;
+	if ((mfd = ioc_lx_sealed_copy(err)) < 0) {
+		free(cmdline);
+		return -1;
+	}
 	ioc_strv_init(&argv);
 	for (i = 0; i < len; i++)
 		if (cmdline[i] == '\0') {
@@ -310,10 +360,13 @@ ioc_lx_prepare(struct ioc_error **err)
 	setenv("LXC_MEMFD_REXEC", "1", 1);
 	fflush(stdout);
 	fflush(stderr);
-	execve("/proc/self/exe", ioc_strv_argv(&argv), environ);
+	fexecve(mfd, ioc_strv_argv(&argv), environ);
+	ioc_err(err, "cannot re-execute iocage: %s", strerror(errno));
+	close(mfd);
+	unsetenv("LXC_MEMFD_REXEC");
 	ioc_strv_release(&argv);
 	free(cmdline);
-	return ioc_err(err, "cannot re-execute iocage: %s", strerror(errno));
+	return -1;
 }
 
 const struct ioc_engine_ops ioc_engine_linux = {
