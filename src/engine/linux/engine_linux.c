@@ -320,8 +320,8 @@ ioc_lx_sealed_copy(struct ioc_error **err)
 	for (tries = 0; fcntl(mfd, F_ADD_SEALS, IOC_LX_SEALS) != 0; tries++) {
 		if (errno != EBUSY || tries == 100) {
 			close(mfd);
-			return ioc_err(err, "cannot seal the memory copy of iocage: %s",
-			    strerror(errno));
+			return ioc_err(
+			    err, "cannot seal the memory copy of iocage: %s", strerror(errno));
 		}
 		usleep(1000);
 	}
