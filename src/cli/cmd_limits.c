@@ -164,7 +164,11 @@ ioc_run_capop(struct ioc_ctx *ctx, int argc, char **argv, int remove, struct ioc
 		const char *const steps[] = { cmd, NULL };
 		if (ioc_ctx_jail(ctx, argv[1], NULL, &js, &j, err) != 0)
 			return -1;
-		rc = ioc_run_dry(ctx, &j, 1, steps, err);
+		_cleanup_sb_ struct ioc_sb out = IOC_SB_INIT;
+		ioc_sb_init(&out);
+		rc = ioc_jails_dry(&ctx->root, &j, 1, steps, &out, err);
+		if (rc == 0 && out.buf)
+			fputs(out.buf, stdout);
 		ioc_jails_release(&js);
 		return rc;
 	}

@@ -8,20 +8,16 @@
  * does not stop the others; a command naming one jail reports that jail's
  * error as is, several get a line each and a summary.  With -j N (the
  * default for ALL, rcboot and rcshutdown) up to N jails are acted on at once,
- * each by a forked worker (ioc_plan_parallel).
+ * each by a forked worker.  The acting is ops/run.c's; this file parses,
+ * resolves the names and prints what ops tells (ioc_run_print).
  */
 #include "cli/commands.h"
-#include "cli/runplan.h"
 #include "engine/engine.h"
-#include "core/depends.h"
 #include "core/runrec.h"
 #include "ops/ops.h"
 #include "spawn/spawn.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 int
@@ -31,33 +27,6 @@ ioc_run_need(
 	if (op == NULL)
 		return ioc_err(err, "%s: not supported by the %s engine", what, e->name);
 	return 0;
-}
-
-/* Re-executes before anything changes when the engine asks for it. */
-static int
-ioc_run_prepare(struct ioc_error **err)
-{
-	return ioc_ops_prepare(err);
-}
-
-int
-ioc_run_prepare_early(struct ioc_error **err)
-{
-	return ioc_ops_prepare(err);
-}
-
-int
-ioc_run_states(
-    struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_jstate *st, struct ioc_error **err)
-{
-	return ioc_ops_states(&ctx->root, js, st, err);
-}
-
-int
-ioc_run_state1(
-    struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_jstate *st, struct ioc_error **err)
-{
-	return ioc_ops_state1(&ctx->root, j, st, err);
 }
 
 /* Loads the jails named (all properties; every jail for ALL) and resolves
@@ -117,171 +86,6 @@ fail:
 #define IOC_RUN_JOBS_MAX 256 /* -j: workers at once */
 
 /*
- * The shell iocage's guard (1.7.6 lib/ioc-rc __start_jail: "hostid mismatch,
- * start failed!"): a jail records the host it was made on; a pool imported on
- * a second host must not start the same jails twice.  start -f overrides.
- */
-static int
-ioc_run_hostid_check(const struct ioc_jail *j, struct ioc_error **err)
-{
-	_cleanup_free_ char *host = ioc_prop_builtin(ioc_prop_find("hostid"), NULL, NULL);
-	const char *mine = ioc_jail_get(j, "hostid"), *tag = ioc_jail_get(j, "tag");
-	if (strcmp(mine, host) == 0)
-		return 0;
-	return ioc_err(err,
-	    "hostid mismatch, start failed: jail '%s' has hostid %s, this host's is "
-	    "%s (a jail replicated to another host must not run twice): 'iocage set hostid=%s %s' "
-	    "adopts it here, 'iocage start -f %s' starts it once",
-	    tag, mine, host, host, tag, tag);
-}
-
-/*
- * One jail: lock, look at its state, act.  1: done, 0: nothing to do, -1:
- * failed.  quiet: a dependency started on the way says nothing when it runs;
- * 2: nothing at all (migrate --json prints its own row).
- */
-int
-ioc_run_one(struct ioc_ctx *ctx, struct ioc_jail *j, enum ioc_act act, int force, int quiet,
-    struct ioc_error **err)
-{
-	const struct ioc_engine_ops *e = ioc_engine();
-	const char *tag = ioc_jail_get(j, "tag");
-	struct ioc_jstate st;
-	int lockfd, rc = -1;
-
-	if (act != IOC_ACT_STOP && strcmp(ioc_jail_get(j, "template"), "yes") == 0)
-		return ioc_err(err,
-		    "'%s' is a template (template=yes) and is never started: "
-		    "clone a jail from it ('iocage create -t %s')",
-		    tag, tag);
-	if (act != IOC_ACT_STOP && ioc_jail_is_replica(j))
-		return ioc_err(err,
-		    "'%s' is a replica (a synced copy of a jail of another root, "
-		    "iocage sync) and never starts here",
-		    tag);
-	if (act != IOC_ACT_STOP && ioc_jail_is_migrated(j))
-		return ioc_err(err,
-		    "'%s' was migrated to %s (iocage migrate) and never starts here: it runs "
-		    "there; 'iocage destroy %s' removes this copy",
-		    tag, ioc_jail_get(j, "migrated"), tag);
-	if (act != IOC_ACT_STOP && !force && ioc_run_hostid_check(j, err) != 0)
-		return -1;
-	lockfd = ioc_lock_jail(&ctx->root, j->uuid, err);
-	if (lockfd < 0)
-		return -1;
-	if (!ioc_zfs_exists(j->dataset)) {
-		ioc_err(err, "jail '%s' was destroyed meanwhile", tag);
-		goto out;
-	}
-	if (ioc_run_state1(ctx, j, &st, err) != 0)
-		goto out;
-	if (act == IOC_ACT_START && st.running) {
-		if (!quiet)
-			printf("%s (%s) is already running (JID %s)\n", tag, j->uuid, st.jid);
-		rc = 0;
-		goto out;
-	}
-	if (act == IOC_ACT_STOP && !st.running) {
-		/* the engine still removes what an interrupted start or stop left */
-		rc = e->stop(&ctx->root, j, force, err) == 0 ? 0 : -1;
-		if (rc == 0) {
-			ioc_runrec_remove(ctx->root.name, j->uuid);
-			if (quiet < 2)
-				printf("%s (%s) is not running\n", tag, j->uuid);
-		}
-		goto out;
-	}
-	if ((act == IOC_ACT_STOP || act == IOC_ACT_RESTART) && st.running) {
-		if (e->stop(&ctx->root, j, force, err) != 0)
-			goto out;
-		ioc_runrec_remove(ctx->root.name, j->uuid);
-		if (quiet < 2)
-			printf("%s (%s) stopped\n", tag, j->uuid);
-	}
-	if (act == IOC_ACT_START || act == IOC_ACT_RESTART) {
-		struct ioc_error *e2 = NULL;
-		if (e->start(&ctx->root, j, err) != 0)
-			goto out;
-		/* a hint for exec and console; without it they read ZFS as before */
-		if (e->running && ioc_runrec_write(&ctx->root, j, &e2) != 0) {
-			ioc_note("%s: %s", tag, e2->msg);
-			ioc_error_free(e2);
-		}
-		if (ioc_run_state1(ctx, j, &st, err) != 0)
-			goto out;
-		if (quiet < 2)
-			printf("%s (%s) started, JID %s\n", tag, j->uuid, st.jid);
-	}
-	rc = 1;
-out:
-	fflush(stdout);
-	close(lockfd);
-	return rc;
-}
-
-/* Acts on a list of jails; one failing does not stop the others. */
-static int
-ioc_run_many(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, enum ioc_act act, int force,
-    const char *verb, struct ioc_error **err)
-{
-	size_t i, failed = 0, done = 0;
-	for (i = 0; i < n; i++) {
-		struct ioc_error *e1 = NULL;
-		int r = ioc_run_one(ctx, v[i], act, force, 0, &e1);
-		if (r < 0) {
-			failed++;
-			if (n == 1) {
-				*err = e1;
-				return -1;
-			}
-			_cleanup_free_ char *m = ioc_msg_printable(e1 ? e1->msg : "failed");
-			fprintf(stderr, "iocage: cannot %s %s: %s\n", verb,
-			    ioc_jail_get(v[i], "tag"), m);
-			fflush(stderr);
-			ioc_error_free(e1);
-		} else if (r > 0)
-			done++;
-	}
-	if (n > 1)
-		printf("%s: %zu of %zu jails done, %zu failed, %zu had nothing to do\n", verb, done,
-		    n, failed, n - done - failed);
-	if (failed)
-		return ioc_err(err, "%s: %zu of %zu jails failed", verb, failed, n);
-	return 0;
-}
-
-/*
- * --dry-run: the engine's plan for each jail, as the command lines it would
- * run; nothing is locked, started, stopped or written.  The Linux engine
- * drives liblxc directly and has no command lines to show.
- */
-int
-ioc_run_dry(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const char *const *steps,
-    struct ioc_error **err)
-{
-	const struct ioc_engine_ops *e = ioc_engine();
-	size_t i, k;
-	if (e->dry_run == NULL)
-		return ioc_err(err,
-		    "--dry-run: the %s engine calls liblxc directly and has no "
-		    "command lines to show (IOCAGE_ENGINE=freebsd prints the jail(8) plan)",
-		    e->name);
-	for (i = 0; i < n; i++)
-		for (k = 0; steps[k]; k++) {
-			struct ioc_sb out = IOC_SB_INIT;
-			ioc_sb_init(&out);
-			if (e->dry_run(&ctx->root, v[i], steps[k], &out, err) != 0) {
-				ioc_sb_release(&out);
-				return -1;
-			}
-			printf("# %s %s (%s)\n%s", steps[k], ioc_jail_get(v[i], "tag"), v[i]->uuid,
-			    out.buf ? out.buf : "");
-			ioc_sb_release(&out);
-		}
-	return 0;
-}
-
-/*
  * -j N: how many jails a command starts or stops at once.  Without it, the
  * number of online CPUs for ALL, rcboot and rcshutdown, else one at a time.
  */
@@ -307,6 +111,75 @@ ioc_run_jobs(
 	return 0;
 }
 
+/* Prints what start and stop tell as they go (ops/run.c): the shell iocage's lines. */
+void
+ioc_run_print(void *arg, const struct ioc_runreq *rq, const struct ioc_run_note *n)
+{
+	_cleanup_free_ char *m = NULL;
+	(void)arg;
+	switch (n->ev) {
+	case IOC_RUN_ALREADY:
+		if (!n->pulled) /* a dependency found running says nothing */
+			printf("%s (%s) is already running (JID %s)\n", n->tag, n->uuid, n->jid);
+		break;
+	case IOC_RUN_IDLE: printf("%s (%s) is not running\n", n->tag, n->uuid); break;
+	case IOC_RUN_STOPPED: printf("%s (%s) stopped\n", n->tag, n->uuid); break;
+	case IOC_RUN_STARTED: printf("%s (%s) started, JID %s\n", n->tag, n->uuid, n->jid); break;
+	case IOC_RUN_FAILED:
+		m = ioc_msg_printable(n->msg);
+		if (rq->rc)
+			fprintf(stderr, "iocage: %s: %s: %s\n", rq->cmd, n->tag, m);
+		else
+			fprintf(stderr, "iocage: cannot %s %s: %s\n", rq->cmd, n->tag, m);
+		break;
+	case IOC_RUN_REFUSED:
+		m = ioc_msg_printable(n->msg);
+		fprintf(stderr, "iocage: %s%s%s\n", rq->rc ? rq->cmd : "", rq->rc ? ": " : "", m);
+		break;
+	}
+}
+
+/* The summary line after several jails (rcboot and rcshutdown: always). */
+static void
+ioc_run_summary(const struct ioc_runreq *rq, const struct ioc_run_tally *t)
+{
+	if (!t->summary)
+		return;
+	if (rq->rc)
+		printf("%s: %zu jails, %zu failed\n", rq->cmd, t->total, t->failed);
+	else
+		printf("%s: %zu of %zu jails done, %zu failed, %zu had nothing to do\n", rq->cmd,
+		    t->done, t->total, t->failed, t->total - t->done - t->failed);
+	fflush(stdout);
+}
+
+/* --dry-run of start, stop and restart: the plans, printed; nothing changes. */
+static int
+ioc_run_dry_plans(
+    struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, struct ioc_error **err)
+{
+	static const char *const start[] = { "start", NULL }, *const stop[] = { "stop", NULL },
+				 *const restart[] = { "stop", "start", NULL };
+	_cleanup_sb_ struct ioc_sb out = IOC_SB_INIT;
+	struct ioc_jails js = { NULL, 0, 0 };
+	struct ioc_jail **v = NULL;
+	size_t n;
+	int rc;
+	if (ioc_run_targets(ctx, argc, argv, &js, &v, &n, err) != 0)
+		return -1;
+	ioc_sb_init(&out);
+	if (act == IOC_ACT_STOP)
+		rc = ioc_jails_dry(&ctx->root, v, n, stop, &out, err);
+	else
+		rc = ioc_jails_dry_start(
+		    &ctx->root, v, n, act == IOC_ACT_START ? start : restart, &out, err);
+	if (rc == 0 && out.buf)
+		fputs(out.buf, stdout);
+	free(v);
+	ioc_jails_release(&js);
+	return rc;
+}
+
 static int
 ioc_run_lifecycle(struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, const char *cmd,
     struct ioc_error **err)
@@ -315,8 +188,9 @@ ioc_run_lifecycle(struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, 
 	struct ioc_opts o;
 	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_jail **v = NULL;
+	struct ioc_runreq rq;
+	struct ioc_run_tally t;
 	size_t n;
-	unsigned jobs;
 	int k = ioc_opts_parse(ctx, cmd, "fj:", argc - 1, argv + 1, &o, err), rc, all = 0, q;
 	if (k < 0)
 		return -1;
@@ -326,53 +200,25 @@ ioc_run_lifecycle(struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, 
 		return ioc_usage(err, cmd);
 	for (q = 0; q < argc; q++)
 		all |= strcmp(argv[q], "ALL") == 0;
-	if (ioc_run_jobs(cmd, &o, all, &jobs, err) != 0)
+	memset(&rq, 0, sizeof(rq));
+	if (ioc_run_jobs(cmd, &o, all, &rq.jobs, err) != 0)
 		return -1;
-	if (ctx->dry_run) {
-		static const char *const start[] = { "start", NULL },
-					 *const stop[] = { "stop", NULL },
-					 *const restart[] = { "stop", "start", NULL };
-		if (ioc_run_targets(ctx, argc, argv, &js, &v, &n, err) != 0)
-			return -1;
-		if (act == IOC_ACT_STOP)
-			rc = ioc_run_dry(ctx, v, n, stop, err);
-		else
-			rc = ioc_run_dry_start(
-			    ctx, v, n, act == IOC_ACT_START ? start : restart, err);
-		free(v);
-		ioc_jails_release(&js);
-		return rc;
-	}
+	if (ctx->dry_run)
+		return ioc_run_dry_plans(ctx, argc, argv, act, err);
 	if (ioc_run_need(e, (void *)e->start, cmd, err) != 0 ||
-	    ioc_run_need(e, (void *)e->stop, cmd, err) != 0)
+	    ioc_run_need(e, (void *)e->stop, cmd, err) != 0 || ioc_ops_prepare(err) != 0 ||
+	    ioc_run_targets(ctx, argc, argv, &js, &v, &n, err) != 0)
 		return -1;
-	if (ioc_run_prepare(err) != 0)
-		return -1;
-	if (ioc_run_targets(ctx, argc, argv, &js, &v, &n, err) != 0)
-		return -1;
-	if (n == 0) {
+	rq.cmd = cmd;
+	rq.act = act;
+	rq.force = o.seen['f'];
+	rq.cascade = o.seen['f'];
+	rq.keep_going = all;
+	rq.report = ioc_run_print;
+	rc = ioc_jails_run(&ctx->root, v, n, &rq, &t, err);
+	if (n == 0)
 		printf("%s: no jails\n", cmd);
-		rc = 0;
-	} else {
-		struct ioc_runreq rq;
-		size_t i, deps = 0;
-		for (i = 0; i < n; i++)
-			deps |= strcmp(ioc_jail_get(v[i], "depends"), "none") != 0;
-		memset(&rq, 0, sizeof(rq));
-		rq.cmd = cmd;
-		rq.act = act;
-		rq.force = o.seen['f'];
-		rq.cascade = o.seen['f'];
-		rq.keep_going = all;
-		rq.jobs = jobs;
-		if (act == IOC_ACT_STOP)
-			rc = ioc_run_stop_plan(ctx, v, n, &rq, err);
-		else if (deps || (jobs > 1 && n > 1))
-			rc = ioc_run_start_plan(ctx, v, n, &rq, err);
-		else
-			rc = ioc_run_many(
-			    ctx, v, n, act, o.seen['f'], cmd, err); /* no depends: as ever */
-	}
+	ioc_run_summary(&rq, &t);
 	free(v);
 	ioc_jails_release(&js);
 	return rc;
@@ -396,71 +242,32 @@ ioc_cmd_restart(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	return ioc_run_lifecycle(ctx, argc, argv, IOC_ACT_RESTART, "restart", err);
 }
 
-static int ioc_rc_desc;
-
-/* boot order: priority ascending (rcshutdown: descending), then tag. */
-static int
-ioc_cmp_prio(const void *a, const void *b)
-{
-	const struct ioc_jail *x = *(struct ioc_jail *const *)a, *y = *(struct ioc_jail *const *)b;
-	long long px = 99, py = 99;
-	int r;
-	ioc_parse_ll(ioc_jail_get(x, "priority"), 0, 999, &px);
-	ioc_parse_ll(ioc_jail_get(y, "priority"), 0, 999, &py);
-	r = px < py ? -1 : px > py ? 1 : strcmp(ioc_jail_get(x, "tag"), ioc_jail_get(y, "tag"));
-	return ioc_rc_desc ? -r : r;
-}
-
 static int
 ioc_run_rc(struct ioc_ctx *ctx, int argc, char **argv, int boot, struct ioc_error **err)
 {
 	const char *cmd = boot ? "rcboot" : "rcshutdown";
 	struct ioc_opts o;
-	struct ioc_jails js;
-	struct ioc_jail **v;
-	size_t i, n = 0;
-	unsigned jobs;
+	struct ioc_runreq rq;
+	struct ioc_run_tally t;
 	int rc, k = ioc_opts_parse(ctx, cmd, "j:", argc - 1, argv + 1, &o, err);
 	if (k < 0)
 		return -1;
 	if (argc - 1 - k != 0)
 		return ioc_usage(err, cmd);
-	if (ioc_run_jobs(cmd, &o, 1, &jobs, err) != 0)
+	memset(&rq, 0, sizeof(rq));
+	if (ioc_run_jobs(cmd, &o, 1, &rq.jobs, err) != 0 || ioc_ops_prepare(err) != 0)
 		return -1;
-	if (ioc_run_prepare(err) != 0)
-		return -1;
-	if (ioc_jails_load(&ctx->root, NULL, &js, err) != 0)
-		return -1;
-	v = ioc_xcalloc(js.n + 1, sizeof(*v));
-	for (i = 0; i < js.n; i++)
-		if (js.v[i].complete && ioc_parse_bool(ioc_jail_get(&js.v[i], "boot")) == 1 &&
-		    strcmp(ioc_jail_get(&js.v[i], "template"), "yes") != 0 &&
-		    !ioc_jail_is_replica(&js.v[i]) && !ioc_jail_is_migrated(&js.v[i]))
-			v[n++] = &js.v[i]; /* a replica keeps its source's boot=on, never starts */
-	ioc_rc_desc = !boot;
-	qsort(v, n, sizeof(*v), ioc_cmp_prio);
-	if (n == 0) {
+	/* a summary line even for one jail: rc scripts log it */
+	rq.cmd = cmd;
+	rq.act = boot ? IOC_ACT_START : IOC_ACT_STOP;
+	rq.cascade = 1;
+	rq.keep_going = 1;
+	rq.rc = 1;
+	rq.report = ioc_run_print;
+	rc = ioc_jails_rc(&ctx->root, &rq, &t, err);
+	if (rc == 0 && t.total == 0)
 		printf("%s: no jails with boot=on\n", cmd);
-		rc = 0;
-	} else {
-		/*
-		 * A summary line even for one jail: rc scripts log it.  Dependencies
-		 * go before their dependents whatever their priority (and start even
-		 * with boot=off); at shutdown running dependents stop first.
-		 */
-		struct ioc_runreq rq;
-		memset(&rq, 0, sizeof(rq));
-		rq.cmd = cmd;
-		rq.act = boot ? IOC_ACT_START : IOC_ACT_STOP;
-		rq.cascade = 1;
-		rq.keep_going = 1;
-		rq.rc = 1;
-		rq.jobs = jobs;
-		rc = boot ? ioc_run_start_plan(ctx, v, n, &rq, err) :
-			    ioc_run_stop_plan(ctx, v, n, &rq, err);
-	}
-	free(v);
-	ioc_jails_release(&js);
+	ioc_run_summary(&rq, &t);
 	return rc;
 }
 
@@ -515,7 +322,7 @@ ioc_run_exec(
 	int status = 0, rc;
 	if (ioc_run_need(e, (void *)e->exec, "exec", err) != 0)
 		return -1;
-	if (ioc_run_prepare(err) != 0)
+	if (ioc_ops_prepare(err) != 0)
 		return -1;
 	if (ioc_run_from_record(ctx, e, name, &js, &j) != 1 &&
 	    ioc_ctx_jail(ctx, name, NULL, &js, &j, err) != 0)

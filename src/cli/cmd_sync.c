@@ -12,7 +12,6 @@
  * running again if it ran.
  */
 #include "cli/commands.h"
-#include "cli/runplan.h"
 #include "core/props.h"
 #include "ops/ops.h"
 
@@ -144,186 +143,39 @@ ioc_cmd_promote_replica(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_e
 	return rc;
 }
 
-/* migrate's stop and start say what they did, but not in --json (-H) output */
-#define IOC_MIGRATE_QUIET(ctx) ((ctx)->fmt == IOC_FMT_TABLE ? 1 : 2)
-
-/* One sync of j to target under j's lock. */
-static int
-ioc_migrate_sync(
-    struct ioc_ctx *ctx, struct ioc_jail *j, const char *target, struct ioc_error **err)
-{
-	struct ioc_sync_result res;
-	int rc, lock = ioc_lock_jail(&ctx->root, j->uuid, err);
-	if (lock < 0)
-		return -1;
-	rc = ioc_jail_sync(&ctx->root, j, target, &res, err);
-	close(lock);
-	if (rc == 0)
-		ioc_sync_result_release(&res);
-	return rc;
-}
-
-/* After a failure: the mark goes, and the source runs again if it ran; err keeps the cause. */
-static int
-ioc_migrate_undo(
-    struct ioc_ctx *ctx, struct ioc_jail *j, int marked, int ran, struct ioc_error **err)
-{
-	struct ioc_error *e2 = NULL;
-	if (marked && ioc_jail_mark_migrated(j, NULL, &e2) != 0)
-		ioc_error_wrap(&e2, "and the migrated mark stays");
-	if (e2 == NULL && ran &&
-	    ioc_run_one(ctx, j, IOC_ACT_START, 0, IOC_MIGRATE_QUIET(ctx), &e2) < 0)
-		ioc_error_wrap(&e2, "and restarting it here failed");
-	if (e2 != NULL) {
-		ioc_error_wrap(err, "%s", e2->msg);
-		ioc_error_free(e2);
-		/* said only when it is so: the mark gone and the jail started again */
-		return ioc_error_wrap(err, "jail '%s' not migrated", ioc_jail_get(j, "tag"));
-	}
-	return ioc_error_wrap(err, "jail '%s' not migrated%s", ioc_jail_get(j, "tag"),
-	    ran ? " (running here again)" : "");
-}
-
-/* Promotes r, the replica in t, under its lock there. */
-static int
-ioc_migrate_promote(struct ioc_root *t, struct ioc_jail *r, struct ioc_error **err)
-{
-	int rc = -1, lock = ioc_lock_jail(t, r->uuid, err);
-	if (lock >= 0) {
-		rc = ioc_replica_promote(t, r, 1, err);
-		close(lock);
-	}
-	return rc;
-}
-
-/* The replica in t: promoted, then started when the source ran. */
-static int
-ioc_migrate_finish(
-    struct ioc_ctx *ctx, struct ioc_root *t, const char *uuid, int ran, struct ioc_error **err)
-{
-	struct ioc_ctx tc = *ctx;
-	struct ioc_jails tj = { NULL, 0, 0 };
-	struct ioc_jail *r = NULL;
-	int rc = -1;
-	tc.root = *t;
-	ioc_zfs_set_guard_root(t->name);
-	if (ioc_ctx_jail(&tc, uuid, NULL, &tj, &r, err) == 0 &&
-	    ioc_migrate_promote(t, r, err) == 0) {
-		ioc_jails_release(&tj);
-		rc = 0;
-		/* the promoted jail as it is now (hostid, replica) */
-		if (ran &&
-		    (ioc_ctx_jail(&tc, uuid, NULL, &tj, &r, err) != 0 ||
-			ioc_run_one(&tc, r, IOC_ACT_START, 0, IOC_MIGRATE_QUIET(ctx), err) < 0))
-			rc = 1;
-	}
-	ioc_zfs_set_guard_root(ctx->root.name);
-	ioc_jails_release(&tj);
-	return rc;
-}
-
-/*
- * The replica on another host: promote-replica -f, then start when the
- * source ran, both by the iocage there over ssh.  -1: not promoted, 1:
- * promoted but not started.
- */
-static int
-ioc_migrate_finish_remote(
-    const char *host, const char *ds, const char *uuid, int ran, struct ioc_error **err)
-{
-	if (ioc_remote_iocage(
-		host, ds, (const char *const[]) { "promote-replica", "-f", uuid, NULL }, err) != 0)
-		return -1;
-	if (ran &&
-	    ioc_remote_iocage(host, ds, (const char *const[]) { "start", uuid, NULL }, err) != 0)
-		return 1;
-	return 0;
-}
-
-/* A template (its clones stay here) and a jail others depend on (depends=) stay. */
-static int
-ioc_migrate_check(const struct ioc_jails *js, const struct ioc_jail *j, struct ioc_error **err)
-{
-	struct ioc_sb names = IOC_SB_INIT;
-	const char *tag = ioc_jail_get(j, "tag");
-	int rc = 0;
-	if (strcmp(ioc_jail_get(j, "template"), "yes") == 0)
-		return ioc_err(
-		    err, "'%s' is a template: its clones stay in this root, so it stays too", tag);
-	ioc_jails_dependents(js, j, &names);
-	if (names.len)
-		rc = ioc_err(err,
-		    "cannot migrate '%s': jail(s) %s of this root depend on it (depends=): "
-		    "change their depends first",
-		    tag, names.buf);
-	ioc_sb_release(&names);
-	return rc;
-}
-
 int
 ioc_cmd_migrate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
 	struct ioc_jails js = { NULL, 0, 0 };
-	struct ioc_root t = { NULL, NULL, 0 };
 	struct ioc_jail *j = NULL;
 	struct ioc_opts o;
-	const char *target;
-	_cleanup_free_ char *line = NULL, *host = NULL, *ds = NULL;
-	const char *where;
-	double t0, ms;
-	int k = ioc_opts_parse(ctx, "migrate", "", argc - 1, argv + 1, &o, err), ran, rc = -1;
+	struct ioc_runreq rq;
+	struct ioc_migrate_result res;
+	_cleanup_free_ char *line = NULL;
+	int k = ioc_opts_parse(ctx, "migrate", "", argc - 1, argv + 1, &o, err), rc;
 
 	if (k < 0)
 		return -1;
 	if (argc - k - 1 != 2)
 		return ioc_usage(err, "migrate");
-	target = argv[k + 2];
-	if (ioc_run_prepare_early(err) != 0 ||
+	if (ioc_ops_prepare(err) != 0 ||
 	    ioc_ctx_jail_all(ctx, argv[k + 1], NULL, &js, &j, err) != 0)
 		return -1;
-	if (ioc_migrate_check(&js, j, err) != 0)
-		goto out;
-	/* [USER@]HOST:POOL/DATASET: another host, over ssh (an invalid one: the sync says) */
-	if (ioc_sync_target_parse(target, &host, &ds) != 0) {
-		free(host);
-		host = NULL;
+	memset(&rq, 0, sizeof(rq));
+	rq.cmd = "migrate";
+	/* its stop and start say what they did, but not in --json (-H) output */
+	rq.report = ctx->fmt == IOC_FMT_TABLE ? ioc_run_print : NULL;
+	rc = ioc_jail_migrate(&ctx->root, &js, j, argv[k + 2], &rq, &res, err);
+	if (rc == 0) {
+		line = res.ran ?
+		    ioc_xasprintf(
+			"%s (%s) migrated to %s/jails/%s: running there, down for %.0f ms\n",
+			ioc_jail_get(j, "tag"), j->uuid, res.where, j->uuid, res.down_ms) :
+		    ioc_xasprintf("%s (%s) migrated to %s/jails/%s (stopped, as it was here)\n",
+			ioc_jail_get(j, "tag"), j->uuid, res.where, j->uuid);
+		ioc_moved_report(ctx, line, j, res.where, res.ran, res.down_ms);
+		ioc_migrate_result_release(&res);
 	}
-	/* the first sync (checks the target) while the jail still runs */
-	if (ioc_migrate_sync(ctx, j, target, err) != 0)
-		goto out;
-	ran = ioc_run_one(ctx, j, IOC_ACT_STOP, 0, IOC_MIGRATE_QUIET(ctx), err);
-	if (ran < 0)
-		goto out;
-	t0 = ioc_trace_clock();
-	if (ioc_migrate_sync(ctx, j, target, err) != 0 ||
-	    (host == NULL && ioc_root_find(target, &t, err) != 0) ||
-	    ioc_jail_mark_migrated(j, host ? target : t.name, err) != 0) {
-		ioc_migrate_undo(ctx, j, 0, ran, err);
-		goto out;
-	}
-	where = host ? target : t.name;
-	rc = host ? ioc_migrate_finish_remote(host, ds, j->uuid, ran, err) :
-		    ioc_migrate_finish(ctx, &t, j->uuid, ran, err);
-	if (rc < 0) {
-		ioc_migrate_undo(ctx, j, 1, ran, err);
-		goto out;
-	}
-	if (rc > 0) {
-		ioc_error_wrap(err,
-		    "jail '%s' migrated to %s/jails/%s, but starting it there failed",
-		    ioc_jail_get(j, "tag"), where, j->uuid);
-		rc = -1;
-		goto out;
-	}
-	ms = ran ? ioc_trace_clock() - t0 : -1;
-	line = ran ?
-	    ioc_xasprintf("%s (%s) migrated to %s/jails/%s: running there, down for %.0f ms\n",
-		ioc_jail_get(j, "tag"), j->uuid, where, j->uuid, ms) :
-	    ioc_xasprintf("%s (%s) migrated to %s/jails/%s (stopped, as it was here)\n",
-		ioc_jail_get(j, "tag"), j->uuid, where, j->uuid);
-	ioc_moved_report(ctx, line, j, where, ran, ms);
-out:
-	ioc_root_release(&t);
 	ioc_jails_release(&js);
 	return rc;
 }

@@ -71,7 +71,7 @@ ioc_template_check(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_j
 
 	if (yes) {
 		memset(&st, 0, sizeof(st));
-		if (ioc_run_states(ctx, &one, &st, err) != 0)
+		if (ioc_ops_states(&ctx->root, &one, &st, err) != 0)
 			return -1;
 		if (st.running)
 			return ioc_err(

@@ -311,7 +311,7 @@ ioc_upd_release(struct ioc_ctx *ctx, const char *rel, struct ioc_error **err)
 		    rel);
 	if (ioc_release_snapshot(&ctx->root, rel, &snap, err) != 0)
 		return -1;
-	if (ioc_run_prepare_early(err) != 0)
+	if (ioc_ops_prepare(err) != 0)
 		return -1;
 	if (ioc_assigns_parse(net, sizeof(net) / sizeof(net[0]), &as, &nas, err) != 0) {
 		ioc_assigns_free(as, nas);
@@ -399,7 +399,7 @@ ioc_upd_named(struct ioc_ctx *ctx, const char *name, const char *to, struct ioc_
 	if (ioc_ctx_jail(ctx, name, NULL, &js, &j, err) != 0)
 		return -1;
 	/* running code in the jail may make the engine re-execute us: before any change */
-	if (ioc_run_prepare_early(err) != 0) {
+	if (ioc_ops_prepare(err) != 0) {
 		ioc_jails_release(&js);
 		return -1;
 	}

@@ -153,25 +153,13 @@ int ioc_template_check(struct ioc_ctx *ctx, const struct ioc_jails *js, struct i
 int ioc_template_apply(struct ioc_ctx *ctx, struct ioc_jail *j, int yes, struct ioc_error **err);
 
 /*
- * Runtime hooks the core commands call (implemented in cmd_run.c, thin
- * callers of ops/runtime.c where an operation needs the same): the state of
- * each jail for list/get (one engine query per listing, no process per
- * jail; the engine's refusal of a property value is ioc_ops_check_prop,
- * destroy -f stops through ops/destroy.c).  All may be called with jails
- * that are not running.
+ * cmd_run.c's helpers for the other commands that run jails (the states,
+ * the re-execution and the acting itself are ops': ops/runtime.c, ops/run.c).
  */
-int ioc_run_states(
-    struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_jstate *st, struct ioc_error **err);
-/* The same for one jail. */
-int ioc_run_state1(
-    struct ioc_ctx *ctx, struct ioc_jail *j, struct ioc_jstate *st, struct ioc_error **err);
-/* Lets the engine re-execute before a command that will run code in a jail changes anything. */
-int ioc_run_prepare_early(struct ioc_error **err);
 /* An engine op the command needs: a clear error when this engine has none. */
 int ioc_run_need(
     const struct ioc_engine_ops *e, const void *op, const char *what, struct ioc_error **err);
-/* --dry-run: the engine's command lines of each step for each jail. */
-int ioc_run_dry(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const char *const *steps,
-    struct ioc_error **err);
+/* Prints what start and stop tell as they go (struct ioc_runreq's report). */
+void ioc_run_print(void *arg, const struct ioc_runreq *rq, const struct ioc_run_note *n);
 
 #endif

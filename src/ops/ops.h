@@ -20,6 +20,11 @@
  *              iocage's UUID_DATE.tar.xz images
  *   apply.c    recipes (core/recipe.h): a jail made or brought to what its
  *              recipe says, changing only what differs, undone on failure
+ *   run.c      start, stop, restart of one jail or several (their
+ *   runplan.c  dependencies first, -j workers), rcboot and rcshutdown,
+ *              the --dry-run plans
+ *   migrate.c  a jail moved to another root: sync, stop, last sync, mark,
+ *              promotion and start there
  */
 #ifndef IOC_OPS_H
 #define IOC_OPS_H
@@ -65,6 +70,80 @@ int ioc_ops_pkgs_in(const struct ioc_root *root, struct ioc_jail *j, const struc
 /* 1 when the jail's root has PATH (absolute inside the jail): a program
  * looked for before it is run there; the last component is not followed. */
 int ioc_ops_jail_has(const struct ioc_jail *j, const char *path);
+
+/* ---- run.c, runplan.c ----------------------------------------------------- */
+
+enum ioc_act { IOC_ACT_START, IOC_ACT_STOP, IOC_ACT_RESTART };
+
+/* What happened to one jail of a start or stop, told as it happens. */
+enum ioc_run_event {
+	IOC_RUN_ALREADY, /* start: it runs already (jid) */
+	IOC_RUN_IDLE, /* stop: it was not running (what a killed start left is removed) */
+	IOC_RUN_STOPPED,
+	IOC_RUN_STARTED, /* jid */
+	IOC_RUN_FAILED, /* one jail of several failed, or a pulled-in one (msg) */
+	IOC_RUN_REFUSED, /* a target of several refused before anything ran (msg names it) */
+};
+struct ioc_run_note {
+	enum ioc_run_event ev;
+	const char *tag, *uuid;
+	const char *jid; /* ALREADY, STARTED */
+	const char *msg; /* FAILED, REFUSED */
+	int pulled; /* a jail the request pulled in: a dependency or a running dependent */
+};
+struct ioc_runreq;
+/* Called in the process that acts on the jail (a -j worker's output is relayed whole). */
+typedef void (*ioc_run_report_fn)(
+    void *arg, const struct ioc_runreq *rq, const struct ioc_run_note *n);
+
+/* What a command asks of start and stop. */
+struct ioc_runreq {
+	const char *cmd; /* start, stop, restart, rcboot, rcshutdown, migrate: in messages */
+	enum ioc_act act; /* for the targets; pulled-in jails are started or stopped */
+	int force; /* -f: the targets' own meaning (hostid at start, no hooks at stop) */
+	int cascade; /* stop: running dependents are stopped first (stop -f, rcshutdown) */
+	int keep_going; /* ALL, rcboot, rcshutdown: a target that cannot be planned fails alone */
+	int rc; /* rcboot/rcshutdown: every jail counts in the summary */
+	unsigned jobs; /* -j: at most this many jails at once; 1: one after the other */
+	ioc_run_report_fn report; /* NULL: nothing is told */
+	void *arg;
+};
+/* How many jails were acted on, done (1), failed; summary: a summary line is due. */
+struct ioc_run_tally {
+	size_t total, done, failed;
+	int summary;
+};
+
+/*
+ * One jail, under its lock: looks at its state and acts.  1: done, 0:
+ * nothing to do, -1 with *err.  A template, a replica and a migrated jail
+ * never start, nor one of another host's hostid without force.  pulled: a
+ * jail the request pulled in (told as such).  The caller ran ioc_ops_prepare.
+ */
+int ioc_jail_run(const struct ioc_root *root, struct ioc_jail *j, const struct ioc_runreq *rq,
+    enum ioc_act act, int force, int pulled, struct ioc_error **err);
+/*
+ * The jails v (n of them, every property loaded) as rq asks: stop after the
+ * running jails that depend on them (refused without rq->cascade), start
+ * after their dependencies, rq->jobs at once.  One failing does not stop the
+ * others; one jail named: its error is *err as is.  -1 when any failed.
+ */
+int ioc_jails_run(const struct ioc_root *root, struct ioc_jail **v, size_t n,
+    const struct ioc_runreq *rq, struct ioc_run_tally *t, struct ioc_error **err);
+/* rcboot (rq->act START) and rcshutdown (STOP): the jails with boot=on by
+ * priority (shutdown: backwards), dependencies honoured; t->total 0: none. */
+int ioc_jails_rc(const struct ioc_root *root, const struct ioc_runreq *rq, struct ioc_run_tally *t,
+    struct ioc_error **err);
+/*
+ * --dry-run: the engine's plan of each step for each jail, as the command
+ * lines it would run, appended to out; nothing is locked or changed.  The
+ * Linux engine drives liblxc directly and has none (an error says so).
+ */
+int ioc_jails_dry(const struct ioc_root *root, struct ioc_jail **v, size_t n,
+    const char *const *steps, struct ioc_sb *out, struct ioc_error **err);
+/* The same for start and restart: the jails they depend on first, marked as such. */
+int ioc_jails_dry_start(const struct ioc_root *root, struct ioc_jail **v, size_t n,
+    const char *const *steps, struct ioc_sb *out, struct ioc_error **err);
 
 /* ---- create.c ------------------------------------------------------------ */
 
@@ -375,6 +454,27 @@ int ioc_sync_target_state(const struct ioc_root *t, const char *uuid, const char
  */
 int ioc_sync_target_receive(
     const struct ioc_root *t, const char *uuid, long long base, struct ioc_error **err);
+
+/* ---- migrate.c ----------------------------------------------------------- */
+
+struct ioc_migrate_result {
+	char *where; /* the root it went to: POOL/DATASET or USER@HOST:POOL/DATASET */
+	int ran; /* it ran here, so it runs there now */
+	double down_ms; /* from its stop here to its start there; -1 when it did not run */
+};
+void ioc_migrate_result_release(struct ioc_migrate_result *r);
+/*
+ * migrate: j (of js, every jail of root) moved to the iocage root target
+ * ([USER@HOST:]POOL/DATASET): synced while it runs, stopped, synced once
+ * more, marked migrated here, its replica promoted there (and started when
+ * it ran).  Before the promotion a failure leaves it as it was (running
+ * again); after it, *err says what is where.  A template and a jail others
+ * depend on stay.  rq tells its stop and start (rq->report may be NULL).
+ * The caller ran ioc_ops_prepare; the locks are taken here, step by step.
+ */
+int ioc_jail_migrate(const struct ioc_root *root, const struct ioc_jails *js, struct ioc_jail *j,
+    const char *target, const struct ioc_runreq *rq, struct ioc_migrate_result *res,
+    struct ioc_error **err);
 
 /* ---- filepool.c ---------------------------------------------------------- */
 

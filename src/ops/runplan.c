@@ -1,11 +1,12 @@
 /*
- * cmd_runplan.c — how start, stop, restart, rcboot and rcshutdown act on
- * several jails (runplan.h): the jails a request depends on are pulled in
+ * runplan.c — how start, stop, restart, rcboot and rcshutdown act on
+ * several jails (run_int.h): the jails a request depends on are pulled in
  * (started first, running dependents stopped first), a jail whose
  * dependency failed stays down, and with -j N up to N jails are acted on at
- * once, each by a forked worker whose messages are copied back in order.
+ * once, each by a forked worker whose output is relayed whole, in order.
  */
-#include "cli/runplan.h"
+#include "ops/ops.h"
+#include "ops/run_int.h"
 #include "core/depends.h"
 
 #include <errno.h>
@@ -39,12 +40,12 @@ ioc_depview_release(struct ioc_depview *d)
 }
 
 static int
-ioc_depview_load(struct ioc_ctx *ctx, struct ioc_depview *d, struct ioc_error **err)
+ioc_depview_load(const struct ioc_root *root, struct ioc_depview *d, struct ioc_error **err)
 {
 	static const char *const props[] = { "tag", "depends", NULL };
 	size_t i;
 	memset(d, 0, sizeof(*d));
-	if (ioc_jails_load(&ctx->root, props, &d->all, err) != 0)
+	if (ioc_jails_load(root, props, &d->all, err) != 0)
 		return -1;
 	d->nodes = ioc_xcalloc(d->all.n + 1, sizeof(*d->nodes));
 	d->jail = ioc_xcalloc(d->all.n + 1, sizeof(*d->jail));
@@ -88,8 +89,8 @@ struct ioc_runitem {
  * alone (by UUID).  Targets keep their loaded entries.
  */
 static int
-ioc_plan_fill(struct ioc_ctx *ctx, const struct ioc_depview *d, struct ioc_runitem *items, size_t n,
-    struct ioc_jails *extra, struct ioc_error **err)
+ioc_plan_fill(const struct ioc_root *root, const struct ioc_depview *d, struct ioc_runitem *items,
+    size_t n, struct ioc_jails *extra, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv uuids = IOC_STRV_INIT;
 	size_t i;
@@ -98,7 +99,7 @@ ioc_plan_fill(struct ioc_ctx *ctx, const struct ioc_depview *d, struct ioc_runit
 			ioc_strv_push(&uuids, d->jail[items[i].node]->uuid);
 	if (uuids.n == 0)
 		return 0;
-	if (ioc_jails_load_named(&ctx->root, NULL, ioc_strv_argv(&uuids), extra, err) != 0)
+	if (ioc_jails_load_named(root, NULL, ioc_strv_argv(&uuids), extra, err) != 0)
 		return -1;
 	for (i = 0; i < n; i++)
 		if (items[i].j == NULL &&
@@ -108,16 +109,12 @@ ioc_plan_fill(struct ioc_ctx *ctx, const struct ioc_depview *d, struct ioc_runit
 	return 0;
 }
 
-/* A failure line (several jails, or a pulled-in one of rcboot/rcshutdown). */
+/* A failure of one jail of several, or of a pulled-in one of rcboot/rcshutdown. */
 static void
-ioc_plan_report(const struct ioc_runreq *rq, const char *tag, const char *msg)
+ioc_plan_report(
+    const struct ioc_runreq *rq, const struct ioc_depview *d, size_t node, const char *msg)
 {
-	_cleanup_free_ char *m = ioc_msg_printable(msg ? msg : "failed");
-	if (rq->rc)
-		fprintf(stderr, "iocage: %s: %s: %s\n", rq->cmd, tag, m);
-	else
-		fprintf(stderr, "iocage: cannot %s %s: %s\n", rq->cmd, tag, m);
-	fflush(stderr);
+	ioc_run_tell(rq, IOC_RUN_FAILED, d->nodes[node].tag, d->jail[node]->uuid, NULL, msg, 0);
 }
 
 /*
@@ -143,11 +140,11 @@ ioc_plan_blocked(const struct ioc_depview *d, int stopping, char *const *why,
 /* One jail of a plan, in this process: targets get the request's action, the
  * jails pulled in are started (or stopped) quietly. */
 static int
-ioc_plan_one(struct ioc_ctx *ctx, const struct ioc_runreq *rq, const struct ioc_runitem *it,
+ioc_plan_one(const struct ioc_root *root, const struct ioc_runreq *rq, const struct ioc_runitem *it,
     struct ioc_error **err)
 {
 	int stopping = rq->act == IOC_ACT_STOP;
-	return ioc_run_one(ctx, it->j,
+	return ioc_jail_run(root, it->j, rq,
 	    it->target	 ? rq->act :
 		stopping ? IOC_ACT_STOP :
 			   IOC_ACT_START,
@@ -159,11 +156,11 @@ ioc_plan_one(struct ioc_ctx *ctx, const struct ioc_runreq *rq, const struct ioc_
  * forked worker through the same one-jail path (its lock, the engine, its
  * run-time record); the engine's prepare (the re-execution from a sealed
  * copy) ran in this process before anything was planned, so a worker never
- * re-executes.  A worker's standard output and error go to temporary files
- * that this process prints whole when the worker ends, so no two jails'
- * lines mix; its error message comes back through a pipe, its result as its
- * exit status (0 nothing to do, 1 done, 2 failed).  No threads: each worker
- * has liblxc to itself.
+ * re-executes.  A worker's standard output and error (the request's
+ * callback, the hooks, notes) go to temporary files that this process relays
+ * whole to its own when the worker ends, so no two jails' lines mix; its error message comes back
+ * through a pipe, its result as its exit status (0 nothing to do, 1 done, 2 failed).  No threads:
+ * each worker has liblxc to itself.
  */
 struct ioc_worker {
 	pid_t pid;
@@ -189,13 +186,13 @@ ioc_worker_release(struct ioc_worker *w)
 }
 
 /* The worker's side: one jail, its output to outfd and errfd, never returns. */
-static void __attribute__((noreturn)) ioc_worker_main(struct ioc_ctx *ctx,
+static void __attribute__((noreturn)) ioc_worker_main(const struct ioc_root *root,
     const struct ioc_runreq *rq, const struct ioc_runitem *it, int outfd, int errfd, int resfd)
 {
 	struct ioc_error *e1 = NULL;
 	int r = -1;
 	if (dup2(outfd, STDOUT_FILENO) >= 0 && dup2(errfd, STDERR_FILENO) >= 0)
-		r = ioc_plan_one(ctx, rq, it, &e1);
+		r = ioc_plan_one(root, rq, it, &e1);
 	else
 		ioc_err(&e1, "cannot redirect the output of its worker: %s", strerror(errno));
 	fflush(stdout);
@@ -212,9 +209,9 @@ static void __attribute__((noreturn)) ioc_worker_main(struct ioc_ctx *ctx,
 
 /* Forks the worker of plan item `item`; the others' fds are closed in it. */
 static int
-ioc_worker_start(struct ioc_ctx *ctx, const struct ioc_runreq *rq, const struct ioc_runitem *it,
-    size_t item, struct ioc_worker *w, const struct ioc_worker *others, size_t nothers,
-    struct ioc_error **err)
+ioc_worker_start(const struct ioc_root *root, const struct ioc_runreq *rq,
+    const struct ioc_runitem *it, size_t item, struct ioc_worker *w,
+    const struct ioc_worker *others, size_t nothers, struct ioc_error **err)
 {
 	int p[2] = { -1, -1 };
 	size_t k;
@@ -245,7 +242,7 @@ ioc_worker_start(struct ioc_ctx *ctx, const struct ioc_runreq *rq, const struct 
 			close(fileno(others[k].errs));
 			close(others[k].res);
 		}
-		ioc_worker_main(ctx, rq, it, fileno(w->out), fileno(w->errs), p[1]);
+		ioc_worker_main(root, rq, it, fileno(w->out), fileno(w->errs), p[1]);
 	}
 	close(p[1]);
 	w->res = p[0];
@@ -296,9 +293,9 @@ ioc_worker_end(struct ioc_worker *w, int status, char **msg)
  * failure reported, as the serial run does.
  */
 static void
-ioc_plan_parallel(struct ioc_ctx *ctx, const struct ioc_depview *d, const struct ioc_runreq *rq,
-    struct ioc_runitem *items, size_t n, char **why, const unsigned char *inplan, size_t *done,
-    size_t *failed)
+ioc_plan_parallel(const struct ioc_root *root, const struct ioc_depview *d,
+    const struct ioc_runreq *rq, struct ioc_runitem *items, size_t n, char **why,
+    const unsigned char *inplan, size_t *done, size_t *failed)
 {
 	int stopping = rq->act == IOC_ACT_STOP;
 	_cleanup_free_ size_t *order = ioc_xcalloc(n + 1, sizeof(*order));
@@ -325,13 +322,13 @@ ioc_plan_parallel(struct ioc_ctx *ctx, const struct ioc_depview *d, const struct
 			size_t node = items[it].node;
 			struct ioc_error *e1 = ioc_plan_blocked(d, stopping, why, inplan, node);
 			if (e1 == NULL &&
-			    ioc_worker_start(ctx, rq, &items[it], it, &w[nw], w, nw, &e1) == 0) {
+			    ioc_worker_start(root, rq, &items[it], it, &w[nw], w, nw, &e1) == 0) {
 				nw++;
 				continue;
 			}
 			(*failed)++;
 			why[node] = ioc_xstrdup(e1 && e1->msg ? e1->msg : "failed");
-			ioc_plan_report(rq, d->nodes[node].tag, why[node]);
+			ioc_plan_report(rq, d, node, why[node]);
 			ioc_error_free(e1);
 			ioc_depsched_done(&s, it);
 		}
@@ -347,7 +344,7 @@ ioc_plan_parallel(struct ioc_ctx *ctx, const struct ioc_depview *d, const struct
 				(*failed)++;
 				why[node] =
 				    ioc_xasprintf("its worker was lost: %s", strerror(errno));
-				ioc_plan_report(rq, d->nodes[node].tag, why[node]);
+				ioc_plan_report(rq, d, node, why[node]);
 				ioc_worker_release(&w[k]);
 				ioc_depsched_done(&s, w[k].item);
 			}
@@ -365,7 +362,7 @@ ioc_plan_parallel(struct ioc_ctx *ctx, const struct ioc_depview *d, const struct
 			size_t node = items[w[k].item].node;
 			(*failed)++;
 			why[node] = msg;
-			ioc_plan_report(rq, d->nodes[node].tag, msg);
+			ioc_plan_report(rq, d, node, msg);
 		}
 		ioc_depsched_done(&s, w[k].item);
 		w[k] = w[--nw];
@@ -379,25 +376,26 @@ ioc_plan_parallel(struct ioc_ctx *ctx, const struct ioc_depview *d, const struct
  * started, a jail whose running dependent did not stop is not stopped: the
  * error names the chain.  One named jail (not rcboot/rcshutdown): its error
  * is the command's, and nothing else is reported apart; otherwise each
- * failure gets a line and the summary follows.  planned_failed counts targets
- * refused before the run (already reported).
+ * failure is told and the summary is due (t->summary).  t already counts
+ * the targets refused before the run (told then).
  */
 static int
-ioc_plan_run(struct ioc_ctx *ctx, const struct ioc_depview *d, const struct ioc_runreq *rq,
-    struct ioc_runitem *items, size_t n, size_t ntargets, size_t planned_failed,
+ioc_plan_run(const struct ioc_root *root, const struct ioc_depview *d, const struct ioc_runreq *rq,
+    struct ioc_runitem *items, size_t n, size_t ntargets, struct ioc_run_tally *t,
     struct ioc_error **err)
 {
 	int stopping = rq->act == IOC_ACT_STOP;
 	int single = ntargets == 1 && !rq->rc;
 	char **why = ioc_xcalloc(d->n + 1, sizeof(*why)); /* node -> why it failed */
 	unsigned char *inplan = ioc_xcalloc(d->n + 1, 1);
-	size_t i, failed = planned_failed, done = 0, total = n + planned_failed;
+	size_t i;
 	int rc = 0;
 
+	t->total += n;
 	for (i = 0; i < n; i++)
 		inplan[items[i].node] = 1;
 	if (rq->jobs > 1 && !single) {
-		ioc_plan_parallel(ctx, d, rq, items, n, why, inplan, &done, &failed);
+		ioc_plan_parallel(root, d, rq, items, n, why, inplan, &t->done, &t->failed);
 		goto summary;
 	}
 	for (i = 0; i < n; i++) {
@@ -406,14 +404,14 @@ ioc_plan_run(struct ioc_ctx *ctx, const struct ioc_depview *d, const struct ioc_
 		struct ioc_error *e1 = ioc_plan_blocked(d, stopping, why, inplan, node);
 		int r = -1;
 		if (e1 == NULL)
-			r = ioc_plan_one(ctx, rq, &items[i], &e1);
+			r = ioc_plan_one(root, rq, &items[i], &e1);
 		if (r > 0)
-			done++;
+			t->done++;
 		if (r >= 0) {
 			ioc_error_free(e1);
 			continue;
 		}
-		failed++;
+		t->failed++;
 		why[node] = ioc_xstrdup(e1 && e1->msg ? e1->msg : "failed");
 		if (single && items[i].target) {
 			/* the one jail named: its own failure as is, a dependency's with the chain */
@@ -424,19 +422,14 @@ ioc_plan_run(struct ioc_ctx *ctx, const struct ioc_depview *d, const struct ioc_
 			goto out;
 		}
 		if (!single)
-			ioc_plan_report(rq, tag, e1 ? e1->msg : NULL);
+			ioc_plan_report(rq, d, node, e1 ? e1->msg : NULL);
 		ioc_error_free(e1);
 	}
 summary:
-	if (rq->rc)
-		printf("%s: %zu jails, %zu failed\n", rq->cmd, total, failed);
-	else if (!single)
-		printf("%s: %zu of %zu jails done, %zu failed, %zu had nothing to do\n", rq->cmd,
-		    done, total, failed, total - done - failed);
-	if (failed)
-		rc = ioc_err(err, "%s: %zu of %zu jails failed", rq->cmd, failed, total);
+	t->summary = rq->rc || !single;
+	if (t->failed)
+		rc = ioc_err(err, "%s: %zu of %zu jails failed", rq->cmd, t->failed, t->total);
 out:
-	fflush(stdout);
 	for (i = 0; i < d->n; i++)
 		free(why[i]);
 	free(why);
@@ -450,12 +443,12 @@ out:
  * loaded is an error.  On failure nothing is left to release.
  */
 static int
-ioc_plan_open(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, struct ioc_depview *d,
+ioc_plan_open(const struct ioc_root *root, struct ioc_jail **v, size_t n, struct ioc_depview *d,
     size_t **targets, struct ioc_error **err)
 {
 	size_t i;
 	*targets = NULL;
-	if (ioc_depview_load(ctx, d, err) != 0)
+	if (ioc_depview_load(root, d, err) != 0)
 		return -1;
 	*targets = ioc_xcalloc(n + 1, sizeof(**targets));
 	for (i = 0; i < n; i++) {
@@ -495,16 +488,15 @@ ioc_plan_items(
  * entries, the jails pulled in are read (extra), then the plan runs.
  */
 static int
-ioc_plan_items_run(struct ioc_ctx *ctx, const struct ioc_depview *d, const struct ioc_runreq *rq,
-    struct ioc_jail **v, size_t n, const size_t *targets, const size_t *order, size_t norder,
-    size_t planned_failed, struct ioc_error **err)
+ioc_plan_items_run(const struct ioc_root *root, const struct ioc_depview *d,
+    const struct ioc_runreq *rq, struct ioc_jail **v, size_t n, const size_t *targets,
+    const size_t *order, size_t norder, struct ioc_run_tally *t, struct ioc_error **err)
 {
 	struct ioc_jails extra = { NULL, 0, 0 };
 	struct ioc_runitem *items = ioc_plan_items(v, n, targets, order, norder);
 	int rc = -1;
-	if (ioc_plan_fill(ctx, d, items, norder, &extra, err) == 0)
-		rc = ioc_plan_run(
-		    ctx, d, rq, items, norder, rq->rc ? norder : n, planned_failed, err);
+	if (ioc_plan_fill(root, d, items, norder, &extra, err) == 0)
+		rc = ioc_plan_run(root, d, rq, items, norder, rq->rc ? norder : n, t, err);
 	free(items);
 	ioc_jails_release(&extra);
 	return rc;
@@ -517,15 +509,15 @@ ioc_plan_items_run(struct ioc_ctx *ctx, const struct ioc_depview *d, const struc
  * starts, or with keep_going that target alone.
  */
 int
-ioc_run_start_plan(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const struct ioc_runreq *rq,
-    struct ioc_error **err)
+ioc_run_start_plan(const struct ioc_root *root, struct ioc_jail **v, size_t n,
+    const struct ioc_runreq *rq, struct ioc_run_tally *t, struct ioc_error **err)
 {
 	struct ioc_depview d;
 	struct ioc_error **errs = NULL;
 	size_t *targets = NULL, *order = NULL, norder = 0, bad, i;
 	int rc = -1;
 
-	if (ioc_plan_open(ctx, v, n, &d, &targets, err) != 0)
+	if (ioc_plan_open(root, v, n, &d, &targets, err) != 0)
 		return -1;
 	errs = ioc_xcalloc(n + 1, sizeof(*errs));
 	bad = ioc_depgraph_start_order(&d.g, targets, n, &order, &norder, errs);
@@ -540,14 +532,12 @@ ioc_run_start_plan(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const str
 			errs[i] = NULL;
 			goto out;
 		}
-		{
-			_cleanup_free_ char *m = ioc_msg_printable(errs[i]->msg);
-			fprintf(stderr, "iocage: %s%s%s\n", rq->rc ? rq->cmd : "",
-			    rq->rc ? ": " : "", m);
-			fflush(stderr);
-		}
+		ioc_run_tell(rq, IOC_RUN_REFUSED, d.nodes[targets[i]].tag, v[i]->uuid, NULL,
+		    errs[i]->msg, 0);
 	}
-	rc = ioc_plan_items_run(ctx, &d, rq, v, n, targets, order, norder, bad, err);
+	t->failed += bad;
+	t->total += bad;
+	rc = ioc_plan_items_run(root, &d, rq, v, n, targets, order, norder, t, err);
 out:
 	for (i = 0; i < n; i++)
 		ioc_error_free(errs[i]);
@@ -565,8 +555,8 @@ out:
  * anything stops.
  */
 int
-ioc_run_stop_plan(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const struct ioc_runreq *rq,
-    struct ioc_error **err)
+ioc_run_stop_plan(const struct ioc_root *root, struct ioc_jail **v, size_t n,
+    const struct ioc_runreq *rq, struct ioc_run_tally *t, struct ioc_error **err)
 {
 	struct ioc_depview d;
 	struct ioc_jstate *st = NULL;
@@ -574,7 +564,7 @@ ioc_run_stop_plan(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const stru
 	size_t *targets = NULL, *order = NULL, norder = 0, i, k;
 	int rc = -1;
 
-	if (ioc_plan_open(ctx, v, n, &d, &targets, err) != 0)
+	if (ioc_plan_open(root, v, n, &d, &targets, err) != 0)
 		return -1;
 	mark = ioc_xcalloc(d.n + 1, 1);
 	include = ioc_xcalloc(d.n + 1, 1);
@@ -588,7 +578,7 @@ ioc_run_stop_plan(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const stru
 		st = ioc_xcalloc(d.all.n + 1, sizeof(*st));
 		for (k = 0; k < d.all.n; k++)
 			snprintf(st[k].jid, sizeof(st[k].jid), "-");
-		if (ioc_run_states(ctx, &d.all, st, err) != 0)
+		if (ioc_ops_states(root, &d.all, st, err) != 0)
 			goto out;
 		for (i = 0; i < n; i++) {
 			_cleanup_free_ unsigned char *one = ioc_xcalloc(d.n + 1, 1);
@@ -619,7 +609,7 @@ ioc_run_stop_plan(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const stru
 		}
 	}
 	ioc_depgraph_stop_order(&d.g, targets, n, include, &order, &norder);
-	rc = ioc_plan_items_run(ctx, &d, rq, v, n, targets, order, norder, 0, err);
+	rc = ioc_plan_items_run(root, &d, rq, v, n, targets, order, norder, t, err);
 out:
 	free(st);
 	free(mark);
@@ -638,8 +628,8 @@ out:
  * refuses it.
  */
 int
-ioc_run_dry_start(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const char *const *steps,
-    struct ioc_error **err)
+ioc_jails_dry_start(const struct ioc_root *root, struct ioc_jail **v, size_t n,
+    const char *const *steps, struct ioc_sb *out, struct ioc_error **err)
 {
 	static const char *const start[] = { "start", NULL };
 	struct ioc_depview d;
@@ -649,7 +639,7 @@ ioc_run_dry_start(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const char
 	size_t *targets = NULL, *order = NULL, norder = 0, i;
 	int rc = -1;
 
-	if (ioc_plan_open(ctx, v, n, &d, &targets, err) != 0)
+	if (ioc_plan_open(root, v, n, &d, &targets, err) != 0)
 		return -1;
 	errs = ioc_xcalloc(n + 1, sizeof(*errs));
 	if (ioc_depgraph_start_order(&d.g, targets, n, &order, &norder, errs) != 0) {
@@ -665,13 +655,14 @@ ioc_run_dry_start(struct ioc_ctx *ctx, struct ioc_jail **v, size_t n, const char
 		goto out;
 	}
 	items = ioc_plan_items(v, n, targets, order, norder);
-	if (ioc_plan_fill(ctx, &d, items, norder, &extra, err) != 0)
+	if (ioc_plan_fill(root, &d, items, norder, &extra, err) != 0)
 		goto out;
 	for (i = 0; i < norder; i++) {
 		if (!items[i].target)
-			printf("# %s is a dependency: started first unless it runs\n",
+			ioc_sb_addf(out, "# %s is a dependency: started first unless it runs\n",
 			    d.nodes[items[i].node].tag);
-		if (ioc_run_dry(ctx, &items[i].j, 1, items[i].target ? steps : start, err) != 0)
+		if (ioc_jails_dry(
+			root, &items[i].j, 1, items[i].target ? steps : start, out, err) != 0)
 			goto out;
 	}
 	rc = 0;
