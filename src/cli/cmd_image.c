@@ -354,7 +354,7 @@ ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 		return -1;
 	file = found ? found : argv[0];
 	if (ioc_record_is_package(file)) /* a differential package (cmd_record.c) */
-		return ioc_package_import(ctx, file, argc - 1, argv + 1, err);
+		return ioc_cmd_import_package(ctx, file, argc - 1, argv + 1, err);
 	ov.p = ioc_xcalloc((size_t)argc, sizeof(*ov.p));
 	ov.v = ioc_xcalloc((size_t)argc, sizeof(*ov.v));
 	for (i = 1; i < argc; i++) {

@@ -135,7 +135,7 @@ int ioc_cmd_record(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_package(struct ioc_ctx *, int, char **, struct ioc_error **);
 /* import of a package file (import dispatches here: record.h ioc_record_is_package);
  * props: the command line's PROPERTY=VALUE words. */
-int ioc_package_import(
+int ioc_cmd_import_package(
     struct ioc_ctx *ctx, const char *file, int nprops, char **props, struct ioc_error **err);
 /* cmd_update.c */
 int ioc_cmd_update(struct ioc_ctx *, int, char **, struct ioc_error **);

@@ -25,6 +25,8 @@
  *              the --dry-run plans
  *   migrate.c  a jail moved to another root: sync, stop, last sync, mark,
  *              promotion and start there
+ *   package.c  differential packages: record start|stop, package, and the
+ *              import of a package onto a new thin jail
  */
 #ifndef IOC_OPS_H
 #define IOC_OPS_H
@@ -475,6 +477,45 @@ void ioc_migrate_result_release(struct ioc_migrate_result *r);
 int ioc_jail_migrate(const struct ioc_root *root, const struct ioc_jails *js, struct ioc_jail *j,
     const char *target, const struct ioc_runreq *rq, struct ioc_migrate_result *res,
     struct ioc_error **err);
+
+/* ---- package.c ----------------------------------------------------------- */
+
+/*
+ * record start|stop of j under its lock: @ioc-record-start (a finished
+ * recording is replaced: *discarded 1) or @ioc-record-stop, noted in the
+ * read-only property record.  A template is refused.  Root lock held.
+ */
+int ioc_jail_record(const struct ioc_root *root, struct ioc_jail *j, int start, int *discarded,
+    struct ioc_error **err);
+struct ioc_package_result {
+	char *path; /* R/packages/TAG-DATE.iocpkg (its .sha256 beside it) */
+	size_t changed, deleted; /* files added or changed, deleted */
+	char sha256[65];
+};
+void ioc_package_result_release(struct ioc_package_result *r);
+/*
+ * package: both recording snapshots cloned read-only under R/packages, the
+ * trees compared (image/record.h), the package written, the clones
+ * destroyed (a killed run's are swept by the next record or package).
+ * Root lock held.
+ */
+int ioc_jail_package(const struct ioc_root *root, struct ioc_jail *j,
+    struct ioc_package_result *res, struct ioc_error **err);
+struct ioc_pkgimport_result {
+	char *uuid,
+	    *tag; /* the new jail, set once it is complete (also when a later step failed) */
+	unsigned long long files, deletions;
+};
+void ioc_pkgimport_result_release(struct ioc_pkgimport_result *r);
+/*
+ * import PACKAGE [PROPERTY=VALUE ...]: everything checked before anything is
+ * made (the package's checksum, its release fetched here, the tag free, the
+ * properties as create checks them); a thin jail made untagged, the package
+ * deployed onto it, the tag set last.  A failure removes the new jail.  Root
+ * lock held.
+ */
+int ioc_package_import(const struct ioc_root *root, const char *file, int nprops, char **props,
+    struct ioc_pkgimport_result *res, struct ioc_error **err);
 
 /* ---- filepool.c ---------------------------------------------------------- */
 
