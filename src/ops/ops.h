@@ -15,6 +15,7 @@
  *              snapremove, rollback
  *   debris.c   removing what interrupted commands left (jails, work clones)
  *   update.c   finding and rolling back interrupted updates
+ *   update_jail.c  update and upgrade of a jail, update of a release
  *   export.c   exporting a jail as an image
  *   import.c   importing images (one pass into a quarantine) and the shell
  *              iocage's UUID_DATE.tar.xz images
@@ -398,6 +399,38 @@ int ioc_freebsd_upgrade(
 int ioc_update_mark_up(const char *mark);
 /* An upgrade's mark ("... release=OLD"): sets j's release back to OLD; 0 when none. */
 int ioc_update_mark_release(struct ioc_jail *j, const char *mark, struct ioc_error **err);
+
+/* ---- update_jail.c ------------------------------------------------------- */
+
+struct ioc_update_req {
+	const char *to; /* upgrade: the release it goes to; NULL: update */
+	/* a line to show as it goes (a rolled-back interrupted update, the snapshot taken) */
+	void (*say)(void *arg, const char *line);
+	void *say_arg;
+};
+/*
+ * update (req->to NULL) or upgrade of j under its lock: its datasets
+ * snapshotted (*snapname, caller frees) with the in-flight mark, then apt-get
+ * in the jail (started for it when down; Linux) or freebsd-update against its
+ * root (FreeBSD); a failure rolls back to the snapshot and says so.  An
+ * earlier interrupted update is rolled back first.  The caller ran
+ * ioc_ops_prepare.
+ */
+int ioc_jail_update(const struct ioc_root *root, struct ioc_jail *j,
+    const struct ioc_update_req *req, char **snapname, struct ioc_error **err);
+struct ioc_release_update_result {
+	size_t changed, deleted; /* files copied into the release, deleted there */
+	char *snapshot; /* the release's new snapshot, new jails' source */
+};
+void ioc_release_update_result_release(struct ioc_release_update_result *r);
+/*
+ * update release=REL (Linux), under the root lock: a temporary untagged thin
+ * jail of the release is updated, what changed is copied into the release's
+ * root and snapshotted; the temporary jail never stays.
+ */
+int ioc_release_update(const struct ioc_root *root, const char *rel,
+    const struct ioc_update_req *req, struct ioc_release_update_result *res,
+    struct ioc_error **err);
 
 /* ---- sync.c -------------------------------------------------------------- */
 
