@@ -162,7 +162,7 @@ ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 			goto out;
 		}
 	} else if (strcmp(ioc_jail_get(src, "template"), "yes") == 0) {
-		snap = ioc_xasprintf("%s/root@ioc-template", src->dataset);
+		snap = ioc_xasprintf("%s/root@" IOC_TEMPLATE_SNAP, src->dataset);
 		tmpl = ioc_jail_get(src, "tag");
 	}
 	uuid = ioc_uuid_new();

@@ -488,12 +488,12 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		/* template=yes|no converts the jail (cmd_template.c); same value: nothing to do */
 		if (tmpl >= 0 && tmpl == (strcmp(ioc_jail_get(j, "template"), "yes") == 0))
 			tmpl = -1;
-		if (tmpl >= 0 && ioc_template_check(ctx, &js, j, tmpl, err) != 0)
+		if (tmpl >= 0 && ioc_template_check(&ctx->root, &js, j, tmpl, err) != 0)
 			goto out;
 	}
 	if (ioc_set_write(ctx, dataset, is_default ? NULL : j, js.legacy, as, n, err) != 0)
 		goto out;
-	if (tmpl >= 0 && ioc_template_apply(ctx, j, tmpl, err) != 0)
+	if (tmpl >= 0 && ioc_template_apply(&ctx->root, j, tmpl, err) != 0)
 		goto out;
 	rc = 0;
 out:

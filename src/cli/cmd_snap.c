@@ -1,5 +1,5 @@
-/* cmd_snap.c — snapshot, snaplist, snapremove, rollback (parsed and printed here; the
- * operations are ops/snap.c), promote. */
+/* cmd_snap.c — snapshot, snaplist, snapremove, rollback, promote: parsed and printed
+ * here; the operations are ops/snap.c. */
 #include "cli/commands.h"
 
 #include <string.h>
@@ -169,10 +169,8 @@ ioc_cmd_promote(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	struct ioc_opts o;
 	struct ioc_jails js;
 	struct ioc_jail *j;
-	_cleanup_free_ char *rootds = NULL;
 	_cleanup_free_ char *origin = NULL;
-	int k = ioc_opts_parse(ctx, "promote", "", argc - 1, argv + 1, &o, err);
-	int rc = -1;
+	int k = ioc_opts_parse(ctx, "promote", "", argc - 1, argv + 1, &o, err), rc;
 	if (k < 0)
 		return -1;
 	argc -= k + 1;
@@ -181,23 +179,9 @@ ioc_cmd_promote(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 		return ioc_usage(err, "promote");
 	if (ioc_ctx_jail(ctx, argv[0], (const char *const[]) { "tag", NULL }, &js, &j, err) != 0)
 		return -1;
-	rootds = ioc_xasprintf("%s/root", j->dataset);
-	if (ioc_zfs_get1(rootds, "origin", &origin, err) != 0)
-		goto out;
-	if (origin == NULL || strcmp(origin, "-") == 0) {
-		ioc_err(err, "jail '%s' is not a clone: nothing to promote", argv[0]);
-		goto out;
-	}
-	if (ioc_zfs_guard(origin, NULL) != 0) {
-		ioc_err(err, "jail '%s' is cloned from '%s', outside the root: refusing to promote",
-		    argv[0], origin);
-		goto out;
-	}
-	if (ioc_zfs_promote(rootds, err) != 0)
-		goto out;
-	printf("%s promoted (was a clone of %s)\n", ioc_jail_get(j, "tag"), origin);
-	rc = 0;
-out:
+	rc = ioc_jail_promote(j, argv[0], &origin, err);
+	if (rc == 0)
+		printf("%s promoted (was a clone of %s)\n", ioc_jail_get(j, "tag"), origin);
 	ioc_jails_release(&js);
 	return rc;
 }

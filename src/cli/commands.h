@@ -141,16 +141,6 @@ int ioc_cmd_import_package(
 int ioc_cmd_update(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_apply(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_upgrade(struct ioc_ctx *, int, char **, struct ioc_error **);
-/* cmd_template.c: `set template=yes|no` (see there for the kill -9 order). */
-#define IOC_TEMPLATE_SNAP "ioc-template" /* R/jails/UUID/root@ioc-template */
-/* Jails cloned from j's snapshots, named by tag, appended to names ("a, b"). */
-int ioc_template_dependants(struct ioc_ctx *ctx, const struct ioc_jails *js,
-    const struct ioc_jail *j, struct ioc_sb *names, struct ioc_error **err);
-/* Refuses a conversion that cannot be done (running jail; clones exist); changes nothing. */
-int ioc_template_check(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_jail *j, int yes,
-    struct ioc_error **err);
-/* Does it (caller holds the root and jail locks and ran the check). */
-int ioc_template_apply(struct ioc_ctx *ctx, struct ioc_jail *j, int yes, struct ioc_error **err);
 
 /*
  * cmd_run.c's helpers for the other commands that run jails (the states,

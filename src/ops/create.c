@@ -260,7 +260,7 @@ ioc_create_from_template(const struct ioc_root *root, const struct ioc_create_re
 		    req->template_name);
 		goto out;
 	}
-	*snap = ioc_xasprintf("%s/root@ioc-template", t->dataset);
+	*snap = ioc_xasprintf("%s/root@" IOC_TEMPLATE_SNAP, t->dataset);
 	free(*release);
 	*release = ioc_xstrdup(ioc_jail_get(t, "release"));
 	*extra = ioc_xasprintf(IOC_PROP_PREFIX "source_template=%s", ioc_jail_get(t, "tag"));

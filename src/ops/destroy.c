@@ -32,54 +32,21 @@ ioc_jails_dependents(const struct ioc_jails *js, const struct ioc_jail *j, struc
 	}
 }
 
-/* Datasets of other jails that are clones of j's snapshots (one `zfs get origin`). */
-static int
-ioc_destroy_clones(const struct ioc_root *root, const struct ioc_jail *j, struct ioc_strv *out,
-    struct ioc_error **err)
-{
-	struct ioc_zrows rows;
-	size_t i, dl = strlen(j->dataset);
-	if (ioc_jails_origins(root, &rows, err) != 0)
-		return -1;
-	for (i = 0; i < rows.n; i++) {
-		const char *org = rows.v[i].value;
-		if (strncmp(org, j->dataset, dl) == 0 && (org[dl] == '/' || org[dl] == '@') &&
-		    strncmp(rows.v[i].name, j->dataset, dl) != 0)
-			ioc_strv_push(out, rows.v[i].name);
-	}
-	ioc_zrows_release(&rows);
-	return 0;
-}
-
 /* Refuses when jails are clones of j's snapshots, naming complete ones by their tag. */
 static int
 ioc_destroy_check_clones(const struct ioc_root *root, const char *name, const struct ioc_jails *js,
     const struct ioc_jail *j, struct ioc_error **err)
 {
-	_cleanup_strv_ struct ioc_strv deps = IOC_STRV_INIT;
-	struct ioc_sb sb = IOC_SB_INIT;
-	size_t i;
-	if (ioc_destroy_clones(root, j, &deps, err) != 0)
-		return -1;
-	if (deps.n == 0)
-		return 0;
+	_cleanup_sb_ struct ioc_sb sb = IOC_SB_INIT;
 	ioc_sb_init(&sb);
-	for (i = 0; i < deps.n; i++) {
-		const char *u = deps.v[i] + strlen(root->name) + strlen("/jails/");
-		size_t q;
-		for (q = 0; q < js->n; q++)
-			if (strncmp(u, js->v[q].uuid, strlen(js->v[q].uuid)) == 0 &&
-			    js->v[q].complete)
-				break;
-		ioc_sb_addf(&sb, "%s%s", i ? ", " : "",
-		    q < js->n ? ioc_jail_get(&js->v[q], "tag") : deps.v[i]);
-	}
-	ioc_err(err,
+	if (ioc_jail_clone_users(root, js, j, &sb, err) != 0)
+		return -1;
+	if (sb.len == 0)
+		return 0;
+	return ioc_err(err,
 	    "cannot destroy '%s': jails depend on it: %s (destroy them or "
 	    "'iocage promote' them first)",
 	    name, sb.buf);
-	ioc_sb_release(&sb);
-	return -1;
 }
 
 int

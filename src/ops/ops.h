@@ -16,6 +16,7 @@
  *   debris.c   removing what interrupted commands left (jails, work clones)
  *   update.c   finding and rolling back interrupted updates
  *   update_jail.c  update and upgrade of a jail, update of a release
+ *   template.c the checks and steps of set template=yes|no
  *   export.c   exporting a jail as an image
  *   import.c   importing images (one pass into a quarantine) and the shell
  *              iocage's UUID_DATE.tar.xz images
@@ -303,9 +304,25 @@ void ioc_snaps_release(struct ioc_snaps *s);
  * prefix), in one `zfs get`; *out needs no release after -1. */
 int ioc_jail_snaplist(
     const struct ioc_root *root, const char *name, struct ioc_snaps *out, struct ioc_error **err);
-/* The origin of every dataset under R/jails, two levels deep ("-": not a clone);
+/* The origin of every dataset under R/jails, three levels deep ("-": not a clone);
  * rows needs no release after -1. */
 int ioc_jails_origins(const struct ioc_root *root, struct ioc_zrows *rows, struct ioc_error **err);
+/*
+ * The jails (other than j) with a dataset cloned from a snapshot of j's,
+ * appended to names ", "-joined, each once: a complete jail by its tag,
+ * another by the dataset's name.  js: the root's jails, with tag.  destroy,
+ * snapremove and set template=no refuse while there are any.
+ */
+int ioc_jail_clone_users(const struct ioc_root *root, const struct ioc_jails *js,
+    const struct ioc_jail *j, struct ioc_sb *names, struct ioc_error **err);
+/*
+ * promote: j's root, a clone, becomes independent of its origin (zfs
+ * promote; the origin's snapshots move to it); *origin (caller frees) gets
+ * what it was cloned from.  Refused when it is not a clone or its origin is
+ * outside the root.  name: as messages say it.
+ */
+int ioc_jail_promote(
+    const struct ioc_jail *j, const char *name, char **origin, struct ioc_error **err);
 
 struct ioc_snap_req {
 	const char *name; /* the jail (tag, UUID or prefix) as messages name it; snapshot: or ALL */
@@ -399,6 +416,24 @@ int ioc_freebsd_upgrade(
 int ioc_update_mark_up(const char *mark);
 /* An upgrade's mark ("... release=OLD"): sets j's release back to OLD; 0 when none. */
 int ioc_update_mark_release(struct ioc_jail *j, const char *mark, struct ioc_error **err);
+
+/* ---- template.c ---------------------------------------------------------- */
+
+#define IOC_TEMPLATE_SNAP "ioc-template" /* R/jails/UUID/root@ioc-template */
+
+/*
+ * set template=yes (yes 1) or no of j: refused while j runs (yes) or while
+ * jails are cloned from it (no); js: the root's jails, with tag.
+ */
+int ioc_template_check(const struct ioc_root *root, const struct ioc_jails *js, struct ioc_jail *j,
+    int yes, struct ioc_error **err);
+/*
+ * The conversion, root lock and j's lock held: yes (re)takes
+ * R/jails/UUID/root@ioc-template then sets the property; no sets it then
+ * drops the snapshot.  A kill in between leaves an ordinary jail.
+ */
+int ioc_template_apply(
+    const struct ioc_root *root, struct ioc_jail *j, int yes, struct ioc_error **err);
 
 /* ---- update_jail.c ------------------------------------------------------- */
 

@@ -45,10 +45,47 @@ ioc_jails_origins(const struct ioc_root *root, struct ioc_zrows *rows, struct io
 	_cleanup_free_ char *base = ioc_xasprintf("%s/jails", root->name);
 	char *names[] = { base, NULL };
 	ioc_zrows_init(rows);
-	if (ioc_zfs_get(names, "origin", 0, 2, NULL, 0, rows, err) != 0) {
+	if (ioc_zfs_get(names, "origin", 0, 3, NULL, 0, rows, err) != 0) {
 		ioc_zrows_release(rows);
 		return -1;
 	}
+	return 0;
+}
+
+int
+ioc_jail_clone_users(const struct ioc_root *root, const struct ioc_jails *js,
+    const struct ioc_jail *j, struct ioc_sb *names, struct ioc_error **err)
+{
+	_cleanup_free_ char *base = ioc_xasprintf("%s/jails", root->name);
+	_cleanup_strv_ struct ioc_strv seen = IOC_STRV_INIT;
+	struct ioc_zrows rows;
+	size_t i, k, dl = strlen(j->dataset), bl = strlen(base);
+	if (ioc_jails_origins(root, &rows, err) != 0)
+		return -1;
+	for (i = 0; i < rows.n; i++) {
+		const char *org = rows.v[i].value, *n = rows.v[i].name;
+		const char *label = n;
+		if (strncmp(org, j->dataset, dl) != 0 || (org[dl] != '/' && org[dl] != '@'))
+			continue;
+		if (strncmp(n, j->dataset, dl) == 0 && (n[dl] == '/' || n[dl] == '\0'))
+			continue;
+		/* name the owning jail by its tag when it is a complete one */
+		for (k = 0; k < js->n; k++) {
+			size_t ul = strlen(js->v[k].uuid);
+			if (strncmp(n, base, bl) == 0 && n[bl] == '/' &&
+			    strncmp(n + bl + 1, js->v[k].uuid, ul) == 0 &&
+			    (n[bl + 1 + ul] == '/' || n[bl + 1 + ul] == '\0') &&
+			    js->v[k].complete) {
+				label = ioc_jail_get(&js->v[k], "tag");
+				break;
+			}
+		}
+		if (!ioc_strv_contains(&seen, label))
+			ioc_strv_push(&seen, label);
+	}
+	for (k = 0; k < seen.n; k++)
+		ioc_sb_addf(names, "%s%s", names->len ? ", " : "", seen.v[k]);
+	ioc_zrows_release(&rows);
 	return 0;
 }
 
@@ -326,4 +363,20 @@ out:
 	free(st);
 	ioc_jails_release(&js);
 	return rc;
+}
+
+int
+ioc_jail_promote(const struct ioc_jail *j, const char *name, char **origin, struct ioc_error **err)
+{
+	_cleanup_free_ char *rootds = ioc_xasprintf("%s/root", j->dataset);
+	*origin = NULL;
+	if (ioc_zfs_get1(rootds, "origin", origin, err) != 0)
+		return -1;
+	if (*origin == NULL || strcmp(*origin, "-") == 0)
+		return ioc_err(err, "jail '%s' is not a clone: nothing to promote", name);
+	if (ioc_zfs_guard(*origin, NULL) != 0)
+		return ioc_err(err,
+		    "jail '%s' is cloned from '%s', outside the root: refusing to promote", name,
+		    *origin);
+	return ioc_zfs_promote(rootds, err);
 }

@@ -1,9 +1,9 @@
 /*
- * cmd_template.c — turning a jail into a template and back (`set template=yes|no`).
+ * template.c — turning a jail into a template and back (`set template=yes|no`, ops.h).
  *
  * A template is a stopped jail with template=yes and the snapshot
  * R/jails/UUID/root@ioc-template, which `clone TEMPLATE` and `create -t`
- * clone (thin) or copy (thick).  It is never started (cmd_run.c refuses).
+ * clone (thin) or copy (thick).  It is never started (ops/run.c refuses).
  *
  * Order, so that kill -9 at any point leaves the jail as it was or complete:
  *   yes: (re)take the snapshot, then set the property.  Killed in between,
@@ -15,55 +15,14 @@
  * Both run with the root lock held (no clone can start from the template
  * while it changes) and the jail's lock.
  */
-#include "cli/commands.h"
+#include "ops/ops.h"
+#include "core/props.h"
 
 #include <string.h>
 
-/* Jails cloned from any snapshot of j's datasets, as "tag, tag, ..." in names. */
 int
-ioc_template_dependants(struct ioc_ctx *ctx, const struct ioc_jails *js, const struct ioc_jail *j,
-    struct ioc_sb *names, struct ioc_error **err)
-{
-	_cleanup_free_ char *base = ioc_xasprintf("%s/jails", ctx->root.name);
-	char *nm[] = { base, NULL };
-	_cleanup_strv_ struct ioc_strv seen = IOC_STRV_INIT;
-	struct ioc_zrows rows;
-	size_t i, k, dl = strlen(j->dataset), bl = strlen(base);
-	ioc_zrows_init(&rows);
-	if (ioc_zfs_get(nm, "origin", 0, 3, NULL, 0, &rows, err) != 0) {
-		ioc_zrows_release(&rows);
-		return -1;
-	}
-	for (i = 0; i < rows.n; i++) {
-		const char *org = rows.v[i].value, *n = rows.v[i].name;
-		const char *label = n;
-		if (strncmp(org, j->dataset, dl) != 0 || (org[dl] != '/' && org[dl] != '@'))
-			continue;
-		if (strncmp(n, j->dataset, dl) == 0 && (n[dl] == '/' || n[dl] == '\0'))
-			continue;
-		/* name the owning jail by its tag when it is a complete one */
-		for (k = 0; k < js->n; k++) {
-			size_t ul = strlen(js->v[k].uuid);
-			if (strncmp(n, base, bl) == 0 && n[bl] == '/' &&
-			    strncmp(n + bl + 1, js->v[k].uuid, ul) == 0 &&
-			    (n[bl + 1 + ul] == '/' || n[bl + 1 + ul] == '\0') &&
-			    js->v[k].complete) {
-				label = ioc_jail_get(&js->v[k], "tag");
-				break;
-			}
-		}
-		if (!ioc_strv_contains(&seen, label))
-			ioc_strv_push(&seen, label);
-	}
-	for (k = 0; k < seen.n; k++)
-		ioc_sb_addf(names, "%s%s", names->len ? ", " : "", seen.v[k]);
-	ioc_zrows_release(&rows);
-	return 0;
-}
-
-int
-ioc_template_check(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_jail *j, int yes,
-    struct ioc_error **err)
+ioc_template_check(const struct ioc_root *root, const struct ioc_jails *js, struct ioc_jail *j,
+    int yes, struct ioc_error **err)
 {
 	const char *tag = ioc_jail_get(j, "tag");
 	struct ioc_jails one = { j, 1, 0 };
@@ -71,7 +30,7 @@ ioc_template_check(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_j
 
 	if (yes) {
 		memset(&st, 0, sizeof(st));
-		if (ioc_ops_states(&ctx->root, &one, &st, err) != 0)
+		if (ioc_ops_states(root, &one, &st, err) != 0)
 			return -1;
 		if (st.running)
 			return ioc_err(
@@ -81,7 +40,7 @@ ioc_template_check(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_j
 		struct ioc_sb deps = IOC_SB_INIT;
 		int rc = 0;
 		ioc_sb_init(&deps);
-		if (ioc_template_dependants(ctx, js, j, &deps, err) != 0)
+		if (ioc_jail_clone_users(root, js, j, &deps, err) != 0)
 			rc = -1;
 		else if (deps.len)
 			rc = ioc_err(err,
@@ -94,11 +53,11 @@ ioc_template_check(struct ioc_ctx *ctx, const struct ioc_jails *js, struct ioc_j
 }
 
 int
-ioc_template_apply(struct ioc_ctx *ctx, struct ioc_jail *j, int yes, struct ioc_error **err)
+ioc_template_apply(const struct ioc_root *root, struct ioc_jail *j, int yes, struct ioc_error **err)
 {
 	_cleanup_free_ char *snap = ioc_xasprintf("%s/root@" IOC_TEMPLATE_SNAP, j->dataset);
 	const char *prop = IOC_PROP_PREFIX "template";
-	(void)ctx;
+	(void)root;
 	if (yes) {
 		/* a spare snapshot from an interrupted conversion is taken again: the
 		 * template must be the jail as it is now (nothing can be cloned from it
