@@ -17,6 +17,8 @@
  *   update.c   finding and rolling back interrupted updates
  *   update_jail.c  update and upgrade of a jail, update of a release
  *   template.c the checks and steps of set template=yes|no
+ *   fetch_release.c  fetch: a release from distribution files, a local
+ *              archive or debootstrap, complete or not there at all
  *   export.c   exporting a jail as an image
  *   import.c   importing images (one pass into a quarantine) and the shell
  *              iocage's UUID_DATE.tar.xz images
@@ -584,6 +586,34 @@ void ioc_pkgimport_result_release(struct ioc_pkgimport_result *r);
  */
 int ioc_package_import(const struct ioc_root *root, const char *file, int nprops, char **props,
     struct ioc_pkgimport_result *res, struct ioc_error **err);
+
+/* ---- fetch_release.c ----------------------------------------------------- */
+
+/* What fetch is asked (NULL: not given). */
+struct ioc_fetch_spec {
+	const char *release; /* NULL: the host's own (told through say) */
+	const char *file; /* file=PATH: a local root-filesystem archive */
+	const char *ftphost, *ftpdir, *ftpfiles, *mirror;
+	int no_update; /* -n: no freebsd-update of a FreeBSD release */
+	/* a line to show as it goes (the host's release, an unfinished one removed, ...) */
+	void (*say)(void *arg, const char *line);
+	void *say_arg;
+};
+struct ioc_fetch_result {
+	char *release;
+	int already; /* it was fetched before: nothing done */
+	int shifted; /* its owners were shifted for the user namespace */
+};
+void ioc_fetch_result_release(struct ioc_fetch_result *res);
+/*
+ * fetch: the whole request checked and resolved (URL, files, mirror, id map)
+ * before the first write; then, under the release's lock, the files
+ * downloaded and checked against the MANIFEST, the root made and filled
+ * (extracted, or debootstrap), its owners shifted, the snapshot last: a
+ * failure removes the unfinished release, a kill leaves it to the next fetch.
+ */
+int ioc_release_fetch(const struct ioc_root *root, const struct ioc_fetch_spec *spec,
+    struct ioc_fetch_result *res, struct ioc_error **err);
 
 /* ---- filepool.c ---------------------------------------------------------- */
 
