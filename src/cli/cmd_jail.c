@@ -114,11 +114,7 @@ ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 	struct ioc_assign *as;
 	struct ioc_create_req req;
 	_cleanup_free_ char *srcname = NULL;
-	_cleanup_free_ char *snap = NULL;
-	_cleanup_free_ char *made = NULL;
-	_cleanup_free_ char *uuid = NULL;
-	_cleanup_free_ char *deftag = NULL;
-	const char *at, *tag = NULL, *tmpl = NULL;
+	const char *at, *tag = NULL;
 	int k = ioc_opts_parse(ctx, "clone", "", argc - 1, argv + 1, &o, err);
 	int i, n = 0, rc = -1;
 
@@ -149,58 +145,12 @@ ioc_cmd_clone(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 	}
 	if (ioc_ctx_jail_all(ctx, srcname, NULL, &js, &src, err) != 0)
 		goto out;
-	if (at) {
-		if (!ioc_zfs_valid_name(at + 1) || strchr(at + 1, '@') || strchr(at + 1, '/')) {
-			ioc_err(err, "invalid snapshot name '%s'", at + 1);
-			goto out;
-		}
-		snap = ioc_xasprintf("%s/root@%s", src->dataset, at + 1);
-		if (!ioc_zfs_exists(snap)) {
-			ioc_err(err,
-			    "jail '%s' has no snapshot '%s' ('iocage snaplist %s' lists them)",
-			    srcname, at + 1, srcname);
-			goto out;
-		}
-	} else if (strcmp(ioc_jail_get(src, "template"), "yes") == 0) {
-		snap = ioc_xasprintf("%s/root@" IOC_TEMPLATE_SNAP, src->dataset);
-		tmpl = ioc_jail_get(src, "tag");
-	}
-	uuid = ioc_uuid_new();
-	deftag = tag ? NULL : ioc_jail_default_tag(uuid);
-	if (tag == NULL)
-		tag = deftag;
-	/* before the snapshot below: a taken tag changes nothing */
-	if (ioc_jails_tag_taken(&js, tag, NULL)) {
-		ioc_err(err, "tag '%s' is already used by another jail (tags are unique)", tag);
-		goto out;
-	}
-	if (snap == NULL) {
-		/*
-		 * A jail without @SNAPSHOT: snapshot it now, named for the new jail, as
-		 * the shell iocage did (1.7.6 lib/ioc-zfs __clone_jail: zfs snapshot -r
-		 * DATASET@UUID); the clone keeps it as its origin.
-		 */
-		_cleanup_free_ char *all = ioc_xasprintf("%s@%s", src->dataset, uuid);
-		if (ioc_zfs_snapshot(all, 1, err) != 0)
-			goto out;
-		snap = ioc_xasprintf("%s/root@%s", src->dataset, uuid);
-		made = ioc_steal(&all);
-	}
 	memset(&req, 0, sizeof(req));
-	req.how = IOC_CREATE_THIN;
-	req.snapshot = snap;
-	req.carry_from = src; /* the source's own settings that the user did not override */
-	req.source_template = tmpl;
-	req.release = ioc_jail_get(src, "release");
-	req.uuid = uuid;
 	req.tag = tag;
-	req.count = 1;
 	req.props = as;
 	req.nprops = (size_t)n;
 	req.made = ioc_print_made;
-	rc = ioc_jail_create(&ctx->root, &req, NULL, err);
-	if (rc != 0 && made)
-		ioc_zfs_destroy(made, 1, NULL); /* the snapshot this clone took, undone */
+	rc = ioc_jail_clone(&ctx->root, &js, src, srcname, at ? at + 1 : NULL, &req, err);
 out:
 	ioc_jails_release(&js);
 	ioc_assigns_free(as, (size_t)n);
@@ -252,33 +202,6 @@ out:
 	return rc;
 }
 
-/* Snapshots of R/jails itself (no jail owns them): left by a killed `snapshot ALL`. */
-static int
-ioc_sweep_top_snaps(struct ioc_ctx *ctx, struct ioc_error **err)
-{
-	_cleanup_free_ char *top = ioc_xasprintf("%s/jails", ctx->root.name);
-	char *names[] = { top, NULL };
-	struct ioc_zrows rows;
-	size_t i;
-	int rc = 0;
-	ioc_zrows_init(&rows);
-	if (ioc_zfs_get(names, "type", 0, 1, NULL, 1, &rows, err) != 0) {
-		ioc_zrows_release(&rows);
-		return -1;
-	}
-	for (i = 0; i < rows.n && rc == 0; i++) {
-		const char *at = strchr(rows.v[i].name, '@');
-		if (at == NULL || (size_t)(at - rows.v[i].name) != strlen(top) ||
-		    strncmp(rows.v[i].name, top, strlen(top)) != 0)
-			continue;
-		rc = ioc_zfs_destroy(rows.v[i].name, 0, err);
-		if (rc == 0)
-			printf("removed debris %s\n", rows.v[i].name);
-	}
-	ioc_zrows_release(&rows);
-	return rc;
-}
-
 /* Prints the lines an operation collected ("removed debris NAME", or notes as they are). */
 static void
 ioc_print_lines(const struct ioc_strv *v, const char *prefix)
@@ -304,7 +227,10 @@ ioc_cmd_clean(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 	ioc_jails_release(&js);
 	if (rc == 0) {
 		ioc_print_lines(&removed, "removed debris ");
-		rc = ioc_sweep_top_snaps(ctx, err);
+		ioc_strv_release(&removed);
+		ioc_strv_init(&removed);
+		rc = ioc_snapshot_debris_sweep(&ctx->root, &removed, err);
+		ioc_print_lines(&removed, "removed debris ");
 	}
 	if (rc == 0) {
 		rc = ioc_record_sweep(&ctx->root, NULL, &works, err);

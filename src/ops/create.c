@@ -468,3 +468,61 @@ ioc_jail_create_untagged(const struct ioc_root *root, const char *release, const
 	*uuid = ioc_xstrdup(made.v[0]);
 	return 0;
 }
+
+int
+ioc_jail_clone(const struct ioc_root *root, const struct ioc_jails *js, const struct ioc_jail *src,
+    const char *srcname, const char *snapname, struct ioc_create_req *req, struct ioc_error **err)
+{
+	_cleanup_free_ char *snap = NULL;
+	_cleanup_free_ char *made = NULL;
+	_cleanup_free_ char *uuid = NULL;
+	_cleanup_free_ char *deftag = NULL;
+	const char *tmpl = NULL;
+	int rc;
+
+	if (snapname) {
+		if (!ioc_zfs_valid_name(snapname) || strchr(snapname, '@') || strchr(snapname, '/'))
+			return ioc_err(err, "invalid snapshot name '%s'", snapname);
+		snap = ioc_xasprintf("%s/root@%s", src->dataset, snapname);
+		if (!ioc_zfs_exists(snap))
+			return ioc_err(err,
+			    "jail '%s' has no snapshot '%s' ('iocage snaplist %s' lists them)",
+			    srcname, snapname, srcname);
+	} else if (strcmp(ioc_jail_get(src, "template"), "yes") == 0) {
+		snap = ioc_xasprintf("%s/root@" IOC_TEMPLATE_SNAP, src->dataset);
+		tmpl = ioc_jail_get(src, "tag");
+	}
+	uuid = ioc_uuid_new();
+	if (req->tag == NULL) {
+		deftag = ioc_jail_default_tag(uuid);
+		req->tag = deftag;
+	}
+	/* before the snapshot below: a taken tag changes nothing */
+	if (ioc_jails_tag_taken(js, req->tag, NULL))
+		return ioc_err(
+		    err, "tag '%s' is already used by another jail (tags are unique)", req->tag);
+	if (snap == NULL) {
+		/*
+		 * A jail without @SNAPSHOT: snapshot it now, named for the new jail, as
+		 * the shell iocage did (1.7.6 lib/ioc-zfs __clone_jail: zfs snapshot -r
+		 * DATASET@UUID); the clone keeps it as its origin.
+		 */
+		_cleanup_free_ char *all = ioc_xasprintf("%s@%s", src->dataset, uuid);
+		if (ioc_zfs_snapshot(all, 1, err) != 0)
+			return -1;
+		snap = ioc_xasprintf("%s/root@%s", src->dataset, uuid);
+		made = ioc_steal(&all);
+	}
+	req->how = IOC_CREATE_THIN;
+	req->snapshot = snap;
+	req->carry_from = src; /* the source's own settings that the user did not override */
+	req->source_template = tmpl;
+	req->release = ioc_jail_get(src, "release");
+	req->uuid = uuid;
+	req->count = 1;
+	rc = ioc_jail_create(root, req, NULL, err);
+	if (rc != 0 && made)
+		ioc_zfs_destroy(made, 1, NULL); /* the snapshot this clone took, undone */
+	req->tag = req->snapshot = req->uuid = NULL; /* they were this call's */
+	return rc;
+}

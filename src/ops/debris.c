@@ -79,3 +79,31 @@ ioc_record_sweep(
 	}
 	return 0;
 }
+
+/* Snapshots of R/jails itself (no jail owns them): left by a killed `snapshot ALL`. */
+int
+ioc_snapshot_debris_sweep(
+    const struct ioc_root *root, struct ioc_strv *removed, struct ioc_error **err)
+{
+	_cleanup_free_ char *top = ioc_xasprintf("%s/jails", root->name);
+	char *names[] = { top, NULL };
+	struct ioc_zrows rows;
+	size_t i;
+	int rc = 0;
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get(names, "type", 0, 1, NULL, 1, &rows, err) != 0) {
+		ioc_zrows_release(&rows);
+		return -1;
+	}
+	for (i = 0; i < rows.n && rc == 0; i++) {
+		const char *at = strchr(rows.v[i].name, '@');
+		if (at == NULL || (size_t)(at - rows.v[i].name) != strlen(top) ||
+		    strncmp(rows.v[i].name, top, strlen(top)) != 0)
+			continue;
+		rc = ioc_zfs_destroy(rows.v[i].name, 0, err);
+		if (rc == 0 && removed)
+			ioc_strv_push(removed, rows.v[i].name);
+	}
+	ioc_zrows_release(&rows);
+	return rc;
+}

@@ -238,6 +238,17 @@ int ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *re
  */
 int ioc_jail_create_untagged(const struct ioc_root *root, const char *release, const char *tag,
     const struct ioc_assign *props, size_t nprops, char **uuid, struct ioc_error **err);
+/*
+ * clone SRC[@SNAPNAME]: a thin jail of src's root snapshot snapname; without
+ * one, a template's own snapshot, or else a snapshot of src taken now named
+ * for the new jail (as the shell iocage did), removed again when the create
+ * fails.  req: tag (NULL: from the UUID), props, made; the rest is set here
+ * (and the pointers into this call cleared on return).  js: the root's jails
+ * (the tag must be free); srcname as messages say it.  Root lock held.
+ */
+int ioc_jail_clone(const struct ioc_root *root, const struct ioc_jails *js,
+    const struct ioc_jail *src, const char *srcname, const char *snapname,
+    struct ioc_create_req *req, struct ioc_error **err);
 
 /* ---- destroy.c ----------------------------------------------------------- */
 
@@ -374,6 +385,11 @@ int ioc_debris_sweep(const struct ioc_root *root, const struct ioc_jails *js,
  */
 int ioc_record_sweep(const struct ioc_root *root, const char *uuid, struct ioc_strv *removed,
     struct ioc_error **err);
+
+/* Destroys snapshots of R/jails itself (no jail owns them; a killed `snapshot
+ * ALL` leaves them), their names appended to removed (may be NULL). */
+int ioc_snapshot_debris_sweep(
+    const struct ioc_root *root, struct ioc_strv *removed, struct ioc_error **err);
 
 /* ---- update.c ------------------------------------------------------------ */
 
