@@ -1,6 +1,5 @@
 /* cmd_props.c — get, set and defaults (commands.h). */
 #include "cli/commands.h"
-#include "core/runrec.h"
 #include "core/legacy.h"
 #include "core/pkglist.h"
 #include "spawn/spawn.h"
@@ -346,72 +345,14 @@ ioc_cmd_get(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	return 0;
 }
 
-/*
- * A new tag or depends= at set: a new tag for a jail others depend on would
- * leave them a missing dependency; then the jail's dependencies, as they
- * will be, are checked (ioc_jails_depends_check).
- */
-static int
-ioc_set_check_depends(const struct ioc_jails *js, const struct ioc_jail *j, const char *newtag,
-    const char *newdep, struct ioc_error **err)
-{
-	_cleanup_sb_ struct ioc_sb names = IOC_SB_INIT;
-	const char *old = ioc_jail_get(j, "tag");
-	if (newtag && strcmp(old, newtag) != 0) {
-		ioc_sb_init(&names);
-		ioc_jails_dependents(js, j, &names);
-		if (names.len)
-			return ioc_err(err,
-			    "cannot rename '%s' to '%s': jail(s) %s depend on it "
-			    "(depends=): change their depends first",
-			    old, newtag, names.buf);
-	}
-	if (newtag == NULL && newdep == NULL)
-		return 0;
-	return ioc_jails_depends_check(
-	    js, j->uuid, newtag ? newtag : old, newdep ? newdep : ioc_jail_get(j, "depends"), err);
-}
-
-/*
- * The checked assignments written to dataset: the jail j's (NULL: the root's
- * defaults), template= excepted for a jail (its conversion is apart); a new
- * tag moves the running jail's run-time record and then its tag links.
- */
-static int
-ioc_set_write(struct ioc_ctx *ctx, const char *dataset, const struct ioc_jail *j, int legacy,
-    const struct ioc_assign *as, int n, struct ioc_error **err)
-{
-	int i;
-	for (i = 0; i < n; i++) {
-		_cleanup_free_ char *zn = ioc_prop_zfs_name(as[i].p);
-		if (strcmp(as[i].p->name, "template") == 0 && j)
-			continue;
-		if (ioc_zfs_set(dataset, zn, as[i].value, err) != 0)
-			return ioc_error_wrap(err, "cannot set %s", as[i].p->name);
-		/* a running jail's run-time record follows its tag (under the jail's lock) */
-		if (j && strcmp(as[i].p->name, "tag") == 0 &&
-		    ioc_runrec_retag(ctx->root.name, j->uuid, as[i].value, err) != 0)
-			return -1;
-	}
-	for (i = 0; i < n && j; i++)
-		if (strcmp(as[i].p->name, "tag") == 0 &&
-		    ioc_ops_tag_links(&ctx->root, legacy, j->uuid, as[i].value, err) != 0)
-			return ioc_error_wrap(err, "tag set to '%s', but", as[i].value);
-	return 0;
-}
-
 int
 ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
 	struct ioc_opts o;
 	struct ioc_assign *as;
-	struct ioc_jails js = { NULL, 0, 0 };
-	struct ioc_jail *j = NULL;
 	const char *target;
 	int k = ioc_opts_parse(ctx, "set", "", argc - 1, argv + 1, &o, err);
-	int i, n, rc = -1, lockfd = -1, rootlock = -1, is_default, has_tag = 0, has_dep = 0,
-		  tmpl = -1;
-	_cleanup_free_ char *dataset = NULL;
+	int i, n, rc = -1, is_default;
 
 	if (k < 0)
 		return -1;
@@ -439,69 +380,14 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		}
 		if (ioc_ops_check_prop(as[i].p, as[i].value, err) != 0)
 			goto out;
-		if (strcmp(as[i].p->name, "tag") == 0)
-			has_tag = 1;
-		if (strcmp(as[i].p->name, "depends") == 0)
-			has_dep = 1;
-		if (strcmp(as[i].p->name, "template") == 0)
-			tmpl = strcmp(as[i].value, "yes") == 0;
 	}
 	if (strchr(target, '=') != NULL) {
 		ioc_fail(err, IOC_EXIT_USAGE,
 		    "set: the last word must name a jail or 'default', got '%s'", target);
 		goto out;
 	}
-	if (is_default) {
-		dataset = ioc_xstrdup(ctx->root.name);
-	} else {
-		int others = has_tag || has_dep || tmpl >= 0;
-		const char *newtag = NULL, *newdep = NULL;
-		if (others && (rootlock = ioc_lock_root(&ctx->root, err)) < 0)
-			goto out;
-		/* a new tag, dependencies or a template conversion look at the other jails */
-		if ((others ? ioc_ctx_jail_all : ioc_ctx_jail)(ctx, target, NULL, &js, &j, err) !=
-		    0)
-			goto out;
-		for (i = 0; i < n; i++) {
-			if (strcmp(as[i].p->name, "tag") == 0 &&
-			    ioc_jails_tag_taken(&js, as[i].value, j->uuid)) {
-				ioc_err(
-				    err, "tag '%s' is already used by another jail", as[i].value);
-				goto out;
-			}
-			if (strcmp(as[i].p->name, "tag") == 0)
-				newtag = as[i].value;
-			if (strcmp(as[i].p->name, "depends") == 0)
-				newdep = as[i].value;
-		}
-		if (ioc_set_check_depends(&js, j, newtag, newdep, err) != 0)
-			goto out;
-		dataset = ioc_xstrdup(j->dataset);
-		lockfd = ioc_lock_jail(&ctx->root, j->uuid, err);
-		if (lockfd < 0)
-			goto out;
-		/* the jail may have been destroyed while we waited for its lock */
-		if (!ioc_zfs_exists(dataset)) {
-			ioc_err(err, "jail '%s' was destroyed meanwhile", target);
-			goto out;
-		}
-		/* template=yes|no converts the jail (cmd_template.c); same value: nothing to do */
-		if (tmpl >= 0 && tmpl == (strcmp(ioc_jail_get(j, "template"), "yes") == 0))
-			tmpl = -1;
-		if (tmpl >= 0 && ioc_template_check(&ctx->root, &js, j, tmpl, err) != 0)
-			goto out;
-	}
-	if (ioc_set_write(ctx, dataset, is_default ? NULL : j, js.legacy, as, n, err) != 0)
-		goto out;
-	if (tmpl >= 0 && ioc_template_apply(&ctx->root, j, tmpl, err) != 0)
-		goto out;
-	rc = 0;
+	rc = ioc_props_set(&ctx->root, is_default ? NULL : target, as, (size_t)n, err);
 out:
-	if (lockfd >= 0)
-		close(lockfd);
-	if (rootlock >= 0)
-		close(rootlock);
-	ioc_jails_release(&js);
 	ioc_assigns_free(as, (size_t)n);
 	return rc;
 }

@@ -215,34 +215,18 @@ ioc_root_verify(struct ioc_ctx *ctx, struct ioc_error **err)
 	return ioc_root_find(name, &ctx->root, err);
 }
 
-/* Loads the jails name may mean (all: every jail) and resolves one. */
-static int
-ioc_ctx_jail_load(struct ioc_ctx *ctx, const char *name, const char *const *props, int all,
-    struct ioc_jails *js, struct ioc_jail **j, struct ioc_error **err)
-{
-	char *const names[] = { (char *)name, NULL };
-	if ((all ? ioc_jails_load(&ctx->root, props, js, err) :
-		   ioc_jails_load_named(&ctx->root, props, names, js, err)) != 0)
-		return -1;
-	if (ioc_jail_resolve(js, name, j, err) != 0) {
-		ioc_jails_release(js);
-		return -1;
-	}
-	return 0;
-}
-
 int
 ioc_ctx_jail(struct ioc_ctx *ctx, const char *name, const char *const *props, struct ioc_jails *js,
     struct ioc_jail **j, struct ioc_error **err)
 {
-	return ioc_ctx_jail_load(ctx, name, props, 0, js, j, err);
+	return ioc_jail_load_one(&ctx->root, name, props, 0, js, j, err);
 }
 
 int
 ioc_ctx_jail_all(struct ioc_ctx *ctx, const char *name, const char *const *props,
     struct ioc_jails *js, struct ioc_jail **j, struct ioc_error **err)
 {
-	return ioc_ctx_jail_load(ctx, name, props, 1, js, j, err);
+	return ioc_jail_load_one(&ctx->root, name, props, 1, js, j, err);
 }
 
 /* Complete jails sorted by tag, for every command that lists jails. */

@@ -162,6 +162,13 @@ int ioc_jail_check_delegation(
  */
 int ioc_jail_resolve(
     const struct ioc_jails *js, const char *name, struct ioc_jail **out, struct ioc_error **err);
+/*
+ * Loads the jails name may mean (all: every jail of the root, for a command
+ * that looks at the others too) with props (NULL: all), and resolves name
+ * into *j (in *js, released by the caller; nothing to release after -1).
+ */
+int ioc_jail_load_one(const struct ioc_root *root, const char *name, const char *const *props,
+    int all, struct ioc_jails *js, struct ioc_jail **j, struct ioc_error **err);
 
 /*
  * The host's own release, the default of `fetch` and `create` without

@@ -562,6 +562,21 @@ ioc_jail_source(const struct ioc_jail *j, const struct ioc_prop *p)
 }
 
 int
+ioc_jail_load_one(const struct ioc_root *root, const char *name, const char *const *props, int all,
+    struct ioc_jails *js, struct ioc_jail **j, struct ioc_error **err)
+{
+	char *const names[] = { (char *)name, NULL };
+	if ((all ? ioc_jails_load(root, props, js, err) :
+		   ioc_jails_load_named(root, props, names, js, err)) != 0)
+		return -1;
+	if (ioc_jail_resolve(js, name, j, err) != 0) {
+		ioc_jails_release(js);
+		return -1;
+	}
+	return 0;
+}
+
+int
 ioc_jail_resolve(
     const struct ioc_jails *js, const char *name, struct ioc_jail **out, struct ioc_error **err)
 {

@@ -59,11 +59,8 @@ static int
 ioc_migrate_load(const struct ioc_root *t, const char *uuid, struct ioc_jails *js,
     struct ioc_jail **j, struct ioc_error **err)
 {
-	char *const names[] = { (char *)uuid, NULL };
 	ioc_jails_release(js);
-	if (ioc_jails_load_named(t, NULL, names, js, err) != 0)
-		return -1;
-	return ioc_jail_resolve(js, uuid, j, err);
+	return ioc_jail_load_one(t, uuid, NULL, 0, js, j, err);
 }
 
 /*

@@ -17,6 +17,7 @@
  *   update.c   finding and rolling back interrupted updates
  *   update_jail.c  update and upgrade of a jail, update of a release
  *   template.c the checks and steps of set template=yes|no
+ *   set.c      set: the checks against the other jails, the locks, the writes
  *   fetch_release.c  fetch: a release from distribution files, a local
  *              archive or debootstrap, complete or not there at all
  *   export.c   exporting a jail as an image
@@ -434,6 +435,20 @@ int ioc_freebsd_upgrade(
 int ioc_update_mark_up(const char *mark);
 /* An upgrade's mark ("... release=OLD"): sets j's release back to OLD; 0 when none. */
 int ioc_update_mark_release(struct ioc_jail *j, const char *mark, struct ioc_error **err);
+
+/* ---- set.c --------------------------------------------------------------- */
+
+/*
+ * set of the checked assignments as (n) on the jail named target (tag, UUID
+ * or prefix), or on the root's defaults (target NULL).  A new tag must be
+ * free and not named by another jail's depends=, depends= may not make a
+ * cycle or name a missing jail (the root lock held for those), template=
+ * converts the jail (template.c); the jail's lock is held for the writes.
+ * A running jail's run-time record and a legacy root's tag links follow a
+ * new tag.  Everything is checked before the first write.
+ */
+int ioc_props_set(const struct ioc_root *root, const char *target, const struct ioc_assign *as,
+    size_t n, struct ioc_error **err);
 
 /* ---- template.c ---------------------------------------------------------- */
 
