@@ -18,6 +18,8 @@
  *   update_jail.c  update and upgrade of a jail, update of a release
  *   template.c the checks and steps of set template=yes|no
  *   set.c      set: the checks against the other jails, the locks, the writes
+ *   activate.c activate, deactivate (exactly what activate made), and the
+ *              subordinate ids make install grants (subids)
  *   fetch_release.c  fetch: a release from distribution files, a local
  *              archive or debootstrap, complete or not there at all
  *   export.c   exporting a jail as an image
@@ -645,6 +647,32 @@ void ioc_fetch_result_release(struct ioc_fetch_result *res);
  */
 int ioc_release_fetch(const struct ioc_root *root, const struct ioc_fetch_spec *spec,
     struct ioc_fetch_result *res, struct ioc_error **err);
+
+/* ---- activate.c ---------------------------------------------------------- */
+
+/* What activate --file made, recorded on the root for deactivate. */
+#define IOC_FILEPOOL_PROP IOC_PROP_PREFIX "activate_file"
+
+/*
+ * activate: ds becomes an active iocage root (file: the pool's file that
+ * activate --file made, recorded for deactivate), the root's id range is
+ * granted where newuidmap needs it (recorded too), a shell iocage root is
+ * adopted in place.  What it did is appended to said, also on failure.
+ */
+int ioc_activate(const char *ds, const char *file, struct ioc_strv *said, struct ioc_error **err);
+/*
+ * deactivate, under the root lock: refused while a jail runs; the subid
+ * line activate added goes (or moves to another active root that needs
+ * it), then the active mark; a pool activate --file made is exported and
+ * its boot unit removed.  Every dataset is kept.  said as above.
+ */
+int ioc_deactivate(const struct ioc_root *root, struct ioc_strv *said, struct ioc_error **err);
+/*
+ * subids add|remove PATH (make install, make uninstall): add grants the
+ * built-in userns_idmap range to root where no line covers it and records
+ * what it added in PATH; remove takes exactly that out and deletes PATH.
+ */
+int ioc_subids_install(const char *path, int add, struct ioc_strv *said, struct ioc_error **err);
 
 /* ---- filepool.c ---------------------------------------------------------- */
 
