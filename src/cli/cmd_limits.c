@@ -147,59 +147,33 @@ ioc_cmd_inuse(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 	return rc;
 }
 
-/* cap / uncap: the engine applies or removes the limits of a running jail. */
-static int
-ioc_run_capop(struct ioc_ctx *ctx, int argc, char **argv, int remove, struct ioc_error **err)
+/* cap and uncap (argv[0]): the engine applies or removes the limits of a running jail. */
+int
+ioc_cmd_cap(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
-	const struct ioc_engine_ops *e = ioc_engine();
-	const char *cmd = remove ? "uncap" : "cap";
-	int (*op)(const struct ioc_root *, struct ioc_jail *, struct ioc_error **) =
-	    remove ? e->uncap : e->cap;
+	const char *cmd = argv[0];
+	int remove = strcmp(cmd, "uncap") == 0, rc;
 	struct ioc_jails js;
 	struct ioc_jail *j;
-	int lockfd, rc;
 	if (argc != 2)
 		return ioc_usage(err, cmd);
+	if (ioc_ctx_jail(ctx, argv[1], NULL, &js, &j, err) != 0)
+		return -1;
 	if (ctx->dry_run) {
 		const char *const steps[] = { cmd, NULL };
-		if (ioc_ctx_jail(ctx, argv[1], NULL, &js, &j, err) != 0)
-			return -1;
 		_cleanup_sb_ struct ioc_sb out = IOC_SB_INIT;
 		ioc_sb_init(&out);
 		rc = ioc_jails_dry(&ctx->root, &j, 1, steps, &out, err);
 		if (rc == 0 && out.buf)
 			fputs(out.buf, stdout);
-		ioc_jails_release(&js);
-		return rc;
+	} else {
+		rc = ioc_jail_cap(&ctx->root, j, remove, err);
+		if (rc == 0)
+			printf("%s (%s): limits %s\n", ioc_jail_get(j, "tag"), j->uuid,
+			    remove ? "removed" : "applied");
 	}
-	if (ioc_run_need(e, (void *)op, cmd, err) != 0)
-		return -1;
-	if (ioc_ctx_jail(ctx, argv[1], NULL, &js, &j, err) != 0)
-		return -1;
-	lockfd = ioc_lock_jail(&ctx->root, j->uuid, err);
-	if (lockfd < 0) {
-		ioc_jails_release(&js);
-		return -1;
-	}
-	rc = op(&ctx->root, j, err);
-	if (rc == 0)
-		printf("%s (%s): limits %s\n", ioc_jail_get(j, "tag"), j->uuid,
-		    remove ? "removed" : "applied");
-	close(lockfd);
 	ioc_jails_release(&js);
 	return rc;
-}
-
-int
-ioc_cmd_cap(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
-{
-	return ioc_run_capop(ctx, argc, argv, 0, err);
-}
-
-int
-ioc_cmd_uncap(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
-{
-	return ioc_run_capop(ctx, argc, argv, 1, err);
 }
 
 /* One jail's limit rows (with its tag first when tagged). */

@@ -13,7 +13,6 @@
  */
 #include "cli/commands.h"
 #include "engine/engine.h"
-#include "core/runrec.h"
 #include "ops/ops.h"
 #include "spawn/spawn.h"
 
@@ -242,10 +241,12 @@ ioc_cmd_restart(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 	return ioc_run_lifecycle(ctx, argc, argv, IOC_ACT_RESTART, "restart", err);
 }
 
-static int
-ioc_run_rc(struct ioc_ctx *ctx, int argc, char **argv, int boot, struct ioc_error **err)
+/* rcboot and rcshutdown (argv[0]). */
+int
+ioc_cmd_rc(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
-	const char *cmd = boot ? "rcboot" : "rcshutdown";
+	const char *cmd = argv[0];
+	int boot = strcmp(cmd, "rcboot") == 0;
 	struct ioc_opts o;
 	struct ioc_runreq rq;
 	struct ioc_run_tally t;
@@ -271,66 +272,14 @@ ioc_run_rc(struct ioc_ctx *ctx, int argc, char **argv, int boot, struct ioc_erro
 	return rc;
 }
 
-int
-ioc_cmd_rcboot(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
-{
-	return ioc_run_rc(ctx, argc, argv, 1, err);
-}
-
-int
-ioc_cmd_rcshutdown(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
-{
-	return ioc_run_rc(ctx, argc, argv, 0, err);
-}
-
-/*
- * A running jail named by its UUID or tag, from its run-time record
- * (core/runrec.h): 1 with *js and *j filled, reading no ZFS, when the root
- * was named (-r, IOCAGE_ROOT), the engine can tell whether the container
- * runs, and it does; 0 to take the ordinary path (a record of a container
- * that no longer runs is removed).
- */
-static int
-ioc_run_from_record(struct ioc_ctx *ctx, const struct ioc_engine_ops *e, const char *name,
-    struct ioc_jails *js, struct ioc_jail **j)
-{
-	struct ioc_runrec r;
-	if (e->running == NULL || ctx->root.name == NULL || ctx->root_arg == NULL ||
-	    !ioc_runrec_find(ctx->root.name, name, &r))
-		return 0;
-	memset(js, 0, sizeof(*js));
-	*j = ioc_runrec_jail(&r, ctx->root.name, js);
-	if (!e->running(&ctx->root, *j)) {
-		/* stopped behind iocage's back (or the host rebooted): the record is stale */
-		ioc_runrec_remove(ctx->root.name, r.uuid);
-		ioc_runrec_release(&r);
-		ioc_jails_release(js);
-		*j = NULL;
-		return 0;
-	}
-	ioc_runrec_release(&r);
-	return 1;
-}
-/* Runs a command inside a running jail (exec, console). */
+/* Runs a command inside a running jail (exec, console); its status is the command's. */
 static int
 ioc_run_exec(
     struct ioc_ctx *ctx, const char *name, struct ioc_exec_opts *xo, struct ioc_error **err)
 {
-	const struct ioc_engine_ops *e = ioc_engine();
-	struct ioc_jails js;
-	struct ioc_jail *j;
-	int status = 0, rc;
-	if (ioc_run_need(e, (void *)e->exec, "exec", err) != 0)
-		return -1;
-	if (ioc_ops_prepare(err) != 0)
-		return -1;
-	if (ioc_run_from_record(ctx, e, name, &js, &j) != 1 &&
-	    ioc_ctx_jail(ctx, name, NULL, &js, &j, err) != 0)
-		return -1;
+	int status = 0;
 	fflush(stdout);
-	rc = e->exec(&ctx->root, j, xo, &status, err);
-	ioc_jails_release(&js);
-	if (rc != 0)
+	if (ioc_jail_exec(&ctx->root, name, ctx->root_arg != NULL, xo, &status, err) != 0)
 		return -1;
 	if (status != 0)
 		return ioc_fail(err, status, "%s", ""); /* the command's status, no message */

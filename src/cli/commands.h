@@ -119,12 +119,10 @@ int ioc_cmd_restart(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_exec(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_console(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_chroot(struct ioc_ctx *, int, char **, struct ioc_error **);
-int ioc_cmd_rcboot(struct ioc_ctx *, int, char **, struct ioc_error **);
-int ioc_cmd_rcshutdown(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_rc(struct ioc_ctx *, int, char **, struct ioc_error **); /* rcboot, rcshutdown */
 int ioc_cmd_runtime(struct ioc_ctx *, int, char **, struct ioc_error **);
-int ioc_cmd_cap(struct ioc_ctx *, int, char **, struct ioc_error **);
+int ioc_cmd_cap(struct ioc_ctx *, int, char **, struct ioc_error **); /* cap, uncap */
 int ioc_cmd_limits(struct ioc_ctx *, int, char **, struct ioc_error **);
-int ioc_cmd_uncap(struct ioc_ctx *, int, char **, struct ioc_error **);
 int ioc_cmd_inuse(struct ioc_ctx *, int, char **, struct ioc_error **);
 
 /* cmd_image.c */

@@ -60,6 +60,18 @@ struct ioc_jstate *ioc_ops_states_new(
 /* The state of one jail. */
 int ioc_ops_state1(
     const struct ioc_root *root, struct ioc_jail *j, struct ioc_jstate *st, struct ioc_error **err);
+/* cap (remove 0) or uncap of the running jail j under its lock: its limits
+ * applied or removed by the engine. */
+int ioc_jail_cap(
+    const struct ioc_root *root, struct ioc_jail *j, int remove, struct ioc_error **err);
+/*
+ * exec and console: runs xo's command in the running jail named (tag, UUID
+ * or prefix); *status is its exit status.  use_record (the root was named):
+ * a running jail is found by its run-time record, reading no ZFS.  Runs
+ * ioc_ops_prepare first (the engine may re-execute).
+ */
+int ioc_jail_exec(const struct ioc_root *root, const char *name, int use_record,
+    struct ioc_exec_opts *xo, int *status, struct ioc_error **err);
 /* 1 when j runs, 0 when not, -1 with *err. */
 int ioc_ops_running(const struct ioc_root *root, struct ioc_jail *j, struct ioc_error **err);
 /* Runs argv inside the running jail j (its output is the caller's stdout and

@@ -5,6 +5,7 @@
  */
 #include "ops/ops.h"
 #include "core/fstab.h"
+#include "core/runrec.h"
 #include "spawn/spawn.h"
 
 #include <fcntl.h>
@@ -180,6 +181,73 @@ ioc_ops_install_pkgs(const struct ioc_root *root, const char *uuid, const struct
 		rc = -1;
 	ioc_error_free(e2);
 out:
+	ioc_jails_release(&js);
+	return rc;
+}
+
+int
+ioc_jail_cap(const struct ioc_root *root, struct ioc_jail *j, int remove, struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	int (*op)(const struct ioc_root *, struct ioc_jail *, struct ioc_error **) =
+	    remove ? e->uncap : e->cap;
+	int lockfd, rc;
+	if (op == NULL)
+		return ioc_err(
+		    err, "%s: not supported by the %s engine", remove ? "uncap" : "cap", e->name);
+	lockfd = ioc_lock_jail(root, j->uuid, err);
+	if (lockfd < 0)
+		return -1;
+	rc = op(root, j, err);
+	close(lockfd);
+	return rc;
+}
+
+/*
+ * A running jail named by its UUID or tag, from its run-time record
+ * (core/runrec.h): 1 with *js and *j filled, reading no ZFS, when the root
+ * was named, the engine can tell whether the container runs, and it does;
+ * 0 to take the ordinary path (a record of a container that no longer runs
+ * is removed).
+ */
+static int
+ioc_jail_from_record(const struct ioc_root *root, const struct ioc_engine_ops *e, const char *name,
+    struct ioc_jails *js, struct ioc_jail **j)
+{
+	struct ioc_runrec r;
+	if (e->running == NULL || root->name == NULL || !ioc_runrec_find(root->name, name, &r))
+		return 0;
+	memset(js, 0, sizeof(*js));
+	*j = ioc_runrec_jail(&r, root->name, js);
+	if (!e->running(root, *j)) {
+		/* stopped behind iocage's back (or the host rebooted): the record is stale */
+		ioc_runrec_remove(root->name, r.uuid);
+		ioc_runrec_release(&r);
+		ioc_jails_release(js);
+		*j = NULL;
+		return 0;
+	}
+	ioc_runrec_release(&r);
+	return 1;
+}
+
+int
+ioc_jail_exec(const struct ioc_root *root, const char *name, int use_record,
+    struct ioc_exec_opts *xo, int *status, struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	struct ioc_jails js;
+	struct ioc_jail *j;
+	int rc;
+	*status = 0;
+	if (e->exec == NULL)
+		return ioc_err(err, "exec: not supported by the %s engine", e->name);
+	if (ioc_ops_prepare(err) != 0)
+		return -1;
+	if ((!use_record || ioc_jail_from_record(root, e, name, &js, &j) != 1) &&
+	    ioc_jail_load_one(root, name, NULL, 0, &js, &j, err) != 0)
+		return -1;
+	rc = e->exec(root, j, xo, status, err);
 	ioc_jails_release(&js);
 	return rc;
 }
