@@ -7,16 +7,6 @@
 
 #include <string.h>
 
-/* Prints the lines an operation said, in order. */
-static void
-ioc_print_said(const struct ioc_strv *said)
-{
-	size_t k;
-	for (k = 0; k < said->n; k++)
-		printf("%s\n", said->v[k]);
-	fflush(stdout);
-}
-
 /* activate --file PATH SIZE [POOL/DATASET]: a new pool on a new file, then its root. */
 static int
 ioc_activate_file(
@@ -35,7 +25,7 @@ ioc_activate_file(
 		    "number with K, M, G or T (at least 64M)",
 		    argv[2]);
 	rc = ioc_filepool_make(req, &said, err);
-	ioc_print_said(&said);
+	ioc_print_lines(&said, "");
 	*ds = req->dataset;
 	return rc;
 }
@@ -70,11 +60,11 @@ ioc_cmd_activate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **
 		if (said.n == 0)
 			return ioc_err(
 			    err, "no active iocage root: run 'iocage activate POOL/DATASET'");
-		ioc_print_said(&said);
+		ioc_print_lines(&said, "");
 		return 0;
 	}
 	rc = ioc_activate(ds, fp.path, &said, err);
-	ioc_print_said(&said);
+	ioc_print_lines(&said, "");
 	return rc;
 }
 
@@ -88,7 +78,7 @@ ioc_cmd_subids(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	    argv[2][0] != '/')
 		return ioc_usage(err, "subids");
 	rc = ioc_subids_install(argv[2], strcmp(argv[1], "add") == 0, &said, err);
-	ioc_print_said(&said);
+	ioc_print_lines(&said, "");
 	return rc;
 }
 
@@ -108,6 +98,6 @@ ioc_cmd_deactivate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error 
 		return -1;
 	ioc_zfs_set_guard_root(ctx->root.name);
 	rc = ioc_deactivate(&ctx->root, &said, err);
-	ioc_print_said(&said);
+	ioc_print_lines(&said, "");
 	return rc;
 }

@@ -16,18 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static void
-ioc_apply_print(void *arg, const char *line)
-{
-	struct ioc_strv *json = arg;
-	if (json) {
-		ioc_strv_push(json, line);
-		return;
-	}
-	printf("%s\n", line);
-	fflush(stdout);
-}
-
 /* The tag a recipe gives its jail: the file's name up to its last '.'. */
 static char *
 ioc_apply_default_tag(const char *path)
@@ -84,7 +72,7 @@ ioc_cmd_apply(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 	req.dirpath = dirpath;
 	req.tag = tag;
 	req.dry_run = ctx->dry_run || o.seen['n'];
-	req.say = ioc_apply_print;
+	req.say = ioc_print_line;
 	req.say_arg = ctx->fmt == IOC_FMT_JSON ? &json : NULL;
 	rc = req.dry_run ? 0 : ioc_ops_prepare(err);
 	if (rc == 0)

@@ -6,15 +6,6 @@
 
 #include <string.h>
 
-/* A line fetch shows as it goes. */
-static void
-ioc_fetch_print(void *arg, const char *line)
-{
-	(void)arg;
-	printf("%s\n", line);
-	fflush(stdout);
-}
-
 /* Parses fetch's words into s; an unknown word is a usage error. */
 static int
 ioc_fetch_parse_args(int argc, char **argv, struct ioc_fetch_spec *s, struct ioc_error **err)
@@ -58,7 +49,7 @@ ioc_cmd_fetch(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 	struct ioc_fetch_result res;
 
 	memset(&s, 0, sizeof(s));
-	s.say = ioc_fetch_print;
+	s.say = ioc_print_line;
 	if (ioc_fetch_parse_args(argc, argv, &s, err) != 0)
 		return -1;
 	if (ioc_release_fetch(&ctx->root, &s, &res, err) != 0) {

@@ -202,15 +202,6 @@ out:
 	return rc;
 }
 
-/* Prints the lines an operation collected ("removed debris NAME", or notes as they are). */
-static void
-ioc_print_lines(const struct ioc_strv *v, const char *prefix)
-{
-	size_t i;
-	for (i = 0; i < v->n; i++)
-		printf("%s%s\n", prefix, v->v[i]);
-}
-
 int
 ioc_cmd_clean(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {

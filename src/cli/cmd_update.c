@@ -8,20 +8,11 @@
 
 #include <string.h>
 
-/* A line an update shows as it goes. */
-static void
-ioc_upd_say(void *arg, const char *line)
-{
-	(void)arg;
-	printf("%s\n", line);
-	fflush(stdout);
-}
-
 /* update release=REL */
 static int
 ioc_upd_release(struct ioc_ctx *ctx, const char *rel, struct ioc_error **err)
 {
-	struct ioc_update_req req = { NULL, ioc_upd_say, NULL };
+	struct ioc_update_req req = { NULL, ioc_print_line, NULL };
 	struct ioc_release_update_result res;
 	if (ioc_release_update(&ctx->root, rel, &req, &res, err) != 0)
 		return -1;
@@ -37,7 +28,7 @@ ioc_upd_release(struct ioc_ctx *ctx, const char *rel, struct ioc_error **err)
 static int
 ioc_upd_named(struct ioc_ctx *ctx, const char *name, const char *to, struct ioc_error **err)
 {
-	struct ioc_update_req req = { to, ioc_upd_say, NULL };
+	struct ioc_update_req req = { to, ioc_print_line, NULL };
 	struct ioc_jails js;
 	struct ioc_jail *j;
 	_cleanup_free_ char *snap = NULL;

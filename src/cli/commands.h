@@ -72,6 +72,11 @@ int ioc_root_verify(struct ioc_ctx *ctx, struct ioc_error **err);
 
 /* Loads the jails name may mean (ioc_jails_load_named) and resolves one
  * (complete) jail: js holds only those. */
+/* An operation's say callback (util.h ioc_say_fn): the line on stdout, or
+ * pushed onto arg, a struct ioc_strv, when it is not NULL (--json collects). */
+void ioc_print_line(void *arg, const char *line);
+/* The lines an operation collected, each after prefix, on stdout. */
+void ioc_print_lines(const struct ioc_strv *v, const char *prefix);
 int ioc_ctx_jail(struct ioc_ctx *ctx, const char *name, const char *const *props,
     struct ioc_jails *js, struct ioc_jail **j, struct ioc_error **err);
 /* The same with every jail in js (for checks across jails: tags, clones). */

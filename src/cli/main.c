@@ -229,6 +229,27 @@ ioc_ctx_jail_all(struct ioc_ctx *ctx, const char *name, const char *const *props
 	return ioc_jail_load_one(&ctx->root, name, props, 1, js, j, err);
 }
 
+void
+ioc_print_line(void *arg, const char *line)
+{
+	struct ioc_strv *collect = arg;
+	if (collect) {
+		ioc_strv_push(collect, line);
+		return;
+	}
+	printf("%s\n", line);
+	fflush(stdout);
+}
+
+void
+ioc_print_lines(const struct ioc_strv *v, const char *prefix)
+{
+	size_t i;
+	for (i = 0; i < v->n; i++)
+		printf("%s%s\n", prefix, v->v[i]);
+	fflush(stdout);
+}
+
 /* Complete jails sorted by tag, for every command that lists jails. */
 static int
 ioc_cmp_jail_tag(const void *a, const void *b)

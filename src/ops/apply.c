@@ -57,22 +57,6 @@ struct ioc_apply {
 	size_t nold;
 };
 
-static void ioc_apply_say(struct ioc_apply *a, const char *fmt, ...) IOC_PRINTF(2, 3);
-
-static void
-ioc_apply_say(struct ioc_apply *a, const char *fmt, ...)
-{
-	_cleanup_sb_ struct ioc_sb sb = IOC_SB_INIT;
-	va_list ap;
-	if (a->req->say == NULL)
-		return;
-	ioc_sb_init(&sb);
-	va_start(ap, fmt);
-	ioc_sb_vaddf(&sb, fmt, ap);
-	va_end(ap);
-	a->req->say(a->req->say_arg, sb.buf);
-}
-
 /* ------------------------------------------------------------ reading */
 
 /*
@@ -301,26 +285,27 @@ ioc_apply_say_plan(struct ioc_apply *a)
 	const char *tag = a->req->tag;
 	size_t i;
 	if (a->j == NULL)
-		ioc_apply_say(a, "%s: create (%s%s%s)", tag,
+		ioc_sayf(a->req->say, a->req->say_arg, "%s: create (%s%s%s)", tag,
 		    r->type == IOC_RT_EMPTY    ? "empty" :
 			r->type == IOC_RT_THIN ? "thin" :
 						 "thick",
 		    r->release ? ", release " : "", r->release ? r->release : "");
 	for (i = 0; i < a->nas; i++)
 		if (a->j == NULL || a->diff[i])
-			ioc_apply_say(a, "%s: set %s=%s%s%s%s", tag, a->as[i].p->name,
-			    a->as[i].value, a->j ? " (now " : "",
+			ioc_sayf(a->req->say, a->req->say_arg, "%s: set %s=%s%s%s%s", tag,
+			    a->as[i].p->name, a->as[i].value, a->j ? " (now " : "",
 			    a->j ? ioc_jail_get(a->j, a->as[i].p->name) : "", a->j ? ")" : "");
 	if (a->j == NULL || !a->running)
-		ioc_apply_say(a, "%s: start%s", tag,
+		ioc_sayf(a->req->say, a->req->say_arg, "%s: start%s", tag,
 		    a->j == NULL && a->ntodo ? " (again after the "
 					       "steps: its first boot with the recipe's files)" :
 					       "");
 	else if (a->ndiff)
-		ioc_apply_say(a, "%s: restart (its properties changed)", tag);
+		ioc_sayf(a->req->say, a->req->say_arg, "%s: restart (its properties changed)", tag);
 	for (i = 0; i < r->nsteps; i++) {
 		_cleanup_free_ char *s = ioc_recipe_step_str(&r->steps[i]);
-		ioc_apply_say(a, "%s: %s%s", tag, a->todo[i] ? "" : "done before: ", s);
+		ioc_sayf(a->req->say, a->req->say_arg, "%s: %s%s", tag,
+		    a->todo[i] ? "" : "done before: ", s);
 	}
 }
 
@@ -448,7 +433,7 @@ ioc_apply_step(struct ioc_apply *a, size_t i, struct ioc_error **err)
 	if (rc != 0)
 		ioc_error_wrap(err, "recipe line %d (%s)", s->line, str);
 	else
-		ioc_apply_say(a, "%s: ok: %s", a->req->tag, str);
+		ioc_sayf(a->req->say, a->req->say_arg, "%s: ok: %s", a->req->tag, str);
 	return rc;
 }
 
@@ -584,8 +569,8 @@ ioc_apply_undo(struct ioc_apply *a)
 		ok &= ioc_apply_keep(
 		    ioc_apply_reload(a, &e) == 0 ? ioc_apply_start(a, &e) : -1, &first, &e);
 	if (ok)
-		ioc_apply_say(
-		    a, "%s: rolled back: files, properties and state as before", a->req->tag);
+		ioc_sayf(a->req->say, a->req->say_arg,
+		    "%s: rolled back: files, properties and state as before", a->req->tag);
 	else
 		ioc_note("%s: the jail could not be put back completely: %s%s%s", a->req->tag,
 		    first ? first->msg : "?", a->snap ? "; its files before are snapshot " : "",
@@ -604,7 +589,8 @@ ioc_apply_unmake(struct ioc_apply *a)
 		(void)ioc_apply_stop(a, &e);
 	ioc_ops_tag_links(a->root, a->js.legacy, a->uuid, NULL, &e);
 	if (ioc_zfs_destroy(ds, 1, &e) == 0)
-		ioc_apply_say(a, "%s: destroyed again (it was made by this apply)", a->req->tag);
+		ioc_sayf(a->req->say, a->req->say_arg,
+		    "%s: destroyed again (it was made by this apply)", a->req->tag);
 	else
 		ioc_note("%s: the jail made by this apply could not be destroyed: %s "
 			 "('iocage destroy -f %s')",
@@ -671,7 +657,8 @@ ioc_apply_do(struct ioc_apply *a, int lockfd, struct ioc_error **err)
 		return -1;
 	/* a new jail boots once more with everything the recipe put in it (its exec_start) */
 	if (!a->existed && a->ntodo) {
-		ioc_apply_say(a, "%s: restart (first boot with the recipe's files)", a->req->tag);
+		ioc_sayf(a->req->say, a->req->say_arg,
+		    "%s: restart (first boot with the recipe's files)", a->req->tag);
 		if (ioc_apply_stop(a, err) != 0 || ioc_apply_start(a, err) != 0)
 			return -1;
 	}
@@ -756,7 +743,7 @@ ioc_jail_apply(const struct ioc_root *root, const struct ioc_apply_req *req, str
 	existed = a.existed = a.j != NULL;
 	ioc_apply_say_plan(&a);
 	if (existed && a.ndiff == 0 && a.ntodo == 0 && a.running) {
-		ioc_apply_say(&a, "%s: nothing to change", req->tag);
+		ioc_sayf(a.req->say, a.req->say_arg, "%s: nothing to change", req->tag);
 		rc = 0;
 		goto out;
 	}
@@ -786,10 +773,11 @@ ioc_jail_apply(const struct ioc_root *root, const struct ioc_apply_req *req, str
 		goto out;
 	}
 	if (a.snap)
-		ioc_apply_say(&a, "%s: applied; the jail before it is snapshot %s", req->tag,
+		ioc_sayf(a.req->say, a.req->say_arg,
+		    "%s: applied; the jail before it is snapshot %s", req->tag,
 		    strchr(a.snap, '@') + 1);
 	else
-		ioc_apply_say(&a, "%s: applied", req->tag);
+		ioc_sayf(a.req->say, a.req->say_arg, "%s: applied", req->tag);
 	rc = 0;
 out:
 	if (lockfd >= 0)

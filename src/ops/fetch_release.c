@@ -117,22 +117,6 @@ ioc_fetch_idmap(const char *v, unsigned long *base, unsigned long *count, struct
 	return 0;
 }
 
-/* A line fetch shows as it goes, through the spec's say. */
-static void ioc_fetch_say(const struct ioc_fetch_req *r, const char *fmt, ...) IOC_PRINTF(2, 3);
-static void
-ioc_fetch_say(const struct ioc_fetch_req *r, const char *fmt, ...)
-{
-	_cleanup_sb_ struct ioc_sb line = IOC_SB_INIT;
-	va_list ap;
-	if (r->spec->say == NULL)
-		return;
-	ioc_sb_init(&line);
-	va_start(ap, fmt);
-	ioc_sb_vaddf(&line, fmt, ap);
-	va_end(ap);
-	r->spec->say(r->spec->say_arg, line.buf);
-}
-
 /* file= mode: opens the archive (kept open in r->file_fd) and checks that it is one. */
 static int
 ioc_fetch_plan_file(struct ioc_fetch_req *r, struct ioc_error **err)
@@ -266,7 +250,8 @@ ioc_fetch_plan(const struct ioc_root *root, const struct ioc_fetch_spec *a, stru
 		/* the host's own release, as the shell iocage fetched by default */
 		if ((r->release = ioc_host_release(err)) == NULL)
 			return -1;
-		ioc_fetch_say(r, "fetch: release=%s (the host's)", r->release);
+		ioc_sayf(
+		    r->spec->say, r->spec->say_arg, "fetch: release=%s (the host's)", r->release);
 	}
 	if (ioc_valid_release(r->release, err) != 0)
 		return -1;
@@ -478,7 +463,7 @@ ioc_fetch_update(const struct ioc_fetch_req *r, const char *mp, struct ioc_error
 		return 0;
 	if (ioc_fetch_mountpoint(r->rel_ds, &dir, err) != 0)
 		return -1;
-	ioc_fetch_say(r, "* Updating base jail..");
+	ioc_sayf(r->spec->say, r->spec->say_arg, "* Updating base jail..");
 	if (ioc_freebsd_update(mp, dir, r->release, err) != 0)
 		return ioc_error_wrap(err, "release '%s' (fetch -n skips the update)", r->release);
 	return 0;
@@ -572,8 +557,8 @@ ioc_release_fetch(const struct ioc_root *root, const struct ioc_fetch_spec *spec
 	ioc_error_free(e2);
 	e2 = NULL;
 	if (ioc_zfs_exists(r.rel_ds)) {
-		ioc_fetch_say(
-		    &r, "removing the unfinished release %s of an earlier fetch", r.release);
+		ioc_sayf(r.spec->say, r.spec->say_arg,
+		    "removing the unfinished release %s of an earlier fetch", r.release);
 		if (ioc_zfs_destroy(r.rel_ds, 1, err) != 0) {
 			ioc_error_wrap(err, "cannot remove the unfinished release '%s'", r.release);
 			goto out;

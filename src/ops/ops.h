@@ -487,7 +487,7 @@ int ioc_template_apply(
 struct ioc_update_req {
 	const char *to; /* upgrade: the release it goes to; NULL: update */
 	/* a line to show as it goes (a rolled-back interrupted update, the snapshot taken) */
-	void (*say)(void *arg, const char *line);
+	ioc_say_fn say;
 	void *say_arg;
 };
 /*
@@ -641,7 +641,7 @@ struct ioc_fetch_spec {
 	const char *ftphost, *ftpdir, *ftpfiles, *mirror;
 	int no_update; /* -n: no freebsd-update of a FreeBSD release */
 	/* a line to show as it goes (the host's release, an unfinished one removed, ...) */
-	void (*say)(void *arg, const char *line);
+	ioc_say_fn say;
 	void *say_arg;
 };
 struct ioc_fetch_result {
@@ -778,7 +778,7 @@ struct ioc_apply_req {
 	const char *tag; /* the jail's tag */
 	int dry_run; /* plan only */
 	/* each line of the plan, then of what was done */
-	void (*say)(void *arg, const char *line);
+	ioc_say_fn say;
 	void *say_arg;
 };
 

@@ -233,10 +233,7 @@ ioc_upd_jail(const struct ioc_root *root, struct ioc_jail *j, const char *name,
 		*snapname = NULL;
 		return ioc_error_wrap(err, "cannot snapshot '%s' before the update", name);
 	}
-	if (req->say) {
-		_cleanup_free_ char *line = ioc_xasprintf("%s: snapshot %s taken", name, *snapname);
-		req->say(req->say_arg, line);
-	}
+	ioc_sayf(req->say, req->say_arg, "%s: snapshot %s taken", name, *snapname);
 	if (linux_engine) {
 		if (!was_running) {
 			if (e->start(root, j, &why) != 0)

@@ -141,6 +141,20 @@ ioc_trace(double since, const char *fmt, ...)
 }
 
 void
+ioc_sayf(ioc_say_fn say, void *arg, const char *fmt, ...)
+{
+	_cleanup_sb_ struct ioc_sb sb = IOC_SB_INIT;
+	va_list ap;
+	if (say == NULL)
+		return;
+	ioc_sb_init(&sb);
+	va_start(ap, fmt);
+	ioc_sb_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	say(arg, sb.buf ? sb.buf : "");
+}
+
+void
 ioc_note(const char *fmt, ...)
 {
 	struct ioc_sb m = IOC_SB_INIT, line = IOC_SB_INIT;

@@ -63,6 +63,10 @@ void ioc_error_free(struct ioc_error *e);
  */
 struct ioc_sb;
 void ioc_note(const char *fmt, ...) IOC_PRINTF(1, 2);
+/* A line an operation shows as it goes (its caller prints it: a say callback). */
+typedef void (*ioc_say_fn)(void *arg, const char *line);
+/* Formats a line for say (NULL: nobody listens, nothing is formatted). */
+void ioc_sayf(ioc_say_fn say, void *arg, const char *fmt, ...) IOC_PRINTF(3, 4);
 void ioc_note_json(int on);
 /* Notes go into sb (lines as they would be printed) until called with NULL. */
 void ioc_note_capture(struct ioc_sb *sb);
