@@ -14,7 +14,7 @@
 void
 ioc_runrec_init(struct ioc_runrec *r)
 {
-	memset(r, 0, sizeof(*r));
+	*r = (struct ioc_runrec) { 0 };
 }
 
 void

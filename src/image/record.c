@@ -23,7 +23,7 @@
 void
 ioc_pkg_manifest_init(struct ioc_pkg_manifest *m)
 {
-	memset(m, 0, sizeof(*m));
+	*m = (struct ioc_pkg_manifest) { 0 };
 }
 
 void
