@@ -2,7 +2,7 @@
  * fetch.h — releases: the FreeBSD MANIFEST, downloads (libcurl),
  * hardened extraction (libarchive), the Linux id shift, the host's apt mirror.
  *
- * The pieces are independent so the command (cmd_fetch.c), the engines and
+ * The pieces are independent so the fetch operation (ops/fetch_release.c), the engines and
  * the tests can use them one by one.  Nothing here touches ZFS: the caller
  * creates, snapshots and (on failure) destroys the datasets through zfs.c.
  * Errors follow util.h: 0 or -1 with *err; nothing prints, except the

@@ -6,7 +6,7 @@
  * as @ioc-record-stop; `package` compares the two snapshots' trees (each
  * mounted through a temporary read-only clone: zfs-fuse has neither `zfs
  * diff` nor .zfs/snapshot) and writes what changed.  Nothing here touches
- * ZFS: cmd_record.c makes and destroys the clones.
+ * ZFS: ops/package.c makes and destroys the clones.
  *
  * A package ("NAME.iocpkg", SHA-256 in "NAME.iocpkg.sha256" beside it) is a
  * pax tar archive compressed with xz whose members come in this order:

@@ -1,7 +1,7 @@
 /*
  * runtime.c — what the operations need from the engine: states, property
- * checks, running a command inside a jail, installing packages.  The
- * commands of cli/cmd_run.c call these too.
+ * checks, running a command inside a jail, installing packages; exec and
+ * console's lookup (by run-time record, or by name), cap and uncap.
  */
 #include "ops/ops.h"
 #include "core/fstab.h"

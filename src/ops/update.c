@@ -1,5 +1,5 @@
 /*
- * update.c — interrupted updates (see cli/cmd_update.c for the whole story).
+ * update.c — interrupted updates (see ops/update_jail.c for the whole story).
  *
  * An update snapshots the jail's datasets carrying IOC_UPDATE_MARK in the
  * same transaction and clears the mark when it has finished or rolled back.
