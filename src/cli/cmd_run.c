@@ -136,6 +136,9 @@ ioc_run_print(void *arg, const struct ioc_runreq *rq, const struct ioc_run_note 
 		fprintf(stderr, "iocage: %s%s%s\n", rq->rc ? rq->cmd : "", rq->rc ? ": " : "", m);
 		break;
 	}
+	/* in order with the hooks' output, and whole before a -j worker ends */
+	fflush(stdout);
+	fflush(stderr);
 }
 
 /* The summary line after several jails (rcboot and rcshutdown: always). */

@@ -26,8 +26,6 @@ ioc_run_tell(const struct ioc_runreq *rq, enum ioc_run_event ev, const char *tag
 	n.msg = msg ? msg : "failed";
 	n.pulled = pulled;
 	rq->report(rq->arg, rq, &n);
-	fflush(stdout);
-	fflush(stderr);
 }
 
 /*
