@@ -6,13 +6,16 @@ with a running jail.  Remote targets ([USER@]HOST:DATASET) are refused as
 not built yet."""
 import json
 import os
+import pty
+import re
 import subprocess
 import time
 import types
 
 import pytest
 
-from conftest import PREFIX, Root, destroy_root, iocage_bin, run_iocage, sh, tree_digest
+from conftest import (PREFIX, SANITIZER_MARKS, Root, destroy_root, iocage_bin, run_iocage, sh,
+                      tree_digest)
 from runhelp import open_path, rel  # noqa: F401
 
 
@@ -452,6 +455,57 @@ def test_two_syncs_racing_make_one_replica(release, target):
     assert states(t) == {"race": "replica"}
     assert replica_tree(t, uuid) == jail_tree(r, uuid)
     assert snaps("%s/jails/%s" % (t.name, uuid)) == ["ioc-sync-1", "ioc-sync-2"]
+
+
+def _on_a_terminal(args):
+    """Runs iocage with its stderr on a pseudo-terminal: (status, stdout, what
+    the terminal got)."""
+    env = dict(os.environ)
+    env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=86")
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.Popen([iocage_bin()] + args, env=env, stdout=subprocess.PIPE,
+                             stderr=slave)
+    finally:
+        os.close(slave)
+    got = b""
+    try:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: every end of the terminal is closed
+                break
+            if not chunk:
+                break
+            got += chunk
+    finally:
+        os.close(master)
+    out = p.stdout.read().decode()
+    p.stdout.close()
+    return p.wait(timeout=300), out, got.decode(errors="replace")
+
+
+def test_sync_on_a_terminal_shows_its_progress(release, target):
+    """On a terminal a sync draws one progress line on stderr (the jail's tag,
+    MiB so far, MiB/s), its stream relayed and counted by iocage; the replica
+    is the jail all the same.  Off a terminal, and with -H or --json, no line."""
+    r, t = release, target
+    uuid = r.ok("create", "release=bb", "tag=prog", "sync_target=" + t.name).split()[0]
+    with open(os.path.join(r.mountpoint, "jails", uuid, "root", "etc", "big"), "wb") as f:
+        f.write(os.urandom(3 << 20))
+    rc, out, term = _on_a_terminal(["-r", r.name, "sync", "prog"])
+    assert rc == 0 and "full" in out, (out, term)
+    assert re.search(r"prog: [0-9.]+ MiB, [0-9.]+ MiB/s", term), term
+    assert not any(m in term for m in SANITIZER_MARKS), term
+    assert replica_tree(t, uuid) == jail_tree(r, uuid)
+    with open(os.path.join(r.mountpoint, "jails", uuid, "root", "etc", "big"), "ab") as f:
+        f.write(os.urandom(1 << 20))
+    rc, out, term = _on_a_terminal(["-r", r.name, "sync", "--json", "prog"])
+    assert rc == 0 and json.loads(out)[0]["kind"] == "incremental", (out, term)
+    assert "MiB" not in term, term
+    assert replica_tree(t, uuid) == jail_tree(r, uuid)
+    res = r.run("sync", "prog")
+    assert res.rc == 0 and "MiB" not in res.err, res
 
 
 def test_migrate_refuses_templates_and_jails_others_depend_on(release, target):

@@ -26,48 +26,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-/* ---- progress on a terminal ---- */
-
-struct ioc_progress {
-	int on;
-	const char *what;
-	unsigned long long bytes;
-	struct timespec start, last;
-};
-
-static void
-ioc_progress_init(struct ioc_progress *p, const char *what)
-{
-	memset(p, 0, sizeof(*p));
-	p->on = isatty(2);
-	p->what = what;
-	clock_gettime(CLOCK_MONOTONIC, &p->start);
-	p->last = p->start;
-}
-
-static double
-ioc_secs(const struct timespec *a, const struct timespec *b)
-{
-	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
-}
-
-static void
-ioc_progress_add(struct ioc_progress *p, size_t n, int final)
-{
-	struct timespec now;
-	double t;
-	p->bytes += n;
-	if (!p->on)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (!final && ioc_secs(&p->last, &now) < 0.5)
-		return;
-	p->last = now;
-	t = ioc_secs(&p->start, &now);
-	fprintf(stderr, "\r%s: %.1f MiB, %.1f MiB/s%s", p->what, (double)p->bytes / 1048576.0,
-	    t > 0 ? (double)p->bytes / 1048576.0 / t : 0.0, final ? "\n" : "   ");
-}
-
 /* ---- export ---- */
 
 /* Partial files of exports that died (their lock is free) are removed. */
@@ -92,13 +50,6 @@ ioc_sweep_partials(const char *dir)
 		close(fd);
 	}
 	closedir(d);
-}
-
-/* The progress bar of export and import (a terminal only). */
-static void
-ioc_image_progress(void *arg, size_t bytes, int final)
-{
-	ioc_progress_add(arg, bytes, final);
 }
 
 int
@@ -163,7 +114,7 @@ ioc_cmd_export(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 		flock(outfd, LOCK_EX);
 	}
 	ioc_progress_init(&prog, "export");
-	if (ioc_jail_export(&ctx->root, j, &plan, outfd, ioc_image_progress, &prog, hex, err) != 0)
+	if (ioc_jail_export(&ctx->root, j, &plan, outfd, ioc_progress_cb, &prog, hex, err) != 0)
 		goto out;
 	if (!to_stdout) {
 		_cleanup_free_ char *sumpath = ioc_xasprintf("%s.sha256", final);
@@ -376,7 +327,7 @@ ioc_cmd_import(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **er
 	req.v = ov.v;
 	req.n = ov.n;
 	ioc_progress_init(&prog, "import");
-	req.progress = ioc_image_progress;
+	req.progress = ioc_progress_cb;
 	req.progress_arg = &prog;
 	fl = strlen(file);
 	if (fl > 7 && strcmp(file + fl - 7, ".tar.xz") == 0) {

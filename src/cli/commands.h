@@ -14,6 +14,8 @@
 #include "ops/ops.h"
 #include "util/output.h"
 
+#include <time.h>
+
 enum ioc_cmd_flags {
 	IOC_CF_ROOT = 1 << 0, /* needs the active root (ctx->root) */
 	IOC_CF_LOCK_ROOT = 1 << 1, /* takes the root lock before the handler */
@@ -72,6 +74,18 @@ int ioc_root_verify(struct ioc_ctx *ctx, struct ioc_error **err);
 
 /* Loads the jails name may mean (ioc_jails_load_named) and resolves one
  * (complete) jail: js holds only those. */
+/* A progress line on stderr when it is a terminal (export, import, sync): the
+ * bytes so far and the rate, at most twice a second, the last with a newline. */
+struct ioc_progress {
+	int on;
+	const char *what;
+	unsigned long long bytes;
+	struct timespec start, last;
+};
+void ioc_progress_init(struct ioc_progress *p, const char *what);
+void ioc_progress_add(struct ioc_progress *p, size_t n, int final);
+/* ioc_progress_add as a stream's callback (arg: the struct ioc_progress). */
+void ioc_progress_cb(void *arg, size_t bytes, int final);
 /* An operation's say callback (util.h ioc_say_fn): the line on stdout, or
  * pushed onto arg, a struct ioc_strv, when it is not NULL (--json collects). */
 void ioc_print_line(void *arg, const char *line);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <time.h>
 
 #define IOC_VERSION "0.1.0"
 
@@ -248,6 +249,45 @@ ioc_print_lines(const struct ioc_strv *v, const char *prefix)
 	for (i = 0; i < v->n; i++)
 		printf("%s%s\n", prefix, v->v[i]);
 	fflush(stdout);
+}
+
+void
+ioc_progress_init(struct ioc_progress *p, const char *what)
+{
+	memset(p, 0, sizeof(*p));
+	p->on = isatty(2);
+	p->what = what;
+	clock_gettime(CLOCK_MONOTONIC, &p->start);
+	p->last = p->start;
+}
+
+static double
+ioc_secs(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+void
+ioc_progress_add(struct ioc_progress *p, size_t n, int final)
+{
+	struct timespec now;
+	double t;
+	p->bytes += n;
+	if (!p->on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!final && ioc_secs(&p->last, &now) < 0.5)
+		return;
+	p->last = now;
+	t = ioc_secs(&p->start, &now);
+	fprintf(stderr, "\r%s: %.1f MiB, %.1f MiB/s%s", p->what, (double)p->bytes / 1048576.0,
+	    t > 0 ? (double)p->bytes / 1048576.0 / t : 0.0, final ? "\n" : "   ");
+}
+
+void
+ioc_progress_cb(void *arg, size_t bytes, int final)
+{
+	ioc_progress_add(arg, bytes, final);
 }
 
 /* Complete jails sorted by tag, for every command that lists jails. */

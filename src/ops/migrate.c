@@ -27,7 +27,7 @@ ioc_migrate_sync(
 	int rc, lock = ioc_lock_jail(root, j->uuid, err);
 	if (lock < 0)
 		return -1;
-	rc = ioc_jail_sync(root, j, target, &res, err);
+	rc = ioc_jail_sync(root, j, target, NULL, &res, err);
 	close(lock);
 	if (rc == 0)
 		ioc_sync_result_release(&res);

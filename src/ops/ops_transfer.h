@@ -22,10 +22,11 @@ struct ioc_sync_result {
  * Replicates j into the iocage root target names (NULL: its sync_target; see
  * sync.c): snapshot, send -R (incremental from the newest snapshot both
  * sides hold), the copy marked replica=yes before it appears in the target's
- * jails, two sync snapshots kept a side.  The caller holds j's lock.
+ * jails, two sync snapshots kept a side.  pg (NULL: none) is told the bytes
+ * of the stream as they pass (zfs.h).  The caller holds j's lock.
  */
 int ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, const char *target,
-    struct ioc_sync_result *res, struct ioc_error **err);
+    const struct ioc_zfs_progress *pg, struct ioc_sync_result *res, struct ioc_error **err);
 /* Marks j moved to target (migrated=TARGET: never started again), or clears the mark (NULL). */
 int ioc_jail_mark_migrated(const struct ioc_jail *j, const char *target, struct ioc_error **err);
 /*

@@ -147,7 +147,7 @@ ioc_sync_tag_free(
  */
 static int
 ioc_sync_first(const struct ioc_root *t, const char *uuid, const char *snap, const char *tds,
-    struct ioc_error **err)
+    const struct ioc_zfs_progress *pg, struct ioc_error **err)
 {
 	_cleanup_free_ char *pk = ioc_xasprintf("%s/packages", t->name);
 	_cleanup_free_ char *stage = ioc_xasprintf("%s/sync-%s", pk, uuid);
@@ -156,7 +156,7 @@ ioc_sync_first(const struct ioc_root *t, const char *uuid, const char *snap, con
 		    t->name, pk, t->name);
 	if (ioc_zfs_exists(stage) && ioc_zfs_destroy(stage, 1, err) != 0)
 		return ioc_error_wrap(err, "cannot remove %s, left by an interrupted sync", stage);
-	if ((snap ? ioc_zfs_replicate(snap, NULL, stage, 0, err) :
+	if ((snap ? ioc_zfs_replicate(snap, NULL, stage, 0, pg, err) :
 		    ioc_zfs_receive_stdin(stage, 0, err)) != 0 ||
 	    ioc_zfs_set(stage, IOC_PROP_PREFIX "replica", "yes", err) != 0 ||
 	    ioc_zfs_rename(stage, tds, err) != 0) {
@@ -250,7 +250,7 @@ ioc_sync_done(const struct ioc_jail *j, const long long *sv, size_t sn, long lon
 /* A sync into a root on this host, under the replica's lock there. */
 static int
 ioc_sync_local(const struct ioc_root *root, const struct ioc_jail *j, const char *ds,
-    struct ioc_sync_result *res, struct ioc_error **err)
+    const struct ioc_zfs_progress *pg, struct ioc_sync_result *res, struct ioc_error **err)
 {
 	struct ioc_root t = { NULL, NULL, 0 };
 	_cleanup_free_ char *tds = NULL, *snap = NULL, *from = NULL;
@@ -271,8 +271,8 @@ ioc_sync_local(const struct ioc_root *root, const struct ioc_jail *j, const char
 		0)
 		goto out;
 	ioc_zfs_set_guard_root(t.name);
-	r2 = exists ? ioc_zfs_replicate(snap, from, tds, 1, err) :
-		      ioc_sync_first(&t, j->uuid, snap, tds, err);
+	r2 = exists ? ioc_zfs_replicate(snap, from, tds, 1, pg, err) :
+		      ioc_sync_first(&t, j->uuid, snap, tds, pg, err);
 	if (r2 == 0 && exists)
 		ioc_sync_prune(tds, tv, tn, base);
 	ioc_zfs_set_guard_root(root->name);
@@ -381,7 +381,7 @@ ioc_sync_info_parse(const char *out, int *exists, long long **tv, size_t *tn)
  */
 static int
 ioc_sync_remote(const struct ioc_jail *j, const char *host, const char *ds,
-    struct ioc_sync_result *res, struct ioc_error **err)
+    const struct ioc_zfs_progress *pg, struct ioc_sync_result *res, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
 	_cleanup_strv_ struct ioc_strv r = IOC_STRV_INIT;
@@ -409,7 +409,7 @@ ioc_sync_remote(const struct ioc_jail *j, const char *host, const char *ds,
 		goto out;
 	ioc_strv_push(&r, j->uuid);
 	ioc_strv_pushf(&r, "%lld", base);
-	if (ioc_zfs_replicate_to(snap, from, &r, where, err) != 0)
+	if (ioc_zfs_replicate_to(snap, from, &r, where, pg, err) != 0)
 		goto out;
 	ioc_sync_done(j, sv, sn, base, &snap, ioc_steal(&where), res);
 	rc = 0;
@@ -421,7 +421,7 @@ out:
 
 int
 ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, const char *target,
-    struct ioc_sync_result *res, struct ioc_error **err)
+    const struct ioc_zfs_progress *pg, struct ioc_sync_result *res, struct ioc_error **err)
 {
 	_cleanup_free_ char *host = NULL, *ds = NULL;
 
@@ -435,8 +435,8 @@ ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, const char 
 	if (ioc_sync_target(
 		root, j, target ? target : ioc_jail_get(j, "sync_target"), &host, &ds, err) != 0)
 		return -1;
-	return host ? ioc_sync_remote(j, host, ds, res, err) :
-		      ioc_sync_local(root, j, ds, res, err);
+	return host ? ioc_sync_remote(j, host, ds, pg, res, err) :
+		      ioc_sync_local(root, j, ds, pg, res, err);
 }
 
 int
@@ -458,7 +458,7 @@ ioc_sync_target_receive(
 		if (rep != NULL)
 			ioc_err(err, "%s exists: a first sync is refused there", tds);
 		else
-			rc = ioc_sync_first(t, uuid, NULL, tds, err);
+			rc = ioc_sync_first(t, uuid, NULL, tds, NULL, err);
 		goto out;
 	}
 	if (rep == NULL || strcmp(rep, "yes") != 0) {

@@ -135,8 +135,17 @@ int ioc_zfs_send_recv(const char *snap, const char *target, const struct ioc_str
  * target back to the stream's base first: only for a replica the caller has
  * checked is its own.  target is guarded; snap is only read.
  */
-int ioc_zfs_replicate(
-    const char *snap, const char *from, const char *target, int force, struct ioc_error **err);
+struct ioc_zfs_progress {
+	/* the bytes of the stream as they pass; final: the end (bytes 0) */
+	void (*fn)(void *arg, size_t bytes, int final);
+	void *arg;
+};
+/*
+ * pg (NULL: none) has the stream relayed through this process to count it:
+ * a progress bar on a terminal; without it send writes into receive.
+ */
+int ioc_zfs_replicate(const char *snap, const char *from, const char *target, int force,
+    const struct ioc_zfs_progress *pg, struct ioc_error **err);
 
 /*
  * `zfs send -R [-I @from] snap | RECEIVER...` (a sync to another host:
@@ -144,7 +153,7 @@ int ioc_zfs_replicate(
  * receiving side in messages.
  */
 int ioc_zfs_replicate_to(const char *snap, const char *from, const struct ioc_strv *receiver,
-    const char *what, struct ioc_error **err);
+    const char *what, const struct ioc_zfs_progress *pg, struct ioc_error **err);
 /* `zfs receive -u [-F] target` reading this process's stdin (target guarded). */
 int ioc_zfs_receive_stdin(const char *target, int force, struct ioc_error **err);
 

@@ -8,6 +8,9 @@
 
 #include "spawn/spawn.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -42,14 +45,94 @@ ioc_zfs_receive_async(const char *target, int in_fd, struct ioc_async *b, struct
 	return ioc_run_async(b, &av, in_fd, IOC_FD_NULL, in_fd, err);
 }
 
+/*
+ * Copies from in to out (a receiver's stdin) telling pg each chunk; 0 at
+ * the end of the stream, -1 when the receiver stopped reading (it failed: its
+ * error says why) or the stream could not be read.
+ */
+static int
+ioc_zfs_relay_copy(int in, int out, const struct ioc_zfs_progress *pg)
+{
+	char buf[1 << 16];
+	for (;;) {
+		ssize_t r = read(in, buf, sizeof(buf)), w = 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r == 0 ? 0 : -1;
+		while (w < r) {
+			ssize_t k = write(out, buf + w, (size_t)(r - w));
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k <= 0)
+				return -1;
+			w += k;
+		}
+		pg->fn(pg->arg, (size_t)r, 0);
+	}
+}
+
+/*
+ * `send | receive` through this process (pg): receive starts first (as in
+ * ioc_run_pipe), each side in a thread; the stream is copied and counted
+ * here.  SIGPIPE is ignored meanwhile: a receiver that dies ends the copy.
+ */
+static int
+ioc_zfs_relay(struct ioc_strv *s, struct ioc_strv *r, const char *snap, const char *target,
+    const struct ioc_zfs_progress *pg, struct ioc_error **err)
+{
+	struct ioc_async sa, rb;
+	_cleanup_free_ char *sw = ioc_xasprintf("zfs send %s", snap);
+	_cleanup_free_ char *rw = ioc_xasprintf("zfs receive %s", target);
+	struct ioc_error *es = NULL;
+	void (*old)(int);
+	int p1[2], p2[2], rc, rr, rs;
+	if (pipe2(p1, O_CLOEXEC) != 0)
+		return ioc_err(err, "cannot create a pipe: %s", strerror(errno));
+	if (pipe2(p2, O_CLOEXEC) != 0) {
+		close(p1[0]);
+		close(p1[1]);
+		return ioc_err(err, "cannot create a pipe: %s", strerror(errno));
+	}
+	if (ioc_run_async(&rb, r, p2[0], IOC_FD_NULL, p2[0], err) != 0) {
+		close(p1[0]);
+		close(p1[1]);
+		close(p2[0]);
+		close(p2[1]);
+		return -1;
+	}
+	if (ioc_run_async(&sa, s, IOC_FD_NULL, p1[1], p1[1], err) != 0) {
+		close(p1[0]);
+		close(p1[1]);
+		close(p2[1]); /* the receiver sees an empty stream and refuses it */
+		ioc_run_async_wait(&rb, rw, NULL);
+		return -1;
+	}
+	old = signal(SIGPIPE, SIG_IGN);
+	rc = ioc_zfs_relay_copy(p1[0], p2[1], pg);
+	close(p2[1]);
+	close(p1[0]); /* a sender still writing gets EPIPE */
+	signal(SIGPIPE, old);
+	pg->fn(pg->arg, 0, 1);
+	rr = ioc_run_async_wait(&rb, rw, err);
+	rs = ioc_run_async_wait(&sa, sw, rr == 0 ? err : &es);
+	ioc_error_free(es);
+	if (rr != 0 || rs != 0)
+		return -1;
+	return rc == 0 ? 0 :
+			 ioc_err(err, "cannot copy the stream of %s: %s", snap, strerror(errno));
+}
+
 /* Runs `send | receive` (argv s and r); an error names the side that failed. */
 static int
 ioc_zfs_pipe(struct ioc_strv *s, struct ioc_strv *r, const char *snap, const char *target,
-    struct ioc_error **err)
+    const struct ioc_zfs_progress *pg, struct ioc_error **err)
 {
 	struct ioc_run_opts oa, ob;
 	struct ioc_run_result ra, rb;
 	int rc = 0;
+	if (pg && pg->fn)
+		return ioc_zfs_relay(s, r, snap, target, pg, err);
 	ioc_run_opts_init(&oa);
 	ioc_run_opts_init(&ob);
 	ioc_run_result_init(&ra);
@@ -81,7 +164,7 @@ ioc_zfs_send_recv(
 	ioc_strv_push(&r, "receive");
 	ioc_zfs_push_props(&r, recv_props);
 	ioc_strv_push(&r, target);
-	return ioc_zfs_pipe(&s, &r, snap, target, err);
+	return ioc_zfs_pipe(&s, &r, snap, target, NULL, err);
 }
 
 /* `zfs send -R [-I @from] snap` into s; snap and from checked as snapshot names. */
@@ -116,8 +199,8 @@ ioc_zfs_replicate_recv(struct ioc_strv *r, const char *target, int force)
 }
 
 int
-ioc_zfs_replicate(
-    const char *snap, const char *from, const char *target, int force, struct ioc_error **err)
+ioc_zfs_replicate(const char *snap, const char *from, const char *target, int force,
+    const struct ioc_zfs_progress *pg, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv s = IOC_STRV_INIT;
 	_cleanup_strv_ struct ioc_strv r = IOC_STRV_INIT;
@@ -125,12 +208,12 @@ ioc_zfs_replicate(
 	if (ioc_zfs_guard(target, err) != 0 || ioc_zfs_replicate_send(&s, snap, from, err) != 0)
 		return -1;
 	ioc_zfs_replicate_recv(&r, target, force);
-	return ioc_zfs_pipe(&s, &r, snap, target, err);
+	return ioc_zfs_pipe(&s, &r, snap, target, pg, err);
 }
 
 int
 ioc_zfs_replicate_to(const char *snap, const char *from, const struct ioc_strv *receiver,
-    const char *what, struct ioc_error **err)
+    const char *what, const struct ioc_zfs_progress *pg, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv s = IOC_STRV_INIT;
 	_cleanup_strv_ struct ioc_strv r = IOC_STRV_INIT;
@@ -140,7 +223,7 @@ ioc_zfs_replicate_to(const char *snap, const char *from, const struct ioc_strv *
 		return -1;
 	for (i = 0; i < receiver->n; i++)
 		ioc_strv_push(&r, receiver->v[i]);
-	return ioc_zfs_pipe(&s, &r, snap, what, err);
+	return ioc_zfs_pipe(&s, &r, snap, what, pg, err);
 }
 
 int
