@@ -58,18 +58,14 @@ ioc_cmd_sync(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		const char *tag = ioc_jail_get(v[i], "tag");
 		struct ioc_progress prog;
 		struct ioc_zfs_progress pg = { ioc_progress_cb, &prog };
-		int lock = ioc_lock_jail(&ctx->root, v[i]->uuid, &e);
 		/* a progress line on a terminal, not among --json or -H rows */
 		ioc_progress_init(&prog, tag);
-		if (lock >= 0) {
-			if (ioc_jail_sync(&ctx->root, v[i], NULL,
-				prog.on && ctx->fmt == IOC_FMT_TABLE ? &pg : NULL, &res, &e) == 0) {
-				const char *c[] = { tag, res.target, strchr(res.snap, '@') + 1,
-					res.full ? "full" : "incremental" };
-				ioc_table_add(&t, c);
-				ioc_sync_result_release(&res);
-			}
-			close(lock);
+		if (ioc_jail_sync(&ctx->root, v[i], NULL,
+			prog.on && ctx->fmt == IOC_FMT_TABLE ? &pg : NULL, &res, &e) == 0) {
+			const char *c[] = { tag, res.target, strchr(res.snap, '@') + 1,
+				res.full ? "full" : "incremental" };
+			ioc_table_add(&t, c);
+			ioc_sync_result_release(&res);
 		}
 		if (e == NULL)
 			continue;

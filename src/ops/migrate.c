@@ -18,17 +18,13 @@ ioc_migrate_result_release(struct ioc_migrate_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* One sync of j to target under j's lock. */
+/* One sync of j to target (under j's lock). */
 static int
 ioc_migrate_sync(
     const struct ioc_root *root, struct ioc_jail *j, const char *target, struct ioc_error **err)
 {
 	struct ioc_sync_result res;
-	int rc, lock = ioc_lock_jail(root, j->uuid, err);
-	if (lock < 0)
-		return -1;
-	rc = ioc_jail_sync(root, j, target, NULL, &res, err);
-	close(lock);
+	int rc = ioc_jail_sync(root, j, target, NULL, &res, err);
 	if (rc == 0)
 		ioc_sync_result_release(&res);
 	return rc;

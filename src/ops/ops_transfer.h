@@ -23,7 +23,8 @@ struct ioc_sync_result {
  * sync.c): snapshot, send -R (incremental from the newest snapshot both
  * sides hold), the copy marked replica=yes before it appears in the target's
  * jails, two sync snapshots kept a side.  pg (NULL: none) is told the bytes
- * of the stream as they pass (zfs.h).  The caller holds j's lock.
+ * of the stream as they pass (zfs.h).  Takes j's lock (and the replica's in
+ * the target root).
  */
 int ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, const char *target,
     const struct ioc_zfs_progress *pg, struct ioc_sync_result *res, struct ioc_error **err);

@@ -423,6 +423,7 @@ int
 ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, const char *target,
     const struct ioc_zfs_progress *pg, struct ioc_sync_result *res, struct ioc_error **err)
 {
+	int lock, rc;
 	_cleanup_free_ char *host = NULL, *ds = NULL;
 
 	memset(res, 0, sizeof(*res));
@@ -435,8 +436,13 @@ ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, const char 
 	if (ioc_sync_target(
 		root, j, target ? target : ioc_jail_get(j, "sync_target"), &host, &ds, err) != 0)
 		return -1;
-	return host ? ioc_sync_remote(j, host, ds, pg, res, err) :
-		      ioc_sync_local(root, j, ds, pg, res, err);
+	lock = ioc_lock_jail(root, j->uuid, err);
+	if (lock < 0)
+		return -1;
+	rc = host ? ioc_sync_remote(j, host, ds, pg, res, err) :
+		    ioc_sync_local(root, j, ds, pg, res, err);
+	close(lock);
+	return rc;
 }
 
 int
