@@ -44,8 +44,8 @@ ioc_run_table(struct ioc_ctx *ctx, const char *name, const char *cmd,
 	struct ioc_jail *j;
 	struct ioc_table t;
 	int rc;
-	if (op == NULL)
-		return ioc_err(err, "%s: not supported by the %s engine", cmd, ioc_engine()->name);
+	if (ioc_engine_need((const void *)op, cmd, err) != 0)
+		return -1;
 	if (ioc_ctx_jail(ctx, name, NULL, &js, &j, err) != 0)
 		return -1;
 	ioc_table_init(&t, cols);
@@ -99,8 +99,8 @@ ioc_cmd_inuse(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err
 	if (argc - k - 1 == 1)
 		return ioc_run_table(ctx, argv[k + 1], "inuse", e->inuse, cols + 1,
 		    legacy ? ioc_inuse_legacy : NULL, err);
-	if (e->inuse == NULL)
-		return ioc_err(err, "inuse: not supported by the %s engine", e->name);
+	if (ioc_engine_need((const void *)e->inuse, "inuse", err) != 0)
+		return -1;
 	if (ioc_jails_load(&ctx->root, NULL, &js, err) != 0)
 		return -1;
 	st = ioc_ops_states_new(&ctx->root, &js, err);

@@ -19,15 +19,6 @@
 #include <string.h>
 #include <unistd.h>
 
-int
-ioc_run_need(
-    const struct ioc_engine_ops *e, const void *op, const char *what, struct ioc_error **err)
-{
-	if (op == NULL)
-		return ioc_err(err, "%s: not supported by the %s engine", what, e->name);
-	return 0;
-}
-
 /* Loads the jails named (all properties; every jail for ALL) and resolves
  * the names: UUID|TAG|ALL. */
 static int
@@ -207,8 +198,8 @@ ioc_run_lifecycle(struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, 
 		return -1;
 	if (ctx->dry_run)
 		return ioc_run_dry_plans(ctx, argc, argv, act, err);
-	if (ioc_run_need(e, (void *)e->start, cmd, err) != 0 ||
-	    ioc_run_need(e, (void *)e->stop, cmd, err) != 0 || ioc_ops_prepare(err) != 0 ||
+	if (ioc_engine_need((const void *)e->start, cmd, err) != 0 ||
+	    ioc_engine_need((const void *)e->stop, cmd, err) != 0 || ioc_ops_prepare(err) != 0 ||
 	    ioc_run_targets(ctx, argc, argv, &js, &v, &n, err) != 0)
 		return -1;
 	rq.cmd = cmd;

@@ -163,9 +163,6 @@ int ioc_cmd_upgrade(struct ioc_ctx *, int, char **, struct ioc_error **);
  * cmd_run.c's helpers for the other commands that run jails (the states,
  * the re-execution and the acting itself are ops': ops/runtime.c, ops/run.c).
  */
-/* An engine op the command needs: a clear error when this engine has none. */
-int ioc_run_need(
-    const struct ioc_engine_ops *e, const void *op, const char *what, struct ioc_error **err);
 /* Prints what start and stop tell as they go (struct ioc_runreq's report). */
 void ioc_run_print(void *arg, const struct ioc_runreq *rq, const struct ioc_run_note *n);
 

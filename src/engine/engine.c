@@ -19,3 +19,11 @@ ioc_engine(void)
 	return &ioc_engine_freebsd;
 #endif
 }
+
+int
+ioc_engine_need(const void *op, const char *what, struct ioc_error **err)
+{
+	if (op == NULL)
+		return ioc_err(err, "%s: not supported by the %s engine", what, ioc_engine()->name);
+	return 0;
+}

@@ -81,6 +81,8 @@ struct ioc_engine_ops {
 
 /* The engine of this host. */
 const struct ioc_engine_ops *ioc_engine(void);
+/* An op a command needs (op: the engine's member): a clear error when it has none. */
+int ioc_engine_need(const void *op, const char *what, struct ioc_error **err);
 
 extern const struct ioc_engine_ops ioc_engine_freebsd;
 #ifdef __linux__

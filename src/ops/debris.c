@@ -30,10 +30,9 @@ ioc_debris_stop(const struct ioc_root *root, const struct ioc_jails *js, struct 
 	for (i = 0; rc == 0 && i < all.n; i++) {
 		if (all.v[i].complete || !st[i].running)
 			continue;
-		if (e->stop == NULL)
-			rc = ioc_err(err, "clean: not supported by the %s engine", e->name);
 		/* callers have only read so far: re-executing here is safe */
-		else if (ioc_ops_prepare(err) != 0 || e->stop(root, &all.v[i], 1, err) != 0)
+		if (ioc_engine_need((const void *)e->stop, "clean", err) != 0 ||
+		    ioc_ops_prepare(err) != 0 || e->stop(root, &all.v[i], 1, err) != 0)
 			rc = -1;
 		if (rc != 0)
 			ioc_error_wrap(

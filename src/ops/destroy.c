@@ -106,8 +106,8 @@ ioc_destroy_stop(const struct ioc_root *root, const struct ioc_destroy_req *req,
 	struct ioc_jails js;
 	struct ioc_jail *full;
 	int rc;
-	if (e->stop == NULL)
-		return ioc_err(err, "destroy -f: not supported by the %s engine", e->name);
+	if (ioc_engine_need((const void *)e->stop, "destroy -f", err) != 0)
+		return -1;
 	/* everything before this point only read: re-executing here is safe */
 	if (ioc_ops_prepare(err) != 0)
 		return -1;

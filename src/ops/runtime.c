@@ -164,8 +164,8 @@ ioc_ops_install_pkgs(const struct ioc_root *root, const char *uuid, const struct
 	struct ioc_error *e2 = NULL;
 	int rc = -1;
 
-	if (e->exec == NULL)
-		return ioc_err(err, "pkglist: not supported by the %s engine", e->name);
+	if (ioc_engine_need((const void *)e->exec, "pkglist", err) != 0)
+		return -1;
 	if (ioc_jails_load_named(root, NULL, names, &js, err) != 0)
 		return -1;
 	if (ioc_jail_resolve(&js, uuid, &j, err) != 0)
@@ -192,9 +192,8 @@ ioc_jail_cap(const struct ioc_root *root, struct ioc_jail *j, int remove, struct
 	int (*op)(const struct ioc_root *, struct ioc_jail *, struct ioc_error **) =
 	    remove ? e->uncap : e->cap;
 	int lockfd, rc;
-	if (op == NULL)
-		return ioc_err(
-		    err, "%s: not supported by the %s engine", remove ? "uncap" : "cap", e->name);
+	if (ioc_engine_need((const void *)op, remove ? "uncap" : "cap", err) != 0)
+		return -1;
 	lockfd = ioc_lock_jail(root, j->uuid, err);
 	if (lockfd < 0)
 		return -1;
@@ -240,8 +239,8 @@ ioc_jail_exec(const struct ioc_root *root, const char *name, int use_record,
 	struct ioc_jail *j;
 	int rc;
 	*status = 0;
-	if (e->exec == NULL)
-		return ioc_err(err, "exec: not supported by the %s engine", e->name);
+	if (ioc_engine_need((const void *)e->exec, "exec", err) != 0)
+		return -1;
 	if (ioc_ops_prepare(err) != 0)
 		return -1;
 	if ((!use_record || ioc_jail_from_record(root, e, name, &js, &j) != 1) &&

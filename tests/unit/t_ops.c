@@ -98,5 +98,15 @@ main(void)
 			CHECK(tv == NULL && tn == 0);
 		}
 	}
+	{
+		/* an op the engine lacks: a clear error naming the command and the engine */
+		const struct ioc_engine_ops *e = ioc_engine();
+		CHECK(ioc_engine_need((const void *)e->start, "start", &err) == 0 && err == NULL);
+		CHECK(ioc_engine_need(NULL, "cap", &err) == -1);
+		CHECK(err != NULL && strstr(err->msg, "cap: not supported by the ") != NULL &&
+		    strstr(err->msg, e->name) != NULL);
+		ioc_error_free(err);
+		err = NULL;
+	}
 	return CHECK_DONE();
 }
