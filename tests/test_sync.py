@@ -8,6 +8,7 @@ import json
 import os
 import pty
 import re
+import select
 import subprocess
 import time
 import types
@@ -416,10 +417,48 @@ def test_migrate_killed_at_every_step_never_leaves_two_startable_copies(two_root
         reset()
 
 
-def test_a_full_target_refuses_and_keeps_nothing_half(release, target):
+def _on_a_terminal(args):
+    """Runs iocage with its stderr on a pseudo-terminal: (status, stdout, what
+    the terminal got)."""
+    env = dict(os.environ)
+    env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=86")
+    master, slave = pty.openpty()
+    try:
+        p = subprocess.Popen([iocage_bin()] + args, env=env, stdout=subprocess.PIPE,
+                             stderr=slave)
+    finally:
+        os.close(slave)
+    got = b""
+    deadline = time.monotonic() + 300
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                p.kill()
+                raise AssertionError("iocage %s hung; its terminal got %r" % (args, got))
+            if not select.select([master], [], [], left)[0]:
+                continue
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # EIO: every end of the terminal is closed
+                break
+            if not chunk:
+                break
+            got += chunk
+    finally:
+        os.close(master)
+    out = p.stdout.read().decode()
+    p.stdout.close()
+    return p.wait(timeout=300), out, got.decode(errors="replace")
+
+
+@pytest.mark.parametrize("tty", [False, True], ids=["pipe", "terminal"])
+def test_a_full_target_refuses_and_keeps_nothing_half(release, target, tty):
     """The target root has no room (a quota): the receive fails, the target
     lists nothing and keeps no leftover, the jail is as it was but for its new
-    sync snapshot, and once there is room the next sync completes."""
+    sync snapshot, and once there is room the next sync completes.  On a
+    terminal the stream goes through iocage (the progress line): the receive
+    that dies mid-stream ends the copy, and the failure is the same."""
     r, t = release, target
     uuid = r.ok("create", "release=bb", "tag=f1", "sync_target=" + t.name).split()[0]
     with open(os.path.join(r.mountpoint, "jails", uuid, "root", "fill"), "wb") as f:
@@ -427,8 +466,13 @@ def test_a_full_target_refuses_and_keeps_nothing_half(release, target):
     sh("zfs", "set", "quota=1M", t.name + "/packages")
     sh("zfs", "set", "quota=1M", t.name + "/jails")
     tbefore = t.zfs_state()
-    res = r.run("sync", "f1")
-    assert res.rc == 1 and "zfs receive" in res.err, res
+    if tty:
+        rc, out, term = _on_a_terminal(["-r", r.name, "sync", "f1"])
+        assert rc == 1 and "zfs receive" in term, (out, term)
+        assert not any(m in term for m in SANITIZER_MARKS), term
+    else:
+        res = r.run("sync", "f1")
+        assert res.rc == 1 and "zfs receive" in res.err, res
     assert states(t) == {} and t.zfs_state() == tbefore
     assert snaps("%s/jails/%s" % (r.name, uuid)) == ["ioc-sync-1"]
     sh("zfs", "set", "quota=none", t.name + "/packages")
@@ -455,34 +499,6 @@ def test_two_syncs_racing_make_one_replica(release, target):
     assert states(t) == {"race": "replica"}
     assert replica_tree(t, uuid) == jail_tree(r, uuid)
     assert snaps("%s/jails/%s" % (t.name, uuid)) == ["ioc-sync-1", "ioc-sync-2"]
-
-
-def _on_a_terminal(args):
-    """Runs iocage with its stderr on a pseudo-terminal: (status, stdout, what
-    the terminal got)."""
-    env = dict(os.environ)
-    env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:exitcode=86")
-    master, slave = pty.openpty()
-    try:
-        p = subprocess.Popen([iocage_bin()] + args, env=env, stdout=subprocess.PIPE,
-                             stderr=slave)
-    finally:
-        os.close(slave)
-    got = b""
-    try:
-        while True:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:  # EIO: every end of the terminal is closed
-                break
-            if not chunk:
-                break
-            got += chunk
-    finally:
-        os.close(master)
-    out = p.stdout.read().decode()
-    p.stdout.close()
-    return p.wait(timeout=300), out, got.decode(errors="replace")
 
 
 def test_sync_on_a_terminal_shows_its_progress(release, target):
