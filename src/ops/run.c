@@ -23,7 +23,8 @@ ioc_run_tell(const struct ioc_runreq *rq, enum ioc_run_event ev, const char *tag
 	n.tag = tag;
 	n.uuid = uuid;
 	n.jid = jid;
-	n.msg = msg ? msg : "failed";
+	/* a failure always says something; the other events carry no message */
+	n.msg = msg ? msg : ev == IOC_RUN_FAILED || ev == IOC_RUN_REFUSED ? "failed" : NULL;
 	n.pulled = pulled;
 	rq->report(rq->arg, rq, &n);
 }
@@ -183,10 +184,10 @@ ioc_jails_run(const struct ioc_root *root, struct ioc_jail **v, size_t n,
 	memset(t, 0, sizeof(*t));
 	if (n == 0)
 		return 0;
-	for (i = 0; i < n; i++)
-		deps |= strcmp(ioc_jail_get(v[i], "depends"), "none") != 0;
 	if (rq->act == IOC_ACT_STOP)
 		return ioc_run_stop_plan(root, v, n, rq, t, err);
+	for (i = 0; i < n; i++)
+		deps |= strcmp(ioc_jail_get(v[i], "depends"), "none") != 0;
 	if (deps || (rq->jobs > 1 && n > 1))
 		return ioc_run_start_plan(root, v, n, rq, t, err);
 	return ioc_run_many(root, v, n, rq, t, err); /* no depends: as ever */
