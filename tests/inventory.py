@@ -207,6 +207,11 @@ def diff(before, after):
             continue
         if isinstance(a, dict) and isinstance(b, dict):
             for k in sorted(set(a) | set(b), key=str):
+                # a root's tag index (R/.tags) follows its jails' tags, and a root
+                # made before it gets one at its first create: tag_index_problems
+                # checks it against the jails instead
+                if key == "datasets" and str(k).endswith("/.tags"):
+                    continue
                 if a.get(k) != b.get(k):
                     if isinstance(a.get(k), dict) and isinstance(b.get(k), dict):
                         for p in sorted(set(a[k]) | set(b[k])):
@@ -271,4 +276,50 @@ def invariants(root, list_out):
             real = os.path.realpath(mp)
             if real != jr and not real.startswith(jr + "/"):
                 problems.append("mount %s resolves outside its jail (%s)" % (mp, real))
+    complete = {u: t for u, t in tags.items()
+                if t not in ("-", "") and (jails_ds + "/" + u + "/root") in names}
+    problems += tag_index_problems(root.name, complete)
+    return problems
+
+
+def tagidx_prop(tag):
+    """The tag index's property for tag (src/core/tagidx.c), None when too long."""
+    enc = "".join(":" + c.lower() if "A" <= c <= "Z" else c for c in tag)
+    p = "org.freebsd.iocage:t." + enc
+    return p if len(p) <= 255 else None
+
+
+def tag_index(root_name):
+    """(marked, {property: uuid}) of R/.tags; (False, {}) when there is none."""
+    out = subprocess.run(["zfs", "get", "-H", "-o", "property,value,source", "all",
+                          root_name + "/.tags"], capture_output=True, text=True)
+    if out.returncode != 0:
+        return False, {}
+    marked, entries = False, {}
+    for line in out.stdout.splitlines():
+        prop, val, src = line.split("\t")
+        if src != "local":
+            continue
+        if prop == "org.freebsd.iocage:tagindex":
+            marked = val == "1"
+        elif prop.startswith("org.freebsd.iocage:t."):
+            entries[prop] = val
+    return marked, entries
+
+
+def tag_index_problems(root_name, complete):
+    """A complete index (marked) has an entry naming each complete jail
+    {uuid: tag} whose tag no other jail holds: what create trusts."""
+    marked, entries = tag_index(root_name)
+    if not marked:
+        return []
+    problems = []
+    held = {}
+    for uuid, tag in complete.items():
+        held.setdefault(tag, []).append(uuid)
+    for tag, uuids in sorted(held.items()):
+        p = tagidx_prop(tag)
+        if len(uuids) == 1 and p and entries.get(p) != uuids[0]:
+            problems.append("tag index of %s: '%s' (jail %s) has entry %r" %
+                            (root_name, tag, uuids[0], entries.get(p)))
     return problems

@@ -332,10 +332,11 @@ def test_clean_removes_only_debris(release):
     assert debris not in st and list(r.jails()) == ["keep"]
 
 
-def test_thin_create_is_three_zfs_calls(release):
-    # one read (root, tags, release snapshot), one zfs create, one zfs clone
+def test_thin_create_is_four_zfs_calls(release):
+    # one read (root, the tag's entry in the tag index, release snapshot), the
+    # new entry, one zfs create, one zfs clone (docs/tag-index.md)
     r = release.run("create", "-c", "release=bb", "tag=t", env={"IOCAGE_DEBUG_SPAWNS": "1"})
-    assert r.rc == 0 and "iocage: 3 external commands" in r.err, r
+    assert r.rc == 0 and "iocage: 4 external commands" in r.err, r
 
 
 def test_named_root_must_be_active(pool, root):

@@ -136,7 +136,7 @@ def test_jail_zfs_dataset_of_another_jail_is_refused(rel):
     for ds, shown in (("jails/%s/data" % other, "jails/%s/data" % other),
                       ("%s/jails/%s/root" % (rel.name, u), "jails/%s/root" % u),
                       ("releases/bb/root", "releases/bb/root"),
-                      ("jails", "jails")):
+                      ("jails", "jails"), (".tags", ".tags")):
         rel.ok("set", "jail_zfs=on", "jail_zfs_dataset=" + ds, "zt")
         r = rel.run("start", "zt")
         assert r.rc == 1 and "jail_zfs_dataset '%s' may not be delegated" % shown in r.err, (ds, r)

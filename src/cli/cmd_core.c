@@ -8,6 +8,7 @@
 #include "core/pkglist.h"
 #include "spawn/spawn.h"
 #include "core/subid.h"
+#include "core/tagidx.h"
 
 #include <errno.h>
 #include <string.h>
@@ -159,6 +160,13 @@ ioc_cmd_list(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 	}
 	if (ioc_jails_load(&ctx->root, props, &js, err) != 0)
 		return -1;
+	{
+		/* a tag two jails hold (zfs set behind our back): said, index marked stale */
+		_cleanup_strv_ struct ioc_strv said = IOC_STRV_INIT;
+		ioc_tagidx_dups(&ctx->root, &js, &said);
+		for (i = 0; i < said.n; i++)
+			fprintf(stderr, "iocage: warning: %s\n", said.v[i]);
+	}
 	st = ioc_states(ctx, &js, err);
 	if (st == NULL) {
 		ioc_jails_release(&js);

@@ -1,5 +1,6 @@
 /* core.c — root discovery and activation, the run directory and locks (the jail model: jails.c). */
 #include "core/core.h"
+#include "core/tagidx.h"
 
 #include "core/legacy.h"
 #include "spawn/spawn.h"
@@ -148,7 +149,7 @@ ioc_jail_zfs_dataset(
 {
 	/* ioc_root_children but jails (checked below), and the shell iocage's trees */
 	static const char *const reserved[] = { "download", "releases", "images", "packages",
-		"templates", "base", "log", ".defaults", NULL };
+		"templates", "base", "log", ".defaults", ".tags", NULL };
 	const char *rest;
 	size_t rl = strlen(root->name), i, n;
 	if (v == NULL || *v == '\0') {
@@ -174,7 +175,7 @@ refuse:
 	ioc_err(err,
 	    "jail_zfs_dataset '%s' may not be delegated to this jail: it must be below "
 	    "jails/%s/ (its root excepted) or outside iocage's own datasets (jails, releases, "
-	    "images, packages, download, templates)",
+	    "images, packages, download, templates, .tags)",
 	    v, uuid);
 	return NULL;
 }
@@ -234,8 +235,16 @@ ioc_root_activate(const char *dataset, struct ioc_error **err)
 		goto out;
 	for (i = 0; ioc_root_children[i]; i++) {
 		_cleanup_free_ char *c = ioc_xasprintf("%s/%s", dataset, ioc_root_children[i]);
-		if (ioc_rows_type(&rows, c) == NULL && ioc_zfs_create(c, NULL, 0, err) != 0)
+		if (ioc_rows_type(&rows, c) != NULL)
+			continue;
+		if (ioc_zfs_create(c, NULL, 0, err) != 0)
 			goto out;
+		/* no jails yet: the tag index starts complete (tagidx.h) */
+		if (strcmp(ioc_root_children[i], "jails") == 0) {
+			struct ioc_root r = { (char *)dataset, NULL, 0 };
+			if (ioc_tagidx_init(&r, err) != 0)
+				goto out;
+		}
 	}
 	rc = ioc_zfs_set(dataset, IOC_PROP_PREFIX "active", "yes", err);
 out:

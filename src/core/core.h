@@ -4,7 +4,8 @@
  * Layout under the root R (see DESIGN.md):
  *   R/download/REL, R/releases/REL/root (@ioc-release*), R/jails/UUID
  *   (properties; canmount=off), R/jails/UUID/root (the filesystem),
- *   R/jails/UUID/data (jail_zfs), R/images, R/packages.
+ *   R/jails/UUID/data (jail_zfs), R/images, R/packages, R/.tags (the tag
+ *   index, tagidx.h).
  *
  * A jail is complete when R/jails/UUID carries the tag property and has its
  * root child; anything else under R/jails is debris of an interrupted
@@ -116,6 +117,18 @@ int ioc_jails_load_rel(const struct ioc_root *root, const char *const *props, co
  */
 int ioc_jails_load_tags(const struct ioc_root *root, const char *release, struct ioc_jails *out,
     char **snap, struct ioc_error **err);
+/*
+ * create's read, through the tag index (tagidx.h): the jails that hold or
+ * may hold one of tags (an entry's jail, its tag read: it may be stale),
+ * the root check and the release snapshot, in one `zfs get` when no entry
+ * names a jail.  Without a complete index it is ioc_jails_load_tags (every
+ * jail) and *all is set (2: there is no R/.tags at all): the caller,
+ * under the root lock, completes the index with ioc_tagidx_build before it
+ * writes the new tags.
+ */
+int ioc_jails_load_tags_for(const struct ioc_root *root, const char *release,
+    const struct ioc_strv *tags, struct ioc_jails *out, char **snap, int *all,
+    struct ioc_error **err);
 /*
  * Only the jails that names (tags, UUIDs, UUID prefixes; NULL-terminated)
  * may mean, with props as for ioc_jails_load: a first `zfs get` reads every

@@ -3,6 +3,7 @@
 #include "core/core.h"
 
 #include "core/legacy.h"
+#include "core/tagidx.h"
 #include "spawn/spawn.h"
 
 #include <errno.h>
@@ -87,6 +88,43 @@ ioc_jails_load_tags(const struct ioc_root *root, const char *release, struct ioc
 {
 	static const char *const props[] = { "tag", NULL };
 	return ioc_jails_load_depth(root, props, release, 1, NULL, out, snap, err);
+}
+
+int
+ioc_jails_load_tags_for(const struct ioc_root *root, const char *release,
+    const struct ioc_strv *tags, struct ioc_jails *out, char **snap, int *all,
+    struct ioc_error **err)
+{
+	static const char *const props[] = { "tag", NULL };
+	struct ioc_tagidx_hit hit;
+	int rc = -1;
+
+	*all = 0;
+	if (ioc_tagidx_lookup(root, release, tags, &hit, err) != 0)
+		return -1;
+	if (!hit.usable) {
+		/* no complete index: every jail's tag (the caller completes the index) */
+		*all = hit.exists ? 1 : 2;
+		ioc_tagidx_hit_release(&hit);
+		return ioc_jails_load_tags(root, release, out, snap, err);
+	}
+	/* the jails the entries name, their own tags read: a stale entry holds nothing */
+	if (hit.uuids.n > 0) {
+		if (ioc_jails_load_depth(root, props, NULL, 1, &hit.uuids, out, NULL, err) != 0)
+			goto out;
+	} else {
+		out->v = NULL;
+		out->n = 0;
+	}
+	out->legacy = hit.legacy;
+	if (snap) {
+		*snap = hit.snap;
+		hit.snap = NULL;
+	}
+	rc = 0;
+out:
+	ioc_tagidx_hit_release(&hit);
+	return rc;
 }
 
 /* Whether name may be taken as a UUID prefix: IOC_UUID_PREFIX_MIN or more

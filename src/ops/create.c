@@ -12,6 +12,7 @@
 
 #include "core/depends.h"
 #include "core/legacy.h"
+#include "core/tagidx.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -352,6 +353,40 @@ ioc_create_one(const struct ioc_root *root, const struct ioc_create_req *req, in
 	return 0;
 }
 
+/*
+ * The new tags in the tag index before any is written (tagidx.h): each its
+ * entry, or, after a read of every jail (all), the whole index completed.
+ */
+static int
+ioc_create_index(const struct ioc_root *root, const struct ioc_jails *js, int all,
+    const struct ioc_newjail *nj, long long count, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv pairs = IOC_STRV_INIT;
+	long long c;
+	if (!all) {
+		for (c = 0; c < count; c++)
+			if (ioc_tagidx_put(root, nj[c].tag, nj[c].uuid, err) != 0)
+				return -1;
+		return 0;
+	}
+	for (c = 0; c < count; c++) {
+		ioc_strv_push(&pairs, nj[c].tag);
+		ioc_strv_push(&pairs, nj[c].uuid);
+	}
+	return ioc_tagidx_build(root, js, &pairs, all == 2, err);
+}
+
+/* A failed create's entry goes again when its jail was not made. */
+static void
+ioc_create_unindex(const struct ioc_root *root, const struct ioc_newjail *nj)
+{
+	_cleanup_free_ char *ds = ioc_xasprintf("%s/jails/%s", root->name, nj->uuid);
+	struct ioc_error *e = NULL;
+	if (!ioc_zfs_exists(ds))
+		ioc_tagidx_drop(root, nj->tag, nj->uuid, &e);
+	ioc_error_free(e);
+}
+
 int
 ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
     struct ioc_strv *uuids_out, struct ioc_error **err)
@@ -365,9 +400,10 @@ ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
 	    ioc_xasprintf(IOC_PROP_PREFIX "source_template=%s", req->source_template) :
 	    NULL;
 	_cleanup_strv_ struct ioc_strv carry = IOC_STRV_INIT;
+	_cleanup_strv_ struct ioc_strv tags = IOC_STRV_INIT;
 	const char *type, *tag = req->tag;
 	long long count = req->count > 0 ? req->count : 1, c;
-	int full = 0, rc = -1, want_rel;
+	int full = 0, all = 0, indexed = 0, rc = -1, want_rel;
 	size_t i;
 
 	if (tag && ioc_valid_tag(tag, err) != 0)
@@ -377,25 +413,41 @@ ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
 	/* running code in the jail may make the engine re-execute us: before any change */
 	if (req->pkgs && req->pkgs->n && ioc_ops_prepare(err) != 0)
 		return -1;
+	for (i = 0; i < req->nprops; i++)
+		if (strcmp(req->props[i].p->name, "depends") == 0 &&
+		    strcmp(req->props[i].value, "none") != 0)
+			dep = req->props[i].value;
 	type = req->how == IOC_CREATE_EMPTY ? "emptyjail" :
 	    req->how == IOC_CREATE_THIN	    ? "clonejail" :
 					      "jail";
-	/* tags: unique among complete jails (root lock held by the caller); one read
-	 * that also finds the release's snapshot when that is the source */
-	want_rel = snap == NULL && req->how != IOC_CREATE_EMPTY;
-	if (ioc_jails_load_tags(
-		root, want_rel ? release : NULL, &js, want_rel ? &snap : NULL, err) != 0)
-		goto out;
-	for (c = 0; c < count && !full; c++) {
-		_cleanup_free_ char *t = ioc_create_nth_tag(tag, count, c);
-		if (t && ioc_jails_tag_taken(&js, t, NULL))
-			full = 1;
+	/* the new jails' names first: their tags are what the index is asked */
+	nj = ioc_xcalloc((size_t)count, sizeof(*nj));
+	for (c = 0; c < count; c++) {
+		nj[c].uuid = req->uuid && count == 1 ? ioc_xstrdup(req->uuid) : ioc_uuid_new();
+		nj[c].tag = ioc_create_nth_tag(tag, count, c);
+		if (nj[c].tag == NULL)
+			nj[c].tag = ioc_jail_default_tag(nj[c].uuid);
+		if (ioc_valid_tag(nj[c].tag, err) != 0)
+			goto out;
+		ioc_strv_push(&tags, nj[c].tag);
 	}
-	if (full) {
-		/* a tag is in use, maybe only by debris: look closer, and sweep debris */
+	/* tags: unique among complete jails (root lock held by the caller); one read
+	 * of the tag index that also finds the release's snapshot when that is the source */
+	want_rel = snap == NULL && req->how != IOC_CREATE_EMPTY;
+	if (ioc_jails_load_tags_for(root, want_rel ? release : NULL, &tags, &js,
+		want_rel ? &snap : NULL, &all, err) != 0)
+		goto out;
+	for (c = 0; c < count && !full; c++)
+		if (ioc_jails_tag_taken(&js, nj[c].tag, NULL))
+			full = 1;
+	if (full || dep) {
+		/* a tag is in use, maybe only by debris: look closer, and sweep debris;
+		 * new dependencies may not close a cycle: every jail's */
 		ioc_jails_release(&js);
-		if (ioc_jails_load(root, (const char *const[]) { "tag", NULL }, &js, err) != 0 ||
-		    ioc_debris_sweep(root, &js, NULL, err) != 0)
+		all = all ? all : 1;
+		if (ioc_jails_load(
+			root, (const char *const[]) { "tag", "depends", NULL }, &js, err) != 0 ||
+		    (full && ioc_debris_sweep(root, &js, NULL, err) != 0))
 			goto out;
 	}
 	if (snap == NULL && req->how != IOC_CREATE_EMPTY) {
@@ -405,25 +457,7 @@ ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
 		    release, release);
 		goto out;
 	}
-	for (i = 0; i < req->nprops; i++)
-		if (strcmp(req->props[i].p->name, "depends") == 0 &&
-		    strcmp(req->props[i].value, "none") != 0)
-			dep = req->props[i].value;
-	if (dep) {
-		/* the jails' tags and dependencies: the new ones may not close a cycle */
-		ioc_jails_release(&js);
-		if (ioc_jails_load(
-			root, (const char *const[]) { "tag", "depends", NULL }, &js, err) != 0)
-			goto out;
-	}
-	nj = ioc_xcalloc((size_t)count, sizeof(*nj));
 	for (c = 0; c < count; c++) {
-		nj[c].uuid = req->uuid && count == 1 ? ioc_xstrdup(req->uuid) : ioc_uuid_new();
-		nj[c].tag = ioc_create_nth_tag(tag, count, c);
-		if (nj[c].tag == NULL)
-			nj[c].tag = ioc_jail_default_tag(nj[c].uuid);
-		if (ioc_valid_tag(nj[c].tag, err) != 0)
-			goto out;
 		if (ioc_jails_tag_taken(&js, nj[c].tag, NULL)) {
 			ioc_err(err, "tag '%s' is already used by another jail (tags are unique)",
 			    nj[c].tag);
@@ -436,11 +470,16 @@ ioc_jail_create(const struct ioc_root *root, const struct ioc_create_req *req,
 		for (i = 0; i < carry.n; i++)
 			ioc_strv_push(&nj[c].props, carry.v[i]);
 	}
+	if (!req->untagged && ioc_create_index(root, &js, all, nj, count, err) != 0)
+		goto out;
+	indexed = !req->untagged;
 	for (c = 0; c < count; c++)
 		if (ioc_create_one(root, req, js.legacy, &nj[c], snap, uuids_out, err) != 0)
 			goto out;
 	rc = 0;
 out:
+	for (c = 0; rc != 0 && indexed && c < count; c++)
+		ioc_create_unindex(root, &nj[c]);
 	ioc_newjails_free(nj, count);
 	ioc_jails_release(&js);
 	return rc;

@@ -7,6 +7,7 @@
  * The caller holds the root lock and asks the user, if at all, in between.
  */
 #include "ops/ops.h"
+#include "core/tagidx.h"
 #include "core/depends.h"
 #include "core/legacy.h"
 #include "core/runrec.h"
@@ -150,6 +151,13 @@ ioc_jail_destroy(const struct ioc_root *root, const struct ioc_destroy_req *req,
 	}
 	ioc_runrec_remove(root->name, j->uuid);
 	ioc_lock_jail_remove(root, j->uuid);
+	{
+		/* its tag index entry (the caller holds the root lock: no create can have
+		 * taken the tag meanwhile); one left behind is stale, never wrong */
+		struct ioc_error *e2 = NULL;
+		ioc_tagidx_release(root, &d->js, ioc_jail_get(j, "tag"), j->uuid, &e2);
+		ioc_error_free(e2);
+	}
 	if (req->did)
 		req->did(req->did_arg, j->uuid, ioc_jail_get(j, "tag"), "destroyed");
 	if (d->js.legacy && ioc_legacy_tags_sync(rmp, jmp, NULL, err) != 0) {

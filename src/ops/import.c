@@ -18,6 +18,7 @@
  * properties, and names every target itself (never -d, never -F).
  */
 #include "ops/ops.h"
+#include "core/tagidx.h"
 #include "ops/import_int.h"
 #include "fetch/fetch.h"
 #include "image/image.h"
@@ -716,7 +717,7 @@ ioc_jail_import(const struct ioc_root *root, const struct ioc_import_req *req, c
 		if (strchr(rows.v[d].name, '@') && strcmp(rows.v[d].prop, "type") == 0 &&
 		    ioc_zfs_destroy(rows.v[d].name, 0, err) != 0)
 			goto out;
-	if (ioc_zfs_set(im->jailds, IOC_PROP_PREFIX "tag", q.tag, err) != 0)
+	if (ioc_tagidx_tag_jail(root, q.uuid, q.tag, err) != 0)
 		goto out;
 	q.created = 0; /* the jail is complete: nothing below removes it */
 	rc = ioc_import_publish(root, &js, q.uuid, q.tag, uuid_out, tag_out, err);

@@ -1,6 +1,7 @@
 /* import_legacy.c — import of the shell iocage's UUID_DATE.tar.xz images and packages onto a jail
  * of this root (ops.h). */
 #include "ops/ops.h"
+#include "core/tagidx.h"
 #include "ops/import_int.h"
 #include "fetch/fetch.h"
 #include "image/image.h"
@@ -261,7 +262,7 @@ ioc_import_legacy_pkg(const struct ioc_root *root, const struct ioc_import_req *
 	/* what is left of the staging tree (emptied directories) goes */
 	if (ioc_rm_stage(stage, err) != 0)
 		goto out;
-	if (ioc_zfs_set(jailds, IOC_PROP_PREFIX "tag", tag, err) != 0)
+	if (ioc_tagidx_tag_jail(root, *uuid, tag, err) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -421,7 +422,7 @@ ioc_legacy_deploy(const struct ioc_root *root, const char *uuid, const char *tag
 		if (shift && ioc_fetch_shift_tree(mp, shift, count, err) != 0)
 			goto out;
 	}
-	if (ioc_zfs_set(jailds, IOC_PROP_PREFIX "tag", tag, err) != 0)
+	if (ioc_tagidx_tag_jail(root, uuid, tag, err) != 0)
 		goto out;
 	rc = 0;
 out:

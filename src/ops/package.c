@@ -10,6 +10,7 @@
  * next record or package (both hold the root lock).
  */
 #include "ops/ops.h"
+#include "core/tagidx.h"
 #include "image/record.h"
 #include "core/props.h"
 
@@ -404,7 +405,7 @@ ioc_package_import(const struct ioc_root *root, const char *file, int nprops, ch
 	/* 3. deletions, then the files; the tag last */
 	if (ioc_newjail_rootfs(root, uuid, &mnt, err) != 0 ||
 	    ioc_record_apply_package(pkgfd, file, mnt, &dels, base, count, err) != 0 ||
-	    ioc_zfs_set(jailds, IOC_PROP_PREFIX "tag", tag, err) != 0)
+	    ioc_tagidx_tag_jail(root, uuid, tag, err) != 0)
 		goto out;
 	/* the jail is complete: nothing below removes it */
 	free(jailds);

@@ -5,6 +5,7 @@
  * they do and the jail's, then the writes.
  */
 #include "ops/ops.h"
+#include "core/tagidx.h"
 #include "core/props.h"
 #include "core/runrec.h"
 
@@ -40,19 +41,28 @@ ioc_set_check_depends(const struct ioc_jails *js, const struct ioc_jail *j, cons
 /*
  * The checked assignments written to dataset: the jail j's (NULL: the root's
  * defaults), template= excepted for a jail (its conversion is apart); a new
- * tag moves the running jail's run-time record and then its tag links.
+ * tag goes in the tag index first (js: every jail, loaded for a new tag),
+ * then moves the running jail's run-time record and then its tag links.
  */
 static int
 ioc_set_write(const struct ioc_root *root, const char *dataset, const struct ioc_jail *j,
-    int legacy, const struct ioc_assign *as, size_t n, struct ioc_error **err)
+    const struct ioc_jails *js, const struct ioc_assign *as, size_t n, struct ioc_error **err)
 {
 	size_t i;
 	for (i = 0; i < n; i++) {
 		_cleanup_free_ char *zn = ioc_prop_zfs_name(as[i].p);
+		int retag = j && strcmp(as[i].p->name, "tag") == 0;
 		if (strcmp(as[i].p->name, "template") == 0 && j)
 			continue;
+		/* the tag index learns a new tag before the jail holds it (tagidx.h) */
+		if (retag && ioc_tagidx_put(root, as[i].value, j->uuid, err) != 0)
+			return ioc_error_wrap(err, "cannot set tag");
 		if (ioc_zfs_set(dataset, zn, as[i].value, err) != 0)
 			return ioc_error_wrap(err, "cannot set %s", as[i].p->name);
+		/* the old name's entry goes (the root lock is held for a new tag) */
+		if (retag && strcmp(ioc_jail_get(j, "tag"), as[i].value) != 0 &&
+		    ioc_tagidx_release(root, js, ioc_jail_get(j, "tag"), j->uuid, err) != 0)
+			return ioc_error_wrap(err, "tag set to '%s', but", as[i].value);
 		/* a running jail's run-time record follows its tag (under the jail's lock) */
 		if (j && strcmp(as[i].p->name, "tag") == 0 &&
 		    ioc_runrec_retag(root->name, j->uuid, as[i].value, err) != 0)
@@ -60,7 +70,7 @@ ioc_set_write(const struct ioc_root *root, const char *dataset, const struct ioc
 	}
 	for (i = 0; i < n && j; i++)
 		if (strcmp(as[i].p->name, "tag") == 0 &&
-		    ioc_ops_tag_links(root, legacy, j->uuid, as[i].value, err) != 0)
+		    ioc_ops_tag_links(root, js->legacy, j->uuid, as[i].value, err) != 0)
 			return ioc_error_wrap(err, "tag set to '%s', but", as[i].value);
 	return 0;
 }
@@ -123,7 +133,7 @@ ioc_props_set(const struct ioc_root *root, const char *target, const struct ioc_
 		if (tmpl >= 0 && ioc_template_check(root, &js, j, tmpl, err) != 0)
 			goto out;
 	}
-	if (ioc_set_write(root, dataset, is_default ? NULL : j, js.legacy, as, n, err) != 0)
+	if (ioc_set_write(root, dataset, is_default ? NULL : j, &js, as, n, err) != 0)
 		goto out;
 	if (tmpl >= 0 && ioc_template_apply(root, j, tmpl, err) != 0)
 		goto out;

@@ -23,6 +23,7 @@
  */
 #include "ops/ops.h"
 #include "core/props.h"
+#include "core/tagidx.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,16 +118,19 @@ ioc_sync_prune(const char *ds, const long long *v, size_t n, long long keep)
 /* The replica takes the jail's tag: no other jail of the target root may have it. */
 static int
 ioc_sync_tag_free(
-    const struct ioc_root *t, const char *uuid, const char *tag, struct ioc_error **err)
+    const struct ioc_root *t, const char *uuid, const char *tag, int *same, struct ioc_error **err)
 {
 	struct ioc_jails tj = { NULL, 0, 0 };
 	size_t i;
 	int rc = 0;
+	*same = 0;
 	if (ioc_jails_load_tags(t, NULL, &tj, NULL, err) != 0)
 		return -1;
 	for (i = 0; i < tj.n && rc == 0; i++) {
 		const char *other = ioc_jail_get(&tj.v[i], "tag");
-		if (other && strcmp(other, tag) == 0 && strcmp(tj.v[i].uuid, uuid) != 0)
+		if (other && strcmp(other, tag) == 0 && strcmp(tj.v[i].uuid, uuid) == 0)
+			*same = 1; /* the replica has it already, and its entry */
+		else if (other && strcmp(other, tag) == 0)
 			rc = ioc_err(err,
 			    "jail '%s': the target root %s has another jail tagged '%s' "
 			    "(%s): its replica would share that tag there; rename one of them "
@@ -169,12 +173,25 @@ ioc_sync_first(const struct ioc_root *t, const char *uuid, const char *snap, con
 	return 0;
 }
 
+/* The replica's entry in the target root's tag index, written under that root's guard. */
+static int
+ioc_sync_index(const struct ioc_root *t, const char *uuid, const char *tag, struct ioc_error **err)
+{
+	_cleanup_free_ char *was = ioc_zfs_guard_root() ? ioc_xstrdup(ioc_zfs_guard_root()) : NULL;
+	int rc;
+	ioc_zfs_set_guard_root(t->name);
+	rc = ioc_tagidx_put(t, tag, uuid, err);
+	ioc_zfs_set_guard_root(was);
+	return rc;
+}
+
 int
 ioc_sync_target_state(const struct ioc_root *t, const char *uuid, const char *tag, int *exists,
     long long **tv, size_t *tn, struct ioc_error **err)
 {
 	_cleanup_free_ char *tds = ioc_xasprintf("%s/jails/%s", t->name, uuid);
 	_cleanup_free_ char *rep = NULL;
+	int same;
 	*tv = NULL;
 	*tn = 0;
 	if (ioc_zfs_get1(tds, IOC_PROP_PREFIX "replica", &rep, err) != 0)
@@ -186,7 +203,11 @@ ioc_sync_target_state(const struct ioc_root *t, const char *uuid, const char *ta
 		    tag);
 	if (*exists && ioc_sync_snaps(tds, tv, tn, err) != 0)
 		return -1;
-	return ioc_sync_tag_free(t, uuid, tag, err);
+	/* the replica's tag (the stream may bring a new one) is in the target's tag
+	 * index before the receive: a create there sees it (tagidx.h) */
+	if (ioc_sync_tag_free(t, uuid, tag, &same, err) != 0)
+		return -1;
+	return same ? 0 : ioc_sync_index(t, uuid, tag, err);
 }
 
 /* The newest ioc-sync number both sides hold (0: none). */

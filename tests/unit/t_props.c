@@ -1,6 +1,9 @@
 /* t_props.c — the property table and every value validator. */
 #include "check.h"
 #include "core/props.h"
+#include "core/tagidx.h"
+
+#include <stdlib.h>
 
 static int
 ok(const char *prop, const char *value, const char *canon)
@@ -146,6 +149,36 @@ main(void)
 		e = NULL;
 		CHECK(ioc_prop_parse_assign("notes=x=y,z", 0, &p, &c, &e) == 0 && strcmp(c, "x=y,z") == 0);
 		free(c);
+	}
+	{
+		/* the tag index's property names: one to one, only what ZFS takes */
+		static const char *const same[][2] = {
+			{ "web", "org.freebsd.iocage:t.web" },
+			{ "WebServer", "org.freebsd.iocage:t.:web:server" },
+			{ "a.b_c-9", "org.freebsd.iocage:t.a.b_c-9" },
+		};
+		char big[130], *pp;
+		for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+			pp = ioc_tagidx_prop(same[i][0]);
+			CHECK_STR(pp, same[i][1]);
+			free(pp);
+		}
+		CHECK(ioc_tagidx_prop("") == NULL && ioc_tagidx_prop("a b") == NULL &&
+		    ioc_tagidx_prop("a:b") == NULL && ioc_tagidx_prop("\xc3\xa9") == NULL);
+		/* 117 capitals fit in 255 bytes, 118 do not; 128 lower-case letters do */
+		memset(big, 'Q', sizeof(big));
+		big[117] = '\0';
+		pp = ioc_tagidx_prop(big);
+		CHECK(pp != NULL && strlen(pp) == 255);
+		free(pp);
+		big[117] = 'Q';
+		big[118] = '\0';
+		CHECK(ioc_tagidx_prop(big) == NULL);
+		memset(big, 'q', 128);
+		big[128] = '\0';
+		pp = ioc_tagidx_prop(big);
+		CHECK(pp != NULL && strlen(pp) == 21 + 128);
+		free(pp);
 	}
 	return CHECK_DONE();
 }
