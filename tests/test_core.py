@@ -77,9 +77,11 @@ def test_list_is_one_zfs_call_for_all_jails(release):
 
 
 def test_one_jail_commands_read_that_jail_alone(release, tmp_path):
-    """A command naming one jail reads one property (the tag) of every jail,
+    """A command naming one jail reads the name's entry in the tag index (a
+    name that may be a UUID prefix: one property, the tag, of every jail),
     then every property of the jails the name may mean, alone; a full UUID
-    skips the tag read (tags never look like a UUID).  Names resolve as before."""
+    skips the first read (tags never look like a UUID).  Names resolve as
+    before."""
     import shlex
     import uuid as uuidlib
     r = release
@@ -89,13 +91,18 @@ def test_one_jail_commands_read_that_jail_alone(release, tmp_path):
     u = js["one"]
     others = ["%s/jails/%s" % (r.name, v) for t, v in js.items() if t != "one"]
     mine = "%s/jails/%s" % (r.name, u)
-    for i, (name, reads) in enumerate((("one", 2), (u, 1), (u[:8], 2))):
+    for i, (name, first) in enumerate((("one", "index"), (u, None), (u[:8], "tags"))):
         tf = tmp_path / ("t%d" % i)
         assert r.ok("get", "uuid", name, env={"IOC_FAULT_TRACE": str(tf)}) == u + "\n"
         gets = [shlex.split(l)[1:] for l in tf.read_text().splitlines()
                 if shlex.split(l)[1:3] == ["zfs", "get"]]
-        assert len(gets) == reads, (name, gets)
-        if reads == 2:
+        assert len(gets) == (2 if first else 1), (name, gets)
+        if first == "index":
+            # the tag index alone: its entry for the name, nothing of the jails
+            assert r.name + "/.tags" in gets[0] and r.name + "/jails" not in gets[0], gets
+            props = gets[0][gets[0].index("name,property,value,source") + 1].split(",")
+            assert PREFIX + "t.one" in props and PREFIX + "tag" not in props, props
+        if first == "tags":
             # every jail's tag: R/jails, one level, no other property of the jails
             assert r.name + "/jails" in gets[0] and "-d" in gets[0], gets
             props = gets[0][gets[0].index("name,property,value,source") + 1].split(",")
@@ -106,7 +113,9 @@ def test_one_jail_commands_read_that_jail_alone(release, tmp_path):
     # one character is a name, never a prefix: it pulls in no jail whose UUID starts so
     tf = tmp_path / "short"
     assert "no jail named" in r.run("get", "uuid", u[0], env={"IOC_FAULT_TRACE": str(tf)}).err
-    assert len([l for l in tf.read_text().splitlines() if " zfs get " in l]) == 1
+    gets = [l for l in tf.read_text().splitlines() if " zfs get " in l]
+    # no entry in the index, then every jail's tag: no jail is read whole
+    assert len(gets) == 2 and "/.tags" in gets[0] and "/jails " in gets[1] + " ", gets
     # resolution as before: a UUID nobody has, a tag nobody has
     assert "no jail named" in r.fail("get", "tag", str(uuidlib.uuid4()))
     assert "no jail named 'nobody'" in r.fail("get", "tag", "nobody")

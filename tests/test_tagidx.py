@@ -141,3 +141,22 @@ def test_a_failed_create_takes_its_entry_back(release, tmp_path):
     res = r.run("create", "-c", "release=bb", "tag=doomed", env={"IOC_FAULT_FAIL": "%d:1" % clone})
     assert res.rc == 1, res
     assert "doomed" not in r.jails() and tag_index(r.name) == before
+
+
+def test_a_name_is_found_through_the_index(release, tmp_path):
+    r = release
+    r.ok("create", "-e", "tag=many", "count=12")
+    w = r.ok("create", "-e", "tag=web").split()[0]
+    jails = r.name + "/jails"
+    cmds = trace(r, tmp_path, "get", "uuid", "web")
+    # the entry (with the root check), then that jail alone: never every jail's tag
+    assert len(cmds) == 2 and all((" %s " % jails) not in (" %s " % c) for c in cmds), cmds
+    assert r.ok("get", "uuid", "web") == w + "\n"
+    # a tag changed behind our back: the stale entry is not believed, every jail is read
+    sh("zfs", "set", PREFIX + "tag=www", jails + "/" + w)
+    assert "no jail named 'web'" in r.fail("get", "uuid", "web")
+    assert r.ok("get", "uuid", "www") == w + "\n"
+    r.ok("set", "tag=web", w)
+    assert entry(r, "web") == w and entry(r, "www") is None
+    # a name that may be a UUID prefix is matched against every UUID, as before
+    assert r.ok("get", "tag", w[:8]) == "web\n"

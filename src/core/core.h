@@ -131,9 +131,10 @@ int ioc_jails_load_tags_for(const struct ioc_root *root, const char *release,
     struct ioc_error **err);
 /*
  * Only the jails that names (tags, UUIDs, UUID prefixes; NULL-terminated)
- * may mean, with props as for ioc_jails_load: a first `zfs get` reads every
- * jail's tag (skipped when every name is a full UUID: tags never look like
- * one), a second reads the candidates alone.  ioc_jail_resolve() on the
+ * may mean, with props as for ioc_jails_load: a first `zfs get` reads the
+ * names' entries in the tag index (tagidx.h), or every jail's tag when the
+ * index cannot answer (skipped when every name is a full UUID: tags never
+ * look like one), a second reads the candidates alone.  ioc_jail_resolve() on the
  * result answers as it would on every jail; many jails cost one cheap read,
  * not a read of all their properties.
  */

@@ -136,6 +136,61 @@ ioc_uuid_prefix_ok(const char *name)
 	return nl >= IOC_UUID_PREFIX_MIN && strspn(name, "0123456789abcdef-") == nl;
 }
 
+/*
+ * ioc_jails_load_named through the tag index: names that are full UUIDs or
+ * tags with an entry each (a name that may be a UUID prefix must be matched
+ * against every UUID: not here).  *done stays 0 when the index cannot answer
+ * (no complete index, a name without an entry, an entry whose jail holds
+ * another tag now): the caller reads every jail's tag.
+ */
+static int
+ioc_jails_named_indexed(const struct ioc_root *root, const char *const *props, char *const *names,
+    struct ioc_jails *out, int *done, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv cand = IOC_STRV_INIT;
+	_cleanup_strv_ struct ioc_strv tags = IOC_STRV_INIT;
+	struct ioc_tagidx_hit hit;
+	size_t i, k;
+
+	*done = 0;
+	for (i = 0; names[i]; i++) {
+		if (ioc_is_uuid(names[i]))
+			ioc_strv_push(&cand, names[i]);
+		else if (ioc_uuid_prefix_ok(names[i]))
+			return 0;
+		else
+			ioc_strv_push(&tags, names[i]);
+	}
+	if (tags.n == 0)
+		return 0;
+	if (ioc_tagidx_lookup(root, NULL, &tags, &hit, err) != 0)
+		return -1;
+	if (!hit.usable || hit.missing > 0) {
+		ioc_tagidx_hit_release(&hit);
+		return 0;
+	}
+	for (i = 0; i < hit.uuids.n; i++)
+		if (!ioc_strv_contains(&cand, hit.uuids.v[i]))
+			ioc_strv_push(&cand, hit.uuids.v[i]);
+	ioc_tagidx_hit_release(&hit);
+	if (ioc_jails_load_depth(root, props, NULL, 2, &cand, out, NULL, err) != 0)
+		return -1;
+	/* each tag's entry must name a jail that holds it still */
+	for (i = 0; i < tags.n; i++) {
+		for (k = 0; k < out->n; k++) {
+			const char *t = ioc_jail_get(&out->v[k], "tag");
+			if (out->v[k].complete && t && strcmp(t, tags.v[i]) == 0)
+				break;
+		}
+		if (k == out->n) {
+			ioc_jails_release(out);
+			return 0;
+		}
+	}
+	*done = 1;
+	return 0;
+}
+
 int
 ioc_jails_load_named(const struct ioc_root *root, const char *const *props, char *const *names,
     struct ioc_jails *out, struct ioc_error **err)
@@ -161,6 +216,12 @@ ioc_jails_load_named(const struct ioc_root *root, const char *const *props, char
 		/* none there: the tag read below checks the root and finds nothing */
 		ioc_strv_release(&cand);
 		ioc_strv_init(&cand);
+	} else {
+		int done;
+		if (ioc_jails_named_indexed(root, props, names, out, &done, err) != 0)
+			return -1;
+		if (done)
+			return 0;
 	}
 	if (ioc_jails_load_tags(root, NULL, &t, NULL, err) != 0)
 		return -1;

@@ -197,6 +197,7 @@ struct ioc_tagidx_seen {
 	int marked; /* the mark is there: a tag without an entry is free */
 	int active; /* R/.tags inherits active=yes from R */
 	long long best; /* the creation time of *snap */
+	size_t found; /* entries read */
 };
 
 static void
@@ -218,9 +219,11 @@ ioc_tagidx_row(const struct ioc_zrow *r, const char *ds, const char *inh, const 
 	else if (strcmp(r->prop, IOC_PROP_PREFIX "active") == 0)
 		s->active = strcmp(r->source, inh) == 0 && ioc_parse_bool(r->value) == 1;
 	else if (strncmp(r->prop, IOC_TAGIDX_ENTRY, strlen(IOC_TAGIDX_ENTRY)) == 0 &&
-	    strcmp(r->source, "local") == 0 && ioc_is_uuid(r->value) &&
-	    !ioc_strv_contains(uuids, r->value))
-		ioc_strv_push(uuids, r->value);
+	    strcmp(r->source, "local") == 0 && ioc_is_uuid(r->value)) {
+		s->found++;
+		if (!ioc_strv_contains(uuids, r->value))
+			ioc_strv_push(uuids, r->value);
+	}
 }
 
 int
@@ -237,7 +240,7 @@ ioc_tagidx_lookup(const struct ioc_root *root, const char *release, const struct
 	_cleanup_sb_ struct ioc_sb plist = IOC_SB_INIT;
 	_cleanup_strv_ struct ioc_strv names = IOC_STRV_INIT;
 	_cleanup_strv_ struct ioc_strv props = IOC_STRV_INIT;
-	struct ioc_tagidx_seen s = { 0, 0, -1 };
+	struct ioc_tagidx_seen s = { 0, 0, -1, 0 };
 	struct ioc_zrows rows;
 	size_t i;
 
@@ -276,6 +279,7 @@ ioc_tagidx_lookup(const struct ioc_root *root, const char *release, const struct
 	hit->exists = ioc_tagidx_rows_have(&rows, ds);
 	ioc_zrows_release(&rows);
 	hit->usable = s.marked && s.active;
+	hit->missing = props.n - s.found;
 	return 0;
 }
 

@@ -80,6 +80,7 @@ struct ioc_tagidx_hit {
 	int legacy; /* R/.defaults is there */
 	int exists; /* R/.tags is (or may be) there; 0: it is not */
 	struct ioc_strv uuids;
+	size_t missing; /* tags asked that have no entry */
 	char *snap; /* the release's newest snapshot, or NULL */
 };
 int ioc_tagidx_lookup(const struct ioc_root *root, const char *release, const struct ioc_strv *tags,
