@@ -269,3 +269,28 @@ def test_rcboot_failed_dependency_named(rel):
     assert "rcboot: 3 jails, 2 failed" in r.out, r
     assert state(rel, "ok") == "up" and state(rel, "web") == "down"
     rel.ok("rcshutdown")
+
+
+@pytest.mark.serial
+def test_a_lone_stop_reads_no_dependencies(rel, tmp_path):
+    """Stopping one jail while no other container runs on the host: no
+    dependent can be running, so stop reads no other jail's depends (serial: other
+    tests' containers would count).  With a dependent running it still
+    refuses."""
+    jail(rel, "solo")
+    jail(rel, "dep", "depends=solo")
+    rel.ok("start", "solo")
+    tf = tmp_path / "trace"
+    r = rel.run("stop", "solo", env={"IOC_FAULT_TRACE": str(tf)})
+    assert r.rc == 0 and state(rel, "solo") == "down", r
+    cmds = tf.read_text().splitlines()
+    # the jail alone is read: never R/jails, every jail's depends
+    assert not [c for c in cmds if (" %s/jails " % rel.name) in c + " "], cmds
+    rel.ok("start", "dep")                     # starts solo first
+    try:
+        assert state(rel, "solo") == "up"
+        err = rel.fail("stop", "solo")
+        assert "dep" in err and state(rel, "solo") == "up" and state(rel, "dep") == "up"
+    finally:
+        rel.ok("stop", "-f", "solo")
+    assert state(rel, "solo") == "down" and state(rel, "dep") == "down"

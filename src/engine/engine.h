@@ -71,6 +71,12 @@ struct ioc_engine_ops {
 	 */
 	int (*running)(const struct ioc_root *root, const struct ioc_jail *j);
 	/*
+	 * Optional: 0 when no container but those of the n jails v runs on this
+	 * host (of any root), asked without ZFS; 1 when one may.  Missing: 1.
+	 * stop reads every jail's dependencies only when another jail may run.
+	 */
+	int (*others_running)(struct ioc_jail *const *v, size_t n);
+	/*
 	 * Optional: the addresses ("ADDR/LEN") the interface ifname of a
 	 * running jail has now, for what DHCP and router adverts gave it
 	 * (IPv6 without link-local ones).

@@ -184,8 +184,14 @@ ioc_jails_run(const struct ioc_root *root, struct ioc_jail **v, size_t n,
 	memset(t, 0, sizeof(*t));
 	if (n == 0)
 		return 0;
-	if (rq->act == IOC_ACT_STOP)
+	if (rq->act == IOC_ACT_STOP) {
+		/* one jail, and no other runs: no dependent to stop first, no plan (a
+		 * read of every jail's dependencies less) */
+		const struct ioc_engine_ops *e = ioc_engine();
+		if (n == 1 && rq->jobs <= 1 && e->others_running && !e->others_running(v, n))
+			return ioc_run_many(root, v, n, rq, t, err);
 		return ioc_run_stop_plan(root, v, n, rq, t, err);
+	}
 	for (i = 0; i < n; i++)
 		deps |= strcmp(ioc_jail_get(v[i], "depends"), "none") != 0;
 	if (deps || (rq->jobs > 1 && n > 1))

@@ -169,6 +169,29 @@ ioc_lx_states(const struct ioc_root *root, const struct ioc_jails *js, struct io
 	return 0;
 }
 
+static int
+ioc_lx_others_running(struct ioc_jail *const *v, size_t n)
+{
+	char **names = NULL;
+	int cnt, i, other = 0;
+	size_t k;
+	if (access(ioc_lx_path(), F_OK) != 0)
+		return 0;
+	cnt = list_active_containers(ioc_lx_path(), &names, NULL);
+	if (cnt < 0)
+		return 1;
+	for (i = 0; i < cnt; i++) {
+		for (k = 0; k < n; k++)
+			if (strncmp(names[i], "ioc-", 4) == 0 &&
+			    strcmp(names[i] + 4, v[k]->uuid) == 0)
+				break;
+		other |= k == n;
+		free(names[i]);
+	}
+	free(names);
+	return other;
+}
+
 /* ------------------------------------------------------------- exec */
 
 static int
@@ -372,6 +395,7 @@ ioc_lx_prepare(struct ioc_error **err)
 const struct ioc_engine_ops ioc_engine_linux = {
 	.name = "linux",
 	.states = ioc_lx_states,
+	.others_running = ioc_lx_others_running,
 	.start = ioc_lx_start,
 	.stop = ioc_lx_stop,
 	.exec = ioc_lx_exec,
