@@ -94,7 +94,7 @@ def bench(b, root, io, snap, lxcpath, t):
     write(rows, steps, pct)
 
 
-STARTUP = ("The rows above are whole processes, the trace's `command` line is the command after its start-up: a start, stop or exec starts iocage twice (the command, then its own sealed memory copy with LXC_MEMFD_REXEC set, which liblxc accepts as its CVE-2019-5736 copy instead of making a third), a few ms each since libcurl is opened only by fetch; until 2026-12-05 liblxc made its own copy and the exec measured 40 ms. The rest is zfs-fuse: each `zfs get`/`zfs set` is a process and a daemon round trip.")
+STARTUP = ("The rows above are whole processes, the trace's `command` line is the command after its start-up: a start, stop or exec starts iocage twice (the command, then its own sealed memory copy with LXC_MEMFD_REXEC set, which liblxc accepts as its CVE-2019-5736 copy instead of making a third), a few ms each since libcurl is opened only by fetch; until 2026-12-05 liblxc made its own copy and the exec measured 40 ms. The rest is zfs-fuse: each `zfs get`/`zfs set` is a process and a daemon round trip.  Since the tag index (2026-12-05) a name is found by its entry, not by a read of every jail's tag, and a stop while no other container runs reads no other jail's dependencies.")
 
 TRACE = re.compile(r"^iocage: trace: +[0-9.]+ ms  (.*) \(([0-9.]+) ms\)$")
 
