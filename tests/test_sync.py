@@ -17,18 +17,25 @@ import pytest
 
 from conftest import (PREFIX, SANITIZER_MARKS, Root, destroy_root, iocage_bin, run_iocage, sh,
                       tree_digest)
+import inventory
 from runhelp import open_path, rel  # noqa: F401
 
 
 @pytest.fixture
 def target(pool, release):
     """A second iocage root on the same pool (made after the jail's root, so
-    torn down first)."""
+    torn down first), checked as the root fixture checks its root."""
     name = "%s/virt/ioc%d" % (pool.name, next(pool.counter))
     r = run_iocage(["activate", name])
     assert r.rc == 0, r
-    yield Root(pool, name)
+    rt = Root(pool, name)
+    yield rt
+    # the target's tag index names every replica (written before each receive)
+    listed = run_iocage(["-r", name, "list", "-H"])
+    problems = inventory.invariants(rt, listed.out) if listed.rc == 0 else \
+        ["list of the target failed: %r" % (listed,)]
     destroy_root(name)
+    assert not problems, problems
 
 
 def snaps(ds):

@@ -120,11 +120,14 @@ static int
 ioc_sync_tag_free(
     const struct ioc_root *t, const char *uuid, const char *tag, int *same, struct ioc_error **err)
 {
+	_cleanup_strv_ struct ioc_strv tags = IOC_STRV_INIT;
 	struct ioc_jails tj = { NULL, 0, 0 };
 	size_t i;
-	int rc = 0;
+	int rc = 0, all;
 	*same = 0;
-	if (ioc_jails_load_tags(t, NULL, &tj, NULL, err) != 0)
+	/* the jails that may hold tag there: its entry's, or every jail without an index */
+	ioc_strv_push(&tags, tag);
+	if (ioc_jails_load_tags_for(t, NULL, &tags, &tj, NULL, &all, err) != 0)
 		return -1;
 	for (i = 0; i < tj.n && rc == 0; i++) {
 		const char *other = ioc_jail_get(&tj.v[i], "tag");
