@@ -140,6 +140,9 @@ int ioc_jails_load_tags_for(const struct ioc_root *root, const char *release,
  */
 int ioc_jails_load_named(const struct ioc_root *root, const char *const *props, char *const *names,
     struct ioc_jails *out, struct ioc_error **err);
+/* A complete jail of js other than self (a UUID, or NULL) that has tag, or NULL. */
+const struct ioc_jail *ioc_jails_tag_holder(
+    const struct ioc_jails *js, const char *tag, const char *self);
 void ioc_jails_release(struct ioc_jails *js);
 /* The loaded value of a property (built-in when not set); never NULL if loaded. */
 /* 1 when j is a replica (replica=yes, ops/sync.c); 0 also when that was not loaded. */

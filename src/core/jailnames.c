@@ -8,6 +8,19 @@
 
 #include <string.h>
 
+const struct ioc_jail *
+ioc_jails_tag_holder(const struct ioc_jails *js, const char *tag, const char *self)
+{
+	size_t i;
+	for (i = 0; i < js->n; i++) {
+		const char *t = ioc_jail_get(&js->v[i], "tag");
+		if (js->v[i].complete && t && strcmp(t, tag) == 0 &&
+		    (self == NULL || strcmp(js->v[i].uuid, self) != 0))
+			return &js->v[i];
+	}
+	return NULL;
+}
+
 int
 ioc_jails_load_tags_for(const struct ioc_root *root, const char *release,
     const struct ioc_strv *tags, struct ioc_jails *out, char **snap, int *all,
@@ -68,7 +81,7 @@ ioc_jails_named_indexed(const struct ioc_root *root, const char *const *props, c
 	_cleanup_strv_ struct ioc_strv cand = IOC_STRV_INIT;
 	_cleanup_strv_ struct ioc_strv tags = IOC_STRV_INIT;
 	struct ioc_tagidx_hit hit;
-	size_t i, k;
+	size_t i;
 
 	*done = 0;
 	for (i = 0; names[i]; i++) {
@@ -94,17 +107,11 @@ ioc_jails_named_indexed(const struct ioc_root *root, const char *const *props, c
 	if (ioc_jails_load_depth(root, props, NULL, 2, &cand, out, NULL, err) != 0)
 		return -1;
 	/* each tag's entry must name a jail that holds it still */
-	for (i = 0; i < tags.n; i++) {
-		for (k = 0; k < out->n; k++) {
-			const char *t = ioc_jail_get(&out->v[k], "tag");
-			if (out->v[k].complete && t && strcmp(t, tags.v[i]) == 0)
-				break;
-		}
-		if (k == out->n) {
+	for (i = 0; i < tags.n; i++)
+		if (ioc_jails_tag_holder(out, tags.v[i], NULL) == NULL) {
 			ioc_jails_release(out);
 			return 0;
 		}
-	}
 	*done = 1;
 	return 0;
 }

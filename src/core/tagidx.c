@@ -358,15 +358,12 @@ int
 ioc_tagidx_release(const struct ioc_root *root, const struct ioc_jails *js, const char *tag,
     const char *uuid, struct ioc_error **err)
 {
-	size_t i;
+	const struct ioc_jail *other;
 	if (tag == NULL)
 		return 0;
-	for (i = 0; i < js->n; i++) {
-		const char *t = ioc_jail_get(&js->v[i], "tag");
-		/* a tag two jails hold (written behind our back): the other keeps it */
-		if (js->v[i].complete && t && strcmp(t, tag) == 0 &&
-		    strcmp(js->v[i].uuid, uuid) != 0)
-			return ioc_tagidx_put(root, tag, js->v[i].uuid, err);
-	}
+	/* a tag two jails hold (written behind our back): the other keeps it */
+	other = ioc_jails_tag_holder(js, tag, uuid);
+	if (other)
+		return ioc_tagidx_put(root, tag, other->uuid, err);
 	return ioc_tagidx_drop(root, tag, uuid, err);
 }

@@ -47,14 +47,7 @@ ioc_assigns_parse(
 int
 ioc_jails_tag_taken(const struct ioc_jails *js, const char *tag, const char *self)
 {
-	size_t i;
-	for (i = 0; i < js->n; i++) {
-		const char *t = ioc_jail_get(&js->v[i], "tag");
-		if (js->v[i].complete && t && strcmp(t, tag) == 0 &&
-		    (self == NULL || strcmp(js->v[i].uuid, self) != 0))
-			return 1;
-	}
-	return 0;
+	return ioc_jails_tag_holder(js, tag, self) != NULL;
 }
 
 int
