@@ -6,6 +6,8 @@ same tag)."""
 import os
 import subprocess
 
+import pytest
+
 from conftest import PREFIX, Root, destroy_root, install_release, run_iocage, sh
 from runhelp import jail, open_path, state, subids, rel  # noqa: F401
 
@@ -111,3 +113,78 @@ def test_two_roots_with_the_same_tag(rel, pool, busybox_tarball, tmp_path):
         other.run("stop", "-f", "ALL")
         destroy_root(name)
     assert sh("zfs", "get", "-H", "-o", "value", PREFIX + "active", rel.name).strip() == "yes"
+
+
+def props_file(root, u):
+    return os.path.join(record_dir(root), u + ".props")
+
+
+@pytest.mark.serial
+def test_stop_of_a_lone_running_jail_reads_no_zfs(rel, tmp_path):
+    """stop NAME of a jail running alone on the host, the root named: the
+    properties start saved beside the record, no ZFS (serial: another test's
+    container would send stop down the plan, which reads every jail)."""
+    mark = tmp_path / "poststop"
+    u = jail(rel, "rs", "exec_poststop=/usr/bin/touch %s" % mark)
+    rel.ok("start", "rs")
+    pf = props_file(rel, u)
+    st = os.lstat(pf)
+    assert st.st_uid == 0 and st.st_mode & 0o777 == 0o600
+    text = open(pf).read()
+    assert text.startswith("props=") and "\ntag=1:rs\n" in text, text
+    assert "exec_poststop=1:/usr/bin/touch %s\n" % mark in text, text
+    for name in ("rs", u):
+        res, calls = zfs_calls(rel, tmp_path, "stop", name)
+        assert calls == [] and res.out == "rs (%s) stopped\n" % u, (res, calls)
+        assert mark.exists() and state(rel, "rs") == "down"
+        assert not os.path.exists(pf) and not os.path.exists(os.path.join(record_dir(rel), u))
+        mark.unlink()
+        rel.ok("start", "rs")
+    # not running: the ordinary path says so, reading ZFS
+    rel.ok("stop", "rs")
+    res, calls = zfs_calls(rel, tmp_path, "stop", "rs")
+    assert calls and res.out == "rs (%s) is not running\n" % u
+
+
+def test_set_while_running_makes_stop_read_zfs(rel, tmp_path):
+    """A property changed through iocage while the jail runs (on the jail, or
+    a default of the root) is what stop uses: the saved copy is forgotten."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    u = jail(rel, "rf", "exec_poststop=/usr/bin/touch %s" % first)
+    rel.ok("start", "rf")
+    assert os.path.exists(props_file(rel, u))
+    rel.ok("set", "exec_poststop=/usr/bin/touch %s" % second, "rf")
+    assert not os.path.exists(props_file(rel, u))
+    assert os.path.exists(os.path.join(record_dir(rel), u))   # exec still uses the record
+    res, calls = zfs_calls(rel, tmp_path, "stop", "rf")
+    assert calls and second.exists() and not first.exists(), (res, calls)
+    # a default of the root: every running jail of it forgets
+    rel.ok("start", "rf")
+    assert os.path.exists(props_file(rel, u))
+    was = rel.ok("get", "priority", "default").strip()
+    rel.ok("set", "priority=%s" % was, "default")
+    assert not os.path.exists(props_file(rel, u))
+    rel.ok("stop", "rf")
+
+
+def test_saved_properties_not_written_by_iocage_are_ignored(rel, tmp_path):
+    """A properties file another user could have written, or one of another
+    binary's property table, never chooses stop's hooks."""
+    real, evil = tmp_path / "real", tmp_path / "evil"
+    u = jail(rel, "rv", "exec_poststop=/usr/bin/touch %s" % real)
+    for spoil in ("mode", "owner", "table"):
+        rel.ok("start", "rv")
+        pf = props_file(rel, u)
+        text = open(pf).read().replace(str(real), str(evil))
+        if spoil == "table":
+            text = "props=1\n" + text.split("\n", 1)[1]
+        with open(pf, "w") as f:
+            f.write(text)
+        os.chmod(pf, 0o644 if spoil == "mode" else 0o600)
+        if spoil == "owner":
+            os.chown(pf, 1000, 1000)
+        res, calls = zfs_calls(rel, tmp_path, "stop", "rv")
+        assert calls, (spoil, res)
+        assert real.exists() and not evil.exists(), spoil
+        assert not os.path.exists(pf) and state(rel, "rv") == "down"
+        real.unlink()

@@ -199,8 +199,7 @@ ioc_run_lifecycle(struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, 
 	if (ctx->dry_run)
 		return ioc_run_dry_plans(ctx, argc, argv, act, err);
 	if (ioc_engine_need((const void *)e->start, cmd, err) != 0 ||
-	    ioc_engine_need((const void *)e->stop, cmd, err) != 0 || ioc_ops_prepare(err) != 0 ||
-	    ioc_run_targets(ctx, argc, argv, &js, &v, &n, err) != 0)
+	    ioc_engine_need((const void *)e->stop, cmd, err) != 0 || ioc_ops_prepare(err) != 0)
 		return -1;
 	rq.cmd = cmd;
 	rq.act = act;
@@ -208,6 +207,12 @@ ioc_run_lifecycle(struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, 
 	rq.cascade = o.seen['f'];
 	rq.keep_going = all;
 	rq.report = ioc_run_print;
+	/* stop of one running jail, the root named: its run-time record, no ZFS */
+	if (act == IOC_ACT_STOP && argc == 1 && !all && ctx->root_arg != NULL &&
+	    ioc_jail_stop_recorded(&ctx->root, argv[0], &rq, &t, &rc, err))
+		return rc;
+	if (ioc_run_targets(ctx, argc, argv, &js, &v, &n, err) != 0)
+		return -1;
 	rc = ioc_jails_run(&ctx->root, v, n, &rq, &t, err);
 	if (n == 0)
 		printf("%s: no jails\n", cmd);

@@ -46,6 +46,7 @@ struct ioc_jail {
 	char **natsrc; /* native ZFS source strings */
 	char **ignored_from; /* for IOC_SRC_IGNORED: where the value came from */
 	int legacy; /* of a root laid out by the shell iocage (struct ioc_jails.legacy) */
+	int recorded; /* made from its run-time record's saved properties (runrec.h) */
 };
 
 struct ioc_jails {

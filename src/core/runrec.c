@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #define IOC_RUNREC_MAX 8192
+#define IOC_RUNREC_PROPS_MAX 262144 /* 256 KiB */
 
 void
 ioc_runrec_init(struct ioc_runrec *r)
@@ -50,6 +51,68 @@ ioc_runrec_value_ok(const char *v)
 	return v && *v && !ioc_has_ctrl(v);
 }
 
+/* A saved property: not a native ZFS one, not computed at read time. */
+static int
+ioc_runrec_prop_kept(const struct ioc_prop *p)
+{
+	return (p->flags & (IOC_PF_NATIVE | IOC_PF_RUNTIME)) == 0;
+}
+
+/*
+ * Saves j's properties beside its record in dir (runrec.h).  Best effort:
+ * without the file, stop reads ZFS as before.
+ */
+static void
+ioc_runrec_write_props(const char *dir, const struct ioc_jail *j)
+{
+	_cleanup_free_ char *path = ioc_xasprintf("%s/%s.props", dir, j->uuid);
+	_cleanup_sb_ struct ioc_sb sb = IOC_SB_INIT;
+	struct ioc_error *e = NULL;
+	size_t i;
+
+	(void)unlink(path);
+	ioc_sb_init(&sb);
+	ioc_sb_addf(&sb, "props=%zu\nlegacy=%d\nhas_data=%d\n", ioc_nprops, j->legacy ? 1 : 0,
+	    j->has_data ? 1 : 0);
+	for (i = 0; i < ioc_nprops; i++) {
+		const char *v = j->values[i];
+		enum ioc_src src = j->srcs[i];
+		if (!ioc_runrec_prop_kept(&ioc_props[i]) || v == NULL)
+			continue;
+		if (ioc_has_ctrl(v))
+			return; /* a line could not hold it: no file */
+		if (src != IOC_SRC_LOCAL && src != IOC_SRC_DEFAULT)
+			src = IOC_SRC_BUILTIN; /* the value in use; where it was ignored from is not
+						  kept */
+		ioc_sb_addf(&sb, "%s=%d:%s\n", ioc_props[i].name, (int)src, v);
+	}
+	if (sb.len >= IOC_RUNREC_PROPS_MAX ||
+	    ioc_write_file_atomic(path, sb.buf, sb.len, 0600, &e) != 0)
+		(void)unlink(path);
+	ioc_error_free(e);
+}
+
+void
+ioc_runrec_forget_props(const char *rootname, const char *uuid)
+{
+	_cleanup_free_ char *dir = ioc_runrec_dir(rootname);
+	struct dirent *d;
+	DIR *dh;
+	if (uuid != NULL) {
+		_cleanup_free_ char *path = ioc_xasprintf("%s/%s.props", dir, uuid);
+		(void)unlink(path);
+		return;
+	}
+	dh = opendir(dir);
+	while (dh && (d = readdir(dh)) != NULL) {
+		size_t n = strlen(d->d_name);
+		if (n > 6 && strcmp(d->d_name + n - 6, ".props") == 0)
+			(void)unlinkat(dirfd(dh), d->d_name, 0);
+	}
+	if (dh)
+		closedir(dh);
+}
+
 int
 ioc_runrec_write(const struct ioc_root *root, const struct ioc_jail *j, struct ioc_error **err)
 {
@@ -72,7 +135,10 @@ ioc_runrec_write(const struct ioc_root *root, const struct ioc_jail *j, struct i
 	path = ioc_xasprintf("%s/%s", dir, j->uuid);
 	text = ioc_xasprintf(
 	    "uuid=%s\ntag=%s\ndataset=%s\nrootfs=%s\n", j->uuid, tag, j->dataset, j->rootfs);
-	return ioc_write_file_atomic(path, text, strlen(text), 0600, err);
+	if (ioc_write_file_atomic(path, text, strlen(text), 0600, err) != 0)
+		return -1;
+	ioc_runrec_write_props(dir, j);
+	return 0;
 }
 
 void
@@ -80,7 +146,18 @@ ioc_runrec_remove(const char *rootname, const char *uuid)
 {
 	_cleanup_free_ char *dir = ioc_runrec_dir(rootname);
 	_cleanup_free_ char *path = ioc_xasprintf("%s/%s", dir, uuid);
+	_cleanup_free_ char *props = ioc_xasprintf("%s.props", path);
+	(void)unlink(props);
 	(void)unlink(path);
+}
+
+int
+ioc_runrec_present(const char *rootname, const char *uuid)
+{
+	_cleanup_free_ char *dir = ioc_runrec_dir(rootname);
+	_cleanup_free_ char *path = ioc_xasprintf("%s/%s", dir, uuid);
+	struct stat st;
+	return lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid();
 }
 
 int
@@ -249,4 +326,85 @@ ioc_runrec_jail(const struct ioc_runrec *r, const char *rootname, struct ioc_jai
 	j->rootfs = ioc_xstrdup(r->rootfs);
 	j->complete = 1;
 	return j;
+}
+
+/*
+ * Reads a property line "NAME=S:VALUE" into j: 0, or -1 for a line that is
+ * not one (an unknown or native name, a bad source).
+ */
+static int
+ioc_runrec_prop_line(struct ioc_jail *j, char *line)
+{
+	char *eq = strchr(line, '='), *v;
+	const struct ioc_prop *p;
+	size_t i;
+	if (eq == NULL)
+		return -1;
+	*eq = '\0';
+	v = eq + 1;
+	if (strcmp(line, "legacy") == 0 || strcmp(line, "has_data") == 0) {
+		int on = strcmp(v, "1") == 0;
+		if (!on && strcmp(v, "0") != 0)
+			return -1;
+		*(line[0] == 'l' ? &j->legacy : &j->has_data) = on;
+		return 0;
+	}
+	for (i = 0; i < ioc_nprops && strcmp(ioc_props[i].name, line) != 0; i++)
+		;
+	p = i < ioc_nprops ? &ioc_props[i] : NULL;
+	if (p == NULL || !ioc_runrec_prop_kept(p) || v[0] < '0' + IOC_SRC_BUILTIN ||
+	    v[0] > '0' + IOC_SRC_DEFAULT || v[1] != ':')
+		return -1;
+	free(j->values[i]);
+	j->values[i] = ioc_xstrdup(v + 2);
+	j->srcs[i] = (enum ioc_src)(v[0] - '0');
+	return 0;
+}
+
+struct ioc_jail *
+ioc_runrec_jail_props(const struct ioc_runrec *r, const char *rootname, struct ioc_jails *js)
+{
+	_cleanup_free_ char *dir = ioc_runrec_dir(rootname);
+	_cleanup_free_ char *path = ioc_xasprintf("%s/%s.props", dir, r->uuid);
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_strv_ struct ioc_strv lines = IOC_STRV_INIT;
+	_cleanup_free_ char *want = ioc_xasprintf("props=%zu", ioc_nprops);
+	struct ioc_jails tmp = { NULL, 0, 0 };
+	struct ioc_jail *j;
+	struct stat st;
+	ssize_t n;
+	size_t i;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), ok = 1;
+
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0 || st.st_size <= 0 || st.st_size >= IOC_RUNREC_PROPS_MAX) {
+		close(fd);
+		(void)unlink(path); /* not ours: never trusted, and gone */
+		return NULL;
+	}
+	buf = ioc_xmalloc((size_t)st.st_size + 1);
+	n = read(fd, buf, (size_t)st.st_size);
+	close(fd);
+	if (n != (ssize_t)st.st_size)
+		return NULL;
+	buf[n] = '\0';
+	ioc_strv_split(&lines, buf, '\n');
+	/* a file of another binary's property table is not this one's to read */
+	if (lines.n == 0 || strcmp(lines.v[0], want) != 0)
+		return NULL;
+	j = ioc_runrec_jail(r, rootname, &tmp);
+	for (i = 1; i < lines.n && ok; i++)
+		ok = lines.v[i][0] == '\0' || ioc_runrec_prop_line(j, lines.v[i]) == 0;
+	if (!ok || strcmp(ioc_jail_get(j, "tag"), r->tag) != 0) {
+		ioc_jails_release(&tmp); /* a broken file, or one of before a rename */
+		return NULL;
+	}
+	j->recorded = 1;
+	/* move it into js */
+	js->v = ioc_xrealloc(js->v, (js->n + 1) * sizeof(*js->v));
+	js->v[js->n] = *j;
+	free(tmp.v);
+	return &js->v[js->n++];
 }

@@ -57,4 +57,29 @@ int ioc_runrec_find(const char *rootname, const char *name, struct ioc_runrec *r
 struct ioc_jail *ioc_runrec_jail(
     const struct ioc_runrec *r, const char *rootname, struct ioc_jails *js);
 
+/*
+ * The jail's properties as start saw them, beside its record in
+ * RUNDIR/running/ROOT/UUID.props (same owner and modes): what `stop` needs
+ * (its hooks, their user and time limits) without a ZFS read.  Lines
+ * "props=N", "legacy=0|1", "has_data=0|1", then "NAME=S:VALUE" (S the
+ * source, a digit); native ZFS properties are not kept.  ioc_runrec_write
+ * writes it after the record; a value with a control character means no
+ * file (stop reads ZFS).  Every iocage command that changes a property of
+ * the jail, or a default of its root, forgets it first: after that, or
+ * after a `zfs set` behind iocage's back, the record path is not taken
+ * (the latter is not noticed: stop then runs the hooks as they were when
+ * the jail started, documented in docs/runtime-record.md).
+ */
+/* Forgets the saved properties of uuid (NULL: of every jail of rootname). */
+void ioc_runrec_forget_props(const char *rootname, const char *uuid);
+/*
+ * Adds to js the jail of r with every property as saved: NULL when there is
+ * no usable file (missing, foreign, of another property table), js untouched.
+ * The jail is marked `recorded`.
+ */
+struct ioc_jail *ioc_runrec_jail_props(
+    const struct ioc_runrec *r, const char *rootname, struct ioc_jails *js);
+/* 1 when uuid's record is still there (its jail was neither stopped nor destroyed). */
+int ioc_runrec_present(const char *rootname, const char *uuid);
+
 #endif

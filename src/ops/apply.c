@@ -477,6 +477,8 @@ ioc_apply_set(struct ioc_apply *a, struct ioc_error **err)
 {
 	size_t i;
 	a->old = ioc_xcalloc(a->nas + 1, sizeof(*a->old));
+	/* a running jail's stop reads them again (runrec.h) */
+	ioc_runrec_forget_props(a->root->name, a->j->uuid);
 	for (i = 0; i < a->nas; i++) {
 		const struct ioc_prop *p = a->as[i].p;
 		_cleanup_free_ char *zn = ioc_prop_zfs_name(p);

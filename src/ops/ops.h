@@ -77,6 +77,15 @@ int ioc_jail_cap(
  */
 int ioc_jail_exec(const struct ioc_root *root, const char *name, int use_record,
     struct ioc_exec_opts *xo, int *status, struct ioc_error **err);
+/*
+ * A running jail named by its UUID or tag, from its run-time record
+ * (core/runrec.h): 1 with *js and *j filled, reading no ZFS, when the root
+ * was named, the engine can tell whether the container runs, and it does;
+ * full: with every property as start saw them (none saved: 0).  0 to take
+ * the ordinary path (a record of a container that no longer runs is removed).
+ */
+int ioc_jail_from_record(const struct ioc_root *root, const char *name, int full,
+    struct ioc_jails *js, struct ioc_jail **j);
 /* 1 when j runs, 0 when not, -1 with *err. */
 int ioc_ops_running(const struct ioc_root *root, struct ioc_jail *j, struct ioc_error **err);
 /* Runs argv inside the running jail j (its output is the caller's stdout and
@@ -156,6 +165,13 @@ int ioc_jail_run(const struct ioc_root *root, struct ioc_jail *j, const struct i
  */
 int ioc_jails_run(const struct ioc_root *root, struct ioc_jail **v, size_t n,
     const struct ioc_runreq *rq, struct ioc_run_tally *t, struct ioc_error **err);
+/*
+ * stop NAME (rq->act STOP, one worker) of a jail that runs alone on the host,
+ * from its run-time record and saved properties: no ZFS read.  1 when it
+ * acted (*rc its result, as ioc_jails_run's), 0 to take the ordinary path.
+ */
+int ioc_jail_stop_recorded(const struct ioc_root *root, const char *name,
+    const struct ioc_runreq *rq, struct ioc_run_tally *t, int *rc, struct ioc_error **err);
 /* rcboot (rq->act START) and rcshutdown (STOP): the jails with boot=on by
  * priority (shutdown: backwards), dependencies honoured; t->total 0: none. */
 int ioc_jails_rc(const struct ioc_root *root, const struct ioc_runreq *rq, struct ioc_run_tally *t,

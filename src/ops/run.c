@@ -119,7 +119,9 @@ ioc_jail_run(const struct ioc_root *root, struct ioc_jail *j, const struct ioc_r
 	lockfd = ioc_lock_jail(root, j->uuid, err);
 	if (lockfd < 0)
 		return -1;
-	if (!ioc_zfs_exists(j->dataset)) {
+	/* a record still there under the lock: neither stopped nor destroyed meanwhile */
+	if (!(j->recorded && ioc_runrec_present(root->name, j->uuid)) &&
+	    !ioc_zfs_exists(j->dataset)) {
 		ioc_err(err, "jail '%s' was destroyed meanwhile", tag);
 		goto out;
 	}
@@ -197,6 +199,27 @@ ioc_jails_run(const struct ioc_root *root, struct ioc_jail **v, size_t n,
 	if (deps || (rq->jobs > 1 && n > 1))
 		return ioc_run_start_plan(root, v, n, rq, t, err);
 	return ioc_run_many(root, v, n, rq, t, err); /* no depends: as ever */
+}
+
+int
+ioc_jail_stop_recorded(const struct ioc_root *root, const char *name, const struct ioc_runreq *rq,
+    struct ioc_run_tally *t, int *rc, struct ioc_error **err)
+{
+	const struct ioc_engine_ops *e = ioc_engine();
+	struct ioc_jails js;
+	struct ioc_jail *j;
+	memset(t, 0, sizeof(*t));
+	if (rq->act != IOC_ACT_STOP || rq->jobs > 1 || e->others_running == NULL ||
+	    !ioc_jail_from_record(root, name, 1, &js, &j))
+		return 0;
+	/* another container runs: it may depend on this one, the plan decides */
+	if (e->others_running(&j, 1)) {
+		ioc_jails_release(&js);
+		return 0;
+	}
+	*rc = ioc_run_many(root, &j, 1, rq, t, err);
+	ioc_jails_release(&js);
+	return 1;
 }
 
 /* boot order: priority ascending, then tag; rcshutdown takes it backwards. */

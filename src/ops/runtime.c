@@ -202,32 +202,25 @@ ioc_jail_cap(const struct ioc_root *root, struct ioc_jail *j, int remove, struct
 	return rc;
 }
 
-/*
- * A running jail named by its UUID or tag, from its run-time record
- * (core/runrec.h): 1 with *js and *j filled, reading no ZFS, when the root
- * was named, the engine can tell whether the container runs, and it does;
- * 0 to take the ordinary path (a record of a container that no longer runs
- * is removed).
- */
-static int
-ioc_jail_from_record(const struct ioc_root *root, const struct ioc_engine_ops *e, const char *name,
-    struct ioc_jails *js, struct ioc_jail **j)
+int
+ioc_jail_from_record(const struct ioc_root *root, const char *name, int full, struct ioc_jails *js,
+    struct ioc_jail **j)
 {
+	const struct ioc_engine_ops *e = ioc_engine();
 	struct ioc_runrec r;
+	memset(js, 0, sizeof(*js));
+	*j = NULL;
 	if (e->running == NULL || root->name == NULL || !ioc_runrec_find(root->name, name, &r))
 		return 0;
-	memset(js, 0, sizeof(*js));
-	*j = ioc_runrec_jail(&r, root->name, js);
-	if (!e->running(root, *j)) {
+	*j = full ? ioc_runrec_jail_props(&r, root->name, js) : ioc_runrec_jail(&r, root->name, js);
+	if (*j != NULL && !e->running(root, *j)) {
 		/* stopped behind iocage's back (or the host rebooted): the record is stale */
 		ioc_runrec_remove(root->name, r.uuid);
-		ioc_runrec_release(&r);
 		ioc_jails_release(js);
 		*j = NULL;
-		return 0;
 	}
 	ioc_runrec_release(&r);
-	return 1;
+	return *j != NULL;
 }
 
 int
@@ -243,7 +236,7 @@ ioc_jail_exec(const struct ioc_root *root, const char *name, int use_record,
 		return -1;
 	if (ioc_ops_prepare(err) != 0)
 		return -1;
-	if ((!use_record || ioc_jail_from_record(root, e, name, &js, &j) != 1) &&
+	if ((!use_record || ioc_jail_from_record(root, name, 0, &js, &j) != 1) &&
 	    ioc_jail_load_one(root, name, NULL, 0, &js, &j, err) != 0)
 		return -1;
 	rc = e->exec(root, j, xo, status, err);

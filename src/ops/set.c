@@ -49,6 +49,9 @@ ioc_set_write(const struct ioc_root *root, const char *dataset, const struct ioc
     const struct ioc_jails *js, const struct ioc_assign *as, size_t n, struct ioc_error **err)
 {
 	size_t i;
+	/* stop no longer takes the properties start saved (runrec.h): it reads them */
+	if (root->name)
+		ioc_runrec_forget_props(root->name, j ? j->uuid : NULL);
 	for (i = 0; i < n; i++) {
 		_cleanup_free_ char *zn = ioc_prop_zfs_name(as[i].p);
 		int retag = j && strcmp(as[i].p->name, "tag") == 0;

@@ -570,8 +570,10 @@ ioc_lx_stop(const struct ioc_root *root, struct ioc_jail *j, int force, struct i
 		ioc_err(err, "the container did not stop");
 		goto out;
 	}
-	ioc_lx_wait_gone(mon, 10);
 	ioc_trace(t0, "stop %s: shutdown (SIGTERM, %lld s grace)", name, force ? 0 : t);
+	t0 = ioc_trace_on() ? ioc_trace_clock() : 0;
+	ioc_lx_wait_gone(mon, 10);
+	ioc_trace(t0, "stop %s: liblxc's monitor gone", name);
 	t0 = ioc_trace_on() ? ioc_trace_clock() : 0;
 	ioc_lx_cg_cleanup(name);
 	ioc_lx_rmdir_name(dir);
