@@ -10,9 +10,8 @@
  * as contents, which would copy them into the release.
  */
 #include "fetch/fetch.h"
+#include "util/archive_dl.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,11 +1,10 @@
 /* record.c — differential packages: the manifest and the paths it names (record.h). */
 #include "image/record.h"
+#include "util/archive_dl.h"
 #include "image/record_int.h"
 #include "core/props.h"
 #include "util/sha256.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

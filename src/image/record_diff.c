@@ -1,12 +1,11 @@
 /* record_diff.c — tree comparison for differential packages, and the refusal of hostile trees
  * (record.h). */
 #include "image/record.h"
+#include "util/archive_dl.h"
 #include "image/record_int.h"
 #include "core/props.h"
 #include "util/sha256.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -10,11 +10,10 @@
  * snapshot; the caller gets the SHA-256 of every byte written (NAME.sha256).
  */
 #include "ops/ops.h"
+#include "util/archive_dl.h"
 #include "spawn/spawn.h"
 #include "util/sha256.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

@@ -18,6 +18,7 @@
  * properties, and names every target itself (never -d, never -F).
  */
 #include "ops/ops.h"
+#include "util/archive_dl.h"
 #include "core/tagidx.h"
 #include "ops/import_int.h"
 #include "fetch/fetch.h"
@@ -26,8 +27,6 @@
 #include "spawn/spawn.h"
 #include "util/sha256.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

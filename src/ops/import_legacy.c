@@ -1,6 +1,7 @@
 /* import_legacy.c — import of the shell iocage's UUID_DATE.tar.xz images and packages onto a jail
  * of this root (ops.h). */
 #include "ops/ops.h"
+#include "util/archive_dl.h"
 #include "core/tagidx.h"
 #include "ops/import_int.h"
 #include "fetch/fetch.h"
@@ -9,8 +10,6 @@
 #include "spawn/spawn.h"
 #include "util/sha256.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

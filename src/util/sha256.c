@@ -1,4 +1,5 @@
-/* sha256.c — SHA-256 (FIPS 180-4): libcrypto's where configure found it, else plain C. */
+/* sha256.c — SHA-256 (FIPS 180-4): libcrypto's where configure found it and it opens, else plain C.
+ */
 #include "util/sha256.h"
 
 #include <errno.h>
@@ -7,31 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef IOC_HAVE_LIBCRYPTO
-
-void
-ioc_sha256_init(struct ioc_sha256 *s)
-{
-	SHA256_Init(&s->c);
-}
-
-void
-ioc_sha256_update(struct ioc_sha256 *s, const void *data, size_t len)
-{
-	SHA256_Update(&s->c, data, len);
-}
-
-void
-ioc_sha256_final_hex(struct ioc_sha256 *s, char hex[65])
-{
-	unsigned char md[SHA256_DIGEST_LENGTH];
-	size_t i;
-	SHA256_Final(md, &s->c);
-	for (i = 0; i < sizeof(md); i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-}
-
-#else /* the portable SHA-256 */
+/* the portable SHA-256 */
 
 static const uint32_t ioc_k[64] = {
 	0x428a2f98,
@@ -103,7 +80,7 @@ static const uint32_t ioc_k[64] = {
 #define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
 static void
-ioc_sha256_block(struct ioc_sha256 *s, const unsigned char *p)
+ioc_sha256_block(struct ioc_sha256_c *s, const unsigned char *p)
 {
 	uint32_t w[64], a, b, c, d, e, f, g, h, t1, t2;
 	size_t i;
@@ -144,8 +121,8 @@ ioc_sha256_block(struct ioc_sha256 *s, const unsigned char *p)
 	s->h[7] += h;
 }
 
-void
-ioc_sha256_init(struct ioc_sha256 *s)
+static void
+ioc_sha256_c_init(struct ioc_sha256_c *s)
 {
 	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f,
 		0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
@@ -154,8 +131,8 @@ ioc_sha256_init(struct ioc_sha256 *s)
 	s->n = 0;
 }
 
-void
-ioc_sha256_update(struct ioc_sha256 *s, const void *data, size_t len)
+static void
+ioc_sha256_c_update(struct ioc_sha256_c *s, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	s->len += len;
@@ -172,24 +149,95 @@ ioc_sha256_update(struct ioc_sha256 *s, const void *data, size_t len)
 	}
 }
 
-void
-ioc_sha256_final_hex(struct ioc_sha256 *s, char hex[65])
+static void
+ioc_sha256_c_final_hex(struct ioc_sha256_c *s, char hex[65])
 {
 	uint64_t bits = s->len * 8;
 	unsigned char pad = 0x80, len8[8];
 	int i;
-	ioc_sha256_update(s, &pad, 1);
+	ioc_sha256_c_update(s, &pad, 1);
 	pad = 0;
 	while (s->n != 56)
-		ioc_sha256_update(s, &pad, 1);
+		ioc_sha256_c_update(s, &pad, 1);
 	for (i = 0; i < 8; i++)
 		len8[i] = (unsigned char)(bits >> (56 - 8 * i));
-	ioc_sha256_update(s, len8, 8);
+	ioc_sha256_c_update(s, len8, 8);
 	for (i = 0; i < 8; i++)
 		snprintf(hex + 8 * (size_t)i, 9, "%08x", s->h[i]);
 }
 
+#ifdef IOC_HAVE_LIBCRYPTO
+#include <dlfcn.h>
+#ifndef IOC_CRYPTO_SONAME
+#define IOC_CRYPTO_SONAME "libcrypto.so.3"
 #endif
+static struct {
+	int (*init)(SHA256_CTX *);
+	int (*update)(SHA256_CTX *, const void *, size_t);
+	int (*final)(unsigned char *, SHA256_CTX *);
+} ioc_crypto;
+
+/* 1 when libcrypto's functions are there (opened once, kept for the process's life). */
+static int
+ioc_crypto_load(void)
+{
+	static int state; /* 0: not tried, 1: loaded, -1: not there */
+	void *h;
+	if (state)
+		return state > 0;
+	state = -1;
+	h = dlopen(IOC_CRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (h == NULL)
+		return 0;
+	*(void **)(&ioc_crypto.init) = dlsym(h, "SHA256_Init");
+	*(void **)(&ioc_crypto.update) = dlsym(h, "SHA256_Update");
+	*(void **)(&ioc_crypto.final) = dlsym(h, "SHA256_Final");
+	if (ioc_crypto.init && ioc_crypto.update && ioc_crypto.final)
+		state = 1;
+	return state > 0;
+}
+#endif
+
+void
+ioc_sha256_init(struct ioc_sha256 *s)
+{
+#ifdef IOC_HAVE_LIBCRYPTO
+	s->lib = ioc_crypto_load();
+	if (s->lib) {
+		ioc_crypto.init(&s->u.c);
+		return;
+	}
+#endif
+	ioc_sha256_c_init(&s->u.p);
+}
+
+void
+ioc_sha256_update(struct ioc_sha256 *s, const void *data, size_t len)
+{
+#ifdef IOC_HAVE_LIBCRYPTO
+	if (s->lib) {
+		ioc_crypto.update(&s->u.c, data, len);
+		return;
+	}
+#endif
+	ioc_sha256_c_update(&s->u.p, data, len);
+}
+
+void
+ioc_sha256_final_hex(struct ioc_sha256 *s, char hex[65])
+{
+#ifdef IOC_HAVE_LIBCRYPTO
+	if (s->lib) {
+		unsigned char md[SHA256_DIGEST_LENGTH];
+		size_t i;
+		ioc_crypto.final(md, &s->u.c);
+		for (i = 0; i < sizeof(md); i++)
+			snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		return;
+	}
+#endif
+	ioc_sha256_c_final_hex(&s->u.p, hex);
+}
 
 int
 ioc_sha256_fd(int fd, char hex[65])

@@ -5,21 +5,35 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef IOC_HAVE_LIBCRYPTO
-/* libcrypto's SHA-256 (hardware instructions where the CPU has them: about
- * seven times the portable code below on the machines this was measured on);
- * the context lives in the caller's struct, nothing to free. */
-#define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/sha.h>
-struct ioc_sha256 {
-	SHA256_CTX c;
-};
-#else
-struct ioc_sha256 {
+/* the portable code's state */
+struct ioc_sha256_c {
 	uint32_t h[8];
 	uint64_t len;
 	unsigned char buf[64];
 	size_t n;
+};
+
+#ifdef IOC_HAVE_LIBCRYPTO
+/*
+ * libcrypto's SHA-256 (hardware instructions where the CPU has them: about
+ * seven times the portable code on the machines this was measured on),
+ * opened at the first hash (sha256.c), not linked: loading it would cost
+ * every command's start.  Where it cannot be opened, the portable code.
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
+struct ioc_sha256 {
+	int lib; /* 1: c holds libcrypto's context */
+	union {
+		SHA256_CTX c;
+		struct ioc_sha256_c p;
+	} u;
+};
+#else
+struct ioc_sha256 {
+	union {
+		struct ioc_sha256_c p;
+	} u;
 };
 #endif
 

@@ -6,8 +6,7 @@
 #include "image/record.h"
 #include "util/sha256.h"
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "util/archive_dl.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
