@@ -283,7 +283,8 @@ def test_a_lone_stop_reads_no_dependencies(rel, tmp_path):
     tf = tmp_path / "trace"
     r = rel.run("stop", "solo", env={"IOC_FAULT_TRACE": str(tf)})
     assert r.rc == 0 and state(rel, "solo") == "down", r
-    cmds = tf.read_text().splitlines()
+    # no program at all: the run-time record's path (runrec.h)
+    cmds = tf.read_text().splitlines() if tf.exists() else []
     # the jail alone is read: never R/jails, every jail's depends
     assert not [c for c in cmds if (" %s/jails " % rel.name) in c + " "], cmds
     rel.ok("start", "dep")                     # starts solo first

@@ -169,8 +169,10 @@ def test_default_hooks_start_no_process(rel, tmp_path):
     for cmd in ("start", "stop"):
         trace = tmp_path / ("trace-" + cmd)
         rel.ok(cmd, "nh", env={"IOC_FAULT_TRACE": str(trace)})
-        lines = trace.read_text().splitlines()
-        assert lines and not [ln for ln in lines if "/usr/bin/true" in ln or " none" in ln], lines
+        lines = trace.read_text().splitlines() if trace.exists() else []
+        # stop of a lone jail, the root named, starts no program at all (runrec.h)
+        assert (lines or cmd == "stop") and not [
+            ln for ln in lines if "/usr/bin/true" in ln or " none" in ln], lines
         # a named root is verified by the first load, not by a probe of its own
         # (which the engine's re-execution from a sealed copy made twice)
         assert not [ln for ln in lines if "active,mountpoint" in ln], lines
@@ -199,8 +201,8 @@ def test_trace_times_every_step_of_start_and_stop(rel):
     what = [pat.match(ln).group(1) for ln in r.err.splitlines()]
     phases = [w.split(": ", 1)[1] for w in what if w.startswith("stop ioc-")]
     assert [p.split(" (")[0] for p in phases] == [
-        "exec_prestop and exec_stop", "shutdown", "cgroups and run directory removed",
-        "exec_poststop"], what
+        "exec_prestop and exec_stop", "shutdown", "liblxc's monitor gone",
+        "cgroups and run directory removed", "exec_poststop"], what
     assert what[-1] == "command stop: done", what
     # silent without it
     assert rel.run("start", "tr").err == "" and rel.run("stop", "tr").err == ""
@@ -366,8 +368,15 @@ def test_killed_at_every_step_of_start_and_stop(rel, tmp_path, cmd):
     hook.chmod(0o755)
     jail(rel, "ks", "exec_prestart=%s" % hook, "exec_poststop=%s" % hook)
     before = host_state(rel)
-    if cmd == "stop":
+
+    def started():
         rel.ok("start", "ks")
+        # a set forgets the properties start saved: stop takes the path that
+        # reads ZFS, whose every step is walked here (the record's path runs
+        # only the hook; test_runrec covers it)
+        rel.ok("set", "exec_poststop=%s" % hook, "ks")
+    if cmd == "stop":
+        started()
     tf = tmp_path / "trace"
     rel.ok(cmd, "ks", env={"IOC_FAULT_TRACE": str(tf)})
     # numbered per process: the command re-executes itself from a sealed copy
@@ -376,7 +385,7 @@ def test_killed_at_every_step_of_start_and_stop(rel, tmp_path, cmd):
     assert steps >= 3
     for n in range(1, steps + 1):
         if cmd == "stop":
-            rel.ok("start", "ks")
+            started()
         r = rel.run(cmd, "ks", env={"IOC_FAULT_KILL": str(n)})
         assert r.rc in (-9, 137), r
         rel.run("stop", "-f", "ks")
