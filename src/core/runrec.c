@@ -190,6 +190,37 @@ ioc_runrec_elsewhere(const char *rootname, const char *uuid)
 }
 
 /*
+ * The whole of a record file of ours (a regular file owned by us, no group
+ * or other access, under max bytes), NUL-terminated; NULL otherwise.  A file
+ * that is not ours is removed: never trusted, and gone.
+ */
+static char *
+ioc_runrec_slurp(const char *path, size_t max)
+{
+	struct stat st;
+	ssize_t n;
+	char *buf;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0 || st.st_size < 0 || (size_t)st.st_size >= max) {
+		close(fd);
+		(void)unlink(path);
+		return NULL;
+	}
+	buf = ioc_xmalloc((size_t)st.st_size + 1);
+	n = read(fd, buf, (size_t)st.st_size);
+	close(fd);
+	if (n <= 0 || n != (ssize_t)st.st_size) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
  * Reads the record file name of dir: 0 with *r filled when it is ours (a
  * regular file owned by us, no group or other access, well formed, naming
  * its own UUID); -1 otherwise (a foreign or broken file is removed).
@@ -199,29 +230,12 @@ ioc_runrec_read(const char *dir, const char *name, struct ioc_runrec *r)
 {
 	_cleanup_free_ char *path = ioc_xasprintf("%s/%s", dir, name);
 	_cleanup_strv_ struct ioc_strv lines = IOC_STRV_INIT;
-	char buf[IOC_RUNREC_MAX];
-	struct stat st;
-	ssize_t n;
+	_cleanup_free_ char *buf = NULL;
 	size_t i;
-	int fd;
 
 	ioc_runrec_init(r);
-	if (!ioc_is_uuid(name))
+	if (!ioc_is_uuid(name) || (buf = ioc_runrec_slurp(path, IOC_RUNREC_MAX)) == NULL)
 		return -1;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077) != 0 || st.st_size >= IOC_RUNREC_MAX) {
-		close(fd);
-		(void)unlink(path); /* not ours: never trusted, and gone */
-		return -1;
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	ioc_strv_split(&lines, buf, '\n');
 	for (i = 0; i < lines.n; i++) {
 		char *eq = strchr(lines.v[i], '='), **dst = NULL;
@@ -337,7 +351,6 @@ ioc_runrec_prop_line(struct ioc_jail *j, char *line)
 {
 	char *eq = strchr(line, '='), *v;
 	const struct ioc_prop *p;
-	size_t i;
 	if (eq == NULL)
 		return -1;
 	*eq = '\0';
@@ -349,15 +362,13 @@ ioc_runrec_prop_line(struct ioc_jail *j, char *line)
 		*(line[0] == 'l' ? &j->legacy : &j->has_data) = on;
 		return 0;
 	}
-	for (i = 0; i < ioc_nprops && strcmp(ioc_props[i].name, line) != 0; i++)
-		;
-	p = i < ioc_nprops ? &ioc_props[i] : NULL;
+	p = ioc_prop_find(line);
 	if (p == NULL || !ioc_runrec_prop_kept(p) || v[0] < '0' + IOC_SRC_BUILTIN ||
 	    v[0] > '0' + IOC_SRC_DEFAULT || v[1] != ':')
 		return -1;
-	free(j->values[i]);
-	j->values[i] = ioc_xstrdup(v + 2);
-	j->srcs[i] = (enum ioc_src)(v[0] - '0');
+	free(j->values[p - ioc_props]);
+	j->values[p - ioc_props] = ioc_xstrdup(v + 2);
+	j->srcs[p - ioc_props] = (enum ioc_src)(v[0] - '0');
 	return 0;
 }
 
@@ -371,25 +382,11 @@ ioc_runrec_jail_props(const struct ioc_runrec *r, const char *rootname, struct i
 	_cleanup_free_ char *want = ioc_xasprintf("props=%zu", ioc_nprops);
 	struct ioc_jails tmp = { NULL, 0, 0 };
 	struct ioc_jail *j;
-	struct stat st;
-	ssize_t n;
 	size_t i;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), ok = 1;
+	int ok = 1;
 
-	if (fd < 0)
+	if ((buf = ioc_runrec_slurp(path, IOC_RUNREC_PROPS_MAX)) == NULL)
 		return NULL;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077) != 0 || st.st_size <= 0 || st.st_size >= IOC_RUNREC_PROPS_MAX) {
-		close(fd);
-		(void)unlink(path); /* not ours: never trusted, and gone */
-		return NULL;
-	}
-	buf = ioc_xmalloc((size_t)st.st_size + 1);
-	n = read(fd, buf, (size_t)st.st_size);
-	close(fd);
-	if (n != (ssize_t)st.st_size)
-		return NULL;
-	buf[n] = '\0';
 	ioc_strv_split(&lines, buf, '\n');
 	/* a file of another binary's property table is not this one's to read */
 	if (lines.n == 0 || strcmp(lines.v[0], want) != 0)
