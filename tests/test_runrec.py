@@ -27,6 +27,15 @@ def zfs_calls(root, tmp_path, *args, rc=0):
     return res, [ln for ln in lines if ln.split(" ", 2)[1:2] == ["zfs"]]
 
 
+def mark_hook(tmp_path, name):
+    """A host hook that makes tmp_path/NAME: a script, since a hook gets the
+    container's name and root path as more arguments (touch would make them)."""
+    script = tmp_path / (name + ".hook")
+    script.write_text("#!/bin/sh\nexec /usr/bin/touch -- '%s'\n" % (tmp_path / name))
+    script.chmod(0o755)
+    return str(script), tmp_path / name
+
+
 def test_exec_of_a_running_jail_reads_no_zfs(rel, tmp_path):
     u = jail(rel, "rr")
     _, calls = zfs_calls(rel, tmp_path, "exec", "rr", "true", rc=1)   # not running: ZFS read
@@ -124,15 +133,15 @@ def test_stop_of_a_lone_running_jail_reads_no_zfs(rel, tmp_path):
     """stop NAME of a jail running alone on the host, the root named: the
     properties start saved beside the record, no ZFS (serial: another test's
     container would send stop down the plan, which reads every jail)."""
-    mark = tmp_path / "poststop"
-    u = jail(rel, "rs", "exec_poststop=/usr/bin/touch %s" % mark)
+    hook, mark = mark_hook(tmp_path, "poststop")
+    u = jail(rel, "rs", "exec_poststop=" + hook)
     rel.ok("start", "rs")
     pf = props_file(rel, u)
     st = os.lstat(pf)
     assert st.st_uid == 0 and st.st_mode & 0o777 == 0o600
     text = open(pf).read()
     assert text.startswith("props=") and "\ntag=1:rs\n" in text, text
-    assert "exec_poststop=1:/usr/bin/touch %s\n" % mark in text, text
+    assert "exec_poststop=1:%s\n" % hook in text, text
     for name in ("rs", u):
         res, calls = zfs_calls(rel, tmp_path, "stop", name)
         assert calls == [] and res.out == "rs (%s) stopped\n" % u, (res, calls)
@@ -149,11 +158,11 @@ def test_stop_of_a_lone_running_jail_reads_no_zfs(rel, tmp_path):
 def test_set_while_running_makes_stop_read_zfs(rel, tmp_path):
     """A property changed through iocage while the jail runs (on the jail, or
     a default of the root) is what stop uses: the saved copy is forgotten."""
-    first, second = tmp_path / "first", tmp_path / "second"
-    u = jail(rel, "rf", "exec_poststop=/usr/bin/touch %s" % first)
+    (hook1, first), (hook2, second) = mark_hook(tmp_path, "first"), mark_hook(tmp_path, "second")
+    u = jail(rel, "rf", "exec_poststop=" + hook1)
     rel.ok("start", "rf")
     assert os.path.exists(props_file(rel, u))
-    rel.ok("set", "exec_poststop=/usr/bin/touch %s" % second, "rf")
+    rel.ok("set", "exec_poststop=" + hook2, "rf")
     assert not os.path.exists(props_file(rel, u))
     assert os.path.exists(os.path.join(record_dir(rel), u))   # exec still uses the record
     res, calls = zfs_calls(rel, tmp_path, "stop", "rf")
@@ -170,12 +179,12 @@ def test_set_while_running_makes_stop_read_zfs(rel, tmp_path):
 def test_saved_properties_not_written_by_iocage_are_ignored(rel, tmp_path):
     """A properties file another user could have written, or one of another
     binary's property table, never chooses stop's hooks."""
-    real, evil = tmp_path / "real", tmp_path / "evil"
-    u = jail(rel, "rv", "exec_poststop=/usr/bin/touch %s" % real)
+    (hook, real), (bad, evil) = mark_hook(tmp_path, "real"), mark_hook(tmp_path, "evil")
+    u = jail(rel, "rv", "exec_poststop=" + hook)
     for spoil in ("mode", "owner", "table"):
         rel.ok("start", "rv")
         pf = props_file(rel, u)
-        text = open(pf).read().replace(str(real), str(evil))
+        text = open(pf).read().replace(hook, bad)
         if spoil == "table":
             text = "props=1\n" + text.split("\n", 1)[1]
         with open(pf, "w") as f:

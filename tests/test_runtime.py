@@ -134,9 +134,12 @@ def test_exec_needs_running_jail(rel):
 
 
 def test_hooks_run_on_host_with_name_and_path(rel, tmp_path):
+    """Host hooks get the container's name and the root path after their own
+    words, and run in "/": never in the directory iocage was called from."""
     log = tmp_path / "hooks.log"
     hook = tmp_path / "hook"
-    hook.write_text("#!/usr/bin/python3\nimport sys\nopen(%r, 'a').write(' '.join(sys.argv[1:]) + '\\n')\n"
+    hook.write_text("#!/usr/bin/python3\nimport os, sys\n"
+                    "open(%r, 'a').write(' '.join([os.getcwd()] + sys.argv[1:]) + '\\n')\n"
                     % str(log))
     hook.chmod(0o755)
     props = ["exec_%s=%s %s" % (h, hook, h) for h in ("prestart", "poststart", "prestop",
@@ -146,8 +149,8 @@ def test_hooks_run_on_host_with_name_and_path(rel, tmp_path):
     rel.ok("stop", "h")
     lines = log.read_text().splitlines()
     rp = rootfs(rel, u)
-    assert lines == ["%s ioc-%s %s" % (h, u, rp) for h in ("prestart", "poststart", "prestop",
-                                                           "poststop")]
+    assert lines == ["/ %s ioc-%s %s" % (h, u, rp) for h in ("prestart", "poststart", "prestop",
+                                                             "poststop")]
 
 
 def test_failing_prestart_starts_nothing(rel):

@@ -130,7 +130,8 @@ ioc_lx_valid(const struct ioc_jail *j, const char *prop, struct ioc_error **err)
 	return 0;
 }
 
-/* Runs a host hook (exec_prestart ...): argv from the property + name + path. */
+/* Runs a host hook (exec_prestart ...): argv from the property + name + path,
+ * in "/": a hook's relative paths never land in the caller's directory. */
 int
 ioc_lx_hook(const struct ioc_jail *j, const char *prop, struct ioc_error **err)
 {
@@ -159,6 +160,7 @@ ioc_lx_hook(const struct ioc_jail *j, const char *prop, struct ioc_error **err)
 	o.out_fd = IOC_FD_INHERIT;
 	o.err_fd = IOC_FD_CAPTURE;
 	o.timeout_ms = (int)t * 1000;
+	o.cwd = "/";
 	ioc_run_result_init(&r);
 	fflush(stdout);
 	rc = ioc_run(ioc_strv_argv(&argv), &o, &r, err);
