@@ -9,13 +9,16 @@ import os
 import pty
 import re
 import select
+import shutil
 import subprocess
+import tempfile
 import time
 import types
 
 import pytest
 
-from conftest import (PREFIX, SANITIZER_MARKS, Root, destroy_root, iocage_bin, run_iocage, sh,
+from conftest import (PREFIX, SANITIZER_MARKS, Root, destroy_root, install_release, iocage_bin,
+                      run_iocage, sh,
                       tree_digest)
 import inventory
 from runhelp import open_path, rel  # noqa: F401
@@ -43,6 +46,14 @@ def snaps(ds):
     return sorted(l.split("@")[1] for l in out.split() if l.startswith(ds + "@"))
 
 
+def origin(ds):
+    return sh("zfs", "get", "-H", "-o", "value", "origin", ds).strip()
+
+
+def guid(ds):
+    return sh("zfs", "get", "-H", "-o", "value", "guid", ds).strip()
+
+
 def replica_tree(t, uuid):
     """The replica's root files (mounted for the comparison, unmounted again)."""
     ds = "%s/jails/%s/root" % (t.name, uuid)
@@ -67,8 +78,18 @@ def test_first_and_incremental_sync_make_a_replica_that_never_starts(release, ta
     src = os.path.join(r.mountpoint, "jails", uuid, "root")
     with open(os.path.join(src, "etc", "synced"), "w") as f:
         f.write("one\n")
-    out = r.ok("sync", "s1")
+    res = r.run("sync", "s1")
+    out = res.out
+    assert res.rc == 0, res
     assert "%s/jails/%s" % (t.name, uuid) in out and "ioc-sync-1" in out and "full" in out, out
+    # a thin jail's release goes there first; the replica never depends on
+    # this root (one pool: zfs-fuse's receive may pick this root's copy of the
+    # origin, and the sync then sends a whole copy; a thin replica on
+    # another pool: test_a_thin_replica_on_another_pool)
+    got = origin("%s/jails/%s/root" % (t.name, uuid))
+    assert got in ("-", "%s/releases/bb/root@ioc-release" % t.name), got
+    assert (got == "-" and thin) == ("it goes again, whole" in res.err), res
+    assert thin == ("bb" in t.ok("list", "-r").split())
     # listed there as a replica, with the jail's tag and properties; never started there
     row = [l.split("\t") for l in t.ok("list", "-H").splitlines()]
     assert [(x[1], x[3], x[4]) for x in row] == [(uuid, "replica", "s1")], row
@@ -196,6 +217,77 @@ def test_a_tag_taken_in_the_target_root_is_refused(release, target):
     assert sorted(t.jails()) == ["s6", "s6-local"]
 
 
+@pytest.fixture
+def far_pool(pool):
+    """A second pool (its own sparse file), as a replica's pool would be."""
+    p = types.SimpleNamespace(name="%sf%d" % (pool.name, next(pool.counter)),
+                              dir=tempfile.mkdtemp(prefix="ioct%d." % os.getpid(), dir="/var/tmp"))
+    p.file, p.mountpoint = os.path.join(p.dir, "pool.img"), os.path.join(p.dir, "mnt")
+    p.counter = pool.counter
+    with open(p.file, "wb") as f:
+        f.truncate(512 << 20)
+    sh("zpool", "create", "-m", p.mountpoint, p.name, p.file)
+    try:
+        sh("zfs", "create", p.name + "/virt")
+        yield p
+    finally:
+        subprocess.run(["zpool", "destroy", "-f", p.name], capture_output=True)
+        shutil.rmtree(p.dir, ignore_errors=True)
+
+
+def far_root(pool):
+    name = "%s/virt/ioc%d" % (pool.name, next(pool.counter))
+    assert run_iocage(["activate", name]).rc == 0
+    return Root(pool, name)
+
+
+def test_a_thin_replica_on_another_pool(release, far_pool, busybox_tarball):
+    """A thin jail's replica in a root of another pool is thin: the release's
+    snapshot goes there first (with the release's properties) and the
+    replica's root is a clone of it; a second thin jail of the release takes
+    the same copy; a jail's other datasets (data) come along; increments
+    follow; a target root whose release of that name is another fetch
+    (another guid) gets a whole copy, with a note."""
+    r, t = release, far_root(far_pool)
+    u1 = r.ok("create", "-c", "release=bb", "tag=t1", "sync_target=" + t.name).split()[0]
+    u2 = r.ok("create", "-c", "release=bb", "tag=t2", "sync_target=" + t.name).split()[0]
+    sh("zfs", "create", "%s/jails/%s/data" % (r.name, u2))
+    res = r.run("sync", "t1")
+    assert res.rc == 0 and res.err == "", res
+    rel_snap = "%s/releases/bb/root@ioc-release" % t.name
+    assert guid(rel_snap) == guid("%s/releases/bb/root@ioc-release" % r.name)
+    assert origin("%s/jails/%s/root" % (t.name, u1)) == rel_snap
+    assert replica_tree(t, u1) == jail_tree(r, u1)
+    for p in ("release_source", "release_idmap"):
+        assert sh("zfs", "get", "-H", "-o", "value", PREFIX + p, "%s/releases/bb" % t.name) == \
+            sh("zfs", "get", "-H", "-o", "value", PREFIX + p, "%s/releases/bb" % r.name)
+    assert staging(t) == []
+    res = r.run("sync", "t2")
+    assert res.rc == 0 and res.err == "", res
+    assert origin("%s/jails/%s/root" % (t.name, u2)) == rel_snap
+    assert snaps("%s/jails/%s/data" % (t.name, u2)) == ["ioc-sync-1"]
+    assert replica_tree(t, u2) == jail_tree(r, u2)
+    with open(os.path.join(r.mountpoint, "jails", u1, "root", "etc", "inc"), "w") as f:
+        f.write("two\n")
+    assert "incremental" in r.ok("sync", "t1")
+    assert replica_tree(t, u1) == jail_tree(r, u1)
+    assert origin("%s/jails/%s/root" % (t.name, u1)) == rel_snap
+    # another root with its own fetch of bb: a whole copy, said so
+    t2 = far_root(far_pool)
+    install_release(t2, busybox_tarball)
+    before = guid("%s/releases/bb/root@ioc-release" % t2.name)
+    r.ok("set", "sync_target=" + t2.name, "t1")
+    res = r.run("sync", "t1")
+    assert res.rc == 0 and "release bb is not this root's" in res.err, res
+    assert origin("%s/jails/%s/root" % (t2.name, u1)) == "-"
+    assert replica_tree(t2, u1) == jail_tree(r, u1)
+    assert guid("%s/releases/bb/root@ioc-release" % t2.name) == before
+    for root in (t2, t):
+        inv = inventory.invariants(root, root.ok("list", "-H"))
+        assert not inv, inv
+        destroy_root(root.name)
+
+
 def fault_injection():
     return b"IOC_FAULT_KILL" in open(iocage_bin(), "rb").read()
 
@@ -272,6 +364,55 @@ def test_sync_killed_at_every_step_leaves_no_half_replica(release, target, tmp_p
     assert staging(t) == []
 
 
+@pytest.mark.skipif(not fault_injection(), reason="binary built without fault injection")
+def test_a_thin_sync_killed_at_every_step_leaves_no_half_replica(release, far_pool, tmp_path):
+    """kill -9 before each external command of a thin jail's first sync into
+    another pool (its release sent first, then the parts), and of an
+    increment in parts: the target lists no jail or the whole replica, its
+    release is absent or whole, and the next sync completes and cleans up."""
+    r, t = release, far_root(far_pool)
+    uuid = r.ok("create", "-c", "release=bb", "tag=k2", "sync_target=" + t.name).split()[0]
+    src = os.path.join(r.mountpoint, "jails", uuid, "root")
+    rel = "%s/releases/bb" % t.name
+
+    def reset():
+        t.ok("destroy", "-f", "k2")
+        sh("zfs", "destroy", "-r", rel)
+        for s_ in snaps("%s/jails/%s" % (r.name, uuid)):
+            sh("zfs", "destroy", "-r", "%s/jails/%s@%s" % (r.name, uuid, s_))
+
+    first = writing_steps(r, tmp_path, "sync", "k2")
+    reset()
+    for step in first:
+        res = r.run("sync", "k2", env={"IOC_FAULT_KILL": str(step)})
+        assert res.rc in (-9, 137), (step, res)
+        assert states(t) in ({}, {"k2": "replica"}), step
+        listed = sh("zfs", "list", "-H", "-o", "name", "-r", t.name).split()
+        assert rel not in listed or rel + "/root" in listed, step
+        r.ok("sync", "k2")
+        assert states(t) == {"k2": "replica"} and staging(t) == [], step
+        assert origin("%s/jails/%s/root" % (t.name, uuid)) == rel + "/root@ioc-release"
+        assert replica_tree(t, uuid) == jail_tree(r, uuid)
+        reset()
+    r.ok("sync", "k2")
+    with open(os.path.join(src, "etc", "inc"), "w") as f:
+        f.write("new\n")
+    inc = writing_steps(r, tmp_path, "sync", "k2")
+    new = replica_tree(t, uuid)
+    for step in inc:
+        with open(os.path.join(src, "etc", "inc"), "w") as f:
+            f.write("step %d\n" % step)
+        res = r.run("sync", "k2", env={"IOC_FAULT_KILL": str(step)})
+        assert res.rc in (-9, 137), (step, res)
+        assert states(t) == {"k2": "replica"}, step
+        assert replica_tree(t, uuid) in (new, jail_tree(r, uuid)), step
+        r.ok("sync", "k2")
+        new = replica_tree(t, uuid)
+        assert new == jail_tree(r, uuid), step
+    assert staging(t) == []
+    destroy_root(t.name)
+
+
 def test_promote_replica_makes_a_jail_of_the_target(release, target):
     r, t = release, target
     uuid = r.ok("create", "release=bb", "tag=p1", "sync_target=" + t.name,
@@ -344,6 +485,31 @@ def test_migrate_moves_a_running_jail_and_fences_the_source(two_roots):
     t.ok("stop", "m1")
     r.ok("destroy", "-f", "m1")
     assert states(r) == {} and states(t) == {"m1": "down"}
+
+
+def test_migrate_of_a_thin_jail_to_another_pool(rel, far_pool):
+    """A running thin jail moves to a root on another pool: its release goes
+    there first, the jail runs there as a clone of that copy, and the source
+    root can then lose the jail (destroy) without touching the moved one."""
+    t = far_root(far_pool)
+    try:
+        open_path(t.mountpoint)
+        t.ok("set", "interfaces=none", "default")
+        uuid = rel.ok("create", "-c", "release=bb", "tag=m9").split()[0]
+        rel.ok("start", "m9")
+        rel.ok("exec", "m9", "sh", "-c", "echo thin > /etc/moved")
+        out = rel.ok("migrate", "m9", t.name)
+        assert "m9 (%s) migrated to %s/jails/%s: running there" % (uuid, t.name, uuid) in out
+        assert states(t) == {"m9": "up"}
+        assert origin("%s/jails/%s/root" % (t.name, uuid)) == \
+            "%s/releases/bb/root@ioc-release" % t.name
+        assert t.ok("exec", "m9", "cat", "/etc/moved") == "thin\n"
+        rel.ok("destroy", "-f", "m9")
+        assert t.ok("exec", "m9", "cat", "/etc/moved") == "thin\n"
+        t.ok("stop", "m9")
+    finally:
+        t.run("stop", "-f", "ALL")
+        destroy_root(t.name)
 
 
 def test_migrate_that_fails_after_the_stop_leaves_the_source_running(two_roots, tmp_path):
@@ -677,6 +843,41 @@ def test_sync_over_ssh_to_another_host(release, target, sshd, pool):
     res = r.run("sync", "ss1", env=dict(env, IOCAGE_REMOTE_BIN="iocage;reboot"))
     assert res.rc == 1 and "IOCAGE_REMOTE_BIN" in res.err, res
     assert r.zfs_state() == before
+
+
+def test_a_thin_sync_over_ssh_sends_the_release_first(release, far_pool, sshd):
+    """A thin jail synced over ssh into a root of another pool: the first sync
+    goes in parts (sync-info asks of the release; release, parent, child,
+    root, finish, each a sync-receive), the replica's root is a clone of the
+    copy of the release sent there; increments go in parts too; a part the
+    other side does not know is refused there, and nothing changes."""
+    r, t = release, far_root(far_pool)
+    host, env = sshd.target, sshd.env
+    spec = "%s:%s" % (host, t.name)
+    uuid = r.ok("create", "-c", "release=bb", "tag=st1", "sync_target=" + spec).split()[0]
+    sh("zfs", "create", "%s/jails/%s/data" % (r.name, uuid))
+    res = r.run("sync", "-H", "st1", env=env)
+    assert res.rc == 0 and res.out == "st1\t%s/jails/%s\tioc-sync-1\tfull\n" % (spec, uuid), res
+    assert origin("%s/jails/%s/root" % (t.name, uuid)) == "%s/releases/bb/root@ioc-release" % t.name
+    assert states(t) == {"st1": "replica"} and staging(t) == []
+    assert replica_tree(t, uuid) == jail_tree(r, uuid)
+    with open(os.path.join(r.mountpoint, "jails", uuid, "root", "etc", "remote"), "w") as f:
+        f.write("thin over ssh\n")
+    res = r.run("sync", "-H", "st1", env=env)
+    assert res.rc == 0 and "\tincremental\n" in res.out, res
+    assert replica_tree(t, uuid) == jail_tree(r, uuid)
+    for ds in ("", "/root", "/data"):
+        assert snaps("%s/jails/%s%s" % (t.name, uuid, ds)) == ["ioc-sync-1", "ioc-sync-2"], ds
+    # the other side's parts refuse what they do not know, before any write
+    tbefore = t.zfs_state()
+    for words in (["bogus"], ["inc", "../x", "2"], ["inc", ".", "7"], ["inc", "..", "2"],
+                  ["child", "root"], ["child", ".x"], ["release", "bb", "evil", "."],
+                  ["release", "bb", ".", "1:2:3"], ["release", "../bb", ".", "."],
+                  ["finish", "bb"], ["finish", "bb", "x;y"], ["root"]):
+        res = t.run("sync-receive", uuid, "0", *words, input="")
+        assert res.rc != 0 and res.err, (words, res)
+        assert t.zfs_state() == tbefore, words
+    destroy_root(t.name)
 
 
 def test_migrate_over_ssh_moves_a_running_jail(two_roots, sshd):

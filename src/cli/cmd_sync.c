@@ -182,18 +182,29 @@ ioc_cmd_migrate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
 }
 
 /*
- * sync-info UUID TAG (run over ssh by a sync from another host): "replica
- * yes|no" and "snapshots N..." of UUID's replica in this root.
+ * sync-info UUID TAG [REL SNAP GUID] (run over ssh by a sync from another
+ * host): "replica yes|no" and "snapshots N..." of UUID's replica in this
+ * root; with REL, "release absent|same|other": this root's copy of
+ * releases/REL/root@SNAP (a thin jail's origin, of that guid).
  */
 int
 ioc_cmd_sync_info(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
 	long long *tv = NULL;
 	size_t tn = 0, i;
-	int exists = 0;
+	int exists = 0, rel = -1;
 
-	if (argc != 3)
+	if (argc != 3 && argc != 6)
 		return ioc_usage(err, "sync-info");
+	if (argc == 6) {
+		if (ioc_valid_release(argv[3], err) != 0)
+			return -1;
+		if (!ioc_plain_word(argv[4], 200, "._-:") || !ioc_plain_word(argv[5], 40, ""))
+			return ioc_err(err, "sync-info: bad snapshot or guid");
+		rel = ioc_sync_release_state(&ctx->root, argv[3], argv[4], argv[5], err);
+		if (rel < 0)
+			return -1;
+	}
 	if (!ioc_is_uuid(argv[1]))
 		return ioc_err(err, "sync-info: '%s' is not a UUID",
 		    ioc_has_ctrl(argv[1]) ? "(unprintable)" : argv[1]);
@@ -206,16 +217,29 @@ ioc_cmd_sync_info(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error *
 	for (i = 0; i < tn; i++)
 		printf(" %lld", tv[i]);
 	printf("\n");
+	if (rel >= 0)
+		printf("release %s\n", ioc_sync_release_word(rel));
 	free(tv);
 	return 0;
 }
 
-/* sync-receive UUID BASE (over ssh): the stream on stdin into UUID's replica here. */
+/*
+ * sync-receive UUID BASE (over ssh): the stream on stdin into UUID's replica
+ * here.  sync-receive UUID 0 PART...: one part of a first sync in parts;
+ * "again" on stdout when the root must come once more, whole.
+ */
 int
 ioc_cmd_sync_receive(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 {
 	long long base;
+	int rc;
 
+	if (argc > 3 && strcmp(argv[2], "0") == 0 && ioc_is_uuid(argv[1])) {
+		rc = ioc_sync_target_part(&ctx->root, argv[1], argv + 3, err);
+		if (rc == 1)
+			printf("again\n");
+		return rc < 0 ? -1 : 0;
+	}
 	if (argc != 3)
 		return ioc_usage(err, "sync-receive");
 	if (!ioc_is_uuid(argv[1]))

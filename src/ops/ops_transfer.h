@@ -41,10 +41,13 @@ int ioc_replica_promote(
 void ioc_sync_result_release(struct ioc_sync_result *r);
 /*
  * sync-info's answer, read from the other host: "replica yes|no\n" and
- * "snapshots[ N]...\n" (ascending numbers 1..10^9).  -1: anything else
- * (*tv NULL).  The caller frees *tv.
+ * "snapshots[ N]...\n" (ascending numbers 1..10^9), then, when asked of a
+ * release, "release absent|same|other\n" (*rel 0, 1, 2; -1 when not there).
+ * -1: anything else (*tv NULL).  The caller frees *tv.
  */
-int ioc_sync_info_parse(const char *out, int *exists, long long **tv, size_t *tn);
+int ioc_sync_info_parse(const char *out, int *exists, long long **tv, size_t *tn, int *rel);
+/* The release line of sync-info for state (ioc_sync_release_state's 0, 1, 2). */
+const char *ioc_sync_release_word(int state);
 /*
  * Runs `iocage -r DS WORDS...` on host ([USER@]HOST) over ssh, as a sync
  * does (IOCAGE_SSH_CONFIG, IOCAGE_REMOTE_BIN); every word must be a plain
@@ -67,6 +70,19 @@ int ioc_sync_target_state(const struct ioc_root *t, const char *uuid, const char
  */
 int ioc_sync_target_receive(
     const struct ioc_root *t, const char *uuid, long long base, struct ioc_error **err);
+/*
+ * One part of a first sync in parts (sync_thin.c: a jail whose root is a
+ * clone), the stream on stdin, under the replica's lock in t: words as
+ * sync-receive got them after "UUID 0".  1: the root must come again, whole.
+ */
+int ioc_sync_target_part(
+    const struct ioc_root *t, const char *uuid, char *const *words, struct ioc_error **err);
+/*
+ * The state of t's copy of release rel's snapshot snap of that guid: 0 no
+ * rel, 1 the same snapshot, 2 another one (sync-info's release line).
+ */
+int ioc_sync_release_state(const struct ioc_root *t, const char *rel, const char *snap,
+    const char *guid, struct ioc_error **err);
 
 /* ---- migrate.c ----------------------------------------------------------- */
 

@@ -22,6 +22,7 @@
  * but for its new snapshot, which the next sync sends along.
  */
 #include "ops/ops.h"
+#include "ops/sync_int.h"
 #include "core/props.h"
 #include "core/tagidx.h"
 
@@ -30,8 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The ioc-sync-N numbers of ds's snapshots, ascending; NULL when ds does not exist. */
-static int
+int
 ioc_sync_snaps(const char *ds, long long **out, size_t *n, struct ioc_error **err)
 {
 	struct ioc_zrows rows;
@@ -93,12 +93,9 @@ ioc_sync_target(const struct ioc_root *root, const struct ioc_jail *j, const cha
 	return 0;
 }
 
-/*
- * Destroys ds@ioc-sync-K for every K in v[0 .. n) below keep (guard: ds's
- * root).  Housekeeping: a snapshot that cannot go (held, busy) is a note,
- * not a failed sync; the next sync tries again.
- */
-static void
+/* Housekeeping: a snapshot that cannot go (held, busy) is a note, not a
+ * failed sync; the next sync tries again. */
+void
 ioc_sync_prune(const char *ds, const long long *v, size_t n, long long keep)
 {
 	size_t i;
@@ -271,12 +268,45 @@ ioc_sync_done(const struct ioc_jail *j, const long long *sv, size_t sn, long lon
 	res->full = base == 0;
 }
 
+/* A part of a first sync into a root on this host: ioc_sync_part in this process. */
+struct ioc_sync_here {
+	const struct ioc_root *t;
+	const char *uuid;
+};
+
+static int
+ioc_sync_part_here(
+    void *arg, char *const *words, const struct ioc_sync_src *src, struct ioc_error **err)
+{
+	const struct ioc_sync_here *h = arg;
+	return ioc_sync_part(h->t, h->uuid, words, src, err);
+}
+
+/* The plan of a sync (sync_thin.c) with the target's answer about the release. */
+static int
+ioc_sync_plan(const struct ioc_root *root, const struct ioc_jail *j, int first,
+    const struct ioc_root *t, struct ioc_sync_thin *th, struct ioc_error **err)
+{
+	int state = 0;
+	if (ioc_sync_thin_plan(root, j, first, th, err) != 0)
+		return -1;
+	if (!first)
+		return 0;
+	if (th->split && th->rel &&
+	    (state = ioc_sync_release_state(t, th->rel, th->snap, th->guid, err)) < 0)
+		return -1;
+	ioc_sync_thin_decide(th, state, ioc_jail_get(j, "tag"));
+	return 0;
+}
+
 /* A sync into a root on this host, under the replica's lock there. */
 static int
 ioc_sync_local(const struct ioc_root *root, const struct ioc_jail *j, const char *ds,
     const struct ioc_zfs_progress *pg, struct ioc_sync_result *res, struct ioc_error **err)
 {
 	struct ioc_root t = { NULL, NULL, 0 };
+	struct ioc_sync_thin th = { 0 };
+	struct ioc_sync_here here = { NULL, j->uuid };
 	_cleanup_free_ char *tds = NULL, *snap = NULL, *from = NULL;
 	long long *sv = NULL, *tv = NULL, base = 0;
 	size_t sn = 0, tn = 0;
@@ -291,13 +321,16 @@ ioc_sync_local(const struct ioc_root *root, const struct ioc_jail *j, const char
 	tds = ioc_xasprintf("%s/jails/%s", t.name, j->uuid);
 	if (ioc_sync_target_state(&t, j->uuid, ioc_jail_get(j, "tag"), &exists, &tv, &tn, err) !=
 		0 ||
+	    ioc_sync_plan(root, j, !exists, &t, &th, err) != 0 ||
 	    ioc_sync_source(j, exists, tv, tn, tds, t.name, &sv, &sn, &base, &snap, &from, err) !=
 		0)
 		goto out;
 	ioc_zfs_set_guard_root(t.name);
-	r2 = exists ? ioc_zfs_replicate(snap, from, tds, 1, pg, err) :
-		      ioc_sync_first(&t, j->uuid, snap, tds, pg, err);
-	if (r2 == 0 && exists)
+	here.t = &t;
+	r2 = th.split ? ioc_sync_parts(j, &th, snap, base, pg, ioc_sync_part_here, &here, err) :
+	    exists    ? ioc_zfs_replicate(snap, from, tds, 1, pg, err) :
+			ioc_sync_first(&t, j->uuid, snap, tds, pg, err);
+	if (r2 == 0 && exists && !th.split)
 		ioc_sync_prune(tds, tv, tn, base);
 	ioc_zfs_set_guard_root(root->name);
 	if (r2 != 0)
@@ -305,6 +338,7 @@ ioc_sync_local(const struct ioc_root *root, const struct ioc_jail *j, const char
 	ioc_sync_done(j, sv, sn, base, &snap, ioc_steal(&tds), res);
 	rc = 0;
 out:
+	ioc_sync_thin_release(&th);
 	if (tlock >= 0)
 		close(tlock);
 	free(sv);
@@ -367,17 +401,34 @@ ioc_remote_iocage(
 	return ioc_run_ok(ioc_strv_argv(&a), NULL, err);
 }
 
+const char *
+ioc_sync_release_word(int state)
+{
+	return state == 0 ? "absent" : state == 1 ? "same" : "other";
+}
+
 int
-ioc_sync_info_parse(const char *out, int *exists, long long **tv, size_t *tn)
+ioc_sync_info_parse(const char *out, int *exists, long long **tv, size_t *tn, int *rel)
 {
 	_cleanup_strv_ struct ioc_strv lines = IOC_STRV_INIT;
 	_cleanup_strv_ struct ioc_strv w = IOC_STRV_INIT;
 	size_t i;
 	*tv = NULL;
 	*tn = 0;
+	*rel = -1;
 	ioc_strv_split(&lines, out, '\n');
-	/* exactly two lines, each ended by a newline */
-	if (lines.n != 3 || lines.v[2][0] != '\0' ||
+	/* a third line: the release asked of */
+	if (lines.n == 4) {
+		const char *v = strncmp(lines.v[2], "release ", 8) == 0 ? lines.v[2] + 8 : "";
+		int k;
+		for (k = 0; k < 3 && strcmp(v, ioc_sync_release_word(k)) != 0; k++)
+			;
+		if (k == 3 || lines.v[3][0] != '\0')
+			return -1;
+		*rel = k;
+	}
+	/* exactly two lines (three), each ended by a newline */
+	if ((lines.n != 3 && *rel < 0) || lines.v[lines.n - 1][0] != '\0' ||
 	    (strcmp(lines.v[0], "replica yes") != 0 && strcmp(lines.v[0], "replica no") != 0) ||
 	    (strcmp(lines.v[1], "snapshots") != 0 && strncmp(lines.v[1], "snapshots ", 10) != 0))
 		return -1;
@@ -398,46 +449,104 @@ ioc_sync_info_parse(const char *out, int *exists, long long **tv, size_t *tn)
 	return 0;
 }
 
+/* A part of a first sync into a root on another host: its sync-receive over ssh. */
+struct ioc_sync_there {
+	const char *host, *ds, *uuid, *where;
+};
+
+static int
+ioc_sync_part_there(
+    void *arg, char *const *words, const struct ioc_sync_src *src, struct ioc_error **err)
+{
+	const struct ioc_sync_there *h = arg;
+	_cleanup_strv_ struct ioc_strv r = IOC_STRV_INIT;
+	_cleanup_free_ char *out = NULL;
+	size_t i;
+	if (ioc_sync_ssh(&r, h->host, h->ds, "sync-receive", err) != 0)
+		return -1;
+	ioc_strv_push(&r, h->uuid);
+	ioc_strv_push(&r, "0");
+	for (i = 0; words[i]; i++) {
+		if (!ioc_plain_word(words[i], 256, "/._-:"))
+			return ioc_err(err, "refusing to send '%s' to the other host's shell",
+			    ioc_has_ctrl(words[i]) ? "(unprintable)" : words[i]);
+		ioc_strv_push(&r, words[i]);
+	}
+	if (src == NULL) { /* finish: no stream; "again" asks for the root once more */
+		if (ioc_run_ok(ioc_strv_argv(&r), &out, err) != 0)
+			return ioc_error_wrap(err, "%s", h->where);
+		return strcmp(out, "again\n") == 0 ? 1 : 0;
+	}
+	return src->recursive ?
+	    ioc_zfs_replicate_to(src->snap, src->from, &r, h->where, src->pg, err) :
+	    ioc_zfs_send_one_to(src->snap, src->origin, src->props ? IOC_SEND_PROPS : 0, &r,
+		h->where, src->pg, err);
+}
+
 /*
- * A sync into a root on another host, over ssh: its state (sync-info), then
- * the stream piped into its sync-receive, which takes the replica's lock
- * there, checks again and receives.
+ * A sync into a root on another host, over ssh: its state (sync-info, with
+ * the state of the release of a thin jail), then the stream piped into its
+ * sync-receive (or the parts of a first sync, each into one), which takes
+ * the replica's lock there, checks again and receives.
  */
 static int
-ioc_sync_remote(const struct ioc_jail *j, const char *host, const char *ds,
-    const struct ioc_zfs_progress *pg, struct ioc_sync_result *res, struct ioc_error **err)
+ioc_sync_remote(const struct ioc_root *root, const struct ioc_jail *j, const char *host,
+    const char *ds, const struct ioc_zfs_progress *pg, struct ioc_sync_result *res,
+    struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv a = IOC_STRV_INIT;
 	_cleanup_strv_ struct ioc_strv r = IOC_STRV_INIT;
 	_cleanup_free_ char *out = NULL, *snap = NULL, *from = NULL, *where = NULL;
 	const char *tag = ioc_jail_get(j, "tag");
+	struct ioc_sync_thin th = { 0 };
+	struct ioc_sync_there there = { host, ds, j->uuid, NULL };
 	long long *sv = NULL, *tv = NULL, base = 0;
 	size_t sn = 0, tn = 0;
-	int rc = -1, exists = 0;
+	int rc = -1, exists = 0, rel = -1;
 
 	where = ioc_xasprintf("%s:%s/jails/%s", host, ds, j->uuid);
+	there.where = where;
 	if (ioc_valid_tag(tag, err) != 0 || ioc_sync_ssh(&a, host, ds, "sync-info", err) != 0)
 		return ioc_error_wrap(err, "jail '%s': cannot sync over ssh", tag);
 	ioc_strv_push(&a, j->uuid);
 	ioc_strv_push(&a, tag);
-	if (ioc_run_ok(ioc_strv_argv(&a), &out, err) != 0)
-		return ioc_error_wrap(err, "jail '%s': target %s:%s", tag, host, ds);
-	if (ioc_sync_info_parse(out, &exists, &tv, &tn) != 0) {
+	if (ioc_sync_thin_plan(root, j, 1, &th, err) != 0)
+		goto out;
+	if (th.split && th.rel) {
+		if (!ioc_plain_word(th.snap, 200, "._-:") || !ioc_plain_word(th.guid, 40, "")) {
+			ioc_err(
+			    err, "jail '%s': its origin %s is not a plain name", tag, th.origin);
+			goto out;
+		}
+		ioc_strv_push(&a, th.rel);
+		ioc_strv_push(&a, th.snap);
+		ioc_strv_push(&a, th.guid);
+	}
+	if (ioc_run_ok(ioc_strv_argv(&a), &out, err) != 0) {
+		ioc_error_wrap(err, "jail '%s': target %s:%s", tag, host, ds);
+		goto out;
+	}
+	if (ioc_sync_info_parse(out, &exists, &tv, &tn, &rel) != 0 ||
+	    (rel >= 0) != (th.split && th.rel != NULL)) {
 		ioc_err(err, "jail '%s': target %s:%s: not an answer of iocage sync-info", tag,
 		    host, ds);
 		goto out;
 	}
+	if (!exists)
+		ioc_sync_thin_decide(&th, rel < 0 ? 0 : rel, tag);
 	if (ioc_sync_source(j, exists, tv, tn, where, ds, &sv, &sn, &base, &snap, &from, err) !=
 		0 ||
 	    ioc_sync_ssh(&r, host, ds, "sync-receive", err) != 0)
 		goto out;
 	ioc_strv_push(&r, j->uuid);
 	ioc_strv_pushf(&r, "%lld", base);
-	if (ioc_zfs_replicate_to(snap, from, &r, where, pg, err) != 0)
+	if ((th.split ? ioc_sync_parts(j, &th, snap, base, pg, ioc_sync_part_there, &there, err) :
+			ioc_zfs_replicate_to(snap, from, &r, where, pg, err)) != 0)
 		goto out;
 	ioc_sync_done(j, sv, sn, base, &snap, ioc_steal(&where), res);
 	rc = 0;
 out:
+	ioc_sync_thin_release(&th);
 	free(sv);
 	free(tv);
 	return rc;
@@ -463,7 +572,7 @@ ioc_jail_sync(const struct ioc_root *root, const struct ioc_jail *j, const char 
 	lock = ioc_lock_jail(root, j->uuid, err);
 	if (lock < 0)
 		return -1;
-	rc = host ? ioc_sync_remote(j, host, ds, pg, res, err) :
+	rc = host ? ioc_sync_remote(root, j, host, ds, pg, res, err) :
 		    ioc_sync_local(root, j, ds, pg, res, err);
 	close(lock);
 	return rc;
@@ -511,6 +620,18 @@ ioc_sync_target_receive(
 out:
 	close(lock);
 	free(tv);
+	return rc;
+}
+
+int
+ioc_sync_target_part(
+    const struct ioc_root *t, const char *uuid, char *const *words, struct ioc_error **err)
+{
+	int rc, lock = ioc_lock_jail(t, uuid, err);
+	if (lock < 0)
+		return -1;
+	rc = ioc_sync_part(t, uuid, words, NULL, err);
+	close(lock);
 	return rc;
 }
 

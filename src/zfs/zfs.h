@@ -154,6 +154,23 @@ int ioc_zfs_replicate(const char *snap, const char *from, const char *target, in
  */
 int ioc_zfs_replicate_to(const char *snap, const char *from, const struct ioc_strv *receiver,
     const char *what, const struct ioc_zfs_progress *pg, struct ioc_error **err);
+/*
+ * `zfs send [-p] [-I origin] snap | zfs receive -u [-F] target`: one
+ * dataset, no children.  origin is a full snapshot name: an earlier
+ * snapshot of snap's dataset (an increment), or the clone's origin, whose
+ * copy the target's pool must hold (target becomes a clone of that copy,
+ * with every snapshot since: a thin replica).  IOC_SEND_PROPS: with its
+ * properties (-p; zfs-fuse's receive fails an increment of a clone sent
+ * so), IOC_SEND_FORCE: -F.
+ */
+#define IOC_SEND_PROPS 1
+#define IOC_SEND_FORCE 2
+int ioc_zfs_send_one(const char *snap, const char *origin, const char *target, int flags,
+    const struct ioc_zfs_progress *pg, struct ioc_error **err);
+/* The same stream into RECEIVER... (ssh to the other side's receive; FORCE is its own). */
+int ioc_zfs_send_one_to(const char *snap, const char *origin, int flags,
+    const struct ioc_strv *receiver, const char *what, const struct ioc_zfs_progress *pg,
+    struct ioc_error **err);
 /* `zfs receive -u [-F] target` reading this process's stdin (target guarded). */
 int ioc_zfs_receive_stdin(const char *target, int force, struct ioc_error **err);
 

@@ -226,6 +226,56 @@ ioc_zfs_replicate_to(const char *snap, const char *from, const struct ioc_strv *
 	return ioc_zfs_pipe(&s, &r, snap, what, pg, err);
 }
 
+/* `zfs send [-p] [-I origin] snap` into s; both checked as snapshot names. */
+static int
+ioc_zfs_send_one_argv(
+    struct ioc_strv *s, const char *snap, const char *origin, int flags, struct ioc_error **err)
+{
+	if (!ioc_zfs_valid_name(snap) || strchr(snap, '@') == NULL ||
+	    (origin && (!ioc_zfs_valid_name(origin) || strchr(origin, '@') == NULL)))
+		return ioc_err(err, "refusing to send '%s': not a snapshot name", snap);
+	ioc_strv_push(s, "zfs");
+	ioc_strv_push(s, "send");
+	if (flags & IOC_SEND_PROPS)
+		ioc_strv_push(s, "-p");
+	if (origin) {
+		ioc_strv_push(s, "-I");
+		ioc_strv_push(s, origin);
+	}
+	ioc_strv_push(s, snap);
+	return 0;
+}
+
+int
+ioc_zfs_send_one(const char *snap, const char *origin, const char *target, int flags,
+    const struct ioc_zfs_progress *pg, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv s = IOC_STRV_INIT;
+	_cleanup_strv_ struct ioc_strv r = IOC_STRV_INIT;
+
+	if (ioc_zfs_guard(target, err) != 0 ||
+	    ioc_zfs_send_one_argv(&s, snap, origin, flags, err) != 0)
+		return -1;
+	ioc_zfs_replicate_recv(&r, target, (flags & IOC_SEND_FORCE) != 0);
+	return ioc_zfs_pipe(&s, &r, snap, target, pg, err);
+}
+
+int
+ioc_zfs_send_one_to(const char *snap, const char *origin, int flags,
+    const struct ioc_strv *receiver, const char *what, const struct ioc_zfs_progress *pg,
+    struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv s = IOC_STRV_INIT;
+	_cleanup_strv_ struct ioc_strv r = IOC_STRV_INIT;
+	size_t i;
+
+	if (ioc_zfs_send_one_argv(&s, snap, origin, flags, err) != 0)
+		return -1;
+	for (i = 0; i < receiver->n; i++)
+		ioc_strv_push(&r, receiver->v[i]);
+	return ioc_zfs_pipe(&s, &r, snap, what, pg, err);
+}
+
 int
 ioc_zfs_receive_stdin(const char *target, int force, struct ioc_error **err)
 {

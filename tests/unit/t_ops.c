@@ -79,22 +79,37 @@ main(void)
 		ioc_assigns_free(as, n);
 	}
 	{
-		/* sync-info's answer from another host: exactly its two lines, or nothing */
+		/* sync-info's answer from another host: exactly its two lines (three
+		 * when a release was asked of), or nothing */
 		static const char *const junk[] = { "", "replica yes\n", "replica yes\nsnapshots 1",
 			"replica maybe\nsnapshots\n", "replica yes\nsnapshots1\n",
 			"replica yes\nsnapshots 2 1\n", "replica yes\nsnapshots 1  2\n",
 			"replica yes\nsnapshots 0\n", "replica yes\nsnapshots 1\nextra\n",
-			"replica no\nsnapshots -1\n", NULL };
+			"replica no\nsnapshots -1\n", "replica no\nsnapshots\nrelease maybe\n",
+			"replica no\nsnapshots\nrelease same", "replica no\nsnapshots\nrelease\n",
+			"replica no\nsnapshots\nrelease same\nx\n", "release same\nreplica no\n",
+			"replica no\nsnapshots\nrelease same other\n", NULL };
+		static const char *const rels[] = { "absent", "same", "other" };
 		long long *tv = NULL;
 		size_t tn = 0;
-		int exists = -1;
-		CHECK(ioc_sync_info_parse("replica yes\nsnapshots 1 7\n", &exists, &tv, &tn) == 0);
-		CHECK(exists == 1 && tn == 2 && tv[0] == 1 && tv[1] == 7);
+		int exists = -1, rel = 5, k;
+		CHECK(ioc_sync_info_parse(
+			  "replica yes\nsnapshots 1 7\n", &exists, &tv, &tn, &rel) == 0);
+		CHECK(exists == 1 && tn == 2 && tv[0] == 1 && tv[1] == 7 && rel == -1);
 		free(tv);
-		CHECK(ioc_sync_info_parse("replica no\nsnapshots\n", &exists, &tv, &tn) == 0);
+		CHECK(ioc_sync_info_parse("replica no\nsnapshots\n", &exists, &tv, &tn, &rel) == 0);
 		CHECK(exists == 0 && tn == 0 && tv == NULL);
+		for (k = 0; k < 3; k++) {
+			char buf[80];
+			snprintf(
+			    buf, sizeof(buf), "replica no\nsnapshots 3\nrelease %s\n", rels[k]);
+			CHECK(ioc_sync_info_parse(buf, &exists, &tv, &tn, &rel) == 0);
+			CHECK(rel == k && tn == 1 && tv[0] == 3);
+			CHECK(strcmp(ioc_sync_release_word(k), rels[k]) == 0);
+			free(tv);
+		}
 		for (i = 0; junk[i]; i++) {
-			CHECK(ioc_sync_info_parse(junk[i], &exists, &tv, &tn) == -1);
+			CHECK(ioc_sync_info_parse(junk[i], &exists, &tv, &tn, &rel) == -1);
 			CHECK(tv == NULL && tn == 0);
 		}
 	}
