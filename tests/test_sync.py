@@ -288,6 +288,26 @@ def test_a_thin_replica_on_another_pool(release, far_pool, busybox_tarball):
         destroy_root(root.name)
 
 
+def test_a_tag_renamed_between_syncs_follows_to_the_replica(release, target):
+    """The replica's tag is read with its snapshots: the same tag skips the
+    target's tag check, a new one takes it (and its index entry) again, and
+    a new tag another jail holds there is refused, nothing changed."""
+    r, t = release, target
+    uuid = r.ok("create", "-e", "tag=s7", "sync_target=" + t.name).split()[0]
+    r.ok("sync", "s7")
+    r.ok("set", "tag=s7b", "s7")
+    r.ok("sync", "s7b")
+    assert states(t) == {"s7b": "replica"}
+    t.ok("create", "-e", "tag=s7c")
+    r.ok("set", "tag=s7c", "s7b")
+    before, tbefore = r.zfs_state(), t.zfs_state()
+    res = r.run("sync", "s7c")
+    assert res.rc == 1 and "has another jail tagged 's7c'" in res.err, res
+    assert r.zfs_state() == before and t.zfs_state() == tbefore
+    assert states(t) == {"s7b": "replica", "s7c": "down"}
+    assert uuid in t.ok("get", "uuid", "s7b")
+
+
 def fault_injection():
     return b"IOC_FAULT_KILL" in open(iocage_bin(), "rb").read()
 

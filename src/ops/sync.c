@@ -31,30 +31,42 @@
 #include <string.h>
 #include <unistd.h>
 
-int
-ioc_sync_snaps(const char *ds, long long **out, size_t *n, struct ioc_error **err)
+void
+ioc_sync_snaps_of(const struct ioc_zrows *rows, const char *ds, long long **out, size_t *n)
 {
-	struct ioc_zrows rows;
-	char *names[] = { (char *)ds, NULL };
 	size_t i, k, dl = strlen(ds);
 	*out = NULL;
 	*n = 0;
-	ioc_zrows_init(&rows);
-	if (ioc_zfs_get_existing(names, "type", 1, 1, &rows, err) != 0)
-		return -1;
-	for (i = 0; i < rows.n; i++) {
-		const char *nm = rows.v[i].name;
+	for (i = 0; i < rows->n; i++) {
+		const char *nm = rows->v[i].name;
 		long long v;
 		if (strncmp(nm, ds, dl) != 0 ||
 		    strncmp(nm + dl, "@" IOC_SYNC_SNAP, 1 + strlen(IOC_SYNC_SNAP)) != 0 ||
 		    ioc_parse_ll(nm + dl + 1 + strlen(IOC_SYNC_SNAP), 1, 1000000000LL, &v) != 0)
 			continue;
+		for (k = 0; k < *n && (*out)[k] != v; k++)
+			;
+		if (k < *n)
+			continue; /* another property's row of the same snapshot */
 		*out = ioc_xrealloc(*out, (*n + 1) * sizeof(**out));
 		for (k = *n; k > 0 && (*out)[k - 1] > v; k--)
 			(*out)[k] = (*out)[k - 1];
 		(*out)[k] = v;
 		(*n)++;
 	}
+}
+
+int
+ioc_sync_snaps(const char *ds, long long **out, size_t *n, struct ioc_error **err)
+{
+	struct ioc_zrows rows;
+	char *names[] = { (char *)ds, NULL };
+	*out = NULL;
+	*n = 0;
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get_existing(names, "type", 1, 1, &rows, err) != 0)
+		return -1;
+	ioc_sync_snaps_of(&rows, ds, out, n);
 	ioc_zrows_release(&rows);
 	return 0;
 }
@@ -190,24 +202,45 @@ ioc_sync_target_state(const struct ioc_root *t, const char *uuid, const char *ta
     long long **tv, size_t *tn, struct ioc_error **err)
 {
 	_cleanup_free_ char *tds = ioc_xasprintf("%s/jails/%s", t->name, uuid);
-	_cleanup_free_ char *rep = NULL;
-	int same;
+	char *names[] = { tds, NULL };
+	const char *rep = NULL, *had = NULL;
+	struct ioc_zrows rows;
+	size_t i;
+	int same = 0, rc = 0;
 	*tv = NULL;
 	*tn = 0;
-	if (ioc_zfs_get1(tds, IOC_PROP_PREFIX "replica", &rep, err) != 0)
+	/* one read: the replica mark, its tag and its snapshots */
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get_existing(
+		names, IOC_PROP_PREFIX "replica," IOC_PROP_PREFIX "tag", 1, 1, &rows, err) != 0) {
+		ioc_zrows_release(&rows);
 		return -1;
+	}
+	for (i = 0; i < rows.n; i++)
+		if (strcmp(rows.v[i].name, tds) == 0)
+			*(strcmp(rows.v[i].prop, IOC_PROP_PREFIX "tag") == 0 ? &had : &rep) =
+			    rows.v[i].value;
 	*exists = rep != NULL;
 	if (*exists && strcmp(rep, "yes") != 0)
-		return ioc_err(err,
+		rc = ioc_err(err,
 		    "%s exists and is not a replica of jail '%s': refusing to overwrite it", tds,
 		    tag);
-	if (*exists && ioc_sync_snaps(tds, tv, tn, err) != 0)
-		return -1;
+	else if (*exists)
+		ioc_sync_snaps_of(&rows, tds, tv, tn);
 	/* the replica's tag (the stream may bring a new one) is in the target's tag
-	 * index before the receive: a create there sees it (tagidx.h) */
-	if (ioc_sync_tag_free(t, uuid, tag, &same, err) != 0)
-		return -1;
-	return same ? 0 : ioc_sync_index(t, uuid, tag, err);
+	 * index before the receive: a create there sees it (tagidx.h).  A replica
+	 * holding it already has its entry (written before its first receive). */
+	if (rc == 0 && !(*exists && had && strcmp(had, tag) == 0) &&
+	    (ioc_sync_tag_free(t, uuid, tag, &same, err) != 0 ||
+		(!same && ioc_sync_index(t, uuid, tag, err) != 0)))
+		rc = -1;
+	ioc_zrows_release(&rows);
+	if (rc != 0) {
+		free(*tv);
+		*tv = NULL;
+		*tn = 0;
+	}
+	return rc;
 }
 
 /* The newest ioc-sync number both sides hold (0: none). */
@@ -241,11 +274,12 @@ ioc_sync_no_base(
  */
 static int
 ioc_sync_source(const struct ioc_jail *j, int exists, const long long *tv, size_t tn,
-    const char *tds, const char *troot, long long **sv, size_t *sn, long long *base, char **snap,
-    char **from, struct ioc_error **err)
+    const char *tds, const char *troot, struct ioc_sync_thin *th, long long **sv, size_t *sn,
+    long long *base, char **snap, char **from, struct ioc_error **err)
 {
-	if (ioc_sync_snaps(j->dataset, sv, sn, err) != 0)
-		return -1;
+	*sv = ioc_steal(&th->sv); /* read with the plan */
+	*sn = th->sn;
+	th->sn = 0;
 	*base = ioc_sync_common(*sv, *sn, tv, tn);
 	if (exists && *base == 0)
 		return ioc_sync_no_base(tds, ioc_jail_get(j, "tag"), troot, j->uuid, err);
@@ -322,8 +356,8 @@ ioc_sync_local(const struct ioc_root *root, const struct ioc_jail *j, const char
 	if (ioc_sync_target_state(&t, j->uuid, ioc_jail_get(j, "tag"), &exists, &tv, &tn, err) !=
 		0 ||
 	    ioc_sync_plan(root, j, !exists, &t, &th, err) != 0 ||
-	    ioc_sync_source(j, exists, tv, tn, tds, t.name, &sv, &sn, &base, &snap, &from, err) !=
-		0)
+	    ioc_sync_source(
+		j, exists, tv, tn, tds, t.name, &th, &sv, &sn, &base, &snap, &from, err) != 0)
 		goto out;
 	ioc_zfs_set_guard_root(t.name);
 	here.t = &t;
@@ -534,8 +568,8 @@ ioc_sync_remote(const struct ioc_root *root, const struct ioc_jail *j, const cha
 	}
 	if (!exists)
 		ioc_sync_thin_decide(&th, rel < 0 ? 0 : rel, tag);
-	if (ioc_sync_source(j, exists, tv, tn, where, ds, &sv, &sn, &base, &snap, &from, err) !=
-		0 ||
+	if (ioc_sync_source(
+		j, exists, tv, tn, where, ds, &th, &sv, &sn, &base, &snap, &from, err) != 0 ||
 	    ioc_sync_ssh(&r, host, ds, "sync-receive", err) != 0)
 		goto out;
 	ioc_strv_push(&r, j->uuid);

@@ -10,6 +10,8 @@
 
 /* The ioc-sync-N numbers of ds's snapshots, ascending (*out NULL when ds does not exist). */
 int ioc_sync_snaps(const char *ds, long long **out, size_t *n, struct ioc_error **err);
+/* The same from rows of a `zfs get` that listed ds's snapshots. */
+void ioc_sync_snaps_of(const struct ioc_zrows *rows, const char *ds, long long **out, size_t *n);
 /*
  * Destroys ds@ioc-sync-K (recursively) for every K in v[0 .. n) below keep
  * (guard: ds's root).
@@ -25,11 +27,14 @@ struct ioc_sync_thin {
 	char *rel, *snap, *guid; /* R/releases/REL/root@SNAP and its guid (NULL: another origin) */
 	char *source, *idmap; /* R/releases/REL's release_source, release_idmap (".": unset) */
 	struct ioc_strv others; /* the jail's direct children but root ("data") */
+	long long *sv; /* the jail's ioc-sync numbers, ascending (read with the rest) */
+	size_t sn;
 };
 
 /*
- * Reads what the jail's side knows (sync_thin.c): th->split when j's root is
- * a clone, its other children, and (first: for a first sync) for a
+ * Reads what the jail's side knows (sync_thin.c), in one `zfs get` but for
+ * a release's details: its sync snapshots, th->split when j's root is a
+ * clone, its other children, and (first: for a first sync) for a
  * release's snapshot its name, guid and properties.  th->thin and
  * th->send_release wait for the target's answer (ioc_sync_thin_decide).
  * The caller releases th.

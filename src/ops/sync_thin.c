@@ -45,7 +45,7 @@ ioc_thin_row(const struct ioc_zrows *rows, const char *name, const char *prop)
 	return NULL;
 }
 
-/* j's datasets: its root's origin (th->origin, unset when none) and its other direct children. */
+/* j's sync snapshots, its root's origin (th->origin, unset when none), its other direct children. */
 static int
 ioc_thin_children(const struct ioc_jail *j, struct ioc_sync_thin *th, struct ioc_error **err)
 {
@@ -55,10 +55,13 @@ ioc_thin_children(const struct ioc_jail *j, struct ioc_sync_thin *th, struct ioc
 	size_t i, dl = strlen(j->dataset), rl = strlen(rootds);
 	int deep = 0;
 	ioc_zrows_init(&rows);
-	if (ioc_zfs_get(names, "origin", 1, -1, NULL, 0, &rows, err) != 0)
+	if (ioc_zfs_get(names, "origin", 1, -1, NULL, 1, &rows, err) != 0)
 		return -1;
+	ioc_sync_snaps_of(&rows, j->dataset, &th->sv, &th->sn);
 	for (i = 0; i < rows.n; i++) {
 		const char *n = rows.v[i].name;
+		if (strchr(n, '@'))
+			continue;
 		if (strcmp(n, rootds) == 0 && strcmp(rows.v[i].value, "-") != 0)
 			th->origin = ioc_xstrdup(rows.v[i].value);
 		else if (strncmp(n, rootds, rl) == 0 && n[rl] == '/')
@@ -178,6 +181,7 @@ ioc_sync_thin_release(struct ioc_sync_thin *th)
 	free(th->guid);
 	free(th->source);
 	free(th->idmap);
+	free(th->sv);
 	ioc_strv_release(&th->others);
 	memset(th, 0, sizeof(*th));
 }
