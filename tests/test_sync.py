@@ -928,6 +928,68 @@ def test_migrate_over_ssh_moves_a_running_jail(two_roots, sshd):
     assert states(t) == {"sm1": "down"}
 
 
+@pytest.mark.skipif(not fault_injection(), reason="binary built without fault injection")
+def test_thin_sync_and_migrate_over_ssh_killed_at_every_step(release, far_pool, sshd, tmp_path):
+    """kill -9 before each external command of a thin jail's first sync over
+    ssh (sync-info, the release, each part, finish) and of a migrate over ssh
+    from its second snapshot on: the other side lists no jail or the whole
+    replica, never two startable copies, and the next sync or migrate (or
+    promote-replica -f there, as the man page says) finishes the work."""
+    r, t = release, far_root(far_pool)
+    spec = "%s:%s" % (sshd.target, t.name)
+    uuid = r.ok("create", "-c", "release=bb", "tag=k3", "sync_target=" + spec).split()[0]
+    src = "%s/jails/%s" % (r.name, uuid)
+    rel = "%s/releases/bb" % t.name
+
+    def steps(*args):
+        tf = tmp_path / ("trace%d" % len(os.listdir(str(tmp_path))))
+        assert r.run(*args, env=dict(sshd.env, IOC_FAULT_TRACE=str(tf))).rc == 0
+        return [(int(n), c) for n, c in (l.split(" ", 1) for l in tf.read_text().splitlines())]
+
+    def reset(release_too):
+        if states(t):
+            t.ok("destroy", "-f", "k3")
+        if release_too:
+            sh("zfs", "destroy", "-r", rel)
+        sh("zfs", "inherit", PREFIX + "migrated", src)
+        for sn in snaps(src):
+            sh("zfs", "destroy", "-r", "%s@%s" % (src, sn))
+
+    first = steps("sync", "k3")
+    assert [c for _, c in first if "sync-receive" in c], first
+    reset(True)
+    for step in range(min(n for n, c in first if not c.startswith("zfs get")),
+                      max(n for n, _ in first) + 1):
+        res = r.run("sync", "k3", env=dict(sshd.env, IOC_FAULT_KILL=str(step)))
+        assert res.rc in (-9, 137), (step, res)
+        assert states(t) in ({}, {"k3": "replica"}), step
+        r.ok("sync", "k3", env=sshd.env)
+        assert states(t) == {"k3": "replica"} and staging(t) == [], step
+        assert origin(src.replace(r.name, t.name) + "/root") == rel + "/root@ioc-release"
+        reset(True)
+    # the migrates find the release there (sent by this sync)
+    r.ok("sync", "k3", env=sshd.env)
+    reset(False)
+    mig = steps("migrate", "k3", spec)
+    reset(False)
+    snap = [n for n, c in mig if c.startswith("zfs snapshot ")]
+    assert len(snap) == 2, mig
+    for step in range(snap[1], max(n for n, _ in mig) + 1):
+        res = r.run("migrate", "k3", spec, env=dict(sshd.env, IOC_FAULT_KILL=str(step)))
+        assert res.rc in (-9, 137), (step, res)
+        here, there = states(r)["k3"], states(t).get("k3")
+        assert here in ("down", "migrated") and there in (None, "replica", "down"), (step, here,
+                                                                                 there)
+        assert not (here == "down" and there == "down"), (step, "two startable copies")
+        if here == "down":
+            r.ok("migrate", "k3", spec, env=sshd.env)
+        elif there == "replica":
+            t.ok("promote-replica", "-f", "k3")
+        assert states(r) == {"k3": "migrated"} and states(t) == {"k3": "down"}, step
+        reset(False)
+    destroy_root(t.name)
+
+
 def test_migrate_over_ssh_failing_at_the_promotion_leaves_the_source_running(two_roots, sshd,
                                                                            tmp_path):
     """The other host's promote-replica fails (its ssh made to fail): the
