@@ -339,6 +339,28 @@ def states(root):
     return {l.split("\t")[4]: l.split("\t")[3] for l in root.ok("list", "-H").splitlines()}
 
 
+def walk_increment(r, t, uuid, tag, tmp_path):
+    """kill -9 before each external command of an incremental sync (a change
+    written before each): the replica is the old state or the new one, never
+    half, and the next sync completes.  Returns the replica's last tree."""
+    src = os.path.join(r.mountpoint, "jails", uuid, "root")
+    inc = writing_steps(r, tmp_path, "sync", tag)
+    new = replica_tree(t, uuid)
+    assert new == jail_tree(r, uuid)
+    for step in inc:
+        with open(os.path.join(src, "etc", "inc"), "w") as f:
+            f.write("step %d\n" % step)
+        res = r.run("sync", tag, env={"IOC_FAULT_KILL": str(step)})
+        assert res.rc in (-9, 137), (step, res)
+        assert states(t) == {tag: "replica"}, step
+        assert replica_tree(t, uuid) in (new, jail_tree(r, uuid)), step
+        r.ok("sync", tag)
+        new = replica_tree(t, uuid)
+        assert new == jail_tree(r, uuid), step
+    assert staging(t) == []
+    return new
+
+
 @pytest.mark.skipif(not fault_injection(), reason="binary built without fault injection")
 def test_sync_killed_at_every_step_leaves_no_half_replica(release, target, tmp_path):
     """kill -9 before each external command of a first and of an incremental
@@ -368,20 +390,8 @@ def test_sync_killed_at_every_step_leaves_no_half_replica(release, target, tmp_p
     old = replica_tree(t, uuid)
     with open(os.path.join(src, "etc", "inc"), "w") as f:
         f.write("new\n")
-    inc = writing_steps(r, tmp_path, "sync", "k1")
-    new = replica_tree(t, uuid)
-    assert new == jail_tree(r, uuid) and new != old
-    for step in inc:
-        with open(os.path.join(src, "etc", "inc"), "w") as f:
-            f.write("step %d\n" % step)
-        res = r.run("sync", "k1", env={"IOC_FAULT_KILL": str(step)})
-        assert res.rc in (-9, 137), (step, res)
-        assert states(t) == {"k1": "replica"}, step
-        assert replica_tree(t, uuid) in (new, jail_tree(r, uuid)), step
-        r.ok("sync", "k1")
-        new = replica_tree(t, uuid)
-        assert new == jail_tree(r, uuid), step
-    assert staging(t) == []
+    new = walk_increment(r, t, uuid, "k1", tmp_path)
+    assert new != old
 
 
 @pytest.mark.skipif(not fault_injection(), reason="binary built without fault injection")
@@ -417,19 +427,7 @@ def test_a_thin_sync_killed_at_every_step_leaves_no_half_replica(release, far_po
     r.ok("sync", "k2")
     with open(os.path.join(src, "etc", "inc"), "w") as f:
         f.write("new\n")
-    inc = writing_steps(r, tmp_path, "sync", "k2")
-    new = replica_tree(t, uuid)
-    for step in inc:
-        with open(os.path.join(src, "etc", "inc"), "w") as f:
-            f.write("step %d\n" % step)
-        res = r.run("sync", "k2", env={"IOC_FAULT_KILL": str(step)})
-        assert res.rc in (-9, 137), (step, res)
-        assert states(t) == {"k2": "replica"}, step
-        assert replica_tree(t, uuid) in (new, jail_tree(r, uuid)), step
-        r.ok("sync", "k2")
-        new = replica_tree(t, uuid)
-        assert new == jail_tree(r, uuid), step
-    assert staging(t) == []
+    walk_increment(r, t, uuid, "k2", tmp_path)
     destroy_root(t.name)
 
 

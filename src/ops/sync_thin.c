@@ -18,14 +18,17 @@
  * the origin is a release's snapshot and T holds that very snapshot (the
  * same guid), or holds no REL at all: the release then goes first, staged in
  * T/packages/sync-UUID-release with its own properties and put in place as
- * T/releases/REL with one rename.  Otherwise (T's REL is another fetch, the
+ * T/releases/REL with one rename (created canmount=noauto: never mounted, so
+ * never busy for zfs-fuse's rename).  Otherwise (T's REL is another fetch, the
  * origin a template's or a jail's) the root goes whole.  When the receive
  * took another copy of the origin than T's (a pool holding it twice),
  * finish removes the root and it goes again, whole.  Each part is one
  * function on T's side, ioc_sync_part, run in this process for a local
  * target and by `iocage sync-receive UUID 0 PART...` over ssh for another
  * host.  A sync killed on the way leaves only staging datasets, which the
- * next one removes.  Later syncs are incremental (`zfs send -R -I`).
+ * next one removes.  Later syncs send each dataset's increment ("inc"),
+ * never -R: zfs-fuse's receive fails an -R or -p increment of a clone
+ * whose replica is not a clone of the same origin.
  */
 #include "ops/ops.h"
 #include "ops/sync_int.h"
@@ -284,9 +287,11 @@ ioc_part_release(const struct ioc_root *t, const char *uuid, char *const *w,
 		ioc_strv_pushf(&props, IOC_PROP_PREFIX "release_idmap=%s", w[3]);
 	if (ioc_part_clear(stage, err) != 0)
 		return -1;
-	/* unmounted before the rename (zfs-fuse renames only unmounted datasets) */
+	/* never mounted (zfs-fuse renames only unmounted datasets, and an unmount
+	 * just before a rename could still leave it busy there) */
+	ioc_strv_push(&props, "canmount=noauto");
 	if (ioc_zfs_create(stage, &props, 0, err) == 0 && ioc_part_recv(src, sroot, 0, err) == 0 &&
-	    ioc_zfs_unmount(stage, err) == 0 && ioc_zfs_rename(stage, trel, err) == 0)
+	    ioc_zfs_rename(stage, trel, err) == 0)
 		return 0;
 	if (ioc_zfs_exists(stage))
 		ioc_zfs_destroy(stage, 1, &e2);
