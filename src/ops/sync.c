@@ -8,7 +8,10 @@
  * copy is marked replica=yes: its root lists it with state replica and never
  * starts it.  A receive rolls back (-F) only a dataset that is this jail's
  * replica; anything else at that name is refused.  After a sync both sides
- * keep their two newest ioc-sync snapshots.
+ * keep their two newest ioc-sync snapshots: this side drops older ones
+ * before it sends, and the receive of the -R increment with -F drops there
+ * what this side no longer has (the parts of a clone jail, sync_thin.c,
+ * prune there themselves).
  *
  * The target is an iocage root on this host (an active one, neither this
  * root nor inside it nor around it; every write there is guarded by that
@@ -161,17 +164,45 @@ ioc_sync_tag_free(
  * killed on the way leaves no jail in the target root: the next one removes
  * the leftover and starts again.
  */
+int
+ioc_sync_stage(const struct ioc_root *t, const char *uuid, struct ioc_error **err)
+{
+	_cleanup_free_ char *pk = ioc_xasprintf("%s/packages", t->name);
+	_cleanup_free_ char *tds = ioc_xasprintf("%s/jails/%s", t->name, uuid);
+	_cleanup_free_ char *stage = ioc_xasprintf("%s/sync-%s", pk, uuid);
+	_cleanup_free_ char *rstage = ioc_xasprintf("%s-release", stage);
+	char *names[] = { pk, tds, stage, rstage, NULL };
+	int there[4] = { 0 }, rc = 0;
+	struct ioc_zrows rows;
+	size_t i, k;
+	ioc_zrows_init(&rows);
+	if (ioc_zfs_get_existing(names, "type", -1, 0, &rows, err) != 0) {
+		ioc_zrows_release(&rows);
+		return -1;
+	}
+	for (i = 0; i < rows.n; i++)
+		for (k = 0; k < 4; k++)
+			there[k] |= strcmp(rows.v[i].name, names[k]) == 0;
+	ioc_zrows_release(&rows);
+	if (!there[0])
+		return ioc_err(err, "the target root %s has no %s: run 'iocage activate %s' there",
+		    t->name, pk, t->name);
+	if (there[1])
+		return ioc_err(err, "%s exists: a first sync is refused there", tds);
+	for (k = 2; k < 4 && rc == 0; k++)
+		if (there[k] && ioc_zfs_destroy(names[k], 1, err) != 0)
+			rc = ioc_error_wrap(
+			    err, "cannot remove %s, left by an interrupted sync", names[k]);
+	return rc;
+}
+
 static int
 ioc_sync_first(const struct ioc_root *t, const char *uuid, const char *snap, const char *tds,
     const struct ioc_zfs_progress *pg, struct ioc_error **err)
 {
-	_cleanup_free_ char *pk = ioc_xasprintf("%s/packages", t->name);
-	_cleanup_free_ char *stage = ioc_xasprintf("%s/sync-%s", pk, uuid);
-	if (!ioc_zfs_exists(pk))
-		return ioc_err(err, "the target root %s has no %s: run 'iocage activate %s' there",
-		    t->name, pk, t->name);
-	if (ioc_zfs_exists(stage) && ioc_zfs_destroy(stage, 1, err) != 0)
-		return ioc_error_wrap(err, "cannot remove %s, left by an interrupted sync", stage);
+	_cleanup_free_ char *stage = ioc_xasprintf("%s/packages/sync-%s", t->name, uuid);
+	if (ioc_sync_stage(t, uuid, err) != 0)
+		return -1;
 	if ((snap ? ioc_zfs_replicate(snap, NULL, stage, 0, pg, err) :
 		    ioc_zfs_receive_stdin(stage, 0, err)) != 0 ||
 	    ioc_zfs_set(stage, IOC_PROP_PREFIX "replica", "yes", err) != 0 ||
@@ -283,6 +314,9 @@ ioc_sync_source(const struct ioc_jail *j, int exists, const long long *tv, size_
 	*base = ioc_sync_common(*sv, *sn, tv, tn);
 	if (exists && *base == 0)
 		return ioc_sync_no_base(tds, ioc_jail_get(j, "tag"), troot, j->uuid, err);
+	/* older than the base go first: the -R -F receive then drops them there too */
+	if (*base)
+		ioc_sync_prune(j->dataset, *sv, *sn, *base);
 	*snap = ioc_xasprintf("%s@" IOC_SYNC_SNAP "%lld", j->dataset, *sn ? (*sv)[*sn - 1] + 1 : 1);
 	if (ioc_zfs_snapshot(*snap, 1, err) != 0)
 		return -1;
@@ -291,12 +325,13 @@ ioc_sync_source(const struct ioc_jail *j, int exists, const long long *tv, size_
 	return 0;
 }
 
-/* After the transfer: this side keeps the base and the new snapshot. */
+/* After the transfer: a first sync keeps only its new snapshot here. */
 static void
 ioc_sync_done(const struct ioc_jail *j, const long long *sv, size_t sn, long long base, char **snap,
     char *target, struct ioc_sync_result *res)
 {
-	ioc_sync_prune(j->dataset, sv, sn, base ? base : (sn ? sv[sn - 1] + 1 : 1));
+	if (base == 0)
+		ioc_sync_prune(j->dataset, sv, sn, sn ? sv[sn - 1] + 1 : 1);
 	res->snap = ioc_steal(snap);
 	res->target = target;
 	res->full = base == 0;
@@ -364,8 +399,6 @@ ioc_sync_local(const struct ioc_root *root, const struct ioc_jail *j, const char
 	r2 = th.split ? ioc_sync_parts(j, &th, snap, base, pg, ioc_sync_part_here, &here, err) :
 	    exists    ? ioc_zfs_replicate(snap, from, tds, 1, pg, err) :
 			ioc_sync_first(&t, j->uuid, snap, tds, pg, err);
-	if (r2 == 0 && exists && !th.split)
-		ioc_sync_prune(tds, tv, tn, base);
 	ioc_zfs_set_guard_root(root->name);
 	if (r2 != 0)
 		goto out;
@@ -649,7 +682,6 @@ ioc_sync_target_receive(
 	}
 	if (ioc_zfs_receive_stdin(tds, 1, err) != 0)
 		goto out;
-	ioc_sync_prune(tds, tv, tn, base);
 	rc = 0;
 out:
 	close(lock);

@@ -18,6 +18,13 @@ void ioc_sync_snaps_of(const struct ioc_zrows *rows, const char *ds, long long *
  */
 void ioc_sync_prune(const char *ds, const long long *v, size_t n, long long keep);
 
+/*
+ * Before a first sync into t, in one read: t has its packages dataset, no
+ * jail UUID, and what an interrupted sync left in packages (sync-UUID,
+ * sync-UUID-release) is removed.
+ */
+int ioc_sync_stage(const struct ioc_root *t, const char *uuid, struct ioc_error **err);
+
 /* The first sync of a jail, as planned on the jail's side. */
 struct ioc_sync_thin {
 	int split; /* its root is a clone: the first sync goes in parts */

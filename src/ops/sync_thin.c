@@ -336,9 +336,6 @@ ioc_sync_part(const struct ioc_root *t, const char *uuid, char *const *w,
     const struct ioc_sync_src *src, struct ioc_error **err)
 {
 	_cleanup_free_ char *stage = ioc_xasprintf("%s/packages/sync-%s", t->name, uuid);
-	_cleanup_free_ char *rel_stage = ioc_xasprintf("%s-release", stage);
-	_cleanup_free_ char *tds = ioc_xasprintf("%s/jails/%s", t->name, uuid);
-	_cleanup_free_ char *pk = ioc_xasprintf("%s/packages", t->name);
 	_cleanup_free_ char *to = NULL;
 	size_t n = 0;
 
@@ -348,17 +345,8 @@ ioc_sync_part(const struct ioc_root *t, const char *uuid, char *const *w,
 		return ioc_part_release(t, uuid, w, src, err);
 	if (n == 3 && strcmp(w[0], "inc") == 0)
 		return ioc_part_inc(t, uuid, w, src, err);
-	if (n == 1 && strcmp(w[0], "parent") == 0) {
-		if (!ioc_zfs_exists(pk))
-			return ioc_err(err,
-			    "the target root %s has no %s: run 'iocage activate %s' there", t->name,
-			    pk, t->name);
-		if (ioc_zfs_exists(tds))
-			return ioc_err(err, "%s exists: a first sync is refused there", tds);
-		if (ioc_part_clear(stage, err) != 0 || ioc_part_clear(rel_stage, err) != 0)
-			return -1;
-		return ioc_part_recv(src, stage, 0, err);
-	}
+	if (n == 1 && strcmp(w[0], "parent") == 0)
+		return ioc_sync_stage(t, uuid, err) == 0 ? ioc_part_recv(src, stage, 0, err) : -1;
 	if ((n == 2 || n == 3) && strcmp(w[0], "finish") == 0)
 		return ioc_zfs_exists(stage) ? ioc_part_finish(t, uuid, w, stage, err) :
 					       ioc_err(err, "%s: no first sync under way", stage);
