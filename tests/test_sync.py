@@ -231,7 +231,15 @@ def far_pool(pool):
         sh("zfs", "create", p.name + "/virt")
         yield p
     finally:
-        subprocess.run(["zpool", "destroy", "-f", p.name], capture_output=True)
+        # as the pool fixture does: zfs-fuse may still be busy with a dataset
+        # unmounted a moment ago; a pool left here would come back, faulted,
+        # from zfs-fuse's cache at its next start
+        for _ in range(10):
+            d = subprocess.run(["zpool", "destroy", "-f", p.name], capture_output=True, text=True)
+            if d.returncode == 0:
+                break
+            time.sleep(1)
+        assert d.returncode == 0, "could not destroy pool %s: %s" % (p.name, d.stderr)
         shutil.rmtree(p.dir, ignore_errors=True)
 
 
