@@ -132,12 +132,20 @@ ioc_jail_destroy(const struct ioc_root *root, const struct ioc_destroy_req *req,
 {
 	const struct ioc_jail *j = d->j;
 	_cleanup_free_ char *rmp = NULL, *jmp = NULL;
+	struct ioc_jstate st;
 	int rc = -1, lockfd;
 
 	lockfd = ioc_lock_jail(root, j->uuid, err);
 	if (lockfd < 0)
 		return -1;
-	if (d->running && ioc_destroy_stop(root, req, j, err) != 0)
+	/* under the lock again: a start may have come between the check and here */
+	if (ioc_ops_state1(root, j, &st, err) != 0)
+		goto out;
+	if (st.running && !req->force) {
+		ioc_err(err, "jail '%s' is running: stop it first, or use destroy -f", req->name);
+		goto out;
+	}
+	if (st.running && ioc_destroy_stop(root, req, j, err) != 0)
 		goto out;
 	/* a killed package's work clones hang on the jail's snapshots */
 	if (ioc_record_sweep(root, j->uuid, NULL, err) != 0)

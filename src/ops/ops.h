@@ -63,8 +63,8 @@ int ioc_ops_states(const struct ioc_root *root, const struct ioc_jails *js, stru
 struct ioc_jstate *ioc_ops_states_new(
     const struct ioc_root *root, const struct ioc_jails *js, struct ioc_error **err);
 /* The state of one jail. */
-int ioc_ops_state1(
-    const struct ioc_root *root, struct ioc_jail *j, struct ioc_jstate *st, struct ioc_error **err);
+int ioc_ops_state1(const struct ioc_root *root, const struct ioc_jail *j, struct ioc_jstate *st,
+    struct ioc_error **err);
 /* cap (remove 0) or uncap of the running jail j under its lock: its limits
  * applied or removed by the engine. */
 int ioc_jail_cap(
@@ -165,6 +165,16 @@ int ioc_jail_run(const struct ioc_root *root, struct ioc_jail *j, const struct i
  */
 int ioc_jails_run(const struct ioc_root *root, struct ioc_jail **v, size_t n,
     const struct ioc_runreq *rq, struct ioc_run_tally *t, struct ioc_error **err);
+/*
+ * start NAME (rq->act START, one worker) of a jail without depends, named by
+ * UUID or by a tag with an index entry: its lock taken before its
+ * properties are read (ioc_jail_load_locked), so no second look at ZFS for
+ * a destroy in between.  1 when it acted (*rc its result, as
+ * ioc_jails_run's; *rc -1 with 1 also when the lookup failed), 0 to take
+ * the ordinary path.
+ */
+int ioc_jail_start_locked(const struct ioc_root *root, const char *name,
+    const struct ioc_runreq *rq, struct ioc_run_tally *t, int *rc, struct ioc_error **err);
 /*
  * stop NAME (rq->act STOP, one worker) of a jail that runs alone on the host,
  * from its run-time record and saved properties: no ZFS read.  1 when it

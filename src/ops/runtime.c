@@ -59,10 +59,11 @@ ioc_ops_states_new(const struct ioc_root *root, const struct ioc_jails *js, stru
 
 /* The running state of one jail (a one-element view for the engine). */
 int
-ioc_ops_state1(
-    const struct ioc_root *root, struct ioc_jail *j, struct ioc_jstate *st, struct ioc_error **err)
+ioc_ops_state1(const struct ioc_root *root, const struct ioc_jail *j, struct ioc_jstate *st,
+    struct ioc_error **err)
 {
-	struct ioc_jails one = { j, 1, 0 };
+	/* a view the engine only reads (ioc_ops_states takes it const) */
+	struct ioc_jails one = { (struct ioc_jail *)j, 1, 0 };
 	memset(st, 0, sizeof(*st));
 	snprintf(st->jid, sizeof(st->jid), "-");
 	return ioc_ops_states(root, &one, st, err);
