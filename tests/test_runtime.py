@@ -400,3 +400,28 @@ def test_killed_at_every_step_of_start_and_stop(rel, tmp_path, cmd):
         assert state(rel, "ks") == "up"
         rel.ok("stop", "ks")
         assert host_state(rel) == before, "after a kill at step %d of %s" % (n, cmd)
+
+
+def test_start_racing_destroy_leaves_neither_container_nor_dataset(rel):
+    """start NAME takes the jail's lock before it reads the jail (one ZFS
+    read less than a look after the lock): a destroy -f racing it either
+    comes first (start finds no such jail) or after (the jail started, and
+    destroy -f stops it); no container, dataset or record is left."""
+    lxcpath = "/var/run/iocage/lxc"
+    for trial in range(4):
+        u = jail(rel, "sr")
+        p1 = subprocess.Popen([iocage_bin(), "-r", rel.name, "start", "sr"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p2 = subprocess.Popen([iocage_bin(), "-r", rel.name, "destroy", "-f", "sr"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        o1, e1 = p1.communicate(timeout=300)
+        o2, e2 = p2.communicate(timeout=300)
+        assert p2.returncode == 0, e2
+        assert p1.returncode == 0 or "no jail named 'sr'" in e1 or \
+            "destroyed meanwhile" in e1, (trial, o1, e1)
+        assert rel.jails() == {}, trial
+        running = subprocess.run(["lxc-ls", "-P", lxcpath, "--running"],
+                                 capture_output=True, text=True).stdout.split()
+        assert "ioc-" + u not in running, trial
+        assert not os.path.exists(os.path.join("/var/run/iocage/running",
+                                               rel.name.replace("/", "%2F"), u)), trial

@@ -181,6 +181,15 @@ int ioc_jail_check_delegation(
 int ioc_jail_resolve(
     const struct ioc_jails *js, const char *name, struct ioc_jail **out, struct ioc_error **err);
 /*
+ * One jail named by UUID or by a tag its index entry gives, its lock taken
+ * (*lockfd, the caller closes it) before its properties are read: nothing
+ * can destroy it between the read and the lock (start).  1: *j in *js (the
+ * caller releases it); 0: nothing held, the name needs the ordinary lookup
+ * (a UUID prefix, no usable entry, a stale one, no such jail); -1: error.
+ */
+int ioc_jail_load_locked(const struct ioc_root *root, const char *name, struct ioc_jails *js,
+    struct ioc_jail **j, int *lockfd, struct ioc_error **err);
+/*
  * Loads the jails name may mean (all: every jail of the root, for a command
  * that looks at the others too) with props (NULL: all), and resolves name
  * into *j (in *js, released by the caller; nothing to release after -1).

@@ -7,6 +7,7 @@
 #include "core/tagidx.h"
 
 #include <string.h>
+#include <unistd.h>
 
 const struct ioc_jail *
 ioc_jails_tag_holder(const struct ioc_jails *js, const char *tag, const char *self)
@@ -166,6 +167,53 @@ ioc_jails_load_named(const struct ioc_root *root, const char *const *props, char
 	if (cand.n == 0)
 		return 0;
 	return ioc_jails_load_depth(root, props, NULL, 2, &cand, out, NULL, err);
+}
+
+int
+ioc_jail_load_locked(const struct ioc_root *root, const char *name, struct ioc_jails *js,
+    struct ioc_jail **j, int *lockfd, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv cand = IOC_STRV_INIT;
+	int fd, istag = !ioc_is_uuid(name);
+
+	js->v = NULL;
+	js->n = 0;
+	js->legacy = 0;
+	*j = NULL;
+	*lockfd = -1;
+	if (!istag)
+		ioc_strv_push(&cand, name);
+	else if (ioc_uuid_prefix_ok(name))
+		return 0;
+	else {
+		_cleanup_strv_ struct ioc_strv tags = IOC_STRV_INIT;
+		struct ioc_tagidx_hit hit;
+		ioc_strv_push(&tags, name);
+		if (ioc_tagidx_lookup(root, NULL, &tags, &hit, err) != 0)
+			return -1;
+		if (hit.usable && hit.missing == 0 && hit.uuids.n == 1)
+			ioc_strv_push(&cand, hit.uuids.v[0]);
+		ioc_tagidx_hit_release(&hit);
+		if (cand.n == 0)
+			return 0;
+	}
+	fd = ioc_lock_jail(root, cand.v[0], err);
+	if (fd < 0)
+		return -1;
+	if (ioc_jails_load_depth(root, NULL, NULL, 2, &cand, js, NULL, err) != 0) {
+		close(fd);
+		return -1;
+	}
+	/* gone, half made, or its entry stale: the ordinary lookup says what it is */
+	if (js->n != 1 || !js->v[0].complete ||
+	    (istag && ioc_jails_tag_holder(js, name, NULL) == NULL)) {
+		ioc_jails_release(js);
+		close(fd);
+		return 0;
+	}
+	*j = &js->v[0];
+	*lockfd = fd;
+	return 1;
 }
 
 int

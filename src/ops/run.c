@@ -106,13 +106,16 @@ ioc_run_start1(const struct ioc_root *root, const struct ioc_runreq *rq, struct 
 	return 0;
 }
 
+static int ioc_jail_run_held(const struct ioc_root *root, struct ioc_jail *j,
+    const struct ioc_runreq *rq, enum ioc_act act, int force, int pulled, int lockfd,
+    struct ioc_error **err);
+
 int
 ioc_jail_run(const struct ioc_root *root, struct ioc_jail *j, const struct ioc_runreq *rq,
     enum ioc_act act, int force, int pulled, struct ioc_error **err)
 {
 	const char *tag = ioc_jail_get(j, "tag");
-	struct ioc_jstate st;
-	int lockfd, rc = -1;
+	int lockfd;
 
 	if (act != IOC_ACT_STOP && ioc_run_startable(j, force, err) != 0)
 		return -1;
@@ -122,9 +125,21 @@ ioc_jail_run(const struct ioc_root *root, struct ioc_jail *j, const struct ioc_r
 	/* a record still there under the lock: neither stopped nor destroyed meanwhile */
 	if (!(j->recorded && ioc_runrec_present(root->name, j->uuid)) &&
 	    !ioc_zfs_exists(j->dataset)) {
-		ioc_err(err, "jail '%s' was destroyed meanwhile", tag);
-		goto out;
+		close(lockfd);
+		return ioc_err(err, "jail '%s' was destroyed meanwhile", tag);
 	}
+	return ioc_jail_run_held(root, j, rq, act, force, pulled, lockfd, err);
+}
+
+/* ioc_jail_run once j is loaded under its lock (lockfd, closed here). */
+static int
+ioc_jail_run_held(const struct ioc_root *root, struct ioc_jail *j, const struct ioc_runreq *rq,
+    enum ioc_act act, int force, int pulled, int lockfd, struct ioc_error **err)
+{
+	const char *tag = ioc_jail_get(j, "tag");
+	struct ioc_jstate st;
+	int rc = -1;
+
 	if (ioc_ops_state1(root, j, &st, err) != 0)
 		goto out;
 	if (act == IOC_ACT_START && st.running) {
@@ -218,6 +233,40 @@ ioc_jail_stop_recorded(const struct ioc_root *root, const char *name, const stru
 		return 0;
 	}
 	*rc = ioc_run_many(root, &j, 1, rq, t, err);
+	ioc_jails_release(&js);
+	return 1;
+}
+
+int
+ioc_jail_start_locked(const struct ioc_root *root, const char *name, const struct ioc_runreq *rq,
+    struct ioc_run_tally *t, int *rc, struct ioc_error **err)
+{
+	struct ioc_jails js;
+	struct ioc_jail *j;
+	int fd, r;
+	memset(t, 0, sizeof(*t));
+	if (rq->act != IOC_ACT_START || rq->jobs > 1)
+		return 0;
+	r = ioc_jail_load_locked(root, name, &js, &j, &fd, err);
+	if (r <= 0) {
+		*rc = r;
+		return r < 0;
+	}
+	/* its dependencies start first: the plan does that */
+	if (strcmp(ioc_jail_get(j, "depends"), "none") != 0) {
+		close(fd);
+		ioc_jails_release(&js);
+		return 0;
+	}
+	t->total = 1;
+	if (ioc_run_startable(j, rq->force, err) != 0) {
+		close(fd);
+		r = -1;
+	} else
+		r = ioc_jail_run_held(root, j, rq, IOC_ACT_START, rq->force, 0, fd, err);
+	t->failed += r < 0;
+	t->done += r > 0;
+	*rc = r < 0 ? -1 : 0;
 	ioc_jails_release(&js);
 	return 1;
 }
