@@ -305,14 +305,23 @@ def pool(zfs_daemon, tmp_path_factory):
         p.counter = itertools.count(1)
         yield p
     finally:
-        for _ in range(5):
-            d = subprocess.run(["zpool", "destroy", "-f", p.name], capture_output=True, text=True)
-            if d.returncode == 0:
-                break
-            time.sleep(1)
-        else:
-            print("could not destroy pool %s: %s" % (p.name, d.stderr))
+        problem = destroy_pool(p.name)
+        if problem:
+            print(problem)
         shutil.rmtree(p.dir, ignore_errors=True)
+
+
+def destroy_pool(name, tries=10):
+    """`zpool destroy -f` of a pool this session made, retried: zfs-fuse may
+    still be busy with a dataset unmounted a moment ago, and a pool left
+    behind comes back FAULTED from its cache at the daemon's next start.
+    None when it went, else what the last try said."""
+    for _ in range(tries):
+        d = subprocess.run(["zpool", "destroy", "-f", name], capture_output=True, text=True)
+        if d.returncode == 0:
+            return None
+        time.sleep(1)
+    return "could not destroy pool %s: %s" % (name, d.stderr)
 
 
 def neighbour_state(pool, exclude):

@@ -17,8 +17,8 @@ import types
 
 import pytest
 
-from conftest import (PREFIX, SANITIZER_MARKS, Root, destroy_root, install_release, iocage_bin,
-                      run_iocage, sh,
+from conftest import (PREFIX, SANITIZER_MARKS, Root, destroy_pool, destroy_root, install_release,
+                      iocage_bin, run_iocage, sh,
                       tree_digest)
 import inventory
 from runhelp import open_path, rel  # noqa: F401
@@ -231,15 +231,8 @@ def far_pool(pool):
         sh("zfs", "create", p.name + "/virt")
         yield p
     finally:
-        # as the pool fixture does: zfs-fuse may still be busy with a dataset
-        # unmounted a moment ago; a pool left here would come back, faulted,
-        # from zfs-fuse's cache at its next start
-        for _ in range(10):
-            d = subprocess.run(["zpool", "destroy", "-f", p.name], capture_output=True, text=True)
-            if d.returncode == 0:
-                break
-            time.sleep(1)
-        assert d.returncode == 0, "could not destroy pool %s: %s" % (p.name, d.stderr)
+        problem = destroy_pool(p.name)
+        assert problem is None, problem   # the file stays: the pool can still go
         shutil.rmtree(p.dir, ignore_errors=True)
 
 
