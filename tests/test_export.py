@@ -124,6 +124,39 @@ def test_pipe_export_import(web):
     assert "usage" in r.fail("export", rc=2)
 
 
+def sends_of(r):
+    """The `zfs send` processes now running on r's datasets."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            argv = open("/proc/%s/cmdline" % pid, "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if argv[:2] == [b"zfs", b"send"] and any(r.name.encode() in a for a in argv):
+            found.append(pid)
+    return found
+
+
+def test_export_that_cannot_write_stops_its_send(web):
+    """The stream is read by a thread while the caller hashes and writes:
+    an output that fails (/dev/full: no space at the first write; a reader
+    that goes away) ends the export with the error, and leaves no `zfs send`
+    running, no export snapshot, the root as it was."""
+    r = web
+    before = state(r)
+    with open("/dev/full", "wb") as out:
+        p = subprocess.run([iocage_bin(), "-r", r.name, "export", "web", "-"], stdout=out,
+                           stderr=subprocess.PIPE, text=True, timeout=300)
+    assert p.returncode != 0 and "No space left on device" in p.stderr, p.stderr
+    assert sends_of(r) == [] and state(r) == before
+    p = subprocess.Popen([iocage_bin(), "-r", r.name, "export", "web", "-"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdout.read(100000)
+    p.stdout.close()
+    assert p.wait(timeout=300) != 0
+    assert sends_of(r) == [] and state(r) == before
+
+
 def test_incremental_thin_export(release):
     r = release
     u = r.ok("create", "-c", "release=bb", "tag=thin").split()[0]

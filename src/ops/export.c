@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -63,6 +64,75 @@ ioc_aw_member(
 	return rc;
 }
 
+/*
+ * The reading half of an export's stream: a thread fills two 4 MiB slots in
+ * turn from the pipe while the caller hashes and writes the other, so `zfs
+ * send` never waits for the hashing.  It only reads into its slots: no
+ * allocation, no fork while it runs (zfs send was started before it).
+ */
+struct ioc_feed {
+	int fd;
+	unsigned char *buf[2];
+	ssize_t len[2]; /* bytes read, 0 at the end, -1 on error (err[k]: errno) */
+	int err[2];
+	int full[2]; /* slot k holds what the caller has not taken yet */
+	int stop; /* the caller is gone: stop reading */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void *
+ioc_feed_run(void *arg)
+{
+	struct ioc_feed *f = arg;
+	int k = 0;
+	for (;;) {
+		ssize_t r;
+		pthread_mutex_lock(&f->mu);
+		while (f->full[k] && !f->stop)
+			pthread_cond_wait(&f->cv, &f->mu);
+		if (f->stop) {
+			pthread_mutex_unlock(&f->mu);
+			return NULL;
+		}
+		pthread_mutex_unlock(&f->mu);
+		r = ioc_read_full(f->fd, f->buf[k], IOC_IMAGE_CHUNK);
+		pthread_mutex_lock(&f->mu);
+		f->len[k] = r;
+		f->err[k] = r < 0 ? errno : 0;
+		f->full[k] = 1;
+		pthread_cond_broadcast(&f->cv);
+		pthread_mutex_unlock(&f->mu);
+		if (r <= 0)
+			return NULL;
+		k ^= 1;
+	}
+}
+
+/* The next slot the thread filled (its length in *r, errno in *e). */
+static unsigned char *
+ioc_feed_take(struct ioc_feed *f, int k, ssize_t *r, int *e)
+{
+	pthread_mutex_lock(&f->mu);
+	while (!f->full[k])
+		pthread_cond_wait(&f->cv, &f->mu);
+	*r = f->len[k];
+	*e = f->err[k];
+	pthread_mutex_unlock(&f->mu);
+	return f->buf[k];
+}
+
+/* Slot k is free again (stop: the caller wants no more). */
+static void
+ioc_feed_give(struct ioc_feed *f, int k, int stop)
+{
+	pthread_mutex_lock(&f->mu);
+	f->full[k] = 0;
+	f->stop |= stop;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+}
+
 /* Streams `zfs send` of one dataset into chunk members; hex gets its SHA-256. */
 static int
 ioc_export_stream(struct archive *a, const char *name, const char *snap, const char *from,
@@ -70,9 +140,12 @@ ioc_export_stream(struct archive *a, const char *name, const char *snap, const c
 {
 	struct ioc_async b;
 	struct ioc_sha256 h;
-	int p[2], rc = 0;
+	struct ioc_feed f;
+	pthread_t th;
+	int p[2], rc = 0, k = 0;
 	unsigned n = 0;
 	_cleanup_free_ char *what = ioc_xasprintf("zfs send %s", snap);
+	_cleanup_free_ unsigned char *other = ioc_xmalloc(IOC_IMAGE_CHUNK);
 
 	if (pipe2(p, O_CLOEXEC) != 0)
 		return ioc_err(err, "cannot create a pipe: %s", strerror(errno));
@@ -82,33 +155,55 @@ ioc_export_stream(struct archive *a, const char *name, const char *snap, const c
 		close(p[1]);
 		return -1;
 	}
+	memset(&f, 0, sizeof(f));
+	f.fd = p[0];
+	f.buf[0] = buf;
+	f.buf[1] = other;
+	pthread_mutex_init(&f.mu, NULL);
+	pthread_cond_init(&f.cv, NULL);
+	if (pthread_create(&th, NULL, ioc_feed_run, &f) != 0) {
+		rc = ioc_err(err, "cannot start the reader of %s", what);
+		close(p[0]);
+		ioc_run_async_wait(&b, what, NULL);
+		goto out;
+	}
 	ioc_sha256_init(&h);
 	for (;;) {
-		ssize_t r = ioc_read_full(p[0], buf, IOC_IMAGE_CHUNK);
+		ssize_t r;
+		int e, last;
+		const unsigned char *chunk = ioc_feed_take(&f, k, &r, &e);
 		_cleanup_free_ char *member = NULL;
 		if (r < 0) {
-			rc = ioc_err(err, "reading %s: %s", what, strerror(errno));
+			rc = ioc_err(err, "reading %s: %s", what, strerror(e));
+			ioc_feed_give(&f, k, 1);
 			break;
 		}
-		if (r == 0 && n > 0)
+		if (r == 0 && n > 0) {
+			ioc_feed_give(&f, k, 1);
 			break;
+		}
 		member = ioc_xasprintf("streams/%s.zfs.%06u", name, n++);
-		ioc_sha256_update(&h, buf, (size_t)r);
-		if (ioc_aw_member(a, member, buf, (size_t)r, err) != 0) {
+		ioc_sha256_update(&h, chunk, (size_t)r);
+		if (ioc_aw_member(a, member, chunk, (size_t)r, err) != 0)
 			rc = -1;
+		else if (n > 999999)
+			rc = ioc_err(err, "stream of '%s' is too large for the image format", name);
+		last = rc != 0 || r == 0;
+		ioc_feed_give(&f, k, last);
+		if (last)
 			break;
-		}
-		if (r == 0 || n > 999999) {
-			if (n > 999999)
-				rc = ioc_err(
-				    err, "stream of '%s' is too large for the image format", name);
-			break;
-		}
+		k ^= 1;
 	}
+	/* the reader ends at the stream's end or at its next slot: a send still
+	 * writing keeps it reading until then */
+	pthread_join(th, NULL);
 	close(p[0]); /* a send still writing gets EPIPE and ends */
 	if (ioc_run_async_wait(&b, what, rc == 0 ? err : NULL) != 0)
 		rc = -1;
 	ioc_sha256_final_hex(&h, hex);
+out:
+	pthread_cond_destroy(&f.cv);
+	pthread_mutex_destroy(&f.mu);
 	return rc;
 }
 
