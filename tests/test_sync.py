@@ -752,6 +752,20 @@ def test_a_target_without_its_packages_dataset_is_refused(release, target):
     assert snaps("%s/jails/%s" % (r.name, uuid)) == ["ioc-sync-1"]
 
 
+def test_a_thin_sync_into_a_root_without_packages_is_refused(release, far_pool):
+    """The same for a thin jail, whose release goes first: named before any
+    write there."""
+    r, t = release, far_root(far_pool)
+    r.ok("create", "-c", "release=bb", "tag=np2", "sync_target=" + t.name)
+    destroy_root(t.name + "/packages")
+    tbefore = t.zfs_state()
+    res = r.run("sync", "np2")
+    assert res.rc == 1 and "has no %s/packages: run 'iocage activate %s' there" % (
+        t.name, t.name) in res.err, res
+    assert t.zfs_state() == tbefore and states(t) == {}
+    destroy_root(t.name)
+
+
 @pytest.fixture
 def sshd(tmp_path):
     """A second "host": an sshd the test starts in a network namespace of this

@@ -248,15 +248,6 @@ out:
 	return rc;
 }
 
-/* Removes a staging dataset an interrupted sync left. */
-static int
-ioc_part_clear(const char *stage, struct ioc_error **err)
-{
-	if (ioc_zfs_exists(stage) && ioc_zfs_destroy(stage, 1, err) != 0)
-		return ioc_error_wrap(err, "cannot remove %s, left by an interrupted sync", stage);
-	return 0;
-}
-
 /* "release REL SOURCE IDMAP": the release's snapshot, staged, then T/releases/REL. */
 static int
 ioc_part_release(const struct ioc_root *t, const char *uuid, char *const *w,
@@ -285,7 +276,8 @@ ioc_part_release(const struct ioc_root *t, const char *uuid, char *const *w,
 		ioc_strv_pushf(&props, IOC_PROP_PREFIX "release_source=%s", w[2]);
 	if (strcmp(w[3], ".") != 0)
 		ioc_strv_pushf(&props, IOC_PROP_PREFIX "release_idmap=%s", w[3]);
-	if (ioc_part_clear(stage, err) != 0)
+	/* T/packages there, no jail UUID, leftovers of an interrupted sync gone */
+	if (ioc_sync_stage(t, uuid, err) != 0)
 		return -1;
 	/* never mounted (zfs-fuse renames only unmounted datasets, and an unmount
 	 * just before a rename could still leave it busy there) */
