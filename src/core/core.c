@@ -180,17 +180,6 @@ refuse:
 	return NULL;
 }
 
-/* The type of dataset name in rows ("filesystem", ...), NULL when it has no row. */
-static const char *
-ioc_rows_type(const struct ioc_zrows *rows, const char *name)
-{
-	size_t i;
-	for (i = 0; i < rows->n; i++)
-		if (strcmp(rows->v[i].name, name) == 0 && strcmp(rows->v[i].prop, "type") == 0)
-			return rows->v[i].value;
-	return NULL;
-}
-
 int
 ioc_root_activate(const char *dataset, struct ioc_error **err)
 {
@@ -218,7 +207,7 @@ ioc_root_activate(const char *dataset, struct ioc_error **err)
 	ioc_zrows_init(&rows);
 	if (ioc_zfs_get_existing(names, "type", 1, 0, &rows, err) != 0)
 		goto out;
-	t = ioc_rows_type(&rows, dataset);
+	t = ioc_zrows_value(&rows, dataset, "type");
 	if (t == NULL && !ioc_zfs_exists(parent)) {
 		ioc_err(err,
 		    "cannot activate '%s': parent dataset '%s' does not exist "
@@ -235,7 +224,7 @@ ioc_root_activate(const char *dataset, struct ioc_error **err)
 		goto out;
 	for (i = 0; ioc_root_children[i]; i++) {
 		_cleanup_free_ char *c = ioc_xasprintf("%s/%s", dataset, ioc_root_children[i]);
-		if (ioc_rows_type(&rows, c) != NULL)
+		if (ioc_zrows_value(&rows, c, "type") != NULL)
 			continue;
 		if (ioc_zfs_create(c, NULL, 0, err) != 0)
 			goto out;

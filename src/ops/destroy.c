@@ -50,6 +50,13 @@ ioc_destroy_check_clones(const struct ioc_root *root, const char *name, const st
 	    name, sb.buf);
 }
 
+/* A running jail without -f: refused (checked before asking, and again under its lock). */
+static void
+ioc_destroy_running(const struct ioc_destroy_req *req, struct ioc_error **err)
+{
+	ioc_err(err, "jail '%s' is running: stop it first, or use destroy -f", req->name);
+}
+
 int
 ioc_destroy_check(const struct ioc_root *root, const struct ioc_destroy_req *req,
     struct ioc_destroy_target *d, struct ioc_error **err)
@@ -81,7 +88,7 @@ ioc_destroy_check(const struct ioc_root *root, const struct ioc_destroy_req *req
 	d->running = st[d->j - d->js.v].running;
 	free(st);
 	if (d->running && !req->force) {
-		ioc_err(err, "jail '%s' is running: stop it first, or use destroy -f", req->name);
+		ioc_destroy_running(req, err);
 		goto fail;
 	}
 	return 0;
@@ -142,7 +149,7 @@ ioc_jail_destroy(const struct ioc_root *root, const struct ioc_destroy_req *req,
 	if (ioc_ops_state1(root, j, &st, err) != 0)
 		goto out;
 	if (st.running && !req->force) {
-		ioc_err(err, "jail '%s' is running: stop it first, or use destroy -f", req->name);
+		ioc_destroy_running(req, err);
 		goto out;
 	}
 	if (st.running && ioc_destroy_stop(root, req, j, err) != 0)

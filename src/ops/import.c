@@ -418,17 +418,6 @@ ioc_import_postcheck(
 	return rc;
 }
 
-/* The value of prop on dataset ds in rows, or NULL. */
-static const struct ioc_zrow *
-ioc_import_row(const struct ioc_zrows *rows, const char *ds, const char *prop)
-{
-	size_t i;
-	for (i = 0; i < rows->n; i++)
-		if (strcmp(rows->v[i].name, ds) == 0 && strcmp(rows->v[i].prop, prop) == 0)
-			return &rows->v[i];
-	return NULL;
-}
-
 /*
  * A value the imported jail gets: from its planned properties, else R's own
  * (seen on the jail's dataset as inherited from R: a value from above R does
@@ -441,7 +430,7 @@ ioc_import_value(const struct ioc_root *root, const struct ioc_strv *zprops,
 	_cleanup_free_ char *prop = ioc_xasprintf(IOC_PROP_PREFIX "%s", name);
 	_cleanup_free_ char *key = ioc_xasprintf("%s=", prop);
 	_cleanup_free_ char *from_root = ioc_xasprintf("inherited from %s", root->name);
-	const struct ioc_zrow *r = ioc_import_row(rows, jailds, prop);
+	const struct ioc_zrow *r = ioc_zrows_find(rows, jailds, prop);
 	size_t i;
 	for (i = 0; i < zprops->n; i++)
 		if (strncmp(zprops->v[i], key, strlen(key)) == 0)
@@ -484,7 +473,7 @@ ioc_import_scan(const struct ioc_root *root, struct ioc_import *im, const struct
 #endif
 	for (i = 0; parts[i]; i++) {
 		_cleanup_free_ char *ds = ioc_xasprintf("%s/%s", im->jailds, parts[i]);
-		const struct ioc_zrow *r = ioc_import_row(rows, ds, "mountpoint");
+		const struct ioc_zrow *r = ioc_zrows_find(rows, ds, "mountpoint");
 		const char *mp = r ? r->value : NULL;
 		if (mp == NULL || mp[0] != '/')
 			continue; /* no such dataset, or not mounted */

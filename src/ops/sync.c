@@ -156,14 +156,6 @@ ioc_sync_tag_free(
 	return rc;
 }
 
-/*
- * The first sync: the whole stream goes to T/packages/sync-UUID (beside
- * package's work clones; never a jail, never listed), is marked a replica
- * there, and only then takes its place T/jails/UUID in one rename (snap
- * NULL: the stream comes on stdin, from the other host).  A sync
- * killed on the way leaves no jail in the target root: the next one removes
- * the leftover and starts again.
- */
 int
 ioc_sync_stage(const struct ioc_root *t, const char *uuid, struct ioc_error **err)
 {
@@ -174,15 +166,14 @@ ioc_sync_stage(const struct ioc_root *t, const char *uuid, struct ioc_error **er
 	char *names[] = { pk, tds, stage, rstage, NULL };
 	int there[4] = { 0 }, rc = 0;
 	struct ioc_zrows rows;
-	size_t i, k;
+	size_t k;
 	ioc_zrows_init(&rows);
 	if (ioc_zfs_get_existing(names, "type", -1, 0, &rows, err) != 0) {
 		ioc_zrows_release(&rows);
 		return -1;
 	}
-	for (i = 0; i < rows.n; i++)
-		for (k = 0; k < 4; k++)
-			there[k] |= strcmp(rows.v[i].name, names[k]) == 0;
+	for (k = 0; k < 4; k++)
+		there[k] = ioc_zrows_find(&rows, names[k], "type") != NULL;
 	ioc_zrows_release(&rows);
 	if (!there[0])
 		return ioc_err(err, "the target root %s has no %s: run 'iocage activate %s' there",
@@ -196,6 +187,14 @@ ioc_sync_stage(const struct ioc_root *t, const char *uuid, struct ioc_error **er
 	return rc;
 }
 
+/*
+ * The first sync: the whole stream goes to T/packages/sync-UUID (beside
+ * package's work clones; never a jail, never listed), is marked a replica
+ * there, and only then takes its place T/jails/UUID in one rename (snap
+ * NULL: the stream comes on stdin, from the other host).  A sync
+ * killed on the way leaves no jail in the target root: the next one removes
+ * the leftover and starts again.
+ */
 static int
 ioc_sync_first(const struct ioc_root *t, const char *uuid, const char *snap, const char *tds,
     const struct ioc_zfs_progress *pg, struct ioc_error **err)
@@ -234,9 +233,8 @@ ioc_sync_target_state(const struct ioc_root *t, const char *uuid, const char *ta
 {
 	_cleanup_free_ char *tds = ioc_xasprintf("%s/jails/%s", t->name, uuid);
 	char *names[] = { tds, NULL };
-	const char *rep = NULL, *had = NULL;
+	const char *rep, *had;
 	struct ioc_zrows rows;
-	size_t i;
 	int same = 0, rc = 0;
 	*tv = NULL;
 	*tn = 0;
@@ -247,10 +245,8 @@ ioc_sync_target_state(const struct ioc_root *t, const char *uuid, const char *ta
 		ioc_zrows_release(&rows);
 		return -1;
 	}
-	for (i = 0; i < rows.n; i++)
-		if (strcmp(rows.v[i].name, tds) == 0)
-			*(strcmp(rows.v[i].prop, IOC_PROP_PREFIX "tag") == 0 ? &had : &rep) =
-			    rows.v[i].value;
+	rep = ioc_zrows_value(&rows, tds, IOC_PROP_PREFIX "replica");
+	had = ioc_zrows_value(&rows, tds, IOC_PROP_PREFIX "tag");
 	*exists = rep != NULL;
 	if (*exists && strcmp(rep, "yes") != 0)
 		rc = ioc_err(err,
@@ -490,7 +486,7 @@ ioc_sync_info_parse(const char *out, int *exists, long long **tv, size_t *tn, in
 		int k;
 		for (k = 0; k < 3 && strcmp(v, ioc_sync_release_word(k)) != 0; k++)
 			;
-		if (k == 3 || lines.v[3][0] != '\0')
+		if (k == 3)
 			return -1;
 		*rel = k;
 	}

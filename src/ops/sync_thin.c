@@ -37,17 +37,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The value of name's prop in rows, or NULL. */
-static const char *
-ioc_thin_row(const struct ioc_zrows *rows, const char *name, const char *prop)
-{
-	size_t i;
-	for (i = 0; i < rows->n; i++)
-		if (strcmp(rows->v[i].name, name) == 0 && strcmp(rows->v[i].prop, prop) == 0)
-			return rows->v[i].value;
-	return NULL;
-}
-
 /* j's sync snapshots, its root's origin (th->origin, unset when none), its other direct children. */
 static int
 ioc_thin_children(const struct ioc_jail *j, struct ioc_sync_thin *th, struct ioc_error **err)
@@ -126,11 +115,11 @@ ioc_sync_thin_plan(const struct ioc_root *root, const struct ioc_jail *j, int fi
 		ioc_zrows_release(&rows);
 		return -1;
 	}
-	v = ioc_thin_row(&rows, th->origin, "guid");
+	v = ioc_zrows_value(&rows, th->origin, "guid");
 	th->guid = v ? ioc_xstrdup(v) : NULL;
-	v = ioc_thin_row(&rows, srel, IOC_PROP_PREFIX "release_source");
+	v = ioc_zrows_value(&rows, srel, IOC_PROP_PREFIX "release_source");
 	th->source = ioc_xstrdup(v && strcmp(v, "-") != 0 ? v : ".");
-	v = ioc_thin_row(&rows, srel, IOC_PROP_PREFIX "release_idmap");
+	v = ioc_zrows_value(&rows, srel, IOC_PROP_PREFIX "release_idmap");
 	th->idmap = ioc_xstrdup(v && strcmp(v, "-") != 0 ? v : ".");
 	ioc_zrows_release(&rows);
 	if (th->guid == NULL)
@@ -154,8 +143,10 @@ ioc_sync_release_state(const struct ioc_root *t, const char *rel, const char *sn
 		ioc_zrows_release(&rows);
 		return -1;
 	}
-	g = ioc_thin_row(&rows, tsnap, "guid");
-	state = ioc_thin_row(&rows, trel, "guid") == NULL ? 0 : g && strcmp(g, guid) == 0 ? 1 : 2;
+	g = ioc_zrows_value(&rows, tsnap, "guid");
+	state = ioc_zrows_value(&rows, trel, "guid") == NULL ? 0 :
+	    g && strcmp(g, guid) == 0			     ? 1 :
+							       2;
 	ioc_zrows_release(&rows);
 	return state;
 }

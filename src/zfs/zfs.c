@@ -30,6 +30,23 @@ ioc_zrows_release(struct ioc_zrows *r)
 	ioc_zrows_init(r);
 }
 
+const struct ioc_zrow *
+ioc_zrows_find(const struct ioc_zrows *r, const char *name, const char *prop)
+{
+	size_t i;
+	for (i = 0; i < r->n; i++)
+		if (strcmp(r->v[i].name, name) == 0 && strcmp(r->v[i].prop, prop) == 0)
+			return &r->v[i];
+	return NULL;
+}
+
+const char *
+ioc_zrows_value(const struct ioc_zrows *r, const char *name, const char *prop)
+{
+	const struct ioc_zrow *row = ioc_zrows_find(r, name, prop);
+	return row ? row->value : NULL;
+}
+
 int
 ioc_zfs_valid_name(const char *name)
 {

@@ -29,6 +29,10 @@ struct ioc_zrows {
 };
 void ioc_zrows_init(struct ioc_zrows *r);
 void ioc_zrows_release(struct ioc_zrows *r);
+/* The row of name's prop, or NULL; its value, or NULL. */
+const struct ioc_zrow *ioc_zrows_find(
+    const struct ioc_zrows *r, const char *name, const char *prop);
+const char *ioc_zrows_value(const struct ioc_zrows *r, const char *name, const char *prop);
 
 /*
  * Parses `zfs get -H -p -o name,property,value,source` output.  A value may

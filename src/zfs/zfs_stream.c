@@ -211,19 +211,27 @@ ioc_zfs_replicate(const char *snap, const char *from, const char *target, int fo
 	return ioc_zfs_pipe(&s, &r, snap, target, pg, err);
 }
 
+/* The send argv s piped into a copy of receiver (ssh to the other side's receive). */
+static int
+ioc_zfs_pipe_to(struct ioc_strv *s, const struct ioc_strv *receiver, const char *snap,
+    const char *what, const struct ioc_zfs_progress *pg, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv r = IOC_STRV_INIT;
+	size_t i;
+	for (i = 0; i < receiver->n; i++)
+		ioc_strv_push(&r, receiver->v[i]);
+	return ioc_zfs_pipe(s, &r, snap, what, pg, err);
+}
+
 int
 ioc_zfs_replicate_to(const char *snap, const char *from, const struct ioc_strv *receiver,
     const char *what, const struct ioc_zfs_progress *pg, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv s = IOC_STRV_INIT;
-	_cleanup_strv_ struct ioc_strv r = IOC_STRV_INIT;
-	size_t i;
 
 	if (ioc_zfs_replicate_send(&s, snap, from, err) != 0)
 		return -1;
-	for (i = 0; i < receiver->n; i++)
-		ioc_strv_push(&r, receiver->v[i]);
-	return ioc_zfs_pipe(&s, &r, snap, what, pg, err);
+	return ioc_zfs_pipe_to(&s, receiver, snap, what, pg, err);
 }
 
 /* `zfs send [-p] [-I origin] snap` into s; both checked as snapshot names. */
@@ -266,14 +274,10 @@ ioc_zfs_send_one_to(const char *snap, const char *origin, int flags,
     struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv s = IOC_STRV_INIT;
-	_cleanup_strv_ struct ioc_strv r = IOC_STRV_INIT;
-	size_t i;
 
 	if (ioc_zfs_send_one_argv(&s, snap, origin, flags, err) != 0)
 		return -1;
-	for (i = 0; i < receiver->n; i++)
-		ioc_strv_push(&r, receiver->v[i]);
-	return ioc_zfs_pipe(&s, &r, snap, what, pg, err);
+	return ioc_zfs_pipe_to(&s, receiver, snap, what, pg, err);
 }
 
 int
