@@ -8,7 +8,7 @@ import time
 import pytest
 
 from conftest import iocage_bin
-from runhelp import SUBID_LINE, _remove_line, host_state, jail, state, subids, rel  # noqa: F401
+from runhelp import SUBID_LINE, _remove_line, host_state, jail, rootfs, state, subids, rel  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("subids")
 
@@ -96,6 +96,32 @@ def test_commands_run_from_a_sealed_copy(rel):
             os.close(fd)
     finally:
         p.wait()
+
+
+@pytest.mark.serial  # a lone stop takes the record's path only while no other container runs
+def test_a_lone_stop_makes_the_sealed_copy_only_to_enter_the_jail(rel, tmp_path):
+    """A stop of one jail, the root named, re-executes from the sealed copy
+    only when its exec_stop runs inside the jail, and before any hook: the
+    host-side exec_prestop sees its parent run from the host binary while
+    nothing enters the jail, from the sealed copy when exec_stop does."""
+    out = tmp_path / "exe"
+    hook = tmp_path / "who"
+    hook.write_text("#!/bin/sh\nreadlink /proc/$PPID/exe >> %s\n" % out)
+    hook.chmod(0o755)
+    mark = "/tmp/ioc-stopped-here"
+    u = jail(rel, "sc", "exec_prestop=%s" % hook)
+    rel.ok("start", "sc")
+    rel.ok("stop", "sc")
+    rel.ok("set", "exec_stop=/bin/touch %s" % mark, "sc")
+    rel.ok("start", "sc")
+    rel.ok("stop", "sc")
+    lines = out.read_text().splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0] == os.path.realpath(iocage_bin()), lines
+    assert lines[1].startswith("/memfd:iocage"), lines
+    # exec_stop ran inside, once (the re-executed stop did not run the hook twice)
+    assert os.path.exists(os.path.join(rootfs(rel, u), mark.lstrip("/")))
+    assert state(rel, "sc") == "down"
 
 
 def test_start_stop_loop_leaks_nothing(rel):

@@ -199,7 +199,7 @@ ioc_run_lifecycle(struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, 
 	if (ctx->dry_run)
 		return ioc_run_dry_plans(ctx, argc, argv, act, err);
 	if (ioc_engine_need((const void *)e->start, cmd, err) != 0 ||
-	    ioc_engine_need((const void *)e->stop, cmd, err) != 0 || ioc_ops_prepare(err) != 0)
+	    ioc_engine_need((const void *)e->stop, cmd, err) != 0)
 		return -1;
 	rq.cmd = cmd;
 	rq.act = act;
@@ -207,10 +207,13 @@ ioc_run_lifecycle(struct ioc_ctx *ctx, int argc, char **argv, enum ioc_act act, 
 	rq.cascade = o.seen['f'];
 	rq.keep_going = all;
 	rq.report = ioc_run_print;
-	/* stop of one running jail, the root named: its run-time record, no ZFS */
+	/* stop of one running jail, the root named: its run-time record, no ZFS;
+	 * the engine's stop prepares itself only if it enters the jail (exec_stop) */
 	if (act == IOC_ACT_STOP && argc == 1 && !all && ctx->root_arg != NULL &&
 	    ioc_jail_stop_recorded(&ctx->root, argv[0], &rq, &t, &rc, err))
 		return rc;
+	if (ioc_ops_prepare(err) != 0)
+		return -1;
 	/* start of one jail: its lock before its read, one ZFS read less */
 	if (act == IOC_ACT_START && argc == 1 && !all &&
 	    ioc_jail_start_locked(&ctx->root, argv[0], &rq, &t, &rc, err))

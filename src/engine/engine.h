@@ -57,6 +57,8 @@ struct ioc_engine_ops {
 	 * Optional: called before the first op that runs code inside a jail,
 	 * before the command changes anything.  May re-execute the program
 	 * (the Linux engine re-executes from a sealed memory copy, CVE-2019-5736).
+	 * A lone stop through the run-time record comes without it: the Linux
+	 * engine's stop prepares itself, before its hooks, when it enters the jail.
 	 */
 	int (*prepare)(struct ioc_error **err);
 	/* Optional: appends to out the commands `what` ("start", "stop") would

@@ -351,7 +351,7 @@ ioc_lx_sealed_copy(struct ioc_error **err)
 	return mfd;
 }
 
-static int
+int
 ioc_lx_prepare(struct ioc_error **err)
 {
 	struct ioc_strv argv = IOC_STRV_INIT;

@@ -209,6 +209,13 @@ int ioc_lx_parse_idmap(const char *v, struct ioc_lx_idmap *m, struct ioc_error *
  */
 int ioc_lx_check_subid(const char *file, const struct ioc_lx_idmap *m, struct ioc_error **err);
 
+/*
+ * The engine's prepare op: re-executes iocage from a sealed memory copy
+ * (CVE-2019-5736) unless it runs from one already (or IOCAGE_NO_REXEC is
+ * set); returns only on failure, or with 0 when there was nothing to do.
+ */
+int ioc_lx_prepare(struct ioc_error **err);
+
 /* The engine's check of one property value at set time. */
 int ioc_lx_check_prop(const struct ioc_prop *p, const char *value, struct ioc_error **err);
 

@@ -515,6 +515,8 @@ ioc_lx_stop(const struct ioc_root *root, struct ioc_jail *j, int force, struct i
 	int rootfd = -1, rc = -1;
 	double t0;
 	pid_t mon;
+	struct ioc_error *e2 = NULL;
+	struct ioc_lx_runas as = { 0, 0, NULL };
 
 	if (c == NULL)
 		return -1;
@@ -540,26 +542,27 @@ ioc_lx_stop(const struct ioc_root *root, struct ioc_jail *j, int force, struct i
 		return 0;
 	}
 	t0 = ioc_trace_on() ? ioc_trace_clock() : 0;
+	if (!force && j->rootfs && (rootfd = ioc_lx_root_open(j->rootfs, NULL)) >= 0 &&
+	    (ioc_lx_jail_user(rootfd, ioc_lx_get(j, "exec_jail_user"), &as, &e2) != 0 ||
+		ioc_lx_jail_cmd(rootfd, j, "exec_stop", &argv, &e2) != 0))
+		ioc_strv_release(&argv);
+	/* entering the jail needs the sealed copy (a lone stop, the root named,
+	 * comes here without it): made now, before any hook */
+	if (argv.n && ioc_lx_prepare(err) != 0)
+		goto out;
 	if (!force && ioc_lx_hook(j, "exec_prestop", err) != 0) {
 		ioc_error_wrap(err, "not stopped (stop -f skips the hooks)");
 		goto out;
 	}
-	if (!force && j->rootfs && (rootfd = ioc_lx_root_open(j->rootfs, NULL)) >= 0) {
-		struct ioc_error *e2 = NULL;
-		struct ioc_lx_runas as = { 0, 0, NULL };
-		if (ioc_lx_jail_user(rootfd, ioc_lx_get(j, "exec_jail_user"), &as, &e2) == 0 &&
-		    ioc_lx_jail_cmd(rootfd, j, "exec_stop", &argv, &e2) == 0 && argv.n) {
-			int status = 0, to = 0;
-			if (ioc_lx_attach(c, ioc_strv_argv(&argv), &as, IOC_LX_ATT_NOSTDIN, (int)et,
-				&status, &to, &e2) == 0 &&
-			    (status != 0 || to))
-				ioc_note("exec_stop %s", to ? "timed out" : "failed");
-		}
-		if (e2)
-			ioc_note("%s", e2->msg);
-		ioc_error_free(e2);
-		free(as.home);
+	if (argv.n) {
+		int status = 0, to = 0;
+		if (ioc_lx_attach(c, ioc_strv_argv(&argv), &as, IOC_LX_ATT_NOSTDIN, (int)et,
+			&status, &to, &e2) == 0 &&
+		    (status != 0 || to))
+			ioc_note("exec_stop %s", to ? "timed out" : "failed");
 	}
+	if (e2)
+		ioc_note("%s", e2->msg);
 	ioc_trace(t0, "stop %s: exec_prestop and exec_stop", name);
 	t0 = ioc_trace_on() ? ioc_trace_clock() : 0;
 	/* SIGTERM to init: it passes SIGTERM to every process and exits when they are gone */
@@ -586,6 +589,8 @@ ioc_lx_stop(const struct ioc_root *root, struct ioc_jail *j, int force, struct i
 out:
 	if (rootfd >= 0)
 		close(rootfd);
+	ioc_error_free(e2);
+	free(as.home);
 	lxc_container_put(c);
 	return rc;
 }
