@@ -105,9 +105,17 @@ def test_first_and_incremental_sync_make_a_replica_that_never_starts(release, ta
         f.write("two\n")
     os.unlink(os.path.join(src, "etc", "motd")) if os.path.exists(
         os.path.join(src, "etc", "motd")) else None
-    out = r.ok("sync", "s1")
-    assert "ioc-sync-2" in out and "incremental" in out, out
+    tf = os.path.join(r.mountpoint, "..", "sync-trace-%s" % uuid)
+    res = r.run("sync", "s1", env={"IOC_FAULT_TRACE": tf})
+    out = res.out
+    assert "ioc-sync-2" in out and "incremental" in out, res
     assert replica_tree(t, uuid) == jail_tree(r, uuid)
+    # neither root is read on its own: this one through the name's lookup, the
+    # target through its replica's `active` (inherited from it)
+    with open(tf) as f:
+        gets = [l.split() for l in f if l.split()[1:3] == ["zfs", "get"]]
+    os.unlink(tf)
+    assert not [g for g in gets if g[-1] in (r.name, t.name)], gets
     # the replica is synced to, never from
     err = t.fail("sync", "s1")
     assert "'s1' is a replica: it is synced to, not from" in err, err
@@ -172,6 +180,26 @@ def test_bad_sync_target_values_are_refused_at_set(release, value):
     r_ = r.run("set", "sync_target=" + value, "s3")
     assert r_.rc != 0 and "sync_target" in r_.err, r_
     assert r.zfs_state() == st
+
+
+def test_an_incremental_sync_into_a_root_no_longer_active_is_refused(release, target):
+    """The target root is checked in the read of its replica (the `active` it
+    inherits): a root whose mark was taken away after the first sync refuses
+    the next, nothing changed on either side; marked again, the sync goes on."""
+    r, t = release, target
+    r.ok("create", "-c", "release=bb", "tag=na", "sync_target=" + t.name)
+    r.ok("sync", "na")
+    sh("zfs", "set", "org.freebsd.iocage:active=no", t.name)
+    try:
+        before, tbefore = r.zfs_state(), t.zfs_state()
+        res = r.run("sync", "na")
+        assert res.rc == 1, res
+        assert "jail 'na': target" in res.err and "not an active iocage root" in res.err, res
+        assert r.zfs_state() == before and t.zfs_state() == tbefore
+    finally:
+        sh("zfs", "set", "org.freebsd.iocage:active=yes", t.name)
+    out = r.ok("sync", "na")
+    assert "ioc-sync-2" in out and "incremental" in out, out
 
 
 def test_sync_never_overwrites_what_is_not_its_replica(release, target):

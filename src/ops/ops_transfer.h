@@ -58,9 +58,11 @@ int ioc_remote_iocage(
 /*
  * The target side of a sync, in its root t (sync-info over ssh; a local sync
  * too): whether t/jails/UUID is there (*exists; refused when it is not a
- * replica), its ioc-sync numbers, and no other jail of t tagged tag.
+ * replica), its ioc-sync numbers, and no other jail of t tagged tag.  A t
+ * named but not verified (ioc_root_lazy) is checked in the same read, or
+ * read whole (ioc_root_find) when it has no such replica, before any write.
  */
-int ioc_sync_target_state(const struct ioc_root *t, const char *uuid, const char *tag, int *exists,
+int ioc_sync_target_state(struct ioc_root *t, const char *uuid, const char *tag, int *exists,
     long long **tv, size_t *tn, struct ioc_error **err);
 /*
  * The target side's receive (sync-receive over ssh), the stream on stdin,

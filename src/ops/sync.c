@@ -227,8 +227,27 @@ ioc_sync_index(const struct ioc_root *t, const char *uuid, const char *tag, stru
 	return rc;
 }
 
+/*
+ * A target root named but not read yet (ioc_root_lazy): its replica's row
+ * of `active`, inherited from it, says it is an active root; without a
+ * replica there (a first sync), or without that row, the root is read.
+ */
+static int
+ioc_sync_target_root(
+    struct ioc_root *t, const struct ioc_zrows *rows, const char *tds, struct ioc_error **err)
+{
+	const struct ioc_zrow *a = ioc_zrows_find(rows, tds, IOC_PROP_PREFIX "active");
+	_cleanup_free_ char *from = ioc_xasprintf("inherited from %s", t->name);
+	_cleanup_free_ char *name = NULL;
+	if (a && strcmp(a->value, "yes") == 0 && strcmp(a->source, from) == 0)
+		return 0;
+	name = ioc_steal(&t->name);
+	ioc_root_release(t);
+	return ioc_root_find(name, t, err);
+}
+
 int
-ioc_sync_target_state(const struct ioc_root *t, const char *uuid, const char *tag, int *exists,
+ioc_sync_target_state(struct ioc_root *t, const char *uuid, const char *tag, int *exists,
     long long **tv, size_t *tn, struct ioc_error **err)
 {
 	_cleanup_free_ char *tds = ioc_xasprintf("%s/jails/%s", t->name, uuid);
@@ -238,12 +257,19 @@ ioc_sync_target_state(const struct ioc_root *t, const char *uuid, const char *ta
 	int same = 0, rc = 0;
 	*tv = NULL;
 	*tn = 0;
-	/* one read: the replica mark, its tag and its snapshots */
+	/* one read: the replica mark, its tag and its snapshots (and whether t is a root) */
 	ioc_zrows_init(&rows);
-	if (ioc_zfs_get_existing(
-		names, IOC_PROP_PREFIX "replica," IOC_PROP_PREFIX "tag", 1, 1, &rows, err) != 0) {
+	if (ioc_zfs_get_existing(names,
+		t->verified ? IOC_PROP_PREFIX "replica," IOC_PROP_PREFIX "tag" :
+			      IOC_PROP_PREFIX "replica," IOC_PROP_PREFIX "tag," IOC_PROP_PREFIX
+					      "active",
+		1, 1, &rows, err) != 0) {
 		ioc_zrows_release(&rows);
 		return -1;
+	}
+	if (!t->verified && ioc_sync_target_root(t, &rows, tds, err) != 0) {
+		ioc_zrows_release(&rows);
+		return ioc_error_wrap(err, "jail '%s': target", tag);
 	}
 	rep = ioc_zrows_value(&rows, tds, IOC_PROP_PREFIX "replica");
 	had = ioc_zrows_value(&rows, tds, IOC_PROP_PREFIX "tag");
@@ -377,7 +403,8 @@ ioc_sync_local(const struct ioc_root *root, const struct ioc_jail *j, const char
 	size_t sn = 0, tn = 0;
 	int rc = -1, exists = 0, r2, tlock = -1;
 
-	if (ioc_root_find(ds, &t, err) != 0)
+	/* the target root is checked in the read of its replica (ioc_sync_target_root) */
+	if (ioc_root_lazy(ds, &t, err) != 0)
 		return ioc_error_wrap(err, "jail '%s': target", ioc_jail_get(j, "tag"));
 	/* the replica's lock in the target root: its destroy, promote-replica, another sync */
 	tlock = ioc_lock_jail(&t, j->uuid, err);
