@@ -202,6 +202,20 @@ def test_an_incremental_sync_into_a_root_no_longer_active_is_refused(release, ta
     assert "ioc-sync-2" in out and "incremental" in out, out
 
 
+def test_a_thin_jail_with_datasets_below_its_root_is_refused(release, target):
+    """A thin jail's root with a dataset of its own below it (made behind
+    iocage's back) cannot be sent dataset by dataset: refused before any
+    snapshot, nothing changed on either side."""
+    r, t = release, target
+    uuid = r.ok("create", "-c", "release=bb", "tag=dp", "sync_target=" + t.name).split()[0]
+    sh("zfs", "create", "%s/jails/%s/root/srv" % (r.name, uuid))
+    before, tbefore = r.zfs_state(), t.zfs_state()
+    res = r.run("sync", "dp")
+    assert res.rc == 1, res
+    assert "jail 'dp': its root is a clone with datasets of its own below it" in res.err, res
+    assert r.zfs_state() == before and t.zfs_state() == tbefore
+
+
 def test_sync_never_overwrites_what_is_not_its_replica(release, target):
     r, t = release, target
     uuid = r.ok("create", "-c", "release=bb", "tag=s4", "sync_target=" + t.name).split()[0]
