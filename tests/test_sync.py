@@ -1102,6 +1102,20 @@ def test_the_other_sides_commands_refuse_bad_requests_and_change_nothing(release
                       (["sync-receive", other, "1"], "is not a replica: refusing an incremental")):
         res = t.run(*args, input="")
         assert res.rc != 0 and msg in res.err, (args, res)
+    # a dataset that looks like a replica's place but is no root: sync-info
+    # (its root read lazily) looks at the replica's inherited mark, then refuses
+    fake = "%s/ioc-fake-root-%s" % (t.name.split("/")[0], uuid[:8])
+    sh("zfs", "create", "-p", "%s/jails/%s" % (fake, uuid))
+    try:
+        sh("zfs", "set", "org.freebsd.iocage:replica=yes", "%s/jails/%s" % (fake, uuid))
+        fst = sh("zfs", "get", "-H", "-r", "all", fake)
+        for args in (["sync-info", uuid, "rr"], ["sync-info", other, "rr"]):
+            res = run_iocage(["-r", fake] + args)
+            assert res.rc == 1 and "not an active iocage root" in res.err, (args, res)
+            assert res.out == "", res
+        assert sh("zfs", "get", "-H", "-r", "all", fake) == fst
+    finally:
+        destroy_root(fake)
     r.ok("set", "sync_target=root@127.0.0.1:%s" % t.name, "rr")
     st = r.zfs_state()
     res = r.run("sync", "rr", env={"IOCAGE_SSH_CONFIG": "relative/ssh_config"})

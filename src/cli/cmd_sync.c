@@ -185,7 +185,8 @@ ioc_cmd_migrate(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **e
  * sync-info UUID TAG [REL SNAP GUID] (run over ssh by a sync from another
  * host): "replica yes|no" and "snapshots N..." of UUID's replica in this
  * root; with REL, "release absent|same|other": this root's copy of
- * releases/REL/root@SNAP (a thin jail's origin, of that guid).
+ * releases/REL/root@SNAP (a thin jail's origin, of that guid).  The root
+ * (lazy) is checked by ioc_sync_target_state before anything is printed.
  */
 int
 ioc_cmd_sync_info(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
