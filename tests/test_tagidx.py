@@ -160,3 +160,35 @@ def test_a_name_is_found_through_the_index(release, tmp_path):
     assert entry(r, "web") == w and entry(r, "www") is None
     # a name that may be a UUID prefix is matched against every UUID, as before
     assert r.ok("get", "tag", w[:8]) == "web\n"
+
+
+def test_import_checks_its_tag_through_the_index(release, tmp_path):
+    """import finds whether its tag is free through the index, as create does:
+    never a read of every jail's tag while the index is complete; a taken tag
+    (its entry's jail holds it) is refused, nothing changed; a stale entry
+    holds nothing; and without the mark every jail is read, as before."""
+    r = release
+    jails = r.name + "/jails"
+    r.ok("create", "-c", "release=bb", "tag=src")
+    r.ok("create", "-e", "tag=many", "count=5")
+    img = str(tmp_path / "src.ioc")
+    r.ok("export", "src", img)
+    cmds = trace(r, tmp_path, "import", img, "tag=copy")
+    assert entry(r, "copy") == r.jails()["copy"]
+    for cmd in cmds:
+        assert (" %s " % jails) not in (" %s " % cmd), cmds
+    # taken: refused, nothing changed (the index neither)
+    st, idx = r.zfs_state(), tag_index(r.name)
+    err = r.fail("import", img, "tag=many_3")
+    assert "tag 'many_3' is already used by another jail" in err, err
+    assert r.zfs_state() == st and tag_index(r.name) == idx
+    # a stale entry (its jail holds another tag now) holds nothing
+    sh("zfs", "set", tagidx_prop("stale") + "=" + r.jails()["many_1"], r.name + "/.tags")
+    r.ok("import", img, "tag=stale")
+    assert entry(r, "stale") == r.jails()["stale"] != r.jails()["many_1"]
+    # no mark: every jail's tag is read, and a taken tag still refused
+    sh("zfs", "inherit", "org.freebsd.iocage:tagindex", r.name + "/.tags")
+    cmds = trace(r, tmp_path, "import", img, "tag=again")
+    assert [c for c in cmds if (" %s " % jails) in (" %s " % c)], cmds
+    err = r.fail("import", img, "tag=many_2")
+    assert "already used" in err, err

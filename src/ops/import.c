@@ -599,7 +599,15 @@ ioc_imp_manifest(void *cb, struct ioc_error **err)
 	struct ioc_manifest *m = &q->im.w.m;
 	const char *tag = ioc_override(q->ov, "tag");
 
+	_cleanup_strv_ struct ioc_strv tags = IOC_STRV_INIT;
+	int all = 0;
+
 	q->tag = ioc_xstrdup(tag ? tag : m->tag);
+	/* the tag through the tag index (tagidx.h): the jail its entry names,
+	 * or every jail's tag when the index is not complete */
+	ioc_strv_push(&tags, q->tag);
+	if (ioc_jails_load_tags_for(q->root, NULL, &tags, q->js, NULL, &all, err) != 0)
+		return -1;
 	if (ioc_tag_used(q->js, q->tag))
 		return ioc_err(err,
 		    "tag '%s' is already used by another jail: import with tag=NEWTAG", q->tag);
@@ -617,7 +625,7 @@ ioc_imp_manifest(void *cb, struct ioc_error **err)
 	if (ioc_image_plan_props(m, q->ov->p, q->ov->v, q->ov->n, &q->zprops, err) != 0)
 		return -1;
 	q->uuid = ioc_import_uuid(q->root, q->js, m->uuid);
-	/* act */
+	/* act: debris among the jails read (all of them when the index was not complete) */
 	if (ioc_clean_debris(q->root, q->js, NULL, err) != 0)
 		return -1;
 	q->im.jailds = ioc_xasprintf("%s/jails/%s", q->root->name, q->uuid);
@@ -671,8 +679,6 @@ ioc_jail_import(const struct ioc_root *root, const struct ioc_import_req *req, c
 		    "import: the release comes from the image and cannot be given");
 		goto out;
 	}
-	if (ioc_jails_load(root, (const char *const[]) { "tag", NULL }, &js, err) != 0)
-		goto out;
 	fd = ioc_import_open(req->file, err);
 	if (fd < 0)
 		goto out;
