@@ -92,8 +92,16 @@ def test_commands_run_from_a_sealed_copy(rel):
         fd = os.open("/proc/%d/exe" % p.pid, os.O_RDONLY)
         try:
             assert fcntl.fcntl(fd, 1034) == 0xF  # F_GET_SEALS
+            # only what the program needs to run: its segments, not its section
+            # table nor what only that names (symbols, debug information)
+            size = os.fstat(fd).st_size
+            head = os.pread(fd, 64, 0)
         finally:
             os.close(fd)
+        assert head[:4] == b"\x7fELF" and head[4] == 2  # ELFCLASS64
+        assert int.from_bytes(head[0x28:0x30], "little") == 0, head  # e_shoff
+        assert int.from_bytes(head[0x3c:0x3e], "little") == 0, head  # e_shnum
+        assert size < os.path.getsize(os.path.realpath(iocage_bin())), size
     finally:
         p.wait()
 

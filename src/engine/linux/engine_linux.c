@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <lxc/lxccontainer.h>
 #include <net/if.h>
 #include <poll.h>
@@ -313,13 +314,44 @@ ioc_lx_check_prop(const struct ioc_prop *p, const char *value, struct ioc_error 
  */
 #define IOC_LX_SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
-/* A sealed memory copy of the running binary; -1 with *err. */
+/*
+ * How much of the ELF file on fd the program needs to run: up to the end of
+ * its program headers and of every segment they describe.  What follows is
+ * the section table and what only it names (symbols, debug information:
+ * three quarters of a -g build), which neither the kernel nor the dynamic
+ * loader reads.  0 when fd does not hold such a file (then all of it is
+ * copied).  *eh gets its header.
+ */
+static off_t
+ioc_lx_elf_needed(int fd, ElfW(Ehdr) * eh)
+{
+	ElfW(Phdr) ph;
+	off_t end;
+	size_t i;
+	if (pread(fd, eh, sizeof(*eh), 0) != (ssize_t)sizeof(*eh) ||
+	    memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_phentsize != sizeof(ph) ||
+	    eh->e_phnum == 0 || eh->e_phnum == PN_XNUM)
+		return 0;
+	end = (off_t)(eh->e_phoff + (ElfW(Off))eh->e_phnum * sizeof(ph));
+	for (i = 0; i < eh->e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh->e_phoff + i * sizeof(ph))) !=
+		    (ssize_t)sizeof(ph))
+			return 0;
+		if ((off_t)(ph.p_offset + ph.p_filesz) > end)
+			end = (off_t)(ph.p_offset + ph.p_filesz);
+	}
+	return end > (off_t)sizeof(*eh) ? end : 0;
+}
+
+/* A sealed memory copy of the running binary (what it needs to run); -1 with *err. */
 static int
 ioc_lx_sealed_copy(struct ioc_error **err)
 {
 	int in, mfd, tries;
 	char buf[1 << 16];
 	ssize_t r;
+	off_t left, need;
+	ElfW(Ehdr) eh;
 
 	in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (in < 0)
@@ -329,11 +361,33 @@ ioc_lx_sealed_copy(struct ioc_error **err)
 		close(in);
 		return ioc_err(err, "cannot make a memory copy of iocage: %s", strerror(errno));
 	}
-	while ((r = read(in, buf, sizeof(buf))) != 0) {
+	need = ioc_lx_elf_needed(in, &eh);
+	left = need > 0 ? need : (off_t)1 << 40;
+	for (;;) {
+		if (left == 0) {
+			r = 0;
+			break;
+		}
+		r = read(in, buf, (size_t)(left < (off_t)sizeof(buf) ? left : (off_t)sizeof(buf)));
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0 || write(mfd, buf, (size_t)r) != r) /* a memfd takes all or fails */
+		if (r == 0) { /* the end: of the whole file; short of what the program needs */
+			errno = EIO;
+			r = need > 0 ? -1 : 0;
 			break;
+		}
+		if (r < 0 || write(mfd, buf, (size_t)r) != r) { /* a memfd takes all or fails */
+			r = -1;
+			break;
+		}
+		left -= r;
+	}
+	if (r == 0 && need > 0) {
+		/* the copy has no section table: its header says so */
+		eh.e_shoff = 0;
+		eh.e_shnum = 0;
+		eh.e_shstrndx = SHN_UNDEF;
+		r = pwrite(mfd, &eh, sizeof(eh), 0) == (ssize_t)sizeof(eh) ? 0 : -1;
 	}
 	close(in);
 	if (r != 0) {
