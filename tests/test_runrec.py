@@ -197,3 +197,51 @@ def test_saved_properties_not_written_by_iocage_are_ignored(rel, tmp_path):
         assert real.exists() and not evil.exists(), spoil
         assert not os.path.exists(pf) and state(rel, "rv") == "down"
         real.unlink()
+
+
+def names_file(root, tag):
+    esc = root.name.replace("%", "%25").replace("/", "%2F")
+    return os.path.join(RUNDIR, "names", esc, tag.replace("%", "%25").replace("/", "%2F"))
+
+
+def test_start_by_tag_reads_once_through_its_name_hint(rel, tmp_path):
+    """`start TAG` notes the UUID the tag index named (RUNDIR/names/ROOT/TAG,
+    a hint like the record); the next start loads that jail alone under its
+    lock: one zfs get, then the last_started write.  A hint whose jail holds
+    another tag now, one naming a jail that is gone, one not written by
+    iocage and one that is no UUID are not believed: the index answers and
+    the right jail starts."""
+    a = jail(rel, "hh")
+    b = jail(rel, "other")
+    hint = names_file(rel, "hh")
+    if os.path.exists(hint):
+        os.unlink(hint)
+    _, calls = zfs_calls(rel, tmp_path, "start", "hh")
+    assert len([c for c in calls if " zfs get " in " " + c]) == 2, calls  # index, jail
+    with open(hint) as f:
+        assert f.read() == a + "\n"
+    assert (os.stat(hint).st_mode & 0o777) == 0o600
+    rel.ok("stop", "hh")
+    _, calls = zfs_calls(rel, tmp_path, "start", "hh")
+    gets = [c for c in calls if " zfs get " in " " + c]
+    assert len(gets) == 1 and ("/jails/%s " % a) in gets[0], calls
+    rel.ok("stop", "hh")
+
+    def planted(text, mode=0o600, uid=0):
+        with open(hint, "w") as f:
+            f.write(text)
+        os.chmod(hint, mode)
+        os.chown(hint, uid, 0)
+
+    for text, mode, uid in ((b + "\n", 0o600, 0),                 # holds another tag
+                            ("0f6a2c1e-6b1d-4a4e-9c3e-2b7d5f9a8c10\n", 0o600, 0),  # gone
+                            (b + "\n", 0o644, 0),                 # not iocage's mode
+                            (b + "\n", 0o600, 65534),             # not root's
+                            ("../../etc\n", 0o600, 0)):           # no UUID
+        planted(text, mode, uid)
+        out = rel.ok("start", "hh")
+        assert a in out, (text, out)
+        assert state(rel, "hh") == "up" and state(rel, "other") == "down", text
+        rel.ok("stop", "hh")
+        with open(hint) as f:
+            assert f.read() == a + "\n", text

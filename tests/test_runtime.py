@@ -383,6 +383,11 @@ def test_killed_at_every_step_of_start_and_stop(rel, tmp_path, cmd):
         rel.ok("set", "exec_poststop=%s" % hook, "ks")
     if cmd == "stop":
         started()
+    else:
+        # the tag's name hint is written by the first start: every later one
+        # (each of the walk) reads the jail alone, one step fewer
+        rel.ok("start", "ks")
+        rel.ok("stop", "ks")
     tf = tmp_path / "trace"
     rel.ok(cmd, "ks", env={"IOC_FAULT_TRACE": str(tf)})
     # numbered per process: the command re-executes itself from a sealed copy

@@ -5,6 +5,7 @@
  */
 #include "core/jails_int.h"
 #include "core/tagidx.h"
+#include "core/runrec.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -169,38 +170,19 @@ ioc_jails_load_named(const struct ioc_root *root, const char *const *props, char
 	return ioc_jails_load_depth(root, props, NULL, 2, &cand, out, NULL, err);
 }
 
-int
-ioc_jail_load_locked(const struct ioc_root *root, const char *name, struct ioc_jails *js,
-    struct ioc_jail **j, int *lockfd, struct ioc_error **err)
+/*
+ * Locks and loads cand's one jail (one read: it also checks the root);
+ * 1 when it is complete and (istag) holds name, 0 when not (nothing held).
+ */
+static int
+ioc_jail_load_held(const struct ioc_root *root, const char *name, int istag,
+    const struct ioc_strv *cand, struct ioc_jails *js, struct ioc_jail **j, int *lockfd,
+    struct ioc_error **err)
 {
-	_cleanup_strv_ struct ioc_strv cand = IOC_STRV_INIT;
-	int fd, istag = !ioc_is_uuid(name);
-
-	js->v = NULL;
-	js->n = 0;
-	js->legacy = 0;
-	*j = NULL;
-	*lockfd = -1;
-	if (!istag)
-		ioc_strv_push(&cand, name);
-	else if (ioc_uuid_prefix_ok(name))
-		return 0;
-	else {
-		_cleanup_strv_ struct ioc_strv tags = IOC_STRV_INIT;
-		struct ioc_tagidx_hit hit;
-		ioc_strv_push(&tags, name);
-		if (ioc_tagidx_lookup(root, NULL, &tags, &hit, err) != 0)
-			return -1;
-		if (hit.usable && hit.missing == 0 && hit.uuids.n == 1)
-			ioc_strv_push(&cand, hit.uuids.v[0]);
-		ioc_tagidx_hit_release(&hit);
-		if (cand.n == 0)
-			return 0;
-	}
-	fd = ioc_lock_jail(root, cand.v[0], err);
+	int fd = ioc_lock_jail(root, cand->v[0], err);
 	if (fd < 0)
 		return -1;
-	if (ioc_jails_load_depth(root, NULL, NULL, 2, &cand, js, NULL, err) != 0) {
+	if (ioc_jails_load_depth(root, NULL, NULL, 2, cand, js, NULL, err) != 0) {
 		close(fd);
 		return -1;
 	}
@@ -214,6 +196,53 @@ ioc_jail_load_locked(const struct ioc_root *root, const char *name, struct ioc_j
 	*j = &js->v[0];
 	*lockfd = fd;
 	return 1;
+}
+
+int
+ioc_jail_load_locked(const struct ioc_root *root, const char *name, struct ioc_jails *js,
+    struct ioc_jail **j, int *lockfd, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv cand = IOC_STRV_INIT;
+	int istag = !ioc_is_uuid(name), r;
+
+	js->v = NULL;
+	js->n = 0;
+	js->legacy = 0;
+	*j = NULL;
+	*lockfd = -1;
+	if (!istag)
+		ioc_strv_push(&cand, name);
+	else if (ioc_uuid_prefix_ok(name))
+		return 0;
+	else {
+		/* the UUID this tag named last time: that jail alone, if it still holds it */
+		char *hint = ioc_runrec_name_hint(root->name, name);
+		if (hint) {
+			ioc_strv_push(&cand, hint);
+			free(hint);
+			r = ioc_jail_load_held(root, name, istag, &cand, js, j, lockfd, err);
+			if (r != 0)
+				return r;
+			ioc_strv_release(&cand);
+			ioc_strv_init(&cand);
+		}
+	}
+	if (istag) {
+		_cleanup_strv_ struct ioc_strv tags = IOC_STRV_INIT;
+		struct ioc_tagidx_hit hit;
+		ioc_strv_push(&tags, name);
+		if (ioc_tagidx_lookup(root, NULL, &tags, &hit, err) != 0)
+			return -1;
+		if (hit.usable && hit.missing == 0 && hit.uuids.n == 1)
+			ioc_strv_push(&cand, hit.uuids.v[0]);
+		ioc_tagidx_hit_release(&hit);
+		if (cand.n == 0)
+			return 0;
+	}
+	r = ioc_jail_load_held(root, name, istag, &cand, js, j, lockfd, err);
+	if (r == 1 && istag)
+		ioc_runrec_name_note(root->name, name, cand.v[0]);
+	return r;
 }
 
 int

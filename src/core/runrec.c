@@ -405,3 +405,48 @@ ioc_runrec_jail_props(const struct ioc_runrec *r, const char *rootname, struct i
 	free(tmp.v);
 	return &js->v[js->n++];
 }
+
+/* RUNDIR/names/ROOT (caller frees); its file for tag in *path. */
+static char *
+ioc_runrec_names_dir(const char *rootname, const char *tag, char **path)
+{
+	_cleanup_free_ char *k = ioc_run_escape(rootname);
+	_cleanup_free_ char *t = ioc_run_escape(tag);
+	char *dir = ioc_xasprintf("%s/names/%s", ioc_rundir(), k);
+	*path = ioc_xasprintf("%s/%s", dir, t);
+	return dir;
+}
+
+char *
+ioc_runrec_name_hint(const char *rootname, const char *tag)
+{
+	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ char *dir = ioc_runrec_names_dir(rootname, tag, &path);
+	char *text;
+	size_t n;
+	if (!ioc_runrec_dir_ok(dir) || (text = ioc_runrec_slurp(path, 64)) == NULL)
+		return NULL;
+	n = strlen(text);
+	if (n && text[n - 1] == '\n')
+		text[n - 1] = '\0';
+	if (!ioc_is_uuid(text)) {
+		free(text);
+		(void)unlink(path);
+		return NULL;
+	}
+	return text;
+}
+
+void
+ioc_runrec_name_note(const char *rootname, const char *tag, const char *uuid)
+{
+	_cleanup_free_ char *top = ioc_xasprintf("%s/names", ioc_rundir());
+	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ char *dir = ioc_runrec_names_dir(rootname, tag, &path);
+	_cleanup_free_ char *text = ioc_xasprintf("%s\n", uuid);
+	struct ioc_error *e = NULL;
+	/* a hint only: when it cannot be written, the next start asks the index */
+	if (ioc_mkdir_p(dir, 0700, &e) == 0 && ioc_runrec_dir_ok(top) && ioc_runrec_dir_ok(dir))
+		ioc_write_file_atomic(path, text, strlen(text), 0600, &e);
+	ioc_error_free(e);
+}
