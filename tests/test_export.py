@@ -12,7 +12,7 @@ import tarfile
 
 import pytest
 
-from conftest import SPACE_PROPS, iocage_bin, sh, zfs_get_all
+from conftest import SPACE_PROPS, destroy_root, iocage_bin, sh, zfs_get_all
 
 
 def rootfs(r, uuid):
@@ -103,6 +103,18 @@ def test_export_to_images_and_import(web):
     # after the original is gone, its UUID is free again and is kept
     r.ok("destroy", "-f", "web")
     assert r.ok("import", path).split() == [u, "web"]
+
+
+def test_export_makes_the_images_dataset_when_it_is_gone(web):
+    """R/images taken away (an older root, a hand-made one): export makes it
+    again and writes the image there."""
+    r = web
+    destroy_root(r.name + "/images")  # unmounted first, retried while zfs-fuse says busy
+    assert subprocess.run(["zfs", "list", r.name + "/images"], capture_output=True).returncode
+    res = r.run("export", "web")
+    assert res.rc == 0, res
+    path = res.out.strip().split(" exported to ")[1]
+    assert os.path.dirname(path) == images_dir(r) and os.path.exists(path)
 
 
 def test_pipe_export_import(web):

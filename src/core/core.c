@@ -326,9 +326,12 @@ ioc_root_store_dir(
 {
 	_cleanup_free_ char *ds = ioc_xasprintf("%s/%s", root->name, child);
 	*dir = NULL;
-	if (!ioc_zfs_exists(ds) && ioc_zfs_create(ds, NULL, 0, err) != 0)
-		return -1;
+	/* one read when it is there (a missing dataset reads as no value) */
 	if (ioc_zfs_get1(ds, "mountpoint", dir, err) != 0)
+		return -1;
+	if (*dir == NULL &&
+	    (ioc_zfs_create(ds, NULL, 0, err) != 0 ||
+		ioc_zfs_get1(ds, "mountpoint", dir, err) != 0))
 		return -1;
 	if (*dir == NULL || (*dir)[0] != '/') {
 		free(*dir);
