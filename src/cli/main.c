@@ -210,12 +210,7 @@ ioc_opts_parse(struct ioc_ctx *ctx, const char *cmd, const char *spec, int argc,
 int
 ioc_root_verify(struct ioc_ctx *ctx, struct ioc_error **err)
 {
-	_cleanup_free_ char *name = NULL;
-	if (ctx->root.verified)
-		return 0;
-	name = ioc_steal(&ctx->root.name);
-	ioc_root_release(&ctx->root);
-	return ioc_root_find(name, &ctx->root, err);
+	return ioc_root_read(&ctx->root, err);
 }
 
 int

@@ -99,6 +99,24 @@ ioc_root_lazy(const char *explicit_root, struct ioc_root *root, struct ioc_error
 }
 
 int
+ioc_root_row_active(const struct ioc_zrow *r, const char *inh_root)
+{
+	return r != NULL && strcmp(r->prop, IOC_PROP_PREFIX "active") == 0 &&
+	    strcmp(r->source, inh_root) == 0 && ioc_parse_bool(r->value) == 1;
+}
+
+int
+ioc_root_read(struct ioc_root *root, struct ioc_error **err)
+{
+	_cleanup_free_ char *name = NULL;
+	if (root->verified)
+		return 0;
+	name = ioc_steal(&root->name);
+	ioc_root_release(root);
+	return ioc_root_find(name, root, err);
+}
+
+int
 ioc_root_find(const char *explicit_root, struct ioc_root *root, struct ioc_error **err)
 {
 	_cleanup_strv_ struct ioc_strv act = IOC_STRV_INIT;

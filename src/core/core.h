@@ -65,6 +65,14 @@ int ioc_root_find(const char *explicit_root, struct ioc_root *root, struct ioc_e
  * an active root.  Such commands must load jails before any write.
  */
 int ioc_root_lazy(const char *explicit_root, struct ioc_root *root, struct ioc_error **err);
+/*
+ * 1 when r (may be NULL) is an `active` row of a dataset below the root
+ * that inherits it from the root ("inherited from R", inh_root) with a true
+ * value: the root is an active one, seen with no read of its own.
+ */
+int ioc_root_row_active(const struct ioc_zrow *r, const char *inh_root);
+/* A root named but not verified (ioc_root_lazy) read whole as ioc_root_find does; else 0. */
+int ioc_root_read(struct ioc_root *root, struct ioc_error **err);
 /* Lists every dataset with org.freebsd.iocage:active=yes set locally. */
 int ioc_root_list_active(struct ioc_strv *out, struct ioc_error **err);
 /* Marks DATASET as a root (creating it and its iocage children). */

@@ -319,8 +319,7 @@ ioc_jails_build(
 		/* R/jails, or a jail below it, inherits `active` from R */
 		if (!c->root_ok && strncmp(r->name, c->base, bl) == 0 &&
 		    (r->name[bl] == '\0' || (c->only && r->name[bl] == '/')) &&
-		    strcmp(r->prop, IOC_PROP_PREFIX "active") == 0 &&
-		    strcmp(r->source, c->inh_root) == 0 && ioc_parse_bool(r->value) == 1)
+		    ioc_root_row_active(r, c->inh_root))
 			c->root_ok = 1;
 		if (c->relsnap && strchr(r->name, '@') && strcmp(r->prop, "creation") == 0 &&
 		    strncmp(r->name, c->relsnap, strlen(c->relsnap)) == 0)

@@ -217,7 +217,7 @@ ioc_tagidx_row(const struct ioc_zrow *r, const char *ds, const char *inh, const 
 	if (strcmp(r->prop, IOC_TAGIDX_MARK) == 0)
 		s->marked = strcmp(r->source, "local") == 0 && strcmp(r->value, "1") == 0;
 	else if (strcmp(r->prop, IOC_PROP_PREFIX "active") == 0)
-		s->active = strcmp(r->source, inh) == 0 && ioc_parse_bool(r->value) == 1;
+		s->active = ioc_root_row_active(r, inh);
 	else if (strncmp(r->prop, IOC_TAGIDX_ENTRY, strlen(IOC_TAGIDX_ENTRY)) == 0 &&
 	    strcmp(r->source, "local") == 0 && ioc_is_uuid(r->value)) {
 		s->found++;

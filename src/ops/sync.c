@@ -236,14 +236,10 @@ static int
 ioc_sync_target_root(
     struct ioc_root *t, const struct ioc_zrows *rows, const char *tds, struct ioc_error **err)
 {
-	const struct ioc_zrow *a = ioc_zrows_find(rows, tds, IOC_PROP_PREFIX "active");
 	_cleanup_free_ char *from = ioc_xasprintf("inherited from %s", t->name);
-	_cleanup_free_ char *name = NULL;
-	if (a && strcmp(a->value, "yes") == 0 && strcmp(a->source, from) == 0)
+	if (ioc_root_row_active(ioc_zrows_find(rows, tds, IOC_PROP_PREFIX "active"), from))
 		return 0;
-	name = ioc_steal(&t->name);
-	ioc_root_release(t);
-	return ioc_root_find(name, t, err);
+	return ioc_root_read(t, err);
 }
 
 int
@@ -260,10 +256,8 @@ ioc_sync_target_state(struct ioc_root *t, const char *uuid, const char *tag, int
 	/* one read: the replica mark, its tag and its snapshots (and whether t is a root) */
 	ioc_zrows_init(&rows);
 	if (ioc_zfs_get_existing(names,
-		t->verified ? IOC_PROP_PREFIX "replica," IOC_PROP_PREFIX "tag" :
-			      IOC_PROP_PREFIX "replica," IOC_PROP_PREFIX "tag," IOC_PROP_PREFIX
-					      "active",
-		1, 1, &rows, err) != 0) {
+		IOC_PROP_PREFIX "replica," IOC_PROP_PREFIX "tag," IOC_PROP_PREFIX "active", 1, 1,
+		&rows, err) != 0) {
 		ioc_zrows_release(&rows);
 		return -1;
 	}
