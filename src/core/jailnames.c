@@ -171,24 +171,25 @@ ioc_jails_load_named(const struct ioc_root *root, const char *const *props, char
 }
 
 /*
- * Locks and loads cand's one jail (one read: it also checks the root);
- * 1 when it is complete and (istag) holds name, 0 when not (nothing held).
+ * Locks and loads the jail uuid (one read: it also checks the root); 1 when
+ * it is complete and (tag not NULL) holds tag, 0 when not (nothing held).
  */
 static int
-ioc_jail_load_held(const struct ioc_root *root, const char *name, int istag,
-    const struct ioc_strv *cand, struct ioc_jails *js, struct ioc_jail **j, int *lockfd,
-    struct ioc_error **err)
+ioc_jail_load_held(const struct ioc_root *root, const char *uuid, const char *tag,
+    struct ioc_jails *js, struct ioc_jail **j, int *lockfd, struct ioc_error **err)
 {
-	int fd = ioc_lock_jail(root, cand->v[0], err);
+	_cleanup_strv_ struct ioc_strv cand = IOC_STRV_INIT;
+	int fd = ioc_lock_jail(root, uuid, err);
 	if (fd < 0)
 		return -1;
-	if (ioc_jails_load_depth(root, NULL, NULL, 2, cand, js, NULL, err) != 0) {
+	ioc_strv_push(&cand, uuid);
+	if (ioc_jails_load_depth(root, NULL, NULL, 2, &cand, js, NULL, err) != 0) {
 		close(fd);
 		return -1;
 	}
 	/* gone, half made, or its entry stale: the ordinary lookup says what it is */
 	if (js->n != 1 || !js->v[0].complete ||
-	    (istag && ioc_jails_tag_holder(js, name, NULL) == NULL)) {
+	    (tag && ioc_jails_tag_holder(js, tag, NULL) == NULL)) {
 		ioc_jails_release(js);
 		close(fd);
 		return 0;
@@ -202,46 +203,37 @@ int
 ioc_jail_load_locked(const struct ioc_root *root, const char *name, struct ioc_jails *js,
     struct ioc_jail **j, int *lockfd, struct ioc_error **err)
 {
-	_cleanup_strv_ struct ioc_strv cand = IOC_STRV_INIT;
-	int istag = !ioc_is_uuid(name), r;
+	_cleanup_strv_ struct ioc_strv tags = IOC_STRV_INIT;
+	_cleanup_free_ char *uuid = NULL;
+	struct ioc_tagidx_hit hit;
+	int r;
 
 	js->v = NULL;
 	js->n = 0;
 	js->legacy = 0;
 	*j = NULL;
 	*lockfd = -1;
-	if (!istag)
-		ioc_strv_push(&cand, name);
-	else if (ioc_uuid_prefix_ok(name))
+	if (ioc_is_uuid(name))
+		return ioc_jail_load_held(root, name, NULL, js, j, lockfd, err);
+	if (ioc_uuid_prefix_ok(name))
 		return 0;
-	else {
-		/* the UUID this tag named last time: that jail alone, if it still holds it */
-		char *hint = ioc_runrec_name_hint(root->name, name);
-		if (hint) {
-			ioc_strv_push(&cand, hint);
-			free(hint);
-			r = ioc_jail_load_held(root, name, istag, &cand, js, j, lockfd, err);
-			if (r != 0)
-				return r;
-			ioc_strv_release(&cand);
-			ioc_strv_init(&cand);
-		}
-	}
-	if (istag) {
-		_cleanup_strv_ struct ioc_strv tags = IOC_STRV_INIT;
-		struct ioc_tagidx_hit hit;
-		ioc_strv_push(&tags, name);
-		if (ioc_tagidx_lookup(root, NULL, &tags, &hit, err) != 0)
-			return -1;
-		if (hit.usable && hit.missing == 0 && hit.uuids.n == 1)
-			ioc_strv_push(&cand, hit.uuids.v[0]);
-		ioc_tagidx_hit_release(&hit);
-		if (cand.n == 0)
-			return 0;
-	}
-	r = ioc_jail_load_held(root, name, istag, &cand, js, j, lockfd, err);
-	if (r == 1 && istag)
-		ioc_runrec_name_note(root->name, name, cand.v[0]);
+	/* the UUID this tag named last time: that jail alone, if it still holds it */
+	uuid = ioc_runrec_name_hint(root->name, name);
+	if (uuid && (r = ioc_jail_load_held(root, uuid, name, js, j, lockfd, err)) != 0)
+		return r;
+	free(uuid);
+	uuid = NULL;
+	ioc_strv_push(&tags, name);
+	if (ioc_tagidx_lookup(root, NULL, &tags, &hit, err) != 0)
+		return -1;
+	if (hit.usable && hit.missing == 0 && hit.uuids.n == 1)
+		uuid = ioc_xstrdup(hit.uuids.v[0]);
+	ioc_tagidx_hit_release(&hit);
+	if (uuid == NULL)
+		return 0;
+	r = ioc_jail_load_held(root, uuid, name, js, j, lockfd, err);
+	if (r == 1)
+		ioc_runrec_name_note(root->name, name, uuid);
 	return r;
 }
 
