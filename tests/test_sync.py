@@ -780,17 +780,23 @@ def test_migrate_refuses_templates_and_jails_others_depend_on(release, target):
     assert r.zfs_state() == before and t.zfs_state() == tbefore
 
 
+def sync_refused_without_packages(r, t, tag):
+    """A sync of tag into t after t's packages dataset is taken away: the
+    missing dataset named, t unchanged, no replica there."""
+    destroy_root(t.name + "/packages")
+    tbefore = t.zfs_state()
+    res = r.run("sync", tag)
+    assert res.rc == 1 and "has no %s/packages: run 'iocage activate %s' there" % (
+        t.name, t.name) in res.err, res
+    assert t.zfs_state() == tbefore and states(t) == {}
+
+
 def test_a_target_without_its_packages_dataset_is_refused(release, target):
     """A first sync stages in TARGET/packages: a root lacking it is named, and
     nothing is received (the jail gets only its new sync snapshot)."""
     r, t = release, target
     uuid = r.ok("create", "-e", "tag=np", "sync_target=" + t.name).split()[0]
-    destroy_root(t.name + "/packages")
-    tbefore = t.zfs_state()
-    res = r.run("sync", "np")
-    assert res.rc == 1 and "has no %s/packages: run 'iocage activate %s' there" % (
-        t.name, t.name) in res.err, res
-    assert t.zfs_state() == tbefore and states(t) == {}
+    sync_refused_without_packages(r, t, "np")
     assert snaps("%s/jails/%s" % (r.name, uuid)) == ["ioc-sync-1"]
 
 
@@ -799,12 +805,7 @@ def test_a_thin_sync_into_a_root_without_packages_is_refused(release, far_pool):
     write there."""
     r, t = release, far_root(far_pool)
     r.ok("create", "-c", "release=bb", "tag=np2", "sync_target=" + t.name)
-    destroy_root(t.name + "/packages")
-    tbefore = t.zfs_state()
-    res = r.run("sync", "np2")
-    assert res.rc == 1 and "has no %s/packages: run 'iocage activate %s' there" % (
-        t.name, t.name) in res.err, res
-    assert t.zfs_state() == tbefore and states(t) == {}
+    sync_refused_without_packages(r, t, "np2")
     destroy_root(t.name)
 
 
