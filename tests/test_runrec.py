@@ -245,3 +245,33 @@ def test_start_by_tag_reads_once_through_its_name_hint(rel, tmp_path):
         rel.ok("stop", "hh")
         with open(hint) as f:
             assert f.read() == a + "\n", text
+
+
+def test_get_and_set_by_tag_read_once_through_its_name_hint(rel, tmp_path):
+    """`get`/`set` of one tag use the same hint as start: the first asks the
+    index (two reads) and notes the UUID, the next read that jail alone.  A
+    hint naming a jail that holds another tag is not believed: the right
+    jail is read and changed, the other left as it was, the hint rewritten."""
+    a = jail(rel, "gh")
+    b = jail(rel, "gother")
+    hint = names_file(rel, "gh")
+    if os.path.exists(hint):
+        os.unlink(hint)
+    _, calls = zfs_calls(rel, tmp_path, "get", "notes", "gh")
+    assert len([c for c in calls if " zfs get " in " " + c]) == 2, calls  # index, jail
+    with open(hint) as f:
+        assert f.read() == a + "\n"
+    _, calls = zfs_calls(rel, tmp_path, "get", "notes", "gh")
+    gets = [c for c in calls if " zfs get " in " " + c]
+    assert len(gets) == 1 and ("/jails/%s " % a) in gets[0], calls
+    _, calls = zfs_calls(rel, tmp_path, "set", "notes=hinted", "gh")
+    assert not [c for c in calls if "/.tags" in c], calls  # the index not asked
+    assert rel.ok("get", "notes", "gh").strip() == "hinted"
+    with open(hint, "w") as f:
+        f.write(b + "\n")
+    os.chmod(hint, 0o600)
+    rel.ok("set", "notes=again", "gh")
+    assert rel.ok("get", "notes", a).strip() == "again"
+    assert rel.ok("get", "notes", b).strip() == "none"
+    with open(hint) as f:
+        assert f.read() == a + "\n"

@@ -70,6 +70,27 @@ ioc_uuid_prefix_ok(const char *name)
 }
 
 /*
+ * Loads the jail uuid alone (one read: it also checks the root); 1 when it is
+ * complete and (tag not NULL) holds tag, 0 when not (js empty again).
+ */
+static int
+ioc_jail_load_uuid(const struct ioc_root *root, const char *uuid, const char *tag,
+    const char *const *props, struct ioc_jails *js, struct ioc_error **err)
+{
+	_cleanup_strv_ struct ioc_strv cand = IOC_STRV_INIT;
+	ioc_strv_push(&cand, uuid);
+	if (ioc_jails_load_depth(root, props, NULL, 2, &cand, js, NULL, err) != 0)
+		return -1;
+	/* gone, half made, or its entry stale: the ordinary lookup says what it is */
+	if (js->n != 1 || !js->v[0].complete ||
+	    (tag && ioc_jails_tag_holder(js, tag, NULL) == NULL)) {
+		ioc_jails_release(js);
+		return 0;
+	}
+	return 1;
+}
+
+/*
  * ioc_jails_load_named through the tag index: names that are full UUIDs or
  * tags with an entry each (a name that may be a UUID prefix must be matched
  * against every UUID: not here).  *done stays 0 when the index cannot answer
@@ -96,6 +117,15 @@ ioc_jails_named_indexed(const struct ioc_root *root, const char *const *props, c
 	}
 	if (tags.n == 0)
 		return 0;
+	if (cand.n == 0 && tags.n == 1) {
+		/* one tag: the jail it named last time alone, if it still holds it */
+		_cleanup_free_ char *uuid = ioc_runrec_name_hint(root->name, tags.v[0]);
+		int r = uuid ? ioc_jail_load_uuid(root, uuid, tags.v[0], props, out, err) : 0;
+		if (r != 0) {
+			*done = r == 1;
+			return r < 0 ? -1 : 0;
+		}
+	}
 	if (ioc_tagidx_lookup(root, NULL, &tags, &hit, err) != 0)
 		return -1;
 	if (!hit.usable || hit.missing > 0) {
@@ -109,11 +139,15 @@ ioc_jails_named_indexed(const struct ioc_root *root, const char *const *props, c
 	if (ioc_jails_load_depth(root, props, NULL, 2, &cand, out, NULL, err) != 0)
 		return -1;
 	/* each tag's entry must name a jail that holds it still */
-	for (i = 0; i < tags.n; i++)
-		if (ioc_jails_tag_holder(out, tags.v[i], NULL) == NULL) {
+	for (i = 0; i < tags.n; i++) {
+		const struct ioc_jail *h = ioc_jails_tag_holder(out, tags.v[i], NULL);
+		if (h == NULL) {
 			ioc_jails_release(out);
 			return 0;
 		}
+		if (cand.n == 1 && tags.n == 1)
+			ioc_runrec_name_note(root->name, tags.v[0], h->uuid);
+	}
 	*done = 1;
 	return 0;
 }
@@ -170,29 +204,18 @@ ioc_jails_load_named(const struct ioc_root *root, const char *const *props, char
 	return ioc_jails_load_depth(root, props, NULL, 2, &cand, out, NULL, err);
 }
 
-/*
- * Locks and loads the jail uuid (one read: it also checks the root); 1 when
- * it is complete and (tag not NULL) holds tag, 0 when not (nothing held).
- */
+/* ioc_jail_load_uuid under the jail's lock (*lockfd, held when 1). */
 static int
 ioc_jail_load_held(const struct ioc_root *root, const char *uuid, const char *tag,
     struct ioc_jails *js, struct ioc_jail **j, int *lockfd, struct ioc_error **err)
 {
-	_cleanup_strv_ struct ioc_strv cand = IOC_STRV_INIT;
-	int fd = ioc_lock_jail(root, uuid, err);
+	int r, fd = ioc_lock_jail(root, uuid, err);
 	if (fd < 0)
 		return -1;
-	ioc_strv_push(&cand, uuid);
-	if (ioc_jails_load_depth(root, NULL, NULL, 2, &cand, js, NULL, err) != 0) {
+	r = ioc_jail_load_uuid(root, uuid, tag, NULL, js, err);
+	if (r != 1) {
 		close(fd);
-		return -1;
-	}
-	/* gone, half made, or its entry stale: the ordinary lookup says what it is */
-	if (js->n != 1 || !js->v[0].complete ||
-	    (tag && ioc_jails_tag_holder(js, tag, NULL) == NULL)) {
-		ioc_jails_release(js);
-		close(fd);
-		return 0;
+		return r;
 	}
 	*j = &js->v[0];
 	*lockfd = fd;
