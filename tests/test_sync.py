@@ -413,6 +413,7 @@ def test_sync_killed_at_every_step_leaves_no_half_replica(release, target, tmp_p
     completes."""
     r, t = release, target
     uuid = r.ok("create", "release=bb", "tag=k1", "sync_target=" + t.name).split()[0]
+    r.ok("get", "tag", "k1")  # the name hint made: every run below finds k1 alike
     src = os.path.join(r.mountpoint, "jails", uuid, "root")
     first = writing_steps(r, tmp_path, "sync", "k1")
     # start again from nothing: the replica goes, the jail's snapshot too
@@ -445,6 +446,7 @@ def test_a_thin_sync_killed_at_every_step_leaves_no_half_replica(release, far_po
     release is absent or whole, and the next sync completes and cleans up."""
     r, t = release, far_root(far_pool)
     uuid = r.ok("create", "-c", "release=bb", "tag=k2", "sync_target=" + t.name).split()[0]
+    r.ok("get", "tag", "k2")  # the name hint made: every run below finds k2 alike
     src = os.path.join(r.mountpoint, "jails", uuid, "root")
     rel = "%s/releases/bb" % t.name
 
@@ -994,6 +996,7 @@ def test_thin_sync_and_migrate_over_ssh_killed_at_every_step(release, far_pool, 
     r, t = release, far_root(far_pool)
     spec = "%s:%s" % (sshd.target, t.name)
     uuid = r.ok("create", "-c", "release=bb", "tag=k3", "sync_target=" + spec).split()[0]
+    r.ok("get", "tag", "k3")  # the name hint made: every run below finds k3 alike
     src = "%s/jails/%s" % (r.name, uuid)
     rel = "%s/releases/bb" % t.name
 
