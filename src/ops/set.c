@@ -78,6 +78,51 @@ ioc_set_write(const struct ioc_root *root, const char *dataset, const struct ioc
 	return 0;
 }
 
+/*
+ * The jail set names, for a new tag, dependencies or a template conversion
+ * (others: every jail is read, under the root's lock) or a name only every
+ * jail's tags resolve; then locked (*lockfd) and checked to be there still.
+ * A conversion to what the jail is already sets *tmpl to -1 (nothing to do).
+ */
+static int
+ioc_set_load_jail(const struct ioc_root *root, const char *target, const struct ioc_assign *as,
+    size_t n, int others, int *tmpl, struct ioc_jails *js, struct ioc_jail **jp, int *lockfd,
+    int *rootlock, struct ioc_error **err)
+{
+	const char *newtag = NULL, *newdep = NULL;
+	struct ioc_jail *j;
+	size_t i;
+
+	if (others && (*rootlock = ioc_lock_root(root, err)) < 0)
+		return -1;
+	/* a new tag, dependencies or a template conversion look at the other jails */
+	if (ioc_jail_load_one(root, target, NULL, others, js, jp, err) != 0)
+		return -1;
+	j = *jp;
+	for (i = 0; i < n; i++) {
+		if (strcmp(as[i].p->name, "tag") == 0 &&
+		    ioc_jails_tag_taken(js, as[i].value, j->uuid))
+			return ioc_err(
+			    err, "tag '%s' is already used by another jail", as[i].value);
+		if (strcmp(as[i].p->name, "tag") == 0)
+			newtag = as[i].value;
+		if (strcmp(as[i].p->name, "depends") == 0)
+			newdep = as[i].value;
+	}
+	if (ioc_set_check_depends(js, j, newtag, newdep, err) != 0)
+		return -1;
+	*lockfd = ioc_lock_jail(root, j->uuid, err);
+	if (*lockfd < 0)
+		return -1;
+	/* the jail may have been destroyed while we waited for its lock */
+	if (!ioc_zfs_exists(j->dataset))
+		return ioc_err(err, "jail '%s' was destroyed meanwhile", target);
+	/* template=yes|no converts the jail (template.c); same value: nothing to do */
+	if (*tmpl >= 0 && *tmpl == (strcmp(ioc_jail_get(j, "template"), "yes") == 0))
+		*tmpl = -1;
+	return *tmpl >= 0 ? ioc_template_check(root, js, j, *tmpl, err) : 0;
+}
+
 int
 ioc_props_set(const struct ioc_root *root, const char *target, const struct ioc_assign *as,
     size_t n, struct ioc_error **err)
@@ -101,40 +146,17 @@ ioc_props_set(const struct ioc_root *root, const char *target, const struct ioc_
 		dataset = ioc_xstrdup(root->name);
 	} else {
 		int others = has_tag || has_dep || tmpl >= 0;
-		const char *newtag = NULL, *newdep = NULL;
-		if (others && (rootlock = ioc_lock_root(root, err)) < 0)
+		/* one jail alone: locked, then read once (its tag through the name hint
+		 * or the index); a UUID prefix, or a name neither knows, takes the
+		 * path below, which says what it is */
+		int r = others ? 0 : ioc_jail_load_locked(root, target, &js, &j, &lockfd, err);
+		if (r < 0)
 			goto out;
-		/* a new tag, dependencies or a template conversion look at the other jails */
-		if (ioc_jail_load_one(root, target, NULL, others, &js, &j, err) != 0)
-			goto out;
-		for (i = 0; i < n; i++) {
-			if (strcmp(as[i].p->name, "tag") == 0 &&
-			    ioc_jails_tag_taken(&js, as[i].value, j->uuid)) {
-				ioc_err(
-				    err, "tag '%s' is already used by another jail", as[i].value);
-				goto out;
-			}
-			if (strcmp(as[i].p->name, "tag") == 0)
-				newtag = as[i].value;
-			if (strcmp(as[i].p->name, "depends") == 0)
-				newdep = as[i].value;
-		}
-		if (ioc_set_check_depends(&js, j, newtag, newdep, err) != 0)
+		if (r == 0 &&
+		    ioc_set_load_jail(
+			root, target, as, n, others, &tmpl, &js, &j, &lockfd, &rootlock, err) != 0)
 			goto out;
 		dataset = ioc_xstrdup(j->dataset);
-		lockfd = ioc_lock_jail(root, j->uuid, err);
-		if (lockfd < 0)
-			goto out;
-		/* the jail may have been destroyed while we waited for its lock */
-		if (!ioc_zfs_exists(dataset)) {
-			ioc_err(err, "jail '%s' was destroyed meanwhile", target);
-			goto out;
-		}
-		/* template=yes|no converts the jail (template.c); same value: nothing to do */
-		if (tmpl >= 0 && tmpl == (strcmp(ioc_jail_get(j, "template"), "yes") == 0))
-			tmpl = -1;
-		if (tmpl >= 0 && ioc_template_check(root, &js, j, tmpl, err) != 0)
-			goto out;
 	}
 	if (ioc_set_write(root, dataset, is_default ? NULL : j, &js, as, n, err) != 0)
 		goto out;
