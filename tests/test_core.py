@@ -353,7 +353,9 @@ def test_named_root_must_be_active(pool, root):
     before = sh("zfs", "get", "-H", "-r", "-o", "name,property,value", "all", pool.name)
     for args in (["list"], ["df"], ["get", "boot", "x"], ["create", "-e", "tag=x"],
                  ["create", "-c", "release=bb", "tag=x"], ["list", "-r"], ["set", "boot=on", "default"],
-                 ["exec", "x", "true"], ["get", "boot", "0f6a2c1e-6b1d-4a4e-9c3e-2b7d5f9a8c10"]):
+                 ["exec", "x", "true"], ["get", "boot", "0f6a2c1e-6b1d-4a4e-9c3e-2b7d5f9a8c10"],
+                 ["set", "notes=x", "x"], ["set", "tag=y", "x"],
+                 ["set", "notes=x", "0f6a2c1e-6b1d-4a4e-9c3e-2b7d5f9a8c10"]):
         r = run_iocage(["-r", other] + args)
         assert r.rc == 1 and "is not an active iocage root" in r.err, (args, r)
     after = sh("zfs", "get", "-H", "-r", "-o", "name,property,value", "all", pool.name)

@@ -58,7 +58,7 @@ const struct ioc_cmd ioc_cmds[] = {
 	{ "get", ioc_cmd_get, IOC_CF_ROOT | IOC_CF_LAZY_ROOT,
 	    "get [-H|-s] [--json] PROPERTY|all UUID|TAG|ALL",
 	    "print a property (bare value), or all as name:value lines like the shell iocage (-s, -H: a table with their sources)" },
-	{ "set", ioc_cmd_set, IOC_CF_ROOT | IOC_CF_NEED_UID0,
+	{ "set", ioc_cmd_set, IOC_CF_ROOT | IOC_CF_LAZY_ROOT | IOC_CF_NEED_UID0,
 	    "set PROPERTY=VALUE ... UUID|TAG|default",
 	    "set properties of a jail, or root defaults with 'default'" },
 	{ "defaults", ioc_cmd_defaults, IOC_CF_ROOT, "defaults [-H|-s] [--json]",
