@@ -130,8 +130,9 @@ def write_results(rows):
     first, last = rows[0], rows[-1]
     out.append("From %d to %d jails `iocage list` grows %.1f×, the raw `zfs get` %.1f×: "
                "the listing is one `zfs get` whatever the number of jails (column "
-               "'zfs calls per list').  `get all TAG` finds its jail through the tag "
-               "index and reads that jail alone: %.1f ms at %d jails, %.1f ms at %d.\n"
+               "'zfs calls per list').  `get all TAG` finds its jail through the name "
+               "hint its first lookup left (else the tag index) and reads that jail alone: "
+               "%.1f ms at %d jails, %.1f ms at %d.\n"
                % (first["n"], last["n"], last["list_ioc"] / first["list_ioc"],
                   last["list_raw"] / first["list_raw"], first["getall"] * 1e3, first["n"],
                   last["getall"] * 1e3, last["n"]))

@@ -29,6 +29,30 @@ REPS = int(os.environ.get("BENCH_REPS", "7"))
 PREFIX = "org.freebsd.iocage:"
 SUB = "root:100000:65536\n"
 RESULTS = os.path.join(HERE, "RESULTS.md")
+RUNDIR = "/var/run/iocage"
+
+
+def run_leftovers(root, existed):
+    """Removes what iocage kept for root in its run directory (lock files, name
+    hints, run-time records: the pool is gone), and the directory itself when
+    this benchmark made it and nothing else is in it."""
+    esc = root.replace("%", "%25").replace("/", "%2F")
+    for sub in ("locks", "names", "running"):
+        d = os.path.join(RUNDIR, sub)
+        for n in (os.listdir(d) if os.path.isdir(d) else []):
+            p = os.path.join(d, n)
+            if not n.startswith(esc):
+                continue
+            if os.path.isdir(p) and not os.path.islink(p):
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                os.unlink(p)
+    if not existed:
+        for sub in ("locks", "names", "running", "lxc", ""):
+            try:
+                os.rmdir(os.path.join(RUNDIR, sub))
+            except OSError:
+                pass
 
 
 def run(argv, env=None, **kw):
@@ -75,6 +99,7 @@ class BenchRoot:
         self.daemon = None
 
     def __enter__(self):
+        self.rundir_existed = os.path.isdir(RUNDIR)
         self.work = tempfile.mkdtemp(prefix="iocbench.")
         os.chmod(self.work, 0o755)
         signal.signal(signal.SIGTERM, lambda *a: (self.__exit__(None, None, None), sys.exit(1)))
@@ -119,6 +144,8 @@ class BenchRoot:
             subprocess.run([IOCAGE, "deactivate", self.root], capture_output=True)
         subprocess.run(["zpool", "destroy", "-f", self.pool], capture_output=True)
         shutil.rmtree(self.work, ignore_errors=True)
+        if hasattr(self, "root"):
+            run_leftovers(self.root, self.rundir_existed)
         # liblxc's lock files of the containers of this lxcpath (runtime.py's LXC side)
         shutil.rmtree("/run/lxc/lock" + self.work, ignore_errors=True)
         try:

@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import time
 
-from common import REPO, REPS, BenchRoot, destroy, once, run, write_section
+from common import PREFIX, REPO, REPS, BenchRoot, destroy, once, run, write_section
 
 GRACE = "30"   # iocage's stop_timeout: lxc-stop gets the same
 TARGET = {"start": "≤ 1.5", "exec true": "≤ 1.3 and < 20 ms", "stop": "≤ 1.5",
@@ -45,13 +45,20 @@ def main():
 def bench(b, root, io, snap, lxcpath, t):
     run(io + ["set", "interfaces=none", "default"])
     # iocage: start / exec / stop of one thin jail
-    run(io + ["create", "-c", "release=bb", "tag=r"])
+    u = run(io + ["create", "-c", "release=bb", "tag=r"]).stdout.split()[0]
     st, ex, sp = [], [], []
     for _ in range(REPS):
         st.append(t(io + ["start", "r"]))
         for _ in range(3):
             ex.append(t(io + ["exec", "r", "/bin/true"]))
         sp.append(t(io + ["stop", "r"]))
+    # what ZFS alone costs a start: one read of the jail and its root dataset
+    # (the properties a start reads), one write of a property (last_started)
+    jds = "%s/jails/%s" % (root, u)
+    zget = [t(["zfs", "get", "-H", "-p", "-d", "1", "-o", "name,property,value,source",
+               "mountpoint,%stag,%srelease" % (PREFIX, PREFIX), jds]) for _ in range(REPS)]
+    zset = [t(["zfs", "set", "%slast_started=%s" % (PREFIX, time.strftime("%F %T")), jds])
+            for _ in range(REPS)]
     # LXC: the same rootfs as a clone, an equivalent container
     clone = root + "/lxcbench"
     run(["zfs", "clone", snap, clone])
@@ -104,7 +111,7 @@ def bench(b, root, io, snap, lxcpath, t):
         print("%-10s iocage %.1f ms  lxc %.1f ms  ratio %.2f" % (r[0], r[1], r[2], r[1] / r[2]))
     steps = trace_steps(io, "r")
     pct = exec_percentiles(io, "r", lx)
-    write(rows, steps, pct)
+    write(rows, steps, pct, (med(zget), med(zset), med(lst)))
 
 
 STARTUP = ("The rows above are whole processes, the trace's `command` line is the command after its start-up: a start or exec starts iocage twice (the command, then its own sealed memory copy with LXC_MEMFD_REXEC set, which liblxc accepts as its CVE-2019-5736 copy instead of making a third), about 1 ms each since libcurl, libarchive and libcrypto are opened only by the commands that use them (linked, they cost 3.4 ms a process until 2026-12-05); until 2026-12-05 liblxc made its own copy and the exec measured 40 ms.  Since 2026-12-05 the copy holds only the program's segments (0.6 MB, not the 2.2 MB file with its symbols and debug information: exec 7.3 -> 5.8 ms), and a lone stop, the root named, makes it only when its exec_stop enters the jail (this busybox jail has none: stop 9.5 -> 6.3 ms side by side). The rest is zfs-fuse: each `zfs get`/`zfs set` is a process and a daemon round trip.  Since the tag index (2026-12-05) a name is found by its entry, not by a read of every jail's tag, and a stop while no other container runs reads no other jail's dependencies.  Since 2026-12-05 such a stop, the root named, reads no ZFS at all: the properties start saved beside the run-time record (docs/runtime-record.md).  What is left of start is ZFS: the jail, read alone under its lock (since 2026-12-05 through the tag's name hint in the run directory; the first start of a tag also reads its index entry), and the write of `last_started` (overlapping that write with the container's start was tried twice and dropped: a thread running while liblxc forks its monitor can leave the monitor deadlocked; a `zfs set` process started before the container only moved the wait: zfs-fuse served the container's first file reads after that write's transaction, the container step grew from 10.8 to 20.3 ms and the start as a whole gained nothing).")
@@ -148,7 +155,7 @@ def exec_percentiles(io, tag, lx, n=200):
     return n, p(a, 0.5), p(a, 0.99), p(b, 0.5), p(b, 0.99)
 
 
-def write(rows, steps, pct):
+def write(rows, steps, pct, floor):
     load = os.getloadavg()[0]
     out = ["Run on %s, load average %.2f when it ended (other work on the machine makes "
            "every figure larger, the zfs-fuse calls most).  " % (time.strftime("%Y-%m-%d"), load) +
@@ -164,6 +171,14 @@ def write(rows, steps, pct):
     for name, a, b in rows:
         out.append("| %s | %.1f | %.1f | %.2f | %s |" % (name, a, b, a / b, TARGET[name]))
     n, a50, a99, b50, b99 = pct
+    zg, zs, ls = floor
+    out += ["", "The floor of a start on this pool: `lxc-start -d` + `lxc-wait` (%.1f ms), one "
+            "raw `zfs get` of the jail and its root (%.1f ms: which jail, its properties, that "
+            "it is not destroyed meanwhile) and one raw `zfs set` of a property (%.1f ms: "
+            "`last_started`, which the shell iocage writes at every start; on zfs-fuse a "
+            "property write is a transaction the daemon syncs before it answers) = %.1f ms, "
+            "a ratio of %.2f before iocage does anything of its own." %
+            (ls, zg, zs, ls + zg + zs, (ls + zg + zs) / ls)]
     out += ["", "`exec /bin/true` into the running jail, %d runs each: iocage p50 %.1f ms, p99 "
             "%.1f ms; `lxc-attach` p50 %.1f ms, p99 %.1f ms." % (n, a50, a99, b50, b99),
             "", "Where the time of start and stop goes (`IOC_TRACE=1`, medians of %d runs; "
