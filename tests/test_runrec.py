@@ -252,7 +252,8 @@ def test_get_and_set_by_tag_read_once_through_its_name_hint(rel, tmp_path):
     index (two reads) and notes the UUID, the next read that jail alone (set
     under its lock, as start: no second look that it is there).  A
     hint naming a jail that holds another tag is not believed: the right
-    jail is read and changed, the other left as it was, the hint rewritten."""
+    jail is read and changed, the other left as it was, the hint rewritten.
+    Destroying the jail removes its hint."""
     a = jail(rel, "gh")
     b = jail(rel, "gother")
     hint = names_file(rel, "gh")
@@ -279,3 +280,7 @@ def test_get_and_set_by_tag_read_once_through_its_name_hint(rel, tmp_path):
     assert rel.ok("get", "notes", b).strip() == "none"
     with open(hint) as f:
         assert f.read() == a + "\n"
+    # destroy takes its tag's hint away, and only that one
+    rel.ok("get", "notes", "gother")
+    rel.ok("destroy", "-f", "gh")
+    assert not os.path.exists(hint) and os.path.exists(names_file(rel, "gother"))

@@ -450,3 +450,15 @@ ioc_runrec_name_note(const char *rootname, const char *tag, const char *uuid)
 		ioc_write_file_atomic(path, text, strlen(text), 0600, &e);
 	ioc_error_free(e);
 }
+
+void
+ioc_runrec_name_forget(const char *rootname, const char *tag, const char *uuid)
+{
+	_cleanup_free_ char *hint = ioc_runrec_name_hint(rootname, tag);
+	char *path = NULL;
+	if (hint == NULL || strcmp(hint, uuid) != 0)
+		return;
+	free(ioc_runrec_names_dir(rootname, tag, &path));
+	(void)unlink(path);
+	free(path);
+}

@@ -83,14 +83,16 @@ struct ioc_jail *ioc_runrec_jail_props(
 int ioc_runrec_present(const char *rootname, const char *uuid);
 
 /*
- * Name hints for `start TAG`: RUNDIR/names/ROOT/TAG (both escaped as the
- * records' ROOT) holds the UUID the tag named when the tag index last
- * answered for it.  Only a hint, like the record: the caller loads that
- * jail under its lock and uses it only when it still holds the tag;
- * anything else (no file, not ours, not a UUID) is NULL and the index is
- * asked as before.
+ * Name hints for a command naming one tag: RUNDIR/names/ROOT/TAG (both
+ * escaped as the records' ROOT) holds the UUID the tag named when the tag
+ * index last answered for it.  Only a hint, like the record: the caller
+ * loads that jail (start: under its lock) and uses it only when it still
+ * holds the tag; anything else (no file, not ours, not a UUID) is NULL and
+ * the index is asked as before.  _forget removes the hint of tag when it
+ * names uuid (a destroyed jail).
  */
 char *ioc_runrec_name_hint(const char *rootname, const char *tag);
 void ioc_runrec_name_note(const char *rootname, const char *tag, const char *uuid);
+void ioc_runrec_name_forget(const char *rootname, const char *tag, const char *uuid);
 
 #endif

@@ -165,6 +165,7 @@ ioc_jail_destroy(const struct ioc_root *root, const struct ioc_destroy_req *req,
 		goto out;
 	}
 	ioc_runrec_remove(root->name, j->uuid);
+	ioc_runrec_name_forget(root->name, ioc_jail_get(j, "tag"), j->uuid);
 	ioc_lock_jail_remove(root, j->uuid);
 	{
 		/* its tag index entry (the caller holds the root lock: no create can have
