@@ -386,14 +386,6 @@ ioc_cmd_set(struct ioc_ctx *ctx, int argc, char **argv, struct ioc_error **err)
 		    "set: the last word must name a jail or 'default', got '%s'", target);
 		goto out;
 	}
-	/* a lazily named root is checked by the read of the jail (ioc_root_lazy);
-	 * defaults, a new tag, dependencies or a template conversion read it first */
-	for (i = 0; i < n && !is_default; i++)
-		if (strcmp(as[i].p->name, "tag") == 0 || strcmp(as[i].p->name, "depends") == 0 ||
-		    strcmp(as[i].p->name, "template") == 0)
-			break;
-	if ((is_default || i < n) && ioc_root_verify(ctx, err) != 0)
-		goto out;
 	rc = ioc_props_set(&ctx->root, is_default ? NULL : target, as, (size_t)n, err);
 out:
 	ioc_assigns_free(as, (size_t)n);

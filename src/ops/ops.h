@@ -490,10 +490,12 @@ int ioc_update_mark_release(struct ioc_jail *j, const char *mark, struct ioc_err
  * cycle or name a missing jail (the root lock held for those), template=
  * converts the jail (template.c); the jail's lock is held for the writes.
  * A running jail's run-time record and a legacy root's tag links follow a
- * new tag.  Everything is checked before the first write.
+ * new tag.  Everything is checked before the first write.  A root named but
+ * not read yet (ioc_root_lazy) is checked by the read of the jail, or read
+ * first (ioc_root_read) for defaults and for what looks at other jails.
  */
-int ioc_props_set(const struct ioc_root *root, const char *target, const struct ioc_assign *as,
-    size_t n, struct ioc_error **err);
+int ioc_props_set(struct ioc_root *root, const char *target, const struct ioc_assign *as, size_t n,
+    struct ioc_error **err);
 
 /* ---- template.c ---------------------------------------------------------- */
 

@@ -124,8 +124,8 @@ ioc_set_load_jail(const struct ioc_root *root, const char *target, const struct 
 }
 
 int
-ioc_props_set(const struct ioc_root *root, const char *target, const struct ioc_assign *as,
-    size_t n, struct ioc_error **err)
+ioc_props_set(struct ioc_root *root, const char *target, const struct ioc_assign *as, size_t n,
+    struct ioc_error **err)
 {
 	struct ioc_jails js = { NULL, 0, 0 };
 	struct ioc_jail *j = NULL;
@@ -142,6 +142,9 @@ ioc_props_set(const struct ioc_root *root, const char *target, const struct ioc_
 		if (strcmp(as[i].p->name, "template") == 0)
 			tmpl = strcmp(as[i].value, "yes") == 0;
 	}
+	/* a lazily named root: read first unless the jail's read checks it */
+	if ((is_default || has_tag || has_dep || tmpl >= 0) && ioc_root_read(root, err) != 0)
+		goto out;
 	if (is_default) {
 		dataset = ioc_xstrdup(root->name);
 	} else {
